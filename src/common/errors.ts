@@ -1,0 +1,76 @@
+/**
+ * Error classes of the project. Every error has a stable `code` (for programs), a `retriable` hint and, where a
+ * peer is involved, the peer's address. They are created at the call site so their stacks point at the caller.
+ */
+export class RocketMQError extends Error {
+  readonly code: string;
+  readonly retriable: boolean;
+
+  constructor(message: string, code: string, retriable: boolean, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = retriable;
+  }
+}
+
+/** A frame or header that cannot be decoded, or a custom header field that is missing or malformed. */
+export class RemotingCommandError extends RocketMQError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'REMOTING_COMMAND', false, options);
+  }
+}
+
+/** Could not open (or keep) a connection to `addr`. */
+export class RemotingConnectError extends RocketMQError {
+  readonly addr: string;
+
+  constructor(addr: string, message = `connect to ${addr} failed`, options?: { cause?: unknown }) {
+    super(message, 'REMOTING_CONNECT', true, options);
+    this.addr = addr;
+  }
+}
+
+/** The request could not be written, or the connection broke before its response arrived. */
+export class RemotingSendRequestError extends RocketMQError {
+  readonly addr: string;
+
+  constructor(addr: string, message = `send request to ${addr} failed`, options?: { cause?: unknown }) {
+    super(message, 'REMOTING_SEND_REQUEST', true, options);
+    this.addr = addr;
+  }
+}
+
+/** No response within the timeout (or no permit within the timeout for async/oneway calls). */
+export class RemotingTimeoutError extends RocketMQError {
+  readonly addr: string;
+  readonly timeoutMillis: number;
+
+  constructor(addr: string, timeoutMillis: number, message?: string) {
+    super(message ?? `wait response on ${addr} timeout, ${timeoutMillis}ms`, 'REMOTING_TIMEOUT', true);
+    this.addr = addr;
+    this.timeoutMillis = timeoutMillis;
+  }
+}
+
+/** Too many async or oneway requests in flight and the caller did not want to wait (timeout <= 0). */
+export class RemotingTooMuchRequestError extends RocketMQError {
+  constructor(message: string) {
+    super(message, 'REMOTING_TOO_MUCH_REQUEST', true);
+  }
+}
+
+/** The endpoint was used before start() or after shutdown(). */
+export class RemotingShutdownError extends RocketMQError {
+  constructor(message = 'remoting endpoint is not running') {
+    super(message, 'REMOTING_SHUTDOWN', false);
+  }
+}
+
+/** Java's `UtilAll.exceptionSimpleDesc`: the error and the first frame of its stack, for response remarks. */
+export function exceptionSimpleDesc(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const firstFrame = err.stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
+  const desc = `${err.name}: ${err.message}`;
+  return firstFrame === undefined ? desc : `${desc}, ${firstFrame.trim()}`;
+}

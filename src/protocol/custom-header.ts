@@ -1,0 +1,98 @@
+import { RemotingCommandError } from '../common/errors.js';
+
+/**
+ * Custom headers travel as string `extFields` keyed by the Java field name. Encoding stringifies numbers and
+ * booleans and drops null/undefined (Java's makeCustomHeaderToNet). Decoding is declared with a small schema so a
+ * missing or malformed required field is a clear RemotingCommandError instead of Java's NPE further down.
+ */
+export type ExtFields = Record<string, string>;
+export type HeaderValue = string | number | boolean | bigint | null | undefined;
+export type CustomHeader = { readonly [field: string]: HeaderValue };
+
+export function headerToExtFields(header: CustomHeader, into: ExtFields = {}): ExtFields {
+  for (const key of Object.keys(header)) {
+    const value = header[key];
+    if (value === null || value === undefined) continue;
+    into[key] = typeof value === 'string' ? value : String(value);
+  }
+  return into;
+}
+
+type FieldKind = 'string' | 'int' | 'long' | 'boolean' | 'double';
+export type FieldSpec = FieldKind | `${FieldKind}?`;
+export type HeaderSchema = Record<string, FieldSpec>;
+
+type KindType<K> = K extends 'string' ? string : K extends 'boolean' ? boolean : number;
+type RequiredKeys<S> = { [F in keyof S]: S[F] extends `${string}?` ? never : F }[keyof S];
+type OptionalKeys<S> = { [F in keyof S]: S[F] extends `${string}?` ? F : never }[keyof S];
+
+export type DecodedHeader<S extends HeaderSchema> = { [F in RequiredKeys<S>]: KindType<S[F]> } & {
+  [F in OptionalKeys<S>]?: KindType<S[F] extends `${infer K}?` ? K : never>;
+};
+
+const INT_PATTERN = /^[+-]?\d+$/;
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/**
+ * Decodes `extFields` against a schema. `context` names the request in error messages, for example
+ * "SEND_MESSAGE(10)". Unknown ext fields are ignored, as Java does.
+ */
+export function decodeCustomHeader<S extends HeaderSchema>(
+  extFields: Readonly<ExtFields> | undefined,
+  schema: S,
+  context = 'command',
+): DecodedHeader<S> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const field of Object.keys(schema)) {
+    const spec = schema[field] as FieldSpec;
+    const optional = spec.endsWith('?');
+    const kind = (optional ? spec.slice(0, -1) : spec) as FieldKind;
+    const raw = extFields === undefined ? undefined : Object.hasOwn(extFields, field) ? extFields[field] : undefined;
+    if (raw === undefined) {
+      if (optional) continue;
+      throw new RemotingCommandError(`the custom header field '${field}' is missing in ${context}`);
+    }
+    out[field] = parseField(raw, kind, field, context);
+  }
+  return out as DecodedHeader<S>;
+}
+
+function parseField(raw: string, kind: FieldKind, field: string, context: string): string | number | boolean {
+  switch (kind) {
+    case 'string':
+      return raw;
+    case 'boolean':
+      // Boolean.parseBoolean: only a case-insensitive "true" is true.
+      return raw.toLowerCase() === 'true';
+    case 'int': {
+      const n = INT_PATTERN.test(raw) ? Number(raw) : NaN;
+      if (!Number.isInteger(n) || n < INT32_MIN || n > INT32_MAX) throw badField(field, raw, 'an int', context);
+      return n;
+    }
+    case 'long': {
+      const n = INT_PATTERN.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n)) throw badField(field, raw, 'a long within +-2^53', context);
+      return n;
+    }
+    case 'double': {
+      const n = raw.trim() === '' ? NaN : Number(raw);
+      if (Number.isNaN(n)) throw badField(field, raw, 'a number', context);
+      return n;
+    }
+  }
+}
+
+function badField(field: string, raw: string, expected: string, context: string): RemotingCommandError {
+  const shown = raw.length > 64 ? `${raw.slice(0, 64)}...` : raw;
+  return new RemotingCommandError(`the custom header field '${field}' of ${context} is not ${expected}: '${shown}'`);
+}
+
+/** Plain assignment, except that a "__proto__" key stays an ordinary key instead of touching the prototype. */
+export function setOwnField<T>(target: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
+}
