@@ -14,7 +14,7 @@ const FIXED_LENGTH = 21;
 /** A binary header ready to be copied into a frame: its exact length is known before any byte is written. */
 export interface BinaryHeaderPlan {
   readonly length: number;
-  write(target: Buffer, offset: number): void;
+  readonly write: (target: Buffer, offset: number) => void;
 }
 
 export function planBinaryHeader(cmd: RemotingCommand): BinaryHeaderPlan {
@@ -41,7 +41,7 @@ export function planBinaryHeader(cmd: RemotingCommand): BinaryHeaderPlan {
   const length = FIXED_LENGTH + remarkLength + extLength;
   return {
     length,
-    write(target: Buffer, offset: number): void {
+    write: (target: Buffer, offset: number): void => {
       let pos = target.writeInt16BE(cmd.code, offset);
       pos = target.writeInt8(LanguageCode[cmd.language], pos);
       pos = target.writeInt16BE(cmd.version, pos);

@@ -1,0 +1,14 @@
+export * from './protocol/index.js';
+export * from './remoting/index.js';
+export {
+  RocketMQError,
+  RemotingCommandError,
+  RemotingConnectError,
+  RemotingSendRequestError,
+  RemotingTimeoutError,
+  RemotingTooMuchRequestError,
+  RemotingShutdownError,
+} from './common/errors.js';
+export { BoundedExecutor, type ExecutorOptions } from './common/executor.js';
+export { Semaphore } from './common/semaphore.js';
+export { silentLogger, createConsoleLogger, type Logger, type LogLevel } from './common/logger.js';
