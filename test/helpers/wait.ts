@@ -1,0 +1,15 @@
+/** Polls `check` until it holds or `timeoutMillis` passes (for state with no event to await). */
+export async function waitFor(check: () => boolean, timeoutMillis = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMillis;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMillis}ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A promise with its resolve function, for events a test awaits. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
