@@ -40,7 +40,8 @@ export function decodeJsonHeader(text: string): RemotingCommand {
   }
   return new RemotingCommand({
     code: intField(parsed, 'code'),
-    language: languageFromWire(parsed['language']),
+    // Java's field default: fastjson only sets the fields present in the text.
+    language: Object.hasOwn(parsed, 'language') ? languageFromWire(parsed['language']) : 'JAVA',
     version: intField(parsed, 'version'),
     opaque: intField(parsed, 'opaque'),
     flag: intField(parsed, 'flag'),

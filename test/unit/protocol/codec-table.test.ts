@@ -290,32 +290,32 @@ const cases: CodecCase[] = [
   },
 ];
 
-describe('codec table', () => {
+void describe('codec table', () => {
   for (const c of cases) {
-    describe(c.name, () => {
+    void describe(c.name, () => {
       const bytes = hex(c.hex);
       const expected = expectedFields(c);
 
-      it('the fixture is a consistent frame (length word = bytes after it)', () => {
+      void it('the fixture is a consistent frame (length word = bytes after it)', () => {
         assert.equal(bytes.readInt32BE(0), bytes.length - 4);
       });
 
       if (c.decodeOnly !== true) {
-        it('encodes to exactly the expected bytes', () => {
+        void it('encodes to exactly the expected bytes', () => {
           const cmd = new RemotingCommand(c.init);
           assert.equal(toHex(encodeCommand(cmd)), toHex(bytes));
         });
       }
 
-      it('decodes to the expected fields', () => {
+      void it('decodes to the expected fields', () => {
         assert.deepEqual(wireFields(decodeCommand(bytes)), expected);
       });
 
-      it('decodeFrame on the frame without its length word gives the same command', () => {
+      void it('decodeFrame on the frame without its length word gives the same command', () => {
         assert.deepEqual(wireFields(decodeFrame(bytes.subarray(4))), expected);
       });
 
-      it('round trips: decode → encode → decode is stable', () => {
+      void it('round trips: decode → encode → decode is stable', () => {
         const once = decodeCommand(bytes);
         const again = decodeCommand(encodeCommand(once));
         assert.deepEqual(wireFields(again), expected);
@@ -325,7 +325,7 @@ describe('codec table', () => {
         }
       });
 
-      it('survives FrameDecoder one byte at a time', () => {
+      void it('survives FrameDecoder one byte at a time', () => {
         const chunks = [...bytes].map((b) => Buffer.of(b));
         const frames = splitFrames(chunks);
         assert.equal(frames.length, 1);
@@ -333,7 +333,7 @@ describe('codec table', () => {
         assert.deepEqual(wireFields(decodeFrame(frames[0] as Buffer)), expected);
       });
 
-      it('survives FrameDecoder with random chunkings (three frames back to back)', () => {
+      void it('survives FrameDecoder with random chunkings (three frames back to back)', () => {
         const stream = Buffer.concat([bytes, bytes, bytes]);
         fc.assert(
           fc.property(fc.array(fc.integer({ min: 0, max: stream.length }), { maxLength: 12 }), (offsets) => {
@@ -348,8 +348,8 @@ describe('codec table', () => {
   }
 });
 
-describe('encodeFrame body handling', () => {
-  it('copies a body up to 16 KiB into the single frame buffer', () => {
+void describe('encodeFrame body handling', () => {
+  void it('copies a body up to 16 KiB into the single frame buffer', () => {
     const body = Buffer.alloc(16 * 1024, 7);
     const cmd = new RemotingCommand({ code: 11, opaque: 1, body });
     const parts = encodeFrame(cmd);
@@ -358,7 +358,7 @@ describe('encodeFrame body handling', () => {
     assert.equal((parts[0] as Buffer)[(parts[0] as Buffer).length - body.length], 7);
   });
 
-  it('sends a larger body as a second buffer without copying it', () => {
+  void it('sends a larger body as a second buffer without copying it', () => {
     const body = Buffer.alloc(16 * 1024 + 1, 7);
     for (const serializeTypeCurrentRPC of ['JSON', 'ROCKETMQ'] as const) {
       const cmd = new RemotingCommand({ code: 11, opaque: 1, body, serializeTypeCurrentRPC });
@@ -373,7 +373,7 @@ describe('encodeFrame body handling', () => {
     }
   });
 
-  it('treats an empty body as no body', () => {
+  void it('treats an empty body as no body', () => {
     for (const serializeTypeCurrentRPC of ['JSON', 'ROCKETMQ'] as const) {
       const withEmpty = encodeCommand(new RemotingCommand({ code: 1, opaque: 1, body: Buffer.alloc(0), serializeTypeCurrentRPC }));
       const without = encodeCommand(new RemotingCommand({ code: 1, opaque: 1, serializeTypeCurrentRPC }));
@@ -382,7 +382,7 @@ describe('encodeFrame body handling', () => {
     }
   });
 
-  it('decodeFrame returns the body as a view into the frame, not a copy', () => {
+  void it('decodeFrame returns the body as a view into the frame, not a copy', () => {
     const frame = encodeCommand(new RemotingCommand({ code: 1, opaque: 1, body: Buffer.from('abc') })).subarray(4);
     const cmd = decodeFrame(frame);
     assert.equal(cmd.body?.toString(), 'abc');
