@@ -43,15 +43,17 @@ export class RemotingChannel {
   private closed = false;
   private readonly flushNow = (): void => this.flush();
 
+  /** `addressOf` is the TCP socket itself when `socket` is TLS layered over a stream that has no address. */
   constructor(
     private readonly socket: Socket | TLSSocket,
     private readonly handler: ChannelHandler,
     private readonly options: ChannelOptions,
+    addressOf: Socket = socket,
   ) {
-    this.remoteAddr = formatAddr(socket.remoteAddress, socket.remotePort);
-    this.localAddr = formatAddr(socket.localAddress, socket.localPort);
+    this.remoteAddr = formatAddr(addressOf.remoteAddress, addressOf.remotePort);
+    this.localAddr = formatAddr(addressOf.localAddress, addressOf.localPort);
     this.decoder = new FrameDecoder(options.maxFrameLength);
-    socket.setNoDelay(true);
+    addressOf.setNoDelay(true);
     if (options.idleMillis > 0) {
       socket.setTimeout(options.idleMillis, () => this.handler.onIdle(this));
     }

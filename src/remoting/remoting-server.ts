@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import { RemotingShutdownError } from '../common/errors.js';
 import { Semaphore } from '../common/semaphore.js';
@@ -154,39 +155,73 @@ export class RemotingServer extends RemotingAbstract {
         socket.destroy();
         return;
       }
-      socket.unshift(first);
       if (!isTLS) {
         this.pendingSockets.delete(socket);
+        socket.unshift(first);
         this.addChannel(socket);
         socket.resume();
         return;
       }
-      const tlsOptions = this.options.tls;
-      const secure = new TLSSocket(socket, {
-        isServer: true,
-        secureContext: this.secureContext,
-        requestCert: tlsOptions?.requestCert ?? false,
-        rejectUnauthorized: tlsOptions?.rejectUnauthorized ?? false,
-      });
-      secure.once('secure', () => {
-        this.pendingSockets.delete(socket);
-        if (this.state !== 'running') {
-          secure.destroy();
-          return;
-        }
-        this.addChannel(secure);
-      });
-      secure.once('error', (err: Error) => {
-        this.logger.warn(`TLS handshake with ${socket.remoteAddress ?? '?'} failed: ${err.message}`);
-        secure.destroy();
-      });
-      socket.resume();
+      this.startTLS(socket, first);
     });
   }
 
-  private addChannel(socket: Socket): void {
-    const channel = new RemotingChannel(socket, this.channelHandler, this.channelOptions);
+  /**
+   * A TLSSocket built on a net.Socket reads the socket's handle directly and would never see the sniffed
+   * ClientHello, so the TLS layer sits on a stream that replays it first.
+   */
+  private startTLS(socket: Socket, first: Buffer): void {
+    const tlsOptions = this.options.tls;
+    const secure = new TLSSocket(replayingStream(socket, first), {
+      isServer: true,
+      secureContext: this.secureContext,
+      requestCert: tlsOptions?.requestCert ?? false,
+      rejectUnauthorized: tlsOptions?.rejectUnauthorized ?? false,
+    });
+    secure.once('secure', () => {
+      this.pendingSockets.delete(socket);
+      if (this.state !== 'running') {
+        secure.destroy();
+        return;
+      }
+      this.addChannel(secure, socket);
+    });
+    secure.once('error', (err: Error) => {
+      this.logger.warn(`TLS handshake with ${socket.remoteAddress ?? '?'} failed: ${err.message}`);
+      secure.destroy();
+      socket.destroy();
+    });
+  }
+
+  private addChannel(socket: Socket, addressOf: Socket = socket): void {
+    const channel = new RemotingChannel(socket, this.channelHandler, this.channelOptions, addressOf);
     this.channels.add(channel);
     this.putChannelEvent('CONNECT', channel);
   }
+}
+
+/** A duplex over `socket` whose readable side yields `first` before the socket's own data. */
+function replayingStream(socket: Socket, first: Buffer): Duplex {
+  const stream = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      socket.write(chunk, callback);
+    },
+    final(callback) {
+      socket.end(callback);
+    },
+    destroy(error, callback) {
+      socket.destroy();
+      callback(error);
+    },
+  });
+  stream.push(first);
+  socket.on('data', (chunk: Buffer) => {
+    if (!stream.push(chunk)) socket.pause();
+  });
+  socket.once('end', () => stream.push(null));
+  socket.once('close', () => stream.destroy());
+  return stream;
 }
