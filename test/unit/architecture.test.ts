@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+
+// Compiled to dist-test/test/unit: read the TypeScript sources, not the output.
+const srcRoot = fileURLToPath(new URL('../../../src/', import.meta.url));
+
+/** Which top-level folders of src/ each folder may import (the layering of docs/ARCHITECTURE.md). */
+const allowed: Record<string, string[]> = {
+  common: ['common'],
+  protocol: ['common', 'protocol'],
+  remoting: ['common', 'protocol', 'remoting'],
+  cli: ['*'],
+};
+/** Node modules that do I/O: the pure layers must not touch them. */
+const ioModules = /^node:(net|tls|fs|fs\/promises|dgram|http|https|child_process|timers)$/;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+  );
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'/gm)].map((m) => m[1] as string);
+}
+
+describe('architecture', () => {
+  const files = sourceFiles(srcRoot);
+
+  it('finds the sources', () => {
+    assert.ok(files.length > 10);
+  });
+
+  it('keeps the layering: common <- protocol <- remoting; nothing imports the CLI', () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      const layer = rel.includes('/') ? (rel.split('/')[0] as string) : 'root';
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = relative(srcRoot, join(file, '..', spec));
+        const targetLayer = target.split('/')[0] as string;
+        if (targetLayer === 'cli' && layer !== 'cli') violations.push(`${rel} imports the CLI (${spec})`);
+        const ok = allowed[layer];
+        if (ok !== undefined && !ok.includes('*') && !ok.includes(targetLayer)) violations.push(`${rel} -> ${target}`);
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
+  it('keeps src/protocol and src/common free of I/O', () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      if (!rel.startsWith('protocol/') && !rel.startsWith('common/')) continue;
+      for (const spec of importsOf(file)) if (ioModules.test(spec)) violations.push(`${rel} imports ${spec}`);
+    }
+    assert.deepEqual(violations, []);
+  });
+});
