@@ -13,7 +13,7 @@ export function headerToExtFields(header: CustomHeader, into: ExtFields = {}): E
   for (const key of Object.keys(header)) {
     const value = header[key];
     if (value === null || value === undefined) continue;
-    into[key] = typeof value === 'string' ? value : String(value);
+    setOwnField(into, key, typeof value === 'string' ? value : String(value));
   }
   return into;
 }

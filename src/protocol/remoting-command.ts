@@ -9,6 +9,7 @@ import {
   type DecodedHeader,
   type ExtFields,
   type HeaderSchema,
+  setOwnField,
 } from './custom-header.js';
 
 const RPC_TYPE_RESPONSE = 1; // flag bit 0
@@ -97,7 +98,7 @@ export class RemotingCommand {
   }
 
   addExtField(key: string, value: string): void {
-    (this.extFields ??= {})[key] = value;
+    setOwnField((this.extFields ??= {}), key, value);
   }
 
   /** Reads the custom header; a missing or malformed required field throws RemotingCommandError. */
