@@ -70,7 +70,13 @@ export class RemotingShutdownError extends RocketMQError {
 /** Java's `UtilAll.exceptionSimpleDesc`: the error and the first frame of its stack, for response remarks. */
 export function exceptionSimpleDesc(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const firstFrame = err.stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
+  // The stack starts with "Name: message"; skip the message's lines so a message line beginning with "at " is not
+  // taken for a frame.
+  const messageLines = err.message.split('\n').length;
+  const firstFrame = err.stack
+    ?.split('\n')
+    .slice(messageLines)
+    .find((line) => line.trimStart().startsWith('at '));
   const desc = `${err.name}: ${err.message}`;
   return firstFrame === undefined ? desc : `${desc}, ${firstFrame.trim()}`;
 }
