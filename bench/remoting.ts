@@ -7,7 +7,7 @@
  * server inherits execArgv and exits cleanly so its profile is written).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RemotingClient, RemotingCommand, ResponseCode, type SerializeTypeName } from '../src/index.js';
@@ -336,6 +336,7 @@ async function main(): Promise<number> {
   const warmup = positiveNumber('warmup', values.warmup, true);
   const jsonOnly = values['json-only'];
   const quiet = values.quiet;
+  const loadAtStart = Math.round((loadavg()[0] ?? 0) * 100) / 100;
   const workloads = allWorkloads().filter((w) => matchesFilter(w.id, values.only));
   if (workloads.length === 0) throw new RangeError(`--only '${values.only ?? ''}' matches no workload`);
 
@@ -368,6 +369,7 @@ async function main(): Promise<number> {
       const serverCpu0 = await server.cpuMicros();
       const clientCpu0 = process.cpuUsage();
       const run = await runPhase(w, client, addr, seconds, latency);
+      if (interrupted) break; // a cut-short workload would only mislead
       const clientCpu = process.cpuUsage(clientCpu0);
       const serverCpu1 = await server.cpuMicros();
       const wallMicros = run.elapsedNanos / 1000;
@@ -412,6 +414,8 @@ async function main(): Promise<number> {
     interrupted,
     node: process.version,
     cpus: cpus().length,
+    /** 1-minute load average at the start and the end: other work on the machine skews the figures. */
+    loadavg_1m: [loadAtStart, Math.round((loadavg()[0] ?? 0) * 100) / 100],
     date: new Date().toISOString(),
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
