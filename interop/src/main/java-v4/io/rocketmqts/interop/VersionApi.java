@@ -16,7 +16,10 @@ import org.apache.rocketmq.common.protocol.header.SendMessageRequestHeaderV2;
 import org.apache.rocketmq.common.protocol.header.SendMessageResponseHeader;
 import org.apache.rocketmq.common.protocol.header.namesrv.GetRouteInfoRequestHeader;
 
-/** The parts of the API that differ between RocketMQ lines. RocketMQ 4.9.x: protocol classes under org.apache.rocketmq.common.protocol; InvokeCallback reports only through operationComplete. */
+/**
+ * The parts of the API that differ between RocketMQ lines.
+ * RocketMQ 4.9.x: protocol classes under org.apache.rocketmq.common.protocol; InvokeCallback reports only through operationComplete.
+ */
 final class VersionApi {
     private VersionApi() {
     }
@@ -85,6 +88,7 @@ final class VersionApi {
         header.setQueueId(queueId);
         header.setQueueOffset(queueOffset);
         response.setCode(ResponseCode.SUCCESS);
+        response.setRemark(null);
         return response;
     }
 }

@@ -14,7 +14,11 @@ import org.apache.rocketmq.remoting.protocol.header.SendMessageRequestHeaderV2;
 import org.apache.rocketmq.remoting.protocol.header.SendMessageResponseHeader;
 import org.apache.rocketmq.remoting.protocol.header.namesrv.GetRouteInfoRequestHeader;
 
-/** The parts of the API that differ between RocketMQ lines. RocketMQ 5.x: protocol classes under org.apache.rocketmq.remoting.protocol; InvokeCallback reports through operationSucceed/operationFail. */
+/**
+ * The parts of the API that differ between RocketMQ lines.
+ * RocketMQ 5.x: protocol classes under org.apache.rocketmq.remoting.protocol; InvokeCallback reports through
+ * operationSucceed/operationFail.
+ */
 final class VersionApi {
     private VersionApi() {
     }
@@ -86,6 +90,7 @@ final class VersionApi {
         header.setQueueId(queueId);
         header.setQueueOffset(queueOffset);
         response.setCode(ResponseCode.SUCCESS);
+        response.setRemark(null);
         return response;
     }
 }
