@@ -52,7 +52,7 @@ void describe('headerToExtFields', () => {
     const schema = { s: 'string', i: 'int', l: 'long', b: 'boolean', d: 'double' } as const;
     fc.assert(
       fc.property(
-        fc.string({ unit: 'binary' }),
+        fc.string({ unit: 'binary', maxLength: 40 }),
         fc.integer(),
         fc.maxSafeInteger(),
         fc.boolean(),

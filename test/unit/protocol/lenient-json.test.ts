@@ -8,7 +8,7 @@ import { throwsRemoting } from './support.js';
 void describe('parseLenientJson', () => {
   void it('reads standard JSON exactly like JSON.parse', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), (value) => {
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => {
         const text = JSON.stringify(value);
         assert.deepEqual(parseLenientJson(text), JSON.parse(text));
       }),
