@@ -184,7 +184,8 @@ const cases: CodecCase[] = [
       version: 409,
       opaque: 7,
       flag: 0,
-      // Insertion order differs from the wire: the encoder must sort like fastjson.
+      // Insertion order differs from the wire: our encoder sorts ext keys (canonical output). fastjson writes a
+      // HashMap's iteration order, which for these one-letter keys happens to be sorted too, hence byte equality.
       extFields: { i: 'KEYS\u0001k1\u0002TAGS\u0001TagA\u0002', b: 'TopicTest', a: 'PG' },
     },
     hex: jsonFrameHex(VERIFIED_SEND_V2),
