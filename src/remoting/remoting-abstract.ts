@@ -289,7 +289,15 @@ export abstract class RemotingAbstract {
     timeoutMillis: number,
   ): Promise<RemotingCommand> {
     const begin = Date.now();
-    const release = await this.acquire(this.semaphoreAsync, timeoutMillis, 'invokeAsyncImpl', channel.remoteAddr);
+    const permit = this.semaphoreAsync.tryAcquire(timeoutMillis);
+    // No promise hop when a permit is free, the common case on the hot path.
+    const release = this.permitOrThrow(
+      permit instanceof Promise ? await permit : permit,
+      this.semaphoreAsync,
+      timeoutMillis,
+      'invokeAsyncImpl',
+      channel.remoteAddr,
+    );
     const cost = Date.now() - begin;
     if (cost > timeoutMillis) {
       release();
@@ -311,7 +319,15 @@ export abstract class RemotingAbstract {
     timeoutMillis: number,
   ): Promise<void> {
     request.markOnewayRPC();
-    const release = await this.acquire(this.semaphoreOneway, timeoutMillis, 'invokeOnewayImpl', channel.remoteAddr);
+    const permit = this.semaphoreOneway.tryAcquire(timeoutMillis);
+    // No promise hop when a permit is free, the common case on the hot path.
+    const release = this.permitOrThrow(
+      permit instanceof Promise ? await permit : permit,
+      this.semaphoreOneway,
+      timeoutMillis,
+      'invokeOnewayImpl',
+      channel.remoteAddr,
+    );
     let failure: unknown;
     try {
       this.doBeforeRpcHooks(channel.remoteAddr, request);
@@ -327,9 +343,14 @@ export abstract class RemotingAbstract {
     }
   }
 
-  private async acquire(semaphore: Semaphore, timeoutMillis: number, what: string, addr: string): Promise<Release> {
-    const acquired = semaphore.tryAcquire(timeoutMillis);
-    const release = acquired instanceof Promise ? await acquired : acquired;
+  /** The permit, or the error Java raises when none freed up in time. */
+  private permitOrThrow(
+    release: Release | undefined,
+    semaphore: Semaphore,
+    timeoutMillis: number,
+    what: string,
+    addr: string,
+  ): Release {
     if (release !== undefined) return release;
     const state = `semaphore ${semaphore.availablePermits}/${semaphore.permits} available`;
     if (timeoutMillis <= 0) throw new RemotingTooMuchRequestError(`${what} invoke too fast, ${state}`);

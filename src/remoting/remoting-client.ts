@@ -108,23 +108,26 @@ export class RemotingClient extends RemotingAbstract {
 
   /** Sends a request and waits up to `timeoutMillis` for its response. A null address means "a name server". */
   async invokeSync(addr: string | null | undefined, request: RemotingCommand, timeoutMillis: number): Promise<RemotingCommand> {
-    const channel = await this.channelFor(addr);
+    const found = this.channelFor(addr);
+    const channel = found instanceof RemotingChannel ? found : await found;
     this.applySerializeType(request);
-    return this.invokeSyncImpl(channel, request, timeoutMillis);
+    return await this.invokeSyncImpl(channel, request, timeoutMillis);
   }
 
   /** Like invokeSync, but bounded by the async semaphore; the timeout is enforced by the response-table scan. */
   async invokeAsync(addr: string | null | undefined, request: RemotingCommand, timeoutMillis: number): Promise<RemotingCommand> {
-    const channel = await this.channelFor(addr);
+    const found = this.channelFor(addr);
+    const channel = found instanceof RemotingChannel ? found : await found;
     this.applySerializeType(request);
-    return this.invokeAsyncImpl(channel, request, timeoutMillis);
+    return await this.invokeAsyncImpl(channel, request, timeoutMillis);
   }
 
   /** Resolves once the request is written; no response will come. */
   async invokeOneway(addr: string | null | undefined, request: RemotingCommand, timeoutMillis: number): Promise<void> {
-    const channel = await this.channelFor(addr);
+    const found = this.channelFor(addr);
+    const channel = found instanceof RemotingChannel ? found : await found;
     this.applySerializeType(request);
-    return this.invokeOnewayImpl(channel, request, timeoutMillis);
+    await this.invokeOnewayImpl(channel, request, timeoutMillis);
   }
 
   /** Closes the connection to `addr` if there is one (the next call reconnects). */
