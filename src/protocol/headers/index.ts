@@ -1,0 +1,1 @@
+export * as NamesrvHeaders from './namesrv.js';
