@@ -1,0 +1,41 @@
+import { RemotingCommand } from '../../protocol/remoting-command.js';
+import { ResponseCode } from '../../protocol/response-code.js';
+import { MQVersion } from '../../protocol/language-code.js';
+import { encodeTopicRouteData } from '../../protocol/bodies/topic-route-data.js';
+import { GetRouteInfoRequestHeader } from '../../protocol/headers/namesrv.js';
+import type { RequestContext, RequestProcessor } from '../../remoting/request-processor.js';
+import { NAMESPACE_ORDER_TOPIC_CONFIG } from '../kv-config-manager.js';
+import type { NamesrvContext } from './namesrv-context.js';
+import { answeringBadInput } from './bad-input.js';
+
+/** FAQUrl.suggestTodo(FAQUrl.APPLY_TOPIC_URL), appended to "no route" remarks as Java does. */
+export const APPLY_TOPIC_FAQ = '\nSee https://rocketmq.apache.org/docs/bestPractice/06FAQ for further details.';
+
+/** ClientRequestProcessor.java: GET_ROUTEINFO_BY_TOPIC, on its own executor as in Java. */
+export class ClientRequestProcessor implements RequestProcessor {
+  constructor(private readonly namesrv: NamesrvContext) {}
+
+  processRequest(_ctx: RequestContext, request: RemotingCommand): RemotingCommand {
+    return answeringBadInput(() => this.getRouteInfoByTopic(request));
+  }
+
+  private getRouteInfoByTopic(request: RemotingCommand): RemotingCommand {
+    const header = request.decodeCommandCustomHeader(GetRouteInfoRequestHeader);
+    const { config, routeInfoManager, kvConfigManager } = this.namesrv;
+    if (config.needWaitForService && Date.now() - this.namesrv.startupTimeMillis < config.waitSecondsForService * 1000) {
+      return RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, 'name server not ready');
+    }
+    const route = routeInfoManager.pickupTopicRouteData(header.topic);
+    if (route === null) {
+      return RemotingCommand.createResponseCommand(
+        ResponseCode.TOPIC_NOT_EXIST,
+        `No topic route info in name server for the topic: ${header.topic}${APPLY_TOPIC_FAQ}`,
+      );
+    }
+    if (config.orderMessageEnable) route.orderTopicConf = kvConfigManager.getKVConfig(NAMESPACE_ORDER_TOPIC_CONFIG, header.topic);
+    const standard = request.version >= MQVersion.V4_9_4 || header.acceptStandardJsonOnly === true;
+    const response = RemotingCommand.createResponseCommand(ResponseCode.SUCCESS);
+    response.body = encodeTopicRouteData(route, standard);
+    return response;
+  }
+}
