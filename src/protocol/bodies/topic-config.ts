@@ -51,7 +51,8 @@ export function topicConfigFromJson(obj: JsonObject, key: string, what: string):
   config.topicFilterType = topicFilterType(optString(obj, 'topicFilterType', what) ?? 'SINGLE_TAG', what);
   config.topicSysFlag = optInteger(obj, 'topicSysFlag', what) ?? 0;
   config.order = optBoolean(obj, 'order', what) ?? false;
-  config.attributes = optStringMap(obj, 'attributes', what);
+  const attributes = optStringMap(obj, 'attributes', what);
+  if (attributes !== undefined) config.attributes = attributes;
   return config;
 }
 
