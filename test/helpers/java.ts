@@ -119,8 +119,8 @@ const builds = new Map<RocketMQVersion, Promise<{ classpath: string }>>();
 
 /**
  * Builds interop/ against one RocketMQ release (output in interop/target/<version>/) and returns the classpath of its
- * programs. Maven runs only when the jar or classpath file is older than pom.xml or a source; the first build
- * downloads a few hundred MB from Maven Central.
+ * programs. Maven runs only when pom.xml or a source changed since this helper's last successful build of that
+ * version; the first build downloads a few hundred MB from Maven Central.
  */
 export function buildInterop(version: RocketMQVersion = '5.3.3'): Promise<{ classpath: string }> {
   let build = builds.get(version);
@@ -136,18 +136,20 @@ async function doBuild(version: RocketMQVersion): Promise<{ classpath: string }>
   const target = path.join(INTEROP_DIR, 'target', version);
   const classes = path.join(target, 'classes');
   const classpathFile = path.join(target, 'classpath.txt');
-  const jar = path.join(target, 'rocketmq-ts-interop-0.1.0.jar');
+  // Maven leaves an unchanged jar or classpath file untouched, so their mtimes cannot tell whether a build is current.
+  const stamp = path.join(target, 'rocketmq-ts-build.stamp');
   const inputs = Math.max(
     await newestMtime(path.join(INTEROP_DIR, 'pom.xml')),
     await newestMtime(path.join(INTEROP_DIR, 'src')),
   );
-  const built = Math.min(await mtimeOrZero(jar), await mtimeOrZero(classpathFile));
-  if (built < inputs) {
+  const built = Math.min(await mtimeOrZero(stamp), await mtimeOrZero(classpathFile), await mtimeOrZero(classes));
+  if (built === 0 || (await mtimeOrZero(stamp)) < inputs) {
     const args = ['-B', '-q', ...mavenVersionArgs(version), 'package'];
     const { code, output } = await runTool('mvn', args, { cwd: INTEROP_DIR, timeoutMs: 20 * 60_000 });
     if (code !== 0) {
       throw new Error(`mvn ${args.join(' ')} (in ${INTEROP_DIR}) exited with ${code}:\n${lastLines(output)}`);
     }
+    await writeFile(stamp, `${new Date().toISOString()} mvn ${args.join(' ')}\n`);
   }
   const dependencies = (await readFile(classpathFile, 'utf8')).trim();
   return { classpath: `${classes}${path.delimiter}${dependencies}` };
