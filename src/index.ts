@@ -1,5 +1,8 @@
 export * from './protocol/index.js';
 export * from './remoting/index.js';
+export * from './protocol/bodies/index.js';
+export * from './protocol/headers/index.js';
+export * from './namesrv/index.js';
 export {
   RocketMQError,
   RemotingCommandError,

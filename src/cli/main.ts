@@ -1,29 +1,34 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { runNamesrv } from './namesrv.js';
 
 const USAGE = `usage: rocketmq-ts <command> [options]
 
 commands:
+  namesrv        run a name server (rocketmq-ts namesrv --help)
   version        print the version
   help           print this help
 
-Coming with the next issues: namesrv, broker, dev (name server + broker in one process), send, consume, topic.`;
+Coming with the next issues: broker, dev (name server + broker in one process), send, consume, topic.`;
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
     strict: false,
     options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
   });
-  const command = values.version === true ? 'version' : values.help === true ? 'help' : (positionals[0] ?? 'help');
+  // `rocketmq-ts namesrv --help` is the sub-command's help; only a bare flag is global.
+  const command = positionals[0] ?? (values.version === true ? 'version' : 'help');
   switch (command) {
+    case 'namesrv':
+      return runNamesrv(argv.slice(1));
     case 'version':
       process.stdout.write(`rocketmq-ts ${packageVersion()}\n`);
       return 0;
@@ -36,4 +41,4 @@ export function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

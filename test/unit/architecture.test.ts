@@ -12,6 +12,7 @@ const allowed: Record<string, string[]> = {
   common: ['common'],
   protocol: ['common', 'protocol'],
   remoting: ['common', 'protocol', 'remoting'],
+  namesrv: ['common', 'protocol', 'remoting', 'namesrv'],
   cli: ['*'],
 };
 /** Node modules that do I/O: the pure layers must not touch them. */
