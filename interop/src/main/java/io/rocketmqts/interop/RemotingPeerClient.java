@@ -12,7 +12,6 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,11 +24,13 @@ import org.apache.rocketmq.remoting.protocol.RemotingCommand;
  *
  * <pre>
  * RemotingPeerClient --scenario NAME --addr host:port [--serialize JSON|ROCKETMQ] [--tls]
+ * RemotingPeerClient --scenarios NAME,NAME,... --addr host:port [--serialize JSON|ROCKETMQ] [--tls]
  * RemotingPeerClient --bench --addr host:port --mode sync|async|oneway [--inflight N] [--body-size B]
  *                    [--serialize T] [--seconds S] [--warmup-seconds W] [--tls]
  * </pre>
  *
- * Both print one JSON line on stdout and exit 0; a scenario's failures are reported inside that line. Scenarios:
+ * Both print one JSON line on stdout and exit 0 (--scenarios: one line per scenario, in order, on one connection);
+ * a scenario's failures are reported inside that line. Scenarios:
  * echo-sizes, unicode, unknown-code, throw, reject, oneway, async-many, timeout, callback.
  */
 public final class RemotingPeerClient {
@@ -48,11 +49,35 @@ public final class RemotingPeerClient {
         args.applyRemotingDefaults();
         NettyClientConfig config = new NettyClientConfig();
         config.setUseTLS(args.has("tls"));
+        if (args.has("bench") && onewayWindow(benchPlan(args)) > 0) {
+            // The benchmark's oneway window: at most N oneway requests not yet written (see bench below).
+            config.setClientOnewaySemaphoreValue(onewayWindow(benchPlan(args)));
+        }
         NettyRemotingClient client = new NettyRemotingClient(config);
         RemotingPeerClient peer = new RemotingPeerClient(client, args.require("addr"));
         Map<String, Object> report;
         try {
-            if (args.has("scenario")) {
+            if (args.has("scenarios")) {
+                // Several scenarios in one JVM: one JSON line each, printed as soon as it is done. A scenario that
+                // throws reports {"exception": "Class: message"} and the next one still runs.
+                client.registerProcessor(PeerCodes.CALLBACK_TO_CLIENT,
+                    RemotingPeerServer.processor((ctx, request) -> RemotingPeerServer.echo(request)),
+                    Executors.newSingleThreadExecutor());
+                client.start();
+                for (String name : args.require("scenarios").split(",")) {
+                    Map<String, Object> line = new LinkedHashMap<>();
+                    line.put("scenario", name);
+                    line.put("serialize", args.get("serialize", "JSON"));
+                    try {
+                        line.putAll(peer.scenario(name));
+                    } catch (Exception e) {
+                        line.put("exception", e.getClass().getSimpleName() + ": " + e.getMessage());
+                    }
+                    System.out.println(Json.write(line));
+                    System.out.flush();
+                }
+                report = null;
+            } else if (args.has("scenario")) {
                 // Server-to-client requests (the callback scenario) need the processor before the first connection.
                 client.registerProcessor(PeerCodes.CALLBACK_TO_CLIENT,
                     RemotingPeerServer.processor((ctx, request) -> RemotingPeerServer.echo(request)),
@@ -71,7 +96,9 @@ public final class RemotingPeerClient {
         } finally {
             client.shutdown();
         }
-        System.out.println(Json.write(report));
+        if (report != null) {
+            System.out.println(Json.write(report));
+        }
         System.out.flush();
         System.exit(0);
     }
@@ -284,69 +311,180 @@ public final class RemotingPeerClient {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
+    // Benchmark. The workloads match bench/remoting-core.ts (the TS driver) one for one:
+    //   sync    one thread (per --inflight) calling invokeSync ECHO in a loop: one request outstanding per thread;
+    //   async   --inflight closed chains of invokeAsync ECHO, each sending its next request from the callback of
+    //           its previous one, so exactly N requests are outstanding (the TS driver's N closed loops);
+    //   oneway  one thread calling invokeOnewayImpl ONEWAY_SINK with the client's oneway semaphore set to --inflight,
+    //           so at most N oneway requests are not yet written (the TS driver's N closed loops of invokeOneway,
+    //           each awaiting its write); throughput counts requests DELIVERED, read with COUNT before and after.
+    // Usage: --bench --addr A [--serialize T] [--seconds S] [--warmup-seconds W] [--prewarm-seconds P] and either
+    // --mode M [--inflight N] [--body-size B] or --plan mode:inflight:bodySize,... (several workloads, one JVM).
+    // A request carries no body when the body size is 0; an answer counts only if its code is 0 and its body has the
+    // request's length.
 
-    private Map<String, Object> bench(Args args) throws Exception {
-        String mode = args.require("mode");
-        int inflight = args.getInt("inflight", 1);
-        int bodySize = args.getInt("body-size", 128);
-        int seconds = args.getInt("seconds", 10);
-        int warmupSeconds = args.getInt("warmup-seconds", 2);
-        byte[] body = new byte[bodySize];
-        new Random(7).nextBytes(body);
+    /** One workload: {@code mode:inflight:bodySize}, e.g. {@code async:256:0}. */
+    private static final class Workload {
+        final String mode;
+        final int inflight;
+        final int bodySize;
+        final String spec;
 
-        LatencyRecorder warmup = new LatencyRecorder();
-        runLoad(mode, inflight, body, warmupSeconds, warmup);
-        LatencyRecorder measured = new LatencyRecorder();
-        long start = System.nanoTime();
-        runLoad(mode, inflight, body, seconds, measured);
-        double elapsed = (System.nanoTime() - start) / 1e9;
-
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("mode", mode);
-        out.put("inflight", inflight);
-        out.put("bodySize", bodySize);
-        out.put("serialize", args.get("serialize", "JSON"));
-        out.put("ops", measured.count());
-        out.put("errors", measured.errors.get());
-        out.put("seconds", Math.round(elapsed * 1000) / 1000.0);
-        out.put("opsPerSec", Math.round(measured.count() / elapsed));
-        out.put("p50us", measured.percentileMicros(0.50));
-        out.put("p99us", measured.percentileMicros(0.99));
-        return out;
-    }
-
-    private void runLoad(String mode, int inflight, byte[] body, int seconds, LatencyRecorder recorder)
-        throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        switch (mode) {
-            case "sync":
-            case "oneway":
-                runThreads(mode.equals("oneway"), inflight, body, deadline, recorder);
-                break;
-            case "async":
-                runAsync(inflight, body, deadline, recorder);
-                break;
-            default:
-                throw new IllegalArgumentException("unknown --mode " + mode);
+        Workload(String mode, int inflight, int bodySize) {
+            if (!mode.equals("sync") && !mode.equals("async") && !mode.equals("oneway")) {
+                throw new IllegalArgumentException("unknown mode " + mode);
+            }
+            if (inflight < 1 || bodySize < 0) {
+                throw new IllegalArgumentException("bad workload " + mode + ":" + inflight + ":" + bodySize);
+            }
+            this.mode = mode;
+            this.inflight = inflight;
+            this.bodySize = bodySize;
+            this.spec = mode + ":" + inflight + ":" + bodySize;
         }
     }
 
-    /** {@code inflight} threads, each with one call outstanding: invokeSync ECHO, or invokeOneway ONEWAY_SINK. */
-    private void runThreads(boolean oneway, int inflight, byte[] body, long deadline, LatencyRecorder recorder)
+    private static final class LoadResult {
+        long ops;
+        long errors;
+        long elapsedNanos;
+    }
+
+    /** --plan "mode:inflight:bodySize,..." or the single workload of --mode/--inflight/--body-size. */
+    static List<Workload> benchPlan(Args args) {
+        List<Workload> plan = new ArrayList<>();
+        if (args.has("plan")) {
+            for (String item : args.require("plan").split(",")) {
+                String[] parts = item.trim().split(":");
+                if (parts.length != 3) {
+                    throw new IllegalArgumentException("--plan items are mode:inflight:bodySize, got " + item);
+                }
+                plan.add(new Workload(parts[0], Integer.parseInt(parts[1]), Integer.parseInt(parts[2])));
+            }
+        } else {
+            plan.add(new Workload(args.require("mode"), args.getInt("inflight", 1), args.getInt("body-size", 128)));
+        }
+        return plan;
+    }
+
+    /** The oneway window of the plan (its oneway workloads must agree): the client's oneway semaphore. */
+    static int onewayWindow(List<Workload> plan) {
+        int window = 0;
+        for (Workload w : plan) {
+            if (w.mode.equals("oneway")) {
+                if (window != 0 && window != w.inflight) {
+                    throw new IllegalArgumentException("all oneway workloads of a plan need the same --inflight");
+                }
+                window = w.inflight;
+            }
+        }
+        return window;
+    }
+
+    private static double seconds(Args args, String name, double fallback) {
+        return args.has(name) ? Double.parseDouble(args.get(name, "")) : fallback;
+    }
+
+    /**
+     * Runs every workload of the plan: first --prewarm-seconds spread over all of them (JIT warm-up, once per JVM),
+     * then per workload --warmup-seconds unmeasured, a line {@code BEGIN <spec>}, --seconds measured, and one JSON
+     * line with the result. The last line is returned (main prints it), the others are printed here.
+     */
+    private Map<String, Object> bench(Args args) throws Exception {
+        List<Workload> plan = benchPlan(args);
+        double measureSeconds = seconds(args, "seconds", 10);
+        double warmupSeconds = seconds(args, "warmup-seconds", 2);
+        double prewarmSeconds = seconds(args, "prewarm-seconds", 0);
+        String serialize = args.get("serialize", "JSON");
+        com.sun.management.OperatingSystemMXBean os =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+        if (prewarmSeconds > 0) {
+            for (Workload w : plan) {
+                runLoad(w, prewarmSeconds / plan.size(), new LatencyRecorder());
+            }
+        }
+        Map<String, Object> last = null;
+        for (Workload w : plan) {
+            if (last != null) {
+                System.out.println(Json.write(last));
+                System.out.flush();
+            }
+            if (warmupSeconds > 0) {
+                runLoad(w, warmupSeconds, new LatencyRecorder());
+            }
+            System.out.println("BEGIN " + w.spec);
+            System.out.flush();
+            LatencyRecorder measured = new LatencyRecorder();
+            long cpu0 = os.getProcessCpuTime();
+            LoadResult result = runLoad(w, measureSeconds, measured);
+            long cpu = os.getProcessCpuTime() - cpu0;
+            double elapsed = result.elapsedNanos / 1e9;
+
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("plan", w.spec);
+            out.put("mode", w.mode);
+            out.put("inflight", w.inflight);
+            out.put("bodySize", w.bodySize);
+            out.put("serialize", serialize);
+            out.put("ops", result.ops);
+            out.put("errors", result.errors);
+            out.put("seconds", Math.round(elapsed * 1000) / 1000.0);
+            out.put("opsPerSec", Math.round(result.ops / elapsed));
+            boolean timed = !w.mode.equals("oneway");
+            out.put("p50us", timed ? measured.percentileMicros(0.50) : null);
+            out.put("p99us", timed ? measured.percentileMicros(0.99) : null);
+            out.put("cpu", Math.round(cpu / (double) result.elapsedNanos * 100) / 100.0);
+            last = out;
+        }
+        return last;
+    }
+
+    private static boolean isEcho(RemotingCommand response, int bodySize) {
+        byte[] body = response.getBody();
+        return response.getCode() == 0 && (body == null ? 0 : body.length) == bodySize;
+    }
+
+    private static RemotingCommand request(int code, byte[] body) {
+        RemotingCommand request = RemotingCommand.createRequestCommand(code, null);
+        request.setBody(body);
+        return request;
+    }
+
+    private LoadResult runLoad(Workload w, double seconds, LatencyRecorder recorder) throws Exception {
+        byte[] body = null;
+        if (w.bodySize > 0) {
+            body = new byte[w.bodySize];
+            Arrays.fill(body, (byte) 0x61);
+        }
+        long start = System.nanoTime();
+        long deadline = start + (long) (seconds * 1e9);
+        LoadResult result;
+        switch (w.mode) {
+            case "sync":
+                result = runSync(w.inflight, body, w.bodySize, deadline, recorder);
+                break;
+            case "async":
+                result = runAsync(w.inflight, body, w.bodySize, deadline, recorder);
+                break;
+            default:
+                return runOneway(body, deadline);
+        }
+        result.elapsedNanos = System.nanoTime() - start;
+        return result;
+    }
+
+    /** {@code threads} threads, each calling invokeSync ECHO in a loop (one request outstanding per thread). */
+    private LoadResult runSync(int threads, byte[] body, int bodySize, long deadline, LatencyRecorder recorder)
         throws InterruptedException {
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < inflight; t++) {
+        List<Thread> started = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
             Thread thread = new Thread(() -> {
                 while (System.nanoTime() < deadline) {
-                    RemotingCommand request =
-                        RemotingCommand.createRequestCommand(oneway ? PeerCodes.ONEWAY_SINK : PeerCodes.ECHO, null);
-                    request.setBody(body);
+                    RemotingCommand request = request(PeerCodes.ECHO, body);
                     long begin = System.nanoTime();
                     try {
-                        if (oneway) {
-                            client.invokeOneway(addr, request, TIMEOUT_MS);
-                            recorder.record(System.nanoTime() - begin);
-                        } else if (client.invokeSync(addr, request, TIMEOUT_MS).getCode() == 0) {
+                        if (isEcho(client.invokeSync(addr, request, TIMEOUT_MS), bodySize)) {
                             recorder.record(System.nanoTime() - begin);
                         } else {
                             recorder.errors.incrementAndGet();
@@ -359,43 +497,112 @@ public final class RemotingPeerClient {
                 }
             }, "bench-" + t);
             thread.start();
-            threads.add(thread);
+            started.add(thread);
         }
-        for (Thread thread : threads) {
+        for (Thread thread : started) {
             thread.join();
         }
+        LoadResult result = new LoadResult();
+        result.ops = recorder.count();
+        result.errors = recorder.errors.get();
+        return result;
     }
 
-    /** One thread keeping {@code inflight} invokeAsync ECHO calls outstanding. */
-    private void runAsync(int inflight, byte[] body, long deadline, LatencyRecorder recorder) throws Exception {
-        Semaphore permits = new Semaphore(inflight);
+    /** {@code inflight} chains of invokeAsync ECHO; each callback sends its chain's next request until the deadline. */
+    private LoadResult runAsync(int inflight, byte[] body, int bodySize, long deadline, LatencyRecorder recorder)
+        throws InterruptedException {
+        CountDownLatch chains = new CountDownLatch(inflight);
+        for (int i = 0; i < inflight; i++) {
+            sendNext(body, bodySize, deadline, recorder, chains);
+        }
+        long waitNanos = Math.max(0, deadline - System.nanoTime()) + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS * 2);
+        if (!chains.await(waitNanos, TimeUnit.NANOSECONDS)) {
+            throw new IllegalStateException("async calls still outstanding " + 2 * TIMEOUT_MS + " ms after the run");
+        }
+        LoadResult result = new LoadResult();
+        result.ops = recorder.count();
+        result.errors = recorder.errors.get();
+        return result;
+    }
+
+    private void sendNext(byte[] body, int bodySize, long deadline, LatencyRecorder recorder, CountDownLatch chains) {
         while (System.nanoTime() < deadline) {
-            if (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                continue;
-            }
-            RemotingCommand request = RemotingCommand.createRequestCommand(PeerCodes.ECHO, null);
-            request.setBody(body);
+            RemotingCommand request = request(PeerCodes.ECHO, body);
             long begin = System.nanoTime();
             try {
                 client.invokeAsync(addr, request, TIMEOUT_MS, VersionApi.callback(response -> {
-                    if (response.getCode() == 0) {
+                    if (isEcho(response, bodySize)) {
                         recorder.record(System.nanoTime() - begin);
                     } else {
                         recorder.errors.incrementAndGet();
                     }
-                    permits.release();
+                    sendNext(body, bodySize, deadline, recorder, chains);
                 }, error -> {
                     recorder.errors.incrementAndGet();
-                    permits.release();
+                    sendNext(body, bodySize, deadline, recorder, chains);
                 }));
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             } catch (Exception e) {
-                recorder.errors.incrementAndGet();
-                permits.release();
+                recorder.errors.incrementAndGet(); // not sent: this chain tries again at once
             }
         }
-        if (!permits.tryAcquire(inflight, TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-            throw new IllegalStateException("async calls still outstanding " + TIMEOUT_MS + " ms after the run");
+        chains.countDown();
+    }
+
+    /**
+     * The connection to {@link #addr}, through NettyRemotingClient's private getAndCreateChannel (4.9.x and 5.x).
+     * 5.x's invokeOneway acquires the oneway semaphore on the Netty event loop (from a channel-future listener), where
+     * a bounded window deadlocks: the loop blocks waiting for permits that only its own write completions release.
+     * The benchmark therefore calls invokeOnewayImpl (the same semaphore, write and listener) from its own thread,
+     * which is what 4.9.x's invokeOneway does.
+     */
+    private io.netty.channel.Channel onewayChannel() throws Exception {
+        java.lang.reflect.Method method = NettyRemotingClient.class.getDeclaredMethod("getAndCreateChannel", String.class);
+        method.setAccessible(true);
+        io.netty.channel.Channel channel = (io.netty.channel.Channel) method.invoke(client, addr);
+        if (channel == null || !channel.isActive()) {
+            throw new IllegalStateException("no connection to " + addr);
         }
+        return channel;
+    }
+
+    /**
+     * invokeOnewayImpl ONEWAY_SINK in a loop, the oneway semaphore bounding unwritten requests; ops = requests the server
+     * counted. 5.x may write a oneway after a later invokeSync, so COUNT is polled until every sent request has been
+     * counted (or 5 s passed); the clock stops at the last COUNT answer.
+     */
+    private LoadResult runOneway(byte[] body, long deadline) throws Exception {
+        long before = Long.parseLong(count());
+        io.netty.channel.Channel channel = onewayChannel();
+        long start = System.nanoTime();
+        long sent = 0;
+        long failed = 0;
+        while (System.nanoTime() < deadline) {
+            try {
+                RemotingCommand request = request(PeerCodes.ONEWAY_SINK, body);
+                request.markOnewayRPC();
+                client.invokeOnewayImpl(channel, request, TIMEOUT_MS);
+                sent++;
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                failed++;
+            }
+        }
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long delivered = Long.parseLong(count()) - before;
+        while (delivered < sent && System.nanoTime() < giveUp) {
+            Thread.sleep(1);
+            delivered = Long.parseLong(count()) - before;
+        }
+        LoadResult result = new LoadResult();
+        result.elapsedNanos = System.nanoTime() - start;
+        result.ops = delivered;
+        result.errors = failed + Math.max(0, sent - delivered);
+        return result;
     }
 
     /** Latencies in microseconds: a counting histogram with 1 us buckets up to 100 ms, and one overflow bucket. */
