@@ -93,6 +93,18 @@ export async function javaAvailable(): Promise<{ ok: boolean; why?: string }> {
   return { ok: true };
 }
 
+/**
+ * The `skip` option for an interop suite: false when Java and Maven are here; otherwise a reason, announced loudly.
+ * In CI a missing toolchain is a failure, never a silent skip.
+ */
+export async function interopSkip(): Promise<false | string> {
+  const availability = await javaAvailable();
+  if (availability.ok) return false;
+  if (process.env.CI !== undefined) throw new Error(`java interop tests need java and mvn: ${availability.why}`);
+  console.warn(`\n*** SKIPPING Java interop tests: ${availability.why} ***\n`);
+  return `java or mvn missing: ${availability.why}`;
+}
+
 async function newestMtime(target: string): Promise<number> {
   const info = await stat(target);
   if (!info.isDirectory()) return info.mtimeMs;

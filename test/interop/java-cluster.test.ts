@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   buildInterop,
-  javaAvailable,
+  interopSkip,
   runMqAdmin,
   startJavaBroker,
   startJavaNameServer,
@@ -14,12 +14,7 @@ import {
   type RocketMQVersion,
 } from '../helpers/java.js';
 
-const availability = await javaAvailable();
-if (!availability.ok) {
-  if (process.env.CI !== undefined) throw new Error(`java interop tests need java and mvn: ${availability.why}`);
-  console.warn(`\n*** SKIPPING Java interop tests: ${availability.why} ***\n`);
-}
-const skip = availability.ok ? false : `java or mvn missing: ${availability.why}`;
+const skip = await interopSkip();
 
 for (const version of ['5.3.3', '4.9.8'] as const satisfies readonly RocketMQVersion[]) {
   describe(`Java RocketMQ ${version} name server + broker`, { skip, timeout: 25 * 60_000 }, () => {

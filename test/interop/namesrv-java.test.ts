@@ -10,19 +10,14 @@ import { after, before, describe, it } from 'node:test';
 import { NamesrvController, defaultNamesrvConfig } from '../../src/index.js';
 import {
   buildInterop,
-  javaAvailable,
+  interopSkip,
   runMqAdmin,
   startJavaBroker,
   type JavaServer,
   type RocketMQVersion,
 } from '../helpers/java.js';
 
-const availability = await javaAvailable();
-if (!availability.ok) {
-  if (process.env.CI !== undefined) throw new Error(`java interop tests need java and mvn: ${availability.why}`);
-  console.warn(`\n*** SKIPPING Java interop tests: ${availability.why} ***\n`);
-}
-const skip = availability.ok ? false : `java or mvn missing: ${availability.why}`;
+const skip = await interopSkip();
 
 async function mqadmin(version: RocketMQVersion, args: string[]): Promise<string> {
   const result = await runMqAdmin(args, { version, timeoutMs: 90_000 });
