@@ -1,6 +1,7 @@
 /**
- * The server half of `npm run bench:remoting`, run as a child process by bench/remoting.ts (never by hand):
- * a RemotingServer on 127.0.0.1 with an echo processor, a oneway sink and a counter. It reports its port over IPC,
+ * The server half of `npm run bench:remoting`, run as a child process by bench/remoting-core.ts (never by hand):
+ * a RemotingServer on 127.0.0.1 with an echo processor, a oneway sink and a counter (the codes of Java's
+ * RemotingPeerServer, so that Java's RemotingPeerClient --bench can drive it too). It reports its port over IPC,
  * answers CPU-usage queries, and exits on {type:'stop'}, on SIGINT/SIGTERM, when the parent goes away, or when its
  * own deadline (argv[2] seconds) passes. It exits through process.exit so that `--cpu-prof` (inherited from the
  * parent's execArgv) gets to write its profile.
@@ -36,9 +37,7 @@ async function main(): Promise<void> {
   });
   server.registerProcessor(CODE_COUNT, {
     processRequest() {
-      const count = sunk;
-      sunk = 0;
-      return RemotingCommand.createResponseCommand(ResponseCode.SUCCESS, String(count));
+      return RemotingCommand.createResponseCommand(ResponseCode.SUCCESS, String(sunk));
     },
   });
 
