@@ -67,6 +67,31 @@ export class RemotingShutdownError extends RocketMQError {
   }
 }
 
+/**
+ * Response codes after which the Java producer tries again (DefaultMQProducer.retryResponseCodes, 5.3.3):
+ * SYSTEM_ERROR, SYSTEM_BUSY, SERVICE_NOT_AVAILABLE, NO_PERMISSION, TOPIC_NOT_EXIST, NO_BUYER_ID,
+ * NOT_IN_CURRENT_UNIT, GO_AWAY. Numbers, because common sits below the protocol's code tables.
+ */
+const RETRIABLE_RESPONSE_CODES: ReadonlySet<number> = new Set([1, 2, 14, 16, 17, 204, 205, 1500]);
+
+/**
+ * MQBrokerException: a broker or name server answered with a code other than SUCCESS. The message is Java's,
+ * "CODE: 2  DESC: remark BROKER: addr", without the FAQ link.
+ */
+export class MQBrokerError extends RocketMQError {
+  readonly responseCode: number;
+  readonly remark: string | undefined;
+  readonly addr: string | undefined;
+
+  constructor(responseCode: number, remark: string | undefined, addr?: string) {
+    const where = addr === undefined ? '' : ` BROKER: ${addr}`;
+    super(`CODE: ${responseCode}  DESC: ${remark ?? 'null'}${where}`, 'MQ_BROKER', RETRIABLE_RESPONSE_CODES.has(responseCode));
+    this.responseCode = responseCode;
+    this.remark = remark;
+    this.addr = addr;
+  }
+}
+
 /** Java's `UtilAll.exceptionSimpleDesc`: the error and the first frame of its stack, for response remarks. */
 export function exceptionSimpleDesc(err: unknown): string {
   if (!(err instanceof Error)) return String(err);

@@ -26,3 +26,28 @@ export {
 export { type ClusterInfo, encodeClusterInfo, decodeClusterInfo } from './cluster-info.js';
 export { type TopicList, encodeTopicList, decodeTopicList } from './topic-list.js';
 export { encodeKVTable, decodeKVTable, encodeKVConfigTable, decodeKVConfigTable } from './kv-table.js';
+export {
+  encodeTopicConfigSerializeWrapper,
+  decodeTopicConfigSerializeWrapper,
+} from './topic-config-serialize-wrapper.js';
+export {
+  type ConsumerOffsetSerializeWrapper,
+  encodeConsumerOffsetSerializeWrapper,
+  decodeConsumerOffsetSerializeWrapper,
+} from './consumer-offset-serialize-wrapper.js';
+export {
+  type DelayOffsetSerializeWrapper,
+  encodeDelayOffsetSerializeWrapper,
+  decodeDelayOffsetSerializeWrapper,
+} from './delay-offset-serialize-wrapper.js';
+export {
+  type SubscriptionGroupConfig,
+  type SubscriptionGroupWrapper,
+  type GroupRetryPolicy,
+  type GroupRetryPolicyType,
+  type SimpleSubscriptionData,
+  defaultSubscriptionGroupConfig,
+  encodeSubscriptionGroupConfig,
+  encodeSubscriptionGroupWrapper,
+  decodeSubscriptionGroupWrapper,
+} from './subscription-group-wrapper.js';
