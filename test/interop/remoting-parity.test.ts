@@ -27,7 +27,7 @@ import {
 } from '../../src/index.js';
 import {
   buildInterop,
-  javaAvailable,
+  interopSkip,
   runJava,
   startJava,
   type JavaProcess,
@@ -35,12 +35,8 @@ import {
 } from '../helpers/java.js';
 import { PeerCode, echoProcessor, startPeerServer } from '../helpers/peer.js';
 
-const availability = await javaAvailable();
-if (!availability.ok) {
-  if (process.env.CI !== undefined) throw new Error(`java interop tests need java and mvn: ${availability.why}`);
-  console.warn(`\n*** SKIPPING Java remoting parity tests: ${availability.why} ***\n`);
-}
-const skip = availability.ok ? false : `java or mvn missing: ${availability.why}`;
+/** Loud skip without java and mvn on a developer machine; a failure in CI. */
+const skip = await interopSkip();
 
 /** Compiled to dist-test/test/interop/, so the source tree's fixtures are three levels up. */
 const TLS_DIR = fileURLToPath(new URL('../../../test/fixtures/tls/', import.meta.url));
