@@ -103,5 +103,6 @@ export function exceptionSimpleDesc(err: unknown): string {
     .slice(messageLines)
     .find((line) => line.trimStart().startsWith('at '));
   const desc = `${err.name}: ${err.message}`;
-  return firstFrame === undefined ? desc : `${desc}, ${firstFrame.trim()}`;
+  // Java appends StackTraceElement.toString(), which has no "at " in front.
+  return firstFrame === undefined ? desc : `${desc}, ${firstFrame.trim().slice(3)}`;
 }

@@ -209,7 +209,9 @@ export abstract class RemotingAbstract {
 
   /**
    * NettyRemotingAbstract.writeResponse: stamps opaque and response flag, runs the after-response hooks and writes,
-   * unless the request was oneway. The response travels in the request's header encoding (as Java 4.9 does).
+   * unless the request was oneway. The response travels in the request's header encoding, so a client that only
+   * reads its own encoding is served (Java 4.9 does this for processor responses; Java 5 always uses its own
+   * configured encoding; every Java and Go client decodes both).
    */
   writeResponse(channel: RemotingChannel, request: RemotingCommand, response: RemotingCommand): void {
     if (request.isOnewayRPC()) return;

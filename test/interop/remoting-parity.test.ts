@@ -522,10 +522,9 @@ for (const version of ['5.3.3', '4.9.8'] as const satisfies readonly RocketMQVer
 
         // Java's exceptionSimpleDesc appends StackTraceElement.toString(), which has no "at " prefix:
         //   Java: "java.lang.RuntimeException: boom, io.rocketmqts.interop.RemotingPeerServer.lambda$register$2(...)"
-        //   TS:   "Error: boom, at Object.processRequest (file:///.../peer.js:37:19)"
+        //   TS:   "Error: boom, Object.processRequest (file:///.../peer.js:37:19)"
         it(
           'throw: the SYSTEM_ERROR remark has Java\'s shape "<error>: <message>, <frame>" without V8\'s "at "',
-          { todo: 'src/common/errors.ts exceptionSimpleDesc keeps the "at " of the V8 stack line' },
           () => {
             const shape = /^[\w.$]+: boom, (?!at )\S/;
             assert.match(String(viaJava.get('throw')?.['remark']), shape);

@@ -78,12 +78,12 @@ void describe('exceptionSimpleDesc (UtilAll.exceptionSimpleDesc)', () => {
       caught = err;
     }
     const desc = exceptionSimpleDesc(caught);
-    assert.match(desc, /^TypeError: boom, at thrower \(.*errors\.test\.js:\d+:\d+\)$/);
+    assert.match(desc, /^TypeError: boom, thrower \(.*errors\.test\.js:\d+:\d+\)$/);
     assert.equal(desc.includes('\n'), false);
   });
 
   void it('names project error subclasses', () => {
-    assert.match(exceptionSimpleDesc(new RemotingCommandError('bad header')), /^RemotingCommandError: bad header, at /);
+    assert.match(exceptionSimpleDesc(new RemotingCommandError('bad header')), /^RemotingCommandError: bad header, (?!at )\S/);
   });
 
   void it('is just the error when there is no stack', () => {
@@ -98,9 +98,9 @@ void describe('exceptionSimpleDesc (UtilAll.exceptionSimpleDesc)', () => {
   void it('takes the first frame of the stack, not a line of a multi-line message', () => {
     const message = 'line one\n    at forged (evil.js:1:1)\nline three';
     const desc = exceptionSimpleDesc(new Error(message));
-    assert.ok(desc.startsWith(`Error: ${message}, at `), desc);
+    assert.ok(desc.startsWith(`Error: ${message}, `) && !desc.includes(', at '), desc);
     const frame = desc.slice(`Error: ${message}, `.length);
-    assert.match(frame, /^at .*errors\.test\.js:\d+:\d+\)?$/);
+    assert.match(frame, /^(?!at ).*errors\.test\.js:\d+:\d+\)?$/);
   });
 
   void it('stringifies non-errors', () => {

@@ -68,7 +68,7 @@ describe('RemotingClient <-> RemotingServer', () => {
   it('answers a throwing processor with SYSTEM_ERROR carrying the error', async () => {
     const response = await client.invokeSync(peer.addr, request(PeerCode.THROW), 3000);
     assert.equal(response.code, ResponseCode.SYSTEM_ERROR);
-    assert.match(response.remark ?? '', /^Error: boom, at /);
+    assert.match(response.remark ?? '', /^Error: boom, (?!at )\S/);
   });
 
   it('answers a rejecting processor with SYSTEM_BUSY [REJECTREQUEST]', async () => {
