@@ -70,14 +70,24 @@ export class RouteInfoManager<C extends BrokerChannel = BrokerChannel> {
   private readonly brokerAddrTable = new Map<string, BrokerData>();
   private readonly clusterAddrTable = new Map<string, Set<string>>();
   private readonly brokerLiveTable = new Map<string, BrokerLiveInfo<C>>();
+  private version = 0;
 
   constructor(private readonly options: RouteInfoOptions = {}) {}
+
+  /**
+   * Changes whenever a route may have changed (every registration, unregistration, permission or topic change), so
+   * callers can cache what they derive from routes. Heartbeats do not change it.
+   */
+  get routeVersion(): number {
+    return this.version;
+  }
 
   /**
    * registerBroker: returns null when Java does ("register broker failed": a single-topic registration from an
    * id the group does not know yet, i.e. an incremental registration that overtook the full one).
    */
   registerBroker(request: RegisterBrokerRequest<C>, now: number = Date.now()): RegisterBrokerResult | null {
+    this.version++;
     const { clusterName, brokerAddr, brokerName, brokerId, topicConfigWrapper } = request;
     let names = this.clusterAddrTable.get(clusterName);
     if (names === undefined) this.clusterAddrTable.set(clusterName, (names = new Set()));
@@ -150,6 +160,7 @@ export class RouteInfoManager<C extends BrokerChannel = BrokerChannel> {
 
   /** unRegisterBroker for one broker: drops its address, and the group, cluster entry and queue data once empty. */
   unregisterBroker(broker: BrokerIdentity): void {
+    this.version++;
     const { clusterName, brokerAddr, brokerName } = broker;
     this.brokerLiveTable.delete(liveKey(clusterName, brokerAddr));
     const brokerData = this.brokerAddrTable.get(brokerName);
@@ -259,6 +270,7 @@ export class RouteInfoManager<C extends BrokerChannel = BrokerChannel> {
 
   /** Deletes a topic everywhere, or only from the brokers of `clusterName`. */
   deleteTopic(topic: string, clusterName?: string): void {
+    this.version++;
     if (clusterName === undefined || clusterName === '') {
       this.topicQueueTable.delete(topic);
       return;
@@ -272,6 +284,7 @@ export class RouteInfoManager<C extends BrokerChannel = BrokerChannel> {
 
   /** REGISTER_TOPIC_IN_NAMESRV: all or nothing, and only for brokers that are registered. */
   registerTopic(topic: string, queueDatas: readonly QueueData[]): boolean {
+    this.version++;
     if (queueDatas.length === 0) return false;
     if (queueDatas.some((q) => !this.brokerAddrTable.has(q.brokerName))) return false;
     let table = this.topicQueueTable.get(topic);
@@ -361,6 +374,7 @@ export class RouteInfoManager<C extends BrokerChannel = BrokerChannel> {
   }
 
   private operateWritePermOfBroker(brokerName: string, change: (perm: number) => number): number {
+    this.version++;
     let count = 0;
     for (const queueDatas of this.topicQueueTable.values()) {
       const queueData = queueDatas.get(brokerName);

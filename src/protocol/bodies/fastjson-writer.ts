@@ -98,7 +98,11 @@ function compareKeys(a: JsonMapKey, b: JsonMapKey): number {
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
+/** Printable ASCII without quote or backslash: the common case, which needs no escaping at all. */
+const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 function quote(text: string, options: FastjsonOptions): string {
+  if (PLAIN_ASCII.test(text)) return `"${text}"`;
   const json = JSON.stringify(text);
   return options.standard ? json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`) : json;
 }

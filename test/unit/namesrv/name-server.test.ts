@@ -209,6 +209,7 @@ for (const serializeType of ['JSON', 'ROCKETMQ'] as const) {
       assert.equal(decodeTopicRouteData((await h.call(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'TopicA' })).body).queueDatas[0]?.perm, 4);
       const add = await h.call(RequestCode.ADD_WRITE_PERM_OF_BROKER, { brokerName: 'broker-a' });
       assert.equal(add.extFields?.['addTopicCount'], '2');
+      assert.equal(decodeTopicRouteData((await h.call(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'TopicA' })).body).queueDatas[0]?.perm, 6);
 
       const route = { queueDatas: [{ brokerName: 'broker-a', perm: 6, readQueueNums: 2, topicSysFlag: 0, writeQueueNums: 2 }], brokerDatas: [], filterServerTable: new Map() };
       const reg = await h.call(RequestCode.REGISTER_TOPIC_IN_NAMESRV, { topic: 'Registered' }, encodeTopicRouteData(route, true));
@@ -295,6 +296,7 @@ describe('name server liveness and lifecycle', () => {
       const body = encodeRegisterBrokerBody(brokerBody(1, 'Silent', 'TBW102'), { compressed: false, version: NEW });
       const request = RemotingCommand.createRequestCommand(RequestCode.REGISTER_BROKER, registerHeader({ brokerName: 'broker-silent', heartbeatTimeoutMillis: 10_000 }), body);
       assert.equal((await broker.invokeSync(h.addr, request, 3000)).code, ResponseCode.SUCCESS);
+      assert.equal((await h.call(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'Silent' })).code, ResponseCode.SUCCESS);
       h.namesrv.scanNotActiveBroker(Date.now() + 5_000);
       assert.equal(h.namesrv.routeInfoManager.liveBrokerCount, 1);
       h.namesrv.scanNotActiveBroker(Date.now() + 10_001);

@@ -241,3 +241,24 @@ describe('RouteInfoManager topics and permissions', () => {
     assert.equal(m.pickupTopicRouteData('TopicA')?.queueDatas[0]?.perm, 6);
   });
 });
+
+describe('RouteInfoManager route version (what route caches key on)', () => {
+  it('moves on every change a route could see, and not on a heartbeat', () => {
+    const m = new RouteInfoManager<FakeChannel>();
+    const seen = new Set<number>([m.routeVersion]);
+    const changed = (what: string, change: () => unknown): void => {
+      change();
+      assert.ok(!seen.has(m.routeVersion), `${what} did not move the route version`);
+      seen.add(m.routeVersion);
+    };
+    changed('registration', () => m.registerBroker(registration(), T0));
+    changed('wipe write perm', () => m.wipeWritePermOfBroker('broker-a'));
+    changed('add write perm', () => m.addWritePermOfBroker('broker-a'));
+    changed('register topic', () => m.registerTopic('Extra', [{ brokerName: 'broker-a', perm: 6, readQueueNums: 1, writeQueueNums: 1, topicSysFlag: 0 }]));
+    changed('delete topic', () => m.deleteTopic('Extra'));
+    const before = m.routeVersion;
+    assert.equal(m.updateBrokerInfoUpdateTimestamp('DefaultCluster', '10.0.0.1:10911', T0 + 1000), true);
+    assert.equal(m.routeVersion, before, 'a heartbeat changes no route');
+    changed('expiry', () => assert.equal(m.scanNotActiveBroker(T0 + 1000 + 120_001).length, 1));
+  });
+});
