@@ -43,7 +43,7 @@ const USAGE = `usage: npm run bench:remoting -- --vs-java [options]
   --seconds <s>        measured seconds per workload and pair (default 3)
   --warmup <s>         unmeasured seconds before each workload (default 1)
   --prewarm <s>        once per client process (JVM or TS) and header, spread over its workloads, before the
-                       first one: JIT warm-up (default 4)
+                       first one: JIT warm-up (default 10)
   --only <f,...>       workload filter as in bench:remoting (e.g. "sync,async-256/rocketmq/nobody")
   --pairs <p,...>      java-java, ts-ts, ts-java, java-ts (default all four; "->" works too)
   --java-version <v>   RocketMQ release of the Java side: 5.3.3 (default), 4.9.8, 5.5.0
@@ -305,7 +305,7 @@ export async function runVsJava(argv: string[]): Promise<number> {
     options: {
       seconds: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '1' },
-      prewarm: { type: 'string', default: '4' },
+      prewarm: { type: 'string', default: '10' },
       only: { type: 'string' },
       pairs: { type: 'string' },
       'java-version': { type: 'string', default: '5.3.3' },

@@ -344,6 +344,13 @@ public final class RemotingPeerClient {
         }
     }
 
+    /** Where an async chain continues after a failure (never on the failing call's stack). */
+    private final java.util.concurrent.ExecutorService retries = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "bench-retries");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private static final class LoadResult {
         long ops;
         long errors;
@@ -539,7 +546,8 @@ public final class RemotingPeerClient {
                     sendNext(body, bodySize, deadline, recorder, chains);
                 }, error -> {
                     recorder.errors.incrementAndGet();
-                    sendNext(body, bodySize, deadline, recorder, chains);
+                    // 5.x reports a failed connect from inside invokeAsync: continuing here would recurse.
+                    retries.execute(() -> sendNext(body, bodySize, deadline, recorder, chains));
                 }));
                 return;
             } catch (InterruptedException e) {
