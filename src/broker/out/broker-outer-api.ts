@@ -167,6 +167,8 @@ export class BrokerOuterAPI {
   /**
    * REGISTER_BROKER to every name server at once. Resolves, within `timeoutMills`, with the answers of the name
    * servers that accepted the registration (none when oneway); a slave takes its master from the first.
+   * Name servers (Java 5.x and ours) refuse a broker's first registration when it carries exactly one topic:
+   * they take it for a single-topic update. A real broker always has its system topics.
    */
   async registerBrokerAll(request: RegisterBrokerAllRequest): Promise<RegisterBrokerResult[]> {
     const namesrvAddrs = this.remotingClient.getNameServerAddressList();
