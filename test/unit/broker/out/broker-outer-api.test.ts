@@ -204,6 +204,21 @@ describe('BrokerOuterAPI with two of our name servers', () => {
     assert.ok(log.records.some((r) => r.level === 'warn' && r.message.includes(down)));
   });
 
+  it('runs the RPC hook it was given around every call (where an ACL hook would sign them)', async () => {
+    const codes: number[] = [];
+    const hooked = new BrokerOuterAPI({
+      rpcHook: { doBeforeRequest: (_addr, request) => void codes.push(request.code), doAfterResponse: () => undefined },
+    });
+    await hooked.start();
+    try {
+      hooked.updateNameServerAddressList(addrs.join(';'));
+      assert.equal((await hooked.registerBrokerAll(registration())).length, 2);
+      assert.deepEqual(codes, [RequestCode.REGISTER_BROKER, RequestCode.REGISTER_BROKER]);
+    } finally {
+      await hooked.shutdown();
+    }
+  });
+
   it('with no name server configured, registers nowhere', async () => {
     const lonely = new BrokerOuterAPI();
     await lonely.start();
