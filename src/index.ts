@@ -4,6 +4,14 @@ export * from './protocol/bodies/index.js';
 export * from './protocol/headers/index.js';
 export * from './namesrv/index.js';
 export {
+  BrokerOuterAPI,
+  TopAddressing,
+  type BrokerOuterAPIOptions,
+  type RegisterBrokerAllRequest,
+  type RegisterBrokerResult as BrokerRegisterResult,
+  type TopAddressingOptions,
+} from './broker/out/index.js';
+export {
   RocketMQError,
   RemotingCommandError,
   RemotingConnectError,
@@ -11,6 +19,7 @@ export {
   RemotingTimeoutError,
   RemotingTooMuchRequestError,
   RemotingShutdownError,
+  MQBrokerError,
 } from './common/errors.js';
 export { BoundedExecutor, type ExecutorOptions } from './common/executor.js';
 export { Semaphore } from './common/semaphore.js';

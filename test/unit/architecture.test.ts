@@ -13,6 +13,9 @@ const allowed: Record<string, string[]> = {
   protocol: ['common', 'protocol'],
   remoting: ['common', 'protocol', 'remoting'],
   namesrv: ['common', 'protocol', 'remoting', 'namesrv'],
+  store: ['common', 'protocol', 'store'],
+  broker: ['common', 'protocol', 'remoting', 'store', 'broker'],
+  client: ['common', 'protocol', 'remoting', 'client'],
   cli: ['*'],
 };
 /** Node modules that do I/O: the pure layers must not touch them. */

@@ -1,16 +1,18 @@
 import { deflateSync, inflateSync } from 'node:zlib';
 import { RemotingCommandError } from '../../common/errors.js';
 import { MQVersion } from '../language-code.js';
-import { dataVersionFromJson, dataVersionToJson, decodeDataVersion, encodeDataVersion, zeroDataVersion, type DataVersion } from './data-version.js';
-import { JsonMap, toFastjson } from './fastjson-writer.js';
-import { asObject, asString, optArray, optObject, parseJsonBody, type JsonObject } from './json-fields.js';
-import { decodeTopicConfigText, encodeTopicConfigText, topicConfigFromJson, topicConfigToJson, type TopicConfig } from './topic-config.js';
+import { decodeDataVersion, encodeDataVersion, zeroDataVersion } from './data-version.js';
+import { toFastjson } from './fastjson-writer.js';
+import { asObject, asString, optArray, optObject, parseJsonBody } from './json-fields.js';
+import { decodeTopicConfigText, encodeTopicConfigText, type TopicConfig } from './topic-config.js';
+import {
+  decodeTopicConfigSerializeWrapper,
+  topicConfigWrapperFromJson,
+  topicConfigWrapperToJson,
+  type TopicConfigSerializeWrapper,
+} from './topic-config-serialize-wrapper.js';
 
-/** TopicConfigSerializeWrapper.java (the static-topic sections of 5.x's subclass are not routed by us). */
-export interface TopicConfigSerializeWrapper {
-  dataVersion: DataVersion;
-  topicConfigTable: Map<string, TopicConfig>;
-}
+export type { TopicConfigSerializeWrapper };
 
 /** RegisterBrokerBody.java: the body of REGISTER_BROKER. */
 export interface RegisterBrokerBody {
@@ -35,8 +37,7 @@ export function emptyRegisterBrokerBody(): RegisterBrokerBody {
 export function decodeRegisterBrokerBody(body: Buffer | undefined, compressed: boolean, version: number): RegisterBrokerBody {
   if (body === undefined || body.length === 0) return emptyRegisterBrokerBody();
   if (version < V3_0_11) {
-    const wrapper = wrapperFromJson(asObject(parseJsonBody(body, 'TopicConfigSerializeWrapper'), 'TopicConfigSerializeWrapper'));
-    return { topicConfigSerializeWrapper: wrapper, filterServerList: [] };
+    return { topicConfigSerializeWrapper: decodeTopicConfigSerializeWrapper(body), filterServerList: [] };
   }
   return compressed ? decodeCompressed(body, version) : decodeJson(body);
 }
@@ -49,7 +50,7 @@ export interface RegisterBrokerBodyEncoding {
 
 export function encodeRegisterBrokerBody(body: RegisterBrokerBody, encoding: RegisterBrokerBodyEncoding): Buffer {
   if (!encoding.compressed) {
-    return Buffer.from(toFastjson({ filterServerList: body.filterServerList, topicConfigSerializeWrapper: wrapperToJson(body.topicConfigSerializeWrapper) }));
+    return Buffer.from(toFastjson({ filterServerList: body.filterServerList, topicConfigSerializeWrapper: topicConfigWrapperToJson(body.topicConfigSerializeWrapper) }));
   }
   const parts: Buffer[] = [];
   const blob = (bytes: Buffer): void => void parts.push(int32(bytes.length), bytes);
@@ -61,37 +62,16 @@ export function encodeRegisterBrokerBody(body: RegisterBrokerBody, encoding: Reg
   return deflateSync(Buffer.concat(parts), { level: 9 });
 }
 
-export function wrapperToJson(wrapper: TopicConfigSerializeWrapper): object {
-  return {
-    dataVersion: dataVersionToJson(wrapper.dataVersion),
-    topicConfigTable: new JsonMap([...wrapper.topicConfigTable].map(([name, config]) => [name, topicConfigToJson(config)])),
-  };
-}
-
 function decodeJson(body: Buffer): RegisterBrokerBody {
   const obj = asObject(parseJsonBody(body, 'RegisterBrokerBody'), 'RegisterBrokerBody');
   const wrapperObj = optObject(obj, 'topicConfigSerializeWrapper', 'RegisterBrokerBody');
   const filters = optArray(obj, 'filterServerList', 'RegisterBrokerBody') ?? [];
   return {
-    topicConfigSerializeWrapper: wrapperObj === undefined ? emptyRegisterBrokerBody().topicConfigSerializeWrapper : wrapperFromJson(wrapperObj),
+    topicConfigSerializeWrapper: wrapperObj === undefined ? emptyRegisterBrokerBody().topicConfigSerializeWrapper : topicConfigWrapperFromJson(wrapperObj, 'topicConfigSerializeWrapper'),
     filterServerList: filters.map((f, i) => asString(f, `RegisterBrokerBody.filterServerList[${i}]`)),
   };
 }
 
-function wrapperFromJson(obj: JsonObject): TopicConfigSerializeWrapper {
-  const what = 'topicConfigSerializeWrapper';
-  const versionObj = optObject(obj, 'dataVersion', what);
-  const table = optObject(obj, 'topicConfigTable', what) ?? {};
-  const topicConfigTable = new Map<string, TopicConfig>();
-  for (const [key, value] of Object.entries(table)) {
-    if (value === null) continue;
-    topicConfigTable.set(key, topicConfigFromJson(asObject(value, `${what}.topicConfigTable[${key}]`), key, `${what}.topicConfigTable[${key}]`));
-  }
-  return {
-    dataVersion: versionObj === undefined ? zeroDataVersion() : dataVersionFromJson(versionObj, `${what}.dataVersion`),
-    topicConfigTable,
-  };
-}
 
 function decodeCompressed(body: Buffer, version: number): RegisterBrokerBody {
   let data: Buffer;

@@ -1,8 +1,13 @@
-import { dataVersionFromJson, zeroDataVersion } from './data-version.js';
-import { toFastjson } from './fastjson-writer.js';
-import { asObject, optObject, parseJsonBody } from './json-fields.js';
-import { wrapperToJson, type TopicConfigSerializeWrapper } from './register-broker-body.js';
-import { topicConfigFromJson, type TopicConfig } from './topic-config.js';
+import { dataVersionFromJson, dataVersionToJson, zeroDataVersion, type DataVersion } from './data-version.js';
+import { JsonMap, toFastjson } from './fastjson-writer.js';
+import { asObject, optObject, parseJsonBody, type JsonObject } from './json-fields.js';
+import { topicConfigFromJson, topicConfigToJson, type TopicConfig } from './topic-config.js';
+
+/** TopicConfigSerializeWrapper.java (the static-topic sections of 5.x's subclass are not routed by us). */
+export interface TopicConfigSerializeWrapper {
+  dataVersion: DataVersion;
+  topicConfigTable: Map<string, TopicConfig>;
+}
 
 /**
  * TopicConfigSerializeWrapper.java as GET_ALL_TOPIC_CONFIG returns it. A 5.x broker sends its subclass
@@ -10,12 +15,22 @@ import { topicConfigFromJson, type TopicConfig } from './topic-config.js';
  * topicQueueMappingInfoMap (static topics); those are read past, as we do not serve static topics.
  */
 export function encodeTopicConfigSerializeWrapper(wrapper: TopicConfigSerializeWrapper): Buffer {
-  return Buffer.from(toFastjson(wrapperToJson(wrapper)));
+  return Buffer.from(toFastjson(topicConfigWrapperToJson(wrapper)));
 }
 
 export function decodeTopicConfigSerializeWrapper(body: Buffer | string | undefined): TopicConfigSerializeWrapper {
   const what = 'TopicConfigSerializeWrapper';
-  const obj = asObject(parseJsonBody(body, what), what);
+  return topicConfigWrapperFromJson(asObject(parseJsonBody(body, what), what), what);
+}
+
+export function topicConfigWrapperToJson(wrapper: TopicConfigSerializeWrapper): object {
+  return {
+    dataVersion: dataVersionToJson(wrapper.dataVersion),
+    topicConfigTable: new JsonMap([...wrapper.topicConfigTable].map(([name, config]) => [name, topicConfigToJson(config)])),
+  };
+}
+
+export function topicConfigWrapperFromJson(obj: JsonObject, what: string): TopicConfigSerializeWrapper {
   const topicConfigTable = new Map<string, TopicConfig>();
   for (const [topic, config] of Object.entries(optObject(obj, 'topicConfigTable', what) ?? {})) {
     if (config === null) continue;
