@@ -5,11 +5,9 @@ export * from './protocol/headers/index.js';
 export * from './namesrv/index.js';
 export {
   BrokerOuterAPI,
-  TopAddressing,
   type BrokerOuterAPIOptions,
   type RegisterBrokerAllRequest,
   type RegisterBrokerResult as BrokerRegisterResult,
-  type TopAddressingOptions,
 } from './broker/out/index.js';
 export {
   RocketMQError,

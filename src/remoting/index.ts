@@ -6,3 +6,4 @@ export type { RPCHook } from './rpc-hook.js';
 export { ChannelEventType, type ChannelEvent, type ChannelEventListener } from './channel-event.js';
 export type { TlsMode, ServerTlsOptions, ClientTlsOptions } from './tls-config.js';
 export type { RemotingEndpointOptions } from './remoting-abstract.js';
+export { TopAddressing, wsAddr, DEFAULT_NAMESRV_ADDR_LOOKUP, type TopAddressingOptions } from './top-addressing.js';

@@ -56,6 +56,21 @@ describe('architecture', () => {
     assert.deepEqual(violations, []);
   });
 
+  it('opens sockets only in src/remoting, and files only in src/store, the name server\'s KV store and the CLI', () => {
+    const socketModules = /^node:(net|tls|http|https|http2|dgram)$/;
+    const fileModules = /^node:fs(\/promises)?$/;
+    const fileOwners = [/^store\//, /^namesrv\/kv-config-store\.ts$/, /^cli\//];
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      for (const spec of importsOf(file)) {
+        if (socketModules.test(spec) && !rel.startsWith('remoting/')) violations.push(`${rel} imports ${spec}`);
+        if (fileModules.test(spec) && !fileOwners.some((owner) => owner.test(rel))) violations.push(`${rel} imports ${spec}`);
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
   it('keeps src/protocol and src/common free of I/O', () => {
     const violations: string[] = [];
     for (const file of files) {

@@ -21,7 +21,7 @@ import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { RemotingClient, type RemotingClientOptions } from '../../remoting/remoting-client.js';
 import type { RPCHook } from '../../remoting/rpc-hook.js';
-import { TopAddressing, type TopAddressingOptions } from './top-addressing.js';
+import { TopAddressing, type TopAddressingOptions } from '../../remoting/top-addressing.js';
 
 /** RegisterBrokerResult.java: what one name server answered; a slave learns its master from it. */
 export interface RegisterBrokerResult {

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { silentLogger, type Logger } from '../../common/logger.js';
-import { CURRENT_VERSION, MQVersion } from '../../protocol/language-code.js';
+import { silentLogger, type Logger } from '../common/logger.js';
+import { CURRENT_VERSION, MQVersion } from '../protocol/language-code.js';
 
 /** MixAll.DEFAULT_NAMESRV_ADDR_LOOKUP: the address server of Alibaba's internal environment. */
 export const DEFAULT_NAMESRV_ADDR_LOOKUP = 'jmenv.tbsite.net';

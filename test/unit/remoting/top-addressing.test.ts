@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { BrokerOuterAPI, TopAddressing, wsAddr } from '../../../../src/broker/out/index.js';
-import type { Logger } from '../../../../src/common/logger.js';
-import { waitFor } from '../../../helpers/wait.js';
+import { BrokerOuterAPI } from '../../../src/broker/out/index.js';
+import { TopAddressing, wsAddr } from '../../../src/remoting/top-addressing.js';
+import type { Logger } from '../../../src/common/logger.js';
+import { waitFor } from '../../helpers/wait.js';
 
 interface Answer {
   status: number;
