@@ -1,0 +1,35 @@
+export { Message, MessageExt, MessageExtBrokerInner, MessageExtBatch, javaStringHashCode, tagsString2tagsCode } from './message.js';
+export { MessageConst } from './message-const.js';
+export { MessageSysFlag, getTransactionValue } from './message-sys-flag.js';
+export {
+  addressBytes,
+  formatAddressBytes,
+  parseHostAddress,
+  type HostAddress,
+} from './host-address.js';
+export {
+  BLANK_MAGIC_CODE,
+  MAX_PROPERTIES_LENGTH,
+  MESSAGE_MAGIC_CODE,
+  MESSAGE_MAGIC_CODE_V2,
+  NAME_VALUE_SEPARATOR,
+  PHY_POS_POSITION,
+  PROPERTY_SEPARATOR,
+  QUEUE_OFFSET_POSITION,
+  SYSFLAG_POSITION,
+  calMsgLength,
+  createMessageId,
+  decodeMessageId,
+  decodeMessages,
+  decodeStoredMessage,
+  decodeStoredMessages,
+  encodeMessage,
+  encodeMessages,
+  encodeStoredMessage,
+  messageProperties2String,
+  readInt64,
+  string2messageProperties,
+  sysFlagForHosts,
+  writeInt64,
+  type DecodeOptions,
+} from './message-decoder.js';

@@ -1,0 +1,280 @@
+import { crc32Masked } from '../../common/crc32.js';
+import { addressBytes, formatAddressBytes, type HostAddress } from './host-address.js';
+import { Message, MessageExt, type MessageExtBrokerInner } from './message.js';
+import { MessageSysFlag } from './message-sys-flag.js';
+
+/** MessageDecoder.java and MessageExtEncoder.java, pure: properties strings, stored records, msgIds, batch bodies. */
+
+export const NAME_VALUE_SEPARATOR = '\u0001';
+export const PROPERTY_SEPARATOR = '\u0002';
+/** MessageVersion V1: topic length is one signed byte. */
+export const MESSAGE_MAGIC_CODE = -626843481;
+/** MessageVersion V2 (5.x): topic length is an int16, used when the topic is longer than 127 bytes. */
+export const MESSAGE_MAGIC_CODE_V2 = -626843477;
+/** The end-of-file filler a commit-log segment ends with when the next record does not fit. */
+export const BLANK_MAGIC_CODE = -875286124;
+/** Fixed field positions in a stored record (MessageDecoder.*_POSITION). */
+export const QUEUE_OFFSET_POSITION = 20;
+export const PHY_POS_POSITION = 28;
+export const SYSFLAG_POSITION = 36;
+export const MAX_PROPERTIES_LENGTH = 32767;
+
+const TWO_32 = 4294967296;
+
+/** Reads a big-endian int64 as a number; offsets and millisecond times stay far below 2^53. */
+export function readInt64(buf: Buffer, at: number): number {
+  return buf.readInt32BE(at) * TWO_32 + buf.readUInt32BE(at + 4);
+}
+
+export function writeInt64(buf: Buffer, value: number, at: number): void {
+  buf.writeInt32BE(Math.floor(value / TWO_32), at);
+  buf.writeUInt32BE(value >>> 0, at + 4);
+}
+
+/** messageProperties2String: NAME\u0001VALUE\u0002 per entry, trailing separator included. */
+export function messageProperties2String(properties: ReadonlyMap<string, string>): string {
+  let out = '';
+  for (const [name, value] of properties) out += name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
+  return out;
+}
+
+/** string2messageProperties: segments under 3 chars are skipped, the first \u0001 splits, later keys win. */
+export function string2messageProperties(text: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const segment of text.split(PROPERTY_SEPARATOR)) {
+    if (segment.length < 3) continue;
+    const sep = segment.indexOf(NAME_VALUE_SEPARATOR);
+    if (sep > 0 && sep < segment.length - 1) map.set(segment.slice(0, sep), segment.slice(sep + 1));
+  }
+  return map;
+}
+
+function hostLength(sysFlag: number, v6Flag: number): number {
+  return (sysFlag & v6Flag) === 0 ? 8 : 20;
+}
+
+/** MessageExtEncoder.calMsgLength: the stored size of a record with these field lengths. */
+export function calMsgLength(sysFlag: number, bodyLength: number, topicLength: number, propertiesLength: number): number {
+  const topicLengthSize = topicLength > 127 ? 2 : 1;
+  return (
+    4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 +
+    hostLength(sysFlag, MessageSysFlag.BORNHOST_V6_FLAG) +
+    8 +
+    hostLength(sysFlag, MessageSysFlag.STOREHOSTADDRESS_V6_FLAG) +
+    4 + 8 +
+    4 + bodyLength +
+    topicLengthSize + topicLength +
+    2 + propertiesLength
+  );
+}
+
+/** The sysFlag with the IPv6 host bits set from the actual addresses, so the widths in the record always agree. */
+export function sysFlagForHosts(sysFlag: number, bornHost: HostAddress, storeHost: HostAddress): number {
+  let flag = sysFlag & ~(MessageSysFlag.BORNHOST_V6_FLAG | MessageSysFlag.STOREHOSTADDRESS_V6_FLAG);
+  if (addressBytes(bornHost.address).length === 16) flag |= MessageSysFlag.BORNHOST_V6_FLAG;
+  if (addressBytes(storeHost.address).length === 16) flag |= MessageSysFlag.STOREHOSTADDRESS_V6_FLAG;
+  return flag;
+}
+
+function writeHost(buf: Buffer, host: HostAddress, at: number): number {
+  const bytes = addressBytes(host.address);
+  bytes.copy(buf, at);
+  buf.writeInt32BE(host.port, at + bytes.length);
+  return at + bytes.length + 4;
+}
+
+/**
+ * One stored record (reference §5.4), exactly as MessageExtEncoder.encode writes it: magic V1 unless the topic
+ * needs more than 127 bytes, body CRC masked as UtilAll.crc32, host widths from sysFlag bits 4/5 (which this sets
+ * from the addresses). Throws RangeError when the properties exceed the int16 length; the store checks first.
+ */
+export function encodeStoredMessage(inner: MessageExtBrokerInner, physicalOffset: number, queueOffset: number): Buffer {
+  const properties = Buffer.from(messageProperties2String(inner.properties), 'utf8');
+  if (properties.length > MAX_PROPERTIES_LENGTH) throw new RangeError(`properties length ${properties.length} exceeds ${MAX_PROPERTIES_LENGTH}`);
+  const topic = Buffer.from(inner.topic, 'utf8');
+  if (topic.length > 32767) throw new RangeError(`topic length ${topic.length} exceeds 32767`);
+  const sysFlag = sysFlagForHosts(inner.sysFlag, inner.bornHost, inner.storeHost);
+  const body = inner.body;
+  const length = calMsgLength(sysFlag, body.length, topic.length, properties.length);
+  const buf = Buffer.allocUnsafe(length);
+  let at = 0;
+  at = buf.writeInt32BE(length, at);
+  at = buf.writeInt32BE(topic.length > 127 ? MESSAGE_MAGIC_CODE_V2 : MESSAGE_MAGIC_CODE, at);
+  at = buf.writeInt32BE(crc32Masked(body), at);
+  at = buf.writeInt32BE(inner.queueId, at);
+  at = buf.writeInt32BE(inner.flag | 0, at);
+  writeInt64(buf, queueOffset, at);
+  writeInt64(buf, physicalOffset, at + 8);
+  at = buf.writeInt32BE(sysFlag, at + 16);
+  writeInt64(buf, inner.bornTimestamp, at);
+  at = writeHost(buf, inner.bornHost, at + 8);
+  writeInt64(buf, inner.storeTimestamp, at);
+  at = writeHost(buf, inner.storeHost, at + 8);
+  at = buf.writeInt32BE(inner.reconsumeTimes, at);
+  writeInt64(buf, inner.preparedTransactionOffset, at);
+  at = buf.writeInt32BE(body.length, at + 8);
+  at += body.copy(buf, at);
+  at = topic.length > 127 ? buf.writeInt16BE(topic.length, at) : buf.writeInt8(topic.length, at);
+  at += topic.copy(buf, at);
+  at = buf.writeInt16BE(properties.length, at);
+  properties.copy(buf, at);
+  return buf;
+}
+
+/** MessageDecoder.createMessageId: store host (address + port) then the commit-log offset, upper-case hex. */
+export function createMessageId(storeHost: HostAddress, commitLogOffset: number): string {
+  const ip = addressBytes(storeHost.address);
+  const buf = Buffer.allocUnsafe(ip.length + 12);
+  ip.copy(buf, 0);
+  buf.writeInt32BE(storeHost.port, ip.length);
+  writeInt64(buf, commitLogOffset, ip.length + 4);
+  return buf.toString('hex').toUpperCase();
+}
+
+/** MessageDecoder.decodeMessageId: 32 hex chars are IPv4, anything else IPv6. */
+export function decodeMessageId(msgId: string): { storeHost: HostAddress; offset: number } {
+  const ipLength = msgId.length === 32 ? 4 : 16;
+  if (!/^[0-9a-fA-F]*$/.test(msgId) || msgId.length !== (ipLength + 12) * 2) throw new Error(`malformed msgId: ${msgId}`);
+  const buf = Buffer.from(msgId, 'hex');
+  return {
+    storeHost: { address: formatAddressBytes(buf.subarray(0, ipLength)), port: buf.readInt32BE(ipLength) },
+    offset: readInt64(buf, ipLength + 4),
+  };
+}
+
+export interface DecodeOptions {
+  /** false skips the body (Java readBody=false); the message gets an empty body. */
+  readonly readBody?: boolean;
+  /** Verify the body CRC and throw on a mismatch. */
+  readonly checkCRC?: boolean;
+}
+
+function need(at: number, n: number, end: number): void {
+  if (n < 0 || at + n > end) throw new RangeError(`record truncated at ${at} (+${n} > ${end})`);
+}
+
+function readHost(buf: Buffer, at: number, ipLength: number, end: number): HostAddress {
+  need(at, ipLength + 4, end);
+  return { address: formatAddressBytes(buf.subarray(at, at + ipLength)), port: buf.readInt32BE(at + ipLength) };
+}
+
+/**
+ * MessageDecoder.decode of one stored record starting at `at`. Bodies stay as stored (compressed bodies are the
+ * client's to inflate). Throws on a bad magic code, a size that does not add up, or (checkCRC) a CRC mismatch.
+ */
+export function decodeStoredMessage(buf: Buffer, at = 0, options: DecodeOptions = {}): MessageExt {
+  need(at, 8, buf.length);
+  const storeSize = buf.readInt32BE(at);
+  const end = at + storeSize;
+  if (storeSize < 8 || end > buf.length) throw new RangeError(`stored message size ${storeSize} at ${at} does not fit ${buf.length}`);
+  const magic = buf.readInt32BE(at + 4);
+  if (magic !== MESSAGE_MAGIC_CODE && magic !== MESSAGE_MAGIC_CODE_V2) throw new Error(`bad magic code ${magic} at ${at}`);
+  need(at, 40, end);
+  const msg = new MessageExt();
+  msg.storeSize = storeSize;
+  msg.bodyCRC = buf.readInt32BE(at + 8);
+  msg.queueId = buf.readInt32BE(at + 12);
+  msg.flag = buf.readInt32BE(at + 16);
+  msg.queueOffset = readInt64(buf, at + 20);
+  msg.commitLogOffset = readInt64(buf, at + 28);
+  msg.sysFlag = buf.readInt32BE(at + 36);
+  let p = at + 40;
+  need(p, 8, end);
+  msg.bornTimestamp = readInt64(buf, p);
+  const bornIp = (msg.sysFlag & MessageSysFlag.BORNHOST_V6_FLAG) === 0 ? 4 : 16;
+  msg.bornHost = readHost(buf, p + 8, bornIp, end);
+  p += 8 + bornIp + 4;
+  need(p, 8, end);
+  msg.storeTimestamp = readInt64(buf, p);
+  const storeIp = (msg.sysFlag & MessageSysFlag.STOREHOSTADDRESS_V6_FLAG) === 0 ? 4 : 16;
+  msg.storeHost = readHost(buf, p + 8, storeIp, end);
+  p += 8 + storeIp + 4;
+  need(p, 16, end);
+  msg.reconsumeTimes = buf.readInt32BE(p);
+  msg.preparedTransactionOffset = readInt64(buf, p + 4);
+  const bodyLength = buf.readInt32BE(p + 12);
+  p += 16;
+  need(p, bodyLength, end);
+  const body = buf.subarray(p, p + bodyLength);
+  if (options.checkCRC === true && crc32Masked(body) !== msg.bodyCRC) throw new Error(`body CRC mismatch at ${at}`);
+  msg.body = options.readBody === false ? Buffer.alloc(0) : Buffer.from(body);
+  p += bodyLength;
+  const topicLengthSize = magic === MESSAGE_MAGIC_CODE_V2 ? 2 : 1;
+  need(p, topicLengthSize, end);
+  const topicLength = topicLengthSize === 2 ? buf.readInt16BE(p) : buf.readInt8(p);
+  p += topicLengthSize;
+  need(p, topicLength, end);
+  msg.topic = buf.toString('utf8', p, p + topicLength);
+  p += topicLength;
+  need(p, 2, end);
+  const propertiesLength = buf.readInt16BE(p);
+  p += 2;
+  need(p, propertiesLength, end);
+  msg.properties = string2messageProperties(buf.toString('utf8', p, p + propertiesLength));
+  if (p + propertiesLength !== end) throw new RangeError(`stored message at ${at} has ${end - p - propertiesLength} bytes past its properties`);
+  msg.msgId = createMessageId(msg.storeHost, msg.commitLogOffset);
+  return msg;
+}
+
+/** MessageDecoder.decodes: every record of a pull body, stopping at the first one that does not decode (as Java). */
+export function decodeStoredMessages(buf: Buffer, options: DecodeOptions = {}): MessageExt[] {
+  const out: MessageExt[] = [];
+  let at = 0;
+  while (at < buf.length) {
+    let msg: MessageExt;
+    try {
+      msg = decodeStoredMessage(buf, at, options);
+    } catch {
+      break;
+    }
+    out.push(msg);
+    at += msg.storeSize;
+  }
+  return out;
+}
+
+/** MessageDecoder.encodeMessage: one record of a SEND_BATCH_MESSAGE body (magic and CRC written as 0). */
+export function encodeMessage(message: Message): Buffer {
+  const properties = Buffer.from(messageProperties2String(message.properties), 'utf8');
+  const total = 4 + 4 + 4 + 4 + 4 + message.body.length + 2 + properties.length;
+  const buf = Buffer.alloc(total);
+  buf.writeInt32BE(total, 0);
+  buf.writeInt32BE(message.flag | 0, 12);
+  buf.writeInt32BE(message.body.length, 16);
+  message.body.copy(buf, 20);
+  buf.writeInt16BE(properties.length, 20 + message.body.length);
+  properties.copy(buf, 22 + message.body.length);
+  return buf;
+}
+
+/** MessageDecoder.encodeMessages: the batch body is the records back to back. */
+export function encodeMessages(messages: readonly Message[]): Buffer {
+  return Buffer.concat(messages.map(encodeMessage));
+}
+
+/**
+ * MessageDecoder.decodeMessages: the records of a batch body, read field by field as Java does (the record's
+ * own totalSize is not trusted). Throws on a body that ends inside a record.
+ */
+export function decodeMessages(body: Buffer): Message[] {
+  const out: Message[] = [];
+  let at = 0;
+  while (at < body.length) {
+    need(at, 20, body.length);
+    const flag = body.readInt32BE(at + 12);
+    const bodyLength = body.readInt32BE(at + 16);
+    at += 20;
+    need(at, bodyLength, body.length);
+    const msgBody = Buffer.from(body.subarray(at, at + bodyLength));
+    at += bodyLength;
+    need(at, 2, body.length);
+    const propertiesLength = body.readInt16BE(at);
+    at += 2;
+    need(at, propertiesLength, body.length);
+    const message = new Message('', msgBody, string2messageProperties(body.toString('utf8', at, at + propertiesLength)));
+    message.flag = flag;
+    at += propertiesLength;
+    out.push(message);
+  }
+  return out;
+}

@@ -1,0 +1,113 @@
+import type { HostAddress } from './host-address.js';
+import { MessageConst } from './message-const.js';
+
+/**
+ * Java's String.hashCode over UTF-16 code units with 32-bit wrap-around (reference Appendix A): the tag code in
+ * the consume queue and the key hash in the index must equal what a Java broker computes, because clients
+ * filter by these codes.
+ */
+export function javaStringHashCode(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** MessageExtBrokerInner.tagsString2tagsCode: 0 for no tag, otherwise the tag's hashCode. */
+export function tagsString2tagsCode(tags: string | undefined): number {
+  return tags === undefined || tags === '' ? 0 : javaStringHashCode(tags);
+}
+
+/** Message.java: what a producer sends. Properties keep insertion order, which is the order they are stored in. */
+export class Message {
+  topic: string;
+  flag = 0;
+  body: Buffer;
+  properties: Map<string, string>;
+
+  constructor(topic = '', body: Buffer = Buffer.alloc(0), properties: Map<string, string> = new Map()) {
+    this.topic = topic;
+    this.body = body;
+    this.properties = properties;
+  }
+
+  getProperty(name: string): string | undefined {
+    return this.properties.get(name);
+  }
+
+  putProperty(name: string, value: string): void {
+    this.properties.set(name, value);
+  }
+
+  clearProperty(name: string): void {
+    this.properties.delete(name);
+  }
+
+  get tags(): string | undefined {
+    return this.properties.get(MessageConst.PROPERTY_TAGS);
+  }
+
+  set tags(tags: string | undefined) {
+    if (tags === undefined) this.properties.delete(MessageConst.PROPERTY_TAGS);
+    else this.properties.set(MessageConst.PROPERTY_TAGS, tags);
+  }
+
+  /** KEYS as one string (space-separated, as stored). */
+  get keys(): string | undefined {
+    return this.properties.get(MessageConst.PROPERTY_KEYS);
+  }
+
+  set keys(keys: string | readonly string[] | undefined) {
+    if (keys === undefined) this.properties.delete(MessageConst.PROPERTY_KEYS);
+    else this.properties.set(MessageConst.PROPERTY_KEYS, typeof keys === 'string' ? keys : keys.join(MessageConst.KEY_SEPARATOR));
+  }
+
+  /** The non-empty business keys, split as the index splits them. */
+  get keyList(): string[] {
+    return (this.keys ?? '').split(MessageConst.KEY_SEPARATOR).filter((k) => k.length > 0);
+  }
+
+  /** UNIQ_KEY, the producer's message id. */
+  get uniqKey(): string | undefined {
+    return this.properties.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX);
+  }
+
+  /** Message.isWaitStoreMsgOK: true unless WAIT is "false" (the Java constructor always sets it). */
+  get waitStoreMsgOK(): boolean {
+    return this.properties.get(MessageConst.PROPERTY_WAIT_STORE_MSG_OK) !== 'false';
+  }
+}
+
+const NO_HOST: HostAddress = { address: '0.0.0.0', port: 0 };
+
+/** MessageExt.java: a message as stored, with everything the broker adds. Offsets and times fit a double exactly. */
+export class MessageExt extends Message {
+  queueId = 0;
+  storeSize = 0;
+  queueOffset = 0;
+  sysFlag = 0;
+  bornTimestamp = 0;
+  bornHost: HostAddress = NO_HOST;
+  storeTimestamp = 0;
+  storeHost: HostAddress = NO_HOST;
+  /** The offset msgId (store host + commit-log offset), set when decoded or appended. */
+  msgId = '';
+  commitLogOffset = 0;
+  bodyCRC = 0;
+  reconsumeTimes = 0;
+  preparedTransactionOffset = 0;
+}
+
+/** MessageExtBrokerInner.java: what the broker hands the store to append. */
+export class MessageExtBrokerInner extends MessageExt {
+  /** The consume-queue tag code: the TAGS hash (reference §7.3). */
+  get tagsCode(): number {
+    return tagsString2tagsCode(this.tags);
+  }
+}
+
+/**
+ * MessageExtBatch.java: a SEND_BATCH_MESSAGE as the store receives it. `body` is the batch body of reference
+ * §4.7 (concatenated inner records); `properties` are the batch-level ones, which every stored record gets
+ * appended to its own (4.9.8 and 5.x up to 5.3.3), so later keys of the batch win when read back.
+ */
+export class MessageExtBatch extends MessageExtBrokerInner {}
