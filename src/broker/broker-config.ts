@@ -1,0 +1,193 @@
+import { homedir, hostname, networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { formatJavaProperties } from '../common/java-properties.js';
+import { PermName } from './topic/perm-name.js';
+
+/**
+ * BrokerConfig.java (with BrokerIdentity) plus the NettyServerConfig keys a broker is configured with, under their
+ * Java property names, so a broker.conf written for the Java broker configures this one. Keys of the message store
+ * (flushDiskType, mappedFileSizeCommitLog, ...) belong to the store's own configuration.
+ */
+export interface BrokerConfig {
+  rocketmqHome: string;
+  brokerClusterName: string;
+  brokerName: string;
+  brokerId: number;
+  /** "host:port;host:port"; empty means not registering anywhere. */
+  namesrvAddr: string;
+  /** The address advertised to name servers and clients, with listenPort. */
+  brokerIP1: string;
+  /** The HA address (with listenPort + 1) a slave of this broker would replicate from. */
+  brokerIP2: string;
+  listenPort: number;
+  bindAddress: string;
+  serverChannelMaxIdleTimeSeconds: number;
+  /** Where the store and the config/ JSON files live (MessageStoreConfig.storePathRootDir, ~/store). */
+  storePathRootDir: string;
+  /** PermName bits applied to every topic when registering: 6 read-write, 4 read-only, 2 write-only. */
+  brokerPermission: number;
+  defaultTopicQueueNums: number;
+  autoCreateTopicEnable: boolean;
+  clusterTopicEnable: boolean;
+  brokerTopicEnable: boolean;
+  autoCreateSubscriptionGroup: boolean;
+  /** Groups named CID_RMQ_SYS_* are created on first use even without autoCreateSubscriptionGroup. */
+  enableCreateSysGroup: boolean;
+  traceTopicEnable: boolean;
+  msgTraceTopicName: string;
+  /** How often consumerOffset.json is written, in ms. */
+  flushConsumerOffsetInterval: number;
+  registerBrokerTimeoutMills: number;
+  /** Java clamps the registration period to 10..60 s. */
+  registerNameServerPeriod: number;
+  /** Register on every period even when no name server saw a DataVersion change. */
+  forceRegister: boolean;
+  compressedRegister: boolean;
+  notifyConsumerIdsChangedEnable: boolean;
+  /** A client channel silent (no heartbeat) for longer than this is dropped, in ms. */
+  channelExpiredTimeout: number;
+  /** UPDATE_AND_CREATE_TOPIC and DELETE_TOPIC_IN_BROKER refuse system topics. */
+  validateSystemTopicWhenUpdateTopic: boolean;
+  enableSlaveActingMaster: boolean;
+  /** Sent as heartbeatTimeoutMillis when registering, with enableSlaveActingMaster. */
+  brokerNotActiveTimeoutMillis: number;
+}
+
+export type BrokerConfigKey = keyof BrokerConfig;
+
+/** Java's defaults; `home` stands in for user.home. BrokerStartup listens on 10911, not BrokerConfig's 6888. */
+export function defaultBrokerConfig(home: string = homedir(), rocketmqHome = ''): BrokerConfig {
+  const localAddress = localIPv4Address();
+  return {
+    rocketmqHome,
+    brokerClusterName: 'DefaultCluster',
+    brokerName: defaultBrokerName(),
+    brokerId: 0,
+    namesrvAddr: '',
+    brokerIP1: localAddress,
+    brokerIP2: localAddress,
+    listenPort: 10911,
+    bindAddress: '0.0.0.0',
+    serverChannelMaxIdleTimeSeconds: 120,
+    storePathRootDir: join(home, 'store'),
+    brokerPermission: PermName.PERM_READ | PermName.PERM_WRITE,
+    defaultTopicQueueNums: 8,
+    autoCreateTopicEnable: true,
+    clusterTopicEnable: true,
+    brokerTopicEnable: true,
+    autoCreateSubscriptionGroup: true,
+    enableCreateSysGroup: true,
+    traceTopicEnable: false,
+    msgTraceTopicName: 'RMQ_SYS_TRACE_TOPIC',
+    flushConsumerOffsetInterval: 5000,
+    registerBrokerTimeoutMills: 24000,
+    registerNameServerPeriod: 30000,
+    forceRegister: true,
+    compressedRegister: false,
+    notifyConsumerIdsChangedEnable: true,
+    channelExpiredTimeout: 120_000,
+    validateSystemTopicWhenUpdateTopic: true,
+    enableSlaveActingMaster: false,
+    brokerNotActiveTimeoutMillis: 10_000,
+  };
+}
+
+/**
+ * What UPDATE_BROKER_CONFIG may change at runtime. An allow-list, not Java's deny-list (brokerConfigPath,
+ * rocketmqHome): a remote caller must never rewrite paths, the home directory or the name-server list (where the
+ * broker registers, and so who routes clients to it). Keys read only at startup (ports, identity, intervals,
+ * system topics) are not here either, since changing them would not take effect.
+ */
+export const RUNTIME_UPDATABLE_KEYS: ReadonlySet<BrokerConfigKey> = new Set<BrokerConfigKey>([
+  'brokerPermission',
+  'defaultTopicQueueNums',
+  'autoCreateTopicEnable',
+  'autoCreateSubscriptionGroup',
+  'enableCreateSysGroup',
+  'notifyConsumerIdsChangedEnable',
+  'channelExpiredTimeout',
+  'validateSystemTopicWhenUpdateTopic',
+  'registerBrokerTimeoutMills',
+  'forceRegister',
+  'compressedRegister',
+]);
+
+export class BrokerConfigError extends Error {
+  /** `forbidden`: the key may not be changed at runtime (NO_PERMISSION); otherwise the value is bad. */
+  constructor(
+    message: string,
+    readonly forbidden = false,
+  ) {
+    super(message);
+    this.name = 'BrokerConfigError';
+  }
+}
+
+/**
+ * Parses property values onto a copy of `base`, all or nothing. Unknown keys are returned (Java ignores them;
+ * callers log them). A value of the wrong type is an error, where Java would silently keep the old value. With
+ * `allowed`, any other key, known or not, is refused.
+ */
+export function applyBrokerProperties(
+  base: BrokerConfig,
+  properties: ReadonlyMap<string, string>,
+  allowed?: ReadonlySet<BrokerConfigKey>,
+): { config: BrokerConfig; unknown: string[] } {
+  const config: BrokerConfig = { ...base };
+  const target = config as unknown as Record<string, string | number | boolean>;
+  const unknown: string[] = [];
+  for (const [key, raw] of properties) {
+    if (allowed !== undefined && !allowed.has(key as BrokerConfigKey)) {
+      throw new BrokerConfigError(`the broker config '${key}' cannot be updated at runtime`, true);
+    }
+    if (!Object.hasOwn(base, key)) {
+      unknown.push(key);
+      continue;
+    }
+    target[key] = parseValue(key, raw.trim(), base[key as BrokerConfigKey]);
+  }
+  return { config, unknown };
+}
+
+/** GET_BROKER_CONFIG's body: Java's `key=value` lines (sorted here, for a stable answer). */
+export function formatBrokerConfig(config: BrokerConfig): string {
+  return formatJavaProperties(Object.entries(config).map(([key, value]) => [key, String(value)] as const));
+}
+
+function parseValue(key: string, raw: string, current: string | number | boolean): string | number | boolean {
+  if (typeof current === 'string') return raw;
+  if (typeof current === 'boolean') {
+    if (/^(true|false)$/i.test(raw)) return raw.toLowerCase() === 'true';
+    throw new BrokerConfigError(`the broker config '${key}' must be true or false, not '${clip(raw)}'`);
+  }
+  const n = /^[+-]?\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new BrokerConfigError(`the broker config '${key}' must be a non-negative integer, not '${clip(raw)}'`);
+  }
+  if (key === 'listenPort' && n > 65535) throw new BrokerConfigError(`listenPort ${n} is not a port`);
+  if (key === 'brokerPermission' && !PermName.isValid(n)) throw new BrokerConfigError(`brokerPermission ${n} is not a permission (0..7)`);
+  return n;
+}
+
+function clip(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}...` : text;
+}
+
+/** BrokerIdentity.defaultBrokerName: the host name, or DEFAULT_BROKER. */
+function defaultBrokerName(): string {
+  try {
+    return hostname() || 'DEFAULT_BROKER';
+  } catch {
+    return 'DEFAULT_BROKER';
+  }
+}
+
+/** NetworkUtil.getLocalAddress, simplified: the first non-internal IPv4 address, else loopback. */
+function localIPv4Address(): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) {
+      if (address.family === 'IPv4' && !address.internal) return address.address;
+    }
+  }
+  return '127.0.0.1';
+}

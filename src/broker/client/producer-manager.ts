@@ -1,0 +1,71 @@
+import { silentLogger, type Logger } from '../../common/logger.js';
+import type { ClientChannelInfo } from './client-channel-info.js';
+
+/** ProducerManager.CHANNEL_EXPIRED_TIMEOUT: fixed in Java, not configurable. */
+const CHANNEL_EXPIRED_TIMEOUT = 120_000;
+
+/**
+ * ProducerManager.java: producer groups -> member channels, from heartbeats. Transaction checks will pick a live
+ * member of a group here. Channels are opaque keys; expired ones are handed back to the caller to close.
+ */
+export class ProducerManager<C> {
+  private readonly groupChannelTable = new Map<string, Map<C, ClientChannelInfo<C>>>();
+
+  constructor(private readonly logger: Logger = silentLogger) {}
+
+  groupOnline(group: string): boolean {
+    return (this.groupChannelTable.get(group)?.size ?? 0) > 0;
+  }
+
+  /** Adds the member, or refreshes its heartbeat time. */
+  registerProducer(group: string, info: ClientChannelInfo<C>, now = Date.now()): void {
+    let channels = this.groupChannelTable.get(group);
+    if (channels === undefined) {
+      channels = new Map();
+      this.groupChannelTable.set(group, channels);
+    }
+    const found = channels.get(info.channel);
+    if (found === undefined) {
+      channels.set(info.channel, info);
+      this.logger.info(`new producer connected, group: ${group} client: ${info.clientId}`);
+    } else {
+      found.lastUpdateTimestamp = now;
+    }
+  }
+
+  unregisterProducer(group: string, channel: C, clientId: string): void {
+    const channels = this.groupChannelTable.get(group);
+    if (channels === undefined) return;
+    if (channels.delete(channel)) this.logger.info(`unregister a producer of group ${group}: ${clientId}`);
+    if (channels.size === 0) this.groupChannelTable.delete(group);
+  }
+
+  /** A connection closed, failed or went idle: it leaves every producer group. */
+  doChannelCloseEvent(remoteAddr: string, channel: C): boolean {
+    let removed = false;
+    for (const [group, channels] of [...this.groupChannelTable]) {
+      const info = channels.get(channel);
+      if (info === undefined) continue;
+      channels.delete(channel);
+      removed = true;
+      this.logger.info(`remove channel ${remoteAddr} (${info.clientId}) from producer group ${group}`);
+      if (channels.size === 0) this.groupChannelTable.delete(group);
+    }
+    return removed;
+  }
+
+  /** Drops members silent for more than 120 s and returns them, for the caller to close their connections. */
+  scanNotActiveChannel(now = Date.now()): ClientChannelInfo<C>[] {
+    const expired: ClientChannelInfo<C>[] = [];
+    for (const [group, channels] of [...this.groupChannelTable]) {
+      for (const [channel, info] of [...channels]) {
+        if (now - info.lastUpdateTimestamp <= CHANNEL_EXPIRED_TIMEOUT) continue;
+        channels.delete(channel);
+        expired.push(info);
+        this.logger.warn(`SCAN: remove expired channel of ${info.clientId} from producer group ${group}`);
+      }
+      if (channels.size === 0) this.groupChannelTable.delete(group);
+    }
+    return expired;
+  }
+}

@@ -1,0 +1,75 @@
+import { silentLogger, type Logger } from '../../common/logger.js';
+import { decodeConsumerOffsetSerializeWrapper } from '../../protocol/bodies/consumer-offset-serialize-wrapper.js';
+import { encodeConsumerOffsetTable } from '../../protocol/bodies/consumer-offset-table.js';
+import type { DataVersion } from '../../protocol/bodies/data-version.js';
+import { ConfigManager, newDataVersion, nextDataVersion } from '../config-manager.js';
+import type { ConfigStore } from '../config-store.js';
+
+/** ConsumerOffsetManager.TOPIC_GROUP_SEPARATOR: offsets are keyed "topic@group". */
+export const TOPIC_GROUP_SEPARATOR = '@';
+/** BrokerConfig.consumerOffsetUpdateVersionStep: the DataVersion moves once per this many commits. */
+const VERSION_STEP = 500;
+
+/**
+ * ConsumerOffsetManager.java: the committed offset of every group on every queue, "topic@group" -> queueId -> offset,
+ * persisted as consumerOffset.json in 5.x's shape (4.9 reads it too). Commits only change memory; the controller
+ * persists on a timer (flushConsumerOffsetInterval) and on shutdown, as Java does.
+ */
+export class ConsumerOffsetManager extends ConfigManager {
+  private readonly offsetTable = new Map<string, Map<number, number>>();
+  private dataVersion: DataVersion = newDataVersion();
+  private commitsSinceVersion = 0;
+
+  constructor(configStore: ConfigStore, logger: Logger = silentLogger) {
+    super(configStore, 'consumerOffset.json', logger);
+  }
+
+  getDataVersion(): DataVersion {
+    return { ...this.dataVersion };
+  }
+
+  commitOffset(clientHost: string, group: string, topic: string, queueId: number, offset: number): void {
+    const key = topic + TOPIC_GROUP_SEPARATOR + group;
+    let offsets = this.offsetTable.get(key);
+    if (offsets === undefined) {
+      offsets = new Map();
+      this.offsetTable.set(key, offsets);
+    }
+    const stored = offsets.get(queueId);
+    offsets.set(queueId, offset);
+    if (stored !== undefined && offset < stored) {
+      this.logger.warn(`[NOTIFYME] update consumer offset less than store. clientHost=${clientHost}, key=${key}, queueId=${queueId}, requestOffset=${offset}, storeOffset=${stored}`);
+    }
+    if (++this.commitsSinceVersion >= VERSION_STEP) {
+      this.commitsSinceVersion = 0;
+      this.dataVersion = nextDataVersion(this.dataVersion);
+    }
+  }
+
+  /** The committed offset, or -1 when the group never committed one on that queue. */
+  queryOffset(group: string, topic: string, queueId: number): number {
+    return this.offsetTable.get(topic + TOPIC_GROUP_SEPARATOR + group)?.get(queueId) ?? -1;
+  }
+
+  /** Drops every group's offsets of a deleted topic. */
+  cleanOffsetByTopic(topic: string): void {
+    for (const key of [...this.offsetTable.keys()]) {
+      const parts = key.split(TOPIC_GROUP_SEPARATOR);
+      if (parts.length === 2 && parts[0] === topic) {
+        this.offsetTable.delete(key);
+        this.logger.warn(`clean topic's offset, ${key}`);
+      }
+    }
+  }
+
+  encode(): string {
+    return encodeConsumerOffsetTable(this.offsetTable, this.dataVersion);
+  }
+
+  protected decode(text: string): void {
+    const wrapper = decodeConsumerOffsetSerializeWrapper(text);
+    this.offsetTable.clear();
+    for (const [key, offsets] of wrapper.offsetTable) this.offsetTable.set(key, new Map(offsets));
+    if (wrapper.dataVersion !== undefined) this.dataVersion = wrapper.dataVersion;
+  }
+}

@@ -1,0 +1,50 @@
+import type { BrokerMessageStore } from '../../../src/broker/broker-message-store.js';
+import type { ConfigStore } from '../../../src/broker/config-store.js';
+
+/** A ConfigStore in memory, counting writes. */
+export class MemoryConfigStore implements ConfigStore {
+  readonly files = new Map<string, string>();
+  writes = 0;
+
+  load(name: string): Promise<string | undefined> {
+    return Promise.resolve(this.files.get(name));
+  }
+
+  persist(name: string, text: string): Promise<void> {
+    this.writes++;
+    this.files.set(name, text);
+    return Promise.resolve();
+  }
+}
+
+/** A message store with settable answers. */
+export class FakeMessageStore implements BrokerMessageStore {
+  minOffset = 0;
+  headInMemory = false;
+  started = 0;
+  stopped = 0;
+  readonly deleted: string[] = [];
+  runtimeInfo = new Map<string, string>();
+
+  start(): Promise<void> {
+    this.started++;
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    this.stopped++;
+    return Promise.resolve();
+  }
+  getMinOffsetInQueue(): number {
+    return this.minOffset;
+  }
+  checkInMemByConsumeOffset(): boolean {
+    return this.headInMemory;
+  }
+  deleteTopics(topics: readonly string[]): Promise<void> {
+    this.deleted.push(...topics);
+    return Promise.resolve();
+  }
+  getRuntimeInfo(): Map<string, string> {
+    return this.runtimeInfo;
+  }
+}
