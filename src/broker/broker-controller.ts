@@ -1,0 +1,301 @@
+import { BoundedExecutor } from '../common/executor.js';
+import { silentLogger, type Logger } from '../common/logger.js';
+import { dataVersionToJson, type DataVersion } from '../protocol/bodies/data-version.js';
+import { toFastjson } from '../protocol/bodies/fastjson-writer.js';
+import { RequestCode } from '../protocol/request-code.js';
+import type { ChannelEventListener } from '../remoting/channel-event.js';
+import type { RemotingChannel } from '../remoting/remoting-channel.js';
+import { RemotingServer } from '../remoting/remoting-server.js';
+import { RUNTIME_UPDATABLE_KEYS, applyBrokerProperties, type BrokerConfig } from './broker-config.js';
+import type { BrokerMessageStore } from './broker-message-store.js';
+import { Broker2Client } from './client/broker2-client.js';
+import { ClientHousekeepingService } from './client/client-housekeeping-service.js';
+import { ConsumerManager } from './client/consumer-manager.js';
+import { ProducerManager } from './client/producer-manager.js';
+import { newDataVersion, nextDataVersion } from './config-manager.js';
+import type { ConfigStore } from './config-store.js';
+import { ConsumerOffsetManager } from './offset/consumer-offset-manager.js';
+import { BrokerOuterAPI, type BrokerOuterAPIOptions } from './out/broker-outer-api.js';
+import { AdminBrokerProcessor } from './processors/admin-broker-processor.js';
+import type { BrokerContext } from './processors/broker-context.js';
+import { ClientManageProcessor } from './processors/client-manage-processor.js';
+import { ConsumerManageProcessor } from './processors/consumer-manage-processor.js';
+import { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
+import { PermName } from './topic/perm-name.js';
+import { TopicConfigManager } from './topic/topic-config-manager.js';
+
+/** Java registers for the first time (periodically) 10 s after start; the period is clamped to 10..60 s. */
+const REGISTER_INITIAL_DELAY_MILLIS = 10_000;
+
+export interface BrokerControllerOptions {
+  /** Where topics.json, consumerOffset.json and subscriptionGroup.json are kept. */
+  configStore: ConfigStore;
+  messageStore: BrokerMessageStore;
+  logger?: Logger;
+  /** How the broker reaches name servers (client options, RPC hook). */
+  outerAPI?: BrokerOuterAPIOptions;
+  /** Largest frame accepted (default: the remoting default, 16 MiB). */
+  maxFrameLength?: number;
+}
+
+type State = 'created' | 'running' | 'stopped';
+
+/**
+ * BrokerController.java: wires the managers, the message store and two RemotingServers serving the same
+ * processors (listenPort, and the "fast"/VIP port listenPort - 2 that Java slaves fetch topic configs from), and
+ * keeps the broker registered with every name server: at start, every registerNameServerPeriod, and at once when
+ * topics change. Processors are thin adapters over the managers; only this class knows about timers and servers.
+ */
+export class BrokerController implements BrokerContext {
+  readonly logger: Logger;
+  readonly topicConfigManager: TopicConfigManager;
+  readonly subscriptionGroupManager: SubscriptionGroupManager;
+  readonly consumerOffsetManager: ConsumerOffsetManager;
+  readonly consumerManager: ConsumerManager<RemotingChannel>;
+  readonly producerManager: ProducerManager<RemotingChannel>;
+  readonly messageStore: BrokerMessageStore;
+  readonly brokerOuterAPI: BrokerOuterAPI;
+  startupTimeMillis = 0;
+  private currentConfig: BrokerConfig;
+  private configDataVersion: DataVersion = newDataVersion();
+  private readonly remotingServer: RemotingServer;
+  private readonly fastRemotingServer: RemotingServer;
+  private readonly clientHousekeepingService: ClientHousekeepingService;
+  private readonly broker2Client: Broker2Client;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private state: State = 'created';
+  private starting: Promise<void> | undefined;
+  private registering: Promise<void> | undefined;
+  private registerQueued: Promise<void> | undefined;
+
+  constructor(config: BrokerConfig, options: BrokerControllerOptions) {
+    this.currentConfig = { ...config };
+    this.logger = options.logger ?? silentLogger;
+    this.messageStore = options.messageStore;
+    const brokerConfig = (): Readonly<BrokerConfig> => this.currentConfig;
+    this.topicConfigManager = new TopicConfigManager({
+      brokerConfig,
+      configStore: options.configStore,
+      logger: this.logger,
+      onTopicCreated: () => void this.registerBrokerAll(),
+    });
+    this.subscriptionGroupManager = new SubscriptionGroupManager(brokerConfig, options.configStore, this.logger);
+    this.consumerOffsetManager = new ConsumerOffsetManager(options.configStore, this.logger);
+    this.producerManager = new ProducerManager<RemotingChannel>(this.logger);
+    this.consumerManager = new ConsumerManager<RemotingChannel>({
+      onConsumerIdsChanged: (group, channels) => this.onConsumerIdsChanged(group, channels),
+      channelExpiredTimeout: () => this.currentConfig.channelExpiredTimeout,
+      logger: this.logger,
+    });
+    this.clientHousekeepingService = new ClientHousekeepingService(this.producerManager, this.consumerManager, this.logger);
+    this.remotingServer = this.createRemotingServer(config.listenPort, this.clientHousekeepingService, options.maxFrameLength);
+    // A listenPort of 0 (any free port) gives the fast server its own free port: port - 2 means nothing then.
+    const fastPort = config.listenPort > 2 ? config.listenPort - 2 : 0;
+    this.fastRemotingServer = this.createRemotingServer(fastPort, this.clientHousekeepingService, options.maxFrameLength);
+    this.broker2Client = new Broker2Client(this.remotingServer, this.logger);
+    this.brokerOuterAPI = new BrokerOuterAPI({ logger: this.logger, ...options.outerAPI });
+  }
+
+  get config(): Readonly<BrokerConfig> {
+    return this.currentConfig;
+  }
+
+  get configVersionJson(): string {
+    return toFastjson(dataVersionToJson(this.configDataVersion));
+  }
+
+  /** The bound port of the main server (after start()). */
+  get port(): number {
+    return this.remotingServer.port;
+  }
+
+  /** The bound port of the fast (VIP) server (after start()). */
+  get fastPort(): number {
+    return this.fastRemotingServer.port;
+  }
+
+  /** What name servers and clients are told: brokerIP1 and the bound listen port. */
+  get brokerAddr(): string {
+    return `${this.currentConfig.brokerIP1}:${this.port}`;
+  }
+
+  /**
+   * Loads the JSON configs, starts the store, listens on both ports, registers with every name server, and
+   * schedules the periodic registration, the offset flush and the client scan. Calling it again is harmless.
+   */
+  start(): Promise<void> {
+    if (this.state === 'stopped') return Promise.reject(new Error('the broker was shut down'));
+    this.starting ??= this.doStart();
+    return this.starting;
+  }
+
+  /**
+   * Unregisters from the name servers, stops serving, persists topics, offsets and groups, and shuts the store
+   * down. Leaves no timer or socket behind. Idempotent.
+   */
+  async shutdown(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.length = 0;
+    this.clientHousekeepingService.shutdown();
+    await this.starting?.catch(() => undefined);
+    await this.registering?.catch(() => undefined);
+    if (this.startupTimeMillis > 0) {
+      const { brokerClusterName, brokerName, brokerId } = this.currentConfig;
+      await this.brokerOuterAPI.unregisterBrokerAll(brokerClusterName, this.brokerAddr, brokerName, brokerId);
+    }
+    await this.remotingServer.shutdown();
+    await this.fastRemotingServer.shutdown();
+    await this.brokerOuterAPI.shutdown();
+    const persisted = await Promise.allSettled([
+      this.consumerOffsetManager.persist(),
+      this.topicConfigManager.persist(),
+      this.subscriptionGroupManager.persist(),
+    ]);
+    for (const result of persisted) if (result.status === 'rejected') this.logger.error('persisting a config at shutdown failed', result.reason);
+    await this.messageStore.shutdown();
+    this.logger.info(`broker ${this.currentConfig.brokerName} shut down`);
+  }
+
+  async updateConfig(properties: ReadonlyMap<string, string>): Promise<void> {
+    const { config } = applyBrokerProperties(this.currentConfig, properties, RUNTIME_UPDATABLE_KEYS);
+    this.currentConfig = config;
+    this.configDataVersion = nextDataVersion(this.configDataVersion);
+    this.logger.info(`broker config updated: ${[...properties].map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    if (properties.has('brokerPermission')) {
+      // Routes carry each topic's perm ANDed with the broker's: name servers must take a new registration.
+      this.topicConfigManager.nextDataVersion();
+      await this.registerBrokerAll();
+    }
+  }
+
+  /**
+   * REGISTER_BROKER with every name server. Registrations run one at a time, and calls made while one is in
+   * flight share a single follow-up, which sends the topics as they are when it starts: a name server never gets
+   * an older DataVersion after a newer one. Resolves when a registration begun after the call has finished.
+   */
+  registerBrokerAll(): Promise<void> {
+    if (this.registerQueued !== undefined) return this.registerQueued;
+    const previous = this.registering ?? Promise.resolve();
+    const next = previous.then(() => {
+      this.registerQueued = undefined;
+      return this.doRegisterBrokerAll();
+    });
+    this.registerQueued = next;
+    this.registering = next;
+    void next.then(() => {
+      if (this.registering === next) this.registering = undefined;
+    });
+    return next;
+  }
+
+  private createRemotingServer(listenPort: number, housekeeping: ChannelEventListener, maxFrameLength: number | undefined): RemotingServer {
+    const config = this.currentConfig;
+    const server = new RemotingServer({
+      listenPort,
+      bindAddress: config.bindAddress,
+      serverChannelMaxIdleTimeSeconds: config.serverChannelMaxIdleTimeSeconds,
+      maxFrameLength,
+      logger: this.logger,
+      channelEventListener: housekeeping,
+    });
+    // Java gives each processor its own thread pool; here executors bound how many requests of a kind queue up.
+    const clientManage = new ClientManageProcessor(this);
+    const clientExecutor = new BoundedExecutor({ maxConcurrency: 32, queueCapacity: 50_000 });
+    server.registerProcessor(RequestCode.HEART_BEAT, clientManage, clientExecutor);
+    server.registerProcessor(RequestCode.UNREGISTER_CLIENT, clientManage, clientExecutor);
+    const consumerManage = new ConsumerManageProcessor(this);
+    const consumerExecutor = new BoundedExecutor({ maxConcurrency: 32, queueCapacity: 100_000 });
+    server.registerProcessor(RequestCode.GET_CONSUMER_LIST_BY_GROUP, consumerManage, consumerExecutor);
+    server.registerProcessor(RequestCode.UPDATE_CONSUMER_OFFSET, consumerManage, consumerExecutor);
+    server.registerProcessor(RequestCode.QUERY_CONSUMER_OFFSET, consumerManage, consumerExecutor);
+    server.registerDefaultProcessor(new AdminBrokerProcessor(this), new BoundedExecutor({ maxConcurrency: 16, queueCapacity: 10_000 }));
+    return server;
+  }
+
+  private async doStart(): Promise<void> {
+    await this.topicConfigManager.load();
+    await this.consumerOffsetManager.load();
+    await this.subscriptionGroupManager.load();
+    if (this.stopped) return;
+    await this.messageStore.start();
+    if (this.stopped) return;
+    await this.remotingServer.start();
+    await this.fastRemotingServer.start();
+    await this.brokerOuterAPI.start();
+    if (this.stopped) return;
+    if (this.currentConfig.namesrvAddr.trim() !== '') this.brokerOuterAPI.updateNameServerAddressList(this.currentConfig.namesrvAddr);
+    this.state = 'running';
+    this.startupTimeMillis = Date.now();
+    this.clientHousekeepingService.start();
+    this.schedule(REGISTER_INITIAL_DELAY_MILLIS, Math.max(10_000, Math.min(this.currentConfig.registerNameServerPeriod, 60_000)), () =>
+      this.registerPeriodically(),
+    );
+    const flushInterval = Math.max(1, this.currentConfig.flushConsumerOffsetInterval);
+    this.schedule(flushInterval, flushInterval, () => this.consumerOffsetManager.persistInBackground());
+    this.logger.info(`broker ${this.currentConfig.brokerName} listening on ${this.port} (fast port ${this.fastPort}), advertised as ${this.brokerAddr}`);
+    await this.registerBrokerAll();
+  }
+
+  /** A getter so the checks after each await are not narrowed away by the compiler. */
+  private get stopped(): boolean {
+    return this.state === 'stopped';
+  }
+
+  private schedule(initialDelayMillis: number, periodMillis: number, task: () => void | Promise<void>): void {
+    const slot = this.timers.length;
+    const run = (): void => {
+      if (this.stopped) return;
+      void Promise.resolve(task()).finally(() => {
+        if (!this.stopped) this.timers[slot] = setTimeout(run, periodMillis).unref();
+      });
+    };
+    this.timers.push(setTimeout(run, initialDelayMillis).unref());
+  }
+
+  /** Unless forceRegister, the periodic registration asks first whether any name server saw a change. */
+  private async registerPeriodically(): Promise<void> {
+    const config = this.currentConfig;
+    if (!config.forceRegister) {
+      const { brokerClusterName: clusterName, brokerName, brokerId } = config;
+      const identity = { clusterName, brokerAddr: this.brokerAddr, brokerName, brokerId };
+      if (!(await this.brokerOuterAPI.needRegister(identity, this.topicConfigManager.getDataVersion(), config.registerBrokerTimeoutMills))) return;
+    }
+    await this.registerBrokerAll();
+  }
+
+  private async doRegisterBrokerAll(): Promise<void> {
+    if (this.stopped || this.startupTimeMillis === 0) return;
+    const config = this.currentConfig;
+    const wrapper = this.topicConfigManager.buildTopicConfigSerializeWrapper();
+    // A read-only or write-only broker advertises every topic with its perm ANDed with the broker's.
+    if (!PermName.isReadable(config.brokerPermission) || !PermName.isWriteable(config.brokerPermission)) {
+      for (const topic of wrapper.topicConfigTable.values()) topic.perm &= config.brokerPermission;
+    }
+    try {
+      const results = await this.brokerOuterAPI.registerBrokerAll({
+        clusterName: config.brokerClusterName,
+        brokerAddr: this.brokerAddr,
+        brokerName: config.brokerName,
+        brokerId: config.brokerId,
+        haServerAddr: `${config.brokerIP2}:${this.port + 1}`,
+        topicConfigWrapper: wrapper,
+        timeoutMills: config.registerBrokerTimeoutMills,
+        enableActingMaster: config.enableSlaveActingMaster,
+        compressed: config.compressedRegister,
+        heartbeatTimeoutMillis: config.enableSlaveActingMaster ? config.brokerNotActiveTimeoutMillis : undefined,
+      });
+      // The first answer carries the name servers' order-topic configuration, which sets the order flags.
+      const first = results[0];
+      if (first?.kvTable !== undefined) this.topicConfigManager.updateOrderTopicConfig(first.kvTable);
+    } catch (err) {
+      this.logger.error('registerBrokerAll failed', err);
+    }
+  }
+
+  private onConsumerIdsChanged(group: string, channels: RemotingChannel[]): void {
+    if (!this.currentConfig.notifyConsumerIdsChangedEnable) return;
+    for (const channel of channels) this.broker2Client.notifyConsumerIdsChanged(channel, group);
+  }
+}

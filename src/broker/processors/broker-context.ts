@@ -1,0 +1,32 @@
+import type { Logger } from '../../common/logger.js';
+import type { RemotingChannel } from '../../remoting/remoting-channel.js';
+import type { BrokerConfig } from '../broker-config.js';
+import type { BrokerMessageStore } from '../broker-message-store.js';
+import type { ConsumerManager } from '../client/consumer-manager.js';
+import type { ProducerManager } from '../client/producer-manager.js';
+import type { ConsumerOffsetManager } from '../offset/consumer-offset-manager.js';
+import type { SubscriptionGroupManager } from '../subscription/subscription-group-manager.js';
+import type { TopicConfigManager } from '../topic/topic-config-manager.js';
+
+/** What the processors need of the broker: its managers, its store and its (runtime-updatable) configuration. */
+export interface BrokerContext {
+  readonly config: Readonly<BrokerConfig>;
+  readonly logger: Logger;
+  readonly topicConfigManager: TopicConfigManager;
+  readonly subscriptionGroupManager: SubscriptionGroupManager;
+  readonly consumerOffsetManager: ConsumerOffsetManager;
+  readonly consumerManager: ConsumerManager<RemotingChannel>;
+  readonly producerManager: ProducerManager<RemotingChannel>;
+  readonly messageStore: BrokerMessageStore;
+  /** The DataVersion of the configuration, as JSON (GET_BROKER_CONFIG's `version` header). */
+  readonly configVersionJson: string;
+  /** Epoch millis the broker started serving at. */
+  readonly startupTimeMillis: number;
+  /**
+   * Applies an UPDATE_BROKER_CONFIG; throws BrokerConfigError for a key outside the allow-list or a bad value.
+   * Resolves once a brokerPermission change has been registered with the name servers.
+   */
+  updateConfig(properties: ReadonlyMap<string, string>): Promise<void>;
+  /** Registers this broker's topics with every name server now; never rejects (failures are logged). */
+  registerBrokerAll(): Promise<void>;
+}
