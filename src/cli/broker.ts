@@ -1,0 +1,166 @@
+import { copyFile, mkdir, open, readFile, rename } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseJavaProperties } from '../common/java-properties.js';
+import { createConsoleLogger } from '../common/logger.js';
+import { applyBrokerProperties, defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.js';
+import { BrokerController } from '../broker/broker-controller.js';
+import type { BrokerMessageStore } from '../broker/broker-message-store.js';
+import type { ConfigStore } from '../broker/config-store.js';
+
+export const BROKER_USAGE = `usage: rocketmq-ts broker [-c broker.conf] [-n "host:port;host:port"] [--listen-port 10911] [--data-dir DIR]
+
+  -c FILE              a broker.conf with Java property names (brokerClusterName, brokerName, brokerId,
+                       namesrvAddr, brokerIP1, listenPort, storePathRootDir, autoCreateTopicEnable, ...)
+  -n ADDRS             name servers to register with, "host:port;host:port" (namesrvAddr)
+  --listen-port PORT   port to serve clients on (default 10911; the fast port is PORT - 2; 0 picks free ports)
+  --data-dir DIR       the store root: config/topics.json, consumerOffset.json, ... (default ~/store)
+
+Command-line options override the file. Stops cleanly on SIGTERM or SIGINT.`;
+
+interface BrokerArgs {
+  'listen-port'?: string;
+  'data-dir'?: string;
+  config?: string;
+  'namesrv-addr'?: string;
+  help?: boolean;
+}
+
+/** `rocketmq-ts broker`: runs a broker until SIGTERM/SIGINT; resolves to the process exit code. */
+export async function runBroker(argv: string[]): Promise<number> {
+  let values: BrokerArgs;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'listen-port': { type: 'string' },
+        'data-dir': { type: 'string' },
+        config: { type: 'string', short: 'c' },
+        'namesrv-addr': { type: 'string', short: 'n' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    process.stderr.write(`rocketmq-ts broker: ${(err as Error).message}\n\n${BROKER_USAGE}\n`);
+    return 2;
+  }
+  if (values.help === true) {
+    process.stdout.write(`${BROKER_USAGE}\n`);
+    return 0;
+  }
+
+  const logger = createConsoleLogger('broker');
+  let config: BrokerConfig;
+  try {
+    config = await buildConfig(values, (message) => logger.warn(message));
+  } catch (err) {
+    process.stderr.write(`rocketmq-ts broker: ${(err as Error).message}\n`);
+    return 2;
+  }
+
+  const controller = new BrokerController(config, {
+    configStore: new ConfigFileStore(join(config.storePathRootDir, 'config')),
+    messageStore: emptyMessageStore,
+    logger,
+  });
+  const stop = waitForSignal();
+  try {
+    await controller.start();
+  } catch (err) {
+    logger.error('the broker failed to start', err);
+    stop.cancel();
+    await controller.shutdown();
+    return 1;
+  }
+  // Java prints this line; scripts that start a broker wait for it.
+  const namesrv = config.namesrvAddr === '' ? 'null' : config.namesrvAddr;
+  process.stdout.write(`The broker[${config.brokerName}, ${controller.brokerAddr}] boot success. serializeType=JSON and name server is ${namesrv}\n`);
+  const signal = await stop.promise;
+  logger.info(`${signal} received, shutting down`);
+  await controller.shutdown();
+  return 0;
+}
+
+async function buildConfig(values: BrokerArgs, warn: (message: string) => void): Promise<BrokerConfig> {
+  let config = defaultBrokerConfig(homedir(), process.env['ROCKETMQ_HOME'] ?? '');
+  // Java's broker reads NAMESRV_ADDR when broker.conf does not say.
+  const fromEnv = process.env['NAMESRV_ADDR'];
+  if (fromEnv !== undefined && fromEnv !== '') config.namesrvAddr = fromEnv;
+  if (values.config !== undefined) {
+    const text = await readFile(values.config, 'utf8');
+    const applied = applyBrokerProperties(config, parseJavaProperties(text));
+    for (const key of applied.unknown) warn(`${values.config}: '${key}' is not a broker config key, ignored`);
+    config = applied.config;
+  }
+  const overrides = new Map<string, string>();
+  if (values['listen-port'] !== undefined) overrides.set('listenPort', values['listen-port']);
+  if (values['namesrv-addr'] !== undefined) overrides.set('namesrvAddr', values['namesrv-addr']);
+  if (values['data-dir'] !== undefined) overrides.set('storePathRootDir', resolve(values['data-dir']));
+  return applyBrokerProperties(config, overrides).config;
+}
+
+/**
+ * Until src/store/config-file.ts lands: the broker's JSON configs under <storePathRootDir>/config, written to a
+ * temp file, fsynced, the old file kept as .bak, and renamed into place (a crash leaves the old or the new file).
+ */
+class ConfigFileStore implements ConfigStore {
+  constructor(private readonly dir: string) {}
+
+  async load(name: string): Promise<string | undefined> {
+    for (const path of [join(this.dir, name), join(this.dir, `${name}.bak`)]) {
+      try {
+        return await readFile(path, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    return undefined;
+  }
+
+  async persist(name: string, text: string): Promise<void> {
+    const path = join(this.dir, name);
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.tmp`;
+    const handle = await open(tmp, 'w', 0o644);
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await copyFile(path, `${path}.bak`).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    await rename(tmp, path);
+  }
+}
+
+/** Until DefaultMessageStore lands: a store holding no messages, so offsets start where clients say. */
+const emptyMessageStore: BrokerMessageStore = {
+  start: () => Promise.resolve(),
+  shutdown: () => Promise.resolve(),
+  getMinOffsetInQueue: () => 0,
+  checkInMemByConsumeOffset: () => false,
+  deleteTopics: () => Promise.resolve(),
+  getRuntimeInfo: () => new Map(),
+};
+
+function waitForSignal(): { promise: Promise<NodeJS.Signals>; cancel(): void } {
+  let cancel = (): void => undefined;
+  const promise = new Promise<NodeJS.Signals>((resolvePromise) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      cancel();
+      resolvePromise(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    cancel = () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    };
+  });
+  return { promise, cancel };
+}
