@@ -1,7 +1,7 @@
 import type { Logger } from '../common/logger.js';
 import { silentLogger } from '../common/logger.js';
 import { decodeKVConfigTable, encodeKVConfigTable } from '../protocol/bodies/kv-table.js';
-import { readTextFile, writeFileAtomic } from './kv-config-store.js';
+import { loadConfigFile, writeFileAtomic } from '../store/config-file.js';
 
 /** NamesrvUtil.NAMESPACE_ORDER_TOPIC_CONFIG: topic -> "brokerName:queueNums;..." for ordered topics. */
 export const NAMESPACE_ORDER_TOPIC_CONFIG = 'ORDER_TOPIC_CONFIG';
@@ -22,24 +22,13 @@ export class KVConfigManager {
 
   /** Loads kvConfig.json, or its .bak when the file is missing or damaged. A damaged file without a good .bak fails. */
   async load(): Promise<void> {
-    const main = await readTextFile(this.kvConfigPath);
     let table: Map<string, Map<string, string>> | undefined;
-    let failure: Error | undefined;
-    if (main !== undefined) {
-      try {
-        table = decodeKVConfigTable(main);
-      } catch (err) {
-        failure = err as Error;
-        this.logger.warn(`${this.kvConfigPath} is damaged (${failure.message}), trying the backup`);
-      }
-    }
-    if (table === undefined) {
-      const backup = await readTextFile(`${this.kvConfigPath}.bak`);
-      if (backup !== undefined) {
-        table = decodeKVConfigTable(backup);
-      } else if (failure !== undefined) {
-        throw new Error(`cannot load the KV config ${this.kvConfigPath}: ${failure.message}`, { cause: failure });
-      }
+    try {
+      table = await loadConfigFile(this.kvConfigPath, decodeKVConfigTable, (err) =>
+        this.logger.warn(`${this.kvConfigPath} is damaged (${err.message}), trying the backup`),
+      );
+    } catch (err) {
+      throw new Error(`cannot load the KV config ${this.kvConfigPath}: ${(err as Error).message}`, { cause: err });
     }
     this.configTable.clear();
     for (const [namespace, kv] of table ?? []) this.configTable.set(namespace, kv);
