@@ -206,6 +206,22 @@ for (const serializeType of ['JSON', 'ROCKETMQ'] as const) {
       }
     });
 
+    it('heartbeat V2: a fingerprint may come without subscriptions; IS_SUB_CHANGE says when it moved', async () => {
+      const v2 = (fingerprint: number, withoutSub: boolean): Promise<RemotingCommand> => {
+        const body = JSON.parse(heartbeat('10.0.0.9@9', ['V2G']).toString()) as Record<string, unknown>;
+        body['heartbeatFingerprint'] = fingerprint;
+        body['withoutSub'] = withoutSub;
+        return h.call(RequestCode.HEART_BEAT, undefined, Buffer.from(JSON.stringify(body)));
+      };
+      assert.equal((await v2(11, false)).extFields?.['IS_SUB_CHANGE'], 'false');
+      assert.equal((await v2(11, true)).extFields?.['IS_SUB_CHANGE'], 'false');
+      assert.ok(h.broker.consumerManager.findSubscriptionData('V2G', 'TopicA'), 'subscriptions kept from the full heartbeat');
+      assert.equal((await v2(12, true)).extFields?.['IS_SUB_CHANGE'], 'true', 'asks for a full heartbeat');
+      const bad = await h.call(RequestCode.HEART_BEAT, undefined, Buffer.from('{"consumerDataSet":[{"groupName":"G","messageModel":"SIDEWAYS"}]}'));
+      assert.equal(bad.code, ResponseCode.SYSTEM_ERROR);
+      assert.match(bad.remark ?? '', /messageModel: unknown value/);
+    });
+
     it('QUERY_CONSUMER_OFFSET / UPDATE_CONSUMER_OFFSET / GET_ALL_CONSUMER_OFFSET follow Java, including the offset-0 rule', async () => {
       await h.call(RequestCode.UPDATE_AND_CREATE_TOPIC, createTopicHeader('OffsetTopic'));
       h.broker.subscriptionGroupManager.findSubscriptionGroupConfig('OG');

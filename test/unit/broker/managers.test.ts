@@ -8,6 +8,7 @@ import { ConsumerOffsetManager } from '../../../src/broker/offset/consumer-offse
 import { SubscriptionGroupManager } from '../../../src/broker/subscription/subscription-group-manager.js';
 import { TopicConfigManager } from '../../../src/broker/topic/topic-config-manager.js';
 import { validateTopic } from '../../../src/broker/topic/topic-validator.js';
+import { decodeHeartbeatData } from '../../../src/protocol/bodies/heartbeat-data.js';
 import { decodeConsumerOffsetSerializeWrapper } from '../../../src/protocol/bodies/consumer-offset-serialize-wrapper.js';
 import type { SubscriptionData } from '../../../src/protocol/bodies/heartbeat-data.js';
 import { decodeSubscriptionGroupWrapper } from '../../../src/protocol/bodies/subscription-group-wrapper.js';
@@ -256,5 +257,24 @@ describe('ProducerManager', () => {
     manager.registerProducer('P', newClientChannelInfo('c', 'id-c', 'JAVA', 479));
     manager.unregisterProducer('P', 'c', 'id-c');
     assert.equal(manager.groupOnline('P'), false);
+  });
+});
+
+describe('HeartbeatData', () => {
+  it('reads the body a Java 5.x client sends (rocketmq-protocol.md 6.1)', () => {
+    const data = decodeHeartbeatData(
+      '{"clientID":"10.0.0.5@12345#987","consumerDataSet":[{"consumeFromWhere":"CONSUME_FROM_LAST_OFFSET","consumeType":"CONSUME_PASSIVELY",' +
+        '"groupName":"CG","messageModel":"CLUSTERING","subscriptionDataSet":[{"classFilterMode":false,"codeSet":[2598919],"expressionType":"TAG",' +
+        '"subString":"TagA || TagB","subVersion":1700000000123,"tagsSet":["TagA"],"topic":"T"}],"unitMode":false}],' +
+        '"heartbeatFingerprint":0,"producerDataSet":[{"groupName":"PG"}],"withoutSub":false}',
+    );
+    assert.equal(data.clientID, '10.0.0.5@12345#987');
+    assert.deepEqual(data.producerDataSet, [{ groupName: 'PG' }]);
+    const consumer = data.consumerDataSet[0];
+    assert.deepEqual([consumer?.groupName, consumer?.consumeType, consumer?.messageModel], ['CG', 'CONSUME_PASSIVELY', 'CLUSTERING']);
+    assert.deepEqual(consumer?.subscriptionDataSet[0], {
+      topic: 'T', subString: 'TagA || TagB', tagsSet: ['TagA'], codeSet: [2598919], subVersion: 1700000000123, expressionType: 'TAG', classFilterMode: false,
+    });
+    assert.equal(decodeHeartbeatData('{"clientID":"c","consumerDataSet":[{"groupName":"G","consumeType":1,"messageModel":1}]}').consumerDataSet[0]?.messageModel, 'CLUSTERING', 'enum ordinals, as fastjson');
   });
 });
