@@ -7,7 +7,7 @@ import type { ConfigStore } from './config-store.js';
  * coalesce: while one is in flight, any number of persist() calls share a single follow-up write, which encodes
  * the table as it is when that write starts, so the file never goes back in time.
  */
-export abstract class ConfigManager {
+export abstract class ConfigManager<T> {
   private writing: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
 
@@ -20,13 +20,17 @@ export abstract class ConfigManager {
   /** The table as Java writes the file. */
   abstract encode(): string;
 
-  protected abstract decode(text: string): void;
+  /** Parses the file without touching the table, so a damaged file can give way to its .bak. */
+  protected abstract decode(text: string): T;
 
-  /** Reads the file, if there is one; a blank file is an empty table, as in Java. */
+  /** Takes over what decode() read. */
+  protected abstract apply(loaded: T): void;
+
+  /** Reads the file (or its .bak), if there is one. A file that cannot be read fails the load, as in Java. */
   async load(): Promise<void> {
-    const text = await this.configStore.load(this.configName);
-    if (text === undefined || text.trim() === '') return;
-    this.decode(text);
+    const loaded = await this.configStore.load(this.configName, (text) => this.decode(text));
+    if (loaded === undefined) return;
+    this.apply(loaded);
     this.logger.info(`loaded ${this.configName}`);
   }
 

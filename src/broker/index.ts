@@ -10,6 +10,7 @@ export {
 } from './broker-config.js';
 export type { BrokerMessageStore } from './broker-message-store.js';
 export type { ConfigStore } from './config-store.js';
+export { ConfigFileStore } from './config-file-store.js';
 export { TopicConfigManager, type TopicConfigManagerOptions } from './topic/topic-config-manager.js';
 export { ConsumerOffsetManager } from './offset/consumer-offset-manager.js';
 export { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';

@@ -1,13 +1,13 @@
-import { copyFile, mkdir, open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseJavaProperties } from '../common/java-properties.js';
 import { createConsoleLogger } from '../common/logger.js';
 import { applyBrokerProperties, defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.js';
 import { BrokerController } from '../broker/broker-controller.js';
 import type { BrokerMessageStore } from '../broker/broker-message-store.js';
-import type { ConfigStore } from '../broker/config-store.js';
+import { ConfigFileStore } from '../broker/config-file-store.js';
 
 export const BROKER_USAGE = `usage: rocketmq-ts broker [-c broker.conf] [-n "host:port;host:port"] [--listen-port 10911] [--data-dir DIR]
 
@@ -100,42 +100,6 @@ async function buildConfig(values: BrokerArgs, warn: (message: string) => void):
   if (values['namesrv-addr'] !== undefined) overrides.set('namesrvAddr', values['namesrv-addr']);
   if (values['data-dir'] !== undefined) overrides.set('storePathRootDir', resolve(values['data-dir']));
   return applyBrokerProperties(config, overrides).config;
-}
-
-/**
- * Until src/store/config-file.ts lands: the broker's JSON configs under <storePathRootDir>/config, written to a
- * temp file, fsynced, the old file kept as .bak, and renamed into place (a crash leaves the old or the new file).
- */
-class ConfigFileStore implements ConfigStore {
-  constructor(private readonly dir: string) {}
-
-  async load(name: string): Promise<string | undefined> {
-    for (const path of [join(this.dir, name), join(this.dir, `${name}.bak`)]) {
-      try {
-        return await readFile(path, 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
-    }
-    return undefined;
-  }
-
-  async persist(name: string, text: string): Promise<void> {
-    const path = join(this.dir, name);
-    await mkdir(dirname(path), { recursive: true });
-    const tmp = `${path}.tmp`;
-    const handle = await open(tmp, 'w', 0o644);
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await copyFile(path, `${path}.bak`).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
-    await rename(tmp, path);
-  }
 }
 
 /** Until DefaultMessageStore lands: a store holding no messages, so offsets start where clients say. */

@@ -1,5 +1,5 @@
 import { silentLogger, type Logger } from '../../common/logger.js';
-import { decodeConsumerOffsetSerializeWrapper } from '../../protocol/bodies/consumer-offset-serialize-wrapper.js';
+import { decodeConsumerOffsetSerializeWrapper, type ConsumerOffsetSerializeWrapper } from '../../protocol/bodies/consumer-offset-serialize-wrapper.js';
 import { encodeConsumerOffsetTable } from '../../protocol/bodies/consumer-offset-table.js';
 import type { DataVersion } from '../../protocol/bodies/data-version.js';
 import { ConfigManager, newDataVersion, nextDataVersion } from '../config-manager.js';
@@ -15,7 +15,7 @@ const VERSION_STEP = 500;
  * persisted as consumerOffset.json in 5.x's shape (4.9 reads it too). Commits only change memory; the controller
  * persists on a timer (flushConsumerOffsetInterval) and on shutdown, as Java does.
  */
-export class ConsumerOffsetManager extends ConfigManager {
+export class ConsumerOffsetManager extends ConfigManager<ConsumerOffsetSerializeWrapper> {
   private readonly offsetTable = new Map<string, Map<number, number>>();
   private dataVersion: DataVersion = newDataVersion();
   private commitsSinceVersion = 0;
@@ -66,8 +66,11 @@ export class ConsumerOffsetManager extends ConfigManager {
     return encodeConsumerOffsetTable(this.offsetTable, this.dataVersion);
   }
 
-  protected decode(text: string): void {
-    const wrapper = decodeConsumerOffsetSerializeWrapper(text);
+  protected decode(text: string): ConsumerOffsetSerializeWrapper {
+    return decodeConsumerOffsetSerializeWrapper(text);
+  }
+
+  protected apply(wrapper: ConsumerOffsetSerializeWrapper): void {
     this.offsetTable.clear();
     for (const [key, offsets] of wrapper.offsetTable) this.offsetTable.set(key, new Map(offsets));
     if (wrapper.dataVersion !== undefined) this.dataVersion = wrapper.dataVersion;

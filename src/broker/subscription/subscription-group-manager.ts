@@ -5,6 +5,7 @@ import {
   defaultSubscriptionGroupConfig,
   encodeSubscriptionGroupWrapper,
   type SubscriptionGroupConfig,
+  type SubscriptionGroupWrapper,
 } from '../../protocol/bodies/subscription-group-wrapper.js';
 import type { BrokerConfig } from '../broker-config.js';
 import { ConfigManager, newDataVersion, nextDataVersion } from '../config-manager.js';
@@ -30,7 +31,7 @@ const SYS_CONSUMER_GROUP_PREFIX = 'CID_RMQ_SYS_';
  * persisted as subscriptionGroup.json. An unknown group is created on first use when autoCreateSubscriptionGroup
  * is on (the default), or when it is a CID_RMQ_SYS_ group and enableCreateSysGroup is on.
  */
-export class SubscriptionGroupManager extends ConfigManager {
+export class SubscriptionGroupManager extends ConfigManager<SubscriptionGroupWrapper> {
   private readonly subscriptionGroupTable = new Map<string, SubscriptionGroupConfig>();
   private readonly forbiddenTable = new Map<string, Map<string, number>>();
   private dataVersion: DataVersion = newDataVersion();
@@ -87,8 +88,11 @@ export class SubscriptionGroupManager extends ConfigManager {
     }).toString('utf8');
   }
 
-  protected decode(text: string): void {
-    const wrapper = decodeSubscriptionGroupWrapper(text);
+  protected decode(text: string): SubscriptionGroupWrapper {
+    return decodeSubscriptionGroupWrapper(text);
+  }
+
+  protected apply(wrapper: SubscriptionGroupWrapper): void {
     for (const [group, config] of wrapper.subscriptionGroupTable) this.subscriptionGroupTable.set(group, config);
     for (const [group, topics] of wrapper.forbiddenTable ?? []) this.forbiddenTable.set(group, topics);
     this.dataVersion = wrapper.dataVersion;

@@ -30,7 +30,7 @@ export interface TopicConfigManagerOptions {
  * TopicConfigManager.java: the broker's topics, persisted as topics.json (TopicConfigSerializeWrapper). Every change
  * moves the DataVersion, which is how name servers tell a changed registration from a repeated one.
  */
-export class TopicConfigManager extends ConfigManager {
+export class TopicConfigManager extends ConfigManager<TopicConfigSerializeWrapper> {
   private readonly topicConfigTable = new Map<string, TopicConfig>();
   private readonly systemTopics = new Set<string>(STATIC_SYSTEM_TOPICS);
   private dataVersion: DataVersion = newDataVersion();
@@ -178,8 +178,11 @@ export class TopicConfigManager extends ConfigManager {
   }
 
   /** Loaded topics override the built-in ones (a persisted TBW102 keeps its queue count), as in Java. */
-  protected decode(text: string): void {
-    const wrapper = decodeTopicConfigSerializeWrapper(text);
+  protected decode(text: string): TopicConfigSerializeWrapper {
+    return decodeTopicConfigSerializeWrapper(text);
+  }
+
+  protected apply(wrapper: TopicConfigSerializeWrapper): void {
     for (const [name, config] of wrapper.topicConfigTable) this.topicConfigTable.set(name, config);
     this.dataVersion = wrapper.dataVersion;
   }

@@ -6,8 +6,9 @@ export class MemoryConfigStore implements ConfigStore {
   readonly files = new Map<string, string>();
   writes = 0;
 
-  load(name: string): Promise<string | undefined> {
-    return Promise.resolve(this.files.get(name));
+  load<T>(name: string, decode: (text: string) => T): Promise<T | undefined> {
+    const text = this.files.get(name);
+    return Promise.resolve(text === undefined ? undefined : decode(text));
   }
 
   persist(name: string, text: string): Promise<void> {
