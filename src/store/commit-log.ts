@@ -1,0 +1,316 @@
+import {
+  BLANK_MAGIC_CODE,
+  MESSAGE_MAGIC_CODE,
+  MESSAGE_MAGIC_CODE_V2,
+  MessageSysFlag,
+  decodeStoredMessage,
+  encodeStoredMessage,
+  readInt64,
+  type MessageExt,
+  type MessageExtBrokerInner,
+} from '../protocol/message/index.js';
+import type { MappedFile } from './mapped-file.js';
+import { MappedFileQueue } from './mapped-file-queue.js';
+import type { MessageStoreConfig } from './message-store-config.js';
+import type { StorageIO } from './storage-io.js';
+
+/** CommitLog.END_FILE_MIN_BLANK_LENGTH: a segment always keeps room for the END_OF_FILE record. */
+const END_FILE_MIN_BLANK_LENGTH = 8;
+/** Recovery reads segments in windows of this size. */
+const SCAN_WINDOW = 4 * 1024 * 1024;
+
+/** An append that failed, with the PutMessageStatus it maps to. */
+export class AppendError extends Error {
+  override readonly name = 'AppendError';
+  constructor(
+    readonly status: 'CREATE_MAPPED_FILE_FAILED' | 'SERVICE_NOT_AVAILABLE' | 'UNKNOWN_ERROR' | 'MESSAGE_ILLEGAL' | 'PROPERTIES_SIZE_EXCEEDED',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Recovery found invalid data followed by valid records: we refuse to start rather than delete them (D5). */
+export class StoreCorruptionError extends Error {
+  override readonly name = 'StoreCorruptionError';
+}
+
+export interface AppendedRecords {
+  /** Offset of the first record. */
+  readonly wroteOffset: number;
+  readonly records: readonly Buffer[];
+}
+
+type RecordCheck =
+  | { kind: 'message'; msg: MessageExt }
+  | { kind: 'blank' }
+  | { kind: 'end' }
+  | { kind: 'invalid'; reason: string };
+
+/** Reads a segment through a window, so recovery costs one pread per few MiB instead of two per record. */
+class SegmentScanner {
+  private window: Buffer = Buffer.alloc(0);
+  private windowStart = 0;
+
+  constructor(readonly file: MappedFile) {}
+
+  bytes(position: number, length: number): Buffer {
+    if (position < this.windowStart || position + length > this.windowStart + this.window.length) {
+      this.windowStart = position;
+      this.window = this.file.readRaw(position, Math.max(length, SCAN_WINDOW));
+    }
+    const at = position - this.windowStart;
+    return this.window.subarray(at, Math.min(at + length, this.window.length));
+  }
+}
+
+/**
+ * CommitLog.java: the append-only log of stored records (reference §5.4, §7.2) in fixed-size segments. Appends
+ * are synchronous and serialized by the JS thread; a record never spans segments (END_OF_FILE filler instead).
+ */
+export class CommitLog {
+  readonly mappedFileQueue: MappedFileQueue;
+
+  constructor(
+    io: StorageIO,
+    private readonly config: MessageStoreConfig,
+  ) {
+    this.mappedFileQueue = new MappedFileQueue(io, config.storePathCommitLog, config.mappedFileSizeCommitLog);
+  }
+
+  load(): void {
+    this.mappedFileQueue.load();
+  }
+
+  getMinOffset(): number {
+    return this.mappedFileQueue.getMinOffset();
+  }
+
+  getMaxOffset(): number {
+    return this.mappedFileQueue.getMaxOffset();
+  }
+
+  /**
+   * Encodes and writes records at the end of the log as one write (a batch is never split across segments),
+   * rolling to a new segment after an END_OF_FILE record when they do not fit. Queue offsets are consecutive from
+   * `queueOffset`. Throws AppendError; nothing is readable or counted unless the whole write completed.
+   */
+  appendMessages(inners: readonly MessageExtBrokerInner[], queueOffset: number): AppendedRecords {
+    let file = this.lastFileForAppend();
+    let wroteOffset = file.fileFromOffset + file.wrotePosition;
+    let records = this.encode(inners, wroteOffset, queueOffset);
+    let length = records.reduce((n, r) => n + r.length, 0);
+    if (length + END_FILE_MIN_BLANK_LENGTH > this.config.mappedFileSizeCommitLog) {
+      throw new AppendError('MESSAGE_ILLEGAL', `${length} bytes cannot fit a ${this.config.mappedFileSizeCommitLog}-byte segment`);
+    }
+    if (length + END_FILE_MIN_BLANK_LENGTH > file.remaining) {
+      const blank = Buffer.alloc(END_FILE_MIN_BLANK_LENGTH);
+      blank.writeInt32BE(file.remaining, 0);
+      blank.writeInt32BE(BLANK_MAGIC_CODE, 4);
+      const full = file;
+      this.write(() => full.appendEndOfFile(blank));
+      file = this.lastFileForAppend();
+      wroteOffset = file.fileFromOffset + file.wrotePosition;
+      records = this.encode(inners, wroteOffset, queueOffset);
+      length = records.reduce((n, r) => n + r.length, 0);
+    }
+    const target = file;
+    const data = records.length === 1 ? records[0]! : Buffer.concat(records, length);
+    this.write(() => target.append(data));
+    return { wroteOffset, records };
+  }
+
+  private encode(inners: readonly MessageExtBrokerInner[], wroteOffset: number, queueOffset: number): Buffer[] {
+    let at = wroteOffset;
+    try {
+      return inners.map((inner, i) => {
+        const record = encodeStoredMessage(inner, at, queueOffset + i);
+        at += record.length;
+        return record;
+      });
+    } catch (err) {
+      if (err instanceof RangeError) throw new AppendError('PROPERTIES_SIZE_EXCEEDED', err.message, { cause: err });
+      throw err;
+    }
+  }
+
+  private lastFileForAppend(): MappedFile {
+    try {
+      return this.mappedFileQueue.getLastMappedFileOrCreate(0);
+    } catch (err) {
+      throw new AppendError('CREATE_MAPPED_FILE_FAILED', `cannot create a commit-log segment: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private write(append: () => void): void {
+    try {
+      append();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const status = code === 'ENOSPC' || code === 'EDQUOT' ? 'SERVICE_NOT_AVAILABLE' : 'UNKNOWN_ERROR';
+      throw new AppendError(status, `commit-log write failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** The bytes of the record at `offset` of `size` bytes, or null when that part of the log is gone or unwritten. */
+  getMessage(offset: number, size: number): Buffer | null {
+    const file = this.mappedFileQueue.findMappedFileByOffset(offset);
+    if (file === undefined) return null;
+    const data = file.read(offset - file.fileFromOffset, size);
+    return data.length === size ? data : null;
+  }
+
+  /** CommitLog.rollNextFile: the start of the segment after the one holding `offset`. */
+  rollNextFile(offset: number): number {
+    const size = this.config.mappedFileSizeCommitLog;
+    return offset + size - (offset % size);
+  }
+
+  /** The whole record starting at `offset`, its size read from the log. */
+  getRecordAt(offset: number): Buffer | null {
+    const head = this.getMessage(offset, 4);
+    if (head === null) return null;
+    const size = head.readInt32BE(0);
+    return size > 0 ? this.getMessage(offset, size) : null;
+  }
+
+  /** CommitLog.pickupStoreTimestamp: -1 when the record is not readable. */
+  pickupStoreTimestamp(offset: number, size: number): number {
+    const head = this.getMessage(offset, Math.min(size, 72));
+    if (head === null || head.length < 64) return -1;
+    const bornHostLength = (head.readInt32BE(36) & MessageSysFlag.BORNHOST_V6_FLAG) === 0 ? 8 : 20;
+    return readInt64(head, 48 + bornHostLength);
+  }
+
+  /** CommitLog.checkMessageAndReturnSize, plus: a record must carry its own offset (so stale bytes never pass). */
+  private checkRecord(scanner: SegmentScanner, position: number): RecordCheck {
+    const file = scanner.file;
+    const remaining = file.fileSize - position;
+    if (remaining < 8) return { kind: 'invalid', reason: `${remaining} bytes left in the segment` };
+    const head = scanner.bytes(position, 8);
+    const totalSize = head.readInt32BE(0);
+    const magic = head.readInt32BE(4);
+    if (totalSize === 0 && magic === 0) return { kind: 'end' };
+    if (magic === BLANK_MAGIC_CODE) {
+      return totalSize === remaining ? { kind: 'blank' } : { kind: 'invalid', reason: `END_OF_FILE record of ${totalSize} bytes with ${remaining} left` };
+    }
+    if (magic !== MESSAGE_MAGIC_CODE && magic !== MESSAGE_MAGIC_CODE_V2) return { kind: 'invalid', reason: `bad magic code ${magic}` };
+    if (totalSize <= 8 || totalSize > remaining) return { kind: 'invalid', reason: `record size ${totalSize} with ${remaining} left` };
+    let msg: MessageExt;
+    try {
+      msg = decodeStoredMessage(scanner.bytes(position, totalSize), 0, { readBody: false, checkCRC: this.config.checkCRCOnRecover });
+    } catch (err) {
+      return { kind: 'invalid', reason: (err as Error).message };
+    }
+    const expected = file.fileFromOffset + position;
+    if (msg.commitLogOffset !== expected) return { kind: 'invalid', reason: `record says offset ${msg.commitLogOffset}` };
+    return { kind: 'message', msg };
+  }
+
+  /** The offset of the first valid record at or after `from` in this segment, if any. */
+  private findValidRecord(file: MappedFile, from: number): number | undefined {
+    const scanner = new SegmentScanner(file);
+    const magics = [Buffer.alloc(4), Buffer.alloc(4)];
+    magics[0]!.writeInt32BE(MESSAGE_MAGIC_CODE, 0);
+    magics[1]!.writeInt32BE(MESSAGE_MAGIC_CODE_V2, 0);
+    for (let base = from; base < file.fileSize; base += SCAN_WINDOW) {
+      const chunk = file.readRaw(base, SCAN_WINDOW + 8);
+      for (const magic of magics) {
+        for (let at = chunk.indexOf(magic, 4); at >= 4 && at - 4 < SCAN_WINDOW; at = chunk.indexOf(magic, at + 1)) {
+          if (this.checkRecord(scanner, base + at - 4).kind === 'message') return base + at - 4;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Recovery: validates records from the start of the segment holding `startOffset` until the end of the data,
+   * then decides whether what stops the scan is the end, a torn tail (cut off), or corruption with valid records
+   * after it (StoreCorruptionError naming the file and offset; Java would delete them). Segments after the end
+   * must hold no valid record; empty ones are removed. `thorough` (after a crash) also searches the rest of the
+   * last segment behind a clean end, since a power loss can leave a hole before data that did reach the disk.
+   * Returns the end of the log.
+   */
+  recover(startOffset: number, thorough: boolean): number {
+    const files = this.mappedFileQueue.files;
+    if (files.length === 0) return 0;
+    let index = Math.max(0, files.findIndex((f) => startOffset < f.fileFromOffset + f.fileSize));
+    if (startOffset >= files.at(-1)!.fileFromOffset + files.at(-1)!.fileSize) index = files.length - 1;
+    let position = 0;
+    let stop: RecordCheck | undefined;
+    for (let bound = 0; bound <= files.length; bound++) {
+      const file = files[index]!;
+      const scanner = new SegmentScanner(file);
+      stop = undefined;
+      for (position = 0; position < file.fileSize; ) {
+        const check = this.checkRecord(scanner, position);
+        if (check.kind !== 'message') {
+          stop = check;
+          break;
+        }
+        position += check.msg.storeSize;
+      }
+      if (stop?.kind === 'blank' || stop === undefined) {
+        if (index === files.length - 1) {
+          position = file.fileSize;
+          stop = { kind: 'end' };
+          break;
+        }
+        index++;
+        continue;
+      }
+      break;
+    }
+    const file = files[index]!;
+    const endOffset = file.fileFromOffset + position;
+    if (stop?.kind === 'invalid' || thorough) {
+      const valid = this.findValidRecord(file, position + 1);
+      if (valid !== undefined) this.refuse(file, position, stop, file.fileFromOffset + valid);
+    }
+    for (const later of files.slice(index + 1)) {
+      const valid = this.findValidRecord(later, 0);
+      if (valid !== undefined) this.refuse(file, position, stop, later.fileFromOffset + valid);
+    }
+    for (let i = files.length - 1; i > index; i--) {
+      files[i]!.destroy();
+      files.pop();
+    }
+    if (position < file.fileSize) {
+      if (stop?.kind === 'invalid') file.truncateTo(position);
+      file.wrotePosition = position;
+      file.flushedPosition = position;
+    }
+    this.mappedFileQueue.flushedWhere = endOffset;
+    return endOffset;
+  }
+
+  private refuse(file: MappedFile, position: number, stop: RecordCheck | undefined, validAt: number): never {
+    const why = stop?.kind === 'invalid' ? stop.reason : 'no record (zeros)';
+    throw new StoreCorruptionError(
+      `commit log is corrupt in the middle: ${file.fileName} at file position ${position} (offset ${file.fileFromOffset + position}): ` +
+        `${why}; a valid record follows at offset ${validAt}. Refusing to start instead of deleting the data after it; ` +
+        'move the damaged segment aside or repair it, then restart.',
+    );
+  }
+
+  /** Reads a whole record for the dispatcher or lookMessageByOffset. */
+  lookMessageByOffset(offset: number): MessageExt | null {
+    const record = this.getRecordAt(offset);
+    if (record === null) return null;
+    try {
+      return decodeStoredMessage(record);
+    } catch {
+      return null;
+    }
+  }
+
+  flush(): Promise<number> {
+    return this.mappedFileQueue.flush();
+  }
+
+  shutdown(): void {
+    this.mappedFileQueue.shutdown();
+  }
+}

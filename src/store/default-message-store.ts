@@ -1,0 +1,568 @@
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '../common/logger.js';
+import { silentLogger } from '../common/logger.js';
+import {
+  MessageExtBrokerInner,
+  createMessageId,
+  decodeMessages,
+  decodeStoredMessage,
+  type MessageExt,
+  type MessageExtBatch,
+} from '../protocol/message/index.js';
+import { CleanCommitLogService } from './clean-commit-log-service.js';
+import { AppendError, CommitLog } from './commit-log.js';
+import { BLANK_UNIT_SIZE, CQ_STORE_UNIT_SIZE, ConsumeQueue } from './consume-queue.js';
+import { isDispatchedToConsumeQueue, type DispatchRequest } from './dispatch-request.js';
+import { FlushCommitLogService } from './flush-commit-log-service.js';
+import { IndexService } from './index-service.js';
+import {
+  StorePathConfigHelper,
+  createMessageStoreConfig,
+  type MessageStoreConfig,
+} from './message-store-config.js';
+import type {
+  GetMessageResult,
+  GetMessageStatus,
+  MessageArrivingListener,
+  MessageFilter,
+  MessageStore,
+  PutMessageResult,
+  PutMessageStatus,
+  QueryMessageResult,
+} from './message-store.js';
+import { ReputMessageService } from './reput-message-service.js';
+import { nodeStorageIO, writeFully, type StorageIO } from './storage-io.js';
+import { StoreCheckpoint } from './store-checkpoint.js';
+
+/** DefaultMessageStore.MAX_PULL_MSG_SIZE: the byte cap of one getMessage when the caller sets none. */
+const MAX_PULL_MSG_SIZE = 128 * 1024 * 1024;
+/** Java's normal recovery looks at the last 3 segments. */
+const RECOVER_FILES = 3;
+
+export interface DefaultMessageStoreOptions {
+  /** Data-file I/O; tests inject faults through it. */
+  readonly io?: StorageIO;
+  readonly logger?: Logger;
+  /** The clock for store timestamps and retention. */
+  readonly clock?: () => number;
+}
+
+/**
+ * DefaultMessageStore.java: the commit log, the consume queues built from it, the index, the checkpoint and
+ * the services that flush, recover and clean them. Puts are synchronous up to the write(2) of the record and
+ * its dispatch, then wait for an fsync in SYNC_FLUSH. Reads are synchronous.
+ */
+export class DefaultMessageStore implements MessageStore {
+  readonly config: MessageStoreConfig;
+  readonly commitLog: CommitLog;
+  readonly indexService: IndexService;
+  readonly flushCommitLogService: FlushCommitLogService;
+  readonly cleanCommitLogService: CleanCommitLogService;
+  private readonly io: StorageIO;
+  private readonly logger: Logger;
+  private readonly clock: () => number;
+  private readonly checkpoint: StoreCheckpoint;
+  private readonly reput: ReputMessageService;
+  /** topic -> queueId -> queue. */
+  private readonly consumeQueueTable = new Map<string, Map<number, ConsumeQueue>>();
+  /** CommitLog.topicQueueTable: `topic-queueId` -> the next queue offset. */
+  private readonly topicQueueTable = new Map<string, number>();
+  private listener: MessageArrivingListener | undefined;
+  private state: 'new' | 'running' | 'shutdown' = 'new';
+  private diskFull = false;
+  private writeFailure: Error | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private flushingLogics: Promise<boolean> | undefined;
+  private lastDispatchedStoreTimestamp = 0;
+
+  constructor(config: Partial<MessageStoreConfig> & { storePathRootDir: string }, options: DefaultMessageStoreOptions = {}) {
+    this.config = createMessageStoreConfig(config);
+    if (this.config.mappedFileSizeConsumeQueue % CQ_STORE_UNIT_SIZE !== 0) {
+      throw new Error(`mappedFileSizeConsumeQueue must be a multiple of ${CQ_STORE_UNIT_SIZE}`);
+    }
+    this.io = options.io ?? nodeStorageIO;
+    this.logger = options.logger ?? silentLogger;
+    this.clock = options.clock ?? Date.now;
+    this.commitLog = new CommitLog(this.io, this.config);
+    this.indexService = new IndexService(this.io, this.config.storePathRootDir, this.config, this.clock);
+    this.checkpoint = new StoreCheckpoint(this.io, StorePathConfigHelper.checkpoint(this.config.storePathRootDir));
+    this.reput = new ReputMessageService(this.commitLog, (request) => this.doDispatch(request));
+    this.flushCommitLogService = new FlushCommitLogService(this.commitLog, this.logger, (err) => {
+      this.writeFailure = err;
+    });
+    this.cleanCommitLogService = new CleanCommitLogService(this.io, this.commitLog, this.config, this.logger, {
+      now: () => this.now(),
+      dispatchedOffset: () => this.reput.reputFromOffset,
+      setDiskFull: (full) => {
+        if (full !== this.diskFull) this.logger.warn(full ? 'disk is full: refusing puts' : 'disk has room again: accepting puts');
+        this.diskFull = full;
+      },
+      afterDelete: (minPhyOffset) => {
+        for (const queues of this.consumeQueueTable.values()) for (const cq of queues.values()) cq.deleteExpiredFile(minPhyOffset);
+        this.indexService.deleteExpiredFile(minPhyOffset);
+      },
+    });
+  }
+
+  private get root(): string {
+    return this.config.storePathRootDir;
+  }
+
+  /**
+   * Loads and recovers, then starts the services. Refuses to start (rejects) on a segment of the wrong size
+   * (StoreLoadError) or on a corrupt record with valid records after it (StoreCorruptionError).
+   */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error('the message store was already started');
+    this.io.mkdir(this.root);
+    this.io.mkdir(this.config.storePathCommitLog);
+    const abortFile = StorePathConfigHelper.abortFile(this.root);
+    const lastExitOK = !this.io.exists(abortFile);
+    try {
+      this.commitLog.load();
+      const checkpointValid = this.checkpoint.load();
+      this.loadConsumeQueues();
+      this.indexService.load();
+      this.recover(lastExitOK, checkpointValid);
+    } catch (err) {
+      this.state = 'shutdown';
+      this.closeFiles();
+      throw err;
+    }
+
+    const fd = this.io.open(abortFile, 'w');
+    try {
+      writeFully(this.io, fd, Buffer.from(String(process.pid)), 0);
+      await this.io.fsync(fd);
+    } finally {
+      this.io.close(fd);
+    }
+    await this.io.fsyncDirectory(this.root);
+    this.diskFull = this.io.diskUsageRatio(this.config.storePathCommitLog) * 100 > this.config.diskSpaceWarningLevelRatio;
+    this.state = 'running';
+
+    const every = (ms: number, task: () => void) => this.timers.push(setInterval(task, ms).unref());
+    if (this.config.flushDiskType === 'ASYNC_FLUSH') every(this.config.flushIntervalCommitLog, () => void this.flushCommitLogService.requestFlush());
+    every(this.config.flushIntervalConsumeQueue, () => void this.flushLogicsAndCheckpoint());
+    every(this.config.cleanResourceInterval, () => this.cleanResources());
+    this.logger.info(`message store started at ${this.root} (${lastExitOK ? 'clean' : 'crash'} recovery, max offset ${this.getMaxPhyOffset()})`);
+  }
+
+  private loadConsumeQueues(): void {
+    const dir = StorePathConfigHelper.consumeQueue(this.root);
+    if (!this.io.exists(dir)) return;
+    for (const topic of this.io.readdir(dir)) {
+      if (!this.io.stat(join(dir, topic))?.isDirectory) continue;
+      for (const queueDir of this.io.readdir(join(dir, topic))) {
+        if (!/^\d+$/.test(queueDir)) continue;
+        const cq = this.findConsumeQueue(topic, Number(queueDir), true)!;
+        cq.load();
+      }
+    }
+  }
+
+  /**
+   * Recovery. After a clean stop the scan starts at the segment holding the checkpoint's safe offset (Java: the
+   * last 3 segments); after a crash, there too, or at the first segment without a checkpoint. The commit log is
+   * validated and cut at a torn tail, consume-queue entries past its end are dropped, and everything from the
+   * safe offset is dispatched again (idempotently) to rebuild queues and index.
+   */
+  private recover(lastExitOK: boolean, checkpointValid: boolean): void {
+    for (const queues of this.consumeQueueTable.values()) for (const cq of queues.values()) cq.recover();
+    const files = this.commitLog.mappedFileQueue.files;
+    const lastFiles = files[Math.max(0, files.length - RECOVER_FILES)]?.fileFromOffset ?? 0;
+    const fallback = lastExitOK ? lastFiles : this.commitLog.getMinOffset();
+    const safe = checkpointValid ? Math.max(this.checkpoint.dispatchSafeOffset, this.commitLog.getMinOffset()) : fallback;
+    const maxPhyOffset = this.commitLog.recover(safe, !lastExitOK);
+    for (const queues of this.consumeQueueTable.values()) for (const cq of queues.values()) cq.truncateDirtyLogicFiles(maxPhyOffset);
+    this.reput.reputFromOffset = Math.min(safe, maxPhyOffset);
+    this.reput.doReput();
+    for (const [topic, queues] of this.consumeQueueTable) {
+      for (const [queueId, cq] of queues) {
+        cq.correctMinOffset(this.commitLog.getMinOffset());
+        this.topicQueueTable.set(`${topic}-${queueId}`, cq.getMaxOffsetInQueue());
+      }
+    }
+  }
+
+  private findConsumeQueue(topic: string, queueId: number, create: boolean): ConsumeQueue | undefined {
+    let queues = this.consumeQueueTable.get(topic);
+    let cq = queues?.get(queueId);
+    if (cq !== undefined || !create) return cq;
+    if (queues === undefined) this.consumeQueueTable.set(topic, (queues = new Map<number, ConsumeQueue>()));
+    cq = new ConsumeQueue(this.io, topic, queueId, StorePathConfigHelper.consumeQueue(this.root), this.config.mappedFileSizeConsumeQueue);
+    queues.set(queueId, cq);
+    return cq;
+  }
+
+  /** CommitLogDispatcherBuildConsumeQueue + CommitLogDispatcherBuildIndex, then the arriving listener. */
+  private doDispatch(request: DispatchRequest): void {
+    if (isDispatchedToConsumeQueue(request.sysFlag)) {
+      const cq = this.findConsumeQueue(request.topic, request.queueId, true)!;
+      const appended = cq.putMessagePositionInfo(request.commitLogOffset, request.msgSize, request.tagsCode, request.consumeQueueOffset);
+      if (appended && this.listener !== undefined) {
+        try {
+          // As Java: the logic offset given is the queue's new max (the entry's offset + 1).
+          this.listener(request.topic, request.queueId, request.consumeQueueOffset + 1, request.tagsCode, request.storeTimestamp);
+        } catch (err) {
+          this.logger.error('message arriving listener failed', err);
+        }
+      }
+    }
+    this.indexService.buildIndex(request);
+    this.lastDispatchedStoreTimestamp = request.storeTimestamp;
+  }
+
+  private checkStoreStatus(): PutMessageStatus | undefined {
+    if (this.state !== 'running' || this.writeFailure !== undefined || this.diskFull) return 'SERVICE_NOT_AVAILABLE';
+    return undefined;
+  }
+
+  async putMessage(msg: MessageExtBrokerInner): Promise<PutMessageResult> {
+    const refused = this.checkStoreStatus();
+    if (refused !== undefined) return { status: refused };
+    if (msg.body.length > this.config.maxMessageSize) return { status: 'MESSAGE_ILLEGAL' };
+    msg.storeTimestamp = this.now();
+    return this.append([msg], msg.waitStoreMsgOK);
+  }
+
+  async putMessages(batch: MessageExtBatch): Promise<PutMessageResult> {
+    const refused = this.checkStoreStatus();
+    if (refused !== undefined) return { status: refused };
+    if (batch.body.length > this.config.maxMessageSize) return { status: 'MESSAGE_ILLEGAL' };
+    let records;
+    try {
+      records = decodeMessages(batch.body);
+    } catch (err) {
+      this.logger.warn(`malformed batch body for ${batch.topic}: ${(err as Error).message}`);
+      return { status: 'MESSAGE_ILLEGAL' };
+    }
+    if (records.length === 0) return { status: 'MESSAGE_ILLEGAL' };
+    const storeTimestamp = this.now();
+    const inners = records.map((record) => {
+      const inner = new MessageExtBrokerInner();
+      inner.topic = batch.topic;
+      inner.body = record.body;
+      inner.flag = record.flag;
+      // 4.9.8 to 5.3.3 append the batch's properties to each record's, so the batch's keys win on reading.
+      inner.properties = new Map([...record.properties, ...batch.properties]);
+      inner.queueId = batch.queueId;
+      inner.sysFlag = batch.sysFlag;
+      inner.bornTimestamp = batch.bornTimestamp;
+      inner.bornHost = batch.bornHost;
+      inner.storeHost = batch.storeHost;
+      inner.storeTimestamp = storeTimestamp;
+      inner.reconsumeTimes = batch.reconsumeTimes;
+      return inner;
+    });
+    return this.append(inners, batch.waitStoreMsgOK);
+  }
+
+  private async append(inners: readonly MessageExtBrokerInner[], waitStoreMsgOK: boolean): Promise<PutMessageResult> {
+    const first = inners[0]!;
+    const key = `${first.topic}-${first.queueId}`;
+    const dispatched = isDispatchedToConsumeQueue(first.sysFlag);
+    const queueOffset = dispatched ? (this.topicQueueTable.get(key) ?? 0) : 0;
+    let appended;
+    try {
+      appended = this.commitLog.appendMessages(inners, queueOffset);
+    } catch (err) {
+      if (!(err instanceof AppendError)) throw err;
+      this.logger.warn(`put to ${key} failed: ${err.message}`);
+      return { status: err.status };
+    }
+    if (dispatched) this.topicQueueTable.set(key, queueOffset + inners.length);
+    let offset = appended.wroteOffset;
+    const requests = inners.map((inner, i): DispatchRequest => {
+      const record = appended.records[i]!;
+      inner.commitLogOffset = offset;
+      inner.queueOffset = dispatched ? queueOffset + i : 0;
+      inner.storeSize = record.length;
+      inner.bodyCRC = record.readInt32BE(8);
+      inner.sysFlag = record.readInt32BE(36);
+      inner.msgId = createMessageId(inner.storeHost, offset);
+      offset += record.length;
+      return {
+        topic: inner.topic,
+        queueId: inner.queueId,
+        commitLogOffset: inner.commitLogOffset,
+        msgSize: inner.storeSize,
+        tagsCode: inner.tagsCode,
+        storeTimestamp: inner.storeTimestamp,
+        consumeQueueOffset: inner.queueOffset,
+        keys: inner.keys,
+        uniqKey: inner.uniqKey,
+        sysFlag: inner.sysFlag,
+      };
+    });
+    try {
+      this.reput.dispatchAppended(appended.wroteOffset, requests);
+    } catch (err) {
+      // The record is in the log: the dispatch is retried at the next put or flush tick.
+      this.logger.error(`dispatch of commit-log offset ${this.reput.reputFromOffset} failed; will retry`, err);
+    }
+    const wroteBytes = offset - appended.wroteOffset;
+    const appendResult = {
+      wroteOffset: appended.wroteOffset,
+      wroteBytes,
+      msgId: inners.map((m) => m.msgId).join(','),
+      storeTimestamp: first.storeTimestamp,
+      logicsOffset: queueOffset,
+      msgNum: inners.length,
+    };
+    if (this.config.flushDiskType === 'SYNC_FLUSH') {
+      if (waitStoreMsgOK) {
+        const status = await this.flushCommitLogService.waitForFlush(offset, this.config.syncFlushTimeout);
+        return { status, appendResult };
+      }
+      void this.flushCommitLogService.requestFlush();
+    }
+    return { status: 'PUT_OK', appendResult };
+  }
+
+  /** DefaultMessageStore.getMessage, with Java's statuses, offsets corrections and transfer limits. */
+  getMessage(_group: string, topic: string, queueId: number, offset: number, maxMsgNums: number, filter?: MessageFilter): GetMessageResult {
+    let status: GetMessageStatus = 'NO_MESSAGE_IN_QUEUE';
+    let nextBeginOffset = offset;
+    let minOffset = 0;
+    let maxOffset = 0;
+    const messageBuffers: Buffer[] = [];
+    let bufferTotalSize = 0;
+    const maxOffsetPy = this.commitLog.getMaxOffset();
+    const cq = this.findConsumeQueue(topic, queueId, false);
+    if (cq === undefined) {
+      status = 'NO_MATCHED_LOGIC_QUEUE';
+      nextBeginOffset = 0;
+    } else {
+      minOffset = cq.getMinOffsetInQueue();
+      maxOffset = cq.getMaxOffsetInQueue();
+      if (maxOffset === 0) {
+        status = 'NO_MESSAGE_IN_QUEUE';
+        nextBeginOffset = 0;
+      } else if (offset < minOffset) {
+        status = 'OFFSET_TOO_SMALL';
+        nextBeginOffset = minOffset;
+      } else if (offset === maxOffset) {
+        status = 'OFFSET_OVERFLOW_ONE';
+        nextBeginOffset = offset;
+      } else if (offset > maxOffset) {
+        status = 'OFFSET_OVERFLOW_BADLY';
+        nextBeginOffset = maxOffset;
+      } else {
+        const maxFilterMessageSize = Math.max(this.config.maxFilterMessageSize, maxMsgNums * CQ_STORE_UNIT_SIZE);
+        const memory = totalmem() * (this.config.accessMessageInMemoryMaxRatio / 100);
+        status = 'NO_MATCHED_MESSAGE';
+        const units = cq.iterateFrom(nextBeginOffset, Math.ceil(maxFilterMessageSize / CQ_STORE_UNIT_SIZE));
+        if (units.length === 0) {
+          status = 'OFFSET_FOUND_NULL';
+          const perFile = this.config.mappedFileSizeConsumeQueue / CQ_STORE_UNIT_SIZE;
+          nextBeginOffset = nextBeginOffset + perFile - (nextBeginOffset % perFile);
+        }
+        let nextPhyFileStartOffset = Number.MIN_SAFE_INTEGER;
+        for (const unit of units) {
+          if (nextBeginOffset >= maxOffset) break;
+          const isInMem = maxOffsetPy - unit.pos <= memory;
+          if ((unit.queueOffset - offset) * CQ_STORE_UNIT_SIZE >= maxFilterMessageSize) break;
+          if (this.isTheBatchFull(unit.size, maxMsgNums, MAX_PULL_MSG_SIZE, bufferTotalSize, messageBuffers.length, isInMem)) break;
+          if (bufferTotalSize >= MAX_PULL_MSG_SIZE) break;
+          nextBeginOffset = unit.queueOffset + 1;
+          if (unit.pos < nextPhyFileStartOffset) continue;
+          // fillPreBlank placeholders point at no message.
+          if (unit.size === BLANK_UNIT_SIZE) continue;
+          if (filter !== undefined && !filter.isMatchedByConsumeQueue(unit.tagsCode)) {
+            if (bufferTotalSize === 0) status = 'NO_MATCHED_MESSAGE';
+            continue;
+          }
+          const buffer = this.commitLog.getMessage(unit.pos, unit.size);
+          if (buffer === null) {
+            if (bufferTotalSize === 0) status = 'MESSAGE_WAS_REMOVING';
+            nextPhyFileStartOffset = this.commitLog.rollNextFile(unit.pos);
+            continue;
+          }
+          messageBuffers.push(buffer);
+          bufferTotalSize += buffer.length;
+          status = 'FOUND';
+          nextPhyFileStartOffset = Number.MIN_SAFE_INTEGER;
+        }
+      }
+    }
+    return {
+      status,
+      nextBeginOffset,
+      minOffset,
+      maxOffset,
+      messageBuffers,
+      messageCount: messageBuffers.length,
+      bufferTotalSize,
+      suggestPullingFromSlave: false,
+    };
+  }
+
+  /** DefaultMessageStore.isTheBatchFull. */
+  private isTheBatchFull(sizePy: number, maxMsgNums: number, maxMsgSize: number, bufferTotal: number, messageTotal: number, isInMem: boolean): boolean {
+    if (bufferTotal === 0 || messageTotal === 0) return false;
+    if (messageTotal + 1 > maxMsgNums) return true;
+    if (bufferTotal + sizePy > maxMsgSize) return true;
+    if (isInMem) {
+      if (bufferTotal + sizePy > this.config.maxTransferBytesOnMessageInMemory) return true;
+      return messageTotal > this.config.maxTransferCountOnMessageInMemory - 1;
+    }
+    if (bufferTotal + sizePy > this.config.maxTransferBytesOnMessageInDisk) return true;
+    return messageTotal > this.config.maxTransferCountOnMessageInDisk - 1;
+  }
+
+  getMaxOffsetInQueue(topic: string, queueId: number): number {
+    return this.findConsumeQueue(topic, queueId, false)?.getMaxOffsetInQueue() ?? 0;
+  }
+
+  getMinOffsetInQueue(topic: string, queueId: number): number {
+    return this.findConsumeQueue(topic, queueId, false)?.getMinOffsetInQueue() ?? 0;
+  }
+
+  /**
+   * ConsumeQueue.getOffsetInQueueByTime with BoundaryType.LOWER: the first offset whose message was stored at or
+   * after `timestamp`, the max offset when all are older, clamped to [min, max].
+   */
+  getOffsetInQueueByTime(topic: string, queueId: number, timestamp: number): number {
+    const cq = this.findConsumeQueue(topic, queueId, false);
+    if (cq === undefined) return 0;
+    const minPhy = this.commitLog.getMinOffset();
+    let low = cq.getMinOffsetInQueue();
+    let high = cq.getMaxOffsetInQueue();
+    while (low < high) {
+      const mid = Math.floor((low + high) / 2);
+      const unit = cq.get(mid);
+      const older =
+        unit === undefined || unit.size === BLANK_UNIT_SIZE || unit.pos < minPhy || this.commitLog.pickupStoreTimestamp(unit.pos, unit.size) < timestamp;
+      if (older) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  getEarliestMessageTime(topic: string, queueId: number): number {
+    const cq = this.findConsumeQueue(topic, queueId, false);
+    const unit = cq?.get(cq.getMinOffsetInQueue());
+    return unit === undefined ? -1 : this.commitLog.pickupStoreTimestamp(unit.pos, unit.size);
+  }
+
+  getCommitLogOffsetInQueue(topic: string, queueId: number, consumeQueueOffset: number): number {
+    return this.findConsumeQueue(topic, queueId, false)?.get(consumeQueueOffset)?.pos ?? 0;
+  }
+
+  lookMessageByOffset(commitLogOffset: number): MessageExt | null {
+    return this.commitLog.lookMessageByOffset(commitLogOffset);
+  }
+
+  /**
+   * DefaultMessageStore.queryMessage by KEYS entry or UNIQ_KEY. Unlike Java, hits are checked against the record
+   * (topic and key), so hash collisions and index entries left behind by a crash are not returned.
+   */
+  queryMessage(topic: string, key: string, maxNum: number, begin: number, end: number): QueryMessageResult {
+    const result = this.indexService.queryOffset(topic, key, maxNum, begin, end);
+    const messages: Buffer[] = [];
+    for (const offset of [...new Set(result.phyOffsets)].sort((a, b) => a - b)) {
+      const record = this.commitLog.getRecordAt(offset);
+      if (record === null) continue;
+      try {
+        const msg = decodeStoredMessage(record, 0, { readBody: false });
+        if (msg.commitLogOffset === offset && msg.topic === topic && (msg.uniqKey === key || msg.keyList.includes(key))) messages.push(record);
+      } catch {
+        // Not a record any more (the log was cut after a crash): skip it.
+      }
+    }
+    return { messages, indexLastUpdateTimestamp: result.indexLastUpdateTimestamp, indexLastUpdatePhyoffset: result.indexLastUpdatePhyoffset };
+  }
+
+  deleteTopics(topics: ReadonlySet<string>): void {
+    for (const topic of topics) {
+      const queues = this.consumeQueueTable.get(topic);
+      for (const [queueId, cq] of queues ?? []) {
+        cq.destroy();
+        this.topicQueueTable.delete(`${topic}-${queueId}`);
+      }
+      this.consumeQueueTable.delete(topic);
+      this.io.removeTree(join(StorePathConfigHelper.consumeQueue(this.root), topic));
+      this.logger.info(`deleted the consume queues of topic ${topic}`);
+    }
+  }
+
+  getMaxPhyOffset(): number {
+    return this.commitLog.getMaxOffset();
+  }
+
+  getMinPhyOffset(): number {
+    return this.commitLog.getMinOffset();
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
+  setMessageArrivingListener(listener: MessageArrivingListener): void {
+    this.listener = listener;
+  }
+
+  /**
+   * Every flushIntervalConsumeQueue: catch up a failed dispatch, sync the commit log, the consume queues and the
+   * index, then record the dispatched offset in the checkpoint. Runs one at a time; true when all of it worked.
+   */
+  flushLogicsAndCheckpoint(): Promise<boolean> {
+    this.flushingLogics ??= (async () => {
+      try {
+        this.reput.doReput();
+        const safe = this.reput.reputFromOffset;
+        const timestamp = this.lastDispatchedStoreTimestamp;
+        await this.flushCommitLogService.requestFlush();
+        for (const queues of this.consumeQueueTable.values()) for (const cq of queues.values()) await cq.flush();
+        await this.indexService.flush();
+        this.checkpoint.physicMsgTimestamp = timestamp;
+        this.checkpoint.logicsMsgTimestamp = timestamp;
+        this.checkpoint.indexMsgTimestamp = timestamp;
+        this.checkpoint.dispatchSafeOffset = safe;
+        await this.checkpoint.flush();
+        return !this.flushCommitLogService.failed;
+      } catch (err) {
+        this.logger.error('flushing consume queues, index or checkpoint failed', err);
+        return false;
+      } finally {
+        this.flushingLogics = undefined;
+      }
+    })();
+    return this.flushingLogics;
+  }
+
+  private cleanResources(): void {
+    try {
+      this.cleanCommitLogService.run();
+    } catch (err) {
+      this.logger.error('cleaning expired files failed', err);
+    }
+  }
+
+  /** Flushes everything and removes the abort marker, unless something could not be made durable. */
+  async shutdown(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'shutdown';
+    for (const timer of this.timers) clearInterval(timer);
+    await this.flushingLogics;
+    const durable = await this.flushLogicsAndCheckpoint();
+    await this.flushCommitLogService.idle();
+    if (durable && this.reput.dispatchBehindBytes === 0) {
+      this.io.unlink(StorePathConfigHelper.abortFile(this.root));
+      await this.io.fsyncDirectory(this.root);
+    } else {
+      this.logger.warn('shutdown abnormally: keeping the abort file so the next start recovers');
+    }
+    this.closeFiles();
+    this.logger.info('message store shut down');
+  }
+
+  private closeFiles(): void {
+    this.commitLog.shutdown();
+    for (const queues of this.consumeQueueTable.values()) for (const cq of queues.values()) cq.shutdown();
+    this.indexService.shutdown();
+    this.checkpoint.shutdown();
+  }
+}

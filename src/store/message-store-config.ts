@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+
+export type FlushDiskType = 'ASYNC_FLUSH' | 'SYNC_FLUSH';
+
+/** MessageStoreConfig.java: the settings our store implements, with Java's names and defaults. */
+export interface MessageStoreConfig {
+  storePathRootDir: string;
+  /** Java's default (null) means `<storePathRootDir>/commitlog`. */
+  storePathCommitLog: string;
+  mappedFileSizeCommitLog: number;
+  /** A multiple of the 20-byte entry. */
+  mappedFileSizeConsumeQueue: number;
+  flushDiskType: FlushDiskType;
+  /**
+   * ASYNC_FLUSH: the commit log is fsynced every this many ms. Unlike Java there is no 4-page minimum and no 10 s
+   * thorough flush: anything written is synced at the next tick, so a power loss loses at most the last
+   * interval plus one fsync (<= 1 s with the default 500 ms). A process crash loses nothing (D1).
+   */
+  flushIntervalCommitLog: number;
+  /** Consume queues, index and checkpoint are synced every this many ms. */
+  flushIntervalConsumeQueue: number;
+  /** SYNC_FLUSH: a put waits this long for its fsync, then answers FLUSH_DISK_TIMEOUT (the message stays). */
+  syncFlushTimeout: number;
+  /** Hours a commit-log segment is kept. */
+  fileReservedTime: number;
+  /** Hours of the day (`04`, or `04;16`) when expired segments are deleted. */
+  deleteWhen: string;
+  /** Above this disk usage (percent) expired segments are deleted whatever the hour. */
+  diskMaxUsedSpaceRatio: number;
+  /** Above this, the oldest segments go even if not expired. */
+  diskSpaceCleanForciblyRatio: number;
+  /** Above this, puts answer SERVICE_NOT_AVAILABLE until usage drops. */
+  diskSpaceWarningLevelRatio: number;
+  cleanResourceInterval: number;
+  deleteFileBatchMax: number;
+  /** Largest body accepted (MESSAGE_ILLEGAL above). */
+  maxMessageSize: number;
+  maxTransferBytesOnMessageInMemory: number;
+  maxTransferCountOnMessageInMemory: number;
+  maxTransferBytesOnMessageInDisk: number;
+  maxTransferCountOnMessageInDisk: number;
+  /** Records within this share of RAM from the log's end count as "in memory" for the transfer limits. */
+  accessMessageInMemoryMaxRatio: number;
+  maxFilterMessageSize: number;
+  messageIndexEnable: boolean;
+  maxHashSlotNum: number;
+  maxIndexNum: number;
+  /** queryMessage returns at most this many. */
+  maxMsgsNumBatch: number;
+  checkCRCOnRecover: boolean;
+}
+
+export function createMessageStoreConfig(config: Partial<MessageStoreConfig> & { storePathRootDir: string }): MessageStoreConfig {
+  return {
+    storePathCommitLog: join(config.storePathRootDir, 'commitlog'),
+    mappedFileSizeCommitLog: 1024 * 1024 * 1024,
+    mappedFileSizeConsumeQueue: 300000 * 20,
+    flushDiskType: 'ASYNC_FLUSH',
+    flushIntervalCommitLog: 500,
+    flushIntervalConsumeQueue: 1000,
+    syncFlushTimeout: 5000,
+    fileReservedTime: 72,
+    deleteWhen: '04',
+    diskMaxUsedSpaceRatio: 75,
+    diskSpaceCleanForciblyRatio: 85,
+    diskSpaceWarningLevelRatio: 90,
+    cleanResourceInterval: 10000,
+    deleteFileBatchMax: 10,
+    maxMessageSize: 4 * 1024 * 1024,
+    maxTransferBytesOnMessageInMemory: 256 * 1024,
+    maxTransferCountOnMessageInMemory: 32,
+    maxTransferBytesOnMessageInDisk: 64 * 1024,
+    maxTransferCountOnMessageInDisk: 8,
+    accessMessageInMemoryMaxRatio: 40,
+    maxFilterMessageSize: 16000,
+    messageIndexEnable: true,
+    maxHashSlotNum: 5000000,
+    maxIndexNum: 5000000 * 4,
+    maxMsgsNumBatch: 64,
+    checkCRCOnRecover: true,
+    ...config,
+  };
+}
+
+/** StorePathConfigHelper.java: the layout under storePathRootDir (reference §7.1). */
+export const StorePathConfigHelper = {
+  consumeQueue: (root: string) => join(root, 'consumequeue'),
+  index: (root: string) => join(root, 'index'),
+  checkpoint: (root: string) => join(root, 'checkpoint'),
+  abortFile: (root: string) => join(root, 'abort'),
+  /** Where the broker keeps topics.json, consumerOffset.json, subscriptionGroup.json, delayOffset.json. */
+  config: (root: string) => join(root, 'config'),
+};
+
+/** UtilAll.offset2FileName: the 20-digit zero-padded starting offset. */
+export function offset2FileName(offset: number): string {
+  return String(offset).padStart(20, '0');
+}

@@ -1,0 +1,93 @@
+import type { MessageExt, MessageExtBatch, MessageExtBrokerInner } from '../protocol/message/index.js';
+
+/** PutMessageStatus.java (the ones our store produces). */
+export type PutMessageStatus =
+  | 'PUT_OK'
+  | 'FLUSH_DISK_TIMEOUT'
+  | 'CREATE_MAPPED_FILE_FAILED'
+  | 'MESSAGE_ILLEGAL'
+  | 'PROPERTIES_SIZE_EXCEEDED'
+  | 'SERVICE_NOT_AVAILABLE'
+  | 'OS_PAGE_CACHE_BUSY'
+  | 'UNKNOWN_ERROR';
+
+/** AppendMessageResult.java. For a batch, msgId is every record's msgId joined by ',' (as Java). */
+export interface AppendMessageResult {
+  readonly wroteOffset: number;
+  readonly wroteBytes: number;
+  readonly msgId: string;
+  readonly storeTimestamp: number;
+  /** The queue offset of the (first) record. */
+  readonly logicsOffset: number;
+  readonly msgNum: number;
+}
+
+export interface PutMessageResult {
+  readonly status: PutMessageStatus;
+  /** Present whenever the record was written (PUT_OK, FLUSH_DISK_TIMEOUT, and UNKNOWN_ERROR after a failed fsync). */
+  readonly appendResult?: AppendMessageResult;
+}
+
+/** GetMessageStatus.java. */
+export type GetMessageStatus =
+  | 'FOUND'
+  | 'NO_MATCHED_MESSAGE'
+  | 'MESSAGE_WAS_REMOVING'
+  | 'OFFSET_FOUND_NULL'
+  | 'OFFSET_OVERFLOW_BADLY'
+  | 'OFFSET_OVERFLOW_ONE'
+  | 'OFFSET_TOO_SMALL'
+  | 'NO_MATCHED_LOGIC_QUEUE'
+  | 'NO_MESSAGE_IN_QUEUE';
+
+export interface GetMessageResult {
+  readonly status: GetMessageStatus;
+  readonly nextBeginOffset: number;
+  readonly minOffset: number;
+  readonly maxOffset: number;
+  /** Whole stored records, ready to concatenate into a pull body. */
+  readonly messageBuffers: Buffer[];
+  readonly messageCount: number;
+  readonly bufferTotalSize: number;
+  /** Always false: there is no slave to suggest. */
+  readonly suggestPullingFromSlave: false;
+}
+
+/** MessageFilter.java, the consume-queue half (tag-hash matching); the broker implements it per subscription. */
+export interface MessageFilter {
+  isMatchedByConsumeQueue(tagsCode: number): boolean;
+}
+
+export interface QueryMessageResult {
+  /** Whole stored records, oldest first. */
+  readonly messages: Buffer[];
+  readonly indexLastUpdateTimestamp: number;
+  readonly indexLastUpdatePhyoffset: number;
+}
+
+/** Called after each consume-queue append, so long-polling pulls wake at once. */
+export type MessageArrivingListener = (topic: string, queueId: number, logicOffset: number, tagsCode: number, storeTimestamp: number) => void;
+
+/** MessageStore.java, the part the broker uses. */
+export interface MessageStore {
+  /** Loads, recovers (refusing to start on mid-log corruption) and starts the flush and clean services. */
+  start(): Promise<void>;
+  /** Stops accepting puts, flushes everything, writes the checkpoint and removes the abort marker. */
+  shutdown(): Promise<void>;
+  putMessage(msg: MessageExtBrokerInner): Promise<PutMessageResult>;
+  /** One SEND_BATCH_MESSAGE: every record gets a consecutive queue offset, all written in one go. */
+  putMessages(batch: MessageExtBatch): Promise<PutMessageResult>;
+  getMessage(group: string, topic: string, queueId: number, offset: number, maxMsgNums: number, filter?: MessageFilter): GetMessageResult;
+  getMaxOffsetInQueue(topic: string, queueId: number): number;
+  getMinOffsetInQueue(topic: string, queueId: number): number;
+  getOffsetInQueueByTime(topic: string, queueId: number, timestamp: number): number;
+  getEarliestMessageTime(topic: string, queueId: number): number;
+  getCommitLogOffsetInQueue(topic: string, queueId: number, consumeQueueOffset: number): number;
+  lookMessageByOffset(commitLogOffset: number): MessageExt | null;
+  queryMessage(topic: string, key: string, maxNum: number, begin: number, end: number): QueryMessageResult;
+  deleteTopics(topics: ReadonlySet<string>): void;
+  getMaxPhyOffset(): number;
+  getMinPhyOffset(): number;
+  now(): number;
+  setMessageArrivingListener(listener: MessageArrivingListener): void;
+}
