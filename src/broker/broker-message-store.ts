@@ -16,7 +16,7 @@ export interface BrokerMessageStore {
    */
   checkInMemByConsumeOffset(topic: string, queueId: number, consumeOffset: number, batchSize: number): boolean;
   /** Drops the consume queues (and index entries) of deleted topics. */
-  deleteTopics(topics: readonly string[]): Promise<void>;
+  deleteTopics(topics: ReadonlySet<string>): void;
   /** The store's part of GET_BROKER_RUNTIME_INFO (putTps, getTransferredTps, commitLogDiskRatio, ...). */
   getRuntimeInfo(): Map<string, string>;
 }

@@ -108,7 +108,7 @@ const emptyMessageStore: BrokerMessageStore = {
   shutdown: () => Promise.resolve(),
   getMinOffsetInQueue: () => 0,
   checkInMemByConsumeOffset: () => false,
-  deleteTopics: () => Promise.resolve(),
+  deleteTopics: () => undefined,
   getRuntimeInfo: () => new Map(),
 };
 

@@ -104,7 +104,7 @@ export class AdminBrokerProcessor implements RequestProcessor {
     }
     const deleted = await this.broker.topicConfigManager.deleteTopicConfig(topic);
     this.broker.consumerOffsetManager.cleanOffsetByTopic(topic);
-    await this.broker.messageStore.deleteTopics([topic]);
+    this.broker.messageStore.deleteTopics(new Set([topic]));
     if (deleted) await this.broker.registerBrokerAll();
     return success();
   }

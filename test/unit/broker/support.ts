@@ -41,9 +41,8 @@ export class FakeMessageStore implements BrokerMessageStore {
   checkInMemByConsumeOffset(): boolean {
     return this.headInMemory;
   }
-  deleteTopics(topics: readonly string[]): Promise<void> {
+  deleteTopics(topics: ReadonlySet<string>): void {
     this.deleted.push(...topics);
-    return Promise.resolve();
   }
   getRuntimeInfo(): Map<string, string> {
     return this.runtimeInfo;
