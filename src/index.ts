@@ -3,6 +3,7 @@ export * from './remoting/index.js';
 export * from './protocol/bodies/index.js';
 export * from './protocol/headers/index.js';
 export * from './namesrv/index.js';
+export * from './broker/index.js';
 export {
   BrokerOuterAPI,
   type BrokerOuterAPIOptions,

@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { runBroker } from './broker.js';
 import { runNamesrv } from './namesrv.js';
 
 const USAGE = `usage: rocketmq-ts <command> [options]
 
 commands:
   namesrv        run a name server (rocketmq-ts namesrv --help)
+  broker         run a broker (rocketmq-ts broker --help)
   version        print the version
   help           print this help
 
-Coming with the next issues: broker, dev (name server + broker in one process), send, consume, topic.`;
+Coming with the next issues: dev (name server + broker in one process), send, consume, topic.`;
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -29,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'namesrv':
       return runNamesrv(argv.slice(1));
+    case 'broker':
+      return runBroker(argv.slice(1));
     case 'version':
       process.stdout.write(`rocketmq-ts ${packageVersion()}\n`);
       return 0;

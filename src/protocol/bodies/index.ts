@@ -51,3 +51,17 @@ export {
   encodeSubscriptionGroupWrapper,
   decodeSubscriptionGroupWrapper,
 } from './subscription-group-wrapper.js';
+export {
+  encodeHeartbeatData,
+  decodeHeartbeatData,
+  type HeartbeatData,
+  type ConsumerData,
+  type ProducerData,
+  type SubscriptionData,
+  type ConsumeType,
+  type MessageModel,
+  type ConsumeFromWhere,
+} from './heartbeat-data.js';
+export { encodeConsumerListByGroup, decodeConsumerListByGroup } from './consumer-list-by-group.js';
+export { encodeConsumerOffsetTable } from './consumer-offset-table.js';
+export { decodeSubscriptionGroupConfig } from './subscription-group-config.js';

@@ -1,1 +1,2 @@
 export * as NamesrvHeaders from './namesrv.js';
+export * as BrokerHeaders from './broker.js';
