@@ -142,7 +142,7 @@ export class DefaultMessageStore implements MessageStore {
     this.diskFull = this.io.diskUsageRatio(this.config.storePathCommitLog) * 100 > this.config.diskSpaceWarningLevelRatio;
     this.state = 'running';
 
-    const every = (ms: number, task: () => void) => this.timers.push(setInterval(task, ms).unref());
+    const every = (ms: number, task: () => void) => this.timers.push(setInterval(task, ms));
     if (this.config.flushDiskType === 'ASYNC_FLUSH') every(this.config.flushIntervalCommitLog, () => void this.flushCommitLogService.requestFlush());
     every(this.config.flushIntervalConsumeQueue, () => void this.flushLogicsAndCheckpoint());
     every(this.config.cleanResourceInterval, () => this.cleanResources());
