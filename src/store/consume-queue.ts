@@ -109,6 +109,8 @@ export class ConsumeQueue {
    */
   putMessagePositionInfo(pos: number, size: number, tagsCode: number, queueOffset: number): boolean {
     const expect = queueOffset * CQ_STORE_UNIT_SIZE;
+    // Below the min the entry's segment is already deleted: nothing to write, and nothing to cut.
+    if (expect < this.minLogicOffset) return false;
     if (expect < this.mappedFileQueue.getMaxOffset()) {
       const existing = this.get(queueOffset);
       if (existing !== undefined && existing.pos === pos && existing.size === size) return false;
