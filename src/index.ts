@@ -2,8 +2,10 @@ export * from './protocol/index.js';
 export * from './remoting/index.js';
 export * from './protocol/bodies/index.js';
 export * from './protocol/headers/index.js';
+export * from './protocol/message/index.js';
 export * from './namesrv/index.js';
 export * from './broker/index.js';
+export * from './store/index.js';
 export {
   BrokerOuterAPI,
   type BrokerOuterAPIOptions,
