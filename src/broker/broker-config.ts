@@ -51,6 +51,18 @@ export interface BrokerConfig {
   enableSlaveActingMaster: boolean;
   /** Sent as heartbeatTimeoutMillis when registering, with enableSlaveActingMaster. */
   brokerNotActiveTimeoutMillis: number;
+  /** Stored in every message's MSG_REGION property and returned with every send. */
+  regionId: string;
+  /** Stored in every message's TRACE_ON property and returned with every send. */
+  traceOn: boolean;
+  /** Hold caught-up pulls for the time the client asks (true), or for shortPollingTimeMills. */
+  longPollingEnable: boolean;
+  shortPollingTimeMills: number;
+  /** Answer SYSTEM_BUSY to a send that waited in the send queue for waitTimeMillsInSendQueue ms. */
+  brokerFastFailureEnable: boolean;
+  waitTimeMillsInSendQueue: number;
+  /** Sends allowed to wait for the store; more answer SYSTEM_BUSY at once. */
+  sendThreadPoolQueueCapacity: number;
 }
 
 export type BrokerConfigKey = keyof BrokerConfig;
@@ -89,6 +101,13 @@ export function defaultBrokerConfig(home: string = homedir(), rocketmqHome = '')
     validateSystemTopicWhenUpdateTopic: true,
     enableSlaveActingMaster: false,
     brokerNotActiveTimeoutMillis: 10_000,
+    regionId: 'DefaultRegion',
+    traceOn: true,
+    longPollingEnable: true,
+    shortPollingTimeMills: 1000,
+    brokerFastFailureEnable: true,
+    waitTimeMillsInSendQueue: 200,
+    sendThreadPoolQueueCapacity: 10_000,
   };
 }
 
@@ -110,6 +129,10 @@ export const RUNTIME_UPDATABLE_KEYS: ReadonlySet<BrokerConfigKey> = new Set<Brok
   'registerBrokerTimeoutMills',
   'forceRegister',
   'compressedRegister',
+  'longPollingEnable',
+  'shortPollingTimeMills',
+  'brokerFastFailureEnable',
+  'waitTimeMillsInSendQueue',
 ]);
 
 export class BrokerConfigError extends Error {

@@ -20,6 +20,12 @@ import { AdminBrokerProcessor } from './processors/admin-broker-processor.js';
 import type { BrokerContext } from './processors/broker-context.js';
 import { ClientManageProcessor } from './processors/client-manage-processor.js';
 import { ConsumerManageProcessor } from './processors/consumer-manage-processor.js';
+import { PullMessageProcessor } from './processors/pull-message-processor.js';
+import { QueryMessageProcessor } from './processors/query-message-processor.js';
+import { SendMessageProcessor } from './processors/send-message-processor.js';
+import { SendThreadPoolQueue } from './latency/send-thread-pool-queue.js';
+import { notifyMessageArrivingListener } from './longpolling/notify-message-arriving-listener.js';
+import { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
 import { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
 import { PermName } from './topic/perm-name.js';
 import { TopicConfigManager } from './topic/topic-config-manager.js';
@@ -55,6 +61,8 @@ export class BrokerController implements BrokerContext {
   readonly producerManager: ProducerManager<RemotingChannel>;
   readonly messageStore: BrokerMessageStore;
   readonly brokerOuterAPI: BrokerOuterAPI;
+  readonly pullRequestHoldService: PullRequestHoldService;
+  readonly sendThreadPoolQueue: SendThreadPoolQueue;
   startupTimeMillis = 0;
   private currentConfig: BrokerConfig;
   private configDataVersion: DataVersion = newDataVersion();
@@ -62,6 +70,7 @@ export class BrokerController implements BrokerContext {
   private readonly fastRemotingServer: RemotingServer;
   private readonly clientHousekeepingService: ClientHousekeepingService;
   private readonly broker2Client: Broker2Client;
+  private readonly pullMessageProcessor: PullMessageProcessor;
   private readonly timers: NodeJS.Timeout[] = [];
   private state: State = 'created';
   private starting: Promise<void> | undefined;
@@ -88,10 +97,35 @@ export class BrokerController implements BrokerContext {
       logger: this.logger,
     });
     this.clientHousekeepingService = new ClientHousekeepingService(this.producerManager, this.consumerManager, this.logger);
-    this.remotingServer = this.createRemotingServer(config.listenPort, this.clientHousekeepingService, options.maxFrameLength);
+    this.sendThreadPoolQueue = new SendThreadPoolQueue({
+      capacity: () => this.currentConfig.sendThreadPoolQueueCapacity,
+      fastFailureEnable: () => this.currentConfig.brokerFastFailureEnable,
+      waitTimeMillsInSendQueue: () => this.currentConfig.waitTimeMillsInSendQueue,
+    });
+    this.pullMessageProcessor = new PullMessageProcessor(this);
+    this.pullRequestHoldService = new PullRequestHoldService({
+      getMaxOffsetInQueue: (topic, queueId) => this.messageStore.getMaxOffsetInQueue(topic, queueId),
+      executeRequestWhenWakeup: (pullRequest) => this.pullMessageProcessor.executeRequestWhenWakeup(pullRequest),
+      logger: this.logger,
+    });
+    this.pullMessageProcessor.holdService = this.pullRequestHoldService;
+    this.messageStore.setMessageArrivingListener(notifyMessageArrivingListener(this.pullRequestHoldService));
+    // A closed connection leaves its groups and drops its parked pulls, which could never be answered.
+    const channelEvents: ChannelEventListener = {
+      onChannelClose: (remoteAddr, channel) => {
+        this.pullRequestHoldService.onChannelClose(channel);
+        this.clientHousekeepingService.onChannelClose(remoteAddr, channel);
+      },
+      onChannelException: (remoteAddr, channel) => {
+        this.pullRequestHoldService.onChannelClose(channel);
+        this.clientHousekeepingService.onChannelException(remoteAddr, channel);
+      },
+      onChannelIdle: (remoteAddr, channel) => this.clientHousekeepingService.onChannelIdle(remoteAddr, channel),
+    };
+    this.remotingServer = this.createRemotingServer(config.listenPort, channelEvents, options.maxFrameLength);
     // A listenPort of 0 (any free port) gives the fast server its own free port: port - 2 means nothing then.
     const fastPort = config.listenPort > 2 ? config.listenPort - 2 : 0;
-    this.fastRemotingServer = this.createRemotingServer(fastPort, this.clientHousekeepingService, options.maxFrameLength);
+    this.fastRemotingServer = this.createRemotingServer(fastPort, channelEvents, options.maxFrameLength);
     this.broker2Client = new Broker2Client(this.remotingServer, this.logger);
     this.brokerOuterAPI = new BrokerOuterAPI({ logger: this.logger, ...options.outerAPI });
   }
@@ -139,6 +173,8 @@ export class BrokerController implements BrokerContext {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.length = 0;
     this.clientHousekeepingService.shutdown();
+    this.pullRequestHoldService.shutdown();
+    this.sendThreadPoolQueue.shutdown();
     await this.starting?.catch(() => undefined);
     await this.registering?.catch(() => undefined);
     if (this.startupTimeMillis > 0) {
@@ -210,6 +246,19 @@ export class BrokerController implements BrokerContext {
     server.registerProcessor(RequestCode.GET_CONSUMER_LIST_BY_GROUP, consumerManage, consumerExecutor);
     server.registerProcessor(RequestCode.UPDATE_CONSUMER_OFFSET, consumerManage, consumerExecutor);
     server.registerProcessor(RequestCode.QUERY_CONSUMER_OFFSET, consumerManage, consumerExecutor);
+    // The send processor queues sends itself (SendThreadPoolQueue, with fast failure), so its executor never does.
+    const send = new SendMessageProcessor(this, this.sendThreadPoolQueue);
+    const sendExecutor = new BoundedExecutor({ maxConcurrency: Number.MAX_SAFE_INTEGER, queueCapacity: 0 });
+    server.registerProcessor(RequestCode.SEND_MESSAGE, send, sendExecutor);
+    server.registerProcessor(RequestCode.SEND_MESSAGE_V2, send, sendExecutor);
+    server.registerProcessor(RequestCode.SEND_BATCH_MESSAGE, send, sendExecutor);
+    const pullExecutor = new BoundedExecutor({ maxConcurrency: 64, queueCapacity: 100_000 });
+    server.registerProcessor(RequestCode.PULL_MESSAGE, this.pullMessageProcessor, pullExecutor);
+    server.registerProcessor(RequestCode.LITE_PULL_MESSAGE, this.pullMessageProcessor, pullExecutor);
+    const query = new QueryMessageProcessor(this);
+    const queryExecutor = new BoundedExecutor({ maxConcurrency: 8, queueCapacity: 20_000 });
+    server.registerProcessor(RequestCode.QUERY_MESSAGE, query, queryExecutor);
+    server.registerProcessor(RequestCode.VIEW_MESSAGE_BY_ID, query, queryExecutor);
     server.registerDefaultProcessor(new AdminBrokerProcessor(this), new BoundedExecutor({ maxConcurrency: 16, queueCapacity: 10_000 }));
     return server;
   }

@@ -1,7 +1,10 @@
+import type { MessageExt, MessageExtBatch, MessageExtBrokerInner } from '../protocol/message/index.js';
+import type { GetMessageResult, MessageArrivingListener, MessageFilter, PutMessageResult, QueryMessageResult } from '../store/message-store.js';
+
 /**
  * What the broker's managers and processors need of the message store (Java's MessageStore interface, the part
  * used so far). DefaultMessageStore (src/store) implements it; it plugs into BrokerController's constructor, and
- * tests pass a fake. Send, pull and the offset queries add their methods here as their processors arrive.
+ * tests pass a fake.
  */
 export interface BrokerMessageStore {
   /** Loads and recovers the store; the broker serves only after it resolves. */
@@ -19,4 +22,27 @@ export interface BrokerMessageStore {
   deleteTopics(topics: ReadonlySet<string>): void;
   /** The store's part of GET_BROKER_RUNTIME_INFO (putTps, getTransferredTps, commitLogDiskRatio, ...). */
   getRuntimeInfo(): Map<string, string>;
+  /**
+   * Appends one message. Resolves with PUT_OK only once the record is written (and, in SYNC_FLUSH with WAIT,
+   * synced); every other status means the message is not acknowledged.
+   */
+  putMessage(msg: MessageExtBrokerInner): Promise<PutMessageResult>;
+  /** One SEND_BATCH_MESSAGE: consecutive queue offsets, all records written in one go. */
+  putMessages(batch: MessageExtBatch): Promise<PutMessageResult>;
+  /** A pull: up to `maxMsgNums` whole stored records from `offset`, with Java's statuses and next offset. */
+  getMessage(group: string, topic: string, queueId: number, offset: number, maxMsgNums: number, filter?: MessageFilter): GetMessageResult;
+  /** One past the last consume-queue offset of the queue (0 for an empty or unknown queue). */
+  getMaxOffsetInQueue(topic: string, queueId: number): number;
+  /** The first offset whose message was stored at or after `timestamp`. */
+  getOffsetInQueueByTime(topic: string, queueId: number, timestamp: number): number;
+  /** The store time of the queue's first message, -1 when there is none. */
+  getEarliestMessageTime(topic: string, queueId: number): number;
+  /** The commit-log offset of a consume-queue entry (0 when there is none). */
+  getCommitLogOffsetInQueue(topic: string, queueId: number, consumeQueueOffset: number): number;
+  /** The message at a commit-log offset (VIEW_MESSAGE_BY_ID), or null. */
+  lookMessageByOffset(commitLogOffset: number): MessageExt | null;
+  /** Messages of `topic` whose KEYS or UNIQ_KEY is `key`, stored between `begin` and `end`. */
+  queryMessage(topic: string, key: string, maxNum: number, begin: number, end: number): QueryMessageResult;
+  /** Told after each consume-queue append: wakes the long-polling pulls of that queue. */
+  setMessageArrivingListener(listener: MessageArrivingListener): void;
 }

@@ -6,16 +6,19 @@ import { parseJavaProperties } from '../common/java-properties.js';
 import { createConsoleLogger } from '../common/logger.js';
 import { applyBrokerProperties, defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.js';
 import { BrokerController } from '../broker/broker-controller.js';
-import type { BrokerMessageStore } from '../broker/broker-message-store.js';
 import { ConfigFileStore } from '../broker/config-file-store.js';
+import { DefaultBrokerMessageStore } from '../broker/default-broker-message-store.js';
+import type { Logger } from '../common/logger.js';
+import { createMessageStoreConfig, type MessageStoreConfig } from '../store/message-store-config.js';
 
 export const BROKER_USAGE = `usage: rocketmq-ts broker [-c broker.conf] [-n "host:port;host:port"] [--listen-port 10911] [--data-dir DIR]
 
   -c FILE              a broker.conf with Java property names (brokerClusterName, brokerName, brokerId,
-                       namesrvAddr, brokerIP1, listenPort, storePathRootDir, autoCreateTopicEnable, ...)
+                       namesrvAddr, brokerIP1, listenPort, storePathRootDir, autoCreateTopicEnable, and the
+                       store's flushDiskType, mappedFileSizeCommitLog, fileReservedTime, maxMessageSize, ...)
   -n ADDRS             name servers to register with, "host:port;host:port" (namesrvAddr)
   --listen-port PORT   port to serve clients on (default 10911; the fast port is PORT - 2; 0 picks free ports)
-  --data-dir DIR       the store root: config/topics.json, consumerOffset.json, ... (default ~/store)
+  --data-dir DIR       the store root: commitlog/, consumequeue/, index/, config/*.json (default ~/store)
 
 Command-line options override the file. Stops cleanly on SIGTERM or SIGINT.`;
 
@@ -54,18 +57,15 @@ export async function runBroker(argv: string[]): Promise<number> {
 
   const logger = createConsoleLogger('broker');
   let config: BrokerConfig;
+  let storeConfig: MessageStoreConfig;
   try {
-    config = await buildConfig(values, (message) => logger.warn(message));
+    ({ config, storeConfig } = await buildConfig(values, (message) => logger.warn(message)));
   } catch (err) {
     process.stderr.write(`rocketmq-ts broker: ${(err as Error).message}\n`);
     return 2;
   }
 
-  const controller = new BrokerController(config, {
-    configStore: new ConfigFileStore(join(config.storePathRootDir, 'config')),
-    messageStore: emptyMessageStore,
-    logger,
-  });
+  const controller = createBrokerController(config, storeConfig, logger);
   const stop = waitForSignal();
   try {
     await controller.start();
@@ -84,33 +84,68 @@ export async function runBroker(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function buildConfig(values: BrokerArgs, warn: (message: string) => void): Promise<BrokerConfig> {
+async function buildConfig(values: BrokerArgs, warn: (message: string) => void): Promise<{ config: BrokerConfig; storeConfig: MessageStoreConfig }> {
   let config = defaultBrokerConfig(homedir(), process.env['ROCKETMQ_HOME'] ?? '');
   // Java's broker reads NAMESRV_ADDR when broker.conf does not say.
   const fromEnv = process.env['NAMESRV_ADDR'];
   if (fromEnv !== undefined && fromEnv !== '') config.namesrvAddr = fromEnv;
+  const storeProperties = new Map<string, string>();
   if (values.config !== undefined) {
-    const text = await readFile(values.config, 'utf8');
-    const applied = applyBrokerProperties(config, parseJavaProperties(text));
-    for (const key of applied.unknown) warn(`${values.config}: '${key}' is not a broker config key, ignored`);
+    const properties = parseJavaProperties(await readFile(values.config, 'utf8'));
+    const applied = applyBrokerProperties(config, properties);
     config = applied.config;
+    for (const key of applied.unknown) {
+      if (isMessageStoreConfigKey(key)) storeProperties.set(key, properties.get(key) as string);
+      else warn(`${values.config}: '${key}' is not a broker or store config key, ignored`);
+    }
   }
   const overrides = new Map<string, string>();
   if (values['listen-port'] !== undefined) overrides.set('listenPort', values['listen-port']);
   if (values['namesrv-addr'] !== undefined) overrides.set('namesrvAddr', values['namesrv-addr']);
   if (values['data-dir'] !== undefined) overrides.set('storePathRootDir', resolve(values['data-dir']));
-  return applyBrokerProperties(config, overrides).config;
+  config = applyBrokerProperties(config, overrides).config;
+  return { config, storeConfig: applyMessageStoreProperties(config.storePathRootDir, storeProperties) };
 }
 
-/** Until DefaultMessageStore lands: a store holding no messages, so offsets start where clients say. */
-const emptyMessageStore: BrokerMessageStore = {
-  start: () => Promise.resolve(),
-  shutdown: () => Promise.resolve(),
-  getMinOffsetInQueue: () => 0,
-  checkInMemByConsumeOffset: () => false,
-  deleteTopics: () => undefined,
-  getRuntimeInfo: () => new Map(),
-};
+/** A BrokerController over a DefaultMessageStore and JSON configs, both under storePathRootDir. */
+export function createBrokerController(config: BrokerConfig, storeConfig: MessageStoreConfig, logger: Logger): BrokerController {
+  return new BrokerController(config, {
+    configStore: new ConfigFileStore(join(config.storePathRootDir, 'config')),
+    messageStore: new DefaultBrokerMessageStore(storeConfig, { logger }),
+    logger,
+  });
+}
+
+function isMessageStoreConfigKey(key: string): boolean {
+  return Object.hasOwn(createMessageStoreConfig({ storePathRootDir: '' }), key) && key !== 'storePathRootDir';
+}
+
+/**
+ * MessageStoreConfig keys of broker.conf (Java names) over the defaults; the commit-log path follows
+ * storePathRootDir unless set. A value of the wrong type is an error, as for the broker's own keys.
+ */
+export function applyMessageStoreProperties(storePathRootDir: string, properties: ReadonlyMap<string, string>): MessageStoreConfig {
+  const defaults = createMessageStoreConfig({ storePathRootDir });
+  const overrides: Record<string, string | number | boolean> = {};
+  for (const [key, raw] of properties) {
+    const current = defaults[key as keyof MessageStoreConfig];
+    const value = raw.trim();
+    if (typeof current === 'number') {
+      const n = /^\d{1,15}$/.test(value) ? Number(value) : NaN;
+      if (!Number.isSafeInteger(n)) throw new Error(`the store config '${key}' must be a non-negative integer, not '${value}'`);
+      overrides[key] = n;
+    } else if (typeof current === 'boolean') {
+      if (!/^(true|false)$/i.test(value)) throw new Error(`the store config '${key}' must be true or false, not '${value}'`);
+      overrides[key] = value.toLowerCase() === 'true';
+    } else {
+      if (key === 'flushDiskType' && value !== 'ASYNC_FLUSH' && value !== 'SYNC_FLUSH') {
+        throw new Error(`flushDiskType must be ASYNC_FLUSH or SYNC_FLUSH, not '${value}'`);
+      }
+      overrides[key] = value;
+    }
+  }
+  return createMessageStoreConfig({ ...(overrides as Partial<MessageStoreConfig>), storePathRootDir });
+}
 
 function waitForSignal(): { promise: Promise<NodeJS.Signals>; cancel(): void } {
   let cancel = (): void => undefined;

@@ -4,7 +4,15 @@ import { encodeKVTable } from '../../protocol/bodies/kv-table.js';
 import { decodeSubscriptionGroupConfig } from '../../protocol/bodies/subscription-group-config.js';
 import { encodeTopicConfigSerializeWrapper } from '../../protocol/bodies/topic-config-serialize-wrapper.js';
 import { defaultTopicConfig, type TopicConfig } from '../../protocol/bodies/topic-config.js';
-import { CreateTopicRequestHeader, DeleteTopicRequestHeader } from '../../protocol/headers/broker.js';
+import {
+  CreateTopicRequestHeader,
+  DeleteTopicRequestHeader,
+  GetMaxOffsetRequestHeader,
+  GetTopicStatsInfoRequestHeader,
+  SearchOffsetRequestHeader,
+  TopicQueueRequestHeader,
+} from '../../protocol/headers/broker.js';
+import { toFastjson } from '../../protocol/bodies/fastjson-writer.js';
 import { CURRENT_VERSION } from '../../protocol/language-code.js';
 import { RemotingCommand } from '../../protocol/remoting-command.js';
 import { RequestCode } from '../../protocol/request-code.js';
@@ -21,7 +29,8 @@ const BROKER_VERSION_DESC = 'V5_3_3';
 
 /**
  * AdminBrokerProcessor.java, the broker's default processor: topic and subscription-group administration, the
- * broker's configuration and runtime info, and the slave-sync reads. Every code nobody serves lands here and is
+ * broker's configuration and runtime info, the slave-sync reads, and the queue offset queries (29-32, 202).
+ * Every code nobody serves lands here and is
  * answered REQUEST_CODE_NOT_SUPPORTED naming the code, as Java does.
  */
 export class AdminBrokerProcessor implements RequestProcessor {
@@ -55,6 +64,24 @@ export class AdminBrokerProcessor implements RequestProcessor {
       }
       case RequestCode.GET_BROKER_RUNTIME_INFO:
         return success(encodeKVTable(this.runtimeInfo()));
+      case RequestCode.GET_MAX_OFFSET: {
+        const { topic, queueId } = request.decodeCommandCustomHeader(GetMaxOffsetRequestHeader);
+        return offsetResponse({ offset: this.broker.messageStore.getMaxOffsetInQueue(topic, queueId) });
+      }
+      case RequestCode.GET_MIN_OFFSET: {
+        const { topic, queueId } = request.decodeCommandCustomHeader(TopicQueueRequestHeader);
+        return offsetResponse({ offset: this.broker.messageStore.getMinOffsetInQueue(topic, queueId) });
+      }
+      case RequestCode.GET_EARLIEST_MSG_STORETIME: {
+        const { topic, queueId } = request.decodeCommandCustomHeader(TopicQueueRequestHeader);
+        return offsetResponse({ timestamp: this.broker.messageStore.getEarliestMessageTime(topic, queueId) });
+      }
+      case RequestCode.SEARCH_OFFSET_BY_TIMESTAMP: {
+        const { topic, queueId, timestamp } = request.decodeCommandCustomHeader(SearchOffsetRequestHeader);
+        return offsetResponse({ offset: this.broker.messageStore.getOffsetInQueueByTime(topic, queueId, timestamp) });
+      }
+      case RequestCode.GET_TOPIC_STATS_INFO:
+        return this.getTopicStatsInfo(request);
       default:
         return RemotingCommand.createResponseCommand(ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ` request type ${request.code} not supported`);
     }
@@ -136,6 +163,27 @@ export class AdminBrokerProcessor implements RequestProcessor {
     return success();
   }
 
+  /** mqadmin topicStatus: min, max and last update time of every queue of the topic. */
+  private getTopicStatsInfo(request: RemotingCommand): RemotingCommand {
+    const { topic } = request.decodeCommandCustomHeader(GetTopicStatsInfoRequestHeader);
+    const topicConfig = this.broker.topicConfigManager.selectTopicConfig(topic);
+    if (topicConfig === undefined) return RemotingCommand.createResponseCommand(ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist`);
+    const store = this.broker.messageStore;
+    const offsets: TopicStatsEntry[] = [];
+    for (let queueId = 0; queueId < topicConfig.writeQueueNums; queueId++) {
+      const maxOffset = store.getMaxOffsetInQueue(topic, queueId);
+      // The store time of the queue's last message; 0 when the queue is empty.
+      const last = maxOffset > 0 ? store.lookMessageByOffset(store.getCommitLogOffsetInQueue(topic, queueId, maxOffset - 1)) : null;
+      offsets.push({
+        mq: { brokerName: this.broker.config.brokerName, queueId, topic },
+        minOffset: store.getMinOffsetInQueue(topic, queueId),
+        maxOffset,
+        lastUpdateTimestamp: last?.storeTimestamp ?? 0,
+      });
+    }
+    return success(encodeTopicStatsTable(offsets));
+  }
+
   /**
    * The keys mqadmin clusterList and brokerStatus read. Counters the broker does not keep yet read 0; the store
    * adds its own figures (putTps, getTransferredTps, commitLogDiskRatio, ...) over these.
@@ -166,6 +214,26 @@ export class AdminBrokerProcessor implements RequestProcessor {
     for (const [key, value] of this.broker.messageStore.getRuntimeInfo()) info.set(key, value);
     return info;
   }
+}
+
+function offsetResponse(header: { offset: number } | { timestamp: number }): RemotingCommand {
+  return RemotingCommand.createResponseCommand(ResponseCode.SUCCESS, undefined, header);
+}
+
+interface TopicStatsEntry {
+  mq: { brokerName: string; queueId: number; topic: string };
+  minOffset: number;
+  maxOffset: number;
+  lastUpdateTimestamp: number;
+}
+
+/**
+ * TopicStatsTable as fastjson writes it: a Map<MessageQueue, TopicOffset> whose keys are JSON objects, unquoted
+ * ({"offsetTable":{{"brokerName":"b","queueId":0,"topic":"T"}:{...}}}), which Java's client parses back.
+ */
+function encodeTopicStatsTable(entries: readonly TopicStatsEntry[]): Buffer {
+  const items = entries.map(({ mq, ...offset }) => `${toFastjson(mq)}:${toFastjson(offset)}`);
+  return Buffer.from(`{"offsetTable":{${items.join(',')}}}`, 'utf8');
 }
 
 /**

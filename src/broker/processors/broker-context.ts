@@ -20,6 +20,8 @@ export interface BrokerContext {
   readonly messageStore: BrokerMessageStore;
   /** The DataVersion of the configuration, as JSON (GET_BROKER_CONFIG's `version` header). */
   readonly configVersionJson: string;
+  /** brokerIP1:listenPort, the store host written into every message and its offset msgId. */
+  readonly brokerAddr: string;
   /** Epoch millis the broker started serving at. */
   readonly startupTimeMillis: number;
   /**

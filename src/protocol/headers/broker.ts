@@ -1,7 +1,7 @@
 import type { HeaderSchema } from '../custom-header.js';
 
 /**
- * Custom header schemas of the broker codes served without the message store, keyed by Java field names
+ * Custom header schemas of the broker's request codes, keyed by Java field names
  * (remoting/.../protocol/header). As for the name server, a missing @CFNotNull field is refused up front.
  * 5.x static-topic fields (`lo`, `brokerName`) are accepted and ignored: we serve no static topics.
  */
@@ -60,4 +60,128 @@ export const DeleteTopicRequestHeader = {
 /** GET_BROKER_CONFIG's answer: the configuration's DataVersion as JSON. */
 export const GetBrokerConfigResponseHeader = {
   version: 'string',
+} as const satisfies HeaderSchema;
+
+/** SendMessageRequestHeader (SEND_MESSAGE 10), Java's V1 field names. */
+export const SendMessageRequestHeader = {
+  producerGroup: 'string',
+  topic: 'string',
+  defaultTopic: 'string',
+  defaultTopicQueueNums: 'int',
+  queueId: 'int',
+  sysFlag: 'int',
+  bornTimestamp: 'long',
+  flag: 'int',
+  properties: 'string?',
+  reconsumeTimes: 'int?',
+  unitMode: 'boolean?',
+  batch: 'boolean?',
+  maxReconsumeTimes: 'int?',
+} as const satisfies HeaderSchema;
+
+/**
+ * SendMessageRequestHeaderV2 (SEND_MESSAGE_V2 310, SEND_BATCH_MESSAGE 320): the same fields under single
+ * letters, which Java chose to speed up fastjson. `n` (brokerName) is the 5.x static-topic field, ignored.
+ */
+export const SendMessageRequestHeaderV2 = {
+  a: 'string',
+  b: 'string',
+  c: 'string',
+  d: 'int',
+  e: 'int',
+  f: 'int',
+  g: 'long',
+  h: 'int',
+  i: 'string?',
+  j: 'int?',
+  k: 'boolean?',
+  l: 'int?',
+  m: 'boolean?',
+  n: 'string?',
+} as const satisfies HeaderSchema;
+
+export const SendMessageResponseHeader = {
+  msgId: 'string',
+  queueId: 'int',
+  queueOffset: 'long',
+  transactionId: 'string?',
+  batchUniqId: 'string?',
+} as const satisfies HeaderSchema;
+
+export const PullMessageRequestHeader = {
+  consumerGroup: 'string',
+  topic: 'string',
+  queueId: 'int',
+  queueOffset: 'long',
+  maxMsgNums: 'int',
+  sysFlag: 'int',
+  commitOffset: 'long',
+  suspendTimeoutMillis: 'long',
+  subscription: 'string?',
+  subVersion: 'long',
+  expressionType: 'string?',
+  /** 5.x pullBatchSizeInBytes. */
+  maxMsgBytes: 'int?',
+} as const satisfies HeaderSchema;
+
+export const PullMessageResponseHeader = {
+  suggestWhichBrokerId: 'long',
+  nextBeginOffset: 'long',
+  minOffset: 'long',
+  maxOffset: 'long',
+  topicSysFlag: 'int?',
+  groupSysFlag: 'int?',
+} as const satisfies HeaderSchema;
+
+/** GET_MAX_OFFSET 30; 5.x `committed` (default true) only matters with a replicated commit log. */
+export const GetMaxOffsetRequestHeader = {
+  topic: 'string',
+  queueId: 'int',
+  committed: 'boolean?',
+} as const satisfies HeaderSchema;
+
+/** GET_MIN_OFFSET 31 and GET_EARLIEST_MSG_STORETIME 32. */
+export const TopicQueueRequestHeader = {
+  topic: 'string',
+  queueId: 'int',
+} as const satisfies HeaderSchema;
+
+/** SEARCH_OFFSET_BY_TIMESTAMP 29; 5.x `boundaryType` is LOWER (default) or UPPER. */
+export const SearchOffsetRequestHeader = {
+  topic: 'string',
+  queueId: 'int',
+  timestamp: 'long',
+  boundaryType: 'string?',
+} as const satisfies HeaderSchema;
+
+/** The answer of 29, 30 and 31. */
+export const OffsetResponseHeader = {
+  offset: 'long',
+} as const satisfies HeaderSchema;
+
+export const GetEarliestMsgStoretimeResponseHeader = {
+  timestamp: 'long',
+} as const satisfies HeaderSchema;
+
+/** VIEW_MESSAGE_BY_ID 33: the commit-log offset decoded from an offset msgId. */
+export const ViewMessageRequestHeader = {
+  topic: 'string?',
+  offset: 'long',
+} as const satisfies HeaderSchema;
+
+export const QueryMessageRequestHeader = {
+  topic: 'string',
+  key: 'string',
+  maxNum: 'int',
+  beginTimestamp: 'long',
+  endTimestamp: 'long',
+} as const satisfies HeaderSchema;
+
+export const QueryMessageResponseHeader = {
+  indexLastUpdateTimestamp: 'long',
+  indexLastUpdatePhyoffset: 'long',
+} as const satisfies HeaderSchema;
+
+export const GetTopicStatsInfoRequestHeader = {
+  topic: 'string',
 } as const satisfies HeaderSchema;

@@ -1,4 +1,5 @@
 import type { BrokerMessageStore } from '../../../src/broker/broker-message-store.js';
+import type { GetMessageResult, MessageArrivingListener, PutMessageResult, QueryMessageResult } from '../../../src/store/message-store.js';
 import type { ConfigStore } from '../../../src/broker/config-store.js';
 
 /** A ConfigStore in memory, counting writes. */
@@ -47,4 +48,37 @@ export class FakeMessageStore implements BrokerMessageStore {
   getRuntimeInfo(): Map<string, string> {
     return this.runtimeInfo;
   }
+  /** Sends are refused: these tests do not store messages. */
+  putMessage(): Promise<PutMessageResult> {
+    return Promise.resolve({ status: 'SERVICE_NOT_AVAILABLE' });
+  }
+  putMessages(): Promise<PutMessageResult> {
+    return Promise.resolve({ status: 'SERVICE_NOT_AVAILABLE' });
+  }
+  getMessage(): GetMessageResult {
+    const status = 'NO_MATCHED_LOGIC_QUEUE';
+    return { status, nextBeginOffset: 0, minOffset: 0, maxOffset: 0, messageBuffers: [], messageCount: 0, bufferTotalSize: 0, suggestPullingFromSlave: false };
+  }
+  getMaxOffsetInQueue(): number {
+    return 0;
+  }
+  getOffsetInQueueByTime(): number {
+    return 0;
+  }
+  getEarliestMessageTime(): number {
+    return -1;
+  }
+  getCommitLogOffsetInQueue(): number {
+    return 0;
+  }
+  lookMessageByOffset(): null {
+    return null;
+  }
+  queryMessage(): QueryMessageResult {
+    return { messages: [], indexLastUpdateTimestamp: 0, indexLastUpdatePhyoffset: 0 };
+  }
+  setMessageArrivingListener(listener: MessageArrivingListener): void {
+    this.listener = listener;
+  }
+  listener: MessageArrivingListener | undefined;
 }

@@ -1,0 +1,277 @@
+import { SendMessageRequestHeader, SendMessageRequestHeaderV2 } from '../../protocol/headers/broker.js';
+import {
+  MessageConst,
+  MessageExtBatch,
+  MessageExtBrokerInner,
+  MessageSysFlag,
+  parseHostAddress,
+  string2messageProperties,
+  type HostAddress,
+} from '../../protocol/message/index.js';
+import { RemotingCommand } from '../../protocol/remoting-command.js';
+import { RequestCode } from '../../protocol/request-code.js';
+import { ResponseCode } from '../../protocol/response-code.js';
+import type { RequestContext, RequestProcessor } from '../../remoting/request-processor.js';
+import type { PutMessageResult } from '../../store/message-store.js';
+import type { TopicConfig } from '../../protocol/bodies/topic-config.js';
+import type { SendThreadPoolQueue } from '../latency/send-thread-pool-queue.js';
+import { PermName } from '../topic/perm-name.js';
+import { RETRY_GROUP_TOPIC_PREFIX, TOPIC_MAX_LENGTH, TopicValidator, validateTopic } from '../topic/topic-validator.js';
+import { answeringBadInput } from './bad-input.js';
+import type { BrokerContext } from './broker-context.js';
+import { MessageClientIDSetter } from './message-client-id-setter.js';
+
+/** SendMessageRequestHeader as the processor uses it, whichever encoding it arrived in. */
+interface SendHeader {
+  producerGroup: string;
+  topic: string;
+  defaultTopic: string;
+  defaultTopicQueueNums: number;
+  queueId: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  flag: number;
+  properties: string;
+  reconsumeTimes: number;
+  unitMode: boolean;
+  batch: boolean;
+}
+
+/** TopicValidator.NOT_ALLOWED_SEND_TOPIC_SET: internal topics a producer may not write. */
+const NOT_ALLOWED_SEND_TOPICS: ReadonlySet<string> = new Set([
+  TopicValidator.RMQ_SYS_SCHEDULE_TOPIC,
+  TopicValidator.RMQ_SYS_TRANS_HALF_TOPIC,
+  TopicValidator.RMQ_SYS_TRANS_OP_HALF_TOPIC,
+  TopicValidator.RMQ_SYS_TRANS_CHECK_MAX_TIME_TOPIC,
+  TopicValidator.RMQ_SYS_SELF_TEST_TOPIC,
+  TopicValidator.RMQ_SYS_OFFSET_MOVED_EVENT,
+]);
+/** TopicSysFlag.buildSysFlag(unit, unitSub). */
+const FLAG_UNIT = 0x1;
+const FLAG_UNIT_SUB = 0x2;
+
+/** Statuses after which the record is in the log (Java's sendOK): only these produce a SendResult. */
+const STORED: Readonly<Record<string, number>> = {
+  PUT_OK: ResponseCode.SUCCESS,
+  FLUSH_DISK_TIMEOUT: ResponseCode.FLUSH_DISK_TIMEOUT,
+};
+
+/**
+ * SendMessageProcessor.java: SEND_MESSAGE (10), SEND_MESSAGE_V2 (310) and SEND_BATCH_MESSAGE (320). Checks the
+ * topic (validation, auto-creation from the header's default topic, write permission, queue id), builds the
+ * message as Java's broker does (MSG_REGION/TRACE_ON/CLUSTER properties, UNIQ_KEY when missing, born and store
+ * hosts), hands it to the store through the send queue, and maps the store's status to a response code. Only a
+ * stored message is acknowledged: every failure status is an error code, never SUCCESS.
+ *
+ * %RETRY% topics are stored as plain messages for now (no dead-letter redirection, DELAY not applied): the
+ * consumer send-back path, delay levels and DLQ come with the retry issue.
+ */
+export class SendMessageProcessor implements RequestProcessor {
+  private readonly idSetter: MessageClientIDSetter;
+
+  constructor(
+    private readonly broker: BrokerContext,
+    private readonly sendQueue: SendThreadPoolQueue,
+  ) {
+    this.idSetter = new MessageClientIDSetter(broker.config.brokerIP1);
+  }
+
+  processRequest(ctx: RequestContext, request: RemotingCommand): RemotingCommand | Promise<RemotingCommand> {
+    return answeringBadInput(() => {
+      const header = parseRequestHeader(request);
+      return this.sendQueue.submit(() => this.send(ctx, request, header));
+    });
+  }
+
+  private async send(ctx: RequestContext, request: RemotingCommand, header: SendHeader): Promise<RemotingCommand> {
+    const response = RemotingCommand.createResponseCommand(ResponseCode.SUCCESS);
+    // preSend: every send answer carries the region and the trace switch, whatever the outcome.
+    response.addExtField(MessageConst.PROPERTY_MSG_REGION, this.broker.config.regionId);
+    response.addExtField(MessageConst.PROPERTY_TRACE_SWITCH, String(this.broker.config.traceOn));
+    const topicConfig = this.msgCheck(ctx, header);
+    if ('code' in topicConfig) return fail(response, topicConfig.code, topicConfig.remark);
+    if (!PermName.isWriteable(topicConfig.perm)) {
+      return fail(response, ResponseCode.NO_PERMISSION, `the topic[${header.topic}] sending message is forbidden`);
+    }
+    const queueId = header.queueId < 0 ? randomQueueId(topicConfig.writeQueueNums) : header.queueId;
+    let sysFlag = header.sysFlag;
+    if (topicConfig.topicFilterType === 'MULTI_TAG') sysFlag |= MessageSysFlag.MULTI_TAGS_FLAG;
+
+    const properties = string2messageProperties(header.properties);
+    // clearReservedProperties, then buildMsgContext (5.x stores both of these on every message).
+    properties.delete(MessageConst.PROPERTY_POP_CK);
+    properties.set(MessageConst.PROPERTY_MSG_REGION, this.broker.config.regionId);
+    properties.set(MessageConst.PROPERTY_TRACE_SWITCH, String(this.broker.config.traceOn));
+    const body = request.body ?? Buffer.alloc(0);
+    const bornHost = parseHostAddress(ctx.remoteAddr);
+    const storeHost = this.storeHost();
+
+    let result: PutMessageResult;
+    if (header.batch) {
+      if (header.topic.length > TOPIC_MAX_LENGTH) return fail(response, ResponseCode.MESSAGE_ILLEGAL, `message topic length too long ${header.topic.length}`);
+      if (header.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
+        return fail(response, ResponseCode.MESSAGE_ILLEGAL, `batch request does not support retry group ${header.topic}`);
+      }
+      const batch = new MessageExtBatch();
+      fill(batch, header, queueId, sysFlag, body, properties, bornHost, storeHost);
+      batch.properties.set(MessageConst.PROPERTY_CLUSTER, this.broker.config.brokerClusterName);
+      result = await this.broker.messageStore.putMessages(batch);
+      return this.handlePutMessageResult(result, response, queueId, batch.uniqKey);
+    }
+    if (properties.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX) === undefined) {
+      properties.set(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX, this.idSetter.createUniqID());
+    }
+    const msg = new MessageExtBrokerInner();
+    fill(msg, header, queueId, sysFlag, body, properties, bornHost, storeHost);
+    msg.properties.set(MessageConst.PROPERTY_CLUSTER, this.broker.config.brokerClusterName);
+    result = await this.broker.messageStore.putMessage(msg);
+    return this.handlePutMessageResult(result, response, queueId, msg.uniqKey);
+  }
+
+  /** AbstractSendMessageProcessor.msgCheck: the topic (found or auto-created), or why the send is refused. */
+  private msgCheck(ctx: RequestContext, header: SendHeader): TopicConfig | { code: number; remark: string } {
+    const { config, topicConfigManager } = this.broker;
+    if (!PermName.isWriteable(config.brokerPermission) && topicConfigManager.isOrderTopic(header.topic)) {
+      return { code: ResponseCode.NO_PERMISSION, remark: `the broker[${config.brokerIP1}] sending message is forbidden` };
+    }
+    const invalid = validateTopic(header.topic);
+    if (invalid !== undefined) return { code: ResponseCode.INVALID_PARAMETER, remark: invalid };
+    if (NOT_ALLOWED_SEND_TOPICS.has(header.topic)) {
+      return { code: ResponseCode.NO_PERMISSION, remark: `Sending message to topic[${header.topic}] is forbidden.` };
+    }
+    let topicConfig = topicConfigManager.selectTopicConfig(header.topic);
+    if (topicConfig === undefined) {
+      const isRetry = header.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX);
+      const topicSysFlag = header.unitMode ? (isRetry ? FLAG_UNIT_SUB : FLAG_UNIT) : 0;
+      this.broker.logger.warn(`the topic ${header.topic} not exist, producer: ${ctx.remoteAddr}`);
+      topicConfig = topicConfigManager.createTopicInSendMessageMethod(
+        header.topic,
+        header.defaultTopic,
+        ctx.remoteAddr,
+        header.defaultTopicQueueNums,
+        topicSysFlag,
+      );
+      if (topicConfig === undefined && isRetry) {
+        topicConfig = topicConfigManager.createTopicInSendMessageBackMethod(header.topic, 1, PermName.PERM_READ | PermName.PERM_WRITE, false, topicSysFlag);
+      }
+      if (topicConfig === undefined) {
+        return { code: ResponseCode.TOPIC_NOT_EXIST, remark: `topic[${header.topic}] not exist, apply first please!` };
+      }
+    }
+    const idValid = Math.max(topicConfig.writeQueueNums, topicConfig.readQueueNums);
+    if (header.queueId >= idValid) {
+      return {
+        code: ResponseCode.INVALID_PARAMETER,
+        remark: `request queueId[${header.queueId}] is illegal, topic ${header.topic} has ${idValid} queues, Producer: ${ctx.remoteAddr}`,
+      };
+    }
+    return topicConfig;
+  }
+
+  /** SendMessageProcessor.handlePutMessageResult. */
+  private handlePutMessageResult(result: PutMessageResult, response: RemotingCommand, queueId: number, uniqKey: string | undefined): RemotingCommand {
+    const code = STORED[result.status];
+    const appended = result.appendResult;
+    if (code === undefined || appended === undefined) {
+      const [failCode, remark] = failure(result.status, this.broker.messageStore.getRuntimeInfo().get('commitLogDiskRatio'));
+      return fail(response, failCode, remark);
+    }
+    response.code = code;
+    response.remark = undefined;
+    response.addExtField('msgId', appended.msgId);
+    response.addExtField('queueId', String(queueId));
+    response.addExtField('queueOffset', String(appended.logicsOffset));
+    if (uniqKey !== undefined) response.addExtField('transactionId', uniqKey);
+    return response;
+  }
+
+  private storeHost(): HostAddress {
+    return parseHostAddress(this.broker.brokerAddr);
+  }
+}
+
+function parseRequestHeader(request: RemotingCommand): SendHeader {
+  if (request.code === RequestCode.SEND_MESSAGE_V2 || request.code === RequestCode.SEND_BATCH_MESSAGE) {
+    const v2 = request.decodeCommandCustomHeader(SendMessageRequestHeaderV2);
+    return {
+      producerGroup: v2.a,
+      topic: v2.b,
+      defaultTopic: v2.c,
+      defaultTopicQueueNums: v2.d,
+      queueId: v2.e,
+      sysFlag: v2.f,
+      bornTimestamp: v2.g,
+      flag: v2.h,
+      properties: v2.i ?? '',
+      reconsumeTimes: v2.j ?? 0,
+      unitMode: v2.k ?? false,
+      batch: v2.m ?? false,
+    };
+  }
+  const v1 = request.decodeCommandCustomHeader(SendMessageRequestHeader);
+  return {
+    ...v1,
+    properties: v1.properties ?? '',
+    reconsumeTimes: v1.reconsumeTimes ?? 0,
+    unitMode: v1.unitMode ?? false,
+    batch: v1.batch ?? false,
+  };
+}
+
+function fill(
+  msg: MessageExtBrokerInner,
+  header: SendHeader,
+  queueId: number,
+  sysFlag: number,
+  body: Buffer,
+  properties: Map<string, string>,
+  bornHost: HostAddress,
+  storeHost: HostAddress,
+): void {
+  msg.topic = header.topic;
+  msg.queueId = queueId;
+  msg.sysFlag = sysFlag;
+  msg.flag = header.flag;
+  msg.body = body;
+  msg.properties = properties;
+  msg.bornTimestamp = header.bornTimestamp;
+  msg.bornHost = bornHost;
+  msg.storeHost = storeHost;
+  msg.reconsumeTimes = header.reconsumeTimes;
+}
+
+/** The codes and remarks of Java's handlePutMessageResult for statuses that stored nothing. */
+function failure(status: PutMessageResult['status'], diskRatio: string | undefined): [number, string] {
+  switch (status) {
+    case 'CREATE_MAPPED_FILE_FAILED':
+      return [ResponseCode.SYSTEM_ERROR, 'create mapped file failed, server is busy or broken.'];
+    case 'MESSAGE_ILLEGAL':
+    case 'PROPERTIES_SIZE_EXCEEDED':
+      return [
+        ResponseCode.MESSAGE_ILLEGAL,
+        'the message is illegal, maybe msg body or properties length not matched. msg body length limit 4194304B, msg properties length limit 32KB.',
+      ];
+    case 'SERVICE_NOT_AVAILABLE':
+      return [
+        ResponseCode.SERVICE_NOT_AVAILABLE,
+        `service not available now. It may be caused by one of the following reasons: the broker's disk is full [${diskRatio ?? '-'}], messages are put to the slave, message store has been shut down, etc.`,
+      ];
+    case 'OS_PAGE_CACHE_BUSY':
+      return [ResponseCode.SYSTEM_BUSY, '[PC_SYNCHRONIZED]broker busy, start flow control for a while'];
+    case 'UNKNOWN_ERROR':
+      return [ResponseCode.SYSTEM_ERROR, 'UNKNOWN_ERROR'];
+    default:
+      return [ResponseCode.SYSTEM_ERROR, 'UNKNOWN_ERROR DEFAULT'];
+  }
+}
+
+function fail(response: RemotingCommand, code: number, remark: string): RemotingCommand {
+  response.code = code;
+  response.remark = remark;
+  return response;
+}
+
+/** AbstractSendMessageProcessor.randomQueueId. */
+function randomQueueId(writeQueueNums: number): number {
+  return Math.floor(Math.random() * 99999999) % Math.max(1, writeQueueNums);
+}
