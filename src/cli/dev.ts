@@ -1,0 +1,185 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultBrokerConfig } from '../broker/broker-config.js';
+import type { BrokerController } from '../broker/broker-controller.js';
+import { createConsoleLogger, type Logger } from '../common/logger.js';
+import { defaultNamesrvConfig } from '../namesrv/config.js';
+import { NamesrvController } from '../namesrv/name-server.js';
+import { createMessageStoreConfig } from '../store/message-store-config.js';
+import { createBrokerController } from './broker.js';
+
+/** Kept between runs, outside any project checkout, so `npm start` in a clone leaves the tree clean. */
+export const DEFAULT_DEV_DATA_DIR = join(homedir(), '.rocketmq-ts', 'dev');
+
+export const DEV_USAGE = `usage: rocketmq-ts dev [--namesrv-port 9876] [--broker-port 10911] [--data-dir DIR] [--broker-ip 127.0.0.1]
+
+A name server and a broker in one process, for development: topics are created on first send
+(autoCreateTopicEnable=true), data is kept between runs.
+
+  --namesrv-port PORT  name server port (default 9876; 0 picks a free one)
+  --broker-port PORT   broker port (default 10911; its fast port is PORT - 2; 0 picks free ones)
+  --data-dir DIR       where messages, offsets and topics are kept (default ${DEFAULT_DEV_DATA_DIR})
+  --broker-ip IP       the address the broker advertises (default 127.0.0.1, and then both servers listen
+                       on loopback only; any other address makes them listen on every interface)
+
+Stops cleanly on SIGTERM or SIGINT (Ctrl-C): messages flushed, checkpoint written.`;
+
+export interface DevOptions {
+  namesrvPort: number;
+  brokerPort: number;
+  dataDir: string;
+  brokerIP: string;
+  logger?: Logger;
+}
+
+/** A running dev cluster. */
+export interface DevCluster {
+  readonly namesrv: NamesrvController;
+  readonly broker: BrokerController;
+  /** host:port of the name server, as clients are told (NAMESRV_ADDR). */
+  readonly namesrvAddr: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the name server, then the broker registered with it; on a failure stops what was started. */
+export async function startDev(options: DevOptions): Promise<DevCluster> {
+  const logger = options.logger ?? createConsoleLogger('dev');
+  const bindAddress = options.brokerIP === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0';
+  const namesrv = new NamesrvController(
+    {
+      ...defaultNamesrvConfig(options.dataDir),
+      listenPort: options.namesrvPort,
+      bindAddress,
+    },
+    { logger },
+  );
+  let broker: BrokerController | undefined;
+  try {
+    await namesrv.start();
+    const namesrvAddr = `${options.brokerIP}:${namesrv.port}`;
+    const storePathRootDir = join(options.dataDir, 'broker');
+    const config = {
+      ...defaultBrokerConfig(options.dataDir),
+      brokerClusterName: 'DefaultCluster',
+      brokerName: 'broker-a',
+      namesrvAddr,
+      brokerIP1: options.brokerIP,
+      brokerIP2: options.brokerIP,
+      listenPort: options.brokerPort,
+      bindAddress,
+      storePathRootDir,
+      autoCreateTopicEnable: true,
+    };
+    broker = createBrokerController(config, createMessageStoreConfig({ storePathRootDir }), logger);
+    await broker.start();
+    const started = broker;
+    return {
+      namesrv,
+      broker: started,
+      namesrvAddr,
+      async stop() {
+        await started.shutdown();
+        await namesrv.shutdown();
+      },
+    };
+  } catch (err) {
+    await broker?.shutdown();
+    await namesrv.shutdown();
+    throw err;
+  }
+}
+
+/** `rocketmq-ts dev`: runs until SIGTERM/SIGINT; resolves to the process exit code. */
+export async function runDev(argv: string[]): Promise<number> {
+  const begin = performance.now();
+  let values: { 'namesrv-port'?: string; 'broker-port'?: string; 'data-dir'?: string; 'broker-ip'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'namesrv-port': { type: 'string' },
+        'broker-port': { type: 'string' },
+        'data-dir': { type: 'string' },
+        'broker-ip': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    process.stderr.write(`rocketmq-ts dev: ${(err as Error).message}\n\n${DEV_USAGE}\n`);
+    return 2;
+  }
+  if (values.help === true) {
+    process.stdout.write(`${DEV_USAGE}\n`);
+    return 0;
+  }
+  const namesrvPort = parsePort(values['namesrv-port'] ?? '9876');
+  const brokerPort = parsePort(values['broker-port'] ?? '10911');
+  if (namesrvPort === undefined || brokerPort === undefined) {
+    process.stderr.write(`rocketmq-ts dev: a port is an integer from 0 to 65535\n\n${DEV_USAGE}\n`);
+    return 2;
+  }
+  const options: DevOptions = {
+    namesrvPort,
+    brokerPort,
+    dataDir: resolve(values['data-dir'] ?? DEFAULT_DEV_DATA_DIR),
+    brokerIP: values['broker-ip'] ?? '127.0.0.1',
+    logger: createConsoleLogger('dev'),
+  };
+
+  const stop = waitForSignal();
+  let cluster: DevCluster;
+  try {
+    cluster = await startDev(options);
+  } catch (err) {
+    options.logger?.error('rocketmq-ts dev failed to start', err);
+    stop.cancel();
+    return 1;
+  }
+  process.stdout.write(banner(cluster, options, performance.now() - begin));
+  const signal = await stop.promise;
+  options.logger?.info(`${signal} received, shutting down`);
+  await cluster.stop();
+  return 0;
+}
+
+function banner(cluster: DevCluster, options: DevOptions, startMillis: number): string {
+  const { namesrvAddr, broker } = cluster;
+  return `
+rocketmq-ts dev is ready (${Math.round(startMillis)} ms)
+  name server  ${namesrvAddr}
+  broker       ${broker.brokerAddr}  (cluster DefaultCluster, broker-a; fast port ${broker.fastPort})
+  data         ${options.dataDir}  (kept between runs; delete it to start afresh)
+  topics       created on first send (autoCreateTopicEnable=true)
+
+Send a first message with the Java quickstart from an Apache RocketMQ distribution:
+  export NAMESRV_ADDR=${namesrvAddr}
+  sh bin/tools.sh org.apache.rocketmq.example.quickstart.Producer
+  sh bin/tools.sh org.apache.rocketmq.example.quickstart.Consumer
+or point any RocketMQ client (Java, Go, Node) at ${namesrvAddr}. Ctrl-C stops it cleanly.
+`;
+}
+
+function parsePort(text: string): number | undefined {
+  const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  return Number.isInteger(n) && n <= 65535 ? n : undefined;
+}
+
+function waitForSignal(): { promise: Promise<NodeJS.Signals>; cancel(): void } {
+  let cancel = (): void => undefined;
+  const promise = new Promise<NodeJS.Signals>((resolvePromise) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      cancel();
+      resolvePromise(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    cancel = () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    };
+  });
+  return { promise, cancel };
+}
