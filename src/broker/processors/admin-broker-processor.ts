@@ -3,11 +3,12 @@ import { parseJavaProperties } from '../../common/java-properties.js';
 import { encodeKVTable } from '../../protocol/bodies/kv-table.js';
 import { decodeSubscriptionGroupConfig } from '../../protocol/bodies/subscription-group-config.js';
 import { encodeTopicConfigSerializeWrapper } from '../../protocol/bodies/topic-config-serialize-wrapper.js';
-import { defaultTopicConfig, type TopicConfig } from '../../protocol/bodies/topic-config.js';
+import { defaultTopicConfig, topicConfigToJson, type TopicConfig } from '../../protocol/bodies/topic-config.js';
 import {
   CreateTopicRequestHeader,
   DeleteTopicRequestHeader,
   GetMaxOffsetRequestHeader,
+  GetTopicConfigRequestHeader,
   GetTopicStatsInfoRequestHeader,
   SearchOffsetRequestHeader,
   TopicQueueRequestHeader,
@@ -29,9 +30,9 @@ const BROKER_VERSION_DESC = 'V5_3_3';
 
 /**
  * AdminBrokerProcessor.java, the broker's default processor: topic and subscription-group administration, the
- * broker's configuration and runtime info, the slave-sync reads, and the queue offset queries (29-32, 202).
- * Every code nobody serves lands here and is
- * answered REQUEST_CODE_NOT_SUPPORTED naming the code, as Java does.
+ * broker's configuration and runtime info, the slave-sync reads, the queue offset queries (29-32) and what
+ * mqadmin topicStatus reads (202, 351). Every code nobody serves lands here and is answered
+ * REQUEST_CODE_NOT_SUPPORTED naming the code, as Java does.
  */
 export class AdminBrokerProcessor implements RequestProcessor {
   constructor(private readonly broker: BrokerContext) {}
@@ -82,6 +83,13 @@ export class AdminBrokerProcessor implements RequestProcessor {
       }
       case RequestCode.GET_TOPIC_STATS_INFO:
         return this.getTopicStatsInfo(request);
+      case RequestCode.GET_TOPIC_CONFIG: {
+        // TopicConfigAndQueueMapping without a mapping: we serve no static topics.
+        const { topic } = request.decodeCommandCustomHeader(GetTopicConfigRequestHeader);
+        const config = topicConfigManager.selectTopicConfig(topic);
+        if (config === undefined) return RemotingCommand.createResponseCommand(ResponseCode.TOPIC_NOT_EXIST, `No topic in this broker. topic: ${topic}`);
+        return success(Buffer.from(toFastjson(topicConfigToJson(config)), 'utf8'));
+      }
       default:
         return RemotingCommand.createResponseCommand(ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ` request type ${request.code} not supported`);
     }

@@ -185,3 +185,9 @@ export const QueryMessageResponseHeader = {
 export const GetTopicStatsInfoRequestHeader = {
   topic: 'string',
 } as const satisfies HeaderSchema;
+
+/** GET_TOPIC_CONFIG 351 (5.x; mqadmin topicStatus reads the topic's config from each broker first). */
+export const GetTopicConfigRequestHeader = {
+  topic: 'string',
+  lo: 'boolean?',
+} as const satisfies HeaderSchema;
