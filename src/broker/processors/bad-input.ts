@@ -6,7 +6,7 @@ import { ResponseCode } from '../../protocol/response-code.js';
  * A request we cannot read (missing or malformed header field, undecodable body) is answered SYSTEM_ERROR with
  * the reason alone as remark, instead of the remoting layer's "error + stack frame" for unexpected failures.
  */
-export function answeringBadInput(handle: () => RemotingCommand | Promise<RemotingCommand>): RemotingCommand | Promise<RemotingCommand> {
+export function answeringBadInput<T extends RemotingCommand | null>(handle: () => T | Promise<T>): T | RemotingCommand | Promise<T | RemotingCommand> {
   try {
     const result = handle();
     return result instanceof Promise ? result.catch(badInput) : result;

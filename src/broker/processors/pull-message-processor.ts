@@ -42,8 +42,9 @@ export class PullMessageProcessor implements RequestProcessor {
 
   constructor(private readonly broker: BrokerContext) {}
 
-  processRequest(ctx: RequestContext, request: RemotingCommand): RemotingCommand | null | Promise<RemotingCommand> {
-    return answeringBadInput(() => this.pull(ctx, request, true) as RemotingCommand);
+  /** null: the pull is parked and answered later through ctx.writeResponse. */
+  processRequest(ctx: RequestContext, request: RemotingCommand): RemotingCommand | null | Promise<RemotingCommand | null> {
+    return answeringBadInput(() => this.pull(ctx, request, true));
   }
 
   /** PullMessageProcessor.executeRequestWhenWakeup: the parked pull runs again and is answered whatever it finds. */
