@@ -38,16 +38,18 @@ for (const version of ['5.3.3', '4.9.8'] as const satisfies readonly RocketMQVer
       const t2 = Date.now();
       console.log(`${version}: name server ready in ${t1 - t0} ms, broker in ${t2 - t1} ms`);
 
-      // The broker registers right after "boot success"; give the registration a few tries.
+      // The broker registers right after "boot success", and its runtime info (the version column) may lag a little
+      // behind: give both a few tries.
+      const versionName = `V${version.replaceAll('.', '_')}`;
       let listing = '';
-      for (let attempt = 0; attempt < 10 && !listing.includes(broker.addr); attempt++) {
+      for (let attempt = 0; attempt < 10 && !(listing.includes(broker.addr) && listing.includes(versionName)); attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
         const result = await runMqAdmin(['clusterList', '-n', namesrv.addr], { version, timeoutMs: 60_000 });
         assert.equal(result.code, 0, `mqadmin failed:\n${result.stdout}\n${result.stderr}`);
         listing = result.stdout;
       }
       assert.match(listing, /DefaultCluster\s+broker-interop\s+0\s+127\.0\.0\.1:\d+/);
       assert.ok(listing.includes(broker.addr), `clusterList does not show ${broker.addr}:\n${listing}`);
-      const versionName = `V${version.replaceAll('.', '_')}`;
       assert.ok(listing.includes(versionName), `clusterList does not show ${versionName}:\n${listing}`);
     });
   });
