@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runBroker } from './broker.js';
+import { runDev } from './dev.js';
 import { runNamesrv } from './namesrv.js';
 
 const USAGE = `usage: rocketmq-ts <command> [options]
@@ -9,10 +10,11 @@ const USAGE = `usage: rocketmq-ts <command> [options]
 commands:
   namesrv        run a name server (rocketmq-ts namesrv --help)
   broker         run a broker (rocketmq-ts broker --help)
+  dev            name server + broker in one process, for development (rocketmq-ts dev --help)
   version        print the version
   help           print this help
 
-Coming with the next issues: dev (name server + broker in one process), send, consume, topic.`;
+Coming with the next issues: send, consume, topic.`;
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -33,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
       return runNamesrv(argv.slice(1));
     case 'broker':
       return runBroker(argv.slice(1));
+    case 'dev':
+      return runDev(argv.slice(1));
     case 'version':
       process.stdout.write(`rocketmq-ts ${packageVersion()}\n`);
       return 0;
