@@ -1,4 +1,4 @@
-import type { MessageExt, MessageExtBatch, MessageExtBrokerInner } from '../protocol/message/index.js';
+import type { MessageExtBatch, MessageExtBrokerInner } from '../protocol/message/index.js';
 import type { GetMessageResult, MessageArrivingListener, MessageFilter, PutMessageResult, QueryMessageResult } from '../store/message-store.js';
 
 /**
@@ -37,10 +37,12 @@ export interface BrokerMessageStore {
   getOffsetInQueueByTime(topic: string, queueId: number, timestamp: number): number;
   /** The store time of the queue's first message, -1 when there is none. */
   getEarliestMessageTime(topic: string, queueId: number): number;
+  /** The store time of the message at a consume-queue offset, -1 when there is none (topicStatus's last update). */
+  getMessageStoreTimeStamp(topic: string, queueId: number, consumeQueueOffset: number): number;
   /** The commit-log offset of a consume-queue entry (0 when there is none). */
   getCommitLogOffsetInQueue(topic: string, queueId: number, consumeQueueOffset: number): number;
-  /** The message at a commit-log offset (VIEW_MESSAGE_BY_ID), or null. */
-  lookMessageByOffset(commitLogOffset: number): MessageExt | null;
+  /** The stored bytes of the record at a commit-log offset (VIEW_MESSAGE_BY_ID's body), or null. */
+  selectOneMessageByOffset(commitLogOffset: number): Buffer | null;
   /** Messages of `topic` whose KEYS or UNIQ_KEY is `key`, stored between `begin` and `end`. */
   queryMessage(topic: string, key: string, maxNum: number, begin: number, end: number): QueryMessageResult;
   /** Told after each consume-queue append: wakes the long-polling pulls of that queue. */

@@ -7,8 +7,8 @@ import { createConsoleLogger } from '../common/logger.js';
 import { applyBrokerProperties, defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.js';
 import { BrokerController } from '../broker/broker-controller.js';
 import { ConfigFileStore } from '../broker/config-file-store.js';
-import { DefaultBrokerMessageStore } from '../broker/default-broker-message-store.js';
 import type { Logger } from '../common/logger.js';
+import { DefaultMessageStore } from '../store/default-message-store.js';
 import { createMessageStoreConfig, type MessageStoreConfig } from '../store/message-store-config.js';
 
 export const BROKER_USAGE = `usage: rocketmq-ts broker [-c broker.conf] [-n "host:port;host:port"] [--listen-port 10911] [--data-dir DIR]
@@ -111,7 +111,7 @@ async function buildConfig(values: BrokerArgs, warn: (message: string) => void):
 export function createBrokerController(config: BrokerConfig, storeConfig: MessageStoreConfig, logger: Logger): BrokerController {
   return new BrokerController(config, {
     configStore: new ConfigFileStore(join(config.storePathRootDir, 'config')),
-    messageStore: new DefaultBrokerMessageStore(storeConfig, { logger }),
+    messageStore: new DefaultMessageStore(storeConfig, { logger }),
     logger,
   });
 }

@@ -167,12 +167,17 @@ export class CommitLog {
     return offset + size - (offset % size);
   }
 
-  /** The whole record starting at `offset`, its size read from the log. */
+  /**
+   * The whole record starting at `offset`, its size read from the log; null unless a message's magic code follows,
+   * so an offset inside a record or at an END_OF_FILE filler does not return arbitrary bytes.
+   */
   getRecordAt(offset: number): Buffer | null {
-    const head = this.getMessage(offset, 4);
+    const head = this.getMessage(offset, 8);
     if (head === null) return null;
     const size = head.readInt32BE(0);
-    return size > 0 ? this.getMessage(offset, size) : null;
+    const magic = head.readInt32BE(4);
+    if (magic !== MESSAGE_MAGIC_CODE && magic !== MESSAGE_MAGIC_CODE_V2) return null;
+    return size > 8 ? this.getMessage(offset, size) : null;
   }
 
   /** CommitLog.pickupStoreTimestamp: -1 when the record is not readable. */

@@ -34,11 +34,16 @@ import type {
 import { ReputMessageService } from './reput-message-service.js';
 import { nodeStorageIO, writeFully, type StorageIO } from './storage-io.js';
 import { StoreCheckpoint } from './store-checkpoint.js';
+import { FREQUENCY_OF_SAMPLING, StoreStatsService, humanReadableByteCount, javaDoubleToString } from './store-stats-service.js';
 
 /** DefaultMessageStore.MAX_PULL_MSG_SIZE: the byte cap of one getMessage when the caller sets none. */
 const MAX_PULL_MSG_SIZE = 128 * 1024 * 1024;
 /** Java's normal recovery looks at the last 3 segments. */
 const RECOVER_FILES = 3;
+/** StoreUtil.TOTAL_PHYSICAL_MEMORY_SIZE, read once: os.totalmem() reads /proc/meminfo on every call. */
+const TOTAL_PHYSICAL_MEMORY_SIZE = totalmem();
+/** Enough of a record to hold its store timestamp even with an IPv6 born host (MESSAGE_STORE_TIMESTAMP_POSITION + 20). */
+const STORE_TIMESTAMP_READ_SIZE = 76;
 
 export interface DefaultMessageStoreOptions {
   /** Data-file I/O; tests inject faults through it. */
@@ -59,6 +64,7 @@ export class DefaultMessageStore implements MessageStore {
   readonly indexService: IndexService;
   readonly flushCommitLogService: FlushCommitLogService;
   readonly cleanCommitLogService: CleanCommitLogService;
+  readonly storeStatsService: StoreStatsService;
   private readonly io: StorageIO;
   private readonly logger: Logger;
   private readonly clock: () => number;
@@ -87,6 +93,7 @@ export class DefaultMessageStore implements MessageStore {
     this.commitLog = new CommitLog(this.io, this.config);
     this.indexService = new IndexService(this.io, this.config.storePathRootDir, this.config, this.clock);
     this.checkpoint = new StoreCheckpoint(this.io, StorePathConfigHelper.checkpoint(this.config.storePathRootDir));
+    this.storeStatsService = new StoreStatsService(this.clock, () => performance.now());
     this.reput = new ReputMessageService(this.commitLog, (request) => this.doDispatch(request));
     this.flushCommitLogService = new FlushCommitLogService(this.commitLog, this.logger, (err) => {
       this.writeFailure = err;
@@ -146,6 +153,7 @@ export class DefaultMessageStore implements MessageStore {
     if (this.config.flushDiskType === 'ASYNC_FLUSH') every(this.config.flushIntervalCommitLog, () => void this.flushCommitLogService.requestFlush());
     every(this.config.flushIntervalConsumeQueue, () => void this.flushLogicsAndCheckpoint());
     every(this.config.cleanResourceInterval, () => this.cleanResources());
+    every(FREQUENCY_OF_SAMPLING, () => this.storeStatsService.sampling());
     this.logger.info(`message store started at ${this.root} (${lastExitOK ? 'clean' : 'crash'} recovery, max offset ${this.getMaxPhyOffset()})`);
   }
 
@@ -259,7 +267,16 @@ export class DefaultMessageStore implements MessageStore {
     return this.append(inners, batch.waitStoreMsgOK);
   }
 
+  /** Java's asyncPutMessage bookkeeping: every put that got past the checks is timed, and counted if nothing was written. */
   private async append(inners: readonly MessageExtBrokerInner[], waitStoreMsgOK: boolean): Promise<PutMessageResult> {
+    const begin = performance.now();
+    const result = await this.appendAndFlush(inners, waitStoreMsgOK);
+    this.storeStatsService.setPutMessageEntireTimeMax(Math.floor(performance.now() - begin));
+    if (result.appendResult === undefined) this.storeStatsService.putMessageFailedTimes++;
+    return result;
+  }
+
+  private async appendAndFlush(inners: readonly MessageExtBrokerInner[], waitStoreMsgOK: boolean): Promise<PutMessageResult> {
     const first = inners[0]!;
     const key = `${first.topic}-${first.queueId}`;
     const dispatched = isDispatchedToConsumeQueue(first.sysFlag);
@@ -303,6 +320,8 @@ export class DefaultMessageStore implements MessageStore {
       this.logger.error(`dispatch of commit-log offset ${this.reput.reputFromOffset} failed; will retry`, err);
     }
     const wroteBytes = offset - appended.wroteOffset;
+    this.storeStatsService.putMessageTimesTotal += inners.length;
+    this.storeStatsService.putMessageSizeTotal += wroteBytes;
     const appendResult = {
       wroteOffset: appended.wroteOffset,
       wroteBytes,
@@ -323,6 +342,7 @@ export class DefaultMessageStore implements MessageStore {
 
   /** DefaultMessageStore.getMessage, with Java's statuses, offsets corrections and transfer limits. */
   getMessage(_group: string, topic: string, queueId: number, offset: number, maxMsgNums: number, filter?: MessageFilter): GetMessageResult {
+    const begin = performance.now();
     let status: GetMessageStatus = 'NO_MESSAGE_IN_QUEUE';
     let nextBeginOffset = offset;
     let minOffset = 0;
@@ -351,7 +371,6 @@ export class DefaultMessageStore implements MessageStore {
         nextBeginOffset = maxOffset;
       } else {
         const maxFilterMessageSize = Math.max(this.config.maxFilterMessageSize, maxMsgNums * CQ_STORE_UNIT_SIZE);
-        const memory = totalmem() * (this.config.accessMessageInMemoryMaxRatio / 100);
         status = 'NO_MATCHED_MESSAGE';
         const units = cq.iterateFrom(nextBeginOffset, Math.ceil(maxFilterMessageSize / CQ_STORE_UNIT_SIZE));
         if (units.length === 0) {
@@ -362,7 +381,7 @@ export class DefaultMessageStore implements MessageStore {
         let nextPhyFileStartOffset = Number.MIN_SAFE_INTEGER;
         for (const unit of units) {
           if (nextBeginOffset >= maxOffset) break;
-          const isInMem = maxOffsetPy - unit.pos <= memory;
+          const isInMem = this.isInMem(unit.pos, maxOffsetPy);
           if ((unit.queueOffset - offset) * CQ_STORE_UNIT_SIZE >= maxFilterMessageSize) break;
           if (this.isTheBatchFull(unit.size, maxMsgNums, MAX_PULL_MSG_SIZE, bufferTotalSize, messageBuffers.length, isInMem)) break;
           if (bufferTotalSize >= MAX_PULL_MSG_SIZE) break;
@@ -387,6 +406,11 @@ export class DefaultMessageStore implements MessageStore {
         }
       }
     }
+    const stats = this.storeStatsService;
+    if (status === 'FOUND') stats.getMessageTimesTotalFound++;
+    else stats.getMessageTimesTotalMiss++;
+    stats.getMessageTransferredMsgCount += messageBuffers.length;
+    stats.setGetMessageEntireTimeMax(Math.floor(performance.now() - begin));
     return {
       status,
       nextBeginOffset,
@@ -397,6 +421,34 @@ export class DefaultMessageStore implements MessageStore {
       bufferTotalSize,
       suggestPullingFromSlave: false,
     };
+  }
+
+  /**
+   * Whether the record at `offsetPy` counts as in memory. Java 5.x asks the page cache (mincore); we read with
+   * pread and keep no view of the page cache, so we use the rule Java used before (and its fallback): the last
+   * accessMessageInMemoryMaxRatio percent of physical memory worth of the commit log is hot (40%: 6.4 GiB of log
+   * on a 16 GiB host), since that much of a log written and read sequentially stays in the page cache.
+   */
+  private isInMem(offsetPy: number, maxOffsetPy: number): boolean {
+    return maxOffsetPy - offsetPy <= TOTAL_PHYSICAL_MEMORY_SIZE * (this.config.accessMessageInMemoryMaxRatio / 100);
+  }
+
+  /**
+   * DefaultMessageStore.checkInMemByConsumeOffset: whether the records from `consumeOffset` to the entry
+   * `batchSize` after it (Java's bound, one past the batch) are still stored and in memory by isInMem's rule; the
+   * range's oldest byte decides. False for a missing entry or a placeholder.
+   */
+  checkInMemByConsumeOffset(topic: string, queueId: number, consumeOffset: number, batchSize: number): boolean {
+    const cq = this.findConsumeQueue(topic, queueId, false);
+    const first = cq?.get(consumeOffset);
+    if (cq === undefined || first === undefined || first.size === BLANK_UNIT_SIZE) return false;
+    let end = first.pos + first.size;
+    if (batchSize > 1) {
+      const last = cq.get(consumeOffset + batchSize);
+      if (last !== undefined && last.size !== BLANK_UNIT_SIZE) end = last.pos + last.size;
+    }
+    const maxOffsetPy = this.getMaxPhyOffset();
+    return first.pos >= this.getMinPhyOffset() && end <= maxOffsetPy && this.isInMem(first.pos, maxOffsetPy);
   }
 
   /** DefaultMessageStore.isTheBatchFull. */
@@ -442,9 +494,14 @@ export class DefaultMessageStore implements MessageStore {
   }
 
   getEarliestMessageTime(topic: string, queueId: number): number {
-    const cq = this.findConsumeQueue(topic, queueId, false);
-    const unit = cq?.get(cq.getMinOffsetInQueue());
-    return unit === undefined ? -1 : this.commitLog.pickupStoreTimestamp(unit.pos, unit.size);
+    return this.getMessageStoreTimeStamp(topic, queueId, this.getMinOffsetInQueue(topic, queueId));
+  }
+
+  /** DefaultMessageStore.getMessageStoreTimeStamp: the store time of the entry's message, -1 when there is none. */
+  getMessageStoreTimeStamp(topic: string, queueId: number, consumeQueueOffset: number): number {
+    const unit = this.findConsumeQueue(topic, queueId, false)?.get(consumeQueueOffset);
+    if (unit === undefined || unit.size === BLANK_UNIT_SIZE) return -1;
+    return this.commitLog.pickupStoreTimestamp(unit.pos, unit.size);
   }
 
   getCommitLogOffsetInQueue(topic: string, queueId: number, consumeQueueOffset: number): number {
@@ -453,6 +510,14 @@ export class DefaultMessageStore implements MessageStore {
 
   lookMessageByOffset(commitLogOffset: number): MessageExt | null {
     return this.commitLog.lookMessageByOffset(commitLogOffset);
+  }
+
+  /**
+   * DefaultMessageStore.selectOneMessageByOffset: the stored bytes of the record at `commitLogOffset`, its size
+   * read from the log, or null when no record starts there.
+   */
+  selectOneMessageByOffset(commitLogOffset: number): Buffer | null {
+    return this.commitLog.getRecordAt(commitLogOffset);
   }
 
   /**
@@ -490,6 +555,37 @@ export class DefaultMessageStore implements MessageStore {
 
   getMaxPhyOffset(): number {
     return this.commitLog.getMaxOffset();
+  }
+
+  /**
+   * DefaultMessageStore.getRuntimeInfo (StoreStatsService's figures, disk usage and the log's bounds), plus what
+   * Java's AdminBrokerProcessor asks the store for one by one (dispatchBehindBytes, earliestMessageTimeStamp,
+   * remainHowManyDataToFlush), so the broker needs only this call.
+   */
+  getRuntimeInfo(): Map<string, string> {
+    const result = this.storeStatsService.getRuntimeInfo();
+    const commitLogPath = this.config.storePathCommitLog;
+    const physicRatio = javaDoubleToString(this.diskPartitionSpaceUsedPercent(commitLogPath));
+    result.set(`commitLogDiskRatio_${commitLogPath}`, physicRatio);
+    result.set('commitLogDiskRatio', physicRatio);
+    result.set('consumeQueueDiskRatio', javaDoubleToString(this.diskPartitionSpaceUsedPercent(StorePathConfigHelper.consumeQueue(this.root))));
+    result.set('commitLogMinOffset', String(this.getMinPhyOffset()));
+    result.set('commitLogMaxOffset', String(this.getMaxPhyOffset()));
+    result.set('dispatchBehindBytes', String(this.reput.dispatchBehindBytes));
+    result.set('earliestMessageTimeStamp', String(this.commitLog.pickupStoreTimestamp(this.getMinPhyOffset(), STORE_TIMESTAMP_READ_SIZE)));
+    const unflushed = this.getMaxPhyOffset() - this.commitLog.mappedFileQueue.flushedWhere;
+    result.set('remainHowManyDataToFlush', humanReadableByteCount(Math.max(0, unflushed)));
+    return result;
+  }
+
+  /** UtilAll.getDiskPartitionSpaceUsedPercent: used share rounded up to a whole percent, -1 for a missing path. */
+  private diskPartitionSpaceUsedPercent(path: string): number {
+    try {
+      if (!this.io.exists(path)) return -1;
+      return Math.ceil(this.io.diskUsageRatio(path) * 100) / 100;
+    } catch {
+      return -1;
+    }
   }
 
   getMinPhyOffset(): number {

@@ -180,13 +180,13 @@ export class AdminBrokerProcessor implements RequestProcessor {
     const offsets: TopicStatsEntry[] = [];
     for (let queueId = 0; queueId < topicConfig.writeQueueNums; queueId++) {
       const maxOffset = store.getMaxOffsetInQueue(topic, queueId);
-      // The store time of the queue's last message; 0 when the queue is empty.
-      const last = maxOffset > 0 ? store.lookMessageByOffset(store.getCommitLogOffsetInQueue(topic, queueId, maxOffset - 1)) : null;
+      // As Java: the store time of the queue's last message, 0 when the queue is empty, -1 when it is unreadable.
+      const lastUpdateTimestamp = maxOffset > 0 ? store.getMessageStoreTimeStamp(topic, queueId, maxOffset - 1) : 0;
       offsets.push({
         mq: { brokerName: this.broker.config.brokerName, queueId, topic },
         minOffset: store.getMinOffsetInQueue(topic, queueId),
         maxOffset,
-        lastUpdateTimestamp: last?.storeTimestamp ?? 0,
+        lastUpdateTimestamp,
       });
     }
     return success(encodeTopicStatsTable(offsets));

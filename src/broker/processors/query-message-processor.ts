@@ -1,5 +1,4 @@
 import { QueryMessageRequestHeader, ViewMessageRequestHeader } from '../../protocol/headers/broker.js';
-import { MessageExtBrokerInner, encodeStoredMessage } from '../../protocol/message/index.js';
 import { RemotingCommand } from '../../protocol/remoting-command.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
@@ -37,12 +36,10 @@ export class QueryMessageProcessor implements RequestProcessor {
   /** The body is the one stored record at the offset (mqadmin queryMsgById decodes it). */
   private viewMessageById(request: RemotingCommand): RemotingCommand {
     const { offset } = request.decodeCommandCustomHeader(ViewMessageRequestHeader);
-    const msg = this.broker.messageStore.lookMessageByOffset(offset);
-    if (msg === null) return RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, `can not find message by the offset, ${offset}`);
-    // Re-encoding a decoded record gives its stored bytes back: same fields, same property order, same CRC.
-    const inner = Object.assign(new MessageExtBrokerInner(), msg);
+    const record = this.broker.messageStore.selectOneMessageByOffset(offset);
+    if (record === null) return RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, `can not find message by the offset, ${offset}`);
     const response = RemotingCommand.createResponseCommand(ResponseCode.SUCCESS);
-    response.body = encodeStoredMessage(inner, msg.commitLogOffset, msg.queueOffset);
+    response.body = record;
     return response;
   }
 }

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { defaultBrokerConfig, type BrokerConfig } from '../../../src/broker/broker-config.js';
 import { BrokerController } from '../../../src/broker/broker-controller.js';
-import { DefaultBrokerMessageStore } from '../../../src/broker/default-broker-message-store.js';
 import { PullSysFlag } from '../../../src/broker/processors/pull-message-processor.js';
 import { encodeHeartbeatData } from '../../../src/protocol/bodies/heartbeat-data.js';
 import {
@@ -23,12 +22,13 @@ import {
   type CustomHeader,
   type SerializeTypeName,
 } from '../../../src/index.js';
+import { DefaultMessageStore } from '../../../src/store/default-message-store.js';
 import { waitFor } from '../../helpers/wait.js';
 import { MemoryConfigStore } from './support.js';
 
 export interface BrokerHarness {
   broker: BrokerController;
-  store: DefaultBrokerMessageStore;
+  store: DefaultMessageStore;
   client: RemotingClient;
   addr: string;
   dir: string;
@@ -54,7 +54,7 @@ export function testBrokerConfig(dir: string, over: Partial<BrokerConfig> = {}):
 /** A broker over a real store in a temp dir, serving loopback only, without a name server. */
 export async function startBroker(serializeType: SerializeTypeName, over: Partial<BrokerConfig> = {}): Promise<BrokerHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'rmq-send-pull-'));
-  const store = new DefaultBrokerMessageStore({ storePathRootDir: dir, mappedFileSizeCommitLog: 4 * 1024 * 1024, mappedFileSizeConsumeQueue: 20 * 1000 });
+  const store = new DefaultMessageStore({ storePathRootDir: dir, mappedFileSizeCommitLog: 4 * 1024 * 1024, mappedFileSizeConsumeQueue: 20 * 1000 });
   const broker = new BrokerController(testBrokerConfig(dir, over), { configStore: new MemoryConfigStore(), messageStore: store });
   await broker.start();
   const client = new RemotingClient({ serializeType });

@@ -68,10 +68,13 @@ export class FakeMessageStore implements BrokerMessageStore {
   getEarliestMessageTime(): number {
     return -1;
   }
+  getMessageStoreTimeStamp(): number {
+    return -1;
+  }
   getCommitLogOffsetInQueue(): number {
     return 0;
   }
-  lookMessageByOffset(): null {
+  selectOneMessageByOffset(): null {
     return null;
   }
   queryMessage(): QueryMessageResult {
