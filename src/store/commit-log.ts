@@ -9,6 +9,7 @@ import {
   type MessageExt,
   type MessageExtBrokerInner,
 } from '../protocol/message/index.js';
+import type { FdCache } from './fd-cache.js';
 import type { MappedFile } from './mapped-file.js';
 import { MappedFileQueue } from './mapped-file-queue.js';
 import type { MessageStoreConfig } from './message-store-config.js';
@@ -74,9 +75,10 @@ export class CommitLog {
 
   constructor(
     io: StorageIO,
+    fdCache: FdCache,
     private readonly config: MessageStoreConfig,
   ) {
-    this.mappedFileQueue = new MappedFileQueue(io, config.storePathCommitLog, config.mappedFileSizeCommitLog);
+    this.mappedFileQueue = new MappedFileQueue(io, fdCache, config.storePathCommitLog, config.mappedFileSizeCommitLog, true);
   }
 
   load(): void {

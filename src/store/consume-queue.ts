@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { FdCache } from './fd-cache.js';
 import type { MappedFile } from './mapped-file.js';
 import { MappedFileQueue } from './mapped-file-queue.js';
 import type { StorageIO } from './storage-io.js';
@@ -47,12 +48,13 @@ export class ConsumeQueue {
 
   constructor(
     io: StorageIO,
+    fdCache: FdCache,
     readonly topic: string,
     readonly queueId: number,
     consumeQueueRoot: string,
     mappedFileSize: number,
   ) {
-    this.mappedFileQueue = new MappedFileQueue(io, join(consumeQueueRoot, topic, String(queueId)), mappedFileSize);
+    this.mappedFileQueue = new MappedFileQueue(io, fdCache, join(consumeQueueRoot, topic, String(queueId)), mappedFileSize);
   }
 
   load(): void {

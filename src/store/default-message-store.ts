@@ -14,6 +14,7 @@ import { CleanCommitLogService } from './clean-commit-log-service.js';
 import { AppendError, CommitLog } from './commit-log.js';
 import { BLANK_UNIT_SIZE, CQ_STORE_UNIT_SIZE, ConsumeQueue } from './consume-queue.js';
 import { isDispatchedToConsumeQueue, type DispatchRequest } from './dispatch-request.js';
+import { FdCache } from './fd-cache.js';
 import { FlushCommitLogService } from './flush-commit-log-service.js';
 import { IndexService } from './index-service.js';
 import {
@@ -69,6 +70,7 @@ export class DefaultMessageStore implements MessageStore {
   private readonly logger: Logger;
   private readonly clock: () => number;
   private readonly checkpoint: StoreCheckpoint;
+  private readonly fdCache: FdCache;
   private readonly reput: ReputMessageService;
   /** topic -> queueId -> queue. */
   private readonly consumeQueueTable = new Map<string, Map<number, ConsumeQueue>>();
@@ -90,7 +92,8 @@ export class DefaultMessageStore implements MessageStore {
     this.io = options.io ?? nodeStorageIO;
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? Date.now;
-    this.commitLog = new CommitLog(this.io, this.config);
+    this.fdCache = new FdCache(this.config.maxOpenSegmentFiles);
+    this.commitLog = new CommitLog(this.io, this.fdCache, this.config);
     this.indexService = new IndexService(this.io, this.config.storePathRootDir, this.config, this.clock);
     this.checkpoint = new StoreCheckpoint(this.io, StorePathConfigHelper.checkpoint(this.config.storePathRootDir));
     this.storeStatsService = new StoreStatsService(this.clock, () => performance.now());
@@ -199,7 +202,7 @@ export class DefaultMessageStore implements MessageStore {
     let cq = queues?.get(queueId);
     if (cq !== undefined || !create) return cq;
     if (queues === undefined) this.consumeQueueTable.set(topic, (queues = new Map<number, ConsumeQueue>()));
-    cq = new ConsumeQueue(this.io, topic, queueId, StorePathConfigHelper.consumeQueue(this.root), this.config.mappedFileSizeConsumeQueue);
+    cq = new ConsumeQueue(this.io, this.fdCache, topic, queueId, StorePathConfigHelper.consumeQueue(this.root), this.config.mappedFileSizeConsumeQueue);
     queues.set(queueId, cq);
     return cq;
   }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { FdCache } from './fd-cache.js';
 import { MappedFile } from './mapped-file.js';
 import { offset2FileName } from './message-store-config.js';
 import type { StorageIO } from './storage-io.js';
@@ -18,10 +19,17 @@ export class MappedFileQueue {
   /** A segment was created or deleted since the last flush: the directory must be synced too. */
   private directoryDirty = false;
 
+  /**
+   * `pinLastFile`: the segment appended to keeps its descriptor out of the FdCache (the commit log, written by
+   * every put); a consume queue's last segment goes through the cache like the rest, as thousands of queues would
+   * otherwise pin thousands of descriptors.
+   */
   constructor(
     private readonly io: StorageIO,
+    private readonly fdCache: FdCache,
     readonly storePath: string,
     readonly mappedFileSize: number,
+    private readonly pinLastFile = false,
   ) {}
 
   /**
@@ -48,7 +56,7 @@ export class MappedFileQueue {
         throw new StoreLoadError(`${path}: segment does not follow ${previous.fileName}; refusing to load`);
       }
       if (offset % this.mappedFileSize !== 0) throw new StoreLoadError(`${path}: offset is not a multiple of the segment size`);
-      this.files.push(MappedFile.open(this.io, path, offset, this.mappedFileSize));
+      this.files.push(MappedFile.open(this.io, this.fdCache, path, offset, this.mappedFileSize));
     }
   }
 
@@ -63,10 +71,17 @@ export class MappedFileQueue {
   /** The segment to append to: the last one, or a new one after it (or at `startOffset` when there is none). */
   getLastMappedFileOrCreate(startOffset: number): MappedFile {
     const last = this.getLastMappedFile();
-    if (last !== undefined && !last.isFull()) return last;
+    if (last !== undefined && !last.isFull()) {
+      if (this.pinLastFile) last.pin();
+      return last;
+    }
     const from = last !== undefined ? last.fileFromOffset + this.mappedFileSize : startOffset - (startOffset % this.mappedFileSize);
     this.io.mkdir(this.storePath);
-    const file = MappedFile.create(this.io, join(this.storePath, offset2FileName(from)), from, this.mappedFileSize);
+    const file = MappedFile.create(this.io, this.fdCache, join(this.storePath, offset2FileName(from)), from, this.mappedFileSize);
+    if (this.pinLastFile) {
+      last?.unpin();
+      file.pin();
+    }
     this.files.push(file);
     this.directoryDirty = true;
     if (this.files.length === 1) this.flushedWhere = from;

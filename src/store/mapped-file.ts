@@ -1,26 +1,34 @@
+import type { CachedFd, FdCache } from './fd-cache.js';
 import { readFully, writeFully, type StorageIO } from './storage-io.js';
 
 /**
  * MappedFile.java without the mmap: one fixed-size segment file, preallocated (sparse, by ftruncate) so that
  * fdatasync after a write never has a file-size change to persist, and so that the layout matches Java's.
  * Writes go to the kernel with pwrite before they count; reads use pread and never go past the write position.
+ * The descriptor is opened on first access and may be closed by the FdCache while idle, then reopened.
  */
-export class MappedFile {
+export class MappedFile implements CachedFd {
   /** Bytes written so far; a full file (END_OF_FILE record included) has wrotePosition === fileSize. */
   wrotePosition = 0;
   /** Bytes known to be on disk. */
   flushedPosition = 0;
+  private pinned = false;
+  private flushing = 0;
+  private closed = false;
 
   private constructor(
     private readonly io: StorageIO,
+    private readonly fdCache: FdCache,
     readonly fileName: string,
     readonly fileFromOffset: number,
     readonly fileSize: number,
     private fd: number,
-  ) {}
+  ) {
+    if (fd >= 0) fdCache.touch(this);
+  }
 
   /** Creates and preallocates a new segment; the caller makes the directory entry durable at the next flush. */
-  static create(io: StorageIO, fileName: string, fileFromOffset: number, fileSize: number): MappedFile {
+  static create(io: StorageIO, fdCache: FdCache, fileName: string, fileFromOffset: number, fileSize: number): MappedFile {
     const fd = io.open(fileName, 'wx+');
     try {
       io.truncate(fd, fileSize);
@@ -29,15 +37,48 @@ export class MappedFile {
       io.unlink(fileName);
       throw err;
     }
-    return new MappedFile(io, fileName, fileFromOffset, fileSize, fd);
+    return new MappedFile(io, fdCache, fileName, fileFromOffset, fileSize, fd);
   }
 
-  /** Opens an existing segment; recovery sets the positions. */
-  static open(io: StorageIO, fileName: string, fileFromOffset: number, fileSize: number): MappedFile {
-    const file = new MappedFile(io, fileName, fileFromOffset, fileSize, io.open(fileName, 'r+'));
+  /** An existing segment, opened on first access (loading thousands of queues opens nothing); recovery sets the positions. */
+  static open(io: StorageIO, fdCache: FdCache, fileName: string, fileFromOffset: number, fileSize: number): MappedFile {
+    const file = new MappedFile(io, fdCache, fileName, fileFromOffset, fileSize, -1);
     file.wrotePosition = fileSize;
     file.flushedPosition = fileSize;
     return file;
+  }
+
+  get busy(): boolean {
+    return this.flushing > 0;
+  }
+
+  /** The descriptor, reopened if the cache closed it; every access counts as a use for the LRU. */
+  private descriptor(): number {
+    if (this.closed) throw new Error(`${this.fileName} is closed`);
+    if (this.fd < 0) this.fd = this.io.open(this.fileName, 'r+');
+    if (!this.pinned) this.fdCache.touch(this);
+    return this.fd;
+  }
+
+  /** Called by the FdCache: closes the idle descriptor; the next access reopens it. */
+  releaseFd(): void {
+    if (this.fd < 0) return;
+    const fd = this.fd;
+    this.fd = -1;
+    this.io.close(fd);
+  }
+
+  /** The segment being appended to keeps its descriptor whatever the cache's load. */
+  pin(): void {
+    if (this.pinned) return;
+    this.pinned = true;
+    this.fdCache.remove(this);
+  }
+
+  unpin(): void {
+    if (!this.pinned) return;
+    this.pinned = false;
+    if (this.fd >= 0) this.fdCache.touch(this);
   }
 
   get remaining(): number {
@@ -56,10 +97,10 @@ export class MappedFile {
     const position = this.wrotePosition;
     if (data.length > this.remaining) throw new RangeError(`append of ${data.length} bytes overflows ${this.fileName}`);
     try {
-      writeFully(this.io, this.fd, data, position);
+      writeFully(this.io, this.descriptor(), data, position);
     } catch (err) {
       try {
-        writeFully(this.io, this.fd, Buffer.alloc(data.length), position);
+        writeFully(this.io, this.descriptor(), Buffer.alloc(data.length), position);
       } catch {
         // The bytes past the write position are ignored while running and cut off by recovery.
       }
@@ -78,19 +119,29 @@ export class MappedFile {
   read(position: number, length: number): Buffer {
     const end = Math.min(position + length, this.wrotePosition);
     if (end <= position) return Buffer.alloc(0);
-    return readFully(this.io, this.fd, end - position, position);
+    return readFully(this.io, this.descriptor(), end - position, position);
   }
 
   /** Reads raw bytes regardless of the write position: recovery inspects what is on disk. */
   readRaw(position: number, length: number): Buffer {
-    return readFully(this.io, this.fd, Math.max(0, Math.min(length, this.fileSize - position)), position);
+    return readFully(this.io, this.descriptor(), Math.max(0, Math.min(length, this.fileSize - position)), position);
   }
 
-  /** Syncs what was written; resolves to the position now durable. */
+  /**
+   * Syncs what was written; resolves to the position now durable. The descriptor may have been closed and
+   * reopened since the writes: fdatasync syncs the file's dirty pages whichever descriptor wrote them, and since
+   * Linux 4.16 a writeback error nobody has seen yet is reported to a descriptor opened after it.
+   */
   async flush(): Promise<number> {
     const target = this.wrotePosition;
     if (target > this.flushedPosition) {
-      await this.io.fdatasync(this.fd);
+      const fd = this.descriptor();
+      this.flushing++;
+      try {
+        await this.io.fdatasync(fd);
+      } finally {
+        this.flushing--;
+      }
       this.flushedPosition = Math.max(this.flushedPosition, target);
     }
     return this.flushedPosition;
@@ -98,8 +149,9 @@ export class MappedFile {
 
   /** Cuts the file back to `position` and zeroes the rest (cheaply: shrink, then grow back sparse). */
   truncateTo(position: number): void {
-    this.io.truncate(this.fd, position);
-    this.io.truncate(this.fd, this.fileSize);
+    const fd = this.descriptor();
+    this.io.truncate(fd, position);
+    this.io.truncate(fd, this.fileSize);
     this.wrotePosition = position;
     this.flushedPosition = Math.min(this.flushedPosition, position);
   }
@@ -109,9 +161,9 @@ export class MappedFile {
   }
 
   close(): void {
-    if (this.fd < 0) return;
-    this.io.close(this.fd);
-    this.fd = -1;
+    this.closed = true;
+    this.fdCache.remove(this);
+    this.releaseFd();
   }
 
   destroy(): void {

@@ -48,6 +48,11 @@ export interface MessageStoreConfig {
   /** queryMessage returns at most this many. */
   maxMsgsNumBatch: number;
   checkCRCOnRecover: boolean;
+  /**
+   * Our own: at most this many commit-log and consume-queue segments keep a descriptor open (least recently used
+   * ones are closed and reopened on access). The active commit-log segment, index files and checkpoint come on top.
+   */
+  maxOpenSegmentFiles: number;
 }
 
 export function createMessageStoreConfig(config: Partial<MessageStoreConfig> & { storePathRootDir: string }): MessageStoreConfig {
@@ -78,6 +83,7 @@ export function createMessageStoreConfig(config: Partial<MessageStoreConfig> & {
     maxIndexNum: 5000000 * 4,
     maxMsgsNumBatch: 64,
     checkCRCOnRecover: true,
+    maxOpenSegmentFiles: 512,
     ...config,
   };
 }
