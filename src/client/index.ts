@@ -1,0 +1,17 @@
+export { Producer, type ProducerOptions, type SendOptions } from './producer/producer.js';
+export type { ProducerMessage } from './producer/producer-message.js';
+export type { SendResult, SendStatus } from './producer/send-result.js';
+export {
+  selectMessageQueueByHash,
+  selectMessageQueueByRandom,
+  javaHashCode,
+  type MessageQueueSelector,
+} from './producer/message-queue-selector.js';
+export type { MessageQueue } from './message-queue.js';
+export { MQClientError, ClientErrorCode, type MQClientErrorOptions } from './errors.js';
+export { MQClientInstance, type TopicTemplate } from './client-instance.js';
+export { MQClientManager } from './client-manager.js';
+export { type ClientOptions, type ClientConfig, buildMQClientId, getLocalAddress, resolveClientConfig } from './config.js';
+export { MessageClientIDSetter, parseUniqID } from './message-client-id.js';
+export { MQFaultStrategy, DEFAULT_LATENCY_MAX, DEFAULT_NOT_AVAILABLE_DURATION, type MQFaultStrategyOptions } from './route/mq-fault-strategy.js';
+export { TopicPublishInfo, topicRouteData2TopicPublishInfo, type QueueFilter } from './route/topic-publish-info.js';

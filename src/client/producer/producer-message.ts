@@ -1,0 +1,164 @@
+import { promisify } from 'node:util';
+import { deflate } from 'node:zlib';
+import { MessageConst } from '../../protocol/message/message-const.js';
+import { MAX_PROPERTIES_LENGTH, encodeMessages, messageProperties2String } from '../../protocol/message/message-decoder.js';
+import { Message } from '../../protocol/message/message.js';
+import { ResponseCode } from '../../protocol/response-code.js';
+import { MQClientError } from '../errors.js';
+import type { MessageClientIDSetter } from '../message-client-id.js';
+import { Validators } from '../validators.js';
+
+const deflateAsync = promisify(deflate);
+
+/** What an application sends (the fields of Java's Message it sets). */
+export interface ProducerMessage {
+  topic: string;
+  /** A string is sent as UTF-8. */
+  body: Buffer | Uint8Array | string;
+  tags?: string;
+  /** Business keys, indexed by the broker for queries by key. */
+  keys?: string | readonly string[];
+  /** User properties; the keys set by the fields here (TAGS, KEYS, WAIT, DELAY) are refused. */
+  properties?: Readonly<Record<string, string>>;
+  /** Delay level 1..18 of the broker's messageDelayLevel (1s 5s 10s 30s 1m ... 2h); 0 or absent: none. */
+  delayLevel?: number;
+  /** Stored as is, for the application (Message.flag). */
+  flag?: number;
+  /** false: the broker may answer before the message is flushed or replicated (WAIT). Default true. */
+  waitStoreMsgOK?: boolean;
+}
+
+/** A message ready to go: validated, with its UNIQ_KEY, and its wire body (compressed or batch-encoded). */
+export interface PreparedMessage {
+  readonly topic: string;
+  readonly flag: number;
+  readonly properties: string;
+  readonly body: Buffer;
+  readonly sysFlag: number;
+  readonly batch: boolean;
+  /** SendResult.msgId: the UNIQ_KEY, or the comma-joined ones of a batch. */
+  readonly msgId: string;
+}
+
+/** Limits a producer applies before any I/O. */
+export interface MessageLimits {
+  maxMessageSize: number;
+  compressMsgBodyOverHowmuch: number;
+  compressLevel: number;
+}
+
+const COMPRESSED_FLAG = 0x1;
+/** CompressionType.ZLIB's flag in bits 8-10 (0x300); readers that predate the bits ignore them. */
+const COMPRESSION_ZLIB_TYPE = 0x300;
+const RESERVED_PROPERTIES: ReadonlySet<string> = new Set([
+  MessageConst.PROPERTY_TAGS,
+  MessageConst.PROPERTY_KEYS,
+  MessageConst.PROPERTY_WAIT_STORE_MSG_OK,
+  MessageConst.PROPERTY_DELAY_TIME_LEVEL,
+]);
+const RETRY_GROUP_TOPIC_PREFIX = '%RETRY%';
+
+/** Validates one message (Validators.checkMessage and Message's setters) and builds its protocol form. */
+export function toMessage(input: ProducerMessage, maxMessageSize: number): Message {
+  if (typeof input !== 'object' || input === null) throw illegal('the message is null');
+  if (typeof input.topic !== 'string') throw new MQClientError('The specified topic is blank');
+  Validators.checkTopic(input.topic);
+  const body = toBuffer(input.body);
+  Validators.checkBody(body, maxMessageSize);
+  const message = new Message(input.topic, body);
+  if (input.flag !== undefined) {
+    if (!Number.isInteger(input.flag) || input.flag < -0x80000000 || input.flag > 0x7fffffff) throw illegal(`flag must be an int32, not ${input.flag}`);
+    message.flag = input.flag;
+  }
+  if (input.keys !== undefined) {
+    const keys = typeof input.keys === 'string' ? [input.keys] : input.keys;
+    for (const key of keys) checkText('key', key);
+    if (keys.length > 0) message.keys = keys;
+  }
+  if (input.tags !== undefined && input.tags !== '') message.tags = checkText('tags', input.tags);
+  message.putProperty(MessageConst.PROPERTY_WAIT_STORE_MSG_OK, String(input.waitStoreMsgOK ?? true));
+  if (input.delayLevel !== undefined && input.delayLevel !== 0) {
+    if (!Number.isInteger(input.delayLevel) || input.delayLevel < 0) throw illegal(`delayLevel must be a non-negative integer, not ${input.delayLevel}`);
+    message.putProperty(MessageConst.PROPERTY_DELAY_TIME_LEVEL, String(input.delayLevel));
+  }
+  for (const [name, value] of Object.entries(input.properties ?? {})) {
+    if (RESERVED_PROPERTIES.has(name)) throw illegal(`the property ${name} is set by the message's fields (tags, keys, waitStoreMsgOK, delayLevel)`);
+    if (typeof value !== 'string') throw illegal(`the property ${name} must be a string`);
+    checkText('property name', name);
+    checkText(`property ${name}`, value);
+    message.putProperty(name, value);
+  }
+  return message;
+}
+
+/** Gives the message its UNIQ_KEY and its wire form, compressing a body of compressMsgBodyOverHowmuch bytes or more. */
+export async function prepareMessage(message: Message, limits: MessageLimits, idSetter: MessageClientIDSetter): Promise<PreparedMessage> {
+  idSetter.setUniqID(message);
+  const properties = checkedProperties(message);
+  let body = message.body;
+  let sysFlag = 0;
+  if (body.length >= limits.compressMsgBodyOverHowmuch) {
+    body = await deflateAsync(body, { level: limits.compressLevel });
+    sysFlag |= COMPRESSED_FLAG | COMPRESSION_ZLIB_TYPE;
+  }
+  return { topic: message.topic, flag: message.flag, properties, body, sysFlag, batch: false, msgId: message.uniqKey as string };
+}
+
+/**
+ * MessageBatch.generateFromList and DefaultMQProducer.batch: one topic, one waitStoreMsgOK, no delay, no retry
+ * topic; each message validated and given its UNIQ_KEY; the body is MessageDecoder.encodeMessages. Never
+ * compressed. Unlike Java 5.x, the batch itself gets no UNIQ_KEY: brokers up to 5.3.3 append the batch's
+ * properties to every stored message, which would give all of them the batch's id instead of their own.
+ */
+export function prepareBatch(inputs: readonly ProducerMessage[], limits: MessageLimits, idSetter: MessageClientIDSetter): PreparedMessage {
+  if (inputs.length === 0) throw illegal('the batch is empty');
+  const messages = inputs.map((input) => toMessage(input, limits.maxMessageSize));
+  const first = messages[0] as Message;
+  for (const message of messages) {
+    if (message.getProperty(MessageConst.PROPERTY_DELAY_TIME_LEVEL) !== undefined) throw new MQClientError('TimeDelayLevel is not supported for batching');
+    if (message.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) throw new MQClientError('Retry Group is not supported for batching');
+    if (message.topic !== first.topic) throw new MQClientError('The topic of the messages in one batch should be the same');
+    if (message.waitStoreMsgOK !== first.waitStoreMsgOK) throw new MQClientError('The waitStoreMsgOK of the messages in one batch should the same');
+    idSetter.setUniqID(message);
+    checkedProperties(message);
+  }
+  const body = encodeMessages(messages);
+  Validators.checkBody(body, limits.maxMessageSize);
+  const batchProperties = new Map([[MessageConst.PROPERTY_WAIT_STORE_MSG_OK, String(first.waitStoreMsgOK)]]);
+  return {
+    topic: first.topic,
+    flag: 0,
+    properties: messageProperties2String(batchProperties),
+    body,
+    sysFlag: 0,
+    batch: true,
+    msgId: messages.map((m) => m.uniqKey as string).join(','),
+  };
+}
+
+function toBuffer(body: ProducerMessage['body'] | undefined | null): Buffer {
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (Buffer.isBuffer(body)) return body;
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  throw illegal('the message body is null');
+}
+
+/** Names and values travel unescaped between separators \u0001 and \u0002, so they may not contain them. */
+function checkText(what: string, text: string): string {
+  if (typeof text !== 'string' || text === '') throw illegal(`${what} must be a non-empty string`);
+  if (text.includes('\u0001') || text.includes('\u0002')) throw illegal(`${what} contains a \\u0001 or \\u0002 separator character`);
+  return text;
+}
+
+/** The properties string, within the store's int16 length. */
+function checkedProperties(message: Message): string {
+  const text = messageProperties2String(message.properties);
+  if (Buffer.byteLength(text, 'utf8') > MAX_PROPERTIES_LENGTH) {
+    throw illegal(`the message properties are longer than ${MAX_PROPERTIES_LENGTH} bytes`);
+  }
+  return text;
+}
+
+function illegal(message: string): MQClientError {
+  return new MQClientError(message, { responseCode: ResponseCode.MESSAGE_ILLEGAL });
+}

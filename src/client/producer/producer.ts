@@ -1,0 +1,457 @@
+import { MQBrokerError, RemotingShutdownError, RemotingTooMuchRequestError, RocketMQError } from '../../common/errors.js';
+import { silentLogger, type Logger } from '../../common/logger.js';
+import { Semaphore } from '../../common/semaphore.js';
+import { RemotingCommand } from '../../protocol/remoting-command.js';
+import { RequestCode } from '../../protocol/request-code.js';
+import { AUTO_CREATE_TOPIC_KEY_TOPIC } from '../client-api.js';
+import type { MQClientInstance, TopicTemplate } from '../client-instance.js';
+import { MQClientManager } from '../client-manager.js';
+import { resolveClientConfig, type ClientOptions } from '../config.js';
+import { ClientErrorCode, MQClientError } from '../errors.js';
+import type { MessageQueue } from '../message-queue.js';
+import { MQFaultStrategy } from '../route/mq-fault-strategy.js';
+import { TopicPublishInfo } from '../route/topic-publish-info.js';
+import { Validators } from '../validators.js';
+import { selectMessageQueueByHash, type MessageQueueSelector } from './message-queue-selector.js';
+import type { MQProducerInner } from './mq-producer-inner.js';
+import { prepareBatch, prepareMessage, toMessage, type MessageLimits, type PreparedMessage, type ProducerMessage } from './producer-message.js';
+import { processSendResponse, type SendResult } from './send-result.js';
+
+/** DefaultMQProducer's settings, with Java's names and defaults. */
+export interface ProducerOptions extends ClientOptions {
+  group: string;
+  /** One deadline for a whole send, route lookup and retries included (ms). */
+  sendMsgTimeout?: number;
+  /** Extra attempts of a sync send, each on another broker when there is one. Oneway and ordered sends never retry. */
+  retryTimesWhenSendFailed?: number;
+  /** Retry when the broker stored the message but flushing or replication timed out (status other than SEND_OK). */
+  retryAnotherBrokerWhenNotStoreOK?: boolean;
+  /** Bodies of this many bytes or more are zlib-compressed (never batches). */
+  compressMsgBodyOverHowmuch?: number;
+  /** zlib level, 0-9. */
+  compressLevel?: number;
+  /** Largest body (batch: largest encoded batch), bytes. */
+  maxMessageSize?: number;
+  /** The template topic for topics a broker creates on first send. */
+  createTopicKey?: string;
+  /** Queues per broker of a topic created on first send. */
+  defaultTopicQueueNums?: number;
+  /**
+   * Avoid brokers that failed or answered slowly (MQFaultStrategy). Java's default is false; ours is true, so a
+   * dead broker costs one failed attempt and then 30 s out of rotation, not a failed first attempt on every
+   * other send until the name server drops it (up to 2 minutes).
+   */
+  sendLatencyFaultEnable?: boolean;
+  /** Latency steps (ms) and how long each makes a broker unavailable (ms); Java's by default. */
+  latencyMax?: readonly number[];
+  notAvailableDuration?: readonly number[];
+  /** Sends in flight at once (Java's backPressureForAsyncSendNum); more wait for a slot within their deadline. */
+  maxInFlightSends?: number;
+  /** The registry of client instances; default the process-wide one. */
+  clientManager?: MQClientManager;
+}
+
+export interface SendOptions {
+  /** Overrides sendMsgTimeout for this send. */
+  timeout?: number;
+  /** An ordered send: the selector picks the queue from `arg`. */
+  selector?: MessageQueueSelector;
+  arg?: unknown;
+  /** An ordered send by key: the queue Java's SelectMessageQueueByHash picks for this key. */
+  shardingKey?: string;
+  /** Send to exactly this queue. */
+  messageQueue?: MessageQueue;
+}
+
+type CommunicationMode = 'SYNC' | 'ONEWAY';
+type State = 'created' | 'running' | 'stopping' | 'stopped';
+
+const DEFAULTS = {
+  sendMsgTimeout: 3000,
+  retryTimesWhenSendFailed: 2,
+  compressMsgBodyOverHowmuch: 4096,
+  compressLevel: 5,
+  maxMessageSize: 4 * 1024 * 1024,
+  defaultTopicQueueNums: 4,
+  maxInFlightSends: 10_000,
+};
+
+/**
+ * DefaultMQProducer with DefaultMQProducerImpl: sends through the shared MQClientInstance of its client id.
+ * `send` resolves once the broker answered (the promise is the async mode); `sendOneway` once the request is
+ * written. Every send validates before any I/O, and meets one deadline (sendMsgTimeout) across route lookup,
+ * waiting for a slot, and retries.
+ */
+export class Producer implements MQProducerInner {
+  readonly group: string;
+  private readonly options: ProducerOptions;
+  private readonly logger: Logger;
+  private readonly limits: MessageLimits;
+  private readonly sendMsgTimeout: number;
+  private readonly retryTimesWhenSendFailed: number;
+  private readonly template: TopicTemplate;
+  private readonly mqFaultStrategy: MQFaultStrategy;
+  private readonly inFlightLimit: Semaphore;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly topicPublishInfoTable = new Map<string, TopicPublishInfo>();
+  private instance: MQClientInstance | undefined;
+  private state: State = 'created';
+
+  constructor(options: ProducerOptions) {
+    Validators.checkGroup(options.group);
+    this.options = options;
+    this.group = options.group;
+    this.logger = options.logger ?? silentLogger;
+    this.sendMsgTimeout = positiveInt(options.sendMsgTimeout, DEFAULTS.sendMsgTimeout, 'sendMsgTimeout');
+    this.retryTimesWhenSendFailed = nonNegativeInt(options.retryTimesWhenSendFailed, DEFAULTS.retryTimesWhenSendFailed, 'retryTimesWhenSendFailed');
+    this.limits = {
+      maxMessageSize: positiveInt(options.maxMessageSize, DEFAULTS.maxMessageSize, 'maxMessageSize'),
+      compressMsgBodyOverHowmuch: positiveInt(options.compressMsgBodyOverHowmuch, DEFAULTS.compressMsgBodyOverHowmuch, 'compressMsgBodyOverHowmuch'),
+      compressLevel: nonNegativeInt(options.compressLevel, DEFAULTS.compressLevel, 'compressLevel'),
+    };
+    if (this.limits.compressLevel > 9) throw new RangeError(`compressLevel must be 0-9, not ${this.limits.compressLevel}`);
+    const createTopicKey = options.createTopicKey ?? AUTO_CREATE_TOPIC_KEY_TOPIC;
+    Validators.checkTopic(createTopicKey);
+    this.template = {
+      createTopicKey,
+      defaultTopicQueueNums: positiveInt(options.defaultTopicQueueNums, DEFAULTS.defaultTopicQueueNums, 'defaultTopicQueueNums'),
+    };
+    this.mqFaultStrategy = new MQFaultStrategy({
+      sendLatencyFaultEnable: options.sendLatencyFaultEnable ?? true,
+      latencyMax: options.latencyMax,
+      notAvailableDuration: options.notAvailableDuration,
+    });
+    this.inFlightLimit = new Semaphore(positiveInt(options.maxInFlightSends, DEFAULTS.maxInFlightSends, 'maxInFlightSends'));
+  }
+
+  /** The client id this producer runs under (ip@instanceName), once started. */
+  get clientId(): string | undefined {
+    return this.instance?.clientId;
+  }
+
+  /**
+   * Joins (or creates and starts) the client instance of its client id. A producer may be started again after
+   * shutdown(). Fails when another producer of the same group runs under the same client id.
+   */
+  async start(): Promise<void> {
+    if (this.state === 'running') return;
+    if (this.state === 'stopping') throw new MQClientError(`producer ${this.group} is shutting down`);
+    const config = resolveClientConfig(this.options);
+    const manager = this.options.clientManager ?? MQClientManager.getInstance();
+    const instance = manager.getOrCreateMQClientInstance(config);
+    if (!instance.registerProducer(this.group, this)) {
+      throw new MQClientError(`The producer group[${this.group}] has been created before, specify another name please.`);
+    }
+    this.instance = instance;
+    this.state = 'running';
+    // Java polls the template topic's route from the start, which also gives heartbeats their brokers.
+    this.topicPublishInfoTable.set(this.template.createTopicKey, new TopicPublishInfo());
+    try {
+      await instance.start();
+    } catch (err) {
+      this.state = 'stopped';
+      this.instance = undefined;
+      await instance.unregisterProducer(this.group);
+      await instance.shutdown();
+      throw err;
+    }
+    await instance.sendHeartbeatToAllBroker();
+  }
+
+  /**
+   * Waits for sends in flight to settle, unregisters the group from the brokers, and stops the client instance
+   * unless other clients still use it. Idempotent.
+   */
+  async shutdown(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    await Promise.allSettled([...this.inFlight]);
+    const instance = this.instance as MQClientInstance;
+    await instance.unregisterProducer(this.group);
+    await instance.shutdown();
+    this.instance = undefined;
+    this.topicPublishInfoTable.clear();
+    this.state = 'stopped';
+  }
+
+  /**
+   * Sends a message, or a batch (an array: one topic, stored as consecutive messages of one queue), and resolves
+   * once the broker stored it. With `selector`/`shardingKey`/`messageQueue` the send is ordered: one attempt on
+   * that queue, since retrying elsewhere would break the order.
+   */
+  send(message: ProducerMessage | readonly ProducerMessage[], options: SendOptions = {}): Promise<SendResult> {
+    return this.track(this.sendImpl(message, 'SYNC', options)) as Promise<SendResult>;
+  }
+
+  /** Sends without waiting for the broker: resolves once the request is written. One attempt, no result. */
+  async sendOneway(message: ProducerMessage | readonly ProducerMessage[], options: SendOptions = {}): Promise<void> {
+    await this.track(this.sendImpl(message, 'ONEWAY', options));
+  }
+
+  // MQProducerInner -------------------------------------------------------------------------------------------
+
+  getPublishTopicList(): string[] {
+    return [...this.topicPublishInfoTable.keys()];
+  }
+
+  isPublishTopicNeedUpdate(topic: string): boolean {
+    return this.topicPublishInfoTable.get(topic)?.ok() !== true;
+  }
+
+  updateTopicPublishInfo(topic: string, info: TopicPublishInfo): void {
+    this.topicPublishInfoTable.set(topic, info);
+  }
+
+  // The send path ------------------------------------------------------------------------------------------------
+
+  private track<T>(send: Promise<T>): Promise<T> {
+    this.inFlight.add(send);
+    const untrack = (): boolean => this.inFlight.delete(send);
+    send.then(untrack, untrack);
+    return send;
+  }
+
+  private async sendImpl(input: ProducerMessage | readonly ProducerMessage[], mode: CommunicationMode, options: SendOptions): Promise<SendResult | undefined> {
+    const begin = Date.now();
+    const timeout = options.timeout === undefined ? this.sendMsgTimeout : positiveInt(options.timeout, 0, 'timeout');
+    const deadline = begin + timeout;
+    const instance = this.makeSureStateOK();
+    const selection = this.queueSelection(input, options);
+    const prepared = isBatch(input)
+      ? prepareBatch(input, this.limits, instance.idSetter)
+      : await prepareMessage(toMessage(input, this.limits.maxMessageSize), this.limits, instance.idSetter);
+    const permit = this.inFlightLimit.tryAcquire(deadline - Date.now());
+    const release = permit instanceof Promise ? await permit : permit;
+    if (release === undefined) {
+      throw new RemotingTooMuchRequestError(`send message tryAcquire semaphoreAsyncNum timeout: ${this.inFlightLimit.permits} sends in flight`);
+    }
+    try {
+      const info = await this.withinDeadline(this.tryToFindTopicPublishInfo(instance, prepared.topic), deadline, prepared.topic, begin);
+      if (!info.ok()) {
+        instance.mQClientAPIImpl.checkNameServerSetting();
+        throw new MQClientError(`No route info of this topic: ${prepared.topic}`, { responseCode: ClientErrorCode.NOT_FOUND_TOPIC_EXCEPTION });
+      }
+      return selection === undefined
+        ? await this.sendDefaultImpl(instance, prepared, info, mode, deadline, begin)
+        : await this.sendSelectImpl(instance, prepared, info, mode, selection, input, deadline, begin);
+    } finally {
+      release();
+    }
+  }
+
+  /** The selector of an ordered send, checked before any I/O; undefined for a round-robin send. */
+  private queueSelection(input: ProducerMessage | readonly ProducerMessage[], options: SendOptions): { selector: MessageQueueSelector; arg: unknown } | undefined {
+    const ways = [options.selector, options.shardingKey, options.messageQueue].filter((w) => w !== undefined).length;
+    if (ways > 1) throw new MQClientError('give one of selector, shardingKey and messageQueue, not several');
+    if (options.shardingKey !== undefined) return { selector: selectMessageQueueByHash, arg: options.shardingKey };
+    if (options.selector !== undefined) return { selector: options.selector, arg: options.arg };
+    const mq = options.messageQueue;
+    if (mq === undefined) return undefined;
+    const topic = isBatch(input) ? input[0]?.topic : (input as ProducerMessage | undefined)?.topic;
+    if (mq.topic !== topic) throw new MQClientError(`message's topic not equal mq's topic`);
+    return { selector: () => mq, arg: undefined };
+  }
+
+  private makeSureStateOK(): MQClientInstance {
+    if (this.state !== 'running' || this.instance === undefined) {
+      throw new MQClientError(`The producer service state not OK, ${this.state.toUpperCase()}: start() it first`);
+    }
+    return this.instance;
+  }
+
+  /**
+   * tryToFindTopicPublishInfo: the queues held for the topic; else its route from the name server; else, for a
+   * topic the name server does not know, the template's route (a broker creates the topic on first send).
+   */
+  private async tryToFindTopicPublishInfo(instance: MQClientInstance, topic: string): Promise<TopicPublishInfo> {
+    let info = this.topicPublishInfoTable.get(topic);
+    if (info === undefined || !info.ok()) {
+      if (info === undefined) this.topicPublishInfoTable.set(topic, new TopicPublishInfo());
+      await instance.updateTopicRouteInfoFromNameServer(topic);
+      info = this.topicPublishInfoTable.get(topic) ?? new TopicPublishInfo();
+    }
+    if (info.haveTopicRouterInfo || info.ok()) return info;
+    await instance.updateTopicRouteInfoFromNameServer(topic, this.template);
+    return this.topicPublishInfoTable.get(topic) ?? info;
+  }
+
+  /** sendDefaultImpl: round-robin with fault avoidance; a sync send retries on another broker within the deadline. */
+  private async sendDefaultImpl(
+    instance: MQClientInstance,
+    prepared: PreparedMessage,
+    info: TopicPublishInfo,
+    mode: CommunicationMode,
+    deadline: number,
+    begin: number,
+  ): Promise<SendResult | undefined> {
+    const timesTotal = mode === 'SYNC' ? 1 + this.retryTimesWhenSendFailed : 1;
+    const brokersSent: string[] = [];
+    let mq: MessageQueue | undefined;
+    let lastError: unknown;
+    let notStoredOK: SendResult | undefined;
+    let times = 0;
+    for (; times < timesTotal; times++) {
+      const selected = this.mqFaultStrategy.selectOneMessageQueue(info, mq?.brokerName, times > 0);
+      if (selected === undefined) break;
+      mq = selected;
+      const beginAttempt = Date.now();
+      if (beginAttempt >= deadline) throw this.deadlineError(prepared.topic, begin, brokersSent, lastError);
+      brokersSent.push(mq.brokerName);
+      try {
+        const result = await this.sendKernelImpl(instance, prepared, mq, mode, deadline - beginAttempt);
+        this.mqFaultStrategy.updateFaultItem(mq.brokerName, Date.now() - beginAttempt, false, true);
+        if (result !== undefined && result.status !== 'SEND_OK' && this.options.retryAnotherBrokerWhenNotStoreOK === true) {
+          notStoredOK = result;
+          continue;
+        }
+        return result;
+      } catch (err) {
+        const latency = Date.now() - beginAttempt;
+        lastError = err;
+        if (err instanceof MQBrokerError) {
+          this.mqFaultStrategy.updateFaultItem(mq.brokerName, latency, true, false);
+          if (!err.retriable) {
+            if (notStoredOK !== undefined) return notStoredOK;
+            throw err;
+          }
+        } else if (err instanceof MQClientError) {
+          this.mqFaultStrategy.updateFaultItem(mq.brokerName, latency, false, true);
+        } else if (isRemotingFailure(err)) {
+          this.mqFaultStrategy.updateFaultItem(mq.brokerName, latency, true, true);
+        } else {
+          throw err;
+        }
+        this.logger.warn(`send to ${mq.brokerName} queue ${mq.queueId} failed after ${latency}ms (attempt ${times + 1} of ${timesTotal})`, err);
+      }
+    }
+    if (notStoredOK !== undefined) return notStoredOK;
+    if (Date.now() >= deadline) throw this.deadlineError(prepared.topic, begin, brokersSent, lastError);
+    throw new MQClientError(
+      `Send [${times}] times, still failed, cost [${Date.now() - begin}]ms, Topic: ${prepared.topic}, BrokersSent: [${brokersSent.join(', ')}]`,
+      { cause: lastError, responseCode: responseCodeOf(lastError), retriable: true, brokerAddr: brokerAddrOf(lastError) },
+    );
+  }
+
+  /** sendSelectImpl: one attempt on the queue the selector picks. */
+  private async sendSelectImpl(
+    instance: MQClientInstance,
+    prepared: PreparedMessage,
+    info: TopicPublishInfo,
+    mode: CommunicationMode,
+    selection: { selector: MessageQueueSelector; arg: unknown },
+    input: ProducerMessage | readonly ProducerMessage[],
+    deadline: number,
+    begin: number,
+  ): Promise<SendResult | undefined> {
+    let mq: MessageQueue | undefined;
+    try {
+      mq = selection.selector([...info.messageQueueList], (isBatch(input) ? input[0] : input) as ProducerMessage, selection.arg);
+    } catch (err) {
+      throw new MQClientError('select message queue threw exception.', { cause: err });
+    }
+    if (mq === undefined || mq === null) throw new MQClientError('select message queue return null.');
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw this.deadlineError(prepared.topic, begin, [], undefined);
+    return this.sendKernelImpl(instance, prepared, mq, mode, remaining);
+  }
+
+  /** sendKernelImpl: one request to the queue's broker master (SEND_MESSAGE_V2, or SEND_BATCH_MESSAGE). */
+  private async sendKernelImpl(
+    instance: MQClientInstance,
+    prepared: PreparedMessage,
+    mq: MessageQueue,
+    mode: CommunicationMode,
+    timeoutMillis: number,
+  ): Promise<SendResult | undefined> {
+    let brokerAddr = instance.findBrokerAddressInPublish(mq.brokerName);
+    if (brokerAddr === undefined) {
+      await this.tryToFindTopicPublishInfo(instance, mq.topic);
+      brokerAddr = instance.findBrokerAddressInPublish(mq.brokerName);
+    }
+    if (brokerAddr === undefined) {
+      throw new MQClientError(`The broker[${mq.brokerName}] not exist`, { responseCode: ClientErrorCode.BROKER_NOT_EXIST_EXCEPTION, retriable: true });
+    }
+    // SendMessageRequestHeaderV2: Java's single-letter fields (§4.2).
+    const header = {
+      a: this.group,
+      b: prepared.topic,
+      c: this.template.createTopicKey,
+      d: this.template.defaultTopicQueueNums,
+      e: mq.queueId,
+      f: prepared.sysFlag,
+      g: Date.now(),
+      h: prepared.flag,
+      i: prepared.properties,
+      j: 0,
+      k: false,
+      m: prepared.batch,
+      n: mq.brokerName,
+    };
+    const code = prepared.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2;
+    const request = RemotingCommand.createRequestCommand(code, header, prepared.body);
+    if (mode === 'ONEWAY') {
+      await instance.remotingClient.invokeOneway(brokerAddr, request, timeoutMillis);
+      return undefined;
+    }
+    const response = await instance.remotingClient.invokeSync(brokerAddr, request, timeoutMillis);
+    return processSendResponse(mq.brokerName, prepared.topic, prepared.msgId, response, brokerAddr);
+  }
+
+  /** Waits for `work` no later than the deadline (the work itself carries on, its outcome shared or dropped). */
+  private async withinDeadline<T>(work: Promise<T>, deadline: number, topic: string, begin: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(this.deadlineError(topic, begin, [], undefined)), Math.max(0, deadline - Date.now()));
+    });
+    try {
+      return await Promise.race([work, expired]);
+    } finally {
+      clearTimeout(timer);
+      work.catch(() => undefined);
+    }
+  }
+
+  private deadlineError(topic: string, begin: number, brokersSent: readonly string[], cause: unknown): MQClientError {
+    return new MQClientError(
+      `send to topic ${topic} timed out: no success within ${Date.now() - begin}ms, BrokersSent: [${brokersSent.join(', ')}]`,
+      { cause, responseCode: ClientErrorCode.ACCESS_BROKER_TIMEOUT, retriable: true, brokerAddr: brokerAddrOf(cause) },
+    );
+  }
+}
+
+function isBatch(input: ProducerMessage | readonly ProducerMessage[]): input is readonly ProducerMessage[] {
+  return Array.isArray(input);
+}
+
+/** A failure of the connection or the call (retried elsewhere), not of a client that was shut down. */
+function isRemotingFailure(err: unknown): boolean {
+  return err instanceof RocketMQError && err.code.startsWith('REMOTING_') && !(err instanceof RemotingShutdownError);
+}
+
+/** Java's mapping of the last failure to MQClientException.responseCode. */
+function responseCodeOf(err: unknown): number {
+  if (err instanceof MQBrokerError) return err.responseCode;
+  if (err instanceof MQClientError) return err.responseCode;
+  if (err instanceof RocketMQError && err.code === 'REMOTING_CONNECT') return ClientErrorCode.CONNECT_BROKER_EXCEPTION;
+  if (err instanceof RocketMQError && err.code === 'REMOTING_TIMEOUT') return ClientErrorCode.ACCESS_BROKER_TIMEOUT;
+  return -1;
+}
+
+function brokerAddrOf(err: unknown): string | undefined {
+  if (err instanceof MQBrokerError) return err.addr;
+  if (err instanceof MQClientError) return err.brokerAddr;
+  if (err instanceof RocketMQError && 'addr' in err && typeof err.addr === 'string') return err.addr;
+  return undefined;
+}
+
+function positiveInt(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, not ${value}`);
+  return value;
+}
+
+function nonNegativeInt(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, not ${value}`);
+  return value;
+}
