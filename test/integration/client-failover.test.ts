@@ -102,7 +102,7 @@ describe('Producer with two brokers under one name server', () => {
       assert.deepEqual(afterDown.map((r) => r.status), new Array<string>(16).fill('SEND_OK'));
       assert.deepEqual(new Set(afterDown.map((r) => r.messageQueue.brokerName)), new Set(['broker-a']));
       const failures = logger.warnings.filter((w) => w.startsWith('send to broker-b'));
-      // The first failure isolates broker-b (30 s): later sends do not try it first.
+      // The first failure isolates broker-b (10 s): later sends do not try it first.
       assert.equal(failures.length, 1, failures.join('\n'));
     } finally {
       await producer.shutdown();

@@ -38,8 +38,8 @@ export interface ProducerOptions extends ClientOptions {
   defaultTopicQueueNums?: number;
   /**
    * Avoid brokers that failed or answered slowly (MQFaultStrategy). Java's default is false; ours is true, so a
-   * dead broker costs one failed attempt and then 30 s out of rotation, not a failed first attempt on every
-   * other send until the name server drops it (up to 2 minutes).
+   * dead broker costs one failed attempt per 10 s, not a failed first attempt on every other send until the
+   * name server drops it (up to 2 minutes).
    */
   sendLatencyFaultEnable?: boolean;
   /** Latency steps (ms) and how long each makes a broker unavailable (ms); Java's by default. */

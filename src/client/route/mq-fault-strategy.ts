@@ -12,11 +12,11 @@ export interface MQFaultStrategyOptions {
   now?: () => number;
 }
 
-/** Java's steps: up to 550 ms costs nothing; 3 s of latency costs 6 s out; a failure (taken as 10 s) 30 s out. */
+/** Java's steps: below 550 ms costs nothing; 3 s of latency costs 6 s out; a failure (taken as 10 s of latency) 10 s out. */
 export const DEFAULT_LATENCY_MAX: readonly number[] = [50, 100, 550, 1800, 3000, 5000, 15000];
 export const DEFAULT_NOT_AVAILABLE_DURATION: readonly number[] = [0, 0, 2000, 5000, 6000, 10000, 30000];
 
-/** The latency charged for a failed send, which isolates the broker (Java: 10 000 ms, giving 30 s). */
+/** The latency charged for a failed send, which isolates the broker (Java: 10 000 ms, giving 10 s out). */
 const ISOLATION_LATENCY = 10_000;
 
 /**
