@@ -1,0 +1,168 @@
+/**
+ * Our Producer with the real Apache RocketMQ name server and broker: sync, oneway, batch, ordered (sharding key)
+ * and compressed sends to a topic the name server does not know yet (so through TBW102), and a Java
+ * DefaultMQPushConsumer receives every message intact, with the msgId our SendResult gave. Skipped (loudly)
+ * without java and mvn, unless CI is set.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { MQClientManager, Producer, javaHashCode, type ProducerMessage, type SendResult } from '../../src/client/index.js';
+import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/index.js';
+import {
+  buildInterop,
+  interopSkip,
+  startJava,
+  startJavaBroker,
+  startJavaNameServer,
+  type JavaServer,
+  type RocketMQVersion,
+} from '../helpers/java.js';
+
+const skip = await interopSkip();
+const NOTE = 'héllo wörld ✓ 中文';
+
+interface Received {
+  key: string;
+  tags: string | null;
+  body: string;
+  kind: string | null;
+  seq: string | null;
+  note: string | null;
+  msgId: string;
+  queueId: number;
+  queueOffset: number;
+}
+
+function message(kind: string, seq: number, body?: string): ProducerMessage {
+  return {
+    topic: '',
+    body: body ?? `body of ${kind}-${seq}`,
+    keys: `${kind}-${seq}`,
+    tags: `Tag_${kind}`,
+    properties: { kind, seq: String(seq), note: NOTE },
+  };
+}
+
+/** The broker registers (TBW102 with it) shortly after it logs "boot success"; sends before that find no route. */
+async function waitForRoute(namesrvAddr: string, topic: string): Promise<void> {
+  const client = new RemotingClient();
+  await client.start();
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const request = RemotingCommand.createRequestCommand(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic });
+      const response = await client.invokeSync(namesrvAddr, request, 3000);
+      if (response.code === ResponseCode.SUCCESS) return;
+      if (attempt === 300) throw new Error(`no route of ${topic} after 30 s: ${response.remark}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await client.shutdown();
+  }
+}
+
+function bigBody(seq: number): string {
+  return `compressible body ${seq} `.repeat(500);
+}
+
+for (const version of ['5.3.3', '4.9.8'] as const satisfies readonly RocketMQVersion[]) {
+  describe(`our Producer with Java ${version} name server and broker`, { skip, timeout: 15 * 60_000 }, () => {
+    const servers: JavaServer[] = [];
+    let classpath: string;
+    let producer: Producer;
+    const topic = `TsProducer_${version.replaceAll('.', '_')}`;
+
+    before(async () => {
+      ({ classpath } = await buildInterop(version));
+      const namesrv = await startJavaNameServer({ version });
+      servers.push(namesrv);
+      const broker = await startJavaBroker({ version, namesrvAddr: namesrv.addr, brokerName: 'broker-java' });
+      servers.push(broker);
+      await waitForRoute(namesrv.addr, 'TBW102');
+      producer = new Producer({ nameServer: namesrv.addr, group: 'TsProducerPG', clientIP: '127.0.0.1', clientManager: new MQClientManager() });
+      await producer.start();
+    });
+
+    after(async () => {
+      await producer.shutdown();
+      await Promise.all(servers.reverse().map((server) => server.stop()));
+    });
+
+    it('sends sync, oneway, batch, ordered and compressed; the Java push consumer receives all of it intact', { timeout: 5 * 60_000 }, async () => {
+      const namesrvAddr = servers[0]?.addr as string;
+      const sent = new Map<string, { body: string; kind: string; result?: SendResult; msgId?: string }>();
+      const withTopic = (m: ProducerMessage): ProducerMessage => ({ ...m, topic });
+
+      // The first send finds no route: the producer borrows TBW102's and the Java broker creates the topic.
+      for (let i = 0; i < 8; i++) {
+        const m = withTopic(message('sync', i));
+        const result = await producer.send(m);
+        assert.equal(result.status, 'SEND_OK');
+        assert.equal(result.messageQueue.brokerName, 'broker-java');
+        sent.set(m.keys as string, { body: m.body as string, kind: 'sync', result, msgId: result.msgId });
+      }
+
+      const batch = Array.from({ length: 6 }, (_, i) => withTopic(message('batch', i)));
+      const batchResult = await producer.send(batch);
+      assert.equal(batchResult.status, 'SEND_OK');
+      const batchIds = batchResult.msgId.split(',');
+      batch.forEach((m, i) => sent.set(m.keys as string, { body: m.body as string, kind: 'batch', msgId: batchIds[i] }));
+
+      const ordered: SendResult[] = [];
+      for (let i = 0; i < 6; i++) {
+        const m = withTopic(message('ordered', i));
+        const result = await producer.send(m, { shardingKey: 'order-1' });
+        ordered.push(result);
+        sent.set(m.keys as string, { body: m.body as string, kind: 'ordered', result, msgId: result.msgId });
+      }
+      // Java's SelectMessageQueueByHash over the topic's 4 queues (defaultTopicQueueNums) picks the same queue.
+      assert.deepEqual(ordered.map((r) => r.messageQueue.queueId), new Array<number>(6).fill(Math.abs(javaHashCode('order-1') % 4)));
+      assert.deepEqual(ordered.map((r) => r.queueOffset), ordered.map((_, i) => (ordered[0] as SendResult).queueOffset + i));
+
+      for (let i = 0; i < 2; i++) {
+        const m = withTopic(message('compressed', i, bigBody(i)));
+        const result = await producer.send(m);
+        sent.set(m.keys as string, { body: m.body as string, kind: 'compressed', result, msgId: result.msgId });
+      }
+
+      for (let i = 0; i < 2; i++) {
+        const m = withTopic(message('oneway', i));
+        await producer.sendOneway(m);
+        sent.set(m.keys as string, { body: m.body as string, kind: 'oneway' });
+      }
+
+      const consumer = await startJava({
+        mainClass: 'io.rocketmqts.interop.ConsumerDriver',
+        args: ['--namesrv', namesrvAddr, '--topic', topic, '--group', 'TsProducerCG', '--expect', String(sent.size), '--timeout-ms', '120000'],
+        classpath,
+        readyLine: /^READY$/,
+      });
+      try {
+        const finished = await consumer.waitForLine(/^(DONE|TIMEOUT) \d+$/, 150_000);
+        const received = consumer.stdout
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as Received);
+        assert.equal(finished, `DONE ${sent.size}`, `received: ${received.map((r) => r.key).join(' ')}`);
+        const byKey = new Map(received.map((r) => [r.key, r]));
+        for (const [key, expected] of sent) {
+          const got = byKey.get(key);
+          assert.ok(got !== undefined, `${key} not received`);
+          assert.equal(got.body, expected.body, key);
+          assert.equal(got.tags, `Tag_${expected.kind}`, key);
+          assert.equal(got.kind, expected.kind, key);
+          assert.equal(got.seq, key.split('-')[1], key);
+          assert.equal(got.note, NOTE, key);
+          if (expected.msgId !== undefined) assert.equal(got.msgId, expected.msgId, key);
+          if (expected.result !== undefined) {
+            assert.equal(got.queueId, expected.result.messageQueue.queueId, key);
+            assert.equal(got.queueOffset, expected.result.queueOffset, key);
+          }
+        }
+        const batchOffsets = batch.map((m) => byKey.get(m.keys as string)?.queueOffset);
+        assert.deepEqual(batchOffsets, batch.map((_, i) => batchResult.queueOffset + i));
+      } finally {
+        await consumer.stop();
+      }
+    });
+  });
+}
