@@ -12,8 +12,9 @@ import {
 } from '../protocol/message/index.js';
 import { CleanCommitLogService } from './clean-commit-log-service.js';
 import { AppendError, CommitLog } from './commit-log.js';
-import { BLANK_UNIT_SIZE, CQ_STORE_UNIT_SIZE, ConsumeQueue } from './consume-queue.js';
-import { isDispatchedToConsumeQueue, type DispatchRequest } from './dispatch-request.js';
+import { BLANK_UNIT_SIZE, CQ_STORE_UNIT_SIZE, ConsumeQueue, type CqUnit } from './consume-queue.js';
+import { parseDelayLevel } from './delay-level.js';
+import { consumeQueueTagsCode, isDispatchedToConsumeQueue, type DispatchRequest } from './dispatch-request.js';
 import { FdCache } from './fd-cache.js';
 import { FlushCommitLogService } from './flush-commit-log-service.js';
 import { IndexService } from './index-service.js';
@@ -66,6 +67,8 @@ export class DefaultMessageStore implements MessageStore {
   readonly flushCommitLogService: FlushCommitLogService;
   readonly cleanCommitLogService: CleanCommitLogService;
   readonly storeStatsService: StoreStatsService;
+  /** Delay level (1-based) -> delay in ms, from messageDelayLevel. */
+  readonly delayLevelTable: ReadonlyMap<number, number>;
   private readonly io: StorageIO;
   private readonly logger: Logger;
   private readonly clock: () => number;
@@ -92,12 +95,17 @@ export class DefaultMessageStore implements MessageStore {
     this.io = options.io ?? nodeStorageIO;
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? Date.now;
+    this.delayLevelTable = parseDelayLevel(this.config.messageDelayLevel);
     this.fdCache = new FdCache(this.config.maxOpenSegmentFiles);
     this.commitLog = new CommitLog(this.io, this.fdCache, this.config);
     this.indexService = new IndexService(this.io, this.config.storePathRootDir, this.config, this.clock);
     this.checkpoint = new StoreCheckpoint(this.io, StorePathConfigHelper.checkpoint(this.config.storePathRootDir));
     this.storeStatsService = new StoreStatsService(this.clock, () => performance.now());
-    this.reput = new ReputMessageService(this.commitLog, (request) => this.doDispatch(request));
+    this.reput = new ReputMessageService(
+      this.commitLog,
+      (request) => this.doDispatch(request),
+      (level, storeTimestamp) => this.computeDeliverTimestamp(level, storeTimestamp),
+    );
     this.flushCommitLogService = new FlushCommitLogService(this.commitLog, this.logger, (err) => {
       this.writeFailure = err;
     });
@@ -308,7 +316,7 @@ export class DefaultMessageStore implements MessageStore {
         queueId: inner.queueId,
         commitLogOffset: inner.commitLogOffset,
         msgSize: inner.storeSize,
-        tagsCode: inner.tagsCode,
+        tagsCode: consumeQueueTagsCode(inner.topic, inner.properties, inner.storeTimestamp, (level, ts) => this.computeDeliverTimestamp(level, ts)),
         storeTimestamp: inner.storeTimestamp,
         consumeQueueOffset: inner.queueOffset,
         keys: inner.keys,
@@ -509,6 +517,21 @@ export class DefaultMessageStore implements MessageStore {
 
   getCommitLogOffsetInQueue(topic: string, queueId: number, consumeQueueOffset: number): number {
     return this.findConsumeQueue(topic, queueId, false)?.get(consumeQueueOffset)?.pos ?? 0;
+  }
+
+  /** ConsumeQueue.iterateFrom: up to `maxCount` entries from `startOffset`, to the end of that segment at most. */
+  iterateConsumeQueue(topic: string, queueId: number, startOffset: number, maxCount: number): CqUnit[] {
+    return this.findConsumeQueue(topic, queueId, false)?.iterateFrom(startOffset, maxCount) ?? [];
+  }
+
+  getMaxDelayLevel(): number {
+    return this.delayLevelTable.size;
+  }
+
+  /** DefaultMessageStore.computeDeliverTimestamp: a level past the last counts as the last; an unknown one as 1 s. */
+  computeDeliverTimestamp(delayLevel: number, storeTimestamp: number): number {
+    const delay = this.delayLevelTable.get(Math.min(delayLevel, this.getMaxDelayLevel()));
+    return delay === undefined ? storeTimestamp + 1000 : storeTimestamp + delay;
   }
 
   lookMessageByOffset(commitLogOffset: number): MessageExt | null {

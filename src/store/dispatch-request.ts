@@ -15,13 +15,35 @@ export interface DispatchRequest {
   readonly sysFlag: number;
 }
 
-export function dispatchRequestOf(msg: MessageExt): DispatchRequest {
+/** DefaultMessageStore.computeDeliverTimestamp: when a message parked at a delay level is due. */
+export type DeliverTimestampFn = (delayLevel: number, storeTimestamp: number) => number;
+
+/** The schedule service's topic: a record there with a DELAY property carries its due time as tag code. */
+const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
+
+/**
+ * CommitLog.checkMessageAndReturnSize's tag code: the TAGS hash, except for a delayed message parked in
+ * SCHEDULE_TOPIC_XXXX, whose tag code is its deliver timestamp, so the schedule service finds what is due in the
+ * consume queue alone, without reading the log.
+ */
+export function consumeQueueTagsCode(
+  topic: string,
+  properties: ReadonlyMap<string, string>,
+  storeTimestamp: number,
+  computeDeliverTimestamp: DeliverTimestampFn,
+): number {
+  const level = topic === SCHEDULE_TOPIC ? Number(properties.get(MessageConst.PROPERTY_DELAY_TIME_LEVEL)) : 0;
+  if (Number.isInteger(level) && level > 0) return computeDeliverTimestamp(level, storeTimestamp);
+  return tagsString2tagsCode(properties.get(MessageConst.PROPERTY_TAGS));
+}
+
+export function dispatchRequestOf(msg: MessageExt, computeDeliverTimestamp: DeliverTimestampFn): DispatchRequest {
   return {
     topic: msg.topic,
     queueId: msg.queueId,
     commitLogOffset: msg.commitLogOffset,
     msgSize: msg.storeSize,
-    tagsCode: tagsString2tagsCode(msg.properties.get(MessageConst.PROPERTY_TAGS)),
+    tagsCode: consumeQueueTagsCode(msg.topic, msg.properties, msg.storeTimestamp, computeDeliverTimestamp),
     storeTimestamp: msg.storeTimestamp,
     consumeQueueOffset: msg.queueOffset,
     keys: msg.properties.get(MessageConst.PROPERTY_KEYS),

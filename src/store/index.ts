@@ -21,3 +21,5 @@ export { StoreCorruptionError } from './commit-log.js';
 export { StoreLoadError } from './mapped-file-queue.js';
 export { nodeStorageIO, type StorageIO } from './storage-io.js';
 export { loadConfigFile, readTextFile, writeFileAtomic } from './config-file.js';
+export { DEFAULT_MESSAGE_DELAY_LEVEL, parseDelayLevel } from './delay-level.js';
+export type { CqUnit } from './consume-queue.js';

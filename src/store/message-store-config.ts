@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { DEFAULT_MESSAGE_DELAY_LEVEL } from './delay-level.js';
 
 export type FlushDiskType = 'ASYNC_FLUSH' | 'SYNC_FLUSH';
 
@@ -53,6 +54,11 @@ export interface MessageStoreConfig {
    * ones are closed and reopened on access). The active commit-log segment, index files and checkpoint come on top.
    */
   maxOpenSegmentFiles: number;
+  /**
+   * The delay of each level, "1s 5s ... 2h" (units ms, s, m, h, d; `ms` is ours). A message parked in
+   * SCHEDULE_TOPIC_XXXX gets its deliver time (store time + its level's delay) as consume-queue tag code.
+   */
+  messageDelayLevel: string;
 }
 
 export function createMessageStoreConfig(config: Partial<MessageStoreConfig> & { storePathRootDir: string }): MessageStoreConfig {
@@ -84,6 +90,7 @@ export function createMessageStoreConfig(config: Partial<MessageStoreConfig> & {
     maxMsgsNumBatch: 64,
     checkCRCOnRecover: true,
     maxOpenSegmentFiles: 512,
+    messageDelayLevel: DEFAULT_MESSAGE_DELAY_LEVEL,
     ...config,
   };
 }

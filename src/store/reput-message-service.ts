@@ -1,6 +1,6 @@
 import { BLANK_MAGIC_CODE, decodeStoredMessage } from '../protocol/message/index.js';
 import type { CommitLog } from './commit-log.js';
-import { dispatchRequestOf, type DispatchRequest } from './dispatch-request.js';
+import { dispatchRequestOf, type DeliverTimestampFn, type DispatchRequest } from './dispatch-request.js';
 
 /**
  * ReputMessageService.java, run synchronously: after each append the store dispatches the new records (consume
@@ -15,6 +15,7 @@ export class ReputMessageService {
   constructor(
     private readonly commitLog: CommitLog,
     private readonly dispatch: (request: DispatchRequest) => void,
+    private readonly computeDeliverTimestamp: DeliverTimestampFn,
   ) {}
 
   get dispatchBehindBytes(): number {
@@ -46,7 +47,7 @@ export class ReputMessageService {
       const record = this.commitLog.getMessage(this.reputFromOffset, head.readInt32BE(0));
       if (record === null) throw new Error(`cannot read the record at commit-log offset ${this.reputFromOffset}`);
       const msg = decodeStoredMessage(record, 0, { readBody: false });
-      this.dispatch(dispatchRequestOf(msg));
+      this.dispatch(dispatchRequestOf(msg, this.computeDeliverTimestamp));
       this.reputFromOffset += msg.storeSize;
     }
   }
