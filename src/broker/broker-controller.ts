@@ -12,6 +12,7 @@ import { Broker2Client } from './client/broker2-client.js';
 import { ClientHousekeepingService } from './client/client-housekeeping-service.js';
 import { ConsumerManager } from './client/consumer-manager.js';
 import { ProducerManager } from './client/producer-manager.js';
+import { RebalanceLockManager } from './client/rebalance-lock-manager.js';
 import { newDataVersion, nextDataVersion } from './config-manager.js';
 import type { ConfigStore } from './config-store.js';
 import { ConsumerOffsetManager } from './offset/consumer-offset-manager.js';
@@ -26,12 +27,15 @@ import { SendMessageProcessor } from './processors/send-message-processor.js';
 import { SendThreadPoolQueue } from './latency/send-thread-pool-queue.js';
 import { notifyMessageArrivingListener } from './longpolling/notify-message-arriving-listener.js';
 import { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
+import { ScheduleMessageService } from './schedule/schedule-message-service.js';
 import { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
 import { PermName } from './topic/perm-name.js';
 import { TopicConfigManager } from './topic/topic-config-manager.js';
 
 /** Java registers for the first time (periodically) 10 s after start; the period is clamped to 10..60 s. */
 const REGISTER_INITIAL_DELAY_MILLIS = 10_000;
+/** MessageStoreConfig.flushDelayOffsetInterval: delayOffset.json is written this often (and at shutdown). */
+const FLUSH_DELAY_OFFSET_INTERVAL = 10_000;
 
 export interface BrokerControllerOptions {
   /** Where topics.json, consumerOffset.json and subscriptionGroup.json are kept. */
@@ -42,6 +46,8 @@ export interface BrokerControllerOptions {
   outerAPI?: BrokerOuterAPIOptions;
   /** Largest frame accepted (default: the remoting default, 16 MiB). */
   maxFrameLength?: number;
+  /** How long an orderly consumer's queue lock lives without renewal (Java's rocketmq.broker.rebalance.lockMaxLiveTime, 60 s). */
+  rebalanceLockMaxLiveTime?: number;
 }
 
 type State = 'created' | 'running' | 'stopped';
@@ -63,13 +69,15 @@ export class BrokerController implements BrokerContext {
   readonly brokerOuterAPI: BrokerOuterAPI;
   readonly pullRequestHoldService: PullRequestHoldService;
   readonly sendThreadPoolQueue: SendThreadPoolQueue;
+  readonly rebalanceLockManager: RebalanceLockManager;
+  readonly scheduleMessageService: ScheduleMessageService;
+  readonly broker2Client: Broker2Client;
   startupTimeMillis = 0;
   private currentConfig: BrokerConfig;
   private configDataVersion: DataVersion = newDataVersion();
   private readonly remotingServer: RemotingServer;
   private readonly fastRemotingServer: RemotingServer;
   private readonly clientHousekeepingService: ClientHousekeepingService;
-  private readonly broker2Client: Broker2Client;
   private readonly pullMessageProcessor: PullMessageProcessor;
   private readonly timers: NodeJS.Timeout[] = [];
   private state: State = 'created';
@@ -109,7 +117,14 @@ export class BrokerController implements BrokerContext {
       logger: this.logger,
     });
     this.pullMessageProcessor.holdService = this.pullRequestHoldService;
-    this.messageStore.setMessageArrivingListener(notifyMessageArrivingListener(this.pullRequestHoldService));
+    this.rebalanceLockManager = new RebalanceLockManager({ lockMaxLiveTime: options.rebalanceLockMaxLiveTime, logger: this.logger });
+    this.scheduleMessageService = new ScheduleMessageService({ store: this.messageStore, configStore: options.configStore, logger: this.logger });
+    // Arrivals wake parked pulls, and a message parked at a delay level sets its level's timer (its tag code is its due time).
+    const wakePulls = notifyMessageArrivingListener(this.pullRequestHoldService);
+    this.messageStore.setMessageArrivingListener((topic, queueId, logicOffset, tagsCode, storeTimestamp) => {
+      wakePulls(topic, queueId, logicOffset, tagsCode, storeTimestamp);
+      this.scheduleMessageService.onMessageArriving(topic, queueId, tagsCode);
+    });
     // A closed connection leaves its groups and drops its parked pulls, which could never be answered.
     const channelEvents: ChannelEventListener = {
       onChannelClose: (remoteAddr, channel) => {
@@ -126,7 +141,17 @@ export class BrokerController implements BrokerContext {
     // A listenPort of 0 (any free port) gives the fast server its own free port: port - 2 means nothing then.
     const fastPort = config.listenPort > 2 ? config.listenPort - 2 : 0;
     this.fastRemotingServer = this.createRemotingServer(fastPort, channelEvents, options.maxFrameLength);
-    this.broker2Client = new Broker2Client(this.remotingServer, this.logger);
+    this.broker2Client = new Broker2Client(
+      this.remotingServer,
+      {
+        brokerName: () => this.currentConfig.brokerName,
+        topicConfigManager: this.topicConfigManager,
+        consumerOffsetManager: this.consumerOffsetManager,
+        consumerManager: this.consumerManager,
+        messageStore: this.messageStore,
+      },
+      this.logger,
+    );
     this.brokerOuterAPI = new BrokerOuterAPI({ logger: this.logger, ...options.outerAPI });
   }
 
@@ -177,6 +202,8 @@ export class BrokerController implements BrokerContext {
     this.sendThreadPoolQueue.shutdown();
     await this.starting?.catch(() => undefined);
     await this.registering?.catch(() => undefined);
+    // Before the store closes: deliveries in flight finish, and delayOffset.json gets the last offsets.
+    await this.scheduleMessageService.shutdown().catch((err: unknown) => this.logger.error('stopping the schedule service failed', err));
     if (this.startupTimeMillis > 0) {
       const { brokerClusterName, brokerName, brokerId } = this.currentConfig;
       await this.brokerOuterAPI.unregisterBrokerAll(brokerClusterName, this.brokerAddr, brokerName, brokerId);
@@ -252,6 +279,7 @@ export class BrokerController implements BrokerContext {
     server.registerProcessor(RequestCode.SEND_MESSAGE, send, sendExecutor);
     server.registerProcessor(RequestCode.SEND_MESSAGE_V2, send, sendExecutor);
     server.registerProcessor(RequestCode.SEND_BATCH_MESSAGE, send, sendExecutor);
+    server.registerProcessor(RequestCode.CONSUMER_SEND_MSG_BACK, send, sendExecutor);
     const pullExecutor = new BoundedExecutor({ maxConcurrency: 64, queueCapacity: 100_000 });
     server.registerProcessor(RequestCode.PULL_MESSAGE, this.pullMessageProcessor, pullExecutor);
     server.registerProcessor(RequestCode.LITE_PULL_MESSAGE, this.pullMessageProcessor, pullExecutor);
@@ -267,9 +295,11 @@ export class BrokerController implements BrokerContext {
     await this.topicConfigManager.load();
     await this.consumerOffsetManager.load();
     await this.subscriptionGroupManager.load();
+    await this.scheduleMessageService.load();
     if (this.stopped) return;
     await this.messageStore.start();
     if (this.stopped) return;
+    this.scheduleMessageService.start();
     await this.remotingServer.start();
     await this.fastRemotingServer.start();
     await this.brokerOuterAPI.start();
@@ -283,6 +313,7 @@ export class BrokerController implements BrokerContext {
     );
     const flushInterval = Math.max(1, this.currentConfig.flushConsumerOffsetInterval);
     this.schedule(flushInterval, flushInterval, () => this.consumerOffsetManager.persistInBackground());
+    this.schedule(FLUSH_DELAY_OFFSET_INTERVAL, FLUSH_DELAY_OFFSET_INTERVAL, () => this.scheduleMessageService.persistInBackground());
     this.logger.info(`broker ${this.currentConfig.brokerName} listening on ${this.port} (fast port ${this.fastPort}), advertised as ${this.brokerAddr}`);
     await this.registerBrokerAll();
   }

@@ -1,4 +1,5 @@
-import type { MessageExtBatch, MessageExtBrokerInner } from '../protocol/message/index.js';
+import type { MessageExt, MessageExtBatch, MessageExtBrokerInner } from '../protocol/message/index.js';
+import type { CqUnit } from '../store/consume-queue.js';
 import type { GetMessageResult, MessageArrivingListener, MessageFilter, PutMessageResult, QueryMessageResult } from '../store/message-store.js';
 
 /**
@@ -45,6 +46,12 @@ export interface BrokerMessageStore {
   selectOneMessageByOffset(commitLogOffset: number): Buffer | null;
   /** Messages of `topic` whose KEYS or UNIQ_KEY is `key`, stored between `begin` and `end`. */
   queryMessage(topic: string, key: string, maxNum: number, begin: number, end: number): QueryMessageResult;
+  /** The decoded record at a commit-log offset (CONSUMER_SEND_MSG_BACK, the schedule service), or null. */
+  lookMessageByOffset(commitLogOffset: number): MessageExt | null;
+  /** Up to `maxCount` consume-queue entries from `startOffset` (the schedule service reads due times from them). */
+  iterateConsumeQueue(topic: string, queueId: number, startOffset: number, maxCount: number): CqUnit[];
+  /** messageDelayLevel parsed: level (1-based) -> delay in ms. */
+  readonly delayLevelTable: ReadonlyMap<number, number>;
   /** Told after each consume-queue append: wakes the long-polling pulls of that queue. */
   setMessageArrivingListener(listener: MessageArrivingListener): void;
 }

@@ -37,6 +37,24 @@ export class ConsumerManager<C> {
     return this.consumerTable.get(group)?.subscriptionTable.get(topic);
   }
 
+  /** How many topics the group's members subscribe to (0 for an offline group). */
+  findSubscriptionDataCount(group: string): number {
+    return this.consumerTable.get(group)?.subscriptionTable.size ?? 0;
+  }
+
+  /** The member of `group` with this client id. */
+  findChannel(group: string, clientId: string): ClientChannelInfo<C> | undefined {
+    for (const info of this.consumerTable.get(group)?.channelInfoTable.values() ?? []) if (info.clientId === clientId) return info;
+    return undefined;
+  }
+
+  /** The online groups subscribing to `topic`. */
+  queryTopicConsumeByWho(topic: string): Set<string> {
+    const groups = new Set<string>();
+    for (const [group, info] of this.consumerTable) if (info.subscriptionTable.has(topic)) groups.add(group);
+    return groups;
+  }
+
   /**
    * Registers a member and its subscriptions from a heartbeat. True when the group's membership or subscribed
    * topics changed; then, if `isNotifyConsumerIdsChangedEnable`, every member is told.

@@ -17,6 +17,11 @@ export class ProducerManager<C> {
     return (this.groupChannelTable.get(group)?.size ?? 0) > 0;
   }
 
+  /** The members of a producer group, undefined when the group has none (GET_PRODUCER_CONNECTION_LIST). */
+  getGroupChannelTable(group: string): ReadonlyMap<C, ClientChannelInfo<C>> | undefined {
+    return this.groupChannelTable.get(group);
+  }
+
   /** Adds the member, or refreshes its heartbeat time. */
   registerProducer(group: string, info: ClientChannelInfo<C>, now = Date.now()): void {
     let channels = this.groupChannelTable.get(group);

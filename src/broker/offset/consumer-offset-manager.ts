@@ -51,6 +51,46 @@ export class ConsumerOffsetManager extends ConfigManager<ConsumerOffsetSerialize
     return this.offsetTable.get(topic + TOPIC_GROUP_SEPARATOR + group)?.get(queueId) ?? -1;
   }
 
+  /** The topics `group` has committed offsets on. */
+  whichTopicByConsumer(group: string): Set<string> {
+    const topics = new Set<string>();
+    for (const key of this.offsetTable.keys()) {
+      const [topic, owner] = splitKey(key);
+      if (owner === group && topic !== undefined) topics.add(topic);
+    }
+    return topics;
+  }
+
+  /** The groups that have committed offsets on `topic`. */
+  whichGroupByTopic(topic: string): Set<string> {
+    const groups = new Set<string>();
+    for (const key of this.offsetTable.keys()) {
+      const [owner, group] = splitKey(key);
+      if (owner === topic && group !== undefined) groups.add(group);
+    }
+    return groups;
+  }
+
+  /** The group's offsets on every queue of `topic` (queueId -> offset). */
+  queryOffsetTable(group: string, topic: string): ReadonlyMap<number, number> {
+    return this.offsetTable.get(topic + TOPIC_GROUP_SEPARATOR + group) ?? new Map<number, number>();
+  }
+
+  /** DELETE_SUBSCRIPTIONGROUP with cleanOffset: drops the group's offsets on every topic. */
+  removeOffset(group: string): void {
+    for (const key of [...this.offsetTable.keys()]) {
+      if (splitKey(key)[1] !== group) continue;
+      this.offsetTable.delete(key);
+      this.logger.warn(`clean group offset ${key}`);
+    }
+  }
+
+  /** CLONE_GROUP_OFFSET: `destGroup` gets a copy of `srcGroup`'s offsets on `topic`. */
+  cloneOffset(srcGroup: string, destGroup: string, topic: string): void {
+    const offsets = this.offsetTable.get(topic + TOPIC_GROUP_SEPARATOR + srcGroup);
+    if (offsets !== undefined) this.offsetTable.set(topic + TOPIC_GROUP_SEPARATOR + destGroup, new Map(offsets));
+  }
+
   /** Drops every group's offsets of a deleted topic. */
   cleanOffsetByTopic(topic: string): void {
     for (const key of [...this.offsetTable.keys()]) {
@@ -75,4 +115,10 @@ export class ConsumerOffsetManager extends ConfigManager<ConsumerOffsetSerialize
     for (const [key, offsets] of wrapper.offsetTable) this.offsetTable.set(key, new Map(offsets));
     if (wrapper.dataVersion !== undefined) this.dataVersion = wrapper.dataVersion;
   }
+}
+
+/** "topic@group" -> [topic, group]; a key without exactly one separator yields undefined parts. */
+function splitKey(key: string): [string | undefined, string | undefined] {
+  const parts = key.split(TOPIC_GROUP_SEPARATOR);
+  return parts.length === 2 ? [parts[0], parts[1]] : [undefined, undefined];
 }

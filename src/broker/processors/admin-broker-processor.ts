@@ -1,6 +1,16 @@
-import { RemotingCommandError } from '../../common/errors.js';
+import { RemotingCommandError, RemotingTimeoutError } from '../../common/errors.js';
 import { parseJavaProperties } from '../../common/java-properties.js';
+import {
+  encodeConsumeStats,
+  encodeConsumerConnection,
+  encodeGroupList,
+  encodeProducerConnection,
+  type Connection,
+  type OffsetWrapper,
+} from '../../protocol/bodies/consumer-admin.js';
 import { encodeKVTable } from '../../protocol/bodies/kv-table.js';
+import { decodeLockBatchRequestBody, encodeLockBatchResponseBody } from '../../protocol/bodies/lock-batch.js';
+import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import { decodeSubscriptionGroupConfig } from '../../protocol/bodies/subscription-group-config.js';
 import { encodeTopicConfigSerializeWrapper } from '../../protocol/bodies/topic-config-serialize-wrapper.js';
 import { defaultTopicConfig, topicConfigToJson, type TopicConfig } from '../../protocol/bodies/topic-config.js';
@@ -13,12 +23,27 @@ import {
   SearchOffsetRequestHeader,
   TopicQueueRequestHeader,
 } from '../../protocol/headers/broker.js';
+import {
+  CloneGroupOffsetRequestHeader,
+  ConsumeMessageDirectlyResultRequestHeader,
+  DeleteSubscriptionGroupRequestHeader,
+  GetConsumeStatsRequestHeader,
+  GetConsumerConnectionListRequestHeader,
+  GetConsumerRunningInfoRequestHeader,
+  GetConsumerStatusRequestHeader,
+  GetProducerConnectionListRequestHeader,
+  QueryTopicConsumeByWhoRequestHeader,
+  ResetOffsetRequestHeader,
+} from '../../protocol/headers/consumer-admin.js';
 import { toFastjson } from '../../protocol/bodies/fastjson-writer.js';
+import { decodeMessageId } from '../../protocol/message/index.js';
 import { CURRENT_VERSION } from '../../protocol/language-code.js';
 import { RemotingCommand } from '../../protocol/remoting-command.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
+import type { RemotingChannel } from '../../remoting/remoting-channel.js';
 import type { RequestContext, RequestProcessor } from '../../remoting/request-processor.js';
+import type { ClientChannelInfo } from '../client/client-channel-info.js';
 import { BrokerConfigError, formatBrokerConfig } from '../broker-config.js';
 import { topicConfigEquals } from '../topic/topic-config-manager.js';
 import { validateTopic } from '../topic/topic-validator.js';
@@ -27,6 +52,8 @@ import type { BrokerContext } from './broker-context.js';
 
 /** MQVersion.getVersionDesc(CURRENT_VERSION): what mqadmin clusterList prints as the broker's version. */
 const BROKER_VERSION_DESC = 'V5_3_3';
+/** MQVersion.Version.V3_1_8_SNAPSHOT.ordinal(): older clients cannot answer forwarded calls. */
+const V3_1_8_SNAPSHOT = 62;
 
 /**
  * AdminBrokerProcessor.java, the broker's default processor: topic and subscription-group administration, the
@@ -90,9 +117,182 @@ export class AdminBrokerProcessor implements RequestProcessor {
         if (config === undefined) return RemotingCommand.createResponseCommand(ResponseCode.TOPIC_NOT_EXIST, `No topic in this broker. topic: ${topic}`);
         return success(Buffer.from(toFastjson(topicConfigToJson(config)), 'utf8'));
       }
+      case RequestCode.LOCK_BATCH_MQ: {
+        // A single broker: onlyThisBroker (set by a broker forwarding to its replicas) changes nothing.
+        const body = decodeLockBatchRequestBody(request.body);
+        return success(encodeLockBatchResponseBody(this.broker.rebalanceLockManager.tryLockBatch(body.consumerGroup, body.mqSet, body.clientId)));
+      }
+      case RequestCode.UNLOCK_BATCH_MQ: {
+        const body = decodeLockBatchRequestBody(request.body, 'UnlockBatchRequestBody');
+        this.broker.rebalanceLockManager.unlockBatch(body.consumerGroup, body.mqSet, body.clientId);
+        return success();
+      }
+      case RequestCode.GET_ALL_DELAY_OFFSET:
+        return success(Buffer.from(this.broker.scheduleMessageService.encode(), 'utf8'));
+      case RequestCode.GET_CONSUMER_CONNECTION_LIST:
+        return this.getConsumerConnectionList(request);
+      case RequestCode.GET_PRODUCER_CONNECTION_LIST:
+        return this.getProducerConnectionList(request);
+      case RequestCode.DELETE_SUBSCRIPTIONGROUP:
+        return this.deleteSubscriptionGroup(ctx.remoteAddr, request);
+      case RequestCode.GET_CONSUME_STATS:
+        return this.getConsumeStats(request);
+      case RequestCode.INVOKE_BROKER_TO_RESET_OFFSET: {
+        const { topic, group, timestamp, isForce } = request.decodeCommandCustomHeader(ResetOffsetRequestHeader);
+        this.broker.logger.info(`[reset-offset] reset offset started by ${ctx.remoteAddr}. topic=${topic}, group=${group}, timestamp=${timestamp}, isForce=${isForce}`);
+        return this.broker.broker2Client.resetOffset(topic, group, timestamp, isForce);
+      }
+      case RequestCode.INVOKE_BROKER_TO_GET_CONSUMER_STATUS: {
+        const { topic, group, clientAddr } = request.decodeCommandCustomHeader(GetConsumerStatusRequestHeader);
+        return this.broker.broker2Client.getConsumeStatus(topic, group, clientAddr);
+      }
+      case RequestCode.QUERY_TOPIC_CONSUME_BY_WHO: {
+        const { topic } = request.decodeCommandCustomHeader(QueryTopicConsumeByWhoRequestHeader);
+        const groups = this.broker.consumerManager.queryTopicConsumeByWho(topic);
+        for (const group of consumerOffsetManager.whichGroupByTopic(topic)) groups.add(group);
+        return success(encodeGroupList(groups));
+      }
+      case RequestCode.GET_CONSUMER_RUNNING_INFO: {
+        const { consumerGroup, clientId } = request.decodeCommandCustomHeader(GetConsumerRunningInfoRequestHeader);
+        return this.callConsumer(RequestCode.GET_CONSUMER_RUNNING_INFO, request, consumerGroup, clientId);
+      }
+      case RequestCode.CONSUME_MESSAGE_DIRECTLY:
+        return this.consumeMessageDirectly(request);
+      case RequestCode.CLONE_GROUP_OFFSET:
+        return this.cloneGroupOffset(request);
       default:
         return RemotingCommand.createResponseCommand(ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ` request type ${request.code} not supported`);
     }
+  }
+
+  /** mqadmin consumerConnection: the group's members, its subscriptions and how it consumes. */
+  private getConsumerConnectionList(request: RemotingCommand): RemotingCommand {
+    const { consumerGroup } = request.decodeCommandCustomHeader(GetConsumerConnectionListRequestHeader);
+    const info = this.broker.consumerManager.getConsumerGroupInfo(consumerGroup);
+    if (info === undefined) return RemotingCommand.createResponseCommand(ResponseCode.CONSUMER_NOT_ONLINE, `the consumer group[${consumerGroup}] not online`);
+    return success(
+      encodeConsumerConnection({
+        connectionSet: [...info.channelInfoTable.values()].map(connectionOf),
+        subscriptionTable: info.subscriptionTable,
+        consumeType: info.consumeType,
+        messageModel: info.messageModel,
+        consumeFromWhere: info.consumeFromWhere,
+      }),
+    );
+  }
+
+  /** mqadmin producerConnection. */
+  private getProducerConnectionList(request: RemotingCommand): RemotingCommand {
+    const { producerGroup } = request.decodeCommandCustomHeader(GetProducerConnectionListRequestHeader);
+    const members = this.broker.producerManager.getGroupChannelTable(producerGroup);
+    if (members === undefined) return RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, `the producer group[${producerGroup}] not exist`);
+    return success(encodeProducerConnection([...members.values()].map(connectionOf)));
+  }
+
+  private async deleteSubscriptionGroup(caller: string, request: RemotingCommand): Promise<RemotingCommand> {
+    const { groupName, cleanOffset } = request.decodeCommandCustomHeader(DeleteSubscriptionGroupRequestHeader);
+    this.broker.logger.info(`deleteSubscriptionGroup ${groupName}, caller=${caller}`);
+    await this.broker.subscriptionGroupManager.deleteSubscriptionGroupConfig(groupName);
+    if (cleanOffset === true) this.broker.consumerOffsetManager.removeOffset(groupName);
+    return success();
+  }
+
+  /**
+   * mqadmin consumerProgress: per queue of each topic, the broker's max offset, the group's committed offset and
+   * the store time of the last consumed message. The topics: the header's list (5.x), else its topic, else every
+   * topic the group committed on; an online group's are kept to what it subscribes to.
+   */
+  private getConsumeStats(request: RemotingCommand): RemotingCommand {
+    const header = request.decodeCommandCustomHeader(GetConsumeStatsRequestHeader);
+    const { consumerManager, consumerOffsetManager, topicConfigManager, messageStore } = this.broker;
+    const group = header.consumerGroup;
+    const topicList = (header.topicList ?? '').split(';').filter((t) => t.trim() !== '');
+    let topics: Set<string>;
+    if (topicList.length > 0) {
+      topics = new Set(topicList);
+    } else {
+      topics = header.topic !== undefined && header.topic.trim() !== '' ? new Set([header.topic]) : consumerOffsetManager.whichTopicByConsumer(group);
+      if (consumerManager.findSubscriptionDataCount(group) > 0) {
+        for (const topic of [...topics]) if (consumerManager.findSubscriptionData(group, topic) === undefined) topics.delete(topic);
+      }
+    }
+    const offsetTable: [MessageQueue, OffsetWrapper][] = [];
+    for (const topic of topics) {
+      const topicConfig = topicConfigManager.selectTopicConfig(topic);
+      if (topicConfig === undefined) continue;
+      for (let queueId = 0; queueId < topicConfig.readQueueNums; queueId++) {
+        const brokerOffset = Math.max(0, messageStore.getMaxOffsetInQueue(topic, queueId));
+        const consumerOffset = Math.max(0, consumerOffsetManager.queryOffset(group, topic, queueId));
+        const lastTimestamp = consumerOffset > 0 ? Math.max(0, messageStore.getMessageStoreTimeStamp(topic, queueId, consumerOffset - 1)) : 0;
+        offsetTable.push([
+          { topic, brokerName: this.broker.config.brokerName, queueId },
+          { brokerOffset, consumerOffset, pullOffset: consumerOffset, lastTimestamp },
+        ]);
+      }
+    }
+    return success(encodeConsumeStats(offsetTable, 0));
+  }
+
+  /** The stored message goes to the client as body, with the broker's name and the topic's and group's flags. */
+  private async consumeMessageDirectly(request: RemotingCommand): Promise<RemotingCommand> {
+    const header = request.decodeCommandCustomHeader(ConsumeMessageDirectlyResultRequestHeader);
+    request.addExtField('brokerName', this.broker.config.brokerName);
+    const topicConfig = header.topic === undefined ? undefined : this.broker.topicConfigManager.selectTopicConfig(header.topic);
+    if (topicConfig !== undefined) request.addExtField('topicSysFlag', String(topicConfig.topicSysFlag));
+    const groupConfig = this.broker.subscriptionGroupManager.findSubscriptionGroupConfig(header.consumerGroup);
+    if (groupConfig !== undefined) request.addExtField('groupSysFlag', String(groupConfig.groupSysFlag));
+    if (header.msgId !== undefined) {
+      let offset: number;
+      try {
+        offset = decodeMessageId(header.msgId).offset;
+      } catch (err) {
+        throw new RemotingCommandError(`msgId '${header.msgId.slice(0, 64)}' is not an offset message id: ${(err as Error).message}`);
+      }
+      request.body = this.broker.messageStore.selectOneMessageByOffset(offset) ?? undefined;
+    }
+    return this.callConsumer(RequestCode.CONSUME_MESSAGE_DIRECTLY, request, header.consumerGroup, header.clientId ?? '');
+  }
+
+  /** AdminBrokerProcessor.callConsumer: the request forwarded to one member over its own connection. */
+  private async callConsumer(code: number, request: RemotingCommand, consumerGroup: string, clientId: string): Promise<RemotingCommand> {
+    const info = this.broker.consumerManager.findChannel(consumerGroup, clientId);
+    if (info === undefined) return RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, `The Consumer <${consumerGroup}> <${clientId}> not online`);
+    if (info.version < V3_1_8_SNAPSHOT) {
+      return RemotingCommand.createResponseCommand(
+        ResponseCode.SYSTEM_ERROR,
+        `The Consumer <${clientId}> Version <${info.version}> too low to finish, please upgrade it to V3_1_8_SNAPSHOT`,
+      );
+    }
+    const forwarded = RemotingCommand.createRequestCommand(code);
+    forwarded.extFields = { ...request.extFields };
+    forwarded.body = request.body;
+    try {
+      return await this.broker.broker2Client.callClient(info.channel, forwarded);
+    } catch (err) {
+      if (err instanceof RemotingTimeoutError) {
+        return RemotingCommand.createResponseCommand(ResponseCode.CONSUME_MSG_TIMEOUT, `consumer <${consumerGroup}> <${clientId}> Timeout: ${err.message}`);
+      }
+      return RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, `invoke consumer <${consumerGroup}> <${clientId}> Exception: ${String(err)}`);
+    }
+  }
+
+  /** mqadmin cloneGroupOffset: unless offline, only topics the online source group subscribes to. */
+  private cloneGroupOffset(request: RemotingCommand): RemotingCommand {
+    const { srcGroup, destGroup, topic, offline } = request.decodeCommandCustomHeader(CloneGroupOffsetRequestHeader);
+    const { consumerManager, consumerOffsetManager, topicConfigManager, logger } = this.broker;
+    const topics = topic === undefined || topic.trim() === '' ? consumerOffsetManager.whichTopicByConsumer(srcGroup) : new Set([topic]);
+    for (const t of topics) {
+      if (!topicConfigManager.containsTopic(t)) {
+        logger.warn(`[cloneGroupOffset], topic config not exist, ${t}`);
+        continue;
+      }
+      if (offline !== true && consumerManager.findSubscriptionDataCount(srcGroup) > 0 && consumerManager.findSubscriptionData(srcGroup, t) === undefined) {
+        logger.warn(`cloneGroupOffset: topic does not exist in consumer group's subscription, topic=${t}, consumer group=${srcGroup}`);
+        continue;
+      }
+      consumerOffsetManager.cloneOffset(srcGroup, destGroup, t);
+    }
+    return success();
   }
 
   /**
@@ -222,6 +422,10 @@ export class AdminBrokerProcessor implements RequestProcessor {
     for (const [key, value] of this.broker.messageStore.getRuntimeInfo()) info.set(key, value);
     return info;
   }
+}
+
+function connectionOf(info: ClientChannelInfo<RemotingChannel>): Connection {
+  return { clientId: info.clientId, clientAddr: info.channel.remoteAddr, language: info.language, version: info.version };
 }
 
 function offsetResponse(header: { offset: number } | { timestamp: number }): RemotingCommand {

@@ -2,9 +2,12 @@ import type { Logger } from '../../common/logger.js';
 import type { RemotingChannel } from '../../remoting/remoting-channel.js';
 import type { BrokerConfig } from '../broker-config.js';
 import type { BrokerMessageStore } from '../broker-message-store.js';
+import type { Broker2Client } from '../client/broker2-client.js';
 import type { ConsumerManager } from '../client/consumer-manager.js';
 import type { ProducerManager } from '../client/producer-manager.js';
+import type { RebalanceLockManager } from '../client/rebalance-lock-manager.js';
 import type { ConsumerOffsetManager } from '../offset/consumer-offset-manager.js';
+import type { ScheduleMessageService } from '../schedule/schedule-message-service.js';
 import type { SubscriptionGroupManager } from '../subscription/subscription-group-manager.js';
 import type { TopicConfigManager } from '../topic/topic-config-manager.js';
 
@@ -18,6 +21,10 @@ export interface BrokerContext {
   readonly consumerManager: ConsumerManager<RemotingChannel>;
   readonly producerManager: ProducerManager<RemotingChannel>;
   readonly messageStore: BrokerMessageStore;
+  readonly rebalanceLockManager: RebalanceLockManager;
+  readonly scheduleMessageService: ScheduleMessageService;
+  /** Calls to clients over their own connections (reset offsets, running info, consume directly). */
+  readonly broker2Client: Broker2Client;
   /** The DataVersion of the configuration, as JSON (GET_BROKER_CONFIG's `version` header). */
   readonly configVersionJson: string;
   /** brokerIP1:listenPort, the store host written into every message and its offset msgId. */

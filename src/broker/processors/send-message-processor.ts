@@ -1,4 +1,5 @@
 import { SendMessageRequestHeader, SendMessageRequestHeaderV2 } from '../../protocol/headers/broker.js';
+import { ConsumerSendMsgBackRequestHeader } from '../../protocol/headers/consumer-admin.js';
 import {
   MessageConst,
   MessageExtBatch,
@@ -15,8 +16,9 @@ import type { RequestContext, RequestProcessor } from '../../remoting/request-pr
 import type { PutMessageResult } from '../../store/message-store.js';
 import type { TopicConfig } from '../../protocol/bodies/topic-config.js';
 import type { SendThreadPoolQueue } from '../latency/send-thread-pool-queue.js';
+import { handleScheduleMessage } from '../schedule/schedule-message-service.js';
 import { PermName } from '../topic/perm-name.js';
-import { RETRY_GROUP_TOPIC_PREFIX, TOPIC_MAX_LENGTH, TopicValidator, validateTopic } from '../topic/topic-validator.js';
+import { RETRY_GROUP_TOPIC_PREFIX, TOPIC_MAX_LENGTH, TopicValidator, dlqTopic, retryTopic, validateTopic } from '../topic/topic-validator.js';
 import { answeringBadInput } from './bad-input.js';
 import type { BrokerContext } from './broker-context.js';
 import { MessageClientIDSetter } from './message-client-id-setter.js';
@@ -35,6 +37,17 @@ interface SendHeader {
   reconsumeTimes: number;
   unitMode: boolean;
   batch: boolean;
+  maxReconsumeTimes: number | undefined;
+}
+
+/** MQVersion.Version.V3_4_9.ordinal(): from this version a client's maxReconsumeTimes header counts. */
+const V3_4_9 = 121;
+/** MixAll.DLQ_NUMS_PER_GROUP: a dead-letter topic has one queue. */
+const DLQ_NUMS_PER_GROUP = 1;
+/** A send refused before reaching the store. */
+interface Refusal {
+  code: number;
+  remark: string;
 }
 
 /** TopicValidator.NOT_ALLOWED_SEND_TOPIC_SET: internal topics a producer may not write. */
@@ -63,8 +76,9 @@ const STORED: Readonly<Record<string, number>> = {
  * hosts), hands it to the store through the send queue, and maps the store's status to a response code. Only a
  * stored message is acknowledged: every failure status is an error code, never SUCCESS.
  *
- * %RETRY% topics are stored as plain messages for now (no dead-letter redirection, DELAY not applied): the
- * consumer send-back path, delay levels and DLQ come with the retry issue.
+ * A send to `%RETRY%<group>` past the group's retry limit goes to `%DLQ%<group>` (handleRetryAndDLQ); a message
+ * with a DELAY level is parked in SCHEDULE_TOPIC_XXXX for the ScheduleMessageService. CONSUMER_SEND_MSG_BACK (36),
+ * a consumer giving a message back, runs here too, as in Java, through the same send queue.
  */
 export class SendMessageProcessor implements RequestProcessor {
   private readonly idSetter: MessageClientIDSetter;
@@ -78,6 +92,10 @@ export class SendMessageProcessor implements RequestProcessor {
 
   processRequest(ctx: RequestContext, request: RemotingCommand): RemotingCommand | Promise<RemotingCommand> {
     return answeringBadInput(() => {
+      if (request.code === RequestCode.CONSUMER_SEND_MSG_BACK) {
+        const backHeader = request.decodeCommandCustomHeader(ConsumerSendMsgBackRequestHeader);
+        return this.sendQueue.submit(() => this.consumerSendMsgBack(request, backHeader));
+      }
       const header = parseRequestHeader(request);
       return this.sendQueue.submit(() => this.send(ctx, request, header));
     });
@@ -123,9 +141,107 @@ export class SendMessageProcessor implements RequestProcessor {
     }
     const msg = new MessageExtBrokerInner();
     fill(msg, header, queueId, sysFlag, body, properties, bornHost, storeHost);
+    const refused = this.handleRetryAndDLQ(request, header, msg);
+    if (refused !== undefined) return fail(response, refused.code, refused.remark);
     msg.properties.set(MessageConst.PROPERTY_CLUSTER, this.broker.config.brokerClusterName);
+    handleScheduleMessage(msg, this.broker.scheduleMessageService.maxDelayLevel);
     result = await this.broker.messageStore.putMessage(msg);
     return this.handlePutMessageResult(result, response, queueId, msg.uniqKey);
+  }
+
+  /**
+   * SendMessageProcessor.handleRetryAndDLQ: a message sent to a group's retry topic (the Java client does this
+   * when CONSUMER_SEND_MSG_BACK fails, and its orderly consumer always) goes to the group's dead-letter topic
+   * once its reconsumeTimes passes the limit: the group's retryMaxTimes, or the header's maxReconsumeTimes from
+   * clients >= V3_4_9. A group holding queue locks is orderly: its retries go to the DLQ at once (5.x).
+   */
+  private handleRetryAndDLQ(request: RemotingCommand, header: SendHeader, msg: MessageExtBrokerInner): Refusal | undefined {
+    if (!header.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) return undefined;
+    const group = header.topic.slice(RETRY_GROUP_TOPIC_PREFIX.length);
+    const groupConfig = this.broker.subscriptionGroupManager.findSubscriptionGroupConfig(group);
+    if (groupConfig === undefined) return { code: ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, remark: `subscription group not exist, ${group}` };
+    let maxReconsumeTimes = groupConfig.retryMaxTimes;
+    if (request.version >= V3_4_9 && header.maxReconsumeTimes !== undefined) maxReconsumeTimes = header.maxReconsumeTimes;
+    const toDLQDirectly = !this.broker.rebalanceLockManager.isLockAllExpired(group);
+    if (header.reconsumeTimes <= maxReconsumeTimes && !toDLQDirectly) return undefined;
+    if (toDLQDirectly) this.broker.logger.info(`Group has unexpired lock record, which show it is ordered message, send it to DLQ right now group=${group}, topic=${header.topic}`);
+    const newTopic = dlqTopic(group);
+    this.broker.topicConfigManager.createTopicInSendMessageBackMethod(newTopic, DLQ_NUMS_PER_GROUP, PermName.PERM_WRITE | PermName.PERM_READ, false, 0);
+    // -1 keeps the schedule hook away, as in Java.
+    msg.properties.set(MessageConst.PROPERTY_DELAY_TIME_LEVEL, '-1');
+    msg.topic = newTopic;
+    msg.queueId = randomQueueId(DLQ_NUMS_PER_GROUP);
+    return undefined;
+  }
+
+  /**
+   * AbstractSendMessageProcessor.consumerSendMsgBack (CONSUMER_SEND_MSG_BACK 36): the consumer gives back the
+   * message stored at `offset`. It is stored again, reconsumeTimes + 1, in `%RETRY%<group>` (created on demand,
+   * retryQueueNums queues) parked at delay level 3 + reconsumeTimes, or the level the client asks for; with
+   * RETRY_TOPIC (its first topic) and ORIGIN_MESSAGE_ID (its first msgId) kept across retries. Past the retry
+   * limit, or when the client asks a negative level, it goes to `%DLQ%<group>` instead, not delayed.
+   */
+  private async consumerSendMsgBack(
+    request: RemotingCommand,
+    header: { offset: number; group: string; delayLevel: number; unitMode?: boolean; maxReconsumeTimes?: number; originTopic?: string },
+  ): Promise<RemotingCommand> {
+    const { config, subscriptionGroupManager, topicConfigManager, messageStore, logger } = this.broker;
+    const refuse = (code: number, remark: string): RemotingCommand => RemotingCommand.createResponseCommand(code, remark);
+    const groupConfig = subscriptionGroupManager.findSubscriptionGroupConfig(header.group);
+    if (groupConfig === undefined) return refuse(ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, `subscription group not exist, ${header.group}`);
+    if (!PermName.isWriteable(config.brokerPermission)) return refuse(ResponseCode.NO_PERMISSION, `the broker[${config.brokerIP1}] sending message is forbidden`);
+    // A group without retry queues drops what its consumers give back, as in Java.
+    if (groupConfig.retryQueueNums <= 0) return RemotingCommand.createResponseCommand(ResponseCode.SUCCESS);
+
+    let newTopic = retryTopic(header.group);
+    let queueId = randomQueueId(groupConfig.retryQueueNums);
+    const topicSysFlag = header.unitMode === true ? FLAG_UNIT_SUB : 0;
+    const topicConfig = topicConfigManager.createTopicInSendMessageBackMethod(newTopic, groupConfig.retryQueueNums, PermName.PERM_WRITE | PermName.PERM_READ, false, topicSysFlag);
+    if (!PermName.isWriteable(topicConfig.perm)) return refuse(ResponseCode.NO_PERMISSION, `the topic[${newTopic}] sending message is forbidden`);
+
+    const msgExt = messageStore.lookMessageByOffset(header.offset);
+    if (msgExt === null) return refuse(ResponseCode.SYSTEM_ERROR, `look message by offset failed, ${header.offset}`);
+    const properties = new Map(msgExt.properties);
+    if (!properties.has(MessageConst.PROPERTY_RETRY_TOPIC)) properties.set(MessageConst.PROPERTY_RETRY_TOPIC, msgExt.topic);
+    properties.set(MessageConst.PROPERTY_WAIT_STORE_MSG_OK, 'false');
+
+    let maxReconsumeTimes = groupConfig.retryMaxTimes;
+    if (request.version >= V3_4_9 && header.maxReconsumeTimes !== undefined) maxReconsumeTimes = header.maxReconsumeTimes;
+    let delayLevel = header.delayLevel;
+    const isDLQ = msgExt.reconsumeTimes >= maxReconsumeTimes || delayLevel < 0;
+    if (isDLQ) {
+      newTopic = dlqTopic(header.group);
+      queueId = randomQueueId(DLQ_NUMS_PER_GROUP);
+      topicConfigManager.createTopicInSendMessageBackMethod(newTopic, DLQ_NUMS_PER_GROUP, PermName.PERM_WRITE | PermName.PERM_READ, false, 0);
+      properties.set(MessageConst.PROPERTY_DELAY_TIME_LEVEL, '0');
+    } else {
+      if (delayLevel === 0) delayLevel = 3 + msgExt.reconsumeTimes;
+      properties.set(MessageConst.PROPERTY_DELAY_TIME_LEVEL, String(delayLevel));
+    }
+    if ((properties.get(MessageConst.PROPERTY_ORIGIN_MESSAGE_ID) ?? '').trim() === '') {
+      // As Java, the broker-side msgId: the offset id of the first stored copy.
+      properties.set(MessageConst.PROPERTY_ORIGIN_MESSAGE_ID, msgExt.msgId);
+    }
+
+    const msgInner = new MessageExtBrokerInner();
+    msgInner.topic = newTopic;
+    msgInner.queueId = queueId;
+    msgInner.body = msgExt.body;
+    msgInner.flag = msgExt.flag;
+    msgInner.properties = properties;
+    msgInner.sysFlag = msgExt.sysFlag;
+    msgInner.bornTimestamp = msgExt.bornTimestamp;
+    msgInner.bornHost = msgExt.bornHost;
+    msgInner.storeHost = this.storeHost();
+    msgInner.reconsumeTimes = msgExt.reconsumeTimes + 1;
+    handleScheduleMessage(msgInner, this.broker.scheduleMessageService.maxDelayLevel);
+
+    const result = await messageStore.putMessage(msgInner);
+    if (result.status !== 'PUT_OK') return refuse(ResponseCode.SYSTEM_ERROR, result.status);
+    if (isDLQ) {
+      logger.info(`send msg to DLQ ${newTopic}, originalTopic=${header.originTopic ?? msgExt.topic}, consumerId=${header.group}, msgUniqKey=${msgExt.uniqKey ?? ''}, reconsumeTimes=${msgInner.reconsumeTimes}`);
+    }
+    return RemotingCommand.createResponseCommand(ResponseCode.SUCCESS);
   }
 
   /** AbstractSendMessageProcessor.msgCheck: the topic (found or auto-created), or why the send is refused. */
@@ -205,6 +321,7 @@ function parseRequestHeader(request: RemotingCommand): SendHeader {
       properties: v2.i ?? '',
       reconsumeTimes: v2.j ?? 0,
       unitMode: v2.k ?? false,
+      maxReconsumeTimes: v2.l,
       batch: v2.m ?? false,
     };
   }
@@ -215,6 +332,7 @@ function parseRequestHeader(request: RemotingCommand): SendHeader {
     reconsumeTimes: v1.reconsumeTimes ?? 0,
     unitMode: v1.unitMode ?? false,
     batch: v1.batch ?? false,
+    maxReconsumeTimes: v1.maxReconsumeTimes,
   };
 }
 

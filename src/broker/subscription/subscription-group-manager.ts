@@ -80,6 +80,18 @@ export class SubscriptionGroupManager extends ConfigManager<SubscriptionGroupWra
     return this.persist();
   }
 
+  /** DELETE_SUBSCRIPTIONGROUP: resolves once the file is written; an unknown group is only logged, as in Java. */
+  deleteSubscriptionGroupConfig(group: string): Promise<void> {
+    if (!this.subscriptionGroupTable.delete(group)) {
+      this.logger.warn(`delete subscription group failed, subscription group ${group} not exist`);
+      return Promise.resolve();
+    }
+    this.forbiddenTable.delete(group);
+    this.logger.info(`delete subscription group OK, subscription group ${group}`);
+    this.dataVersion = nextDataVersion(this.dataVersion);
+    return this.persist();
+  }
+
   encode(): string {
     return encodeSubscriptionGroupWrapper({
       subscriptionGroupTable: this.subscriptionGroupTable,

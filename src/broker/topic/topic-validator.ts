@@ -14,6 +14,7 @@ export const TopicValidator = {
 } as const;
 
 export const RETRY_GROUP_TOPIC_PREFIX = '%RETRY%';
+export const DLQ_GROUP_TOPIC_PREFIX = '%DLQ%';
 export const REPLY_TOPIC_POSTFIX = 'REPLY_TOPIC';
 export const TOPIC_MAX_LENGTH = 127;
 /** Validators.CHARACTER_MAX_LENGTH: the longest group name the broker auto-creates. */
@@ -50,4 +51,9 @@ export function validateTopic(topic: string): string | undefined {
 
 export function retryTopic(consumerGroup: string): string {
   return RETRY_GROUP_TOPIC_PREFIX + consumerGroup;
+}
+
+/** MixAll.getDLQTopic: where a group's messages go once they have been retried too often. */
+export function dlqTopic(consumerGroup: string): string {
+  return DLQ_GROUP_TOPIC_PREFIX + consumerGroup;
 }

@@ -65,3 +65,33 @@ export {
 export { encodeConsumerListByGroup, decodeConsumerListByGroup } from './consumer-list-by-group.js';
 export { encodeConsumerOffsetTable } from './consumer-offset-table.js';
 export { decodeSubscriptionGroupConfig } from './subscription-group-config.js';
+export {
+  type MessageQueue,
+  messageQueueToJson,
+  messageQueueFromJson,
+  messageQueueKey,
+  encodeMessageQueueMap,
+  decodeMessageQueueMap,
+} from './message-queue.js';
+export {
+  type LockBatchRequestBody,
+  type UnlockBatchRequestBody,
+  decodeLockBatchRequestBody,
+  encodeLockBatchRequestBody,
+  encodeLockBatchResponseBody,
+  decodeLockBatchResponseBody,
+} from './lock-batch.js';
+export {
+  type OffsetWrapper,
+  type Connection,
+  type ConsumerConnection,
+  encodeConsumeStats,
+  decodeConsumeStats,
+  encodeConsumerConnection,
+  encodeProducerConnection,
+  encodeGroupList,
+  encodeResetOffsetBody,
+  decodeResetOffsetBody,
+  decodeConsumerStatusMessageQueueTable,
+  encodeGetConsumerStatusBody,
+} from './consumer-admin.js';

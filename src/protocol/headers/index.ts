@@ -1,2 +1,3 @@
 export * as NamesrvHeaders from './namesrv.js';
 export * as BrokerHeaders from './broker.js';
+export * as ConsumerAdminHeaders from './consumer-admin.js';

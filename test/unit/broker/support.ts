@@ -1,6 +1,7 @@
 import type { BrokerMessageStore } from '../../../src/broker/broker-message-store.js';
 import type { GetMessageResult, MessageArrivingListener, PutMessageResult, QueryMessageResult } from '../../../src/store/message-store.js';
 import type { ConfigStore } from '../../../src/broker/config-store.js';
+import type { CqUnit } from '../../../src/store/consume-queue.js';
 
 /** A ConfigStore in memory, counting writes. */
 export class MemoryConfigStore implements ConfigStore {
@@ -77,6 +78,13 @@ export class FakeMessageStore implements BrokerMessageStore {
   selectOneMessageByOffset(): null {
     return null;
   }
+  lookMessageByOffset(): null {
+    return null;
+  }
+  iterateConsumeQueue(): CqUnit[] {
+    return [];
+  }
+  readonly delayLevelTable = new Map([[1, 1000]]);
   queryMessage(): QueryMessageResult {
     return { messages: [], indexLastUpdateTimestamp: 0, indexLastUpdatePhyoffset: 0 };
   }
