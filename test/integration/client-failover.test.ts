@@ -15,6 +15,7 @@ import {
   RemotingClient,
   RemotingCommand,
   RemotingServer,
+  RemotingTooMuchRequestError,
   RequestCode,
   ResponseCode,
   decodeTopicRouteData,
@@ -161,6 +162,26 @@ describe('Producer deadline', () => {
       });
       const elapsed = Date.now() - begin;
       assert.ok(elapsed >= 450 && elapsed < 1000, `${elapsed} ms`);
+    } finally {
+      await producer.shutdown();
+    }
+  });
+
+  it('bounds sends in flight (maxInFlightSends): one more waits for a slot within its deadline, then fails', async () => {
+    const producer = new Producer({
+      nameServer: dev.namesrvAddr,
+      group: 'InFlightPG',
+      clientIP: '127.0.0.1',
+      clientManager: new MQClientManager(),
+      sendMsgTimeout: 300,
+      maxInFlightSends: 1,
+    });
+    await producer.start();
+    try {
+      const first = producer.send({ topic: 'SilentTopic', body: 'holds the only slot' });
+      const second = producer.send({ topic: 'SilentTopic', body: 'waits for it' });
+      await assert.rejects(first, (err: unknown) => err instanceof MQClientError && err.responseCode === ClientErrorCode.ACCESS_BROKER_TIMEOUT);
+      await assert.rejects(second, (err: unknown) => err instanceof RemotingTooMuchRequestError && /semaphoreAsyncNum/.test(err.message));
     } finally {
       await producer.shutdown();
     }

@@ -11,6 +11,7 @@ import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../.
 import {
   buildInterop,
   interopSkip,
+  runMqAdmin,
   startJava,
   startJavaBroker,
   startJavaNameServer,
@@ -163,6 +164,18 @@ for (const version of ['5.3.3', '4.9.8'] as const satisfies readonly RocketMQVer
       } finally {
         await consumer.stop();
       }
+    });
+
+    it('heartbeats: mqadmin producerConnection lists our client id under the group', { timeout: 3 * 60_000 }, async () => {
+      const namesrvAddr = servers[0]?.addr as string;
+      let listing = '';
+      // The first heartbeat goes out a second after start; the test above has long passed that.
+      for (let attempt = 0; attempt < 5 && !listing.includes(producer.clientId as string); attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
+        const result = await runMqAdmin(['producerConnection', '-n', namesrvAddr, '-g', 'TsProducerPG', '-t', topic], { version, timeoutMs: 60_000 });
+        listing = result.stdout;
+      }
+      assert.match(listing, new RegExp(`0001\\s+${(producer.clientId as string).replace(/[.#]/g, '\\$&')}\\s+127\\.0\\.0\\.1:\\d+\\s+JAVA\\s+(V5_3_3|HIGHER_VERSION)`), listing);
     });
   });
 }
