@@ -7,7 +7,7 @@ export {
   javaHashCode,
   type MessageQueueSelector,
 } from './producer/message-queue-selector.js';
-export type { MessageQueue } from './message-queue.js';
+export type { MessageQueue } from '../protocol/bodies/message-queue.js';
 export { MQClientError, ClientErrorCode, type MQClientErrorOptions } from './errors.js';
 export { MQClientInstance, type TopicTemplate } from './client-instance.js';
 export { MQClientManager } from './client-manager.js';

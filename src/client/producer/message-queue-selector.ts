@@ -1,5 +1,5 @@
 import { javaStringHashCode } from '../../protocol/message/message.js';
-import type { MessageQueue } from '../message-queue.js';
+import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import type { ProducerMessage } from './producer-message.js';
 
 /**

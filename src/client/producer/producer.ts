@@ -8,7 +8,7 @@ import type { MQClientInstance, TopicTemplate } from '../client-instance.js';
 import { MQClientManager } from '../client-manager.js';
 import { resolveClientConfig, type ClientOptions } from '../config.js';
 import { ClientErrorCode, MQClientError } from '../errors.js';
-import type { MessageQueue } from '../message-queue.js';
+import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import { MQFaultStrategy } from '../route/mq-fault-strategy.js';
 import { TopicPublishInfo } from '../route/topic-publish-info.js';
 import { Validators } from '../validators.js';

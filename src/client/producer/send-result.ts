@@ -3,7 +3,7 @@ import { SendMessageResponseHeader } from '../../protocol/headers/broker.js';
 import { MessageConst } from '../../protocol/message/message-const.js';
 import type { RemotingCommand } from '../../protocol/remoting-command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import type { MessageQueue } from '../message-queue.js';
+import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 
 /** SendStatus.java: every one of them means the broker stored the message. */
 export type SendStatus = 'SEND_OK' | 'FLUSH_DISK_TIMEOUT' | 'FLUSH_SLAVE_TIMEOUT' | 'SLAVE_NOT_AVAILABLE';

@@ -1,4 +1,4 @@
-import type { MessageQueue } from '../message-queue.js';
+import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import { LatencyFaultTolerance } from './latency-fault-tolerance.js';
 import type { TopicPublishInfo } from './topic-publish-info.js';
 

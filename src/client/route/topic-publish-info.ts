@@ -1,5 +1,5 @@
 import type { TopicRouteData } from '../../protocol/bodies/topic-route-data.js';
-import type { MessageQueue } from '../message-queue.js';
+import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 
 /** A predicate over queues (TopicPublishInfo.QueueFilter). */
 export type QueueFilter = (mq: MessageQueue) => boolean;
