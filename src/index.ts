@@ -6,6 +6,7 @@ export * from './protocol/message/index.js';
 export * from './namesrv/index.js';
 export * from './broker/index.js';
 export * from './store/index.js';
+export * from './client/index.js';
 export {
   BrokerOuterAPI,
   type BrokerOuterAPIOptions,

@@ -90,6 +90,11 @@ export class MQBrokerError extends RocketMQError {
     this.remark = remark;
     this.addr = addr;
   }
+
+  /** The same address under the name client errors use, so callers can read either kind alike. */
+  get brokerAddr(): string | undefined {
+    return this.addr;
+  }
 }
 
 /** Java's `UtilAll.exceptionSimpleDesc`: the error and the first frame of its stack, for response remarks. */
