@@ -50,7 +50,7 @@ type BrokerKind = 'ours' | 'java';
 
 const USAGE = `usage: node dist-test/bench/broker.js [options]
   --seconds <s>         measured seconds (default 30)
-  --warmup <s>          producer and consumer run this long before the measured window (default 20; JIT warm-up)
+  --warmup <s>          producer and consumer run this long before the measured window (default 30; JIT warm-up)
   --threads <n>         Producer sending threads and Consumer consume threads (default 16)
   --size <bytes>        message body size (default 1024)
   --queues <n>          queues of the topic (default 8)
@@ -58,6 +58,8 @@ const USAGE = `usage: node dist-test/bench/broker.js [options]
   --segment-mib <n>     commit-log segment size of both brokers (mappedFileSizeCommitLog, default 256)
   --brokers <b,...>     ours, java, in this order (default ours,java)
   --client-heap-mb <n>  heap of each benchmark-client JVM (default 512)
+  --pin                 once started, pin the broker (all threads) to CPU 0 and its name server, the Producer and
+                        the Consumer to the other CPUs (taskset), so the broker gets one core whatever its thread count
   --profile-ours <dir>  run our broker with --cpu-prof, the profile written to <dir> when it stops
   --ours-main <file>    our CLI (default dist/cli/main.js of this repository), e.g. another build for A/B
   --keep                keep the stores' temp dirs (their paths are printed)
@@ -75,6 +77,7 @@ interface Options {
   segmentMib: number;
   brokers: BrokerKind[];
   clientHeapMb: number;
+  pin: boolean;
   profileOurs: string | undefined;
   oursMain: string;
   keep: boolean;
@@ -156,6 +159,7 @@ function parseOptions(argv: string[]): Options | 'help' {
       'segment-mib': { type: 'string' },
       brokers: { type: 'string' },
       'client-heap-mb': { type: 'string' },
+      pin: { type: 'boolean' },
       'profile-ours': { type: 'string' },
       'ours-main': { type: 'string' },
       keep: { type: 'boolean' },
@@ -175,7 +179,7 @@ function parseOptions(argv: string[]): Options | 'help' {
   for (const b of brokers) if (b !== 'ours' && b !== 'java') throw new Error(`--brokers: unknown broker '${b}' (ours, java)`);
   return {
     seconds: int('seconds', values.seconds, 30, 10),
-    warmup: int('warmup', values.warmup, 20, 0),
+    warmup: int('warmup', values.warmup, 30, 0),
     threads: int('threads', values.threads, 16, 1),
     size: int('size', values.size, 1024, 1),
     queues: int('queues', values.queues, 8, 1),
@@ -183,6 +187,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     segmentMib: int('segment-mib', values['segment-mib'], 256, 1),
     brokers: brokers as BrokerKind[],
     clientHeapMb: int('client-heap-mb', values['client-heap-mb'], 512, 64),
+    pin: values.pin === true,
     profileOurs: values['profile-ours'],
     oursMain: path.resolve(values['ours-main'] ?? path.join(REPO_ROOT, 'dist/cli/main.js')),
     keep: values.keep === true,
@@ -320,6 +325,17 @@ function properties(entries: Record<string, string | number | boolean>): string 
   return `${Object.entries(entries)
     .map(([key, value]) => `${key}=${String(value)}`)
     .join('\n')}\n`;
+}
+
+/** `taskset -a -p -c <cpus> <pid>`: every thread of the process, and the threads they start later. */
+function pin(pid: number, cpuList: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' });
+}
+
+const BROKER_CPUS = '0';
+function otherCpus(): string {
+  const n = cpus().length;
+  return n <= 1 ? '0' : `1-${n - 1}`;
 }
 
 // ------------------------------------------------------------------------------------------------------------------
@@ -544,6 +560,10 @@ async function benchBroker(kind: BrokerKind, options: Options, client: RemotingC
   try {
     progress(`${kind}: broker ${deployment.brokerAddr} (pid ${deployment.brokerPid}) ready in ${Math.round(deployment.startupMs)} ms; name server ${deployment.namesrvAddr}`);
     const rssReady = await readRss(deployment.brokerPid);
+    if (options.pin) {
+      pin(deployment.brokerPid, BROKER_CPUS);
+      pin(deployment.namesrvPid, otherCpus());
+    }
     await createTopic(deployment, options);
     await waitForRoute(client, deployment, options);
     progress(`${kind}: topic ${options.topic} (${options.queues} queues) created; starting the Consumer and the Producer`);
@@ -570,6 +590,7 @@ async function benchBroker(kind: BrokerKind, options: Options, client: RemotingC
       readyTimeoutMs: 60_000,
     });
     clients.push(producer);
+    if (options.pin) for (const c of clients) pin(c.pid, otherCpus());
 
     const exitedEarly = Promise.race(clients.map((c) => c.exit.then((status) => `${c.name} exited (${status})`)));
     const race = async (ms: number): Promise<void> => {
@@ -761,7 +782,8 @@ async function main(argv: string[]): Promise<number> {
   if (!options.jsonOnly) {
     process.stdout.write(
       `\nbench:broker: ${options.threads} producer threads (sync send), ${options.threads} consume threads, ${options.size} B bodies, ` +
-        `topic ${options.topic} x ${options.queues} queues, ${options.warmup} s warm-up + ${options.seconds} s measured, ASYNC_FLUSH, ${options.segmentMib} MiB segments\n\n`,
+        `topic ${options.topic} x ${options.queues} queues, ${options.warmup} s warm-up + ${options.seconds} s measured, ASYNC_FLUSH, ${options.segmentMib} MiB segments` +
+        `${options.pin ? `, broker pinned to CPU ${BROKER_CPUS}, the rest to ${otherCpus()}` : ''}\n\n`,
     );
     printTable(results);
     if (ours !== undefined && java !== undefined) {
@@ -796,6 +818,7 @@ async function main(argv: string[]): Promise<number> {
         topic: options.topic,
         segment_mib: options.segmentMib,
         client_heap_mb: options.clientHeapMb,
+        pin: options.pin,
         java_version: JAVA_VERSION,
       },
       node: process.version,
