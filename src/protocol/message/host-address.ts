@@ -46,11 +46,25 @@ function parseIPv6(text: string): number[] | undefined {
   return words.flatMap((w) => [w >> 8, w & 0xff]);
 }
 
+// Every stored message parses its born and store hosts, and a broker sees few distinct addresses: remember them.
+const ADDRESS_CACHE_LIMIT = 4096;
+const addressCache = new Map<string, Buffer>();
+
 /**
  * The raw address bytes, as Java's InetAddress.getAddress: 4 bytes for IPv4 and for IPv4-mapped IPv6
- * (`::ffff:a.b.c.d`, which Java turns into an Inet4Address), 16 otherwise.
+ * (`::ffff:a.b.c.d`, which Java turns into an Inet4Address), 16 otherwise. The buffer is shared: do not modify it.
  */
 export function addressBytes(address: string): Buffer {
+  let bytes = addressCache.get(address);
+  if (bytes === undefined) {
+    bytes = parseAddressBytes(address);
+    if (addressCache.size >= ADDRESS_CACHE_LIMIT) addressCache.clear();
+    addressCache.set(address, bytes);
+  }
+  return bytes;
+}
+
+function parseAddressBytes(address: string): Buffer {
   const v4 = parseIPv4(address);
   if (v4 !== undefined) return Buffer.from(v4);
   const v6 = parseIPv6(address);

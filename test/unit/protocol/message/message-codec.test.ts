@@ -209,3 +209,15 @@ describe('batch body (reference §4.7)', () => {
     assert.throws(() => decodeMessages(one.subarray(0, 21)), /truncated/);
   });
 });
+
+describe('addressBytes cache', () => {
+  it('returns the same bytes for the same address, and distinct ones for distinct addresses', async () => {
+    const { addressBytes } = await import('../../../../src/protocol/message/host-address.js');
+    const first = addressBytes('127.0.0.1');
+    assert.deepEqual([...first], [127, 0, 0, 1]);
+    assert.equal(addressBytes('127.0.0.1'), first, 'cached');
+    assert.deepEqual([...addressBytes('::ffff:10.1.2.3')], [10, 1, 2, 3]);
+    assert.equal(addressBytes('::1').length, 16);
+    assert.throws(() => addressBytes('not-an-ip'), /not an IP address/);
+  });
+});
