@@ -1,15 +1,17 @@
 import type { Logger } from '../common/logger.js';
 import type { HeartbeatData } from '../protocol/bodies/heartbeat-data.js';
 import type { TopicRouteData } from '../protocol/bodies/topic-route-data.js';
-import { RequestCode } from '../protocol/request-code.js';
 import { RemotingClient } from '../remoting/remoting-client.js';
 import { AUTO_CREATE_TOPIC_KEY_TOPIC, MQClientAPIImpl } from './client-api.js';
 import { ClientRemotingProcessor } from './client-remoting-processor.js';
 import type { ClientConfig } from './config.js';
 import { ClientErrorCode, MQClientError } from './errors.js';
 import { MessageClientIDSetter } from './message-client-id.js';
+import { ConsumerAPI } from './consumer/consumer-api.js';
+import type { MQConsumerInner } from './consumer/mq-consumer-inner.js';
 import type { MQProducerInner } from './producer/mq-producer-inner.js';
 import { topicRouteData2TopicPublishInfo } from './route/topic-publish-info.js';
+import type { MessageQueue } from '../protocol/bodies/message-queue.js';
 import { topicRouteDataChanged } from './route/topic-route.js';
 import { ScheduledTask } from './scheduled-task.js';
 
@@ -20,6 +22,10 @@ const FETCH_NAMESRV_PERIOD = 120_000;
 /** Java: the first route poll 10 ms after start, the first heartbeat after 1 s. */
 const ROUTE_INITIAL_DELAY = 10;
 const HEARTBEAT_INITIAL_DELAY = 1000;
+/** RebalanceService: every consumer rebalances every 20 s (rocketmq.client.rebalance.waitInterval), and on demand. */
+const REBALANCE_INTERVAL = 20_000;
+/** PermName.PERM_READ: queues of a broker without it are not consumed. */
+const PERM_READ = 0x4;
 
 type State = 'created' | 'running' | 'stopped';
 
@@ -41,6 +47,7 @@ export class MQClientInstance {
   readonly idSetter: MessageClientIDSetter;
   private readonly logger: Logger;
   private readonly producerTable = new Map<string, MQProducerInner>();
+  private readonly consumerTable = new Map<string, MQConsumerInner>();
   private readonly topicRouteTable = new Map<string, TopicRouteData>();
   /** brokerName -> brokerId -> address, from every route held. */
   private readonly brokerAddrTable = new Map<string, Map<number, string>>();
@@ -48,6 +55,8 @@ export class MQClientInstance {
   private readonly routeUpdates = new Map<string, Promise<boolean>>();
   private readonly tasks: ScheduledTask[] = [];
   private heartbeatInFlight: Promise<void> | undefined;
+  private rebalanceInFlight: Promise<void> | undefined;
+  private rebalanceAgain = false;
   private state: State = 'created';
 
   constructor(
@@ -57,7 +66,8 @@ export class MQClientInstance {
   ) {
     this.logger = config.logger;
     this.remotingClient = new RemotingClient({ logger: this.logger, serializeType: config.serializeType });
-    this.remotingClient.registerProcessor(RequestCode.CHECK_TRANSACTION_STATE, new ClientRemotingProcessor(this.logger));
+    const processor = new ClientRemotingProcessor(this.logger, (group) => this.consumerTable.get(group), () => this.rebalanceImmediately());
+    for (const code of ClientRemotingProcessor.CODES) this.remotingClient.registerProcessor(code, processor);
     this.mQClientAPIImpl = new MQClientAPIImpl(this.remotingClient, this.logger, config.nameServerLookupUrl);
     if (config.namesrvAddrs.length > 0) this.mQClientAPIImpl.updateNameServerAddressList(config.namesrvAddrs);
     this.idSetter = new MessageClientIDSetter(config.clientIP);
@@ -92,6 +102,7 @@ export class MQClientInstance {
       HEARTBEAT_INITIAL_DELAY,
       this.config.heartbeatBrokerInterval,
     );
+    this.schedule('rebalanceService', () => this.doRebalance(), REBALANCE_INTERVAL, REBALANCE_INTERVAL);
   }
 
   /**
@@ -99,7 +110,7 @@ export class MQClientInstance {
    * client calls it on its own shutdown.
    */
   async shutdown(): Promise<void> {
-    if (this.state === 'stopped' || this.producerTable.size > 0) return;
+    if (this.state === 'stopped' || this.producerTable.size > 0 || this.consumerTable.size > 0) return;
     this.state = 'stopped';
     this.onShutdown(this);
     for (const task of this.tasks) task.stop();
@@ -134,6 +145,81 @@ export class MQClientInstance {
     await Promise.all(calls);
   }
 
+  /** False when the group is already registered here (one consumer per group and client id, as in Java). */
+  registerConsumer(group: string, consumer: MQConsumerInner): boolean {
+    if (this.state === 'stopped') throw new MQClientError(`client instance ${this.clientId} was shut down`);
+    if (this.consumerTable.has(group)) return false;
+    this.consumerTable.set(group, consumer);
+    return true;
+  }
+
+  /** Removes the group and tells every broker (UNREGISTER_CLIENT), so the others rebalance at once. */
+  async unregisterConsumer(group: string): Promise<void> {
+    if (!this.consumerTable.delete(group) || this.state !== 'running') return;
+    const calls: Promise<void>[] = [];
+    for (const [brokerName, addrs] of this.brokerAddrTable) {
+      for (const addr of addrs.values()) {
+        calls.push(
+          this.mQClientAPIImpl.unregisterClient(addr, { clientID: this.clientId, consumerGroup: group }, this.config.mqClientApiTimeout).then(
+            () => this.logger.info(`unregister consumer group ${group} from ${brokerName} ${addr} OK`),
+            (err: unknown) => this.logger.warn(`unregister consumer group ${group} from ${brokerName} ${addr} failed`, err),
+          ),
+        );
+      }
+    }
+    await Promise.all(calls);
+  }
+
+  /** RebalanceService.wakeup: rebalance every consumer now (NOTIFY_CONSUMER_IDS_CHANGED, a consumer's start). */
+  rebalanceImmediately(): void {
+    void this.doRebalance();
+  }
+
+  /** Every consumer, one after the other; requests during a run coalesce into one more run. Never rejects. */
+  doRebalance(): Promise<void> {
+    if (this.rebalanceInFlight !== undefined) {
+      this.rebalanceAgain = true;
+      return this.rebalanceInFlight;
+    }
+    const run = async (): Promise<void> => {
+      // Bounded: a pass repeats only for a request made during the previous one.
+      do {
+        this.rebalanceAgain = false;
+        for (const consumer of [...this.consumerTable.values()]) {
+          if (!this.isRunning) return;
+          await consumer.doRebalance().catch((err: unknown) => this.logger.warn(`rebalance of ${consumer.groupName} failed`, err));
+        }
+      } while (this.rebalanceAgain);
+    };
+    this.rebalanceInFlight = run().finally(() => (this.rebalanceInFlight = undefined));
+    return this.rebalanceInFlight;
+  }
+
+  /** findConsumerIdList: the group's members as one broker serving `topic` knows them (GET_CONSUMER_LIST_BY_GROUP). */
+  async findConsumerIdList(topic: string, group: string): Promise<string[]> {
+    let addr = this.findBrokerAddrByTopic(topic);
+    if (addr === undefined) {
+      await this.updateTopicRouteInfoFromNameServer(topic);
+      addr = this.findBrokerAddrByTopic(topic);
+    }
+    if (addr === undefined) return [];
+    return new ConsumerAPI(this.remotingClient).getConsumerIdListByGroup(addr, group, this.config.mqClientApiTimeout);
+  }
+
+  /** A master (else any replica) of a random broker serving `topic`, as Java picks one. */
+  findBrokerAddrByTopic(topic: string): string | undefined {
+    const brokers = this.topicRouteTable.get(topic)?.brokerDatas ?? [];
+    if (brokers.length === 0) return undefined;
+    const bd = brokers[Math.floor(Math.random() * brokers.length)];
+    return bd?.brokerAddrs.get(MASTER_ID) ?? bd?.brokerAddrs.values().next().value;
+  }
+
+  /** Where a consumer pulls and commits: the master of the broker group, else any replica a route named. */
+  findBrokerAddressInSubscribe(brokerName: string): string | undefined {
+    const addrs = this.brokerAddrTable.get(brokerName);
+    return addrs?.get(MASTER_ID) ?? addrs?.values().next().value;
+  }
+
   /** The master's address of a broker group, if a route named it. */
   findBrokerAddressInPublish(brokerName: string): string | undefined {
     return this.brokerAddrTable.get(brokerName)?.get(MASTER_ID);
@@ -160,6 +246,7 @@ export class MQClientInstance {
   async updateAllTopicRouteInfo(): Promise<void> {
     const topics = new Set<string>();
     for (const producer of this.producerTable.values()) for (const topic of producer.getPublishTopicList()) topics.add(topic);
+    for (const consumer of this.consumerTable.values()) for (const sub of consumer.subscriptions()) topics.add(sub.topic);
     for (const topic of topics) {
       if (!this.isRunning) return;
       try {
@@ -177,18 +264,26 @@ export class MQClientInstance {
   }
 
   private async doSendHeartbeat(): Promise<void> {
-    if (!this.isRunning || this.producerTable.size === 0) return;
+    if (!this.isRunning || (this.producerTable.size === 0 && this.consumerTable.size === 0)) return;
     const heartbeatData: HeartbeatData = {
       clientID: this.clientId,
       producerDataSet: [...this.producerTable.keys()].map((groupName) => ({ groupName })),
-      consumerDataSet: [],
+      consumerDataSet: [...this.consumerTable.values()].map((c) => ({
+        groupName: c.groupName,
+        consumeType: c.consumeType,
+        messageModel: c.messageModel,
+        consumeFromWhere: c.consumeFromWhere,
+        subscriptionDataSet: c.subscriptions(),
+        unitMode: false,
+      })),
       heartbeatFingerprint: 0,
       withoutSub: false,
     };
     const calls: Promise<void>[] = [];
     for (const [brokerName, addrs] of this.brokerAddrTable) {
-      // A client without consumers talks to masters only (Java skips slaves then).
-      const addr = addrs.get(MASTER_ID);
+      // A client without consumers talks to masters only (Java skips slaves then); consumers pull from slaves too.
+      const targets = this.consumerTable.size > 0 ? [...addrs.values()] : [addrs.get(MASTER_ID)];
+      for (const addr of targets) {
       if (addr === undefined) continue;
       calls.push(
         this.mQClientAPIImpl.sendHeartbeat(addr, heartbeatData, this.config.mqClientApiTimeout).then(
@@ -196,6 +291,7 @@ export class MQClientInstance {
           (err: unknown) => this.logger.warn(`heartbeat to ${brokerName} ${addr} failed`, err),
         ),
       );
+      }
     }
     await Promise.all(calls);
   }
@@ -241,6 +337,8 @@ export class MQClientInstance {
       info.haveTopicRouterInfo = true;
       producer.updateTopicPublishInfo(topic, info);
     }
+    const subscribeInfo = topicRouteData2TopicSubscribeInfo(topic, route);
+    for (const consumer of this.consumerTable.values()) consumer.updateTopicSubscribeInfo(topic, subscribeInfo);
     this.topicRouteTable.set(topic, route);
     this.logger.info(`the route of ${topic} changed: ${route.queueDatas.map((q) => `${q.brokerName}:${q.writeQueueNums}`).join(', ')}`);
     return true;
@@ -248,6 +346,7 @@ export class MQClientInstance {
 
   private isNeedUpdateTopicRouteInfo(topic: string): boolean {
     for (const producer of this.producerTable.values()) if (producer.isPublishTopicNeedUpdate(topic)) return true;
+    for (const consumer of this.consumerTable.values()) if (consumer.isSubscribeTopicNeedUpdate(topic)) return true;
     return false;
   }
 
@@ -268,4 +367,14 @@ function clampQueues(route: TopicRouteData | undefined, defaultTopicQueueNums: n
       return { ...qd, readQueueNums: queueNums, writeQueueNums: queueNums };
     }),
   };
+}
+
+/** topicRouteData2TopicSubscribeInfo: every readable queue of every broker serving the topic. */
+function topicRouteData2TopicSubscribeInfo(topic: string, route: TopicRouteData): MessageQueue[] {
+  const mqs: MessageQueue[] = [];
+  for (const qd of route.queueDatas) {
+    if ((qd.perm & PERM_READ) === 0) continue;
+    for (let queueId = 0; queueId < qd.readQueueNums; queueId++) mqs.push({ topic, brokerName: qd.brokerName, queueId });
+  }
+  return mqs;
 }

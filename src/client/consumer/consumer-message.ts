@@ -1,0 +1,82 @@
+import { promisify } from 'node:util';
+import { inflate } from 'node:zlib';
+import type { SubscriptionData } from '../../protocol/bodies/heartbeat-data.js';
+import { decodeStoredMessages } from '../../protocol/message/message-decoder.js';
+import { MessageConst } from '../../protocol/message/message-const.js';
+import { MessageSysFlag } from '../../protocol/message/message-sys-flag.js';
+import type { MessageExt } from '../../protocol/message/message.js';
+import { tagMatches } from './subscription.js';
+
+const inflateAsync = promisify(inflate);
+
+/** What a listener receives: a plain, read-only view of one consumed message. */
+export interface ConsumerMessage {
+  readonly topic: string;
+  readonly body: Buffer;
+  readonly tags: string | undefined;
+  readonly keys: string[];
+  /** The producer's id (UNIQ_KEY) when it set one, else the offset id — what Java's MessageClientExt.getMsgId says. */
+  readonly msgId: string;
+  /** The broker's id: store host and commit-log offset. */
+  readonly offsetMsgId: string;
+  readonly queueId: number;
+  readonly queueOffset: number;
+  readonly properties: Readonly<Record<string, string>>;
+  readonly reconsumeTimes: number;
+  readonly bornTimestamp: number;
+  readonly storeTimestamp: number;
+  readonly brokerName: string;
+}
+
+export function toConsumerMessage(msg: MessageExt, brokerName: string): ConsumerMessage {
+  return {
+    topic: msg.topic,
+    body: msg.body,
+    tags: msg.tags,
+    keys: msg.keyList,
+    msgId: msg.uniqKey ?? msg.msgId,
+    offsetMsgId: msg.msgId,
+    queueId: msg.queueId,
+    queueOffset: msg.queueOffset,
+    properties: Object.fromEntries(msg.properties),
+    reconsumeTimes: msg.reconsumeTimes,
+    bornTimestamp: msg.bornTimestamp,
+    storeTimestamp: msg.storeTimestamp,
+    brokerName,
+  };
+}
+
+/**
+ * PullAPIWrapper.processPullResult (reference §5.7): decode the records, inflate compressed bodies, keep only the
+ * subscribed tags (the broker matched hash codes only), and stamp MIN_OFFSET/MAX_OFFSET as Java does. A record
+ * whose body does not inflate is kept compressed and logged by the caller rather than dropped silently.
+ */
+export async function processPullBody(
+  body: Buffer,
+  subscription: SubscriptionData,
+  minOffset: number,
+  maxOffset: number,
+  onBadBody: (msg: MessageExt, err: unknown) => void,
+): Promise<MessageExt[]> {
+  const found = decodeStoredMessages(body).filter((msg) => tagMatches(subscription, msg.tags));
+  for (const msg of found) {
+    if ((msg.sysFlag & MessageSysFlag.COMPRESSED_FLAG) !== 0) {
+      try {
+        msg.body = await inflateAsync(msg.body);
+      } catch (err) {
+        onBadBody(msg, err);
+      }
+    }
+    msg.putProperty(MessageConst.PROPERTY_MIN_OFFSET, String(minOffset));
+    msg.putProperty(MessageConst.PROPERTY_MAX_OFFSET, String(maxOffset));
+  }
+  return found;
+}
+
+/** DefaultMQPushConsumerImpl.resetRetryAndNamespace: a message from the retry topic shows its original topic. */
+export function resetRetryTopic(msgs: readonly MessageExt[], groupRetryTopic: string): void {
+  for (const msg of msgs) {
+    const original = msg.getProperty(MessageConst.PROPERTY_RETRY_TOPIC);
+    if (original !== undefined && msg.topic === groupRetryTopic) msg.topic = original;
+  }
+}

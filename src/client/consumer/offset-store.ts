@@ -1,0 +1,106 @@
+import type { Logger } from '../../common/logger.js';
+import { messageQueueKey, type MessageQueue } from '../../protocol/bodies/message-queue.js';
+import type { ConsumerAPI } from './consumer-api.js';
+
+/** ReadOffsetType.java. */
+export type ReadOffsetType = 'READ_FROM_MEMORY' | 'READ_FROM_STORE' | 'MEMORY_FIRST_THEN_STORE';
+
+/** OffsetStore.java: where a consumer keeps the next offset to consume of each queue it owns. */
+export interface OffsetStore {
+  load(): Promise<void>;
+  /** `increaseOnly`: never move an offset back (completions arrive out of order). */
+  updateOffset(mq: MessageQueue, offset: number, increaseOnly: boolean): void;
+  /** The offset, or -1 when there is none. */
+  readOffset(mq: MessageQueue, type: ReadOffsetType): Promise<number>;
+  persistAll(mqs: readonly MessageQueue[]): Promise<void>;
+  persist(mq: MessageQueue): Promise<void>;
+  removeOffset(mq: MessageQueue): void;
+  /** Every offset held for `topic`. */
+  cloneOffsetTable(topic: string): [MessageQueue, number][];
+}
+
+/** The in-memory table both stores share. */
+export abstract class OffsetTable {
+  protected readonly table = new Map<string, { mq: MessageQueue; offset: number }>();
+
+  updateOffset(mq: MessageQueue, offset: number, increaseOnly: boolean): void {
+    const key = messageQueueKey(mq);
+    const entry = this.table.get(key);
+    if (entry === undefined) this.table.set(key, { mq, offset });
+    else if (!increaseOnly || offset > entry.offset) entry.offset = offset;
+  }
+
+  removeOffset(mq: MessageQueue): void {
+    this.table.delete(messageQueueKey(mq));
+  }
+
+  cloneOffsetTable(topic: string): [MessageQueue, number][] {
+    return [...this.table.values()].filter((e) => e.mq.topic === topic).map((e) => [e.mq, e.offset]);
+  }
+
+  protected memoryOffset(mq: MessageQueue): number | undefined {
+    return this.table.get(messageQueueKey(mq))?.offset;
+  }
+}
+
+/**
+ * RemoteBrokerOffsetStore.java (clustering): the broker keeps the group's offsets; the client holds the latest
+ * in memory and sends them every persistConsumerOffsetInterval, oneway, as Java does.
+ */
+export class RemoteBrokerOffsetStore extends OffsetTable implements OffsetStore {
+  constructor(
+    private readonly group: string,
+    private readonly api: ConsumerAPI,
+    private readonly findBrokerAddr: (brokerName: string) => Promise<string | undefined>,
+    private readonly timeoutMillis: number,
+    private readonly logger: Logger,
+  ) {
+    super();
+  }
+
+  async load(): Promise<void> {
+    // Nothing local: the broker is the store.
+  }
+
+  async readOffset(mq: MessageQueue, type: ReadOffsetType): Promise<number> {
+    const memory = this.memoryOffset(mq);
+    if (type === 'READ_FROM_MEMORY' || (type === 'MEMORY_FIRST_THEN_STORE' && memory !== undefined)) return memory ?? -1;
+    const addr = await this.requireBroker(mq);
+    const offset = await this.api.queryConsumerOffset(addr, { consumerGroup: this.group, topic: mq.topic, queueId: mq.queueId }, this.timeoutMillis);
+    if (offset === undefined) return -1;
+    this.updateOffset(mq, offset, false);
+    return offset;
+  }
+
+  async persistAll(mqs: readonly MessageQueue[]): Promise<void> {
+    const owned = new Set(mqs.map(messageQueueKey));
+    const sends: Promise<void>[] = [];
+    for (const [key, entry] of this.table) {
+      if (owned.has(key)) sends.push(this.persist(entry.mq));
+      else {
+        // Java drops offsets of queues no longer owned, so a later owner's progress is not overwritten.
+        this.table.delete(key);
+      }
+    }
+    await Promise.all(sends);
+  }
+
+  /** Never throws: a lost update is sent again on the next persist. */
+  async persist(mq: MessageQueue): Promise<void> {
+    const offset = this.memoryOffset(mq);
+    if (offset === undefined) return;
+    try {
+      const addr = await this.requireBroker(mq);
+      const header = { consumerGroup: this.group, topic: mq.topic, queueId: mq.queueId, commitOffset: offset };
+      await this.api.updateConsumerOffsetOneway(addr, header, this.timeoutMillis);
+    } catch (err) {
+      this.logger.warn(`persisting the offset ${offset} of ${mq.topic}:${mq.brokerName}:${mq.queueId} failed`, err);
+    }
+  }
+
+  private async requireBroker(mq: MessageQueue): Promise<string> {
+    const addr = await this.findBrokerAddr(mq.brokerName);
+    if (addr === undefined) throw new Error(`the broker ${mq.brokerName} is not in any route`);
+    return addr;
+  }
+}

@@ -1,0 +1,573 @@
+import { silentLogger, type Logger } from '../../common/logger.js';
+import type { ConsumeFromWhere, MessageModel, SubscriptionData } from '../../protocol/bodies/heartbeat-data.js';
+import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
+import type { MessageExt } from '../../protocol/message/message.js';
+import type { MQClientInstance } from '../client-instance.js';
+import { MQClientManager } from '../client-manager.js';
+import { resolveClientConfig, type ClientOptions } from '../config.js';
+import { MQClientError } from '../errors.js';
+import { ScheduledTask } from '../scheduled-task.js';
+import { Validators } from '../validators.js';
+import { AllocateMessageQueueAveragely, type AllocateMessageQueueStrategy } from './allocate-strategy.js';
+import { ConsumeMessageConcurrentlyService } from './consume-concurrently.js';
+import { ConsumeMessageOrderlyService } from './consume-orderly.js';
+import { callListener, type ConsumeContext, type ConsumeMessageService, type MessageListener } from './consume-service.js';
+import { ConsumerAPI, PullSysFlag } from './consumer-api.js';
+import { processPullBody, resetRetryTopic } from './consumer-message.js';
+import { DEFAULT_LOCAL_OFFSET_STORE_DIR, LocalFileOffsetStore } from './local-file-offset-store.js';
+import type { ConsumeMessageDirectlyResult, MQConsumerInner } from './mq-consumer-inner.js';
+import { RemoteBrokerOffsetStore, type OffsetStore } from './offset-store.js';
+import { RebalanceImpl, type PullRequest } from './rebalance-impl.js';
+import { encodeConsumerRunningInfo } from './running-info.js';
+import { buildSubscriptionData, RETRY_GROUP_TOPIC_PREFIX, retryTopic, SUB_ALL } from './subscription.js';
+
+/** DefaultMQPushConsumer's settings, with Java's names and defaults. */
+export interface PushConsumerOptions extends ClientOptions {
+  group: string;
+  /** Where a group with no committed offset starts; Java's default CONSUME_FROM_LAST_OFFSET. */
+  consumeFromWhere?: ConsumeFromWhere;
+  /** CONSUME_FROM_TIMESTAMP's point in time (ms since the epoch or a Date); default half an hour before start. */
+  consumeTimestamp?: number | Date;
+  messageModel?: MessageModel;
+  /** How the group's queues are shared; default AllocateMessageQueueAveragely. */
+  allocateStrategy?: AllocateMessageQueueStrategy;
+  /** Listener calls in progress at once (Java's consumeThreadMax). */
+  consumeThreadMax?: number;
+  /** Alias of consumeThreadMax. */
+  concurrency?: number;
+  /** Consume each queue in order, one message at a time, holding the broker's lock (MessageListenerOrderly). */
+  orderly?: boolean;
+  /** Attempts before the dead-letter queue; default 16, orderly: unlimited. */
+  maxReconsumeTimes?: number;
+  pullBatchSize?: number;
+  /** Flow control: messages held per queue before pulls slow down. */
+  pullThresholdForQueue?: number;
+  /** Flow control: MiB held per queue before pulls slow down. */
+  pullThresholdSizeForQueue?: number;
+  /** Flow control (concurrent): offset span held per queue before pulls slow down. */
+  consumeConcurrentlyMaxSpan?: number;
+  /** Pause between pulls of a queue, ms. */
+  pullInterval?: number;
+  /** Orderly: the pause before a failed message is consumed again, ms. */
+  suspendCurrentQueueTimeMillis?: number;
+  persistConsumerOffsetInterval?: number;
+  /** How long shutdown waits for listener calls in progress, ms. */
+  awaitTerminationMillisWhenShutdown?: number;
+  /** Broadcasting: the root of the local offset files (Java's rocketmq.client.localOffsetStoreDir). */
+  offsetStoreDir?: string;
+  clientManager?: MQClientManager;
+}
+
+type State = 'created' | 'running' | 'stopping' | 'stopped';
+
+/** How long the broker holds a pull with no message (brokerSuspendMaxTimeMillis) and how long we wait for it. */
+const BROKER_SUSPEND_MAX_TIME_MILLIS = 15_000;
+const CONSUMER_TIMEOUT_MILLIS_WHEN_SUSPEND = 30_000;
+/** DefaultMQPushConsumerImpl's delays before pulling again. */
+const PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION = 3000;
+const PULL_TIME_DELAY_MILLS_WHEN_FLOW_CONTROL = 50;
+const PULL_TIME_DELAY_MILLS_WHEN_SUSPEND = 1000;
+/** PULL_OFFSET_MOVED: Java lets consumption in progress finish for 10 s before moving the queue's offset. */
+const OFFSET_MOVED_DELAY_MILLIS = 10_000;
+/** ConsumeMessageOrderlyService renews locks every 20 s (REBALANCE_LOCK_INTERVAL). */
+const LOCK_INTERVAL_MILLIS = 20_000;
+const SEND_BACK_TIMEOUT_MILLIS = 5000;
+const HALF_AN_HOUR = 30 * 60_000;
+
+/**
+ * DefaultMQPushConsumer with DefaultMQPushConsumerImpl: subscribes topics, owns a share of their queues (the
+ * client instance rebalances every 20 s and when the broker says the group changed), long-polls each owned
+ * queue, and calls the listener of each message — concurrently or, with `orderly`, in queue order.
+ */
+export class PushConsumer implements MQConsumerInner {
+  readonly groupName: string;
+  readonly messageModel: MessageModel;
+  readonly consumeType = 'CONSUME_PASSIVELY' as const;
+  readonly consumeFromWhere: ConsumeFromWhere;
+  private readonly options: PushConsumerOptions;
+  private readonly logger: Logger;
+  private readonly settings: {
+    concurrency: number;
+    orderly: boolean;
+    maxReconsumeTimes: number;
+    pullBatchSize: number;
+    pullThresholdForQueue: number;
+    pullThresholdSizeForQueue: number;
+    consumeConcurrentlyMaxSpan: number;
+    pullInterval: number;
+    suspendCurrentQueueTimeMillis: number;
+    persistConsumerOffsetInterval: number;
+    awaitTerminationMillisWhenShutdown: number;
+  };
+  private readonly subscriptionInner = new Map<string, SubscriptionData>();
+  private readonly listeners = new Map<string, MessageListener>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly tasks: ScheduledTask[] = [];
+  private instance: MQClientInstance | undefined;
+  private api: ConsumerAPI | undefined;
+  private offsetStore: OffsetStore | undefined;
+  private rebalanceImpl: RebalanceImpl | undefined;
+  private consumeService: ConsumeMessageService | undefined;
+  private rebalanceInFlight: Promise<void> | undefined;
+  private rebalanceAgain = false;
+  private consumeTimestamp = 0;
+  private paused = false;
+  private state: State = 'created';
+  private startTimestamp = 0;
+
+  constructor(options: PushConsumerOptions) {
+    Validators.checkGroup(options.group);
+    this.options = options;
+    this.groupName = options.group;
+    this.logger = options.logger ?? silentLogger;
+    this.messageModel = options.messageModel ?? 'CLUSTERING';
+    this.consumeFromWhere = options.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET';
+    const orderly = options.orderly ?? false;
+    const maxReconsumeTimes = options.maxReconsumeTimes ?? -1;
+    if (!Number.isInteger(maxReconsumeTimes) || maxReconsumeTimes < -1) throw new RangeError(`maxReconsumeTimes must be >= -1, not ${maxReconsumeTimes}`);
+    this.settings = {
+      concurrency: positiveInt(options.consumeThreadMax ?? options.concurrency, 20, 'consumeThreadMax'),
+      orderly,
+      // Java's getMaxReconsumeTimes: -1 means 16 for concurrent listeners and Integer.MAX_VALUE for orderly ones.
+      maxReconsumeTimes: maxReconsumeTimes === -1 ? (orderly ? 2147483647 : 16) : maxReconsumeTimes,
+      pullBatchSize: positiveInt(options.pullBatchSize, 32, 'pullBatchSize'),
+      pullThresholdForQueue: positiveInt(options.pullThresholdForQueue, 1000, 'pullThresholdForQueue'),
+      pullThresholdSizeForQueue: positiveInt(options.pullThresholdSizeForQueue, 100, 'pullThresholdSizeForQueue'),
+      consumeConcurrentlyMaxSpan: positiveInt(options.consumeConcurrentlyMaxSpan, 2000, 'consumeConcurrentlyMaxSpan'),
+      pullInterval: nonNegativeInt(options.pullInterval, 0, 'pullInterval'),
+      suspendCurrentQueueTimeMillis: positiveInt(options.suspendCurrentQueueTimeMillis, 1000, 'suspendCurrentQueueTimeMillis'),
+      persistConsumerOffsetInterval: positiveInt(options.persistConsumerOffsetInterval, 5000, 'persistConsumerOffsetInterval'),
+      awaitTerminationMillisWhenShutdown: nonNegativeInt(options.awaitTerminationMillisWhenShutdown, 10_000, 'awaitTerminationMillisWhenShutdown'),
+    };
+  }
+
+  /** The client id this consumer runs under (ip@instanceName), once started. */
+  get clientId(): string | undefined {
+    return this.instance?.clientId;
+  }
+
+  /**
+   * Subscribes `topic` with a tag expression ("*", or "TagA || TagB") and the listener of its messages. Before
+   * start, or while running (the next heartbeat and rebalance pick it up).
+   */
+  subscribe(topic: string, subExpression: string, listener: MessageListener): void {
+    Validators.checkTopic(topic);
+    this.subscriptionInner.set(topic, buildSubscriptionData(topic, subExpression));
+    this.listeners.set(topic, listener);
+    if (this.state === 'running') {
+      const instance = this.instance as MQClientInstance;
+      void instance.updateTopicRouteInfoFromNameServer(topic).then(
+        () => instance.sendHeartbeatToAllBroker(),
+        (err: unknown) => this.logger.warn(`the route of ${topic} could not be fetched`, err),
+      );
+    }
+  }
+
+  unsubscribe(topic: string): void {
+    this.subscriptionInner.delete(topic);
+    this.listeners.delete(topic);
+  }
+
+  /** Stops pulling (Java's suspend); messages already pulled are still consumed. */
+  suspend(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
+  async start(): Promise<void> {
+    if (this.state === 'running') return;
+    if (this.state === 'stopping') throw new MQClientError(`consumer ${this.groupName} is shutting down`);
+    if (this.listeners.size === 0) throw new MQClientError('subscribe at least one topic before start()');
+    const config = resolveClientConfig(this.options);
+    const manager = this.options.clientManager ?? MQClientManager.getInstance();
+    const instance = manager.getOrCreateMQClientInstance(config);
+    // Java's copySubscription: a clustering group also consumes its retry topic.
+    if (this.messageModel === 'CLUSTERING') this.subscriptionInner.set(retryTopic(this.groupName), buildSubscriptionData(retryTopic(this.groupName), SUB_ALL));
+    const api = new ConsumerAPI(instance.remotingClient);
+    const findBrokerAddr = (brokerName: string): Promise<string | undefined> => this.findBrokerAddr(brokerName);
+    this.offsetStore =
+      this.messageModel === 'BROADCASTING'
+        ? new LocalFileOffsetStore(this.options.offsetStoreDir ?? DEFAULT_LOCAL_OFFSET_STORE_DIR, instance.clientId, this.groupName, this.logger)
+        : new RemoteBrokerOffsetStore(this.groupName, api, findBrokerAddr, config.mqClientApiTimeout, this.logger);
+    await this.offsetStore.load();
+    if (!instance.registerConsumer(this.groupName, this)) {
+      throw new MQClientError(`The consumer group[${this.groupName}] has been created before, specify another name please.`);
+    }
+    this.instance = instance;
+    this.api = api;
+    this.consumeTimestamp = this.options.consumeTimestamp === undefined ? Date.now() - HALF_AN_HOUR : Number(this.options.consumeTimestamp);
+    this.consumeService = this.createConsumeService();
+    this.rebalanceImpl = this.createRebalance(instance, api, config.mqClientApiTimeout);
+    this.state = 'running';
+    this.startTimestamp = Date.now();
+    try {
+      await instance.start();
+      for (const topic of this.subscriptionInner.keys()) await instance.updateTopicRouteInfoFromNameServer(topic);
+    } catch (err) {
+      await this.shutdown();
+      throw err;
+    }
+    this.schedule('persistConsumerOffset', () => this.persistConsumerOffset(), this.settings.persistConsumerOffsetInterval);
+    if (this.settings.orderly && this.messageModel === 'CLUSTERING') this.schedule('lockAll', () => this.rebalanceImpl?.lockAll(), LOCK_INTERVAL_MILLIS);
+    await instance.sendHeartbeatToAllBroker();
+    instance.rebalanceImmediately();
+  }
+
+  /**
+   * Stops pulling, lets listener calls in progress finish (up to awaitTerminationMillisWhenShutdown), persists
+   * offsets, releases orderly locks, unregisters the group from the brokers, and stops the client instance unless
+   * other clients use it. Idempotent; the consumer may be started again.
+   */
+  async shutdown(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    for (const task of this.tasks) task.stop();
+    this.tasks.length = 0;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await this.rebalanceInFlight;
+    await this.consumeService?.shutdown(this.settings.awaitTerminationMillisWhenShutdown);
+    await this.persistConsumerOffset();
+    if (this.settings.orderly && this.messageModel === 'CLUSTERING') await this.rebalanceImpl?.unlockAll();
+    for (const { pq } of this.rebalanceImpl?.processQueueTable.values() ?? []) pq.dropped = true;
+    this.rebalanceImpl?.processQueueTable.clear();
+    const instance = this.instance;
+    if (instance !== undefined) {
+      await instance.unregisterConsumer(this.groupName);
+      await instance.shutdown();
+    }
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.subscriptionInner.delete(retryTopic(this.groupName));
+    this.instance = undefined;
+    this.state = 'stopped';
+  }
+
+  // ---- MQConsumerInner: what the client instance calls ----
+
+  subscriptions(): SubscriptionData[] {
+    return [...this.subscriptionInner.values()];
+  }
+
+  /** Runs one rebalance; calls while one runs coalesce into one more run after it. */
+  doRebalance(): Promise<void> {
+    if (this.rebalanceInFlight !== undefined) {
+      this.rebalanceAgain = true;
+      return this.rebalanceInFlight;
+    }
+    const run = async (): Promise<void> => {
+      // Bounded: each pass clears the flag, and a pass only repeats for a request made during the previous one.
+      do {
+        this.rebalanceAgain = false;
+        if (this.state !== 'running' || this.rebalanceImpl === undefined) return;
+        await this.rebalanceImpl.doRebalance();
+      } while (this.rebalanceAgain);
+    };
+    this.rebalanceInFlight = run().finally(() => (this.rebalanceInFlight = undefined));
+    return this.rebalanceInFlight;
+  }
+
+  async persistConsumerOffset(): Promise<void> {
+    if (this.offsetStore === undefined || this.rebalanceImpl === undefined) return;
+    await this.offsetStore.persistAll(this.rebalanceImpl.ownedQueues());
+  }
+
+  updateTopicSubscribeInfo(topic: string, mqs: MessageQueue[]): void {
+    if (this.subscriptionInner.has(topic)) this.rebalanceImpl?.topicSubscribeInfoTable.set(topic, mqs);
+  }
+
+  isSubscribeTopicNeedUpdate(topic: string): boolean {
+    return this.subscriptionInner.has(topic) && this.rebalanceImpl?.topicSubscribeInfoTable.has(topic) !== true;
+  }
+
+  /** Java's resetOffset: drop the topic's queues, set their offsets, persist, and rebalance from there. */
+  async resetOffset(topic: string, offsets: readonly (readonly [MessageQueue, number])[]): Promise<void> {
+    const rebalance = this.rebalanceImpl;
+    const store = this.offsetStore;
+    if (rebalance === undefined || store === undefined) return;
+    this.logger.info(`resetting the offsets of ${this.groupName} on ${topic}`);
+    for (const [mq, offset] of offsets) {
+      if (mq.topic !== topic) continue;
+      const entry = [...rebalance.processQueueTable.values()].find((e) => e.mq.brokerName === mq.brokerName && e.mq.queueId === mq.queueId && e.mq.topic === topic);
+      if (entry === undefined) continue;
+      entry.pq.dropped = true;
+      entry.pq.clear();
+      store.updateOffset(mq, offset, false);
+      await store.persist(mq);
+      await rebalance.removeProcessQueue(mq);
+    }
+    this.instance?.rebalanceImmediately();
+  }
+
+  consumerStatus(topic: string): [MessageQueue, number][] {
+    return this.offsetStore?.cloneOffsetTable(topic) ?? [];
+  }
+
+  consumerRunningInfo(): Buffer {
+    const properties: Record<string, string> = {
+      PROP_CONSUME_ORDERLY: String(this.settings.orderly),
+      PROP_CONSUME_TYPE: this.consumeType,
+      PROP_CONSUMER_START_TIMESTAMP: String(this.startTimestamp),
+      PROP_NAMESERVER_ADDR: (this.instance?.mQClientAPIImpl.getNameServerAddressList() ?? []).join(';'),
+      PROP_THREADPOOL_CORE_SIZE: String(this.settings.concurrency),
+      consumerGroup: this.groupName,
+      messageModel: this.messageModel,
+      consumeFromWhere: this.consumeFromWhere,
+      maxReconsumeTimes: String(this.settings.maxReconsumeTimes),
+      pullBatchSize: String(this.settings.pullBatchSize),
+      pullThresholdForQueue: String(this.settings.pullThresholdForQueue),
+      pullThresholdSizeForQueue: String(this.settings.pullThresholdSizeForQueue),
+    };
+    const queues = [...(this.rebalanceImpl?.processQueueTable.values() ?? [])].map(({ mq, pq }) => ({
+      mq,
+      pq,
+      commitOffset: this.offsetStore?.cloneOffsetTable(mq.topic).find(([m]) => m.brokerName === mq.brokerName && m.queueId === mq.queueId)?.[1] ?? -1,
+    }));
+    return encodeConsumerRunningInfo(properties, this.subscriptions(), queues);
+  }
+
+  async consumeMessageDirectly(msg: MessageExt, brokerName: string | undefined): Promise<ConsumeMessageDirectlyResult> {
+    const begin = Date.now();
+    resetRetryTopic([msg], retryTopic(this.groupName));
+    const ok = await callListener(this.consumeContext(), msg, brokerName ?? '');
+    return {
+      order: this.settings.orderly,
+      autoCommit: true,
+      consumeResult: ok ? 'CR_SUCCESS' : 'CR_LATER',
+      remark: ok ? 'CONSUME_SUCCESS' : 'RECONSUME_LATER',
+      spentTimeMills: Date.now() - begin,
+    };
+  }
+
+  // ---- internals ----
+
+  private createConsumeService(): ConsumeMessageService {
+    const ctx = this.consumeContext();
+    return this.settings.orderly
+      ? new ConsumeMessageOrderlyService(ctx, this.messageModel, this.settings.maxReconsumeTimes, this.settings.suspendCurrentQueueTimeMillis)
+      : new ConsumeMessageConcurrentlyService(ctx, this.messageModel, this.settings.concurrency);
+  }
+
+  private consumeContext(): ConsumeContext {
+    return {
+      consumerGroup: this.groupName,
+      logger: this.logger,
+      listener: (topic) => this.listeners.get(topic),
+      sendMessageBack: (msg, delayLevel, brokerName) => this.sendMessageBack(msg, delayLevel, brokerName),
+      updateOffset: (mq, offset, increaseOnly) => this.offsetStore?.updateOffset(mq, offset, increaseOnly),
+      later: (delay, task) => this.later(delay, task),
+    };
+  }
+
+  private createRebalance(instance: MQClientInstance, api: ConsumerAPI, timeoutMillis: number): RebalanceImpl {
+    return new RebalanceImpl({
+      consumerGroup: this.groupName,
+      clientId: instance.clientId,
+      messageModel: this.messageModel,
+      orderly: this.settings.orderly,
+      strategy: this.options.allocateStrategy ?? new AllocateMessageQueueAveragely(),
+      api,
+      offsetStore: this.offsetStore as OffsetStore,
+      timeoutMillis,
+      logger: this.logger,
+      topics: () => [...this.subscriptionInner.keys()],
+      findConsumerIdList: (topic) => instance.findConsumerIdList(topic, this.groupName),
+      findBrokerAddr: (brokerName) => this.findBrokerAddr(brokerName),
+      computePullFromWhere: (mq) => this.computePullFromWhere(mq),
+      dispatchPullRequest: (request) => this.executePullRequest(request, 0),
+      later: (delay, task) => this.later(delay, task),
+    });
+  }
+
+  /** The master of `brokerName`, refreshing the subscribed routes once when no route names it yet. */
+  private async findBrokerAddr(brokerName: string): Promise<string | undefined> {
+    const instance = this.instance;
+    if (instance === undefined) return undefined;
+    let addr = instance.findBrokerAddressInSubscribe(brokerName);
+    if (addr === undefined) {
+      for (const topic of this.subscriptionInner.keys()) await instance.updateTopicRouteInfoFromNameServer(topic).catch(() => false);
+      addr = instance.findBrokerAddressInSubscribe(brokerName);
+    }
+    return addr;
+  }
+
+  /** RebalancePushImpl.computePullFromWhereWithException. */
+  private async computePullFromWhere(mq: MessageQueue): Promise<number> {
+    const store = this.offsetStore as OffsetStore;
+    const lastOffset = await store.readOffset(mq, 'READ_FROM_STORE');
+    if (lastOffset >= 0) return lastOffset;
+    const isRetry = mq.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX);
+    const api = this.api as ConsumerAPI;
+    const addr = async (): Promise<string> => {
+      const found = await this.findBrokerAddr(mq.brokerName);
+      if (found === undefined) throw new MQClientError(`the broker ${mq.brokerName} is not in any route`);
+      return found;
+    };
+    const timeout = this.instance?.config.mqClientApiTimeout ?? 3000;
+    switch (this.consumeFromWhere) {
+      case 'CONSUME_FROM_FIRST_OFFSET':
+        // Java starts at 0 and lets PULL_OFFSET_MOVED correct it when the queue's head was deleted.
+        return 0;
+      case 'CONSUME_FROM_TIMESTAMP':
+        return isRetry ? api.getMaxOffset(await addr(), mq, timeout) : api.searchOffset(await addr(), mq, this.consumeTimestamp, timeout);
+      default:
+        return isRetry ? 0 : api.getMaxOffset(await addr(), mq, timeout);
+    }
+  }
+
+  private later(delayMillis: number, task: () => void | Promise<void>): void {
+    if (this.state !== 'running') return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      Promise.resolve()
+        .then(task)
+        .catch((err: unknown) => this.logger.error('a delayed consumer task failed', err));
+    }, delayMillis);
+    this.timers.add(timer);
+  }
+
+  private executePullRequest(request: PullRequest, delayMillis: number): void {
+    this.later(delayMillis, () => this.pullMessage(request));
+  }
+
+  /** DefaultMQPushConsumerImpl.pullMessage: one long-polling pull of one queue, then the next is scheduled. */
+  private async pullMessage(request: PullRequest): Promise<void> {
+    const { processQueue: pq, messageQueue: mq } = request;
+    if (pq.dropped || this.state !== 'running') return;
+    pq.lastPullTimestamp = Date.now();
+    if (this.paused) return this.executePullRequest(request, PULL_TIME_DELAY_MILLS_WHEN_SUSPEND);
+    if (pq.msgCount > this.settings.pullThresholdForQueue || pq.msgSize > this.settings.pullThresholdSizeForQueue * 1024 * 1024) {
+      return this.executePullRequest(request, PULL_TIME_DELAY_MILLS_WHEN_FLOW_CONTROL);
+    }
+    if (!this.settings.orderly && pq.maxSpan > this.settings.consumeConcurrentlyMaxSpan) {
+      return this.executePullRequest(request, PULL_TIME_DELAY_MILLS_WHEN_FLOW_CONTROL);
+    }
+    if (this.settings.orderly && this.messageModel === 'CLUSTERING' && !pq.locked) {
+      return this.executePullRequest(request, PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION);
+    }
+    const subscription = this.subscriptionInner.get(mq.topic);
+    const addr = await this.findBrokerAddr(mq.brokerName);
+    if (subscription === undefined || addr === undefined) return this.executePullRequest(request, PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION);
+    const store = this.offsetStore as OffsetStore;
+    const commitOffset = this.messageModel === 'CLUSTERING' ? await store.readOffset(mq, 'READ_FROM_MEMORY') : 0;
+    const sysFlag = (commitOffset > 0 ? PullSysFlag.FLAG_COMMIT_OFFSET : 0) | PullSysFlag.FLAG_SUSPEND | PullSysFlag.FLAG_SUBSCRIPTION;
+    let result;
+    try {
+      result = await (this.api as ConsumerAPI).pullMessage(
+        addr,
+        {
+          consumerGroup: this.groupName,
+          topic: mq.topic,
+          queueId: mq.queueId,
+          queueOffset: request.nextOffset,
+          maxMsgNums: this.settings.pullBatchSize,
+          sysFlag,
+          commitOffset: Math.max(commitOffset, 0),
+          suspendTimeoutMillis: BROKER_SUSPEND_MAX_TIME_MILLIS,
+          subscription: subscription.subString,
+          subVersion: subscription.subVersion,
+          expressionType: subscription.expressionType,
+        },
+        CONSUMER_TIMEOUT_MILLIS_WHEN_SUSPEND,
+      );
+    } catch (err) {
+      if (this.state !== 'running' || pq.dropped) return;
+      this.logger.warn(`pulling ${mq.topic}:${mq.brokerName}:${mq.queueId} failed`, err);
+      return this.executePullRequest(request, PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION);
+    }
+    if (this.state !== 'running' || pq.dropped) return;
+    switch (result.pullStatus) {
+      case 'FOUND': {
+        request.nextOffset = result.nextBeginOffset;
+        const msgs = await processPullBody(result.body ?? Buffer.alloc(0), subscription, result.minOffset, result.maxOffset, (msg, err) =>
+          this.logger.warn(`the compressed body of ${msg.msgId} does not inflate; delivered as stored`, err),
+        );
+        if (msgs.length > 0 && !pq.dropped) {
+          resetRetryTopic(msgs, retryTopic(this.groupName));
+          const dispatch = pq.putMessage(msgs);
+          this.consumeService?.submitConsumeRequest(msgs, pq, mq, dispatch);
+        } else if (pq.msgCount === 0) {
+          store.updateOffset(mq, request.nextOffset, true);
+        }
+        return this.executePullRequest(request, this.settings.pullInterval);
+      }
+      case 'NO_NEW_MSG':
+      case 'NO_MATCHED_MSG':
+        request.nextOffset = result.nextBeginOffset;
+        // correctTagsOffset: nothing held, so everything before nextOffset was filtered out or consumed.
+        if (pq.msgCount === 0) store.updateOffset(mq, request.nextOffset, true);
+        return this.executePullRequest(request, this.settings.pullInterval);
+      case 'OFFSET_ILLEGAL': {
+        this.logger.warn(`the offset ${request.nextOffset} of ${mq.topic}:${mq.brokerName}:${mq.queueId} is illegal; moving to ${result.nextBeginOffset}`);
+        request.nextOffset = result.nextBeginOffset;
+        pq.dropped = true;
+        this.later(OFFSET_MOVED_DELAY_MILLIS, async () => {
+          store.updateOffset(mq, request.nextOffset, false);
+          await store.persist(mq);
+          await this.rebalanceImpl?.removeProcessQueue(mq);
+        });
+        return;
+      }
+    }
+  }
+
+  /** CONSUMER_SEND_MSG_BACK to the broker the message was pulled from; false (logged) when that failed. */
+  private async sendMessageBack(msg: MessageExt, delayLevel: number, brokerName: string): Promise<boolean> {
+    const addr = await this.findBrokerAddr(brokerName);
+    if (addr === undefined || this.api === undefined) return false;
+    try {
+      await this.api.consumerSendMessageBack(
+        addr,
+        {
+          offset: msg.commitLogOffset,
+          group: this.groupName,
+          delayLevel,
+          originMsgId: msg.uniqKey ?? msg.msgId,
+          originTopic: msg.topic,
+          maxReconsumeTimes: this.settings.maxReconsumeTimes,
+        },
+        SEND_BACK_TIMEOUT_MILLIS,
+      );
+      this.watchRetryTopic();
+      return true;
+    } catch (err) {
+      this.logger.warn(`sending ${msg.msgId} back to ${brokerName} failed; retrying it here`, err);
+      return false;
+    }
+  }
+
+  /**
+   * The first message sent back creates the group's retry topic; fetch its route now rather than at the next
+   * 30-second poll, so the first retry is not late by up to half a minute.
+   */
+  private watchRetryTopic(): void {
+    const topic = retryTopic(this.groupName);
+    const instance = this.instance;
+    if (instance === undefined || !this.isSubscribeTopicNeedUpdate(topic)) return;
+    instance.updateTopicRouteInfoFromNameServer(topic).then(
+      (changed) => changed && instance.rebalanceImmediately(),
+      (err: unknown) => this.logger.warn(`the route of ${topic} could not be fetched`, err),
+    );
+  }
+
+  private schedule(name: string, task: () => unknown, period: number): void {
+    const scheduled = new ScheduledTask(name, async () => void (await task()), this.logger);
+    scheduled.start(period, period);
+    this.tasks.push(scheduled);
+  }
+}
+
+function positiveInt(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, not ${value}`);
+  return value;
+}
+
+function nonNegativeInt(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, not ${value}`);
+  return value;
+}
