@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { defaultBrokerConfig } from '../../src/broker/broker-config.js';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
@@ -20,10 +22,17 @@ import { compareMessageQueue } from '../../src/client/consumer/allocate-strategy
 import { defaultNamesrvConfig } from '../../src/namesrv/config.js';
 import { NamesrvController } from '../../src/namesrv/name-server.js';
 import { createMessageStoreConfig } from '../../src/store/message-store-config.js';
+import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/index.js';
 import { waitFor } from '../helpers/wait.js';
 
+interface Cluster {
+  namesrvAddr: string;
+  brokerAddr: string;
+  stop(): Promise<void>;
+}
+
 /** A name server and a broker like `dev`, but with 1-second delay levels so retries come back within the test. */
-async function startCluster(dir: string): Promise<{ namesrvAddr: string; stop(): Promise<void> }> {
+async function startCluster(dir: string): Promise<Cluster> {
   const namesrv = new NamesrvController({ ...defaultNamesrvConfig(dir), listenPort: 0, bindAddress: '127.0.0.1' }, { logger: silentLogger });
   await namesrv.start();
   const namesrvAddr = `127.0.0.1:${namesrv.port}`;
@@ -46,6 +55,7 @@ async function startCluster(dir: string): Promise<{ namesrvAddr: string; stop():
   await broker.start();
   return {
     namesrvAddr,
+    brokerAddr: broker.brokerAddr,
     async stop() {
       await broker.shutdown();
       await namesrv.shutdown();
@@ -55,7 +65,7 @@ async function startCluster(dir: string): Promise<{ namesrvAddr: string; stop():
 
 describe('PushConsumer against our broker', () => {
   let dir: string;
-  let cluster: { namesrvAddr: string; stop(): Promise<void> };
+  let cluster: Cluster;
   let manager: MQClientManager;
   let producer: Producer;
   let seq = 0;
@@ -247,5 +257,89 @@ describe('PushConsumer against our broker', () => {
     const text = await readFile(join(offsetStoreDir, ids[0] as string, 'CG_broadcast', 'offsets.json'), 'utf8');
     const total = [...text.matchAll(/}:(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
     assert.equal(total, 6, text);
+  });
+
+  it('answers the broker-forwarded admin calls: running info, consume directly, consumer status, reset offset', async () => {
+    const topic = await topicWith(4);
+    const bodies: string[] = [];
+    let offsetMsgId = '';
+    const consumer = new PushConsumer(consumerOptions('CG_admin'));
+    consumer.subscribe(topic, '*', (msg) => {
+      bodies.push(msg.body.toString());
+      offsetMsgId = msg.offsetMsgId;
+    });
+    await consumer.start();
+    const admin = new RemotingClient();
+    await admin.start();
+    try {
+      await waitFor(() => bodies.length === 4, 10_000, 'the 4 messages');
+      const call = (code: number, header: Record<string, string | number | boolean>): Promise<RemotingCommand> =>
+        admin.invokeSync(cluster.brokerAddr, RemotingCommand.createRequestCommand(code, header), 5000);
+
+      const info = await call(RequestCode.GET_CONSUMER_RUNNING_INFO, { consumerGroup: 'CG_admin', clientId: consumer.clientId as string, jstackEnable: false });
+      assert.equal(info.code, ResponseCode.SUCCESS, info.remark);
+      const text = (info.body as Buffer).toString();
+      assert.match(text, new RegExp(`"topic":"${topic}"`));
+      assert.match(text, /"PROP_CONSUME_TYPE":"CONSUME_PASSIVELY"/);
+      assert.match(text, /"mqTable":\{\{"brokerName":"broker-a","queueId":\d,"topic":"/);
+
+      // A stored message, by its offset id, handed to the listener directly.
+      const direct = await call(RequestCode.CONSUME_MESSAGE_DIRECTLY, { consumerGroup: 'CG_admin', clientId: consumer.clientId as string, msgId: offsetMsgId, topic });
+      assert.equal(direct.code, ResponseCode.SUCCESS, direct.remark);
+      assert.match((direct.body as Buffer).toString(), /"consumeResult":"CR_SUCCESS"/);
+      assert.equal(bodies.length, 5, 'the listener ran once more');
+
+      await consumer.persistConsumerOffset();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const status = await call(RequestCode.INVOKE_BROKER_TO_GET_CONSUMER_STATUS, { topic, group: 'CG_admin' });
+      assert.equal(status.code, ResponseCode.SUCCESS, status.remark);
+      assert.match((status.body as Buffer).toString(), new RegExp(`"topic":"${topic}"\\}:\\d`));
+
+      // Back to the start: the broker pushes RESET_CONSUMER_CLIENT_OFFSET and every message comes again.
+      const reset = await call(RequestCode.INVOKE_BROKER_TO_RESET_OFFSET, { topic, group: 'CG_admin', timestamp: 0, isForce: true });
+      assert.equal(reset.code, ResponseCode.SUCCESS, reset.remark);
+      await waitFor(() => bodies.length === 9, 10_000, 'the 4 messages again');
+    } finally {
+      await admin.shutdown();
+      await consumer.shutdown();
+    }
+  });
+
+  it('start, shutdown, start, shutdown leaves no timer or socket behind (child process)', async () => {
+    const topic = await topicWith(2);
+    const entry = fileURLToPath(new URL('../../src/client/index.js', import.meta.url));
+    // async_hooks sees every timer and socket, unref'd ones included, from creation to clearing.
+    const script = `
+      const { createHook } = await import('node:async_hooks');
+      const live = new Map();
+      createHook({
+        init(id, type) { if (type === 'Timeout' || type === 'TCPWRAP') live.set(id, type); },
+        destroy(id) { live.delete(id); },
+      }).enable();
+      const { PushConsumer } = await import(${JSON.stringify(entry)});
+      for (let round = 0; round < 2; round++) {
+        let got = 0;
+        let done;
+        const all = new Promise((resolve) => (done = resolve));
+        const consumer = new PushConsumer({ nameServer: ${JSON.stringify(cluster.namesrvAddr)}, group: 'ConsumerExitCG' + round, clientIP: '127.0.0.1', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+        consumer.subscribe(${JSON.stringify(topic)}, '*', () => { if (++got === 2) done(); });
+        await consumer.start();
+        await all;
+        await consumer.shutdown();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setImmediate(resolve));
+      console.log(JSON.stringify([...live.values()]));
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await exited;
+    clearTimeout(timer);
+    assert.equal(code, 0, output);
+    assert.equal(output.trim(), '[]');
   });
 });
