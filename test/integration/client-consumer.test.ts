@@ -203,6 +203,27 @@ describe('PushConsumer against our broker', () => {
     }
   });
 
+  it('orderly: past maxReconsumeTimes a message goes to the dead-letter queue and its queue moves on', async () => {
+    const topic = `ConsumerOrderlyDlq${++seq}`;
+    for (let i = 0; i < 3; i++) await producer.send({ topic, body: `d${i}` }, { shardingKey: 'one-queue' });
+    const seen: ConsumerMessage[] = [];
+    const consumer = new PushConsumer(consumerOptions('CG_orderly_dlq', { orderly: true, maxReconsumeTimes: 1, suspendCurrentQueueTimeMillis: 50 }));
+    consumer.subscribe(topic, '*', (msg) => {
+      seen.push(msg);
+      if (msg.body.toString() === 'd0') throw new Error('poison');
+    });
+    await consumer.start();
+    try {
+      await waitFor(() => seen.some((m) => m.body.toString() === 'd2'), 10_000, 'd2 after the poison message');
+      assert.deepEqual(
+        seen.map((m) => `${m.body.toString()}/${m.reconsumeTimes}`),
+        ['d0/0', 'd0/1', 'd1/0', 'd2/0'],
+      );
+    } finally {
+      await consumer.shutdown();
+    }
+  });
+
   it('two consumers of a group split the queues as AllocateMessageQueueAveragely says, each message once', async () => {
     const topic = await topicWith(0);
     await producer.send({ topic, body: 'create' });
