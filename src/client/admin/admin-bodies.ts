@@ -1,0 +1,93 @@
+import type { ConsumerConnection, OffsetWrapper } from '../../protocol/bodies/consumer-admin.js';
+import type { ConsumeFromWhere, ConsumeType, MessageModel, SubscriptionData } from '../../protocol/bodies/heartbeat-data.js';
+import { asObject, asString, optArray, optBoolean, optInteger, optObject, optString, parseJsonBody } from '../../protocol/bodies/json-fields.js';
+import { decodeMessageQueueMap, type MessageQueue } from '../../protocol/bodies/message-queue.js';
+import type { LanguageName } from '../../protocol/language-code.js';
+
+/**
+ * The admin answers the protocol layer only encodes (the broker writes them; only an admin reads them), decoded
+ * here as Java's admin reads them with fastjson.
+ */
+
+/** TopicOffset.java: one queue of GET_TOPIC_STATS_INFO (202). */
+export interface TopicOffset {
+  mq: MessageQueue;
+  minOffset: number;
+  maxOffset: number;
+  /** Store time of the queue's last message; 0 for an empty queue. */
+  lastUpdateTimestamp: number;
+}
+
+/** One queue of a consumer group's progress: OffsetWrapper plus Java's diff (brokerOffset - consumerOffset). */
+export interface QueueProgress extends OffsetWrapper {
+  mq: MessageQueue;
+  diff: number;
+}
+
+/** ConsumeStats.java merged over every broker, as mqadmin consumerProgress prints it. */
+export interface ConsumeProgress {
+  consumeTps: number;
+  /** Sorted by topic, broker name, queue id (MessageQueue.compareTo). */
+  offsetTable: QueueProgress[];
+  /** ConsumeStats.computeTotalDiff. */
+  diffTotal: number;
+}
+
+/** TopicStatsTable.java. */
+export function decodeTopicStatsTable(body: Buffer | undefined): TopicOffset[] {
+  const what = 'TopicStatsTable';
+  const obj = asObject(parseJsonBody(body, what), what);
+  return decodeMessageQueueMap(optObject(obj, 'offsetTable', what) ?? {}, `${what}.offsetTable`, (value, where) => {
+    const o = asObject(value, where);
+    return {
+      minOffset: optInteger(o, 'minOffset', where) ?? 0,
+      maxOffset: optInteger(o, 'maxOffset', where) ?? 0,
+      lastUpdateTimestamp: optInteger(o, 'lastUpdateTimestamp', where) ?? 0,
+    };
+  }).map(([mq, offset]) => ({ mq, ...offset }));
+}
+
+/** ConsumerConnection.java (GET_CONSUMER_CONNECTION_LIST 203). */
+export function decodeConsumerConnection(body: Buffer | undefined): ConsumerConnection {
+  const what = 'ConsumerConnection';
+  const obj = asObject(parseJsonBody(body, what), what);
+  const connectionSet = (optArray(obj, 'connectionSet', what) ?? []).map((value, i) => {
+    const where = `${what}.connectionSet[${i}]`;
+    const c = asObject(value, where);
+    return {
+      clientId: optString(c, 'clientId', where) ?? '',
+      clientAddr: optString(c, 'clientAddr', where) ?? '',
+      language: (optString(c, 'language', where) ?? 'JAVA') as LanguageName,
+      version: optInteger(c, 'version', where) ?? 0,
+    };
+  });
+  const subscriptionTable = new Map<string, SubscriptionData>();
+  for (const [topic, value] of Object.entries(optObject(obj, 'subscriptionTable', what) ?? {})) {
+    const where = `${what}.subscriptionTable[${topic}]`;
+    const s = asObject(value, where);
+    subscriptionTable.set(topic, {
+      topic,
+      subString: optString(s, 'subString', where) ?? '*',
+      tagsSet: (optArray(s, 'tagsSet', where) ?? []).map((t, i) => asString(t, `${where}.tagsSet[${i}]`)),
+      codeSet: (optArray(s, 'codeSet', where) ?? []).filter((c): c is number => typeof c === 'number'),
+      subVersion: optInteger(s, 'subVersion', where) ?? 0,
+      expressionType: optString(s, 'expressionType', where) ?? 'TAG',
+      classFilterMode: optBoolean(s, 'classFilterMode', where) ?? false,
+    });
+  }
+  return {
+    connectionSet,
+    subscriptionTable,
+    // fastjson writes enums by name; these are the values an absent field means in Java's bean.
+    consumeType: (optString(obj, 'consumeType', what) ?? 'CONSUME_ACTIVELY') as ConsumeType,
+    messageModel: (optString(obj, 'messageModel', what) ?? 'CLUSTERING') as MessageModel,
+    consumeFromWhere: (optString(obj, 'consumeFromWhere', what) ?? 'CONSUME_FROM_LAST_OFFSET') as ConsumeFromWhere,
+  };
+}
+
+/** MessageQueue.compareTo: topic, then broker name, then queue id. */
+export function compareMessageQueue(a: MessageQueue, b: MessageQueue): number {
+  if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
+  if (a.brokerName !== b.brokerName) return a.brokerName < b.brokerName ? -1 : 1;
+  return a.queueId - b.queueId;
+}

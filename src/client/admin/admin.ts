@@ -1,0 +1,415 @@
+import { MQBrokerError } from '../../common/errors.js';
+import { decodeClusterInfo, type ClusterInfo } from '../../protocol/bodies/cluster-info.js';
+import { decodeConsumeStats, decodeResetOffsetBody, type ConsumerConnection } from '../../protocol/bodies/consumer-admin.js';
+import { encodeHeartbeatData, type ConsumerData } from '../../protocol/bodies/heartbeat-data.js';
+import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
+import { decodeTopicList } from '../../protocol/bodies/topic-list.js';
+import type { TopicRouteData } from '../../protocol/bodies/topic-route-data.js';
+import type { CustomHeader } from '../../protocol/custom-header.js';
+import { OffsetResponseHeader, PullMessageResponseHeader, QueryConsumerOffsetResponseHeader } from '../../protocol/headers/broker.js';
+import { decodeMessageId, decodeStoredMessage, decodeStoredMessages } from '../../protocol/message/message-decoder.js';
+import type { MessageExt } from '../../protocol/message/message.js';
+import { RemotingCommand } from '../../protocol/remoting-command.js';
+import { RequestCode } from '../../protocol/request-code.js';
+import { ResponseCode } from '../../protocol/response-code.js';
+import { AUTO_CREATE_TOPIC_KEY_TOPIC, type MQClientAPIImpl } from '../client-api.js';
+import type { MQClientInstance } from '../client-instance.js';
+import { MQClientManager } from '../client-manager.js';
+import { resolveClientConfig, type ClientOptions } from '../config.js';
+import { MQClientError } from '../errors.js';
+import { compareMessageQueue, decodeConsumerConnection, decodeTopicStatsTable, type ConsumeProgress, type TopicOffset } from './admin-bodies.js';
+
+const MASTER_ID = 0;
+/** PermName: PERM_READ | PERM_WRITE, what mqadmin updateTopic gives a topic unless told otherwise. */
+const DEFAULT_PERM = 6;
+const DEFAULT_QUEUE_NUMS = 8;
+/** MixAll.RETRY_GROUP_TOPIC_PREFIX: a group's retry topic is routed to every broker the group consumes on. */
+const RETRY_GROUP_TOPIC_PREFIX = '%RETRY%';
+/** MessageConst / QueryMessageProcessor: the extField that turns QUERY_MESSAGE into a lookup by UNIQ_KEY. */
+const UNIQUE_KEY_QUERY = '_UNIQUE_KEY_QUERY';
+/** MQAdminImpl.queryMessageByUniqKey: at most 32 hits, from the last three days. */
+const UNIQ_KEY_MAX_NUM = 32;
+const THREE_DAYS_MILLIS = 3 * 24 * 3600_000;
+/** PullSysFlag.FLAG_SUSPEND off, FLAG_SUBSCRIPTION on: a pull that answers at once with the given expression. */
+const PULL_SYS_FLAG_SUBSCRIPTION = 0x2;
+
+export interface AdminOptions extends ClientOptions {
+  /** Timeout of each request (DefaultMQAdminExt's timeoutMillis), ms; default 5000. */
+  timeoutMillis?: number;
+  /** The registry of client instances; default the process-wide one. */
+  clientManager?: MQClientManager;
+}
+
+/** Where createTopic and deleteTopic act: every master (and, to delete, slave) of a cluster, or one broker. */
+export type BrokerTarget = { cluster: string } | { brokerAddr: string };
+
+export interface CreateTopicOptions {
+  readQueueNums?: number;
+  writeQueueNums?: number;
+  /** PermName bits: 2 write, 4 read, 1 inherit; default 6. */
+  perm?: number;
+  order?: boolean;
+}
+
+export interface PullResult {
+  /** FOUND, NO_NEW_MSG, NO_MATCHED_MSG or OFFSET_ILLEGAL, as Java's PullStatus. */
+  status: 'FOUND' | 'NO_NEW_MSG' | 'NO_MATCHED_MSG' | 'OFFSET_ILLEGAL';
+  nextBeginOffset: number;
+  minOffset: number;
+  maxOffset: number;
+  messages: MessageExt[];
+}
+
+/**
+ * DefaultMQAdminExt: the calls of mqadmin, typed. Each method is what Java's DefaultMQAdminExtImpl sends (codes,
+ * headers, the brokers asked) with the answer decoded. A broker's refusal is an MQBrokerError; a name server's
+ * (unknown topic), or no answer worth having, an MQClientError.
+ */
+export class Admin {
+  private readonly options: AdminOptions;
+  private readonly timeoutMillis: number;
+  private instance: MQClientInstance | undefined;
+
+  constructor(options: AdminOptions = {}) {
+    this.options = options;
+    this.timeoutMillis = options.timeoutMillis ?? 5000;
+    if (!Number.isFinite(this.timeoutMillis) || this.timeoutMillis <= 0) throw new RangeError(`timeoutMillis must be positive, not ${this.timeoutMillis}`);
+  }
+
+  async start(): Promise<void> {
+    if (this.instance !== undefined) return;
+    const config = resolveClientConfig(this.options);
+    const instance = (this.options.clientManager ?? MQClientManager.getInstance()).getOrCreateMQClientInstance(config);
+    await instance.start();
+    this.instance = instance;
+  }
+
+  async shutdown(): Promise<void> {
+    const instance = this.instance;
+    this.instance = undefined;
+    await instance?.shutdown();
+  }
+
+  /** The client id the admin runs under, once started. */
+  get clientId(): string | undefined {
+    return this.instance?.clientId;
+  }
+
+  /** UPDATE_AND_CREATE_TOPIC on every master of the cluster (or the one broker); resolves to the brokers asked. */
+  async createTopic(target: BrokerTarget, topic: string, options: CreateTopicOptions = {}): Promise<string[]> {
+    const addrs = 'brokerAddr' in target ? [target.brokerAddr] : this.masters(await this.clusterInfo(), target.cluster);
+    if (addrs.length === 0) throw new MQClientError(`no master broker in cluster ${'cluster' in target ? target.cluster : ''}`);
+    const header = {
+      topic,
+      defaultTopic: AUTO_CREATE_TOPIC_KEY_TOPIC,
+      readQueueNums: options.readQueueNums ?? DEFAULT_QUEUE_NUMS,
+      writeQueueNums: options.writeQueueNums ?? DEFAULT_QUEUE_NUMS,
+      perm: options.perm ?? DEFAULT_PERM,
+      topicFilterType: 'SINGLE_TAG',
+      topicSysFlag: 0,
+      order: options.order ?? false,
+    };
+    for (const addr of addrs) await this.call(addr, RequestCode.UPDATE_AND_CREATE_TOPIC, header);
+    return addrs;
+  }
+
+  /**
+   * DELETE_TOPIC_IN_BROKER on every broker (masters and slaves) of the cluster, then DELETE_TOPIC_IN_NAMESRV on every
+   * name server, as Java's deleteTopic. Without a cluster, the brokers are those of the topic's route.
+   */
+  async deleteTopic(topic: string, cluster?: string): Promise<void> {
+    let addrs: string[];
+    if (cluster !== undefined) {
+      const info = await this.clusterInfo();
+      const names = info.clusterAddrTable.get(cluster) ?? [];
+      addrs = names.flatMap((name) => [...(info.brokerAddrTable.get(name)?.brokerAddrs.values() ?? [])]);
+    } else {
+      addrs = (await this.topicRoute(topic)).brokerDatas.flatMap((bd) => [...bd.brokerAddrs.values()]);
+    }
+    for (const addr of addrs) await this.call(addr, RequestCode.DELETE_TOPIC_IN_BROKER, { topic });
+    for (const addr of this.api().getNameServerAddressList()) await this.call(addr, RequestCode.DELETE_TOPIC_IN_NAMESRV, { topic });
+  }
+
+  /** GET_ALL_TOPIC_LIST_FROM_NAMESERVER (206). */
+  async topicList(): Promise<string[]> {
+    return decodeTopicList((await this.call(null, RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER)).body).topicList;
+  }
+
+  /** GET_ROUTEINFO_BY_TOPIC (105); an unknown topic is MQClientError with TOPIC_NOT_EXIST. */
+  async topicRoute(topic: string): Promise<TopicRouteData> {
+    const route = await this.api().getTopicRouteInfoFromNameServer(topic, this.timeoutMillis);
+    if (route === undefined) {
+      throw new MQClientError(`No topic route info in name server for the topic: ${topic}`, { responseCode: ResponseCode.TOPIC_NOT_EXIST });
+    }
+    return route;
+  }
+
+  /** GET_BROKER_CLUSTER_INFO (106). */
+  async clusterInfo(): Promise<ClusterInfo> {
+    return decodeClusterInfo((await this.call(null, RequestCode.GET_BROKER_CLUSTER_INFO)).body);
+  }
+
+  /** GET_TOPIC_STATS_INFO (202) from each broker of the route, merged and sorted; mqadmin topicStatus. */
+  async topicStats(topic: string): Promise<TopicOffset[]> {
+    const route = await this.topicRoute(topic);
+    const offsets: TopicOffset[] = [];
+    for (const addr of selectBrokerAddrs(route)) {
+      offsets.push(...decodeTopicStatsTable((await this.call(addr, RequestCode.GET_TOPIC_STATS_INFO, { topic })).body));
+    }
+    if (offsets.length === 0) throw new MQClientError('Not found the topic stats info');
+    return offsets.sort((a, b) => compareMessageQueue(a.mq, b.mq));
+  }
+
+  /**
+   * GET_CONSUME_STATS (208) from each broker the group's retry topic (or, failing that, `topic`) is routed to,
+   * merged: mqadmin consumerProgress. Brokers are every master when neither topic has a route (a group that only
+   * committed offsets, never sent anything back).
+   */
+  async consumerProgress(group: string, topic?: string): Promise<ConsumeProgress> {
+    let addrs: string[] | undefined;
+    for (const routeTopic of [RETRY_GROUP_TOPIC_PREFIX + group, ...(topic === undefined ? [] : [topic])]) {
+      const route = await this.api().getTopicRouteInfoFromNameServer(routeTopic, this.timeoutMillis);
+      if (route !== undefined) {
+        addrs = selectBrokerAddrs(route);
+        break;
+      }
+    }
+    addrs ??= this.masters(await this.clusterInfo());
+    const progress: ConsumeProgress = { consumeTps: 0, offsetTable: [], diffTotal: 0 };
+    for (const addr of addrs) {
+      const response = await this.call(addr, RequestCode.GET_CONSUME_STATS, { consumerGroup: group, ...(topic === undefined ? {} : { topic }) }, this.timeoutMillis * 3);
+      const stats = decodeConsumeStats(response.body);
+      progress.consumeTps += stats.consumeTps;
+      for (const [mq, offset] of stats.offsetTable) progress.offsetTable.push({ mq, ...offset, diff: offset.brokerOffset - offset.consumerOffset });
+    }
+    progress.offsetTable.sort((a, b) => compareMessageQueue(a.mq, b.mq));
+    progress.diffTotal = progress.offsetTable.reduce((sum, q) => sum + q.diff, 0);
+    return progress;
+  }
+
+  /**
+   * INVOKE_BROKER_TO_RESET_OFFSET (222) on every master of the topic's route; the new offset of each queue. When the
+   * group has no consumer online the brokers refuse (CONSUMER_NOT_ONLINE), and, as mqadmin resetOffsetByTime does,
+   * the offsets are then committed directly (resetOffsetByTimestampOld: SEARCH_OFFSET_BY_TIMESTAMP + UPDATE_CONSUMER_OFFSET).
+   */
+  async resetOffsetByTimestamp(topic: string, group: string, timestamp: number, isForce = true): Promise<{ mq: MessageQueue; offset: number }[]> {
+    const route = await this.topicRoute(topic);
+    const result: { mq: MessageQueue; offset: number }[] = [];
+    for (const bd of route.brokerDatas) {
+      const addr = bd.brokerAddrs.get(MASTER_ID);
+      if (addr === undefined) continue;
+      const request = RemotingCommand.createRequestCommand(RequestCode.INVOKE_BROKER_TO_RESET_OFFSET, { topic, group, timestamp, isForce });
+      const response = await this.api().remotingClient.invokeSync(addr, request, this.timeoutMillis);
+      if (response.code === ResponseCode.CONSUMER_NOT_ONLINE) {
+        result.push(...(await this.resetOffsetOffline(addr, bd.brokerName, topic, group, timestamp, isForce)));
+        continue;
+      }
+      if (response.code !== ResponseCode.SUCCESS) throw new MQBrokerError(response.code, response.remark, addr);
+      for (const [mq, offset] of decodeResetOffsetBody(response.body)) result.push({ mq, offset });
+    }
+    return result.sort((a, b) => compareMessageQueue(a.mq, b.mq));
+  }
+
+  /**
+   * A message by id: an offset msgId (store host + commit-log offset) is read with VIEW_MESSAGE_BY_ID (33) from
+   * that broker; anything else, or an offset id whose broker does not answer it, is taken for a producer's
+   * UNIQ_KEY and looked up by key, as DefaultMQAdminExtImpl.viewMessage does. `topic` is needed for the latter.
+   */
+  async viewMessage(msgId: string, topic?: string): Promise<MessageExt> {
+    let offsetId: { addr: string; offset: number } | undefined;
+    try {
+      const { storeHost, offset } = decodeMessageId(msgId);
+      offsetId = { addr: `${storeHost.address}:${storeHost.port}`, offset };
+    } catch {
+      // Not an offset msgId: a UNIQ_KEY of another shape.
+    }
+    // A UNIQ_KEY is also 32 hex digits, so it decodes too; only an address a broker registered is tried.
+    if (offsetId !== undefined && (await this.isBrokerAddr(offsetId.addr))) {
+      try {
+        const response = await this.call(offsetId.addr, RequestCode.VIEW_MESSAGE_BY_ID, { ...(topic === undefined ? {} : { topic }), offset: offsetId.offset });
+        if (response.body !== undefined) return decodeStoredMessage(response.body);
+      } catch (err) {
+        if (topic === undefined) throw err;
+      }
+    }
+    if (topic === undefined) throw new MQClientError(`message ${msgId} is not an offset msgId of a live broker; its topic is needed`, { responseCode: ResponseCode.NO_MESSAGE });
+    const [first] = await this.doQueryMessage(topic, msgId, UNIQ_KEY_MAX_NUM, Date.now() - THREE_DAYS_MILLIS, Number.MAX_SAFE_INTEGER, true);
+    return first as MessageExt;
+  }
+
+  /**
+   * QUERY_MESSAGE (12) by business key on every broker of the topic, in [begin, end] store time; only messages whose
+   * KEYS hold `key` exactly (the index matches hashes). None is MQClientError NO_MESSAGE, as in Java.
+   */
+  queryMessage(topic: string, key: string, options: { maxNum?: number; begin?: number; end?: number } = {}): Promise<MessageExt[]> {
+    return this.doQueryMessage(topic, key, options.maxNum ?? 32, options.begin ?? 0, options.end ?? Number.MAX_SAFE_INTEGER, false);
+  }
+
+  /** GET_CONSUMER_CONNECTION_LIST (203) from a broker of the group's retry topic (or any master). */
+  async consumerConnection(group: string): Promise<ConsumerConnection> {
+    const route = await this.api().getTopicRouteInfoFromNameServer(RETRY_GROUP_TOPIC_PREFIX + group, this.timeoutMillis);
+    const addrs = route === undefined ? this.masters(await this.clusterInfo()) : selectBrokerAddrs(route);
+    let lastError: unknown = new MQClientError(`no broker to ask about group ${group}`);
+    for (const addr of addrs) {
+      try {
+        return decodeConsumerConnection((await this.call(addr, RequestCode.GET_CONSUMER_CONNECTION_LIST, { consumerGroup: group })).body);
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw lastError;
+  }
+
+  /** GET_MAX_OFFSET (30): the consume-queue offset after the queue's last message. */
+  async maxOffset(brokerAddr: string, mq: MessageQueue): Promise<number> {
+    const response = await this.call(brokerAddr, RequestCode.GET_MAX_OFFSET, { topic: mq.topic, queueId: mq.queueId });
+    return response.decodeCommandCustomHeader(OffsetResponseHeader).offset;
+  }
+
+  /** GET_MIN_OFFSET (31). */
+  async minOffset(brokerAddr: string, mq: MessageQueue): Promise<number> {
+    const response = await this.call(brokerAddr, RequestCode.GET_MIN_OFFSET, { topic: mq.topic, queueId: mq.queueId });
+    return response.decodeCommandCustomHeader(OffsetResponseHeader).offset;
+  }
+
+  /** QUERY_CONSUMER_OFFSET (14); undefined when the group has committed nothing for the queue. */
+  async queryConsumerOffset(brokerAddr: string, group: string, mq: MessageQueue): Promise<number | undefined> {
+    const header = { consumerGroup: group, topic: mq.topic, queueId: mq.queueId, setZeroIfNotFound: false };
+    const response = await this.api().remotingClient.invokeSync(brokerAddr, RemotingCommand.createRequestCommand(RequestCode.QUERY_CONSUMER_OFFSET, header), this.timeoutMillis);
+    if (response.code === ResponseCode.QUERY_NOT_FOUND) return undefined;
+    if (response.code !== ResponseCode.SUCCESS) throw new MQBrokerError(response.code, response.remark, brokerAddr);
+    const offset = response.decodeCommandCustomHeader(QueryConsumerOffsetResponseHeader).offset;
+    return offset < 0 ? undefined : offset;
+  }
+
+  /** UPDATE_CONSUMER_OFFSET (15): commits the group's next offset of the queue. */
+  async updateConsumerOffset(brokerAddr: string, group: string, mq: MessageQueue, offset: number): Promise<void> {
+    await this.call(brokerAddr, RequestCode.UPDATE_CONSUMER_OFFSET, { consumerGroup: group, topic: mq.topic, queueId: mq.queueId, commitOffset: offset });
+  }
+
+  /** PULL_MESSAGE (11) without suspension: what a simple pull consumer needs, statuses as Java's PullStatus. */
+  async pullMessage(brokerAddr: string, group: string, mq: MessageQueue, offset: number, maxNums: number, subscription = '*'): Promise<PullResult> {
+    const header = {
+      consumerGroup: group,
+      topic: mq.topic,
+      queueId: mq.queueId,
+      queueOffset: offset,
+      maxMsgNums: maxNums,
+      sysFlag: PULL_SYS_FLAG_SUBSCRIPTION,
+      commitOffset: 0,
+      suspendTimeoutMillis: 0,
+      subscription,
+      subVersion: 0,
+      expressionType: 'TAG',
+    };
+    const request = RemotingCommand.createRequestCommand(RequestCode.PULL_MESSAGE, header);
+    const response = await this.api().remotingClient.invokeSync(brokerAddr, request, this.timeoutMillis);
+    const status = PULL_STATUS.get(response.code);
+    if (status === undefined) throw new MQBrokerError(response.code, response.remark, brokerAddr);
+    const h = response.decodeCommandCustomHeader(PullMessageResponseHeader);
+    const messages = status === 'FOUND' && response.body !== undefined ? decodeStoredMessages(response.body) : [];
+    return { status, nextBeginOffset: h.nextBeginOffset, minOffset: h.minOffset, maxOffset: h.maxOffset, messages };
+  }
+
+  /**
+   * HEART_BEAT with one consumer group to every master, so brokers list the group as online (consumerConnection,
+   * and reset pushed to it) while a pull loop runs; `unregisterConsumer` ends it.
+   */
+  async registerConsumer(consumerData: ConsumerData): Promise<void> {
+    const clientID = this.runningInstance().clientId;
+    const body = { clientID, producerDataSet: [], consumerDataSet: [consumerData], heartbeatFingerprint: 0, withoutSub: false };
+    for (const addr of this.masters(await this.clusterInfo())) {
+      await this.call(addr, RequestCode.HEART_BEAT, undefined, this.timeoutMillis, encodeHeartbeatData(body));
+    }
+  }
+
+  /** UNREGISTER_CLIENT of the group on every master. */
+  async unregisterConsumer(group: string): Promise<void> {
+    const clientID = this.runningInstance().clientId;
+    for (const addr of this.masters(await this.clusterInfo())) await this.call(addr, RequestCode.UNREGISTER_CLIENT, { clientID, consumerGroup: group });
+  }
+
+  /** The master of every broker group of the cluster (or of every cluster). */
+  masters(info: ClusterInfo, cluster?: string): string[] {
+    const names = cluster === undefined ? [...info.brokerAddrTable.keys()] : (info.clusterAddrTable.get(cluster) ?? []);
+    return names.map((name) => info.brokerAddrTable.get(name)?.brokerAddrs.get(MASTER_ID)).filter((a): a is string => a !== undefined);
+  }
+
+  private async doQueryMessage(topic: string, key: string, maxNum: number, begin: number, end: number, isUniqKey: boolean): Promise<MessageExt[]> {
+    const route = await this.topicRoute(topic);
+    const header = { topic, key, maxNum, beginTimestamp: begin, endTimestamp: end };
+    const found: MessageExt[] = [];
+    // As MQAdminImpl: a broker that fails or finds nothing leaves the others' answers standing.
+    const answers = await Promise.allSettled(
+      selectBrokerAddrs(route).map(async (addr) => {
+        const request = RemotingCommand.createRequestCommand(RequestCode.QUERY_MESSAGE, header);
+        if (isUniqKey) request.extFields = { ...request.extFields, [UNIQUE_KEY_QUERY]: 'true' };
+        const response = await this.api().remotingClient.invokeSync(addr, request, this.timeoutMillis * 3);
+        return response.code === ResponseCode.SUCCESS && response.body !== undefined ? decodeStoredMessages(response.body) : [];
+      }),
+    );
+    for (const answer of answers) {
+      if (answer.status !== 'fulfilled') continue;
+      for (const msg of answer.value) {
+        const matched = isUniqKey ? msg.uniqKey === key : msg.topic === topic && msg.keyList.includes(key);
+        if (matched) found.push(msg);
+      }
+    }
+    if (found.length === 0) throw new MQClientError('query message by key finished, but no message.', { responseCode: ResponseCode.NO_MESSAGE });
+    return found;
+  }
+
+  private async resetOffsetOffline(addr: string, brokerName: string, topic: string, group: string, timestamp: number, isForce: boolean): Promise<{ mq: MessageQueue; offset: number }[]> {
+    const stats = decodeConsumeStats((await this.call(addr, RequestCode.GET_CONSUME_STATS, { consumerGroup: group, topic })).body);
+    const result: { mq: MessageQueue; offset: number }[] = [];
+    for (const [mq, wrapper] of stats.offsetTable) {
+      if (mq.brokerName !== brokerName) continue;
+      const response = await this.call(addr, RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, { topic: mq.topic, queueId: mq.queueId, timestamp });
+      const offset = response.decodeCommandCustomHeader(OffsetResponseHeader).offset;
+      if (isForce || offset <= wrapper.consumerOffset) {
+        await this.updateConsumerOffset(addr, group, mq, offset);
+        result.push({ mq, offset });
+      }
+    }
+    return result;
+  }
+
+  private async isBrokerAddr(addr: string): Promise<boolean> {
+    const info = await this.clusterInfo();
+    for (const bd of info.brokerAddrTable.values()) for (const a of bd.brokerAddrs.values()) if (a === addr) return true;
+    return false;
+  }
+
+  /** One request; anything but SUCCESS is an MQBrokerError naming the address (or the name server). */
+  private async call(addr: string | null, code: number, header?: CustomHeader, timeoutMillis = this.timeoutMillis, body?: Buffer): Promise<RemotingCommand> {
+    const response = await this.api().remotingClient.invokeSync(addr, RemotingCommand.createRequestCommand(code, header, body), timeoutMillis);
+    if (response.code !== ResponseCode.SUCCESS) throw new MQBrokerError(response.code, response.remark, addr ?? this.api().getNameServerAddressList().join(';'));
+    return response;
+  }
+
+  private api(): MQClientAPIImpl {
+    return this.runningInstance().mQClientAPIImpl;
+  }
+
+  private runningInstance(): MQClientInstance {
+    if (this.instance === undefined) throw new MQClientError('the admin is not started');
+    return this.instance;
+  }
+}
+
+const PULL_STATUS: ReadonlyMap<number, PullResult['status']> = new Map([
+  [ResponseCode.SUCCESS, 'FOUND'],
+  [ResponseCode.PULL_NOT_FOUND, 'NO_NEW_MSG'],
+  [ResponseCode.PULL_RETRY_IMMEDIATELY, 'NO_MATCHED_MSG'],
+  [ResponseCode.PULL_OFFSET_MOVED, 'OFFSET_ILLEGAL'],
+]);
+
+/** BrokerData.selectBrokerAddr: the master when there is one, otherwise any replica. */
+function selectBrokerAddrs(route: TopicRouteData): string[] {
+  const addrs: string[] = [];
+  for (const bd of route.brokerDatas) {
+    const addr = bd.brokerAddrs.get(MASTER_ID) ?? bd.brokerAddrs.values().next().value;
+    if (addr !== undefined) addrs.push(addr);
+  }
+  return addrs;
+}
