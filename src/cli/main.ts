@@ -2,8 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runBroker } from './broker.js';
+import { runCluster } from './cluster.js';
+import { runConsume } from './consume.js';
+import { runConsumer } from './consumer.js';
 import { runDev } from './dev.js';
+import { runMessage } from './message.js';
 import { runNamesrv } from './namesrv.js';
+import { runSend } from './send.js';
+import { runTopic } from './topic.js';
 
 const USAGE = `usage: rocketmq-ts <command> [options]
 
@@ -11,10 +17,17 @@ commands:
   namesrv        run a name server (rocketmq-ts namesrv --help)
   broker         run a broker (rocketmq-ts broker --help)
   dev            name server + broker in one process, for development (rocketmq-ts dev --help)
+  send           send messages with the TypeScript producer
+  consume        consume and print messages with the TypeScript push consumer
+  topic          create, list, route, stats, delete
+  cluster        list the brokers of every cluster
+  consumer       progress (lag per queue) of a consumer group
+  message        get a message by id or by key
   version        print the version
   help           print this help
 
-Coming with the next issues: send, consume, topic.`;
+Client commands take -n ADDR (default $NAMESRV_ADDR, else 127.0.0.1:9876) and --json; each has --help.
+Exit codes: 0 done, 1 failed, 2 usage error.`;
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -37,6 +50,18 @@ export async function main(argv: string[]): Promise<number> {
       return runBroker(argv.slice(1));
     case 'dev':
       return runDev(argv.slice(1));
+    case 'send':
+      return runSend(argv.slice(1));
+    case 'consume':
+      return runConsume(argv.slice(1));
+    case 'topic':
+      return runTopic(argv.slice(1));
+    case 'cluster':
+      return runCluster(argv.slice(1));
+    case 'consumer':
+      return runConsumer(argv.slice(1));
+    case 'message':
+      return runMessage(argv.slice(1));
     case 'version':
       process.stdout.write(`rocketmq-ts ${packageVersion()}\n`);
       return 0;

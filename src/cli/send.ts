@@ -1,0 +1,104 @@
+import { Producer } from '../client/producer/producer.js';
+import type { SendResult } from '../client/producer/send-result.js';
+import { intOption, nameServerOf, output, parseCommand, reportFailure, UsageError } from './table.js';
+import { required } from './topic.js';
+
+export const SEND_USAGE = `usage: rocketmq-ts send -t TOPIC [--body TEXT | --size N] [--count N] [--tags T] [--keys K] [options]
+
+  -t, --topic TOPIC      where to send (auto-created by a broker that allows it)
+  --body TEXT            the body (default "Hello RocketMQ <i>" per message)
+  --size N               a body of N bytes instead
+  --count N              how many messages (default 1)
+  --tags T, --keys K     the messages' tag and keys (keys separated by spaces)
+  --concurrency N        sends in flight at once (default 16)
+  -g, --group G          producer group (default rocketmq-ts-cli-producer)
+  -n ADDR                name server (default $NAMESRV_ADDR, else 127.0.0.1:9876)
+  --json                 one JSON summary (with every result when count <= 1000)
+Progress and rate go to stderr every second for counts from 1000; exit 1 if any send failed.`;
+
+/** Counts from which progress is worth a line on stderr every second. */
+const PROGRESS_FROM = 1000;
+/** Results listed in --json output up to this count, so a summary stays small for big runs. */
+const JSON_RESULTS_UP_TO = 1000;
+
+/** `rocketmq-ts send`: sends with the TypeScript Producer and reports the rate. */
+export async function runSend(argv: string[]): Promise<number> {
+  const state = { exitCode: 0 };
+  const parsed = parseCommand('send', SEND_USAGE, argv, {
+    topic: { type: 'string', short: 't' },
+    body: { type: 'string' },
+    size: { type: 'string' },
+    count: { type: 'string' },
+    tags: { type: 'string' },
+    keys: { type: 'string' },
+    concurrency: { type: 'string' },
+    group: { type: 'string', short: 'g' },
+  }, state);
+  if (parsed === undefined) return state.exitCode;
+  const { values } = parsed;
+  let producer: Producer | undefined;
+  try {
+    const topic = required(values, 'topic');
+    if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument '${parsed.positionals[0]}'`);
+    if (values.body !== undefined && values.size !== undefined) throw new UsageError('give --body or --size, not both');
+    const count = intOption(values, 'count', 1, 1);
+    const concurrency = intOption(values, 'concurrency', 16, 1);
+    const sized = values.size === undefined ? undefined : Buffer.alloc(intOption(values, 'size', 0, 1), 'a');
+    const body = (i: number): Buffer | string => sized ?? (typeof values.body === 'string' ? values.body : `Hello RocketMQ ${i}`);
+    const tags = typeof values.tags === 'string' ? values.tags : undefined;
+    const keys = typeof values.keys === 'string' ? values.keys.split(' ').filter((k) => k !== '') : undefined;
+    producer = new Producer({ nameServer: nameServerOf(values), group: typeof values.group === 'string' ? values.group : 'rocketmq-ts-cli-producer' });
+    await producer.start();
+    const started = producer;
+
+    const results: SendResult[] = [];
+    let sent = 0;
+    let failed = 0;
+    let firstError: unknown;
+    let next = 0;
+    const begin = performance.now();
+    const progress = count >= PROGRESS_FROM ? setInterval(() => reportProgress(sent, failed, count, begin), 1000) : undefined;
+    // `concurrency` workers take the next index until all are taken: at most that many sends in flight.
+    const worker = async (): Promise<void> => {
+      while (next < count) {
+        const i = next++;
+        try {
+          const result = await started.send({ topic, body: body(i), ...(tags === undefined ? {} : { tags }), ...(keys === undefined ? {} : { keys }) });
+          sent++;
+          if (count <= JSON_RESULTS_UP_TO) results.push(result);
+        } catch (err) {
+          failed++;
+          firstError ??= err;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+    clearInterval(progress);
+    const elapsedMs = performance.now() - begin;
+    const rate = (sent * 1000) / Math.max(elapsedMs, 1);
+    const json = values.json === true;
+    output(json, { topic, sent, failed, elapsedMs: Math.round(elapsedMs), rate: Math.round(rate), ...(count <= JSON_RESULTS_UP_TO ? { results } : {}) }, () => {
+      const lines = count === 1 ? results.map(describeResult) : [];
+      lines.push(`sent ${sent} of ${count} messages to ${topic} in ${(elapsedMs / 1000).toFixed(2)} s (${Math.round(rate)} msg/s)${failed > 0 ? `, ${failed} failed` : ''}`);
+      return lines.join('\n');
+    });
+    if (firstError !== undefined) process.stderr.write(`rocketmq-ts send: first failure: ${(firstError as Error).message}\n`);
+    return failed > 0 ? 1 : 0;
+  } catch (err) {
+    return reportFailure('send', SEND_USAGE, err);
+  } finally {
+    await producer?.shutdown();
+  }
+}
+
+function reportProgress(sent: number, failed: number, count: number, begin: number): void {
+  const seconds = (performance.now() - begin) / 1000;
+  const done = sent + failed;
+  process.stderr.write(`${done}/${count} (${Math.floor((done * 100) / count)}%) ${Math.round(sent / seconds)} msg/s${failed > 0 ? `, ${failed} failed` : ''}\n`);
+}
+
+/** SendResult.toString's fields, as the Java quickstart Producer prints them. */
+function describeResult(r: SendResult): string {
+  const mq = r.messageQueue;
+  return `SendResult [sendStatus=${r.status}, msgId=${r.msgId}, offsetMsgId=${r.offsetMsgId}, messageQueue=MessageQueue [topic=${mq.topic}, brokerName=${mq.brokerName}, queueId=${mq.queueId}], queueOffset=${r.queueOffset}]`;
+}

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { startDev, type DevCluster } from '../../src/cli/dev.js';
+import { silentLogger } from '../../src/common/logger.js';
+
+/** The compiled CLI next to this test (the same code as dist/cli/main.js, built by tsconfig.test.json). */
+const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI as a child process; never blocks the event loop, which serves the in-process cluster. */
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [MAIN, ...args], { env: { ...process.env, NAMESRV_ADDR: '', ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('rocketmq-ts client commands against an in-process dev cluster', () => {
+  let dir: string;
+  let dev: DevCluster;
+  let n: string[];
+  const topic = 'CliTopic';
+  const group = 'CliGroup';
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rmq-cli-'));
+    dev = await startDev({ namesrvPort: 0, brokerPort: 0, dataDir: dir, brokerIP: '127.0.0.1', logger: silentLogger });
+    n = ['-n', dev.namesrvAddr];
+  });
+  after(async () => {
+    await dev.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('cluster list and topic create/list/route', async () => {
+    const cluster = await cli(['cluster', 'list', ...n]);
+    assert.equal(cluster.code, 0, cluster.stderr);
+    assert.match(cluster.stdout, /#Cluster Name\s+#Broker Name\s+#BID\s+#Addr\nDefaultCluster\s+broker-a\s+0\s+127\.0\.0\.1:\d+/);
+    const clusterJson = JSON.parse((await cli(['cluster', 'list', ...n, '--json'])).stdout) as { clusterAddrTable: Record<string, string[]> };
+    assert.deepEqual(clusterJson.clusterAddrTable, { DefaultCluster: ['broker-a'] });
+
+    const created = await cli(['topic', 'create', ...n, '-t', topic, '-c', 'DefaultCluster', '-r', '2', '-w', '2', '--json']);
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal((JSON.parse(created.stdout) as { brokers: string[] }).brokers.length, 1);
+    const list = JSON.parse((await cli(['topic', 'list', ...n, '--json'])).stdout) as { topicList: string[] };
+    assert.ok(list.topicList.includes(topic));
+    const route = await cli(['topic', 'route', ...n, '-t', topic]);
+    assert.match(route.stdout, /broker-a\s+2\s+2\s+6/);
+  });
+
+  it('send, consume, consumer progress, topic stats and message get', async () => {
+    const sent = await cli(['send', ...n, '-t', topic, '--count', '5', '--tags', 'TagA', '--keys', 'cli-key', '--json']);
+    assert.equal(sent.code, 0, sent.stderr);
+    const summary = JSON.parse(sent.stdout) as { sent: number; failed: number; results: { msgId: string; offsetMsgId: string }[] };
+    assert.equal(summary.sent, 5);
+    assert.equal(summary.results.length, 5);
+    const one = await cli(['send', ...n, '-t', topic, '--body', 'just one']);
+    assert.match(one.stdout, /SendResult \[sendStatus=SEND_OK, msgId=[0-9A-F]{32}/);
+    assert.match(one.stdout, /sent 1 of 1 messages/);
+
+    const stats = JSON.parse((await cli(['topic', 'stats', ...n, '-t', topic, '--json'])).stdout) as { offsetTable: { maxOffset: number }[] };
+    assert.equal(stats.offsetTable.reduce((sum, q) => sum + q.maxOffset, 0), 6);
+
+    // Four of six, then the rest: the first run commits only what it printed.
+    const first = await cli(['consume', ...n, '-t', topic, '-g', group, '--from', 'first', '--count', '4', '--timeout', '20', '--json']);
+    assert.equal(first.code, 0, first.stderr);
+    const firstLines = first.stdout.trim().split('\n').map((l) => JSON.parse(l) as { body: string; msgId: string });
+    assert.equal(firstLines.length, 4);
+    const progress = JSON.parse((await cli(['consumer', 'progress', ...n, '-g', group, '--json'])).stdout) as { diffTotal: number; offsetTable: unknown[] };
+    assert.equal(progress.offsetTable.length, 2);
+    assert.equal(progress.diffTotal, 2);
+    const table = await cli(['consumer', 'progress', ...n, '-g', group]);
+    assert.match(table.stdout, /#Topic\s+#Broker Name\s+#QID\s+#Broker Offset\s+#Consumer Offset\s+#Diff/);
+    assert.match(table.stdout, /Consume Diff Total: 2/);
+    const rest = await cli(['consume', ...n, '-t', topic, '-g', group, '--count', '2', '--timeout', '20', '--json']);
+    assert.equal(rest.code, 0, rest.stderr);
+    const restLines = rest.stdout.trim().split('\n').map((l) => JSON.parse(l) as { body: string; msgId: string });
+    const bodies = [...firstLines, ...restLines].map((m) => m.body).sort();
+    assert.deepEqual(bodies, ['Hello RocketMQ 0', 'Hello RocketMQ 1', 'Hello RocketMQ 2', 'Hello RocketMQ 3', 'Hello RocketMQ 4', 'just one']);
+    assert.equal((JSON.parse((await cli(['consumer', 'progress', ...n, '-g', group, '--json'])).stdout) as { diffTotal: number }).diffTotal, 0);
+
+    const target = summary.results[0] as { msgId: string; offsetMsgId: string };
+    const byOffset = await cli(['message', 'get', ...n, '--id', target.offsetMsgId]);
+    assert.equal(byOffset.code, 0, byOffset.stderr);
+    assert.match(byOffset.stdout, new RegExp(`Topic:\\s+${topic}`));
+    assert.match(byOffset.stdout, /Keys:\s+\[cli-key\]/);
+    const byUniq = JSON.parse((await cli(['message', 'get', ...n, '--id', target.msgId, '-t', topic, '--json'])).stdout) as { msgId: string; tags: string };
+    assert.deepEqual([byUniq.msgId, byUniq.tags], [target.msgId, 'TagA']);
+    const byKey = JSON.parse((await cli(['message', 'get', ...n, '--key', 'cli-key', '-t', topic, '--json'])).stdout) as unknown[];
+    assert.equal(byKey.length, 5);
+  });
+
+  it('usage errors exit 2, failures exit 1, help exits 0', async () => {
+    assert.equal((await cli(['send', ...n])).code, 2);
+    assert.equal((await cli(['topic', 'frobnicate', ...n])).code, 2);
+    assert.equal((await cli(['consume', ...n, '-t', topic, '-g', group, '--from', 'middle'])).code, 2);
+    const missing = await cli(['topic', 'route', ...n, '-t', 'NoSuchTopic']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /No topic route info/);
+    assert.equal((await cli(['message', 'get', ...n, '--key', 'nothing-here', '-t', topic])).code, 1);
+    const help = await cli(['topic', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /usage: rocketmq-ts topic/);
+  });
+
+  it('topic delete removes the topic', async () => {
+    const deleted = await cli(['topic', 'delete', ...n, '-t', topic, '-c', 'DefaultCluster']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const list = JSON.parse((await cli(['topic', 'list', ...n, '--json'])).stdout) as { topicList: string[] };
+    assert.ok(!list.topicList.includes(topic));
+  });
+});
