@@ -1,0 +1,343 @@
+/**
+ * `npm run bench:client`: our Producer against Apache RocketMQ's benchmark Producer
+ * (org.apache.rocketmq.example.benchmark.Producer, rocketmq-example 5.3.3), on the Java 5.3.3 broker and on ours, in
+ * the same run. For each broker (its own name server, a fresh store in a temp dir, a topic of --queues queues
+ * created with our Admin):
+ *   - the Java Producer runs with --inflight sending threads (sync sends, so that many requests in flight), then our
+ *     Producer in this process with --inflight concurrent sync sends; one client at a time, never both;
+ *   - each runs --warmup seconds, then --seconds measured; the rate of both is the broker's own count (the topic's
+ *     max offsets, GET_TOPIC_STATS_INFO, at both ends of the window), so both are measured alike. Average latency
+ *     is the Java tool's report (weighted by TPS, reports inside the window) and our own per-send timing.
+ * Prints a table, the ratios ours/Java per broker, and one final JSON line. The consumer side is in bench:broker.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { Admin, MQClientManager, Producer } from '../src/client/index.js';
+import { REPO_ROOT, buildInterop, startJava, startJavaBroker, startJavaNameServer, type JavaServer } from '../test/helpers/java.js';
+
+const JAVA_VERSION = '5.3.3';
+const CLUSTER = 'DefaultCluster';
+const START_TIMEOUT_MILLIS = 120_000;
+/** The Java tool reports every second over its last 10 snapshots: a report covers the 9 s before it. */
+const REPORT_WINDOW_MILLIS = 9000;
+
+type BrokerKind = 'ours' | 'java';
+type ClientKind = 'ts' | 'java';
+
+const USAGE = `usage: node dist-test/bench/client.js [options]
+  --seconds <s>     measured seconds per client (default 20)
+  --warmup <s>      seconds each client runs before (default 10)
+  --inflight <n>    sends in flight: Java sending threads, our concurrent sends (default 16)
+  --size <bytes>    body size (default 1024)
+  --queues <n>      queues of the topic (default 8)
+  --brokers <b,..>  java, ours, in this order (default java,ours)
+  --json-only       only the final JSON line on stdout
+  -h, --help        this text`;
+
+interface Options {
+  seconds: number;
+  warmup: number;
+  inflight: number;
+  size: number;
+  queues: number;
+  brokers: BrokerKind[];
+  jsonOnly: boolean;
+}
+
+interface Result {
+  broker: BrokerKind;
+  client: ClientKind;
+  send_tps: number;
+  avg_rt_ms: number | null;
+  failed: number;
+}
+
+interface Deployment {
+  namesrvAddr: string;
+  stop(): Promise<void>;
+}
+
+function parseOptions(argv: string[]): Options | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      seconds: { type: 'string' },
+      warmup: { type: 'string' },
+      inflight: { type: 'string' },
+      size: { type: 'string' },
+      queues: { type: 'string' },
+      brokers: { type: 'string' },
+      'json-only': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) return 'help';
+  const int = (raw: string | undefined, fallback: number, name: string): number => {
+    const n = raw === undefined ? fallback : Number(raw);
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a whole number >= 1`);
+    return n;
+  };
+  const brokers = (values.brokers ?? 'java,ours').split(',').map((b) => b.trim());
+  for (const b of brokers) if (b !== 'ours' && b !== 'java') throw new Error(`unknown broker '${b}'`);
+  return {
+    seconds: int(values.seconds, 20, 'seconds'),
+    warmup: int(values.warmup, 10, 'warmup'),
+    inflight: int(values.inflight, 16, 'inflight'),
+    size: int(values.size, 1024, 'size'),
+    queues: int(values.queues, 8, 'queues'),
+    brokers: brokers as BrokerKind[],
+    jsonOnly: values['json-only'] === true,
+  };
+}
+
+function progress(line: string): void {
+  process.stderr.write(`bench:client: ${line}\n`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// Brokers
+
+/** `rocketmq-ts dev` in its own process, so our broker never shares an event loop with the client measured. */
+async function deployOurs(): Promise<Deployment> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'rmqts-bench-client-'));
+  const child: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/cli/main.js'), 'dev', '--namesrv-port', '0', '--broker-port', '0', '--data-dir', dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    child.kill('SIGTERM');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const namesrvAddr = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('rocketmq-ts dev did not start')), START_TIMEOUT_MILLIS);
+      void exited.then(() => reject(new Error('rocketmq-ts dev exited')));
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+        const m = /export NAMESRV_ADDR=(\S+)/.exec(line);
+        if (m !== null) {
+          clearTimeout(timer);
+          resolve(m[1] as string);
+        }
+      });
+    });
+    return { namesrvAddr, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function deployJava(): Promise<Deployment> {
+  const servers: JavaServer[] = [];
+  const stop = async (): Promise<void> => {
+    for (const server of servers.reverse()) await server.stop();
+  };
+  try {
+    const namesrv = await startJavaNameServer({ version: JAVA_VERSION });
+    servers.push(namesrv);
+    servers.push(await startJavaBroker({ version: JAVA_VERSION, namesrvAddr: namesrv.addr, clusterName: CLUSTER }));
+    return { namesrvAddr: namesrv.addr, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Creates the topic on every master, once the broker has registered, and waits for its route. */
+async function createTopic(admin: Admin, topic: string, queues: number): Promise<void> {
+  for (let attempt = 0; admin.masters(await admin.clusterInfo(), CLUSTER).length === 0; attempt++) {
+    if (attempt === 600) throw new Error('no broker registered within 60 s');
+    await sleep(100);
+  }
+  await admin.createTopic({ cluster: CLUSTER }, topic, { readQueueNums: queues, writeQueueNums: queues });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if ((await admin.topicRoute(topic)).queueDatas.length > 0) return;
+    } catch (err) {
+      if (attempt === 600) throw err;
+    }
+    await sleep(100);
+  }
+}
+
+/** Messages the broker holds in the topic: the sum of its queues' max offsets. */
+async function stored(admin: Admin, topic: string): Promise<number> {
+  return (await admin.topicStats(topic)).reduce((sum, q) => sum + q.maxOffset, 0);
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// Clients
+
+async function measureJava(admin: Admin, namesrvAddr: string, topic: string, options: Options, broker: BrokerKind): Promise<Result> {
+  const { classpath } = await buildInterop(JAVA_VERSION);
+  const producer = await startJava({
+    mainClass: 'org.apache.rocketmq.example.benchmark.Producer',
+    name: `bench-client-producer-${broker}`,
+    classpath,
+    heapMb: 512,
+    args: ['-n', namesrvAddr, '-t', topic, '-w', String(options.inflight), '-s', String(options.size), '-ri', '1000'],
+    readyLine: /^topic: /,
+    readyTimeoutMs: 60_000,
+  });
+  try {
+    await sleep(options.warmup * 1000);
+    const t0 = Date.now();
+    const n0 = await stored(admin, topic);
+    await sleep(options.seconds * 1000);
+    const n1 = await stored(admin, topic);
+    const t1 = Date.now();
+    await sleep(1500); // the report of t1 arrives
+    const reports = parseSendReports(producer.stdout).filter((r) => r.at - REPORT_WINDOW_MILLIS >= t0 - 500 && r.at <= t1 + 500);
+    const weight = reports.reduce((sum, r) => sum + r.tps, 0);
+    return {
+      broker,
+      client: 'java',
+      send_tps: Math.round(((n1 - n0) * 1000) / (t1 - t0)),
+      avg_rt_ms: weight === 0 ? null : round3(reports.reduce((sum, r) => sum + r.avgRt * r.tps, 0) / weight),
+      failed: reports.at(-1)?.failed ?? 0,
+    };
+  } finally {
+    await producer.stop();
+  }
+}
+
+async function measureOurs(admin: Admin, namesrvAddr: string, topic: string, options: Options, broker: BrokerKind): Promise<Result> {
+  const producer = new Producer({ nameServer: namesrvAddr, group: `bench_client_ts_${broker}`, clientManager: new MQClientManager() });
+  await producer.start();
+  const body = Buffer.alloc(options.size, 'a');
+  let running = true;
+  let measuring = false;
+  let rtSum = 0;
+  let rtCount = 0;
+  let failed = 0;
+  const worker = async (): Promise<void> => {
+    while (running) {
+      const begin = performance.now();
+      try {
+        await producer.send({ topic, body });
+        if (measuring) {
+          rtSum += performance.now() - begin;
+          rtCount++;
+        }
+      } catch {
+        failed++;
+      }
+    }
+  };
+  const workers = Array.from({ length: options.inflight }, worker);
+  try {
+    await sleep(options.warmup * 1000);
+    const t0 = Date.now();
+    const n0 = await stored(admin, topic);
+    measuring = true;
+    await sleep(options.seconds * 1000);
+    measuring = false;
+    const n1 = await stored(admin, topic);
+    const t1 = Date.now();
+    return {
+      broker,
+      client: 'ts',
+      send_tps: Math.round(((n1 - n0) * 1000) / (t1 - t0)),
+      avg_rt_ms: rtCount === 0 ? null : round3(rtSum / rtCount),
+      failed,
+    };
+  } finally {
+    running = false;
+    await Promise.all(workers);
+    await producer.shutdown();
+  }
+}
+
+/** UtilAll.timeMillisToHumanString2 ("yyyy-MM-dd HH:mm:ss,SSS", local time), the reports' clock. */
+function reportTime(text: string): number {
+  const m = /(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}),(\d{3})/.exec(text);
+  if (m === null) return NaN;
+  const [y, mo, d, h, mi, s, ms] = m.slice(1).map(Number) as [number, number, number, number, number, number, number];
+  return new Date(y, mo - 1, d, h, mi, s, ms).getTime();
+}
+
+function parseSendReports(stdout: string): { at: number; tps: number; avgRt: number; failed: number }[] {
+  const re = /Current Time: (\S+ \S+) \| Send TPS: (\d+) \| Max RT\(ms\): \d+ \| Average RT\(ms\):\s*([\d.]+) \| Send Failed: (\d+)/g;
+  return [...stdout.matchAll(re)].map((m) => ({ at: reportTime(m[1] as string), tps: Number(m[2]), avgRt: Number(m[3]), failed: Number(m[4]) }));
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+
+async function benchBroker(broker: BrokerKind, options: Options): Promise<Result[]> {
+  progress(`${broker}: starting the name server and the broker`);
+  const deployment = broker === 'ours' ? await deployOurs() : await deployJava();
+  const admin = new Admin({ nameServer: deployment.namesrvAddr, clientManager: new MQClientManager() });
+  try {
+    await admin.start();
+    const results: Result[] = [];
+    for (const client of ['java', 'ts'] as const) {
+      const topic = `BenchClient_${client}`;
+      await createTopic(admin, topic, options.queues);
+      progress(`${broker}: ${client} Producer, ${options.warmup} s warm-up then ${options.seconds} s measured`);
+      const result = client === 'java' ? await measureJava(admin, deployment.namesrvAddr, topic, options, broker) : await measureOurs(admin, deployment.namesrvAddr, topic, options, broker);
+      progress(`${broker}: ${client} Producer ${result.send_tps} msg/s, avg RT ${result.avg_rt_ms ?? '-'} ms, ${result.failed} failed`);
+      results.push(result);
+    }
+    return results;
+  } finally {
+    await admin.shutdown();
+    await deployment.stop();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let options: Options | 'help';
+  try {
+    options = parseOptions(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const results: Result[] = [];
+  for (const broker of options.brokers) results.push(...(await benchBroker(broker, options)));
+  const ratios: Record<string, number | null> = {};
+  for (const broker of options.brokers) {
+    const ts = results.find((r) => r.broker === broker && r.client === 'ts');
+    const java = results.find((r) => r.broker === broker && r.client === 'java');
+    ratios[`ts_over_java_send_tps_on_${broker}`] = ts !== undefined && java !== undefined && java.send_tps > 0 ? round3(ts.send_tps / java.send_tps) : null;
+  }
+  if (!options.jsonOnly) {
+    const rows = results.map((r) => [r.broker, r.client, String(r.send_tps), String(r.avg_rt_ms ?? '-'), String(r.failed)]);
+    const header = ['broker', 'producer', 'send msg/s', 'avg RT ms', 'failed'];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
+    for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()}\n`);
+    for (const [name, ratio] of Object.entries(ratios)) process.stdout.write(`${name}: ${ratio ?? '-'}\n`);
+  }
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'client',
+      results,
+      ratios,
+      params: { ...options, java_version: JAVA_VERSION },
+      node: process.version,
+      cpus: cpus().length,
+      date: new Date().toISOString(),
+    })}\n`,
+  );
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
