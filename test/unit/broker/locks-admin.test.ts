@@ -252,6 +252,13 @@ describe('queue locks and admin codes over loopback (41, 42, 203, 204, 207, 208,
     assert.equal(broker.consumerOffsetManager.queryOffset('G-copy', 'T', 0), -1);
   });
 
+  it('QUERY_MESSAGE takes mqadmin queryMsgByKey\'s unbounded end (Long.MAX_VALUE)', async () => {
+    const response = await call(RequestCode.QUERY_MESSAGE, { topic: 'T', key: 'key-0', maxNum: 32, beginTimestamp: '0', endTimestamp: '9223372036854775807' });
+    assert.equal(response.code, ResponseCode.SUCCESS, response.remark);
+    const bad = await call(RequestCode.QUERY_MESSAGE, { topic: 'T', key: 'key-0', maxNum: 32, beginTimestamp: 'x', endTimestamp: '1' });
+    assert.equal(bad.code, ResponseCode.SYSTEM_ERROR);
+  });
+
   it('codes still not implemented answer REQUEST_CODE_NOT_SUPPORTED naming the code', async () => {
     const response = await call(RequestCode.VIEW_BROKER_STATS_DATA, { statsName: 'x', statsKey: 'y' });
     assert.equal(response.code, ResponseCode.REQUEST_CODE_NOT_SUPPORTED);
