@@ -9,7 +9,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
+import org.apache.rocketmq.client.consumer.listener.ConsumeOrderlyStatus;
 import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
+import org.apache.rocketmq.client.consumer.listener.MessageListenerOrderly;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.MessageExt;
 
@@ -20,6 +22,11 @@ import org.apache.rocketmq.common.message.MessageExt;
  * "TIMEOUT <n>" (exit 1).
  *
  * --namesrv ADDR --topic T --expect N [--group CG] [--timeout-ms 60000] [--serialize JSON|ROCKETMQ]
+ *
+ * Retry and orderly tests add: --fail-times N (answer RECONSUME_LATER while a message's reconsumeTimes is below N),
+ * --max-reconsume-times M (setMaxReconsumeTimes), --orderly (MessageListenerOrderly), --consume-sleep-ms S (hold
+ * each message that long), --instance NAME (setInstanceName, so two processes are two clients). Every line then
+ * also carries the consume timeline: client, thread, consumedAt and returnedAt (epoch ms).
  */
 public final class ConsumerDriver {
     private ConsumerDriver() {
@@ -32,20 +39,46 @@ public final class ConsumerDriver {
         int expect = Integer.parseInt(args.require("expect"));
         Set<String> seen = ConcurrentHashMap.newKeySet();
         CountDownLatch done = new CountDownLatch(1);
+        int failTimes = args.getInt("fail-times", 0);
+        long sleepMs = args.getInt("consume-sleep-ms", 0);
+        String instance = args.get("instance", "DEFAULT");
         DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(args.get("group", "InteropCG"));
         consumer.setNamesrvAddr(args.require("namesrv"));
         consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        consumer.setInstanceName(instance);
+        if (args.has("max-reconsume-times")) {
+            consumer.setMaxReconsumeTimes(args.getInt("max-reconsume-times", 16));
+        }
         consumer.subscribe(topic, "*");
-        consumer.registerMessageListener((MessageListenerConcurrently) (messages, context) -> {
-            for (MessageExt msg : messages) {
-                System.out.println(Json.write(describe(msg)));
-                seen.add(msg.getKeys());
-            }
-            if (seen.size() >= expect) {
-                done.countDown();
-            }
-            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
-        });
+        if (args.has("orderly")) {
+            consumer.registerMessageListener((MessageListenerOrderly) (messages, context) -> {
+                for (MessageExt msg : messages) {
+                    long consumedAt = System.currentTimeMillis();
+                    sleep(sleepMs);
+                    System.out.println(Json.write(timeline(describe(msg), instance, consumedAt)));
+                    seen.add(msg.getKeys());
+                }
+                if (seen.size() >= expect) {
+                    done.countDown();
+                }
+                return ConsumeOrderlyStatus.SUCCESS;
+            });
+        } else {
+            consumer.registerMessageListener((MessageListenerConcurrently) (messages, context) -> {
+                boolean fail = false;
+                for (MessageExt msg : messages) {
+                    long consumedAt = System.currentTimeMillis();
+                    sleep(sleepMs);
+                    fail |= msg.getReconsumeTimes() < failTimes;
+                    System.out.println(Json.write(timeline(describe(msg), instance, consumedAt)));
+                    seen.add(msg.getKeys());
+                }
+                if (seen.size() >= expect && !fail) {
+                    done.countDown();
+                }
+                return fail ? ConsumeConcurrentlyStatus.RECONSUME_LATER : ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+            });
+        }
         consumer.start();
         System.out.println("READY");
         boolean complete = done.await(args.getInt("timeout-ms", 60_000), TimeUnit.MILLISECONDS);
@@ -53,6 +86,25 @@ public final class ConsumerDriver {
         System.out.flush();
         consumer.shutdown();
         System.exit(complete ? 0 : 1);
+    }
+
+    private static void sleep(long millis) {
+        if (millis <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Map<String, Object> timeline(Map<String, Object> line, String instance, long consumedAt) {
+        line.put("client", instance);
+        line.put("thread", Thread.currentThread().getName());
+        line.put("consumedAt", consumedAt);
+        line.put("returnedAt", System.currentTimeMillis());
+        return line;
     }
 
     private static Map<String, Object> describe(MessageExt msg) {
@@ -69,6 +121,9 @@ public final class ConsumerDriver {
         out.put("queueOffset", msg.getQueueOffset());
         out.put("sysFlag", msg.getSysFlag());
         out.put("reconsumeTimes", msg.getReconsumeTimes());
+        out.put("bornTimestamp", msg.getBornTimestamp());
+        out.put("storeTimestamp", msg.getStoreTimestamp());
+        out.put("properties", msg.getProperties());
         return out;
     }
 }

@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendCallback;
 import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.common.message.Message;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A DefaultMQProducer of the RocketMQ version under test sending InteropMessages to a topic: --count sync sends,
@@ -16,6 +18,11 @@ import org.apache.rocketmq.client.producer.SendResult;
  * one JSON line: every SendResult (status, msgId, offsetMsgId, queue, offset) and every error.
  *
  * --namesrv ADDR --topic T [--group PG] [--count 10] [--serialize JSON|ROCKETMQ]
+ *
+ * Other modes: --delay-level L sends --count sync messages at that delay level, nothing else; --orderly-queues Q
+ * sends --count sync messages to each of queues 0..Q-1 in turn (keys "q<queue>-<seq>"), --interval-ms apart;
+ * --linger-ms keeps the producer online that long after sending (for mqadmin producerConnection). Each result then
+ * also carries sentAt (epoch ms).
  */
 public final class ProducerDriver {
     private ProducerDriver() {
@@ -34,6 +41,22 @@ public final class ProducerDriver {
         producer.start();
         List<Object> results = new ArrayList<>();
         List<Object> errors = new ArrayList<>();
+        if (args.has("delay-level") || args.has("orderly-queues")) {
+            try {
+                sendSpecial(args, producer, topic, count, results);
+            } catch (Exception e) {
+                errors.add(e.toString());
+            }
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("results", results);
+            report.put("errors", errors);
+            System.out.println(Json.write(report));
+            System.out.println("SENT");
+            System.out.flush();
+            Thread.sleep(args.getInt("linger-ms", 0));
+            producer.shutdown();
+            System.exit(errors.isEmpty() ? 0 : 1);
+        }
         try {
             for (int i = 0; i < count; i++) {
                 results.add(describe("sync", InteropMessages.key("sync", i), producer.send(InteropMessages.build(topic, "sync", i))));
@@ -78,6 +101,37 @@ public final class ProducerDriver {
         report.put("errors", errors);
         System.out.println(Json.write(report));
         System.exit(errors.isEmpty() ? 0 : 1);
+    }
+
+    private static void sendSpecial(Args args, DefaultMQProducer producer, String topic, int count, List<Object> results) throws Exception {
+        int intervalMs = args.getInt("interval-ms", 0);
+        if (args.has("delay-level")) {
+            int level = args.getInt("delay-level", 1);
+            for (int i = 0; i < count; i++) {
+                Message msg = InteropMessages.build(topic, "delay", i);
+                msg.setDelayTimeLevel(level);
+                long sentAt = System.currentTimeMillis();
+                Map<String, Object> out = describe("delay", InteropMessages.key("delay", i), producer.send(msg));
+                out.put("sentAt", sentAt);
+                results.add(out);
+                Thread.sleep(intervalMs);
+            }
+            return;
+        }
+        int queues = args.getInt("orderly-queues", 1);
+        for (int i = 0; i < count; i++) {
+            for (int q = 0; q < queues; q++) {
+                String key = "q" + q + "-" + i;
+                Message msg = new Message(topic, "TagOrder", key, ("seq " + i).getBytes(StandardCharsets.UTF_8));
+                msg.putUserProperty("seq", String.valueOf(i));
+                long sentAt = System.currentTimeMillis();
+                SendResult result = producer.send(msg, (mqs, message, arg) -> mqs.get((Integer) arg % mqs.size()), q);
+                Map<String, Object> out = describe("orderly", key, result);
+                out.put("sentAt", sentAt);
+                results.add(out);
+            }
+            Thread.sleep(intervalMs);
+        }
     }
 
     private static Map<String, Object> describe(String kind, String key, SendResult result) {
