@@ -8,7 +8,11 @@
  *   - each runs --warmup seconds, then --seconds measured; the rate of both is the broker's own count (the topic's
  *     max offsets, GET_TOPIC_STATS_INFO, at both ends of the window), so both are measured alike. Average latency
  *     is the Java tool's report (weighted by TPS, reports inside the window) and our own per-send timing.
- * Prints a table, the ratios ours/Java per broker, and one final JSON line. The consumer side is in bench:broker.
+ * Then the consumers, on the backlog the Java Producer left: the Java benchmark Consumer and our PushConsumer, each
+ * with --inflight consume threads and its own group whose offsets are first committed at 0, drain it from the
+ * start; the rate is read the same way for both (GET_CONSUMER_RUNNING_INFO: the queues' in-memory offsets), from
+ * the first message consumed to the last, within --consume-seconds. JIT warm-up is inside that window for both.
+ * Prints a table, the ratios ours/Java per broker, and one final JSON line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,7 +20,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { Admin, MQClientManager, Producer } from '../src/client/index.js';
+import { Admin, MQClientManager, Producer, PushConsumer } from '../src/client/index.js';
 import { REPO_ROOT, buildInterop, startJava, startJavaBroker, startJavaNameServer, type JavaServer } from '../test/helpers/java.js';
 
 const JAVA_VERSION = '5.3.3';
@@ -24,6 +28,8 @@ const CLUSTER = 'DefaultCluster';
 const START_TIMEOUT_MILLIS = 120_000;
 /** The Java tool reports every second over its last 10 snapshots: a report covers the 9 s before it. */
 const REPORT_WINDOW_MILLIS = 9000;
+/** How often a consumer's progress is read while it drains the backlog. */
+const POLL_MILLIS = 250;
 
 type BrokerKind = 'ours' | 'java';
 type ClientKind = 'ts' | 'java';
@@ -34,6 +40,7 @@ const USAGE = `usage: node dist-test/bench/client.js [options]
   --inflight <n>    sends in flight: Java sending threads, our concurrent sends (default 16)
   --size <bytes>    body size (default 1024)
   --queues <n>      queues of the topic (default 8)
+  --consume-seconds <s>  at most this long per consumer to drain the backlog (default 60)
   --brokers <b,..>  java, ours, in this order (default java,ours)
   --json-only       only the final JSON line on stdout
   -h, --help        this text`;
@@ -44,6 +51,7 @@ interface Options {
   inflight: number;
   size: number;
   queues: number;
+  consumeSeconds: number;
   brokers: BrokerKind[];
   jsonOnly: boolean;
 }
@@ -54,6 +62,15 @@ interface Result {
   send_tps: number;
   avg_rt_ms: number | null;
   failed: number;
+}
+
+interface ConsumeResult {
+  broker: BrokerKind;
+  client: ClientKind;
+  consume_tps: number | null;
+  /** Messages left in the topic when the consumer started. */
+  backlog: number;
+  drained: boolean;
 }
 
 interface Deployment {
@@ -71,6 +88,7 @@ function parseOptions(argv: string[]): Options | 'help' {
       inflight: { type: 'string' },
       size: { type: 'string' },
       queues: { type: 'string' },
+      'consume-seconds': { type: 'string' },
       brokers: { type: 'string' },
       'json-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -90,6 +108,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     inflight: int(values.inflight, 16, 'inflight'),
     size: int(values.size, 1024, 'size'),
     queues: int(values.queues, 8, 'queues'),
+    consumeSeconds: int(values['consume-seconds'], 60, 'consume-seconds'),
     brokers: brokers as BrokerKind[],
     jsonOnly: values['json-only'] === true,
   };
@@ -258,6 +277,89 @@ async function measureOurs(admin: Admin, namesrvAddr: string, topic: string, opt
   }
 }
 
+/**
+ * A group of our own whose committed offsets are 0 on every queue, so a consumer of it drains the topic from the
+ * start whatever its consumeFromWhere (the Java tool's is the last offset). The heartbeat creates the group first.
+ */
+async function groupAtStart(admin: Admin, topic: string, group: string): Promise<void> {
+  await admin.registerConsumer({
+    groupName: group,
+    consumeType: 'CONSUME_PASSIVELY',
+    messageModel: 'CLUSTERING',
+    consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+    subscriptionDataSet: [{ topic, subString: '*', tagsSet: [], codeSet: [], subVersion: 0, expressionType: 'TAG', classFilterMode: false }],
+    unitMode: false,
+  });
+  const brokerAddr = admin.masters(await admin.clusterInfo(), CLUSTER)[0] as string;
+  for (const { mq } of await admin.topicStats(topic)) await admin.updateConsumerOffset(brokerAddr, group, mq, 0);
+  await admin.unregisterConsumer(group);
+}
+
+/**
+ * Watches a consumer drain the backlog through GET_CONSUMER_RUNNING_INFO (its queues' in-memory offsets, live for
+ * the Java client and ours alike) every POLL_MILLIS: the rate is what it consumed from its first message to the end
+ * of the backlog, or to --consume-seconds if that comes first.
+ */
+async function watchDrain(admin: Admin, group: string, topic: string, backlog: number, options: Options): Promise<{ tps: number | null; drained: boolean }> {
+  let clientId: string | undefined;
+  for (let attempt = 0; clientId === undefined; attempt++) {
+    if (attempt === 300) throw new Error(`${group} never came online`);
+    clientId = (await admin.consumerConnection(group).catch(() => undefined))?.connectionSet[0]?.clientId;
+    if (clientId === undefined) await sleep(POLL_MILLIS);
+  }
+  const consumed = async (): Promise<number> => {
+    const info = await admin.consumerRunningInfo(group, clientId);
+    return info.mqTable.filter((q) => q.mq.topic === topic).reduce((sum, q) => sum + Math.max(0, q.commitOffset), 0);
+  };
+  const deadline = Date.now() + options.consumeSeconds * 1000;
+  let first: { at: number; n: number } | undefined;
+  let last = { at: performance.now(), n: 0 };
+  while (Date.now() < deadline && last.n < backlog) {
+    await sleep(POLL_MILLIS);
+    last = { at: performance.now(), n: await consumed() };
+    first ??= last.n > 0 ? last : undefined;
+  }
+  const tps = first === undefined || last.at === first.at ? null : Math.round(((last.n - first.n) * 1000) / (last.at - first.at));
+  return { tps, drained: last.n >= backlog };
+}
+
+async function measureJavaConsumer(admin: Admin, namesrvAddr: string, topic: string, options: Options, broker: BrokerKind): Promise<ConsumeResult> {
+  const group = `bench_client_consumer_java_${broker}`;
+  const backlog = await stored(admin, topic);
+  await groupAtStart(admin, topic, group);
+  const { classpath } = await buildInterop(JAVA_VERSION);
+  const consumer = await startJava({
+    mainClass: 'org.apache.rocketmq.example.benchmark.Consumer',
+    name: `bench-client-consumer-${broker}`,
+    classpath,
+    heapMb: 512,
+    args: ['-n', namesrvAddr, '-t', topic, '-w', String(options.inflight), '-g', group],
+    readyLine: /Consumer Started/,
+    readyTimeoutMs: 60_000,
+  });
+  try {
+    const { tps, drained } = await watchDrain(admin, group, topic, backlog, options);
+    return { broker, client: 'java', consume_tps: tps, backlog, drained };
+  } finally {
+    await consumer.stop();
+  }
+}
+
+async function measureOurConsumer(admin: Admin, namesrvAddr: string, topic: string, options: Options, broker: BrokerKind): Promise<ConsumeResult> {
+  const group = `bench_client_consumer_ts_${broker}`;
+  const backlog = await stored(admin, topic);
+  await groupAtStart(admin, topic, group);
+  const consumer = new PushConsumer({ nameServer: namesrvAddr, group, consumeThreadMax: options.inflight, clientManager: new MQClientManager() });
+  consumer.subscribe(topic, '*', () => undefined);
+  await consumer.start();
+  try {
+    const { tps, drained } = await watchDrain(admin, group, topic, backlog, options);
+    return { broker, client: 'ts', consume_tps: tps, backlog, drained };
+  } finally {
+    await consumer.shutdown();
+  }
+}
+
 /** UtilAll.timeMillisToHumanString2 ("yyyy-MM-dd HH:mm:ss,SSS", local time), the reports' clock. */
 function reportTime(text: string): number {
   const m = /(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}),(\d{3})/.exec(text);
@@ -271,28 +373,42 @@ function parseSendReports(stdout: string): { at: number; tps: number; avgRt: num
   return [...stdout.matchAll(re)].map((m) => ({ at: reportTime(m[1] as string), tps: Number(m[2]), avgRt: Number(m[3]), failed: Number(m[4]) }));
 }
 
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
+  for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()}\n`);
+}
+
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
 
 // ------------------------------------------------------------------------------------------------------------------
 
-async function benchBroker(broker: BrokerKind, options: Options): Promise<Result[]> {
+async function benchBroker(broker: BrokerKind, options: Options): Promise<{ sends: Result[]; consumes: ConsumeResult[] }> {
   progress(`${broker}: starting the name server and the broker`);
   const deployment = broker === 'ours' ? await deployOurs() : await deployJava();
   const admin = new Admin({ nameServer: deployment.namesrvAddr, clientManager: new MQClientManager() });
   try {
     await admin.start();
-    const results: Result[] = [];
+    const sends: Result[] = [];
     for (const client of ['java', 'ts'] as const) {
       const topic = `BenchClient_${client}`;
       await createTopic(admin, topic, options.queues);
       progress(`${broker}: ${client} Producer, ${options.warmup} s warm-up then ${options.seconds} s measured`);
       const result = client === 'java' ? await measureJava(admin, deployment.namesrvAddr, topic, options, broker) : await measureOurs(admin, deployment.namesrvAddr, topic, options, broker);
       progress(`${broker}: ${client} Producer ${result.send_tps} msg/s, avg RT ${result.avg_rt_ms ?? '-'} ms, ${result.failed} failed`);
-      results.push(result);
+      sends.push(result);
     }
-    return results;
+    // Both consumers drain the same backlog, one after the other.
+    const consumes: ConsumeResult[] = [];
+    for (const client of ['java', 'ts'] as const) {
+      progress(`${broker}: ${client} consumer draining the backlog (at most ${options.consumeSeconds} s)`);
+      const measure = client === 'java' ? measureJavaConsumer : measureOurConsumer;
+      const result = await measure(admin, deployment.namesrvAddr, 'BenchClient_java', options, broker);
+      progress(`${broker}: ${client} consumer ${result.consume_tps ?? '-'} msg/s over a backlog of ${result.backlog}${result.drained ? '' : ' (not drained in time)'}`);
+      consumes.push(result);
+    }
+    return { sends, consumes };
   } finally {
     await admin.shutdown();
     await deployment.stop();
@@ -312,24 +428,34 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const results: Result[] = [];
-  for (const broker of options.brokers) results.push(...(await benchBroker(broker, options)));
+  const consumeResults: ConsumeResult[] = [];
+  for (const broker of options.brokers) {
+    const { sends, consumes } = await benchBroker(broker, options);
+    results.push(...sends);
+    consumeResults.push(...consumes);
+  }
   const ratios: Record<string, number | null> = {};
   for (const broker of options.brokers) {
     const ts = results.find((r) => r.broker === broker && r.client === 'ts');
     const java = results.find((r) => r.broker === broker && r.client === 'java');
     ratios[`ts_over_java_send_tps_on_${broker}`] = ts !== undefined && java !== undefined && java.send_tps > 0 ? round3(ts.send_tps / java.send_tps) : null;
+    const tsc = consumeResults.find((r) => r.broker === broker && r.client === 'ts')?.consume_tps;
+    const javac = consumeResults.find((r) => r.broker === broker && r.client === 'java')?.consume_tps;
+    ratios[`ts_over_java_consume_tps_on_${broker}`] = tsc !== undefined && tsc !== null && javac !== undefined && javac !== null && javac > 0 ? round3(tsc / javac) : null;
   }
   if (!options.jsonOnly) {
-    const rows = results.map((r) => [r.broker, r.client, String(r.send_tps), String(r.avg_rt_ms ?? '-'), String(r.failed)]);
-    const header = ['broker', 'producer', 'send msg/s', 'avg RT ms', 'failed'];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
-    for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()}\n`);
+    printTable(['broker', 'producer', 'send msg/s', 'avg RT ms', 'failed'], results.map((r) => [r.broker, r.client, String(r.send_tps), String(r.avg_rt_ms ?? '-'), String(r.failed)]));
+    printTable(
+      ['broker', 'consumer', 'consume msg/s', 'backlog', 'drained'],
+      consumeResults.map((r) => [r.broker, r.client, String(r.consume_tps ?? '-'), String(r.backlog), String(r.drained)]),
+    );
     for (const [name, ratio] of Object.entries(ratios)) process.stdout.write(`${name}: ${ratio ?? '-'}\n`);
   }
   process.stdout.write(
     `${JSON.stringify({
       bench: 'client',
       results,
+      consume_results: consumeResults,
       ratios,
       params: { ...options, java_version: JAVA_VERSION },
       node: process.version,

@@ -16,7 +16,7 @@ export { MessageClientIDSetter, parseUniqID } from './message-client-id.js';
 export { MQFaultStrategy, DEFAULT_LATENCY_MAX, DEFAULT_NOT_AVAILABLE_DURATION, type MQFaultStrategyOptions } from './route/mq-fault-strategy.js';
 export { TopicPublishInfo, topicRouteData2TopicPublishInfo, type QueueFilter } from './route/topic-publish-info.js';
 export { Admin, type AdminOptions, type BrokerTarget, type CreateTopicOptions, type PullResult } from './admin/admin.js';
-export type { TopicOffset, QueueProgress, ConsumeProgress } from './admin/admin-bodies.js';
+export type { TopicOffset, QueueProgress, ConsumeProgress, ConsumerRunningInfo, ProcessQueueInfo } from './admin/admin-bodies.js';
 export { PushConsumer, type PushConsumerOptions } from './consumer/push-consumer.js';
 export type { ConsumerMessage } from './consumer/consumer-message.js';
 export type { ConsumeResult, MessageListener } from './consumer/consume-service.js';

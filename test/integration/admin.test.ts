@@ -6,8 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { startDev, type DevCluster } from '../../src/cli/dev.js';
 import { MQBrokerError } from '../../src/common/errors.js';
 import { silentLogger } from '../../src/common/logger.js';
-import { Admin, MQClientError, MQClientManager, Producer, type SendResult } from '../../src/client/index.js';
+import { Admin, MQClientError, MQClientManager, Producer, PushConsumer, type SendResult } from '../../src/client/index.js';
 import { ResponseCode } from '../../src/protocol/response-code.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('Admin against the dev cluster', () => {
   let dir: string;
@@ -116,6 +117,31 @@ describe('Admin against the dev cluster', () => {
     const latest = await admin.resetOffsetByTimestamp(topic, group, Date.now() + 60_000);
     assert.equal(latest.reduce((n, r) => n + r.offset, 0), 8);
     assert.equal((await admin.consumerProgress(group)).diffTotal, 0);
+  });
+
+  it('consumerRunningInfo asks a PushConsumer, through the broker, for its queues', async () => {
+    const group = 'AdminRunningInfoCG';
+    const consumer = new PushConsumer({ nameServer: dev.namesrvAddr, group, clientIP: '127.0.0.1', clientManager: manager, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    let consumed = 0;
+    consumer.subscribe(topic, '*', () => {
+      consumed++;
+    });
+    await consumer.start();
+    try {
+      await waitFor(() => consumed >= 8, 10_000, 'the 8 messages consumed');
+      const clientId = (await admin.consumerConnection(group)).connectionSet[0]?.clientId as string;
+      let info = await admin.consumerRunningInfo(group, clientId);
+      // The in-memory offsets follow the listener: poll until the last call's offset is in.
+      for (let i = 0; i < 100 && info.mqTable.filter((q) => q.mq.topic === topic).reduce((n, q) => n + q.commitOffset, 0) < 8; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        info = await admin.consumerRunningInfo(group, clientId);
+      }
+      assert.deepEqual(info.mqTable.filter((q) => q.mq.topic === topic).map((q) => q.mq.queueId), [0, 1, 2, 3]);
+      assert.equal(info.mqTable.filter((q) => q.mq.topic === topic).reduce((n, q) => n + q.commitOffset, 0), 8);
+      assert.equal(info.properties.get('consumerGroup'), group);
+    } finally {
+      await consumer.shutdown();
+    }
   });
 
   it('deleteTopic removes the topic from the broker and the name server; broker refusals are MQBrokerError', async () => {

@@ -33,6 +33,32 @@ export interface ConsumeProgress {
   diffTotal: number;
 }
 
+/** What ConsumerRunningInfo.java says of one queue a consumer owns (ProcessQueueInfo, the fields read here). */
+export interface ProcessQueueInfo {
+  mq: MessageQueue;
+  /** The consumer's offset in memory: the next message not yet consumed, ahead of what it has committed. */
+  commitOffset: number;
+  cachedMsgCount: number;
+}
+
+/** ConsumerRunningInfo.java (GET_CONSUMER_RUNNING_INFO 307, answered by the client): properties and queues. */
+export interface ConsumerRunningInfo {
+  properties: Map<string, string>;
+  mqTable: ProcessQueueInfo[];
+}
+
+export function decodeConsumerRunningInfo(body: Buffer | undefined): ConsumerRunningInfo {
+  const what = 'ConsumerRunningInfo';
+  const obj = asObject(parseJsonBody(body, what), what);
+  const properties = new Map<string, string>();
+  for (const [key, value] of Object.entries(optObject(obj, 'properties', what) ?? {})) if (typeof value === 'string') properties.set(key, value);
+  const mqTable = decodeMessageQueueMap(optObject(obj, 'mqTable', what) ?? {}, `${what}.mqTable`, (value, where) => {
+    const o = asObject(value, where);
+    return { commitOffset: optInteger(o, 'commitOffset', where) ?? -1, cachedMsgCount: optInteger(o, 'cachedMsgCount', where) ?? 0 };
+  }).map(([mq, info]) => ({ mq, ...info }));
+  return { properties, mqTable: mqTable.sort((a, b) => compareMessageQueue(a.mq, b.mq)) };
+}
+
 /** TopicStatsTable.java. */
 export function decodeTopicStatsTable(body: Buffer | undefined): TopicOffset[] {
   const what = 'TopicStatsTable';

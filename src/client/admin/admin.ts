@@ -17,7 +17,15 @@ import type { MQClientInstance } from '../client-instance.js';
 import { MQClientManager } from '../client-manager.js';
 import { resolveClientConfig, type ClientOptions } from '../config.js';
 import { MQClientError } from '../errors.js';
-import { compareMessageQueue, decodeConsumerConnection, decodeTopicStatsTable, type ConsumeProgress, type TopicOffset } from './admin-bodies.js';
+import {
+  compareMessageQueue,
+  decodeConsumerConnection,
+  decodeConsumerRunningInfo,
+  decodeTopicStatsTable,
+  type ConsumeProgress,
+  type ConsumerRunningInfo,
+  type TopicOffset,
+} from './admin-bodies.js';
 
 const MASTER_ID = 0;
 /** PermName: PERM_READ | PERM_WRITE, what mqadmin updateTopic gives a topic unless told otherwise. */
@@ -258,6 +266,18 @@ export class Admin {
       }
     }
     throw lastError;
+  }
+
+  /**
+   * GET_CONSUMER_RUNNING_INFO (307) through a broker of the group's retry topic, which asks the client: mqadmin
+   * consumerStatus. Its queues' in-memory offsets show consumption live, ahead of commits.
+   */
+  async consumerRunningInfo(group: string, clientId: string): Promise<ConsumerRunningInfo> {
+    const route = await this.api().getTopicRouteInfoFromNameServer(RETRY_GROUP_TOPIC_PREFIX + group, this.timeoutMillis);
+    const addr = (route === undefined ? this.masters(await this.clusterInfo()) : selectBrokerAddrs(route))[0];
+    if (addr === undefined) throw new MQClientError(`no broker to ask about group ${group}`);
+    const response = await this.call(addr, RequestCode.GET_CONSUMER_RUNNING_INFO, { consumerGroup: group, clientId, jstackEnable: false });
+    return decodeConsumerRunningInfo(response.body);
   }
 
   /** GET_MAX_OFFSET (30): the consume-queue offset after the queue's last message. */
