@@ -101,6 +101,8 @@ describe('Admin against the dev cluster', () => {
     const pulled = await admin.pullMessage(brokerAddr, group, mq, 0, 32);
     const max0 = await admin.maxOffset(brokerAddr, mq);
     assert.equal(pulled.messages.length, max0);
+    // The pull carries its own subscription, so a group that never sent a heartbeat pulls too.
+    assert.equal((await admin.pullMessage(brokerAddr, 'AdminNoHeartbeatCG', mq, 0, 32)).messages.length, max0);
     assert.equal(await admin.minOffset(brokerAddr, mq), 0);
     for (let q = 0; q < 4; q++) await admin.updateConsumerOffset(brokerAddr, group, { ...mq, queueId: q }, q === 0 ? pulled.nextBeginOffset : 0);
     assert.equal(await admin.queryConsumerOffset(brokerAddr, group, mq), max0);

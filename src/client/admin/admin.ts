@@ -38,8 +38,8 @@ const UNIQUE_KEY_QUERY = '_UNIQUE_KEY_QUERY';
 /** MQAdminImpl.queryMessageByUniqKey: at most 32 hits, from the last three days. */
 const UNIQ_KEY_MAX_NUM = 32;
 const THREE_DAYS_MILLIS = 3 * 24 * 3600_000;
-/** PullSysFlag.FLAG_SUSPEND off, FLAG_SUBSCRIPTION on: a pull that answers at once with the given expression. */
-const PULL_SYS_FLAG_SUBSCRIPTION = 0x2;
+/** PullSysFlag: FLAG_SUBSCRIPTION (0x4) alone, a pull with its own expression that answers at once (no FLAG_SUSPEND 0x2). */
+const PULL_SYS_FLAG_SUBSCRIPTION = 0x4;
 
 export interface AdminOptions extends ClientOptions {
   /** Timeout of each request (DefaultMQAdminExt's timeoutMillis), ms; default 5000. */
