@@ -71,11 +71,6 @@ export class ConsumerOffsetManager extends ConfigManager<ConsumerOffsetSerialize
     return groups;
   }
 
-  /** The group's offsets on every queue of `topic` (queueId -> offset). */
-  queryOffsetTable(group: string, topic: string): ReadonlyMap<number, number> {
-    return this.offsetTable.get(topic + TOPIC_GROUP_SEPARATOR + group) ?? new Map<number, number>();
-  }
-
   /** DELETE_SUBSCRIPTIONGROUP with cleanOffset: drops the group's offsets on every topic. */
   removeOffset(group: string): void {
     for (const key of [...this.offsetTable.keys()]) {

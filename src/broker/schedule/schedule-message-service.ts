@@ -110,11 +110,6 @@ export class ScheduleMessageService extends ConfigManager<DelayOffsetSerializeWr
     return this.store.delayLevelTable.size;
   }
 
-  /** The next offset to deliver of each level (tests, runtime info). */
-  getOffsetTable(): ReadonlyMap<number, number> {
-    return this.offsetTable;
-  }
-
   /** After load(): corrects offsets that fell outside their queue and runs every level once. */
   start(): void {
     if (this.started) return;
