@@ -10,6 +10,7 @@ import { ConfigFileStore } from '../broker/config-file-store.js';
 import type { Logger } from '../common/logger.js';
 import { DefaultMessageStore } from '../store/default-message-store.js';
 import { createMessageStoreConfig, type MessageStoreConfig } from '../store/message-store-config.js';
+import { waitForSignal } from './signals.js';
 
 export const BROKER_USAGE = `usage: rocketmq-ts broker [-c broker.conf] [-n "host:port;host:port"] [--listen-port 10911] [--data-dir DIR]
 
@@ -145,21 +146,4 @@ export function applyMessageStoreProperties(storePathRootDir: string, properties
     }
   }
   return createMessageStoreConfig({ ...(overrides as Partial<MessageStoreConfig>), storePathRootDir });
-}
-
-function waitForSignal(): { promise: Promise<NodeJS.Signals>; cancel(): void } {
-  let cancel = (): void => undefined;
-  const promise = new Promise<NodeJS.Signals>((resolvePromise) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      cancel();
-      resolvePromise(signal);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    cancel = () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    };
-  });
-  return { promise, cancel };
 }

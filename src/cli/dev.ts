@@ -8,6 +8,7 @@ import { defaultNamesrvConfig } from '../namesrv/config.js';
 import { NamesrvController } from '../namesrv/name-server.js';
 import { createMessageStoreConfig } from '../store/message-store-config.js';
 import { createBrokerController } from './broker.js';
+import { waitForSignal } from './signals.js';
 
 /** Kept between runs, outside any project checkout, so `npm start` in a clone leaves the tree clean. */
 export const DEFAULT_DEV_DATA_DIR = join(homedir(), '.rocketmq-ts', 'dev');
@@ -165,21 +166,4 @@ or point any RocketMQ client (Java, Go, Node) at ${namesrvAddr}. Ctrl-C stops it
 function parsePort(text: string): number | undefined {
   const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
   return Number.isInteger(n) && n <= 65535 ? n : undefined;
-}
-
-function waitForSignal(): { promise: Promise<NodeJS.Signals>; cancel(): void } {
-  let cancel = (): void => undefined;
-  const promise = new Promise<NodeJS.Signals>((resolvePromise) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      cancel();
-      resolvePromise(signal);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    cancel = () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    };
-  });
-  return { promise, cancel };
 }

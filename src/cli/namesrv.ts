@@ -6,6 +6,7 @@ import { parseJavaProperties } from '../common/java-properties.js';
 import { createConsoleLogger } from '../common/logger.js';
 import { applyNamesrvProperties, defaultNamesrvConfig, type NamesrvConfig } from '../namesrv/config.js';
 import { NamesrvController } from '../namesrv/name-server.js';
+import { waitForSignal } from './signals.js';
 
 export const NAMESRV_USAGE = `usage: rocketmq-ts namesrv [--listen-port 9876] [--data-dir DIR] [-c namesrv.properties]
 
@@ -85,21 +86,4 @@ async function buildConfig(
     overrides.set('configStorePath', join(dir, 'namesrv.properties'));
   }
   return applyNamesrvProperties(config, overrides).config;
-}
-
-function waitForSignal(): { promise: Promise<NodeJS.Signals>; cancel(): void } {
-  let cancel = (): void => undefined;
-  const promise = new Promise<NodeJS.Signals>((resolvePromise) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      cancel();
-      resolvePromise(signal);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    cancel = () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    };
-  });
-  return { promise, cancel };
 }
