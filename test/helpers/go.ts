@@ -4,10 +4,11 @@
  *
  * Every process started here is tracked and killed when this Node process exits.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT } from './java.js';
+import { signal, track } from './processes.js';
 
 export const GO_DIR = path.join(REPO_ROOT, 'interop', 'go');
 /** Build output, ignored by git (.gitignore). */
@@ -41,39 +42,6 @@ function goEnv(): NodeJS.ProcessEnv {
 
 // ------------------------------------------------------------------------------------------------------------------
 // Processes
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // already gone
-  }
-}
-
-function killAllLive(): void {
-  for (const child of live) {
-    if (child.pid !== undefined) signal(child.pid, 'SIGKILL');
-  }
-  live.clear();
-}
-
-function track(child: ChildProcess): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', killAllLive);
-    for (const name of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(name, () => {
-        killAllLive();
-        process.kill(process.pid, name);
-      });
-    }
-  }
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-}
 
 export interface GoProcess {
   readonly name: string;

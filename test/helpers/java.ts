@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { signal, track } from './processes.js';
 
 /** Compiled to dist-test/test/helpers/java.js, so the repository root is three levels up. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -204,40 +205,6 @@ export interface JavaProcess {
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
   /** SIGTERM, then SIGKILL after `graceMs` (default 5 s); then deletes its temporary home. Idempotent. */
   stop(graceMs?: number): Promise<void>;
-}
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-/** Sends a signal to one process by pid; a process that is already gone is not an error. */
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // already gone
-  }
-}
-
-function killAllLive(): void {
-  for (const child of live) {
-    if (child.pid !== undefined) signal(child.pid, 'SIGKILL');
-  }
-  live.clear();
-}
-
-function track(child: ChildProcess): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', killAllLive);
-    for (const name of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(name, () => {
-        killAllLive();
-        process.kill(process.pid, name);
-      });
-    }
-  }
-  live.add(child);
-  child.once('exit', () => live.delete(child));
 }
 
 function javaCommandLine(options: StartJavaOptions, home: string): string[] {
