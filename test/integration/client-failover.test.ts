@@ -179,7 +179,8 @@ describe('Producer deadline', () => {
     await producer.start();
     try {
       const first = producer.send({ topic: 'SilentTopic', body: 'holds the only slot' });
-      const second = producer.send({ topic: 'SilentTopic', body: 'waits for it' });
+      // A shorter deadline than the holder's: the slot cannot free up in time, whatever the scheduling.
+      const second = producer.send({ topic: 'SilentTopic', body: 'waits for it' }, { timeout: 150 });
       await assert.rejects(first, (err: unknown) => err instanceof MQClientError && err.responseCode === ClientErrorCode.ACCESS_BROKER_TIMEOUT);
       await assert.rejects(second, (err: unknown) => err instanceof RemotingTooMuchRequestError && /semaphoreAsyncNum/.test(err.message));
     } finally {

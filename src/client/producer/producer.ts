@@ -222,7 +222,9 @@ export class Producer implements MQProducerInner {
       : await prepareMessage(toMessage(input, this.limits.maxMessageSize), this.limits, instance.idSetter);
     const permit = this.inFlightLimit.tryAcquire(deadline - Date.now());
     const release = permit instanceof Promise ? await permit : permit;
-    if (release === undefined) {
+    // A slot that frees up only as the deadline passes is no slot: as Java's invokeAsync, the wait is the failure.
+    if (release === undefined || Date.now() >= deadline) {
+      release?.();
       throw new RemotingTooMuchRequestError(`send message tryAcquire semaphoreAsyncNum timeout: ${this.inFlightLimit.permits} sends in flight`);
     }
     try {
