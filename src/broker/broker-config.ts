@@ -1,7 +1,7 @@
 import { homedir, hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { formatJavaProperties } from '../common/java-properties.js';
-import { PermName } from './topic/perm-name.js';
+import { PermName } from '../protocol/perm-name.js';
 
 /**
  * BrokerConfig.java (with BrokerIdentity) plus the NettyServerConfig keys a broker is configured with, under their

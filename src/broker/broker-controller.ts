@@ -29,7 +29,7 @@ import { notifyMessageArrivingListener } from './longpolling/notify-message-arri
 import { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
 import { ScheduleMessageService } from './schedule/schedule-message-service.js';
 import { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
-import { PermName } from './topic/perm-name.js';
+import { PermName } from '../protocol/perm-name.js';
 import { TopicConfigManager } from './topic/topic-config-manager.js';
 
 /** Java registers for the first time (periodically) 10 s after start; the period is clamped to 10..60 s. */

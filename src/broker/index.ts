@@ -16,5 +16,4 @@ export { ConsumerOffsetManager } from './offset/consumer-offset-manager.js';
 export { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
 export { ConsumerManager, type ConsumerIdsChangeListener, type ConsumerManagerOptions } from './client/consumer-manager.js';
 export { ProducerManager } from './client/producer-manager.js';
-export { PermName } from './topic/perm-name.js';
 export { TopicValidator, validateTopic } from './topic/topic-validator.js';

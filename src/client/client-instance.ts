@@ -14,6 +14,7 @@ import { topicRouteData2TopicPublishInfo } from './route/topic-publish-info.js';
 import type { MessageQueue } from '../protocol/bodies/message-queue.js';
 import { topicRouteDataChanged } from './route/topic-route.js';
 import { ScheduledTask } from './scheduled-task.js';
+import { PermName } from '../protocol/perm-name.js';
 
 const MASTER_ID = 0;
 /** Java: fetchNameServerAddr 10 s after start, then every 2 minutes. */
@@ -24,8 +25,6 @@ const ROUTE_INITIAL_DELAY = 10;
 const HEARTBEAT_INITIAL_DELAY = 1000;
 /** RebalanceService: every consumer rebalances every 20 s (rocketmq.client.rebalance.waitInterval), and on demand. */
 const REBALANCE_INTERVAL = 20_000;
-/** PermName.PERM_READ: queues of a broker without it are not consumed. */
-const PERM_READ = 0x4;
 
 type State = 'created' | 'running' | 'stopped';
 
@@ -373,7 +372,7 @@ function clampQueues(route: TopicRouteData | undefined, defaultTopicQueueNums: n
 function topicRouteData2TopicSubscribeInfo(topic: string, route: TopicRouteData): MessageQueue[] {
   const mqs: MessageQueue[] = [];
   for (const qd of route.queueDatas) {
-    if ((qd.perm & PERM_READ) === 0) continue;
+    if (!PermName.isReadable(qd.perm)) continue; // queues of a broker without read permission are not consumed
     for (let queueId = 0; queueId < qd.readQueueNums; queueId++) mqs.push({ topic, brokerName: qd.brokerName, queueId });
   }
   return mqs;

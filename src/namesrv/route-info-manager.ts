@@ -4,14 +4,13 @@ import type { TopicConfigSerializeWrapper } from '../protocol/bodies/register-br
 import type { TopicConfig } from '../protocol/bodies/topic-config.js';
 import type { TopicList } from '../protocol/bodies/topic-list.js';
 import type { BrokerData, QueueData, TopicRouteData } from '../protocol/bodies/topic-route-data.js';
+import { PermName } from '../protocol/perm-name.js';
 
 /** MixAll.MASTER_ID. */
 export const MASTER_ID = 0;
 /** RouteInfoManager.DEFAULT_BROKER_CHANNEL_EXPIRED_TIME: a broker silent for 2 minutes is gone. */
 export const DEFAULT_BROKER_CHANNEL_EXPIRED_TIME = 120_000;
 
-const PERM_WRITE = 0x2;
-const PERM_READ = 0x4;
 
 /** What the route state needs of a connection: a way to recognise it when it closes. */
 export interface BrokerChannel {
@@ -131,7 +130,7 @@ export class RouteInfoManager<C extends BrokerChannel = BrokerChannel> {
       for (const config of table.values()) {
         if (!registerFirst && !this.isTopicConfigChanged(clusterName, brokerAddr, topicConfigWrapper.dataVersion, brokerName, config.topicName)) continue;
         // An acting master (the lowest slave while the master is away) serves reads only.
-        const perm = isPrimeSlave && brokerData.enableActingMaster ? config.perm & ~PERM_WRITE : config.perm;
+        const perm = isPrimeSlave && brokerData.enableActingMaster ? config.perm & ~PermName.PERM_WRITE : config.perm;
         this.createAndUpdateQueueData(brokerName, config, perm);
       }
     }
@@ -188,7 +187,7 @@ export class RouteInfoManager<C extends BrokerChannel = BrokerChannel> {
       // An acting-master group that lost its master stops taking writes.
       const queueData = queueDatas.get(brokerName);
       if (queueData !== undefined && brokerData?.enableActingMaster === true && this.isNoMasterExists(brokerName)) {
-        queueData.perm &= ~PERM_WRITE;
+        queueData.perm &= ~PermName.PERM_WRITE;
       }
     }
   }
@@ -260,12 +259,12 @@ export class RouteInfoManager<C extends BrokerChannel = BrokerChannel> {
 
   /** Clears PERM_WRITE on the broker's queue data of every topic; returns how many topics it touched. */
   wipeWritePermOfBroker(brokerName: string): number {
-    return this.operateWritePermOfBroker(brokerName, (perm) => perm & ~PERM_WRITE);
+    return this.operateWritePermOfBroker(brokerName, (perm) => perm & ~PermName.PERM_WRITE);
   }
 
   /** Sets the queue data of every topic of the broker to read-write (Java assigns, it does not OR). */
   addWritePermOfBroker(brokerName: string): number {
-    return this.operateWritePermOfBroker(brokerName, () => PERM_READ | PERM_WRITE);
+    return this.operateWritePermOfBroker(brokerName, () => PermName.PERM_READ | PermName.PERM_WRITE);
   }
 
   /** Deletes a topic everywhere, or only from the brokers of `clusterName`. */

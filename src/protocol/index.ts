@@ -16,3 +16,4 @@ export {
 export { encodeFrame, encodeCommand, decodeFrame, decodeCommand } from './command-codec.js';
 export { FrameDecoder, DEFAULT_MAX_FRAME_LENGTH } from './frame-decoder.js';
 export { parseLenientJson, type JsonValue } from './lenient-json.js';
+export { PermName } from './perm-name.js';

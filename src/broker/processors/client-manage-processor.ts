@@ -6,7 +6,7 @@ import { ResponseCode } from '../../protocol/response-code.js';
 import type { RemotingChannel } from '../../remoting/remoting-channel.js';
 import type { RequestContext, RequestProcessor } from '../../remoting/request-processor.js';
 import { newClientChannelInfo, type ClientChannelInfo } from '../client/client-channel-info.js';
-import { PermName } from '../topic/perm-name.js';
+import { PermName } from '../../protocol/perm-name.js';
 import { retryTopic } from '../topic/topic-validator.js';
 import { answeringBadInput } from './bad-input.js';
 import type { BrokerContext } from './broker-context.js';

@@ -7,7 +7,7 @@ import type { RequestContext, RequestProcessor } from '../../remoting/request-pr
 import type { GetMessageResult } from '../../store/message-store.js';
 import { ExpressionMessageFilter, buildSubscriptionData, isTagType } from '../filter/expression-message-filter.js';
 import type { PullRequest, PullRequestHoldService } from '../longpolling/pull-request-hold-service.js';
-import { PermName } from '../topic/perm-name.js';
+import { PermName } from '../../protocol/perm-name.js';
 import { answeringBadInput } from './bad-input.js';
 import type { BrokerContext } from './broker-context.js';
 

@@ -17,7 +17,7 @@ import type { PutMessageResult } from '../../store/message-store.js';
 import type { TopicConfig } from '../../protocol/bodies/topic-config.js';
 import type { SendThreadPoolQueue } from '../latency/send-thread-pool-queue.js';
 import { handleScheduleMessage } from '../schedule/schedule-message-service.js';
-import { PermName } from '../topic/perm-name.js';
+import { PermName } from '../../protocol/perm-name.js';
 import { RETRY_GROUP_TOPIC_PREFIX, TOPIC_MAX_LENGTH, TopicValidator, dlqTopic, retryTopic, validateTopic } from '../topic/topic-validator.js';
 import { answeringBadInput } from './bad-input.js';
 import type { BrokerContext } from './broker-context.js';

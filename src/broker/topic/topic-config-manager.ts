@@ -9,7 +9,7 @@ import {
 import type { BrokerConfig } from '../broker-config.js';
 import { ConfigManager, newDataVersion, nextDataVersion } from '../config-manager.js';
 import type { ConfigStore } from '../config-store.js';
-import { PermName } from './perm-name.js';
+import { PermName } from '../../protocol/perm-name.js';
 import { REPLY_TOPIC_POSTFIX, STATIC_SYSTEM_TOPICS, TopicValidator } from './topic-validator.js';
 
 const SCHEDULE_TOPIC_QUEUE_NUM = 18;

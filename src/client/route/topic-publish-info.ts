@@ -1,10 +1,10 @@
 import type { TopicRouteData } from '../../protocol/bodies/topic-route-data.js';
 import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
+import { PermName } from '../../protocol/perm-name.js';
 
 /** A predicate over queues (TopicPublishInfo.QueueFilter). */
 export type QueueFilter = (mq: MessageQueue) => boolean;
 
-const PERM_WRITE = 0x2;
 const MASTER_ID = 0;
 
 /**
@@ -71,7 +71,7 @@ export function topicRouteData2TopicPublishInfo(topic: string, route: TopicRoute
   }
   const queueDatas = [...route.queueDatas].sort((a, b) => compareJavaStrings(a.brokerName, b.brokerName));
   for (const qd of queueDatas) {
-    if ((qd.perm & PERM_WRITE) === 0) continue;
+    if (!PermName.isWriteable(qd.perm)) continue;
     const brokerData = route.brokerDatas.find((bd) => bd.brokerName === qd.brokerName);
     if (brokerData?.brokerAddrs.has(MASTER_ID) !== true) continue;
     for (let i = 0; i < qd.writeQueueNums; i++) info.messageQueueList.push({ topic, brokerName: qd.brokerName, queueId: i });
