@@ -21,7 +21,7 @@ commands:
   consume        consume and print messages with the TypeScript push consumer
   topic          create, list, route, stats, delete
   cluster        list the brokers of every cluster
-  consumer       progress (lag per queue) of a consumer group
+  consumer       progress (lag per queue), connections and offset reset of a consumer group
   message        get a message by id or by key
   version        print the version
   help           print this help

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startDev, type DevCluster } from '../../src/cli/dev.js';
 import { silentLogger } from '../../src/common/logger.js';
+import { MQClientManager, PushConsumer } from '../../src/client/index.js';
 
 /** The compiled CLI next to this test (the same code as dist/cli/main.js, built by tsconfig.test.json). */
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -91,6 +92,18 @@ describe('rocketmq-ts client commands against an in-process dev cluster', () => 
     assert.deepEqual(bodies, ['Hello RocketMQ 0', 'Hello RocketMQ 1', 'Hello RocketMQ 2', 'Hello RocketMQ 3', 'Hello RocketMQ 4', 'just one']);
     assert.equal((JSON.parse((await cli(['consumer', 'progress', ...n, '-g', group, '--json'])).stdout) as { diffTotal: number }).diffTotal, 0);
 
+    // Back to the start: every queue of the topic reset to offset 0, so the group's lag is all six again.
+    const reset = await cli(['consumer', 'reset', ...n, '-g', group, '-t', topic, '--timestamp', '0', '--json']);
+    assert.equal(reset.code, 0, reset.stderr);
+    const offsets = (JSON.parse(reset.stdout) as { offsets: { offset: number }[] }).offsets;
+    assert.deepEqual(offsets.map((o) => o.offset), [0, 0]);
+    assert.equal((JSON.parse((await cli(['consumer', 'progress', ...n, '-g', group, '--json'])).stdout) as { diffTotal: number }).diffTotal, 6);
+    assert.match((await cli(['consumer', 'reset', ...n, '-g', group, '-t', topic, '--timestamp', 'now'])).stdout, /#Broker Name\s+#QID\s+#Offset/);
+    // Nobody of the group is online any more: the broker says so, and the CLI exits 1 with its remark.
+    const offline = await cli(['consumer', 'connection', ...n, '-g', group]);
+    assert.equal(offline.code, 1);
+    assert.notEqual(offline.stderr, '');
+
     const target = summary.results[0] as { msgId: string; offsetMsgId: string };
     const byOffset = await cli(['message', 'get', ...n, '--id', target.offsetMsgId]);
     assert.equal(byOffset.code, 0, byOffset.stderr);
@@ -102,10 +115,33 @@ describe('rocketmq-ts client commands against an in-process dev cluster', () => 
     assert.equal(byKey.length, 5);
   });
 
+  it('consumer connection lists the online clients of a group and their subscriptions', async () => {
+    const consumer = new PushConsumer({ nameServer: dev.namesrvAddr, group: 'CliOnlineGroup', clientIP: '127.0.0.1', clientManager: new MQClientManager() });
+    consumer.subscribe(topic, 'TagA || TagB', () => undefined);
+    await consumer.start();
+    try {
+      const shown = JSON.parse((await cli(['consumer', 'connection', ...n, '-g', 'CliOnlineGroup', '--json'])).stdout) as {
+        connections: { clientId: string; language: string }[];
+        subscriptions: { topic: string; subString: string }[];
+        messageModel: string;
+      };
+      // JAVA, as Java's ClientConfig says by default: 4.x brokers have no NODE_JS in their LanguageCode.
+      assert.deepEqual(shown.connections.map((c) => [c.clientId, c.language]), [[consumer.clientId, 'JAVA']]);
+      assert.ok(shown.subscriptions.some((x) => x.topic === topic && x.subString === 'TagA || TagB'), JSON.stringify(shown.subscriptions));
+      assert.equal(shown.messageModel, 'CLUSTERING');
+      const table = await cli(['consumer', 'connection', ...n, '-g', 'CliOnlineGroup']);
+      assert.match(table.stdout, /#ClientId\s+#ClientAddr\s+#Language\s+#Version/);
+      assert.ok(table.stdout.includes(consumer.clientId as string));
+    } finally {
+      await consumer.shutdown();
+    }
+  });
+
   it('usage errors exit 2, failures exit 1, help exits 0', async () => {
     assert.equal((await cli(['send', ...n])).code, 2);
     assert.equal((await cli(['topic', 'frobnicate', ...n])).code, 2);
     assert.equal((await cli(['consume', ...n, '-t', topic, '-g', group, '--from', 'middle'])).code, 2);
+    assert.equal((await cli(['consumer', 'reset', ...n, '-g', group, '-t', topic, '--timestamp', 'yesterday'])).code, 2);
     const missing = await cli(['topic', 'route', ...n, '-t', 'NoSuchTopic']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /No topic route info/);
