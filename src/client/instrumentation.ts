@@ -105,13 +105,15 @@ export interface CommitOffsetsPayload {
 
 /**
  * A background task of the client failed in a way it does not recover from by itself. As in Java, failures the
- * client retries (a pull, a heartbeat, a listener that throws: RECONSUME_LATER) are no crash; a pull loop that
- * dies on an unexpected error is, because the queue is then no longer pulled until a rebalance gives it away.
+ * client retries (a pull, a heartbeat, a rebalance, a listener that throws: RECONSUME_LATER, an undecodable pull
+ * body: skipped) are no crash. An unexpected error escaping a one-shot task is (Java's PullMessageService logs it
+ * and loses the pull request): a pull loop that ends so leaves its queue unpulled until a rebalance drops it.
  */
 export interface CrashPayload {
   error: unknown;
-  /** The task that failed, e.g. "pullMessage". */
+  /** The task that failed: "pullMessage", or "delayed task" for the others (offset moves, local retries). */
   where: string;
+  /** The queue of a pull loop. */
   queue?: MessageQueue | undefined;
 }
 

@@ -335,3 +335,4 @@ describe('client instrumentation events against our broker', () => {
     }
   });
 });
+

@@ -451,26 +451,23 @@ export class PushConsumer implements MQConsumerInner {
     }
   }
 
-  private later(delayMillis: number, task: () => void | Promise<void>): void {
+  private later(delayMillis: number, task: () => void | Promise<void>, where = 'delayed task', queue?: MessageQueue): void {
     if (this.state !== 'running') return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       Promise.resolve()
         .then(task)
-        .catch((err: unknown) => this.logger.error('a delayed consumer task failed', err));
+        .catch((err: unknown) => {
+          this.logger.error(`a delayed consumer task (${where}) failed`, err);
+          // Nothing runs it again: a pull loop that ends here leaves its queue unpulled until a rebalance drops it.
+          this.instrumentation.emit('crash', { error: err, where, queue });
+        });
     }, delayMillis);
     this.timers.add(timer);
   }
 
   private executePullRequest(request: PullRequest, delayMillis: number): void {
-    if (!this.instrumentation.has('crash')) return this.later(delayMillis, () => this.pullMessage(request));
-    this.later(delayMillis, () =>
-      this.pullMessage(request).catch((err: unknown) => {
-        // Nothing schedules this queue's next pull any more: it stays silent until a rebalance gives it away.
-        this.instrumentation.emit('crash', { error: err, where: 'pullMessage', queue: request.messageQueue });
-        throw err;
-      }),
-    );
+    this.later(delayMillis, () => this.pullMessage(request), 'pullMessage', request.messageQueue);
   }
 
   private emitPull(mq: MessageQueue, status: PullStatus, messageCount: number, nextOffset: number, begin: number): void {
