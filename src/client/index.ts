@@ -31,8 +31,6 @@ export {
   ProducerEvents,
   ConsumerEvents,
   InstrumentationEmitter,
-  NetworkInstrumentation,
-  ConsumeInstrumentation,
   type InstrumentationEvent,
   type InstrumentationListener,
   type RemoveInstrumentationListener,
