@@ -1,11 +1,12 @@
 import type { Logger } from '../common/logger.js';
 import type { HeartbeatData } from '../protocol/bodies/heartbeat-data.js';
 import type { TopicRouteData } from '../protocol/bodies/topic-route-data.js';
-import { RemotingClient } from '../remoting/remoting-client.js';
+import type { RemotingClient } from '../remoting/remoting-client.js';
 import { AUTO_CREATE_TOPIC_KEY_TOPIC, MQClientAPIImpl } from './client-api.js';
 import { ClientRemotingProcessor } from './client-remoting-processor.js';
 import type { ClientConfig } from './config.js';
 import { ClientErrorCode, MQClientError } from './errors.js';
+import { InstrumentedRemotingClient, NetworkInstrumentation, type NetworkEventSink, type RemoveInstrumentationListener } from './instrumentation.js';
 import { MessageClientIDSetter } from './message-client-id.js';
 import { ConsumerAPI } from './consumer/consumer-api.js';
 import type { MQConsumerInner } from './consumer/mq-consumer-inner.js';
@@ -45,6 +46,7 @@ export class MQClientInstance {
   /** Message ids of every producer of this instance (Java's is per JVM). */
   readonly idSetter: MessageClientIDSetter;
   private readonly logger: Logger;
+  private readonly instrumentation = new NetworkInstrumentation(new Set(ClientRemotingProcessor.CODES));
   private readonly producerTable = new Map<string, MQProducerInner>();
   private readonly consumerTable = new Map<string, MQConsumerInner>();
   private readonly topicRouteTable = new Map<string, TopicRouteData>();
@@ -64,7 +66,7 @@ export class MQClientInstance {
     private readonly onShutdown: (instance: MQClientInstance) => void = () => undefined,
   ) {
     this.logger = config.logger;
-    this.remotingClient = new RemotingClient({ logger: this.logger, serializeType: config.serializeType });
+    this.remotingClient = new InstrumentedRemotingClient({ logger: this.logger, serializeType: config.serializeType }, this.instrumentation);
     const processor = new ClientRemotingProcessor(this.logger, (group) => this.consumerTable.get(group), () => this.rebalanceImmediately());
     for (const code of ClientRemotingProcessor.CODES) this.remotingClient.registerProcessor(code, processor);
     this.mQClientAPIImpl = new MQClientAPIImpl(this.remotingClient, this.logger, config.nameServerLookupUrl);
@@ -115,6 +117,11 @@ export class MQClientInstance {
     for (const task of this.tasks) task.stop();
     this.tasks.length = 0;
     await this.remotingClient.shutdown();
+  }
+
+  /** Network and heartbeat events of this instance go to `sink` (a client's emitter) until the returned remover runs. */
+  addInstrumentation(sink: NetworkEventSink): RemoveInstrumentationListener {
+    return this.instrumentation.add(sink);
   }
 
   /** False when the group is already registered here (one producer per group and client id, as in Java). */
@@ -286,7 +293,10 @@ export class MQClientInstance {
       if (addr === undefined) continue;
       calls.push(
         this.mQClientAPIImpl.sendHeartbeat(addr, heartbeatData, this.config.mqClientApiTimeout).then(
-          (version) => this.logger.debug(`heartbeat to ${brokerName} ${addr} OK, broker version ${version}`),
+          (version) => {
+            this.logger.debug(`heartbeat to ${brokerName} ${addr} OK, broker version ${version}`);
+            this.instrumentation.emit('heartbeat', { brokerName, address: addr, brokerVersion: version });
+          },
           (err: unknown) => this.logger.warn(`heartbeat to ${brokerName} ${addr} failed`, err),
         ),
       );

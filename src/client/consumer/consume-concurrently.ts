@@ -2,6 +2,7 @@ import type { MessageModel } from '../../protocol/bodies/heartbeat-data.js';
 import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import type { MessageExt } from '../../protocol/message/message.js';
 import { callListener, TaskLimiter, type ConsumeContext, type ConsumeMessageService } from './consume-service.js';
+import type { ConsumeInstrumentation } from '../instrumentation.js';
 import type { ProcessQueue } from './process-queue.js';
 
 /** Java's submitConsumeRequestLater: a message the broker did not take back is consumed again locally after 5 s. */
@@ -20,6 +21,7 @@ export class ConsumeMessageConcurrentlyService implements ConsumeMessageService 
     private readonly ctx: ConsumeContext,
     private readonly messageModel: MessageModel,
     concurrency: number,
+    private readonly events?: ConsumeInstrumentation,
   ) {
     this.limiter = new TaskLimiter(concurrency);
   }
@@ -39,7 +41,9 @@ export class ConsumeMessageConcurrentlyService implements ConsumeMessageService 
 
   private async consume(msg: MessageExt, pq: ProcessQueue, mq: MessageQueue): Promise<void> {
     if (pq.dropped || this.stopped) return;
+    const begin = this.events?.start(mq, [msg]) ?? 0;
     const ok = await callListener(this.ctx, msg, mq.brokerName);
+    this.events?.end(mq, [msg], ok, begin);
     // A queue given away meanwhile: its new owner consumes from the committed offset, so do not commit here.
     if (pq.dropped) return;
     let retryLocally = false;

@@ -3,6 +3,7 @@ import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import { MessageConst } from '../../protocol/message/message-const.js';
 import type { MessageExt } from '../../protocol/message/message.js';
 import { callListener, type ConsumeContext, type ConsumeMessageService } from './consume-service.js';
+import type { ConsumeInstrumentation } from '../instrumentation.js';
 import type { ProcessQueue } from './process-queue.js';
 
 /** ConsumeMessageOrderlyService: a queue yields to the others after a minute of continuous consumption. */
@@ -27,6 +28,7 @@ export class ConsumeMessageOrderlyService implements ConsumeMessageService {
     private readonly messageModel: MessageModel,
     private readonly maxReconsumeTimes: number,
     private readonly suspendCurrentQueueTimeMillis: number,
+    private readonly events?: ConsumeInstrumentation,
   ) {}
 
   submitConsumeRequest(_msgs: MessageExt[], pq: ProcessQueue, mq: MessageQueue, dispatchToConsume: boolean): void {
@@ -69,7 +71,9 @@ export class ConsumeMessageOrderlyService implements ConsumeMessageService {
       const msgs = pq.takeMessages(BATCH_SIZE);
       if (msgs.length === 0) return;
       let ok = true;
+      const consumeBegin = this.events?.start(mq, msgs) ?? 0;
       for (const msg of msgs) if (!(await callListener(this.ctx, msg, mq.brokerName))) ok = false;
+      this.events?.end(mq, msgs, ok, consumeBegin);
       if (pq.dropped) return;
       if (!ok && (await this.checkReconsumeTimes(msgs, mq))) {
         pq.makeMessageToConsumeAgain(msgs);

@@ -54,6 +54,8 @@ export class RemoteBrokerOffsetStore extends OffsetTable implements OffsetStore 
     private readonly findBrokerAddr: (brokerName: string) => Promise<string | undefined>,
     private readonly timeoutMillis: number,
     private readonly logger: Logger,
+    /** Told of every persistAll that sent offsets (instrumentation's commit_offsets). */
+    private readonly onCommitted?: (offsets: { queue: MessageQueue; offset: number }[]) => void,
   ) {
     super();
   }
@@ -74,27 +76,34 @@ export class RemoteBrokerOffsetStore extends OffsetTable implements OffsetStore 
 
   async persistAll(mqs: readonly MessageQueue[]): Promise<void> {
     const owned = new Set(mqs.map(messageQueueKey));
-    const sends: Promise<void>[] = [];
+    const sends: Promise<{ queue: MessageQueue; offset: number } | undefined>[] = [];
     for (const [key, entry] of this.table) {
-      if (owned.has(key)) sends.push(this.persist(entry.mq));
+      if (owned.has(key)) sends.push(this.send(entry.mq));
       else {
         // Java drops offsets of queues no longer owned, so a later owner's progress is not overwritten.
         this.table.delete(key);
       }
     }
-    await Promise.all(sends);
+    const committed = (await Promise.all(sends)).filter((c) => c !== undefined);
+    if (committed.length > 0) this.onCommitted?.(committed);
   }
 
-  /** Never throws: a lost update is sent again on the next persist. */
   async persist(mq: MessageQueue): Promise<void> {
+    await this.send(mq);
+  }
+
+  /** The offset sent, if any. Never throws: a lost update is sent again on the next persist. */
+  private async send(mq: MessageQueue): Promise<{ queue: MessageQueue; offset: number } | undefined> {
     const offset = this.memoryOffset(mq);
-    if (offset === undefined) return;
+    if (offset === undefined) return undefined;
     try {
       const addr = await this.requireBroker(mq);
       const header = { consumerGroup: this.group, topic: mq.topic, queueId: mq.queueId, commitOffset: offset };
       await this.api.updateConsumerOffsetOneway(addr, header, this.timeoutMillis);
+      return { queue: mq, offset };
     } catch (err) {
       this.logger.warn(`persisting the offset ${offset} of ${mq.topic}:${mq.brokerName}:${mq.queueId} failed`, err);
+      return undefined;
     }
   }
 

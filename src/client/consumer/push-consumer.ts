@@ -6,13 +6,24 @@ import type { MQClientInstance } from '../client-instance.js';
 import { MQClientManager } from '../client-manager.js';
 import { resolveClientConfig, type ClientOptions } from '../config.js';
 import { MQClientError } from '../errors.js';
+import {
+  ConsumeInstrumentation,
+  ConsumerEvents,
+  InstrumentationEmitter,
+  type ConsumerEventMap,
+  type ConsumerEventPayloads,
+  type ConsumerEventType,
+  type InstrumentationEvent,
+  type InstrumentationListener,
+  type RemoveInstrumentationListener,
+} from '../instrumentation.js';
 import { ScheduledTask } from '../scheduled-task.js';
 import { Validators } from '../validators.js';
 import { AllocateMessageQueueAveragely, type AllocateMessageQueueStrategy } from './allocate-strategy.js';
 import { ConsumeMessageConcurrentlyService } from './consume-concurrently.js';
 import { ConsumeMessageOrderlyService } from './consume-orderly.js';
 import { callListener, type ConsumeContext, type ConsumeMessageService, type MessageListener } from './consume-service.js';
-import { ConsumerAPI, PullSysFlag } from './consumer-api.js';
+import { ConsumerAPI, PullSysFlag, type PullStatus } from './consumer-api.js';
 import { processPullBody, resetRetryTopic } from './consumer-message.js';
 import { DEFAULT_LOCAL_OFFSET_STORE_DIR, LocalFileOffsetStore } from './local-file-offset-store.js';
 import type { ConsumeMessageDirectlyResult, MQConsumerInner } from './mq-consumer-inner.js';
@@ -80,12 +91,17 @@ const HALF_AN_HOUR = 30 * 60_000;
  * queue, and calls the listener of each message — concurrently or, with `orderly`, in queue order.
  */
 export class PushConsumer implements MQConsumerInner {
+  /** Event types for `on`, kafkajs style: `consumer.on(PushConsumer.events.CONSUME_END, (e) => ...)`. */
+  static readonly events = ConsumerEvents;
+  readonly events = ConsumerEvents;
   readonly groupName: string;
   readonly messageModel: MessageModel;
   readonly consumeType = 'CONSUME_PASSIVELY' as const;
   readonly consumeFromWhere: ConsumeFromWhere;
   private readonly options: PushConsumerOptions;
   private readonly logger: Logger;
+  private readonly instrumentation: InstrumentationEmitter<'consumer', ConsumerEventPayloads>;
+  private removeInstrumentation: RemoveInstrumentationListener | undefined;
   private readonly settings: {
     concurrency: number;
     orderly: boolean;
@@ -120,6 +136,7 @@ export class PushConsumer implements MQConsumerInner {
     this.options = options;
     this.groupName = options.group;
     this.logger = options.logger ?? silentLogger;
+    this.instrumentation = new InstrumentationEmitter('consumer', ConsumerEvents, this.logger);
     this.messageModel = options.messageModel ?? 'CLUSTERING';
     this.consumeFromWhere = options.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET';
     const orderly = options.orderly ?? false;
@@ -144,6 +161,14 @@ export class PushConsumer implements MQConsumerInner {
   /** The client id this consumer runs under (ip@instanceName), once started. */
   get clientId(): string | undefined {
     return this.instance?.clientId;
+  }
+
+  /** Listens to one event type (see README, "Instrumentation events"); returns the remover. */
+  on<T extends ConsumerEventType>(
+    type: T,
+    listener: InstrumentationListener<InstrumentationEvent<T, ConsumerEventMap[T]>>,
+  ): RemoveInstrumentationListener {
+    return this.instrumentation.on(type, listener);
   }
 
   /**
@@ -191,12 +216,15 @@ export class PushConsumer implements MQConsumerInner {
     this.offsetStore =
       this.messageModel === 'BROADCASTING'
         ? new LocalFileOffsetStore(this.options.offsetStoreDir ?? DEFAULT_LOCAL_OFFSET_STORE_DIR, instance.clientId, this.groupName, this.logger)
-        : new RemoteBrokerOffsetStore(this.groupName, api, findBrokerAddr, config.mqClientApiTimeout, this.logger);
+        : new RemoteBrokerOffsetStore(this.groupName, api, findBrokerAddr, config.mqClientApiTimeout, this.logger, (offsets) =>
+            this.instrumentation.emit('commit_offsets', { offsets }),
+          );
     await this.offsetStore.load();
     if (!instance.registerConsumer(this.groupName, this)) {
       throw new MQClientError(`The consumer group[${this.groupName}] has been created before, specify another name please.`);
     }
     this.instance = instance;
+    this.removeInstrumentation = instance.addInstrumentation(this.instrumentation);
     this.api = api;
     this.consumeTimestamp = this.options.consumeTimestamp === undefined ? Date.now() - HALF_AN_HOUR : Number(this.options.consumeTimestamp);
     this.consumeService = this.createConsumeService();
@@ -214,6 +242,7 @@ export class PushConsumer implements MQConsumerInner {
     if (this.settings.orderly && this.messageModel === 'CLUSTERING') this.schedule('lockAll', () => this.rebalanceImpl?.lockAll(), LOCK_INTERVAL_MILLIS);
     await instance.sendHeartbeatToAllBroker();
     instance.rebalanceImmediately();
+    this.instrumentation.emit('start', { group: this.groupName, clientId: instance.clientId });
   }
 
   /**
@@ -237,6 +266,7 @@ export class PushConsumer implements MQConsumerInner {
     const instance = this.instance;
     if (instance !== undefined) {
       await instance.unregisterConsumer(this.groupName);
+      this.removeInstrumentation?.();
       await instance.shutdown();
     }
     for (const timer of this.timers) clearTimeout(timer);
@@ -244,6 +274,7 @@ export class PushConsumer implements MQConsumerInner {
     this.subscriptionInner.delete(retryTopic(this.groupName));
     this.instance = undefined;
     this.state = 'stopped';
+    if (instance !== undefined) this.instrumentation.emit('stop', { group: this.groupName, clientId: instance.clientId });
   }
 
   // ---- MQConsumerInner: what the client instance calls ----
@@ -346,9 +377,10 @@ export class PushConsumer implements MQConsumerInner {
 
   private createConsumeService(): ConsumeMessageService {
     const ctx = this.consumeContext();
+    const events = new ConsumeInstrumentation(this.instrumentation);
     return this.settings.orderly
-      ? new ConsumeMessageOrderlyService(ctx, this.messageModel, this.settings.maxReconsumeTimes, this.settings.suspendCurrentQueueTimeMillis)
-      : new ConsumeMessageConcurrentlyService(ctx, this.messageModel, this.settings.concurrency);
+      ? new ConsumeMessageOrderlyService(ctx, this.messageModel, this.settings.maxReconsumeTimes, this.settings.suspendCurrentQueueTimeMillis, events)
+      : new ConsumeMessageConcurrentlyService(ctx, this.messageModel, this.settings.concurrency, events);
   }
 
   private consumeContext(): ConsumeContext {
@@ -378,6 +410,7 @@ export class PushConsumer implements MQConsumerInner {
       findBrokerAddr: (brokerName) => this.findBrokerAddr(brokerName),
       computePullFromWhere: (mq) => this.computePullFromWhere(mq),
       dispatchPullRequest: (request) => this.executePullRequest(request, 0),
+      instrumentation: this.instrumentation,
       later: (delay, task) => this.later(delay, task),
     });
   }
@@ -418,19 +451,27 @@ export class PushConsumer implements MQConsumerInner {
     }
   }
 
-  private later(delayMillis: number, task: () => void | Promise<void>): void {
+  private later(delayMillis: number, task: () => void | Promise<void>, where = 'delayed task', queue?: MessageQueue): void {
     if (this.state !== 'running') return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       Promise.resolve()
         .then(task)
-        .catch((err: unknown) => this.logger.error('a delayed consumer task failed', err));
+        .catch((err: unknown) => {
+          this.logger.error(`a delayed consumer task (${where}) failed`, err);
+          // Nothing runs it again: a pull loop that ends here leaves its queue unpulled until a rebalance drops it.
+          this.instrumentation.emit('crash', { error: err, where, queue });
+        });
     }, delayMillis);
     this.timers.add(timer);
   }
 
   private executePullRequest(request: PullRequest, delayMillis: number): void {
-    this.later(delayMillis, () => this.pullMessage(request));
+    this.later(delayMillis, () => this.pullMessage(request), 'pullMessage', request.messageQueue);
+  }
+
+  private emitPull(mq: MessageQueue, status: PullStatus, messageCount: number, nextOffset: number, begin: number): void {
+    if (this.instrumentation.has('pull')) this.instrumentation.emit('pull', { queue: mq, status, messageCount, nextOffset, duration: performance.now() - begin });
   }
 
   /** DefaultMQPushConsumerImpl.pullMessage: one long-polling pull of one queue, then the next is scheduled. */
@@ -455,6 +496,7 @@ export class PushConsumer implements MQConsumerInner {
     const commitOffset = this.messageModel === 'CLUSTERING' ? await store.readOffset(mq, 'READ_FROM_MEMORY') : 0;
     const sysFlag = (commitOffset > 0 ? PullSysFlag.FLAG_COMMIT_OFFSET : 0) | PullSysFlag.FLAG_SUSPEND | PullSysFlag.FLAG_SUBSCRIPTION;
     let result;
+    const pullBegin = performance.now();
     try {
       result = await (this.api as ConsumerAPI).pullMessage(
         addr,
@@ -479,12 +521,14 @@ export class PushConsumer implements MQConsumerInner {
       return this.executePullRequest(request, PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION);
     }
     if (this.state !== 'running' || pq.dropped) return;
+    if (result.pullStatus !== 'FOUND') this.emitPull(mq, result.pullStatus, 0, result.nextBeginOffset, pullBegin);
     switch (result.pullStatus) {
       case 'FOUND': {
         request.nextOffset = result.nextBeginOffset;
         const msgs = await processPullBody(result.body ?? Buffer.alloc(0), subscription, result.minOffset, result.maxOffset, (msg, err) =>
           this.logger.warn(`the compressed body of ${msg.msgId} does not inflate; delivered as stored`, err),
         );
+        this.emitPull(mq, 'FOUND', msgs.length, result.nextBeginOffset, pullBegin);
         if (msgs.length > 0 && !pq.dropped) {
           resetRetryTopic(msgs, retryTopic(this.groupName));
           const dispatch = pq.putMessage(msgs);

@@ -2,6 +2,7 @@ import type { Logger } from '../../common/logger.js';
 import type { MessageModel } from '../../protocol/bodies/heartbeat-data.js';
 import { messageQueueKey, type MessageQueue } from '../../protocol/bodies/message-queue.js';
 import { compareMessageQueue, type AllocateMessageQueueStrategy } from './allocate-strategy.js';
+import type { ConsumerEventPayloads, InstrumentationEmitter } from '../instrumentation.js';
 import type { ConsumerAPI } from './consumer-api.js';
 import type { OffsetStore } from './offset-store.js';
 import { ProcessQueue } from './process-queue.js';
@@ -36,6 +37,8 @@ export interface RebalanceContext {
   dispatchPullRequest(request: PullRequest): void;
   /** Timers this module starts (delayed unlocks), so the consumer can cancel them on shutdown. */
   later(delayMillis: number, task: () => Promise<void>): void;
+  /** Where `rebalance` events go when the owned queues of a topic change. */
+  readonly instrumentation?: InstrumentationEmitter<'consumer', ConsumerEventPayloads>;
 }
 
 /**
@@ -141,8 +144,11 @@ export class RebalanceImpl {
 
   private async updateProcessQueueTableInRebalance(topic: string, mqSet: readonly MessageQueue[]): Promise<void> {
     const wanted = new Map(mqSet.map((mq) => [messageQueueKey(mq), mq]));
+    const added: MessageQueue[] = [];
+    const removed: MessageQueue[] = [];
     for (const [key, { mq, pq }] of this.processQueueTable) {
       if (mq.topic !== topic || wanted.has(key)) continue;
+      removed.push(mq);
       pq.dropped = true;
       this.processQueueTable.delete(key);
       await this.removeUnnecessaryMessageQueue(mq, pq);
@@ -163,8 +169,13 @@ export class RebalanceImpl {
       // Another rebalance (or shutdown) may have run during the awaits above.
       if (this.processQueueTable.has(key)) continue;
       this.processQueueTable.set(key, { mq, pq });
+      added.push(mq);
       this.ctx.logger.info(`rebalance: ${this.ctx.consumerGroup} took ${mq.topic}:${mq.brokerName}:${mq.queueId} from offset ${nextOffset}`);
       this.ctx.dispatchPullRequest({ consumerGroup: this.ctx.consumerGroup, messageQueue: mq, processQueue: pq, nextOffset });
+    }
+    if ((added.length > 0 || removed.length > 0) && this.ctx.instrumentation?.has('rebalance') === true) {
+      const queues = this.ownedQueues().filter((mq) => mq.topic === topic);
+      this.ctx.instrumentation.emit('rebalance', { topic, queues, added, removed });
     }
   }
 

@@ -8,6 +8,16 @@ import type { MQClientInstance, TopicTemplate } from '../client-instance.js';
 import { MQClientManager } from '../client-manager.js';
 import { resolveClientConfig, type ClientOptions } from '../config.js';
 import { ClientErrorCode, MQClientError } from '../errors.js';
+import {
+  InstrumentationEmitter,
+  ProducerEvents,
+  type InstrumentationEvent,
+  type InstrumentationListener,
+  type ProducerEventMap,
+  type ProducerEventPayloads,
+  type ProducerEventType,
+  type RemoveInstrumentationListener,
+} from '../instrumentation.js';
 import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import { MQFaultStrategy } from '../route/mq-fault-strategy.js';
 import { TopicPublishInfo } from '../route/topic-publish-info.js';
@@ -83,7 +93,12 @@ const DEFAULTS = {
  * waiting for a slot, and retries.
  */
 export class Producer implements MQProducerInner {
+  /** Event types for `on`, kafkajs style: `producer.on(Producer.events.REQUEST, (e) => ...)`. */
+  static readonly events = ProducerEvents;
+  readonly events = ProducerEvents;
   readonly group: string;
+  private readonly instrumentation: InstrumentationEmitter<'producer', ProducerEventPayloads>;
+  private removeInstrumentation: RemoveInstrumentationListener | undefined;
   private readonly options: ProducerOptions;
   private readonly logger: Logger;
   private readonly limits: MessageLimits;
@@ -102,6 +117,7 @@ export class Producer implements MQProducerInner {
     this.options = options;
     this.group = options.group;
     this.logger = options.logger ?? silentLogger;
+    this.instrumentation = new InstrumentationEmitter('producer', ProducerEvents, this.logger);
     this.sendMsgTimeout = positiveInt(options.sendMsgTimeout, DEFAULTS.sendMsgTimeout, 'sendMsgTimeout');
     this.retryTimesWhenSendFailed = nonNegativeInt(options.retryTimesWhenSendFailed, DEFAULTS.retryTimesWhenSendFailed, 'retryTimesWhenSendFailed');
     this.limits = {
@@ -129,6 +145,14 @@ export class Producer implements MQProducerInner {
     return this.instance?.clientId;
   }
 
+  /** Listens to one event type (see README, "Instrumentation events"); returns the remover. */
+  on<T extends ProducerEventType>(
+    type: T,
+    listener: InstrumentationListener<InstrumentationEvent<T, ProducerEventMap[T]>>,
+  ): RemoveInstrumentationListener {
+    return this.instrumentation.on(type, listener);
+  }
+
   /**
    * Joins (or creates and starts) the client instance of its client id. A producer may be started again after
    * shutdown(). Fails when another producer of the same group runs under the same client id.
@@ -143,6 +167,7 @@ export class Producer implements MQProducerInner {
       throw new MQClientError(`The producer group[${this.group}] has been created before, specify another name please.`);
     }
     this.instance = instance;
+    this.removeInstrumentation = instance.addInstrumentation(this.instrumentation);
     this.state = 'running';
     // Java polls the template topic's route from the start, which also gives heartbeats their brokers.
     this.topicPublishInfoTable.set(this.template.createTopicKey, new TopicPublishInfo());
@@ -151,11 +176,13 @@ export class Producer implements MQProducerInner {
     } catch (err) {
       this.state = 'stopped';
       this.instance = undefined;
+      this.removeInstrumentation?.();
       await instance.unregisterProducer(this.group);
       await instance.shutdown();
       throw err;
     }
     await instance.sendHeartbeatToAllBroker();
+    this.instrumentation.emit('start', { group: this.group, clientId: instance.clientId });
   }
 
   /**
@@ -168,10 +195,12 @@ export class Producer implements MQProducerInner {
     await Promise.allSettled([...this.inFlight]);
     const instance = this.instance as MQClientInstance;
     await instance.unregisterProducer(this.group);
+    this.removeInstrumentation?.();
     await instance.shutdown();
     this.instance = undefined;
     this.topicPublishInfoTable.clear();
     this.state = 'stopped';
+    this.instrumentation.emit('stop', { group: this.group, clientId: instance.clientId });
   }
 
   /**
