@@ -154,11 +154,11 @@ describe('LitePullConsumer against the dev cluster', () => {
 
   it('manual commit: commit() stores what was polled, commit(offsets) exactly those, nothing else is committed', async () => {
     const topic = await topicWith(6);
+    const [mq] = await queuesOf(topic);
+    assert.ok(mq);
     const c1 = new LitePullConsumer(options('LCG_manual', { autoCommit: false }));
     c1.subscribe(topic);
     await c1.start();
-    const [mq] = await queuesOf(topic);
-    assert.ok(mq);
     try {
       assert.equal((await pollCount(c1, 7)).length, 7);
       await c1.commit();
@@ -349,14 +349,18 @@ describe('LitePullConsumer against the dev cluster', () => {
     consumer.subscribe(topic);
     await assert.rejects(consumer.poll(10), MQClientError, 'not started');
     await consumer.start();
-    assert.deepEqual((await pollCount(consumer, 1)).map((m) => m.body.toString()), ['create']);
-    assert.deepEqual(await pollFor(consumer, 300), [], 'nothing more');
-    assert.deepEqual(await consumer.poll(50), []);
-    await assert.rejects(consumer.poll(-1), RangeError);
-    const pending = consumer.poll(60_000);
-    await consumer.shutdown();
-    assert.deepEqual(await pending, []);
-    await assert.rejects(consumer.poll(10), MQClientError);
+    try {
+      assert.deepEqual((await pollCount(consumer, 1)).map((m) => m.body.toString()), ['create']);
+      assert.deepEqual(await pollFor(consumer, 300), [], 'nothing more');
+      assert.deepEqual(await consumer.poll(50), []);
+      await assert.rejects(consumer.poll(-1), RangeError);
+      const pending = consumer.poll(60_000);
+      await consumer.shutdown();
+      assert.deepEqual(await pending, []);
+      await assert.rejects(consumer.poll(10), MQClientError);
+    } finally {
+      await consumer.shutdown();
+    }
   });
 
   it('answers the broker-forwarded admin calls: running info and reset offset', async () => {
