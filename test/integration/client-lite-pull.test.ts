@@ -363,7 +363,7 @@ describe('LitePullConsumer against the dev cluster', () => {
     }
   });
 
-  it('answers the broker-forwarded admin calls: running info and reset offset', async () => {
+  it('answers the broker-forwarded admin calls: running info, reset offset; consume directly refused', async () => {
     const topic = await topicWith(4);
     const consumer = new LitePullConsumer(options('LCG_admin'));
     consumer.subscribe(topic);
@@ -371,7 +371,8 @@ describe('LitePullConsumer against the dev cluster', () => {
     const client = new RemotingClient();
     await client.start();
     try {
-      assert.equal((await pollCount(consumer, 5)).length, 5);
+      const polled = await pollCount(consumer, 5);
+      assert.equal(polled.length, 5);
       // The broker resets only a group with an offset on every queue.
       await consumer.commit();
       await waitForCommitted('LCG_admin', topic, 5);
@@ -382,6 +383,10 @@ describe('LitePullConsumer against the dev cluster', () => {
       const text = (info.body as Buffer).toString();
       assert.match(text, /"PROP_CONSUME_TYPE":"CONSUME_ACTIVELY"/);
       assert.match(text, new RegExp(`"topic":"${topic}"`));
+      // No listener to hand a message to: refused, as Java's client refuses it for a pull consumer.
+      const direct = await call(RequestCode.CONSUME_MESSAGE_DIRECTLY, { consumerGroup: 'LCG_admin', clientId: consumer.clientId as string, msgId: polled[0]?.offsetMsgId as string, topic });
+      assert.equal(direct.code, ResponseCode.SYSTEM_ERROR);
+      assert.match(direct.remark ?? '', /LCG_admin/);
       // Back to the start: the broker pushes RESET_CONSUMER_CLIENT_OFFSET and every message comes again.
       const reset = await call(RequestCode.INVOKE_BROKER_TO_RESET_OFFSET, { topic, group: 'LCG_admin', timestamp: 0, isForce: true });
       assert.equal(reset.code, ResponseCode.SUCCESS, reset.remark);

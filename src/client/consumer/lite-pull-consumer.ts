@@ -14,7 +14,7 @@ import { AllocateMessageQueueAveragely, type AllocateMessageQueueStrategy } from
 import { ConsumerAPI, PullSysFlag } from './consumer-api.js';
 import { processPullBody, toConsumerMessage, type ConsumerMessage } from './consumer-message.js';
 import { DEFAULT_LOCAL_OFFSET_STORE_DIR, LocalFileOffsetStore } from './local-file-offset-store.js';
-import type { ConsumeMessageDirectlyResult, MQConsumerInner } from './mq-consumer-inner.js';
+import type { MQConsumerInner } from './mq-consumer-inner.js';
 import { RemoteBrokerOffsetStore, type OffsetStore } from './offset-store.js';
 import { ProcessQueue } from './process-queue.js';
 import { RebalanceImpl, type PullRequest } from './rebalance-impl.js';
@@ -483,15 +483,9 @@ export class LitePullConsumer implements MQConsumerInner {
     return encodeConsumerRunningInfo(properties, this.subscriptions(), queues);
   }
 
-  /** Java's client answers this for push consumers only: the application, not a listener, consumes here. */
-  consumeMessageDirectly(): Promise<ConsumeMessageDirectlyResult> {
-    return Promise.resolve({
-      order: false,
-      autoCommit: this.settings.autoCommit,
-      consumeResult: 'CR_THROW_EXCEPTION',
-      remark: `the consumer group ${this.groupName} is a LitePullConsumer: it has no listener to consume a message directly`,
-      spentTimeMills: 0,
-    });
+  /** Java's client consumes directly for push consumers only: here the application, not a listener, consumes. */
+  consumeMessageDirectly(): Promise<undefined> {
+    return Promise.resolve(undefined);
   }
 
   // ---- internals ----
