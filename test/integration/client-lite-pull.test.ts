@@ -117,6 +117,15 @@ describe('LitePullConsumer against the dev cluster', () => {
         assert.match(m.msgId, /^[0-9A-F]{32}$/);
       }
       assert.deepEqual(await pollFor(consumer, 300), [], 'nothing more');
+      // While running: a topic unsubscribed gives its queues up at once, a topic subscribed is read.
+      const second = await topicWith(3);
+      consumer.unsubscribe(topic);
+      assert.deepEqual(consumer.assignment(), []);
+      consumer.subscribe(second);
+      await producer.send({ topic, body: 'unsubscribed', tags: 'TagA' });
+      const more = (await pollCount(consumer, 4, 10_000, 3)).concat(await pollFor(consumer, 300));
+      assert.deepEqual(more.map((m) => m.body.toString()).sort(), ['create', 'm0', 'm1', 'm2']);
+      assert.ok(more.every((m) => m.topic === second));
     } finally {
       await consumer.shutdown();
     }
