@@ -330,6 +330,37 @@ describe('LitePullConsumer against the dev cluster', () => {
     }
   });
 
+  it('a queue given away in a rebalance has what was polled from it committed first (autoCommit)', async () => {
+    const topic = await topicWith(8);
+    const mqAll = await queuesOf(topic);
+    const maxOffsets = new Map((await admin.topicStats(topic)).map((t) => [key(t.mq), t.maxOffset]));
+    // No commit from poll() within the test: only the release commits.
+    const c1 = new LitePullConsumer(options('LCG_release', { instanceName: 'lite-release-a', autoCommitIntervalMillis: 600_000 }));
+    const c2 = new LitePullConsumer(options('LCG_release', { instanceName: 'lite-release-b', autoCommitIntervalMillis: 600_000 }));
+    c1.subscribe(topic);
+    c2.subscribe(topic);
+    await c1.start();
+    try {
+      assert.equal((await pollCount(c1, 9)).length, 9);
+      await c2.start();
+      const ids = [c1.clientId as string, c2.clientId as string].sort();
+      const given = new AllocateMessageQueueAveragely().allocate('LCG_release', c2.clientId as string, mqAll, ids).map(key);
+      await waitFor(() => c1.assignment().length === mqAll.length - given.length, 10_000, 'c1 gives queues away');
+      const deadline = Date.now() + 10_000;
+      for (const mq of mqAll) {
+        if (!given.includes(key(mq))) continue;
+        while ((await admin.queryConsumerOffset(brokerAddr, 'LCG_release', mq)) !== maxOffsets.get(key(mq))) {
+          assert.ok(Date.now() < deadline, `the offset of ${key(mq)} given away is committed`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+      for (const mq of c1.assignment()) assert.equal(await admin.queryConsumerOffset(brokerAddr, 'LCG_release', mq), undefined, `${key(mq)} kept: nothing committed`);
+    } finally {
+      await c2.shutdown();
+      await c1.shutdown();
+    }
+  });
+
   it('broadcasting: every member reads everything; commits go to the local offset file', async () => {
     const topic = await topicWith(5);
     const offsetStoreDir = join(dir, 'lite-offsets');
