@@ -379,7 +379,7 @@ function clampQueues(route: TopicRouteData | undefined, defaultTopicQueueNums: n
 }
 
 /** topicRouteData2TopicSubscribeInfo: every readable queue of every broker serving the topic. */
-function topicRouteData2TopicSubscribeInfo(topic: string, route: TopicRouteData): MessageQueue[] {
+export function topicRouteData2TopicSubscribeInfo(topic: string, route: TopicRouteData): MessageQueue[] {
   const mqs: MessageQueue[] = [];
   for (const qd of route.queueDatas) {
     if (!PermName.isReadable(qd.perm)) continue; // queues of a broker without read permission are not consumed

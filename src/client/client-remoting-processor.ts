@@ -70,8 +70,10 @@ export class ClientRemotingProcessor implements RequestProcessor {
         const consumer = this.selectConsumer(header.consumerGroup);
         if (consumer === undefined) return notOnline(header.consumerGroup);
         const msg = decodeStoredMessage(request.body ?? Buffer.alloc(0));
+        const result = await consumer.consumeMessageDirectly(msg, header.brokerName);
+        if (result === undefined) return notOnline(header.consumerGroup);
         const response = RemotingCommand.createResponseCommand(ResponseCode.SUCCESS);
-        response.body = encodeConsumeMessageDirectlyResult(await consumer.consumeMessageDirectly(msg, header.brokerName));
+        response.body = encodeConsumeMessageDirectlyResult(result);
         return response;
       }
       default:

@@ -18,6 +18,7 @@ export { TopicPublishInfo, topicRouteData2TopicPublishInfo, type QueueFilter } f
 export { Admin, type AdminOptions, type BrokerTarget, type CreateTopicOptions, type PullResult } from './admin/admin.js';
 export type { TopicOffset, QueueProgress, ConsumeProgress, ConsumerRunningInfo, ProcessQueueInfo } from './admin/admin-bodies.js';
 export { PushConsumer, type PushConsumerOptions } from './consumer/push-consumer.js';
+export { LitePullConsumer, type LitePullConsumerOptions } from './consumer/lite-pull-consumer.js';
 export type { ConsumerMessage } from './consumer/consumer-message.js';
 export type { ConsumeResult, MessageListener } from './consumer/consume-service.js';
 export {

@@ -75,6 +75,11 @@ export class ConsumerAPI {
     return response.decodeCommandCustomHeader(OffsetResponseHeader).offset;
   }
 
+  async getMinOffset(addr: string, mq: MessageQueue, timeoutMillis: number): Promise<number> {
+    const response = await this.call(addr, RequestCode.GET_MIN_OFFSET, { topic: mq.topic, queueId: mq.queueId }, timeoutMillis);
+    return response.decodeCommandCustomHeader(OffsetResponseHeader).offset;
+  }
+
   async searchOffset(addr: string, mq: MessageQueue, timestamp: number, timeoutMillis: number): Promise<number> {
     const response = await this.call(addr, RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, { topic: mq.topic, queueId: mq.queueId, timestamp }, timeoutMillis);
     return response.decodeCommandCustomHeader(OffsetResponseHeader).offset;

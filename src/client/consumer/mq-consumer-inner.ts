@@ -31,6 +31,6 @@ export interface MQConsumerInner {
   consumerStatus(topic: string): [MessageQueue, number][];
   /** GET_CONSUMER_RUNNING_INFO (307): the body, as Java's ConsumerRunningInfo JSON. */
   consumerRunningInfo(): Buffer;
-  /** CONSUME_MESSAGE_DIRECTLY (309). */
-  consumeMessageDirectly(msg: MessageExt, brokerName: string | undefined): Promise<ConsumeMessageDirectlyResult>;
+  /** CONSUME_MESSAGE_DIRECTLY (309); undefined from a consumer without a listener (a pull consumer), as in Java. */
+  consumeMessageDirectly(msg: MessageExt, brokerName: string | undefined): Promise<ConsumeMessageDirectlyResult | undefined>;
 }

@@ -35,6 +35,11 @@ export interface RebalanceContext {
   findBrokerAddr(brokerName: string): Promise<string | undefined>;
   computePullFromWhere(mq: MessageQueue): Promise<number>;
   dispatchPullRequest(request: PullRequest): void;
+  /**
+   * Called before a queue given away is persisted and forgotten: a pull consumer commits what was polled from it,
+   * so the next owner starts after it.
+   */
+  removingMessageQueue?(mq: MessageQueue): void;
   /** Timers this module starts (delayed unlocks), so the consumer can cancel them on shutdown. */
   later(delayMillis: number, task: () => Promise<void>): void;
   /** Where `rebalance` events go when the owned queues of a topic change. */
@@ -181,6 +186,7 @@ export class RebalanceImpl {
 
   /** Persist the offset of a queue given away, forget it, and (orderly) release the broker lock. */
   private async removeUnnecessaryMessageQueue(mq: MessageQueue, pq: ProcessQueue): Promise<void> {
+    this.ctx.removingMessageQueue?.(mq);
     await this.ctx.offsetStore.persist(mq);
     this.ctx.offsetStore.removeOffset(mq);
     if (!this.lockingNeeded) return;
