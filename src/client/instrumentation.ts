@@ -98,6 +98,12 @@ export interface ConsumeEndPayload extends ConsumeStartPayload {
   result: 'CONSUME_SUCCESS' | 'RECONSUME_LATER';
 }
 
+/** poll() handed out one pull's messages (the LitePullConsumer's application consumes them after it). */
+export interface PollPayload extends ConsumeStartPayload {
+  /** Spent in poll(), waiting for the messages included, ms. */
+  duration: number;
+}
+
 /** Offsets sent to the broker (clustering: UPDATE_CONSUMER_OFFSET), each the next offset to consume. */
 export interface CommitOffsetsPayload {
   offsets: { queue: MessageQueue; offset: number }[];
@@ -111,7 +117,7 @@ export interface CommitOffsetsPayload {
  */
 export interface CrashPayload {
   error: unknown;
-  /** The task that failed: "pullMessage", or "delayed task" for the others (offset moves, local retries). */
+  /** The task that failed: "pullMessage" (a pull loop of either consumer), or "delayed task" for the others (offset moves, local retries). */
   where: string;
   /** The queue of a pull loop. */
   queue?: MessageQueue | undefined;
@@ -142,6 +148,15 @@ export interface ConsumerEventPayloads extends NetworkEventPayloads {
   crash: CrashPayload;
 }
 
+/**
+ * The LitePullConsumer's. The application consumes after poll(), so poll takes the place of consume_start and
+ * consume_end; the map still extends the PushConsumer's only so the RebalanceImpl both share can emit into it.
+ * LitePullConsumerEvents lists what a LitePullConsumer emits, and its `on` refuses any other type.
+ */
+export interface LitePullConsumerEventPayloads extends ConsumerEventPayloads {
+  poll: PollPayload;
+}
+
 // ---- event names ----
 
 export const ProducerEvents = {
@@ -170,14 +185,31 @@ export const ConsumerEvents = {
   CRASH: 'consumer.crash',
 } as const;
 
+export const LitePullConsumerEvents = {
+  START: 'consumer.start',
+  STOP: 'consumer.stop',
+  REQUEST: 'consumer.network.request',
+  REQUEST_TIMEOUT: 'consumer.network.request_timeout',
+  CONNECT: 'consumer.network.connect',
+  DISCONNECT: 'consumer.network.disconnect',
+  HEARTBEAT: 'consumer.heartbeat',
+  REBALANCE: 'consumer.rebalance',
+  PULL: 'consumer.pull',
+  POLL: 'consumer.poll',
+  COMMIT_OFFSETS: 'consumer.commit_offsets',
+  CRASH: 'consumer.crash',
+} as const;
+
 /** Full event type -> payload, e.g. { 'consumer.pull': PullPayload, ... }. */
 export type PrefixedPayloads<Prefix extends string, P> = { [K in keyof P & string as `${Prefix}.${K}`]: P[K] };
 
 export type ProducerEventType = (typeof ProducerEvents)[keyof typeof ProducerEvents];
 export type ConsumerEventType = (typeof ConsumerEvents)[keyof typeof ConsumerEvents];
+export type LitePullConsumerEventType = (typeof LitePullConsumerEvents)[keyof typeof LitePullConsumerEvents];
 /** Event type -> payload of each client; indexing them by the constants also checks the two agree. */
 export type ProducerEventMap = PrefixedPayloads<'producer', ProducerEventPayloads>;
 export type ConsumerEventMap = PrefixedPayloads<'consumer', ConsumerEventPayloads>;
+export type LitePullConsumerEventMap = Pick<PrefixedPayloads<'consumer', LitePullConsumerEventPayloads>, LitePullConsumerEventType>;
 
 let nextEventId = 0;
 

@@ -8,10 +8,21 @@ import { topicRouteData2TopicSubscribeInfo, type MQClientInstance } from '../cli
 import { MQClientManager } from '../client-manager.js';
 import { resolveClientConfig, type ClientOptions } from '../config.js';
 import { MQClientError } from '../errors.js';
+import {
+  consumeStartPayload,
+  InstrumentationEmitter,
+  LitePullConsumerEvents,
+  type InstrumentationEvent,
+  type InstrumentationListener,
+  type LitePullConsumerEventMap,
+  type LitePullConsumerEventPayloads,
+  type LitePullConsumerEventType,
+  type RemoveInstrumentationListener,
+} from '../instrumentation.js';
 import { ScheduledTask } from '../scheduled-task.js';
 import { Validators } from '../validators.js';
 import { AllocateMessageQueueAveragely, type AllocateMessageQueueStrategy } from './allocate-strategy.js';
-import { ConsumerAPI, PullSysFlag } from './consumer-api.js';
+import { ConsumerAPI, PullSysFlag, type PullStatus } from './consumer-api.js';
 import { processPullBody, toConsumerMessage, type ConsumerMessage } from './consumer-message.js';
 import { DEFAULT_LOCAL_OFFSET_STORE_DIR, LocalFileOffsetStore } from './local-file-offset-store.js';
 import type { MQConsumerInner } from './mq-consumer-inner.js';
@@ -99,12 +110,17 @@ interface ConsumeRequest {
  * (or autoCommit) stores how far that got.
  */
 export class LitePullConsumer implements MQConsumerInner {
+  /** Event types for `on`, kafkajs style: `consumer.on(LitePullConsumer.events.POLL, (e) => ...)`. */
+  static readonly events = LitePullConsumerEvents;
+  readonly events = LitePullConsumerEvents;
   readonly groupName: string;
   readonly messageModel: MessageModel;
   readonly consumeType = 'CONSUME_ACTIVELY' as const;
   readonly consumeFromWhere: ConsumeFromWhere;
   private readonly options: LitePullConsumerOptions;
   private readonly logger: Logger;
+  private readonly instrumentation: InstrumentationEmitter<'consumer', LitePullConsumerEventPayloads>;
+  private removeInstrumentation: RemoveInstrumentationListener | undefined;
   private readonly settings: {
     autoCommit: boolean;
     autoCommitIntervalMillis: number;
@@ -145,6 +161,7 @@ export class LitePullConsumer implements MQConsumerInner {
     this.options = options;
     this.groupName = options.group;
     this.logger = options.logger ?? silentLogger;
+    this.instrumentation = new InstrumentationEmitter('consumer', LitePullConsumerEvents, this.logger);
     this.messageModel = options.messageModel ?? 'CLUSTERING';
     this.consumeFromWhere = options.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET';
     const brokerSuspendMaxTimeMillis = intSetting(options.brokerSuspendMaxTimeMillis, 20_000, 1, 'brokerSuspendMaxTimeMillis');
@@ -171,6 +188,14 @@ export class LitePullConsumer implements MQConsumerInner {
   /** The client id this consumer runs under (ip@instanceName), once started. */
   get clientId(): string | undefined {
     return this.instance?.clientId;
+  }
+
+  /** Listens to one event type (see README, "Instrumentation events"); returns the remover. */
+  on<T extends LitePullConsumerEventType>(
+    type: T,
+    listener: InstrumentationListener<InstrumentationEvent<T, LitePullConsumerEventMap[T]>>,
+  ): RemoveInstrumentationListener {
+    return this.instrumentation.on(type, listener);
   }
 
   /** The queues read now: the current share in subscribe mode, the assigned ones in assign mode. */
@@ -249,12 +274,15 @@ export class LitePullConsumer implements MQConsumerInner {
     this.offsetStore =
       this.messageModel === 'BROADCASTING'
         ? new LocalFileOffsetStore(this.options.offsetStoreDir ?? DEFAULT_LOCAL_OFFSET_STORE_DIR, instance.clientId, this.groupName, this.logger)
-        : new RemoteBrokerOffsetStore(this.groupName, api, findBrokerAddr, config.mqClientApiTimeout, this.logger);
+        : new RemoteBrokerOffsetStore(this.groupName, api, findBrokerAddr, config.mqClientApiTimeout, this.logger, (offsets) =>
+            this.instrumentation.emit('commit_offsets', { offsets }),
+          );
     await this.offsetStore.load();
     if (!instance.registerConsumer(this.groupName, this)) {
       throw new MQClientError(`The consumer group[${this.groupName}] has been created before, specify another name please.`);
     }
     this.instance = instance;
+    this.removeInstrumentation = instance.addInstrumentation(this.instrumentation);
     this.api = api;
     this.consumeTimestamp = this.options.consumeTimestamp === undefined ? Date.now() - HALF_AN_HOUR : Number(this.options.consumeTimestamp);
     this.rebalanceImpl = this.createRebalance(instance, api, config.mqClientApiTimeout);
@@ -272,6 +300,7 @@ export class LitePullConsumer implements MQConsumerInner {
     if (this.subscriptionType === 'ASSIGN') this.updateAssignPullTask();
     await instance.sendHeartbeatToAllBroker();
     if (this.subscriptionType === 'SUBSCRIBE') instance.rebalanceImmediately();
+    this.instrumentation.emit('start', { group: this.groupName, clientId: instance.clientId });
   }
 
   /**
@@ -298,10 +327,12 @@ export class LitePullConsumer implements MQConsumerInner {
     const instance = this.instance;
     if (instance !== undefined) {
       await instance.unregisterConsumer(this.groupName);
+      this.removeInstrumentation?.();
       await instance.shutdown();
     }
     this.instance = undefined;
     this.state = 'stopped';
+    if (instance !== undefined) this.instrumentation.emit('stop', { group: this.groupName, clientId: instance.clientId });
   }
 
   /**
@@ -313,6 +344,7 @@ export class LitePullConsumer implements MQConsumerInner {
     this.checkServiceState();
     if (!Number.isFinite(timeoutMillis) || timeoutMillis < 0) throw new RangeError('Timeout must not be negative');
     if (this.settings.autoCommit) this.maybeAutoCommit();
+    const begin = performance.now();
     const deadline = Date.now() + timeoutMillis;
     for (;;) {
       // A poll woken by shutdown hands out nothing more: what it took would be committed unprocessed.
@@ -322,6 +354,7 @@ export class LitePullConsumer implements MQConsumerInner {
         const { state, msgs } = request;
         const offset = state.pq.removeMessage(msgs);
         if (offset >= 0) state.consumeOffset = offset;
+        if (this.instrumentation.has('poll')) this.instrumentation.emit('poll', { ...consumeStartPayload(state.mq, msgs), duration: performance.now() - begin });
         return msgs.map((msg) => toConsumerMessage(msg, state.mq.brokerName));
       }
       const remaining = deadline - Date.now();
@@ -520,6 +553,7 @@ export class LitePullConsumer implements MQConsumerInner {
       computePullFromWhere: (mq) => this.computePullFromWhere(mq),
       dispatchPullRequest: (request) => this.addQueue(request),
       removingMessageQueue: (mq) => this.releaseQueue(mq),
+      instrumentation: this.instrumentation,
       later: (delay, task) => this.later(delay, task),
     });
   }
@@ -664,13 +698,18 @@ export class LitePullConsumer implements MQConsumerInner {
     }
   }
 
-  private later(delayMillis: number, task: () => void | Promise<void>): void {
+  private later(delayMillis: number, task: () => void | Promise<void>, where = 'delayed task', queue?: MessageQueue): void {
     if (this.state !== 'running') return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       Promise.resolve()
         .then(task)
-        .catch((err: unknown) => this.logger.error('a delayed consumer task failed', err));
+        .catch((err: unknown) => {
+          this.logger.error(`a delayed consumer task (${where}) failed`, err);
+          // Nothing runs it again: a pull loop that ends here leaves its queue unread until it is seeked,
+          // reassigned or rebalanced away.
+          this.instrumentation.emit('crash', { error: err, where, queue });
+        });
     }, delayMillis);
     this.timers.add(timer);
   }
@@ -678,11 +717,11 @@ export class LitePullConsumer implements MQConsumerInner {
   private startPullTask(state: QueueState): void {
     const task: PullTask = { cancelled: false };
     state.task = task;
-    this.later(0, () => this.pullOnce(state, task));
+    this.later(0, () => this.pullOnce(state, task), 'pullMessage', state.mq);
   }
 
   private schedulePull(state: QueueState, task: PullTask, delayMillis: number): void {
-    if (!task.cancelled) this.later(delayMillis, () => this.pullOnce(state, task));
+    if (!task.cancelled) this.later(delayMillis, () => this.pullOnce(state, task), 'pullMessage', state.mq);
   }
 
   /** PullTaskImpl.run: one long-polling pull of one queue into the cache, then the next is scheduled. */
@@ -709,6 +748,7 @@ export class LitePullConsumer implements MQConsumerInner {
       const subscription = this.subscriptionInner.get(mq.topic) ?? (this.subscriptionType === 'ASSIGN' ? buildSubscriptionData(mq.topic, SUB_ALL) : undefined);
       if (subscription === undefined) return;
       const addr = await this.requireBrokerAddr(mq);
+      const pullBegin = performance.now();
       const result = await (this.api as ConsumerAPI).pullMessage(
         addr,
         {
@@ -727,11 +767,13 @@ export class LitePullConsumer implements MQConsumerInner {
         this.settings.consumerTimeoutMillisWhenSuspend,
       );
       if (task.cancelled || pq.dropped || this.state !== 'running') return;
+      if (result.pullStatus !== 'FOUND') this.emitPull(mq, result.pullStatus, 0, result.nextBeginOffset, pullBegin);
       if (result.pullStatus === 'FOUND') {
         const msgs = await processPullBody(result.body ?? Buffer.alloc(0), subscription, result.minOffset, result.maxOffset, (msg, err) =>
           this.logger.warn(`the compressed body of ${msg.msgId} does not inflate; delivered as stored`, err),
         );
         if (task.cancelled || pq.dropped) return;
+        this.emitPull(mq, 'FOUND', msgs.length, result.nextBeginOffset, pullBegin);
         if (msgs.length > 0) {
           pq.putMessage(msgs);
           this.consumeRequestCache.push({ state, msgs });
@@ -750,6 +792,10 @@ export class LitePullConsumer implements MQConsumerInner {
       this.logger.warn(`pulling ${describe(mq)} failed`, err);
     }
     this.schedulePull(state, task, delay);
+  }
+
+  private emitPull(mq: MessageQueue, status: PullStatus, messageCount: number, nextOffset: number, begin: number): void {
+    if (this.instrumentation.has('pull')) this.instrumentation.emit('pull', { queue: mq, status, messageCount, nextOffset, duration: performance.now() - begin });
   }
 
   private schedule(name: string, task: () => unknown, period: number): void {
