@@ -706,8 +706,8 @@ export class LitePullConsumer implements MQConsumerInner {
         .then(task)
         .catch((err: unknown) => {
           this.logger.error(`a delayed consumer task (${where}) failed`, err);
-          // Nothing runs it again: a pull loop that ends here leaves its queue unread until it is seeked,
-          // reassigned or rebalanced away.
+          // Nothing runs it again: a pull loop that ends here leaves its queue unread until a seek, or until the
+          // queue is released and taken again.
           this.instrumentation.emit('crash', { error: err, where, queue });
         });
     }, delayMillis);
