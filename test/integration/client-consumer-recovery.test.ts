@@ -8,14 +8,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { defaultBrokerConfig } from '../../src/broker/broker-config.js';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
-import { createBrokerController } from '../../src/cli/broker.js';
-import { silentLogger } from '../../src/common/logger.js';
 import { Admin, MQClientManager, Producer, PushConsumer } from '../../src/client/index.js';
-import { defaultNamesrvConfig } from '../../src/namesrv/config.js';
-import { NamesrvController } from '../../src/namesrv/name-server.js';
-import { createMessageStoreConfig } from '../../src/store/message-store-config.js';
+import type { NamesrvController } from '../../src/namesrv/name-server.js';
+import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
 import { deferred, waitFor } from '../helpers/wait.js';
 
 const BROKER_NAME = 'broker-r';
@@ -27,34 +23,10 @@ describe('PushConsumer recovery and shutdown', () => {
   let broker: BrokerController | undefined;
   const manager = new MQClientManager();
 
-  /** A broker on a fresh port with the same store: after a restart the name server routes to a new address. */
-  async function startBroker(): Promise<BrokerController> {
-    const storePathRootDir = join(dir, 'broker');
-    const controller = createBrokerController(
-      {
-        ...defaultBrokerConfig(dir),
-        brokerName: BROKER_NAME,
-        namesrvAddr,
-        brokerIP1: '127.0.0.1',
-        brokerIP2: '127.0.0.1',
-        listenPort: 0,
-        bindAddress: '127.0.0.1',
-        storePathRootDir,
-        autoCreateTopicEnable: true,
-      },
-      createMessageStoreConfig({ storePathRootDir }),
-      silentLogger,
-    );
-    await controller.start();
-    return controller;
-  }
-
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rmq-consumer-recovery-'));
-    namesrv = new NamesrvController({ ...defaultNamesrvConfig(dir), listenPort: 0, bindAddress: '127.0.0.1' }, { logger: silentLogger });
-    await namesrv.start();
-    namesrvAddr = `127.0.0.1:${namesrv.port}`;
-    broker = await startBroker();
+    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
+    broker = await startTestBroker(dir, namesrvAddr, { broker: { brokerName: BROKER_NAME } });
   });
   after(async () => {
     await broker?.shutdown();
@@ -78,7 +50,8 @@ describe('PushConsumer recovery and shutdown', () => {
 
       const oldAddr = broker!.brokerAddr;
       await broker!.shutdown();
-      broker = await startBroker();
+      // The same store, on a fresh port: the name server now routes the topic to a new address.
+      broker = await startTestBroker(dir, namesrvAddr, { broker: { brokerName: BROKER_NAME } });
       assert.notEqual(broker.brokerAddr, oldAddr, 'the broker came back on another address');
 
       // The producer too finds the new address by itself; its retries cover the sends made before the refresh.

@@ -4,10 +4,6 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { defaultBrokerConfig } from '../../src/broker/broker-config.js';
-import type { BrokerController } from '../../src/broker/broker-controller.js';
-import { createBrokerController } from '../../src/cli/broker.js';
-import { silentLogger } from '../../src/common/logger.js';
 import {
   MQClientManager,
   Producer,
@@ -18,11 +14,9 @@ import {
   type PushConsumerOptions,
   type RebalancePayload,
 } from '../../src/client/index.js';
-import { defaultNamesrvConfig } from '../../src/namesrv/config.js';
-import { NamesrvController } from '../../src/namesrv/name-server.js';
 import { RequestCode } from '../../src/protocol/request-code.js';
 import { ResponseCode } from '../../src/protocol/response-code.js';
-import { createMessageStoreConfig } from '../../src/store/message-store-config.js';
+import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface Cluster {
@@ -32,28 +26,10 @@ interface Cluster {
   stop(): Promise<void>;
 }
 
-/** A name server and one broker, as `dev` runs them, on free loopback ports. */
+/** A name server and one broker, as `dev` runs them, on free loopback ports; the broker can stop alone. */
 async function startCluster(dir: string): Promise<Cluster> {
-  const namesrv = new NamesrvController({ ...defaultNamesrvConfig(dir), listenPort: 0, bindAddress: '127.0.0.1' }, { logger: silentLogger });
-  await namesrv.start();
-  const namesrvAddr = `127.0.0.1:${namesrv.port}`;
-  const storePathRootDir = join(dir, 'broker');
-  const broker: BrokerController = createBrokerController(
-    {
-      ...defaultBrokerConfig(dir),
-      brokerName: 'broker-a',
-      namesrvAddr,
-      brokerIP1: '127.0.0.1',
-      brokerIP2: '127.0.0.1',
-      listenPort: 0,
-      bindAddress: '127.0.0.1',
-      storePathRootDir,
-      autoCreateTopicEnable: true,
-    },
-    createMessageStoreConfig({ storePathRootDir }),
-    silentLogger,
-  );
-  await broker.start();
+  const { namesrv, namesrvAddr } = await startTestNamesrv(dir);
+  const broker = await startTestBroker(dir, namesrvAddr);
   let brokerRunning = true;
   const stopBroker = async (): Promise<void> => {
     if (!brokerRunning) return;

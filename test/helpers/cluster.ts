@@ -1,0 +1,45 @@
+/**
+ * A name server and brokers as `dev` runs them, in this process, on free loopback ports: for tests that need more
+ * control than startDev gives (stopping only the broker, restarting it on a new port, store settings).
+ */
+import { join } from 'node:path';
+import { defaultBrokerConfig, type BrokerConfig } from '../../src/broker/broker-config.js';
+import type { BrokerController } from '../../src/broker/broker-controller.js';
+import { createBrokerController } from '../../src/cli/broker.js';
+import { silentLogger } from '../../src/common/logger.js';
+import { defaultNamesrvConfig } from '../../src/namesrv/config.js';
+import { NamesrvController } from '../../src/namesrv/name-server.js';
+import { createMessageStoreConfig, type MessageStoreConfig } from '../../src/store/message-store-config.js';
+
+export async function startTestNamesrv(dir: string): Promise<{ namesrv: NamesrvController; namesrvAddr: string }> {
+  const namesrv = new NamesrvController({ ...defaultNamesrvConfig(dir), listenPort: 0, bindAddress: '127.0.0.1' }, { logger: silentLogger });
+  await namesrv.start();
+  return { namesrv, namesrvAddr: `127.0.0.1:${namesrv.port}` };
+}
+
+/** A started broker whose store lives in `dir`/broker; the same `dir` again restarts it on its data. */
+export async function startTestBroker(
+  dir: string,
+  namesrvAddr: string,
+  options: { broker?: Partial<BrokerConfig>; store?: Partial<MessageStoreConfig> } = {},
+): Promise<BrokerController> {
+  const storePathRootDir = join(dir, 'broker');
+  const broker = createBrokerController(
+    {
+      ...defaultBrokerConfig(dir),
+      brokerName: 'broker-a',
+      namesrvAddr,
+      brokerIP1: '127.0.0.1',
+      brokerIP2: '127.0.0.1',
+      listenPort: 0,
+      bindAddress: '127.0.0.1',
+      storePathRootDir,
+      autoCreateTopicEnable: true,
+      ...options.broker,
+    },
+    createMessageStoreConfig({ storePathRootDir, ...options.store }),
+    silentLogger,
+  );
+  await broker.start();
+  return broker;
+}
