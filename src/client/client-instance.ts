@@ -226,6 +226,14 @@ export class MQClientInstance {
     return addrs?.get(MASTER_ID) ?? addrs?.values().next().value;
   }
 
+  /** findBrokerAddressInSubscribe, fetching the routes of `topics` once first when no route held names the group. */
+  async findBrokerAddressRefreshing(brokerName: string, topics: Iterable<string>): Promise<string | undefined> {
+    const addr = this.findBrokerAddressInSubscribe(brokerName);
+    if (addr !== undefined) return addr;
+    for (const topic of topics) await this.updateTopicRouteInfoFromNameServer(topic).catch(() => false);
+    return this.findBrokerAddressInSubscribe(brokerName);
+  }
+
   /** The master's address of a broker group, if a route named it. */
   findBrokerAddressInPublish(brokerName: string): string | undefined {
     return this.brokerAddrTable.get(brokerName)?.get(MASTER_ID);

@@ -19,9 +19,9 @@ import {
   type LitePullConsumerEventType,
   type RemoveInstrumentationListener,
 } from '../instrumentation.js';
-import { ScheduledTask } from '../scheduled-task.js';
 import { Validators } from '../validators.js';
 import { AllocateMessageQueueAveragely, type AllocateMessageQueueStrategy } from './allocate-strategy.js';
+import { ConsumerTimers } from './consumer-timers.js';
 import { ConsumerAPI, PullSysFlag, type PullStatus } from './consumer-api.js';
 import { processPullBody, toConsumerMessage, type ConsumerMessage } from './consumer-message.js';
 import { DEFAULT_LOCAL_OFFSET_STORE_DIR, LocalFileOffsetStore } from './local-file-offset-store.js';
@@ -29,7 +29,7 @@ import type { MQConsumerInner } from './mq-consumer-inner.js';
 import { RemoteBrokerOffsetStore, type OffsetStore } from './offset-store.js';
 import { ProcessQueue } from './process-queue.js';
 import { RebalanceImpl, type PullRequest } from './rebalance-impl.js';
-import { encodeConsumerRunningInfo } from './running-info.js';
+import { consumerRunningInfo } from './running-info.js';
 import { buildSubscriptionData, SUB_ALL } from './subscription.js';
 
 /** DefaultLitePullConsumer's settings, with Java's names and defaults. */
@@ -143,8 +143,7 @@ export class LitePullConsumer implements MQConsumerInner {
   private consumeRequestCache: ConsumeRequest[] = [];
   /** poll() calls waiting for a request to arrive. */
   private readonly pollWaiters = new Set<() => void>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly tasks: ScheduledTask[] = [];
+  private readonly timers: ConsumerTimers;
   private instance: MQClientInstance | undefined;
   private api: ConsumerAPI | undefined;
   private offsetStore: OffsetStore | undefined;
@@ -162,6 +161,9 @@ export class LitePullConsumer implements MQConsumerInner {
     this.groupName = options.group;
     this.logger = options.logger ?? silentLogger;
     this.instrumentation = new InstrumentationEmitter('consumer', LitePullConsumerEvents, this.logger);
+    this.timers = new ConsumerTimers(this.logger, () => this.state === 'running', (error, where, queue) =>
+      this.instrumentation.emit('crash', { error, where, queue }),
+    );
     this.messageModel = options.messageModel ?? 'CLUSTERING';
     this.consumeFromWhere = options.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET';
     const brokerSuspendMaxTimeMillis = intSetting(options.brokerSuspendMaxTimeMillis, 20_000, 1, 'brokerSuspendMaxTimeMillis');
@@ -296,7 +298,7 @@ export class LitePullConsumer implements MQConsumerInner {
       await this.shutdown();
       throw err;
     }
-    this.schedule('persistConsumerOffset', () => this.persistConsumerOffset(), this.settings.persistConsumerOffsetInterval);
+    this.timers.schedule('persistConsumerOffset', () => this.persistConsumerOffset(), this.settings.persistConsumerOffsetInterval);
     if (this.subscriptionType === 'ASSIGN') this.updateAssignPullTask();
     await instance.sendHeartbeatToAllBroker();
     if (this.subscriptionType === 'SUBSCRIBE') instance.rebalanceImmediately();
@@ -311,10 +313,7 @@ export class LitePullConsumer implements MQConsumerInner {
   async shutdown(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopping';
-    for (const task of this.tasks) task.stop();
-    this.tasks.length = 0;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.timers.cancelAll();
     for (const state of this.queueStates.values()) if (state.task !== undefined) state.task.cancelled = true;
     this.wakePollers();
     await this.rebalanceInFlight;
@@ -494,26 +493,25 @@ export class LitePullConsumer implements MQConsumerInner {
   }
 
   consumerRunningInfo(): Buffer {
-    const properties: Record<string, string> = {
-      PROP_CONSUME_ORDERLY: 'false',
-      PROP_CONSUME_TYPE: this.consumeType,
-      PROP_CONSUMER_START_TIMESTAMP: String(this.startTimestamp),
-      PROP_NAMESERVER_ADDR: (this.instance?.mQClientAPIImpl.getNameServerAddressList() ?? []).join(';'),
-      consumerGroup: this.groupName,
-      messageModel: this.messageModel,
-      consumeFromWhere: this.consumeFromWhere,
-      autoCommit: String(this.settings.autoCommit),
-      pullBatchSize: String(this.settings.pullBatchSize),
-      pullThresholdForAll: String(this.settings.pullThresholdForAll),
-      pullThresholdForQueue: String(this.settings.pullThresholdForQueue),
-      pullThresholdSizeForQueue: String(this.settings.pullThresholdSizeForQueue),
-    };
-    const queues = [...this.queueStates.values()].map(({ mq, pq }) => ({
-      mq,
-      pq,
-      commitOffset: this.offsetStore?.cloneOffsetTable(mq.topic).find(([m]) => messageQueueKey(m) === messageQueueKey(mq))?.[1] ?? -1,
-    }));
-    return encodeConsumerRunningInfo(properties, this.subscriptions(), queues);
+    const { settings } = this;
+    return consumerRunningInfo(
+      {
+        consumer: this,
+        orderly: false,
+        startTimestamp: this.startTimestamp,
+        nameServers: this.instance?.mQClientAPIImpl.getNameServerAddressList() ?? [],
+        offsetStore: this.offsetStore,
+      },
+      {
+        autoCommit: String(settings.autoCommit),
+        pullBatchSize: String(settings.pullBatchSize),
+        pullThresholdForAll: String(settings.pullThresholdForAll),
+        pullThresholdForQueue: String(settings.pullThresholdForQueue),
+        pullThresholdSizeForQueue: String(settings.pullThresholdSizeForQueue),
+      },
+      this.subscriptions(),
+      this.queueStates.values(),
+    );
   }
 
   /** Java's client consumes directly for push consumers only: here the application, not a listener, consumes. */
@@ -554,7 +552,7 @@ export class LitePullConsumer implements MQConsumerInner {
       dispatchPullRequest: (request) => this.addQueue(request),
       removingMessageQueue: (mq) => this.releaseQueue(mq),
       instrumentation: this.instrumentation,
-      later: (delay, task) => this.later(delay, task),
+      later: (delay, task) => this.timers.later(delay, task),
     });
   }
 
@@ -654,15 +652,8 @@ export class LitePullConsumer implements MQConsumerInner {
 
   /** The master of `brokerName`, refreshing the routes of the topics read once when no route names it yet. */
   private async findBrokerAddr(brokerName: string): Promise<string | undefined> {
-    const instance = this.instance;
-    if (instance === undefined) return undefined;
-    let addr = instance.findBrokerAddressInSubscribe(brokerName);
-    if (addr === undefined) {
-      const topics = new Set([...this.subscriptionInner.keys(), ...this.assignedQueues.map((mq) => mq.topic)]);
-      for (const topic of topics) await instance.updateTopicRouteInfoFromNameServer(topic).catch(() => false);
-      addr = instance.findBrokerAddressInSubscribe(brokerName);
-    }
-    return addr;
+    const topics = new Set([...this.subscriptionInner.keys(), ...this.assignedQueues.map((mq) => mq.topic)]);
+    return this.instance?.findBrokerAddressRefreshing(brokerName, topics);
   }
 
   private async requireBrokerAddr(mq: MessageQueue): Promise<string> {
@@ -698,30 +689,15 @@ export class LitePullConsumer implements MQConsumerInner {
     }
   }
 
-  private later(delayMillis: number, task: () => void | Promise<void>, where = 'delayed task', queue?: MessageQueue): void {
-    if (this.state !== 'running') return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      Promise.resolve()
-        .then(task)
-        .catch((err: unknown) => {
-          this.logger.error(`a delayed consumer task (${where}) failed`, err);
-          // Nothing runs it again: a pull loop that ends here leaves its queue unread until a seek, or until the
-          // queue is released and taken again.
-          this.instrumentation.emit('crash', { error: err, where, queue });
-        });
-    }, delayMillis);
-    this.timers.add(timer);
-  }
 
   private startPullTask(state: QueueState): void {
     const task: PullTask = { cancelled: false };
     state.task = task;
-    this.later(0, () => this.pullOnce(state, task), 'pullMessage', state.mq);
+    this.timers.later(0, () => this.pullOnce(state, task), 'pullMessage', state.mq);
   }
 
   private schedulePull(state: QueueState, task: PullTask, delayMillis: number): void {
-    if (!task.cancelled) this.later(delayMillis, () => this.pullOnce(state, task), 'pullMessage', state.mq);
+    if (!task.cancelled) this.timers.later(delayMillis, () => this.pullOnce(state, task), 'pullMessage', state.mq);
   }
 
   /** PullTaskImpl.run: one long-polling pull of one queue into the cache, then the next is scheduled. */
@@ -798,11 +774,6 @@ export class LitePullConsumer implements MQConsumerInner {
     if (this.instrumentation.has('pull')) this.instrumentation.emit('pull', { queue: mq, status, messageCount, nextOffset, duration: performance.now() - begin });
   }
 
-  private schedule(name: string, task: () => unknown, period: number): void {
-    const scheduled = new ScheduledTask(name, async () => void (await task()), this.logger);
-    scheduled.start(period, period);
-    this.tasks.push(scheduled);
-  }
 }
 
 function describe(mq: MessageQueue): string {

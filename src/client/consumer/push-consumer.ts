@@ -17,19 +17,19 @@ import {
   type InstrumentationListener,
   type RemoveInstrumentationListener,
 } from '../instrumentation.js';
-import { ScheduledTask } from '../scheduled-task.js';
 import { Validators } from '../validators.js';
 import { AllocateMessageQueueAveragely, type AllocateMessageQueueStrategy } from './allocate-strategy.js';
 import { ConsumeMessageConcurrentlyService } from './consume-concurrently.js';
 import { ConsumeMessageOrderlyService } from './consume-orderly.js';
 import { callListener, type ConsumeContext, type ConsumeMessageService, type MessageListener } from './consume-service.js';
+import { ConsumerTimers } from './consumer-timers.js';
 import { ConsumerAPI, PullSysFlag, type PullStatus } from './consumer-api.js';
 import { processPullBody, resetRetryTopic } from './consumer-message.js';
 import { DEFAULT_LOCAL_OFFSET_STORE_DIR, LocalFileOffsetStore } from './local-file-offset-store.js';
 import type { ConsumeMessageDirectlyResult, MQConsumerInner } from './mq-consumer-inner.js';
 import { RemoteBrokerOffsetStore, type OffsetStore } from './offset-store.js';
 import { RebalanceImpl, type PullRequest } from './rebalance-impl.js';
-import { encodeConsumerRunningInfo } from './running-info.js';
+import { consumerRunningInfo } from './running-info.js';
 import { buildSubscriptionData, RETRY_GROUP_TOPIC_PREFIX, retryTopic, SUB_ALL } from './subscription.js';
 
 /** DefaultMQPushConsumer's settings, with Java's names and defaults. */
@@ -117,8 +117,7 @@ export class PushConsumer implements MQConsumerInner {
   };
   private readonly subscriptionInner = new Map<string, SubscriptionData>();
   private readonly listeners = new Map<string, MessageListener>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly tasks: ScheduledTask[] = [];
+  private readonly timers: ConsumerTimers;
   private instance: MQClientInstance | undefined;
   private api: ConsumerAPI | undefined;
   private offsetStore: OffsetStore | undefined;
@@ -137,6 +136,9 @@ export class PushConsumer implements MQConsumerInner {
     this.groupName = options.group;
     this.logger = options.logger ?? silentLogger;
     this.instrumentation = new InstrumentationEmitter('consumer', ConsumerEvents, this.logger);
+    this.timers = new ConsumerTimers(this.logger, () => this.state === 'running', (error, where, queue) =>
+      this.instrumentation.emit('crash', { error, where, queue }),
+    );
     this.messageModel = options.messageModel ?? 'CLUSTERING';
     this.consumeFromWhere = options.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET';
     const orderly = options.orderly ?? false;
@@ -238,8 +240,8 @@ export class PushConsumer implements MQConsumerInner {
       await this.shutdown();
       throw err;
     }
-    this.schedule('persistConsumerOffset', () => this.persistConsumerOffset(), this.settings.persistConsumerOffsetInterval);
-    if (this.settings.orderly && this.messageModel === 'CLUSTERING') this.schedule('lockAll', () => this.rebalanceImpl?.lockAll(), LOCK_INTERVAL_MILLIS);
+    this.timers.schedule('persistConsumerOffset', () => this.persistConsumerOffset(), this.settings.persistConsumerOffsetInterval);
+    if (this.settings.orderly && this.messageModel === 'CLUSTERING') this.timers.schedule('lockAll', () => this.rebalanceImpl?.lockAll(), LOCK_INTERVAL_MILLIS);
     await instance.sendHeartbeatToAllBroker();
     instance.rebalanceImmediately();
     this.instrumentation.emit('start', { group: this.groupName, clientId: instance.clientId });
@@ -253,10 +255,7 @@ export class PushConsumer implements MQConsumerInner {
   async shutdown(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopping';
-    for (const task of this.tasks) task.stop();
-    this.tasks.length = 0;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.timers.cancelAll();
     await this.rebalanceInFlight;
     await this.consumeService?.shutdown(this.settings.awaitTerminationMillisWhenShutdown);
     await this.persistConsumerOffset();
@@ -269,8 +268,6 @@ export class PushConsumer implements MQConsumerInner {
       this.removeInstrumentation?.();
       await instance.shutdown();
     }
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
     this.subscriptionInner.delete(retryTopic(this.groupName));
     this.instance = undefined;
     this.state = 'stopped';
@@ -338,26 +335,25 @@ export class PushConsumer implements MQConsumerInner {
   }
 
   consumerRunningInfo(): Buffer {
-    const properties: Record<string, string> = {
-      PROP_CONSUME_ORDERLY: String(this.settings.orderly),
-      PROP_CONSUME_TYPE: this.consumeType,
-      PROP_CONSUMER_START_TIMESTAMP: String(this.startTimestamp),
-      PROP_NAMESERVER_ADDR: (this.instance?.mQClientAPIImpl.getNameServerAddressList() ?? []).join(';'),
-      PROP_THREADPOOL_CORE_SIZE: String(this.settings.concurrency),
-      consumerGroup: this.groupName,
-      messageModel: this.messageModel,
-      consumeFromWhere: this.consumeFromWhere,
-      maxReconsumeTimes: String(this.settings.maxReconsumeTimes),
-      pullBatchSize: String(this.settings.pullBatchSize),
-      pullThresholdForQueue: String(this.settings.pullThresholdForQueue),
-      pullThresholdSizeForQueue: String(this.settings.pullThresholdSizeForQueue),
-    };
-    const queues = [...(this.rebalanceImpl?.processQueueTable.values() ?? [])].map(({ mq, pq }) => ({
-      mq,
-      pq,
-      commitOffset: this.offsetStore?.cloneOffsetTable(mq.topic).find(([m]) => m.brokerName === mq.brokerName && m.queueId === mq.queueId)?.[1] ?? -1,
-    }));
-    return encodeConsumerRunningInfo(properties, this.subscriptions(), queues);
+    const { settings } = this;
+    return consumerRunningInfo(
+      {
+        consumer: this,
+        orderly: settings.orderly,
+        startTimestamp: this.startTimestamp,
+        nameServers: this.instance?.mQClientAPIImpl.getNameServerAddressList() ?? [],
+        offsetStore: this.offsetStore,
+      },
+      {
+        PROP_THREADPOOL_CORE_SIZE: String(settings.concurrency),
+        maxReconsumeTimes: String(settings.maxReconsumeTimes),
+        pullBatchSize: String(settings.pullBatchSize),
+        pullThresholdForQueue: String(settings.pullThresholdForQueue),
+        pullThresholdSizeForQueue: String(settings.pullThresholdSizeForQueue),
+      },
+      this.subscriptions(),
+      this.rebalanceImpl?.processQueueTable.values() ?? [],
+    );
   }
 
   async consumeMessageDirectly(msg: MessageExt, brokerName: string | undefined): Promise<ConsumeMessageDirectlyResult> {
@@ -390,7 +386,7 @@ export class PushConsumer implements MQConsumerInner {
       listener: (topic) => this.listeners.get(topic),
       sendMessageBack: (msg, delayLevel, brokerName) => this.sendMessageBack(msg, delayLevel, brokerName),
       updateOffset: (mq, offset, increaseOnly) => this.offsetStore?.updateOffset(mq, offset, increaseOnly),
-      later: (delay, task) => this.later(delay, task),
+      later: (delay, task) => this.timers.later(delay, task),
     };
   }
 
@@ -411,20 +407,13 @@ export class PushConsumer implements MQConsumerInner {
       computePullFromWhere: (mq) => this.computePullFromWhere(mq),
       dispatchPullRequest: (request) => this.executePullRequest(request, 0),
       instrumentation: this.instrumentation,
-      later: (delay, task) => this.later(delay, task),
+      later: (delay, task) => this.timers.later(delay, task),
     });
   }
 
   /** The master of `brokerName`, refreshing the subscribed routes once when no route names it yet. */
   private async findBrokerAddr(brokerName: string): Promise<string | undefined> {
-    const instance = this.instance;
-    if (instance === undefined) return undefined;
-    let addr = instance.findBrokerAddressInSubscribe(brokerName);
-    if (addr === undefined) {
-      for (const topic of this.subscriptionInner.keys()) await instance.updateTopicRouteInfoFromNameServer(topic).catch(() => false);
-      addr = instance.findBrokerAddressInSubscribe(brokerName);
-    }
-    return addr;
+    return this.instance?.findBrokerAddressRefreshing(brokerName, this.subscriptionInner.keys());
   }
 
   /** RebalancePushImpl.computePullFromWhereWithException. */
@@ -451,23 +440,9 @@ export class PushConsumer implements MQConsumerInner {
     }
   }
 
-  private later(delayMillis: number, task: () => void | Promise<void>, where = 'delayed task', queue?: MessageQueue): void {
-    if (this.state !== 'running') return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      Promise.resolve()
-        .then(task)
-        .catch((err: unknown) => {
-          this.logger.error(`a delayed consumer task (${where}) failed`, err);
-          // Nothing runs it again: a pull loop that ends here leaves its queue unpulled until a rebalance drops it.
-          this.instrumentation.emit('crash', { error: err, where, queue });
-        });
-    }, delayMillis);
-    this.timers.add(timer);
-  }
 
   private executePullRequest(request: PullRequest, delayMillis: number): void {
-    this.later(delayMillis, () => this.pullMessage(request), 'pullMessage', request.messageQueue);
+    this.timers.later(delayMillis, () => this.pullMessage(request), 'pullMessage', request.messageQueue);
   }
 
   private emitPull(mq: MessageQueue, status: PullStatus, messageCount: number, nextOffset: number, begin: number): void {
@@ -548,7 +523,7 @@ export class PushConsumer implements MQConsumerInner {
         this.logger.warn(`the offset ${request.nextOffset} of ${mq.topic}:${mq.brokerName}:${mq.queueId} is illegal; moving to ${result.nextBeginOffset}`);
         request.nextOffset = result.nextBeginOffset;
         pq.dropped = true;
-        this.later(OFFSET_MOVED_DELAY_MILLIS, async () => {
+        this.timers.later(OFFSET_MOVED_DELAY_MILLIS, async () => {
           store.updateOffset(mq, request.nextOffset, false);
           await store.persist(mq);
           await this.rebalanceImpl?.removeProcessQueue(mq);
@@ -597,11 +572,6 @@ export class PushConsumer implements MQConsumerInner {
     );
   }
 
-  private schedule(name: string, task: () => unknown, period: number): void {
-    const scheduled = new ScheduledTask(name, async () => void (await task()), this.logger);
-    scheduled.start(period, period);
-    this.tasks.push(scheduled);
-  }
 }
 
 function positiveInt(value: number | undefined, fallback: number, name: string): number {
