@@ -3,6 +3,7 @@ import type { HeartbeatData } from '../protocol/bodies/heartbeat-data.js';
 import type { TopicRouteData } from '../protocol/bodies/topic-route-data.js';
 import type { RemotingClient } from '../remoting/remoting-client.js';
 import { AUTO_CREATE_TOPIC_KEY_TOPIC, MQClientAPIImpl } from './client-api.js';
+import { CoalescedRun } from './coalesced-run.js';
 import { ClientRemotingProcessor } from './client-remoting-processor.js';
 import type { ClientConfig } from './config.js';
 import { ClientErrorCode, MQClientError } from './errors.js';
@@ -56,8 +57,12 @@ export class MQClientInstance {
   private readonly routeUpdates = new Map<string, Promise<boolean>>();
   private readonly tasks: ScheduledTask[] = [];
   private heartbeatInFlight: Promise<void> | undefined;
-  private rebalanceInFlight: Promise<void> | undefined;
-  private rebalanceAgain = false;
+  private readonly rebalance = new CoalescedRun(async () => {
+    for (const consumer of [...this.consumerTable.values()]) {
+      if (!this.isRunning) return false;
+      await consumer.doRebalance().catch((err: unknown) => this.logger.warn(`rebalance of ${consumer.groupName} failed`, err));
+    }
+  });
   private state: State = 'created';
 
   constructor(
@@ -183,22 +188,7 @@ export class MQClientInstance {
 
   /** Every consumer, one after the other; requests during a run coalesce into one more run. Never rejects. */
   doRebalance(): Promise<void> {
-    if (this.rebalanceInFlight !== undefined) {
-      this.rebalanceAgain = true;
-      return this.rebalanceInFlight;
-    }
-    const run = async (): Promise<void> => {
-      // Bounded: a pass repeats only for a request made during the previous one.
-      do {
-        this.rebalanceAgain = false;
-        for (const consumer of [...this.consumerTable.values()]) {
-          if (!this.isRunning) return;
-          await consumer.doRebalance().catch((err: unknown) => this.logger.warn(`rebalance of ${consumer.groupName} failed`, err));
-        }
-      } while (this.rebalanceAgain);
-    };
-    this.rebalanceInFlight = run().finally(() => (this.rebalanceInFlight = undefined));
-    return this.rebalanceInFlight;
+    return this.rebalance.request();
   }
 
   /** findConsumerIdList: the group's members as one broker serving `topic` knows them (GET_CONSUMER_LIST_BY_GROUP). */

@@ -21,6 +21,7 @@ import {
 } from '../instrumentation.js';
 import { Validators } from '../validators.js';
 import { AllocateMessageQueueAveragely, type AllocateMessageQueueStrategy } from './allocate-strategy.js';
+import { CoalescedRun } from '../coalesced-run.js';
 import { ConsumerTimers } from './consumer-timers.js';
 import { ConsumerAPI, PullSysFlag, type PullStatus } from './consumer-api.js';
 import { processPullBody, toConsumerMessage, type ConsumerMessage } from './consumer-message.js';
@@ -148,8 +149,12 @@ export class LitePullConsumer implements MQConsumerInner {
   private api: ConsumerAPI | undefined;
   private offsetStore: OffsetStore | undefined;
   private rebalanceImpl: RebalanceImpl | undefined;
-  private rebalanceInFlight: Promise<void> | undefined;
-  private rebalanceAgain = false;
+  private readonly rebalance = new CoalescedRun(async () => {
+    if (this.state !== 'running' || this.rebalanceImpl === undefined) return false;
+    await this.rebalanceImpl.doRebalance();
+    // Queues of a topic unsubscribed since were dropped without the removal hook.
+    for (const state of [...this.queueStates.values()]) if (state.pq.dropped) this.dropQueue(state);
+  });
   private consumeTimestamp = 0;
   private nextAutoCommitDeadline = 0;
   private state: State = 'created';
@@ -316,7 +321,7 @@ export class LitePullConsumer implements MQConsumerInner {
     this.timers.cancelAll();
     for (const state of this.queueStates.values()) if (state.task !== undefined) state.task.cancelled = true;
     this.wakePollers();
-    await this.rebalanceInFlight;
+    await this.rebalance.running;
     if (this.settings.autoCommit) this.commitAll();
     await this.persistConsumerOffset();
     for (const state of this.queueStates.values()) state.pq.dropped = true;
@@ -442,23 +447,7 @@ export class LitePullConsumer implements MQConsumerInner {
 
   /** Subscribe mode only; calls while one runs coalesce into one more run after it. */
   doRebalance(): Promise<void> {
-    if (this.subscriptionType !== 'SUBSCRIBE') return Promise.resolve();
-    if (this.rebalanceInFlight !== undefined) {
-      this.rebalanceAgain = true;
-      return this.rebalanceInFlight;
-    }
-    const run = async (): Promise<void> => {
-      // Bounded: each pass clears the flag, and a pass only repeats for a request made during the previous one.
-      do {
-        this.rebalanceAgain = false;
-        if (this.state !== 'running' || this.rebalanceImpl === undefined) return;
-        await this.rebalanceImpl.doRebalance();
-        // Queues of a topic unsubscribed since were dropped without the removal hook.
-        for (const state of [...this.queueStates.values()]) if (state.pq.dropped) this.dropQueue(state);
-      } while (this.rebalanceAgain);
-    };
-    this.rebalanceInFlight = run().finally(() => (this.rebalanceInFlight = undefined));
-    return this.rebalanceInFlight;
+    return this.subscriptionType === 'SUBSCRIBE' ? this.rebalance.request() : Promise.resolve();
   }
 
   async persistConsumerOffset(): Promise<void> {

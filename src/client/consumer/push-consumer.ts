@@ -22,6 +22,7 @@ import { AllocateMessageQueueAveragely, type AllocateMessageQueueStrategy } from
 import { ConsumeMessageConcurrentlyService } from './consume-concurrently.js';
 import { ConsumeMessageOrderlyService } from './consume-orderly.js';
 import { callListener, type ConsumeContext, type ConsumeMessageService, type MessageListener } from './consume-service.js';
+import { CoalescedRun } from '../coalesced-run.js';
 import { ConsumerTimers } from './consumer-timers.js';
 import { ConsumerAPI, PullSysFlag, type PullStatus } from './consumer-api.js';
 import { processPullBody, resetRetryTopic } from './consumer-message.js';
@@ -123,8 +124,10 @@ export class PushConsumer implements MQConsumerInner {
   private offsetStore: OffsetStore | undefined;
   private rebalanceImpl: RebalanceImpl | undefined;
   private consumeService: ConsumeMessageService | undefined;
-  private rebalanceInFlight: Promise<void> | undefined;
-  private rebalanceAgain = false;
+  private readonly rebalance = new CoalescedRun(async () => {
+    if (this.state !== 'running' || this.rebalanceImpl === undefined) return false;
+    await this.rebalanceImpl.doRebalance();
+  });
   private consumeTimestamp = 0;
   private paused = false;
   private state: State = 'created';
@@ -256,7 +259,7 @@ export class PushConsumer implements MQConsumerInner {
     if (this.state !== 'running') return;
     this.state = 'stopping';
     this.timers.cancelAll();
-    await this.rebalanceInFlight;
+    await this.rebalance.running;
     await this.consumeService?.shutdown(this.settings.awaitTerminationMillisWhenShutdown);
     await this.persistConsumerOffset();
     if (this.settings.orderly && this.messageModel === 'CLUSTERING') await this.rebalanceImpl?.unlockAll();
@@ -282,20 +285,7 @@ export class PushConsumer implements MQConsumerInner {
 
   /** Runs one rebalance; calls while one runs coalesce into one more run after it. */
   doRebalance(): Promise<void> {
-    if (this.rebalanceInFlight !== undefined) {
-      this.rebalanceAgain = true;
-      return this.rebalanceInFlight;
-    }
-    const run = async (): Promise<void> => {
-      // Bounded: each pass clears the flag, and a pass only repeats for a request made during the previous one.
-      do {
-        this.rebalanceAgain = false;
-        if (this.state !== 'running' || this.rebalanceImpl === undefined) return;
-        await this.rebalanceImpl.doRebalance();
-      } while (this.rebalanceAgain);
-    };
-    this.rebalanceInFlight = run().finally(() => (this.rebalanceInFlight = undefined));
-    return this.rebalanceInFlight;
+    return this.rebalance.request();
   }
 
   async persistConsumerOffset(): Promise<void> {
