@@ -43,6 +43,15 @@ export interface AppendedRecords {
   readonly records: readonly Buffer[];
 }
 
+/** Puts reserved in one turn of the event loop, written together. */
+interface AppendGroup {
+  readonly file: MappedFile;
+  readonly records: Buffer[];
+  length: number;
+  readonly onWritten: (() => void)[];
+  readonly onFailed: ((err: AppendError) => void)[];
+}
+
 type RecordCheck =
   | { kind: 'message'; msg: MessageExt }
   | { kind: 'blank' }
@@ -68,10 +77,12 @@ class SegmentScanner {
 
 /**
  * CommitLog.java: the append-only log of stored records (reference §5.4, §7.2) in fixed-size segments. Appends
- * are synchronous and serialized by the JS thread; a record never spans segments (END_OF_FILE filler instead).
+ * are serialized by the JS thread and written in groups (one pwrite per turn of the event loop); a record never
+ * spans segments (END_OF_FILE filler instead).
  */
 export class CommitLog {
   readonly mappedFileQueue: MappedFileQueue;
+  private group: AppendGroup | undefined;
 
   constructor(
     io: StorageIO,
@@ -94,33 +105,71 @@ export class CommitLog {
   }
 
   /**
-   * Encodes and writes records at the end of the log as one write (a batch is never split across segments),
-   * rolling to a new segment after an END_OF_FILE record when they do not fit. Queue offsets are consecutive from
-   * `queueOffset`. Throws AppendError; nothing is readable or counted unless the whole write completed.
+   * Encodes records for the end of the log (a batch is never split across segments) and queues them for the
+   * group write, which runs once the current turn of the event loop is done (a microtask): the puts decoded from
+   * one socket read become one pwrite. `onWritten` runs after that write, in reservation order; `onFailed` when it
+   * failed, for every put of the group. When the records do not fit the segment, the group so far is written
+   * first, then an END_OF_FILE record, and they go to a new segment. Queue offsets are consecutive from
+   * `queueOffset`. Throws AppendError when the records cannot be stored; nothing is readable or counted unless
+   * the whole write completed.
    */
-  appendMessages(inners: readonly MessageExtBrokerInner[], queueOffset: number): AppendedRecords {
+  reserveMessages(inners: readonly MessageExtBrokerInner[], queueOffset: number, onWritten: () => void, onFailed: (err: AppendError) => void): AppendedRecords {
     let file = this.lastFileForAppend();
-    let wroteOffset = file.fileFromOffset + file.wrotePosition;
+    let wroteOffset = this.appendOffset(file);
     let records = this.encode(inners, wroteOffset, queueOffset);
     let length = records.reduce((n, r) => n + r.length, 0);
     if (length + END_FILE_MIN_BLANK_LENGTH > this.config.mappedFileSizeCommitLog) {
       throw new AppendError('MESSAGE_ILLEGAL', `${length} bytes cannot fit a ${this.config.mappedFileSizeCommitLog}-byte segment`);
     }
-    if (length + END_FILE_MIN_BLANK_LENGTH > file.remaining) {
+    if (length + END_FILE_MIN_BLANK_LENGTH > file.fileFromOffset + file.fileSize - wroteOffset) {
+      const failure = this.writeGroup();
+      if (failure !== undefined) throw failure;
       const blank = Buffer.alloc(END_FILE_MIN_BLANK_LENGTH);
       blank.writeInt32BE(file.remaining, 0);
       blank.writeInt32BE(BLANK_MAGIC_CODE, 4);
       const full = file;
       this.write(() => full.appendEndOfFile(blank));
       file = this.lastFileForAppend();
-      wroteOffset = file.fileFromOffset + file.wrotePosition;
+      wroteOffset = this.appendOffset(file);
       records = this.encode(inners, wroteOffset, queueOffset);
       length = records.reduce((n, r) => n + r.length, 0);
     }
-    const target = file;
-    const data = records.length === 1 ? records[0]! : Buffer.concat(records, length);
-    this.write(() => target.append(data));
+    let group = this.group;
+    if (group === undefined) {
+      group = this.group = { file, records: [], length: 0, onWritten: [], onFailed: [] };
+      queueMicrotask(() => void this.writeGroup());
+    }
+    for (const record of records) group.records.push(record);
+    group.length += length;
+    group.onWritten.push(onWritten);
+    group.onFailed.push(onFailed);
     return { wroteOffset, records };
+  }
+
+  /** Where the next record goes: after the queued group, if any. */
+  private appendOffset(file: MappedFile): number {
+    const group = this.group;
+    return file.fileFromOffset + file.wrotePosition + (group?.file === file ? group.length : 0);
+  }
+
+  /**
+   * Writes the queued group in one pwrite and tells its puts; returns the error when the write failed. Readers of
+   * the store call it too, so a message is readable as soon as its put was made.
+   */
+  writeGroup(): AppendError | undefined {
+    const group = this.group;
+    if (group === undefined) return undefined;
+    this.group = undefined;
+    const data = group.records.length === 1 ? group.records[0]! : Buffer.concat(group.records, group.length);
+    try {
+      this.write(() => group.file.append(data));
+    } catch (err) {
+      const failure = err instanceof AppendError ? err : new AppendError('UNKNOWN_ERROR', (err as Error).message, { cause: err });
+      for (const onFailed of group.onFailed) onFailed(failure);
+      return failure;
+    }
+    for (const onWritten of group.onWritten) onWritten();
+    return undefined;
   }
 
   private encode(inners: readonly MessageExtBrokerInner[], wroteOffset: number, queueOffset: number): Buffer[] {
@@ -318,6 +367,7 @@ export class CommitLog {
   }
 
   shutdown(): void {
+    this.writeGroup();
     this.mappedFileQueue.shutdown();
   }
 }

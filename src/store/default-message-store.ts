@@ -11,7 +11,7 @@ import {
   type MessageExtBatch,
 } from '../protocol/message/index.js';
 import { CleanCommitLogService } from './clean-commit-log-service.js';
-import { AppendError, CommitLog } from './commit-log.js';
+import { AppendError, CommitLog, type AppendedRecords } from './commit-log.js';
 import { BLANK_UNIT_SIZE, CQ_STORE_UNIT_SIZE, ConsumeQueue, type CqUnit } from './consume-queue.js';
 import { parseDelayLevel } from './delay-level.js';
 import { consumeQueueTagsCode, isDispatchedToConsumeQueue, type DispatchRequest } from './dispatch-request.js';
@@ -253,10 +253,12 @@ export class DefaultMessageStore implements MessageStore {
   }
 
   /**
-   * Dispatches the records appended since the last batch. Runs once per tick after puts (setImmediate) and
-   * before every read of the consume queues or the index, so a reader sees every acknowledged message.
+   * Writes the commit-log group being gathered and dispatches the records appended since the last batch. Runs
+   * once per tick after puts (setImmediate) and before every read of the consume queues or the index, so a reader
+   * sees every message put so far.
    */
   dispatchPending(): void {
+    this.commitLog.writeGroup();
     if (!this.reput.hasPending) return;
     try {
       this.reput.dispatchPending();
@@ -335,20 +337,51 @@ export class DefaultMessageStore implements MessageStore {
     return result;
   }
 
-  private async appendAndFlush(inners: readonly MessageExtBrokerInner[], waitStoreMsgOK: boolean): Promise<PutMessageResult> {
+  /**
+   * Reserves the records' place in the log; the put resolves once the group write holding them is done (and, in
+   * SYNC_FLUSH with WAIT, synced), never before its bytes went out with pwrite.
+   */
+  private appendAndFlush(inners: readonly MessageExtBrokerInner[], waitStoreMsgOK: boolean): Promise<PutMessageResult> {
     const first = inners[0]!;
     const key = `${first.topic}-${first.queueId}`;
     const dispatched = isDispatchedToConsumeQueue(first.sysFlag);
     const queueOffset = dispatched ? (this.topicQueueTable.get(key) ?? 0) : 0;
-    let appended;
-    try {
-      appended = this.commitLog.appendMessages(inners, queueOffset);
-    } catch (err) {
-      if (!(err instanceof AppendError)) throw err;
-      this.logger.warn(`put to ${key} failed: ${err.message}`);
-      return { status: err.status };
-    }
-    if (dispatched) this.topicQueueTable.set(key, queueOffset + inners.length);
+    return new Promise<PutMessageResult>((resolve, reject) => {
+      let appended: AppendedRecords | undefined;
+      const onWritten = () => {
+        try {
+          resolve(this.afterAppend(inners, appended!, queueOffset, dispatched, waitStoreMsgOK));
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      };
+      const onFailed = (err: AppendError) => {
+        // Every put reserved after this one failed with it: the queue's next offset goes back to this one's.
+        if (dispatched && (this.topicQueueTable.get(key) ?? 0) > queueOffset) this.topicQueueTable.set(key, queueOffset);
+        this.logger.warn(`put to ${key} failed: ${err.message}`);
+        resolve({ status: err.status });
+      };
+      try {
+        appended = this.commitLog.reserveMessages(inners, queueOffset, onWritten, onFailed);
+      } catch (err) {
+        if (!(err instanceof AppendError)) throw err;
+        this.logger.warn(`put to ${key} failed: ${err.message}`);
+        resolve({ status: err.status });
+        return;
+      }
+      if (dispatched) this.topicQueueTable.set(key, queueOffset + inners.length);
+    });
+  }
+
+  /** The written records' fields, their dispatch queued, and the put's result (after the fsync in SYNC_FLUSH). */
+  private afterAppend(
+    inners: readonly MessageExtBrokerInner[],
+    appended: AppendedRecords,
+    queueOffset: number,
+    dispatched: boolean,
+    waitStoreMsgOK: boolean,
+  ): PutMessageResult | Promise<PutMessageResult> {
+    const first = inners[0]!;
     let offset = appended.wroteOffset;
     const requests = inners.map((inner, i): DispatchRequest => {
       const record = appended.records[i]!;
@@ -387,8 +420,7 @@ export class DefaultMessageStore implements MessageStore {
     };
     if (this.config.flushDiskType === 'SYNC_FLUSH') {
       if (waitStoreMsgOK) {
-        const status = await this.flushCommitLogService.waitForFlush(offset, this.config.syncFlushTimeout);
-        return { status, appendResult };
+        return this.flushCommitLogService.waitForFlush(offset, this.config.syncFlushTimeout).then((status) => ({ status, appendResult }));
       }
       void this.flushCommitLogService.requestFlush();
     }

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { decodeMessageId } from '../../../src/protocol/message/index.js';
 import { nodeStorageIO, type StorageIO } from '../../../src/store/index.js';
-import { bodies, message, openStore, tempDir } from './support.js';
+import { bodies, errno, faultyIO, message, openStore, tempDir } from './support.js';
 
 /** A StorageIO counting reads and writes per kind of data file (commitlog, consumequeue, index). */
 function syscallCountingIO(): StorageIO & { writes: Map<string, number>; reads: Map<string, number>; reset(): void } {
@@ -139,6 +140,69 @@ describe('batched dispatch and the in-memory index', () => {
       assert.equal(recovered.getMaxOffsetInQueue('C', 0), 20);
     } finally {
       await recovered.shutdown();
+    }
+  });
+  it('writes the puts of one turn of the event loop with one commit-log pwrite, each with its own result', async () => {
+    const io = syscallCountingIO();
+    const store = await openStore(join(root, 'group'), big, io);
+    try {
+      await store.putMessage(message('G', 0, 'warm'));
+      io.reset();
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => store.putMessage(message('G', i % 2, `g${i}`))));
+      assert.equal(io.writes.get('commitlog'), 1);
+      let offset = results[0]!.appendResult!.wroteOffset;
+      for (const [i, r] of results.entries()) {
+        const append = r.appendResult!;
+        assert.equal(r.status, 'PUT_OK');
+        assert.equal(append.wroteOffset, offset, `put ${i} follows the previous one`);
+        assert.equal(decodeMessageId(append.msgId).offset, offset);
+        assert.equal(append.logicsOffset, i % 2 === 0 ? 1 + i / 2 : (i - 1) / 2);
+        assert.equal(store.lookMessageByOffset(offset)?.body.toString(), `g${i}`);
+        offset += append.wroteBytes;
+      }
+      assert.equal(store.getMaxPhyOffset(), offset);
+    } finally {
+      await store.shutdown();
+    }
+  });
+
+  it('a failed group write fails every put of the group and gives their queue offsets back', async () => {
+    const io = faultyIO();
+    const store = await openStore(join(root, 'group-fail'), big, io);
+    try {
+      await store.putMessage(message('F', 0, 'first'));
+      const before = store.getMaxPhyOffset();
+      io.faults.write = () => {
+        throw errno('ENOSPC');
+      };
+      const failed = await Promise.all([0, 0, 1].map((q, i) => store.putMessage(message('F', q, `lost-${i}`))));
+      assert.deepEqual(failed.map((r) => [r.status, r.appendResult]), Array(3).fill(['SERVICE_NOT_AVAILABLE', undefined]));
+      assert.equal(store.getMaxPhyOffset(), before);
+      delete io.faults.write;
+      const [a, b] = await Promise.all([store.putMessage(message('F', 0, 'second')), store.putMessage(message('F', 1, 'other'))]);
+      assert.deepEqual([a.appendResult?.wroteOffset, a.appendResult?.logicsOffset, b.appendResult?.logicsOffset], [before, 1, 0]);
+      assert.deepEqual(bodies(store.getMessage('g', 'F', 0, 0, 32).messageBuffers), ['first', 'second']);
+    } finally {
+      await store.shutdown();
+    }
+  });
+  it('a group that reaches the end of a segment is written before the END_OF_FILE record; the rest goes to the next segment', async () => {
+    const store = await openStore(join(root, 'group-roll'));
+    try {
+      // 4 KiB segments: 60 puts of about 250 bytes in one turn span several segments.
+      const results = await Promise.all(Array.from({ length: 60 }, (_, i) => store.putMessage(message('Z', 0, `z${i}-${'x'.repeat(120)}`))));
+      assert.deepEqual(results.map((r) => r.appendResult?.logicsOffset), Array.from({ length: 60 }, (_, i) => i));
+      const segments = new Set(results.map((r) => Math.floor(r.appendResult!.wroteOffset / 4096)));
+      assert.ok(segments.size >= 3, `${segments.size} segments`);
+      const seen: string[] = [];
+      for (let offset = 0, guard = 0; offset < 60 && guard < 60; guard++) {
+        const got = store.getMessage('g', 'Z', 0, offset, 32);
+        seen.push(...bodies(got.messageBuffers).map((b) => b.split('-')[0]!));
+        offset = got.nextBeginOffset;
+      }
+      assert.deepEqual(seen, Array.from({ length: 60 }, (_, i) => `z${i}`));
+    } finally {
+      await store.shutdown();
     }
   });
 });
