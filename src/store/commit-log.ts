@@ -17,6 +17,10 @@ import type { StorageIO } from './storage-io.js';
 
 /** CommitLog.END_FILE_MIN_BLANK_LENGTH: a segment always keeps room for the END_OF_FILE record. */
 const END_FILE_MIN_BLANK_LENGTH = 8;
+/** The last groups written stay readable from memory, up to this many of them... */
+const RECENT_GROUPS = 1024;
+/** ...and this many bytes: a consumer that keeps up pulls what was written a few milliseconds ago. */
+const RECENT_BYTES = 8 * 1024 * 1024;
 /** Recovery reads segments in windows of this size. */
 const SCAN_WINDOW = 4 * 1024 * 1024;
 
@@ -83,6 +87,10 @@ class SegmentScanner {
 export class CommitLog {
   readonly mappedFileQueue: MappedFileQueue;
   private group: AppendGroup | undefined;
+  /** Groups written lately, by ascending offset, from `recentHead`: reads of them need no pread. */
+  private recent: { readonly offset: number; readonly data: Buffer }[] = [];
+  private recentHead = 0;
+  private recentBytes = 0;
 
   constructor(
     io: StorageIO,
@@ -161,8 +169,10 @@ export class CommitLog {
     if (group === undefined) return undefined;
     this.group = undefined;
     const data = group.records.length === 1 ? group.records[0]! : Buffer.concat(group.records, group.length);
+    const offset = group.file.fileFromOffset + group.file.wrotePosition;
     try {
       this.write(() => group.file.append(data));
+      this.remember(offset, data);
     } catch (err) {
       const failure = err instanceof AppendError ? err : new AppendError('UNKNOWN_ERROR', (err as Error).message, { cause: err });
       for (const onFailed of group.onFailed) onFailed(failure);
@@ -204,10 +214,43 @@ export class CommitLog {
     }
   }
 
-  /** The bytes of the record at `offset` of `size` bytes, or null when that part of the log is gone or unwritten. */
+  private remember(offset: number, data: Buffer): void {
+    this.recent.push({ offset, data });
+    this.recentBytes += data.length;
+    while (this.recent.length - this.recentHead > RECENT_GROUPS || this.recentBytes > RECENT_BYTES) {
+      this.recentBytes -= this.recent[this.recentHead]!.data.length;
+      this.recent[this.recentHead++] = undefined as never;
+    }
+    if (this.recentHead >= RECENT_GROUPS) {
+      this.recent = this.recent.slice(this.recentHead);
+      this.recentHead = 0;
+    }
+  }
+
+  /** A view of [offset, offset + size) when one recent group holds all of it; the groups are never modified. */
+  private readRecent(offset: number, size: number): Buffer | undefined {
+    let low = this.recentHead;
+    let high = this.recent.length - 1;
+    if (high < low || offset < this.recent[low]!.offset) return undefined;
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1;
+      if (this.recent[mid]!.offset <= offset) low = mid;
+      else high = mid - 1;
+    }
+    const group = this.recent[low]!;
+    const at = offset - group.offset;
+    return at + size <= group.data.length ? group.data.subarray(at, at + size) : undefined;
+  }
+
+  /**
+   * The bytes of the record at `offset` of `size` bytes, or null when that part of the log is gone or unwritten.
+   * Fresh records come from memory: the result may be a view and must not be modified.
+   */
   getMessage(offset: number, size: number): Buffer | null {
     const file = this.mappedFileQueue.findMappedFileByOffset(offset);
     if (file === undefined) return null;
+    const recent = this.readRecent(offset, size);
+    if (recent !== undefined) return recent;
     const data = file.read(offset - file.fileFromOffset, size);
     return data.length === size ? data : null;
   }
@@ -335,8 +378,7 @@ export class CommitLog {
     }
     if (position < file.fileSize) {
       if (stop?.kind === 'invalid') file.truncateTo(position);
-      file.wrotePosition = position;
-      file.flushedPosition = position;
+      file.setPositions(position);
     }
     this.mappedFileQueue.flushedWhere = endOffset;
     return endOffset;

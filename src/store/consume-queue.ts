@@ -66,7 +66,7 @@ export class ConsumeQueue {
     consumeQueueRoot: string,
     mappedFileSize: number,
   ) {
-    this.mappedFileQueue = new MappedFileQueue(io, fdCache, join(consumeQueueRoot, topic, String(queueId)), mappedFileSize);
+    this.mappedFileQueue = new MappedFileQueue(io, fdCache, join(consumeQueueRoot, topic, String(queueId)), mappedFileSize, false, true);
   }
 
   load(): void {
@@ -82,8 +82,7 @@ export class ConsumeQueue {
     for (let i = files.length - 1; i >= Math.max(0, files.length - 3); i--) {
       const file = files[i]!;
       const valid = this.validLength(file);
-      file.wrotePosition = valid;
-      file.flushedPosition = valid;
+      file.setPositions(valid);
       if (valid > 0 || i === 0) {
         for (let j = files.length - 1; j > i; j--) {
           files[j]!.destroy();
