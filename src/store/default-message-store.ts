@@ -87,6 +87,7 @@ export class DefaultMessageStore implements MessageStore {
   private flushingLogics: Promise<boolean> | undefined;
   private lastDispatchedStoreTimestamp = 0;
   private dispatchScheduled = false;
+  private dispatching = false;
 
   constructor(config: Partial<MessageStoreConfig> & { storePathRootDir: string }, options: DefaultMessageStoreOptions = {}) {
     this.config = createMessageStoreConfig(config);
@@ -258,13 +259,18 @@ export class DefaultMessageStore implements MessageStore {
    * sees every message put so far.
    */
   dispatchPending(): void {
+    // The arriving listener may read the store (the hold service asks for the max offset): not a new batch then.
+    if (this.dispatching) return;
     this.commitLog.writeGroup();
     if (!this.reput.hasPending) return;
+    this.dispatching = true;
     try {
       this.reput.dispatchPending();
     } catch (err) {
       // The records are in the log: the dispatch is retried at the next batch or flush tick.
       this.logger.error(`dispatch of commit-log offset ${this.reput.reputFromOffset} failed; will retry`, err);
+    } finally {
+      this.dispatching = false;
     }
   }
 
