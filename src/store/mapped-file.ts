@@ -3,6 +3,11 @@ import { readFully, writeFully, type StorageIO } from './storage-io.js';
 
 /** A write-behind segment writes its buffered tail once it reaches this size, flush or not. */
 const MAX_UNCOMMITTED_BYTES = 64 * 1024;
+/**
+ * After a commit the last bytes stay readable from memory (32 consume-queue entries, a pull's batch): pulls of a
+ * consumer that keeps up read them. Little enough for thousands of idle queues.
+ */
+const KEPT_AFTER_COMMIT = 640;
 
 /**
  * MappedFile.java without the mmap: one fixed-size segment file, preallocated (sparse, by ftruncate) so that
@@ -24,8 +29,12 @@ export class MappedFile implements CachedFd {
   private closed = false;
   /** Bytes handed to the kernel; below wrotePosition only for a write-behind segment. */
   private committedPosition = 0;
-  /** The bytes [committedPosition, wrotePosition) of a write-behind segment. */
-  private uncommitted: Buffer = Buffer.alloc(0);
+  /**
+   * The bytes [windowStart, wrotePosition) of a write-behind segment: the uncommitted ones, and some committed
+   * ones before them (windowStart <= committedPosition).
+   */
+  private window: Buffer = Buffer.alloc(0);
+  private windowStart = 0;
 
   private constructor(
     private readonly io: StorageIO,
@@ -64,7 +73,8 @@ export class MappedFile implements CachedFd {
     this.wrotePosition = position;
     this.flushedPosition = position;
     this.committedPosition = position;
-    this.uncommitted = Buffer.alloc(0);
+    this.window = Buffer.alloc(0);
+    this.windowStart = position;
   }
 
   get busy(): boolean {
@@ -134,15 +144,15 @@ export class MappedFile implements CachedFd {
   }
 
   private buffer(data: Uint8Array): void {
-    const at = this.wrotePosition - this.committedPosition;
-    if (at + data.length > this.uncommitted.length) {
+    const at = this.wrotePosition - this.windowStart;
+    if (at + data.length > this.window.length) {
       const grown = Buffer.allocUnsafe(Math.max(4096, 2 * (at + data.length)));
-      this.uncommitted.copy(grown, 0, 0, at);
-      this.uncommitted = grown;
+      this.window.copy(grown, 0, 0, at);
+      this.window = grown;
     }
-    this.uncommitted.set(data, at);
+    this.window.set(data, at);
     this.wrotePosition += data.length;
-    if (at + data.length >= MAX_UNCOMMITTED_BYTES) {
+    if (this.wrotePosition - this.committedPosition >= MAX_UNCOMMITTED_BYTES) {
       try {
         this.commit();
       } catch {
@@ -153,28 +163,32 @@ export class MappedFile implements CachedFd {
 
   /** Hands the buffered tail of a write-behind segment to the kernel (a failed write leaves it buffered). */
   commit(): void {
-    const length = this.wrotePosition - this.committedPosition;
-    if (length === 0) return;
-    writeFully(this.io, this.descriptor(), this.uncommitted.subarray(0, length), this.committedPosition);
+    if (!this.writeBehind || this.wrotePosition === this.committedPosition) return;
+    const from = this.committedPosition - this.windowStart;
+    writeFully(this.io, this.descriptor(), this.window.subarray(from, this.wrotePosition - this.windowStart), this.committedPosition);
     this.committedPosition = this.wrotePosition;
-    // Readers may hold views of the old buffer: start a new one rather than reuse it.
-    this.uncommitted = Buffer.alloc(0);
+    const kept = Math.min(KEPT_AFTER_COMMIT, this.wrotePosition - this.windowStart);
+    const tail = Buffer.allocUnsafe(kept);
+    this.window.copy(tail, 0, this.wrotePosition - this.windowStart - kept, this.wrotePosition - this.windowStart);
+    this.window = tail;
+    this.windowStart = this.wrotePosition - kept;
   }
 
   /** Java's END_OF_FILE: the filler record is written and the segment counts as full. */
   appendEndOfFile(blank: Uint8Array): void {
     this.append(blank);
     this.wrotePosition = this.fileSize;
+    this.committedPosition = this.fileSize;
   }
 
   /** Reads `length` bytes at `position` within the file, never past what was written. */
   read(position: number, length: number): Buffer {
     const end = Math.min(position + length, this.wrotePosition);
     if (end <= position) return Buffer.alloc(0);
-    if (end <= this.committedPosition) return readFully(this.io, this.descriptor(), end - position, position);
-    const fromMemory = this.uncommitted.subarray(Math.max(0, position - this.committedPosition), end - this.committedPosition);
-    if (position >= this.committedPosition) return Buffer.from(fromMemory);
-    return Buffer.concat([readFully(this.io, this.descriptor(), this.committedPosition - position, position), fromMemory]);
+    if (!this.writeBehind || end <= this.windowStart) return readFully(this.io, this.descriptor(), end - position, position);
+    const fromMemory = this.window.subarray(Math.max(0, position - this.windowStart), end - this.windowStart);
+    if (position >= this.windowStart) return Buffer.from(fromMemory);
+    return Buffer.concat([readFully(this.io, this.descriptor(), this.windowStart - position, position), fromMemory]);
   }
 
   /** Reads raw bytes regardless of the write position: recovery inspects what is on disk. */
@@ -205,7 +219,7 @@ export class MappedFile implements CachedFd {
 
   /** Cuts the file back to `position` and zeroes the rest (cheaply: shrink, then grow back sparse). */
   truncateTo(position: number): void {
-    if (position >= this.committedPosition) {
+    if (this.writeBehind && position >= this.committedPosition) {
       // Only buffered bytes go: the file past committedPosition holds nothing yet.
       this.wrotePosition = Math.min(this.wrotePosition, position);
       return;
@@ -213,7 +227,8 @@ export class MappedFile implements CachedFd {
     const fd = this.descriptor();
     this.io.truncate(fd, position);
     this.io.truncate(fd, this.fileSize);
-    this.uncommitted = Buffer.alloc(0);
+    this.window = Buffer.alloc(0);
+    this.windowStart = position;
     this.wrotePosition = position;
     this.committedPosition = position;
     this.flushedPosition = Math.min(this.flushedPosition, position);

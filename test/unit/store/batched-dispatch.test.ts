@@ -73,6 +73,10 @@ describe('batched dispatch and the in-memory index', () => {
       assert.equal(io.reads.get('consumequeue') ?? 0, 0, 'pulls of the fresh tail read memory');
       assert.equal(await store.flushLogicsAndCheckpoint(), true);
       assert.equal(io.writes.get('consumequeue'), 3);
+      // The last entries stay in memory after their write: a pull at the tail still reads no file.
+      assert.deepEqual(bodies(store.getMessage('g', 'B', 1, 9, 32).messageBuffers), ['b25', 'b28']);
+      assert.equal(io.reads.get('consumequeue') ?? 0, 0);
+      assert.deepEqual(bodies(store.getMessage('g', 'B', 1, 0, 32).messageBuffers), ['warm', ...[1, 4, 7, 10, 13, 16, 19, 22, 25, 28].map((i) => `b${i}`)]);
       const indexWrites = io.writes.get('index') ?? 0;
       // The new entries in one write, the dirty slot pages (1,000 slots: one page), the header.
       assert.equal(indexWrites, 3);
@@ -204,6 +208,25 @@ describe('batched dispatch and the in-memory index', () => {
         offset = got.nextBeginOffset;
       }
       assert.deepEqual(seen, Array.from({ length: 60 }, (_, i) => `z${i}`));
+    } finally {
+      await store.shutdown();
+    }
+  });
+  it('a pull that starts before the consume-queue bytes kept in memory reads the file, then memory', async () => {
+    const io = syscallCountingIO();
+    const store = await openStore(join(root, 'window'), big, io);
+    try {
+      for (let i = 0; i < 50; i++) await store.putMessage(message('W', 0, `w${i}`));
+      assert.equal(await store.flushLogicsAndCheckpoint(), true);
+      for (let i = 50; i < 60; i++) await store.putMessage(message('W', 0, `w${i}`));
+      io.reset();
+      // After the flush the last 32 entries (18 to 49) stayed in memory, with the 10 added since.
+      const got = store.getMessage('g', 'W', 0, 5, 32);
+      assert.deepEqual(bodies(got.messageBuffers), Array.from({ length: 32 }, (_, i) => `w${5 + i}`));
+      assert.equal(io.reads.get('consumequeue'), 1, 'entries 5 to 17 come from the file');
+      io.reset();
+      assert.deepEqual(bodies(store.getMessage('g', 'W', 0, 18, 32).messageBuffers), Array.from({ length: 32 }, (_, i) => `w${18 + i}`));
+      assert.equal(io.reads.get('consumequeue') ?? 0, 0);
     } finally {
       await store.shutdown();
     }
