@@ -34,6 +34,31 @@ const INT_PATTERN = /^[+-]?\d+$/;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
+interface CompiledField {
+  readonly field: string;
+  readonly kind: FieldKind;
+  readonly optional: boolean;
+}
+
+/** Schemas are module constants: each is parsed once, not on every request. */
+const compiledSchemas = new WeakMap<HeaderSchema, readonly CompiledField[]>();
+
+function compile(schema: HeaderSchema): readonly CompiledField[] {
+  let compiled = compiledSchemas.get(schema);
+  if (compiled === undefined) {
+    compiled = Object.keys(schema).map((field) => {
+      const spec = schema[field] as FieldSpec;
+      const optional = spec.endsWith('?');
+      return { field, optional, kind: (optional ? spec.slice(0, -1) : spec) as FieldKind };
+    });
+    compiledSchemas.set(schema, compiled);
+  }
+  return compiled;
+}
+
+/** Names the request in error messages; a function, so that the name is only built when there is an error. */
+export type HeaderContext = string | (() => string);
+
 /**
  * Decodes `extFields` against a schema. `context` names the request in error messages, for example
  * "SEND_MESSAGE(10)". Unknown ext fields are ignored, as Java does.
@@ -41,24 +66,25 @@ const INT32_MAX = 2147483647;
 export function decodeCustomHeader<S extends HeaderSchema>(
   extFields: Readonly<ExtFields> | undefined,
   schema: S,
-  context = 'command',
+  context: HeaderContext = 'command',
 ): DecodedHeader<S> {
   const out: Record<string, string | number | boolean> = {};
-  for (const field of Object.keys(schema)) {
-    const spec = schema[field] as FieldSpec;
-    const optional = spec.endsWith('?');
-    const kind = (optional ? spec.slice(0, -1) : spec) as FieldKind;
+  for (const { field, kind, optional } of compile(schema)) {
     const raw = extFields === undefined ? undefined : Object.hasOwn(extFields, field) ? extFields[field] : undefined;
     if (raw === undefined) {
       if (optional) continue;
-      throw new RemotingCommandError(`the custom header field '${field}' is missing in ${context}`);
+      throw new RemotingCommandError(`the custom header field '${field}' is missing in ${contextName(context)}`);
     }
     out[field] = parseField(raw, kind, field, context);
   }
   return out as DecodedHeader<S>;
 }
 
-function parseField(raw: string, kind: FieldKind, field: string, context: string): string | number | boolean {
+function contextName(context: HeaderContext): string {
+  return typeof context === 'string' ? context : context();
+}
+
+function parseField(raw: string, kind: FieldKind, field: string, context: HeaderContext): string | number | boolean {
   switch (kind) {
     case 'string':
       return raw;
@@ -83,9 +109,9 @@ function parseField(raw: string, kind: FieldKind, field: string, context: string
   }
 }
 
-function badField(field: string, raw: string, expected: string, context: string): RemotingCommandError {
+function badField(field: string, raw: string, expected: string, context: HeaderContext): RemotingCommandError {
   const shown = raw.length > 64 ? `${raw.slice(0, 64)}...` : raw;
-  return new RemotingCommandError(`the custom header field '${field}' of ${context} is not ${expected}: '${shown}'`);
+  return new RemotingCommandError(`the custom header field '${field}' of ${contextName(context)} is not ${expected}: '${shown}'`);
 }
 
 /** Plain assignment, except that a "__proto__" key stays an ordinary key instead of touching the prototype. */

@@ -89,6 +89,30 @@ export function decodeBinaryHeader(buf: Buffer, offset: number, length: number):
   return new RemotingCommand({ code, language, version, opaque, flag, remark, extFields, serializeTypeCurrentRPC: 'ROCKETMQ' });
 }
 
+/** Ext field keys are a few dozen Java field names: decoded once each, then found by a hash of their bytes. */
+const MAX_CACHED_KEY_LENGTH = 32;
+const MAX_CACHED_KEYS = 1024;
+const keyCache = new Map<number, string>();
+
+function decodeKey(buf: Buffer, start: number, length: number): string {
+  if (length > MAX_CACHED_KEY_LENGTH) return buf.toString('utf8', start, start + length);
+  let hash = length;
+  for (let i = start; i < start + length; i++) {
+    const c = buf[i]!;
+    if (c >= 0x80) return buf.toString('utf8', start, start + length);
+    hash = (Math.imul(hash, 31) + c) | 0;
+  }
+  const cached = keyCache.get(hash);
+  if (cached !== undefined && cached.length === length) {
+    let same = true;
+    for (let i = 0; i < length && same; i++) same = cached.charCodeAt(i) === buf[start + i];
+    if (same) return cached;
+  }
+  const key = buf.toString('latin1', start, start + length);
+  if (keyCache.size < MAX_CACHED_KEYS) keyCache.set(hash, key);
+  return key;
+}
+
 function decodeExtFields(buf: Buffer, start: number, end: number): ExtFields {
   const out: ExtFields = {};
   let pos = start;
@@ -99,7 +123,7 @@ function decodeExtFields(buf: Buffer, start: number, end: number): ExtFields {
     if (keyLength < 0 || keyLength > end - pos - 4) {
       throw new RemotingCommandError(`ROCKETMQ header: bad ext field key length ${keyLength}`);
     }
-    const key = buf.toString('utf8', pos, pos + keyLength);
+    const key = decodeKey(buf, pos, keyLength);
     pos += keyLength;
     const valueLength = buf.readInt32BE(pos);
     pos += 4;

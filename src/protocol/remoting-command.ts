@@ -103,7 +103,7 @@ export class RemotingCommand {
 
   /** Reads the custom header; a missing or malformed required field throws RemotingCommandError. */
   decodeCommandCustomHeader<S extends HeaderSchema>(schema: S): DecodedHeader<S> {
-    return decodeCustomHeader(this.extFields, schema, this.describe());
+    return decodeCustomHeader(this.extFields, schema, () => this.describe());
   }
 
   /** "request SEND_MESSAGE(10) opaque 7" or "response SYSTEM_BUSY(2) opaque 7", for logs and errors. */

@@ -17,6 +17,10 @@ import type { StorageIO } from './storage-io.js';
 
 /** CommitLog.END_FILE_MIN_BLANK_LENGTH: a segment always keeps room for the END_OF_FILE record. */
 const END_FILE_MIN_BLANK_LENGTH = 8;
+/** The last groups written stay readable from memory, up to this many of them... */
+const RECENT_GROUPS = 1024;
+/** ...and this many bytes: a consumer that keeps up pulls what was written a few milliseconds ago. */
+const RECENT_BYTES = 8 * 1024 * 1024;
 /** Recovery reads segments in windows of this size. */
 const SCAN_WINDOW = 4 * 1024 * 1024;
 
@@ -41,6 +45,15 @@ export interface AppendedRecords {
   /** Offset of the first record. */
   readonly wroteOffset: number;
   readonly records: readonly Buffer[];
+}
+
+/** Puts reserved in one turn of the event loop, written together. */
+interface AppendGroup {
+  readonly file: MappedFile;
+  readonly records: Buffer[];
+  length: number;
+  readonly onWritten: (() => void)[];
+  readonly onFailed: ((err: AppendError) => void)[];
 }
 
 type RecordCheck =
@@ -68,10 +81,16 @@ class SegmentScanner {
 
 /**
  * CommitLog.java: the append-only log of stored records (reference §5.4, §7.2) in fixed-size segments. Appends
- * are synchronous and serialized by the JS thread; a record never spans segments (END_OF_FILE filler instead).
+ * are serialized by the JS thread and written in groups (one pwrite per turn of the event loop); a record never
+ * spans segments (END_OF_FILE filler instead).
  */
 export class CommitLog {
   readonly mappedFileQueue: MappedFileQueue;
+  private group: AppendGroup | undefined;
+  /** Groups written lately, by ascending offset, from `recentHead`: reads of them need no pread. */
+  private recent: { readonly offset: number; readonly data: Buffer }[] = [];
+  private recentHead = 0;
+  private recentBytes = 0;
 
   constructor(
     io: StorageIO,
@@ -94,33 +113,73 @@ export class CommitLog {
   }
 
   /**
-   * Encodes and writes records at the end of the log as one write (a batch is never split across segments),
-   * rolling to a new segment after an END_OF_FILE record when they do not fit. Queue offsets are consecutive from
-   * `queueOffset`. Throws AppendError; nothing is readable or counted unless the whole write completed.
+   * Encodes records for the end of the log (a batch is never split across segments) and queues them for the
+   * group write, which runs once the current turn of the event loop is done (a microtask): the puts decoded from
+   * one socket read become one pwrite. `onWritten` runs after that write, in reservation order; `onFailed` when it
+   * failed, for every put of the group. When the records do not fit the segment, the group so far is written
+   * first, then an END_OF_FILE record, and they go to a new segment. Queue offsets are consecutive from
+   * `queueOffset`. Throws AppendError when the records cannot be stored; nothing is readable or counted unless
+   * the whole write completed.
    */
-  appendMessages(inners: readonly MessageExtBrokerInner[], queueOffset: number): AppendedRecords {
+  reserveMessages(inners: readonly MessageExtBrokerInner[], queueOffset: number, onWritten: () => void, onFailed: (err: AppendError) => void): AppendedRecords {
     let file = this.lastFileForAppend();
-    let wroteOffset = file.fileFromOffset + file.wrotePosition;
+    let wroteOffset = this.appendOffset(file);
     let records = this.encode(inners, wroteOffset, queueOffset);
     let length = records.reduce((n, r) => n + r.length, 0);
     if (length + END_FILE_MIN_BLANK_LENGTH > this.config.mappedFileSizeCommitLog) {
       throw new AppendError('MESSAGE_ILLEGAL', `${length} bytes cannot fit a ${this.config.mappedFileSizeCommitLog}-byte segment`);
     }
-    if (length + END_FILE_MIN_BLANK_LENGTH > file.remaining) {
+    if (length + END_FILE_MIN_BLANK_LENGTH > file.fileFromOffset + file.fileSize - wroteOffset) {
+      const failure = this.writeGroup();
+      if (failure !== undefined) throw failure;
       const blank = Buffer.alloc(END_FILE_MIN_BLANK_LENGTH);
       blank.writeInt32BE(file.remaining, 0);
       blank.writeInt32BE(BLANK_MAGIC_CODE, 4);
       const full = file;
       this.write(() => full.appendEndOfFile(blank));
       file = this.lastFileForAppend();
-      wroteOffset = file.fileFromOffset + file.wrotePosition;
+      wroteOffset = this.appendOffset(file);
       records = this.encode(inners, wroteOffset, queueOffset);
       length = records.reduce((n, r) => n + r.length, 0);
     }
-    const target = file;
-    const data = records.length === 1 ? records[0]! : Buffer.concat(records, length);
-    this.write(() => target.append(data));
+    let group = this.group;
+    if (group === undefined) {
+      group = this.group = { file, records: [], length: 0, onWritten: [], onFailed: [] };
+      queueMicrotask(() => void this.writeGroup());
+    }
+    for (const record of records) group.records.push(record);
+    group.length += length;
+    group.onWritten.push(onWritten);
+    group.onFailed.push(onFailed);
     return { wroteOffset, records };
+  }
+
+  /** Where the next record goes: after the queued group, if any. */
+  private appendOffset(file: MappedFile): number {
+    const group = this.group;
+    return file.fileFromOffset + file.wrotePosition + (group?.file === file ? group.length : 0);
+  }
+
+  /**
+   * Writes the queued group in one pwrite and tells its puts; returns the error when the write failed. Readers of
+   * the store call it too, so a message is readable as soon as its put was made.
+   */
+  writeGroup(): AppendError | undefined {
+    const group = this.group;
+    if (group === undefined) return undefined;
+    this.group = undefined;
+    const data = group.records.length === 1 ? group.records[0]! : Buffer.concat(group.records, group.length);
+    const offset = group.file.fileFromOffset + group.file.wrotePosition;
+    try {
+      this.write(() => group.file.append(data));
+      this.remember(offset, data);
+    } catch (err) {
+      const failure = err instanceof AppendError ? err : new AppendError('UNKNOWN_ERROR', (err as Error).message, { cause: err });
+      for (const onFailed of group.onFailed) onFailed(failure);
+      return failure;
+    }
+    for (const onWritten of group.onWritten) onWritten();
+    return undefined;
   }
 
   private encode(inners: readonly MessageExtBrokerInner[], wroteOffset: number, queueOffset: number): Buffer[] {
@@ -155,10 +214,43 @@ export class CommitLog {
     }
   }
 
-  /** The bytes of the record at `offset` of `size` bytes, or null when that part of the log is gone or unwritten. */
+  private remember(offset: number, data: Buffer): void {
+    this.recent.push({ offset, data });
+    this.recentBytes += data.length;
+    while (this.recent.length - this.recentHead > RECENT_GROUPS || this.recentBytes > RECENT_BYTES) {
+      this.recentBytes -= this.recent[this.recentHead]!.data.length;
+      this.recent[this.recentHead++] = undefined as never;
+    }
+    if (this.recentHead >= RECENT_GROUPS) {
+      this.recent = this.recent.slice(this.recentHead);
+      this.recentHead = 0;
+    }
+  }
+
+  /** A view of [offset, offset + size) when one recent group holds all of it; the groups are never modified. */
+  private readRecent(offset: number, size: number): Buffer | undefined {
+    let low = this.recentHead;
+    let high = this.recent.length - 1;
+    if (high < low || offset < this.recent[low]!.offset) return undefined;
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1;
+      if (this.recent[mid]!.offset <= offset) low = mid;
+      else high = mid - 1;
+    }
+    const group = this.recent[low]!;
+    const at = offset - group.offset;
+    return at + size <= group.data.length ? group.data.subarray(at, at + size) : undefined;
+  }
+
+  /**
+   * The bytes of the record at `offset` of `size` bytes, or null when that part of the log is gone or unwritten.
+   * Fresh records come from memory: the result may be a view and must not be modified.
+   */
   getMessage(offset: number, size: number): Buffer | null {
     const file = this.mappedFileQueue.findMappedFileByOffset(offset);
     if (file === undefined) return null;
+    const recent = this.readRecent(offset, size);
+    if (recent !== undefined) return recent;
     const data = file.read(offset - file.fileFromOffset, size);
     return data.length === size ? data : null;
   }
@@ -286,8 +378,7 @@ export class CommitLog {
     }
     if (position < file.fileSize) {
       if (stop?.kind === 'invalid') file.truncateTo(position);
-      file.wrotePosition = position;
-      file.flushedPosition = position;
+      file.setPositions(position);
     }
     this.mappedFileQueue.flushedWhere = endOffset;
     return endOffset;
@@ -318,6 +409,7 @@ export class CommitLog {
   }
 
   shutdown(): void {
+    this.writeGroup();
     this.mappedFileQueue.shutdown();
   }
 }

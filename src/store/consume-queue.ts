@@ -27,14 +27,26 @@ function readUnit(buf: Buffer, at: number, queueOffset: number): CqUnit {
   };
 }
 
+function writeUnit(buf: Buffer, at: number, pos: number, size: number, tagsCode: number): void {
+  buf.writeInt32BE(Math.floor(pos / 4294967296), at);
+  buf.writeUInt32BE(pos >>> 0, at + 4);
+  buf.writeInt32BE(size, at + 8);
+  buf.writeInt32BE(Math.floor(tagsCode / 4294967296), at + 12);
+  buf.writeUInt32BE(tagsCode >>> 0, at + 16);
+}
+
 function unitBytes(pos: number, size: number, tagsCode: number): Buffer {
   const buf = Buffer.allocUnsafe(CQ_STORE_UNIT_SIZE);
-  buf.writeInt32BE(Math.floor(pos / 4294967296), 0);
-  buf.writeUInt32BE(pos >>> 0, 4);
-  buf.writeInt32BE(size, 8);
-  buf.writeInt32BE(Math.floor(tagsCode / 4294967296), 12);
-  buf.writeUInt32BE(tagsCode >>> 0, 16);
+  writeUnit(buf, 0, pos, size, tagsCode);
   return buf;
+}
+
+/** The part of a DispatchRequest a consume-queue entry is made of. */
+export interface PositionInfo {
+  readonly commitLogOffset: number;
+  readonly msgSize: number;
+  readonly tagsCode: number;
+  readonly consumeQueueOffset: number;
 }
 
 /**
@@ -54,7 +66,7 @@ export class ConsumeQueue {
     consumeQueueRoot: string,
     mappedFileSize: number,
   ) {
-    this.mappedFileQueue = new MappedFileQueue(io, fdCache, join(consumeQueueRoot, topic, String(queueId)), mappedFileSize);
+    this.mappedFileQueue = new MappedFileQueue(io, fdCache, join(consumeQueueRoot, topic, String(queueId)), mappedFileSize, false, true);
   }
 
   load(): void {
@@ -70,8 +82,7 @@ export class ConsumeQueue {
     for (let i = files.length - 1; i >= Math.max(0, files.length - 3); i--) {
       const file = files[i]!;
       const valid = this.validLength(file);
-      file.wrotePosition = valid;
-      file.flushedPosition = valid;
+      file.setPositions(valid);
       if (valid > 0 || i === 0) {
         for (let j = files.length - 1; j > i; j--) {
           files[j]!.destroy();
@@ -127,6 +138,32 @@ export class ConsumeQueue {
     }
     this.mappedFileQueue.getLastMappedFileOrCreate(expect).append(unitBytes(pos, size, tagsCode));
     return true;
+  }
+
+  /**
+   * putMessagePositionInfo for a run of entries of this queue in queue-offset order. When they extend the queue
+   * exactly (the running case) they go out as one write per segment; anything else takes the per-entry path.
+   * Returns, per entry, whether it was appended.
+   */
+  putMessagePositionInfos(units: readonly PositionInfo[]): boolean[] {
+    const first = units[0];
+    if (first === undefined) return [];
+    const start = this.mappedFileQueue.getMaxOffset();
+    let consecutive = this.mappedFileQueue.files.length > 0 && first.consumeQueueOffset * CQ_STORE_UNIT_SIZE === start;
+    for (let i = 1; consecutive && i < units.length; i++) consecutive = units[i]!.consumeQueueOffset === first.consumeQueueOffset + i;
+    if (!consecutive) return units.map((u) => this.putMessagePositionInfo(u.commitLogOffset, u.msgSize, u.tagsCode, u.consumeQueueOffset));
+    const data = Buffer.allocUnsafe(units.length * CQ_STORE_UNIT_SIZE);
+    for (let i = 0; i < units.length; i++) {
+      const u = units[i]!;
+      writeUnit(data, i * CQ_STORE_UNIT_SIZE, u.commitLogOffset, u.msgSize, u.tagsCode);
+    }
+    for (let at = 0; at < data.length; ) {
+      const file = this.mappedFileQueue.getLastMappedFileOrCreate(start + at);
+      const length = Math.min(file.remaining, data.length - at);
+      file.append(data.subarray(at, at + length));
+      at += length;
+    }
+    return units.map(() => true);
   }
 
   private appendBlanks(from: number, to: number): void {

@@ -11,7 +11,7 @@ import {
   type MessageExtBatch,
 } from '../protocol/message/index.js';
 import { CleanCommitLogService } from './clean-commit-log-service.js';
-import { AppendError, CommitLog } from './commit-log.js';
+import { AppendError, CommitLog, type AppendedRecords } from './commit-log.js';
 import { BLANK_UNIT_SIZE, CQ_STORE_UNIT_SIZE, ConsumeQueue, type CqUnit } from './consume-queue.js';
 import { parseDelayLevel } from './delay-level.js';
 import { consumeQueueTagsCode, isDispatchedToConsumeQueue, type DispatchRequest } from './dispatch-request.js';
@@ -86,6 +86,8 @@ export class DefaultMessageStore implements MessageStore {
   private readonly timers: NodeJS.Timeout[] = [];
   private flushingLogics: Promise<boolean> | undefined;
   private lastDispatchedStoreTimestamp = 0;
+  private dispatchScheduled = false;
+  private dispatching = false;
 
   constructor(config: Partial<MessageStoreConfig> & { storePathRootDir: string }, options: DefaultMessageStoreOptions = {}) {
     this.config = createMessageStoreConfig(config);
@@ -215,22 +217,76 @@ export class DefaultMessageStore implements MessageStore {
     return cq;
   }
 
-  /** CommitLogDispatcherBuildConsumeQueue + CommitLogDispatcherBuildIndex, then the arriving listener. */
-  private doDispatch(request: DispatchRequest): void {
-    if (isDispatchedToConsumeQueue(request.sysFlag)) {
+  /**
+   * CommitLogDispatcherBuildConsumeQueue + CommitLogDispatcherBuildIndex for a batch of records in log order: each
+   * consume queue's new entries in one write, the index in memory, then the arriving listener once per new entry,
+   * after every write, so a woken pull finds all of them. The listener is told even when indexing fails.
+   */
+  private doDispatch(requests: readonly DispatchRequest[]): void {
+    const byQueue = new Map<ConsumeQueue, DispatchRequest[]>();
+    for (const request of requests) {
+      if (!isDispatchedToConsumeQueue(request.sysFlag)) continue;
       const cq = this.findConsumeQueue(request.topic, request.queueId, true)!;
-      const appended = cq.putMessagePositionInfo(request.commitLogOffset, request.msgSize, request.tagsCode, request.consumeQueueOffset);
-      if (appended && this.listener !== undefined) {
-        try {
-          // As Java: the logic offset given is the queue's new max (the entry's offset + 1).
-          this.listener(request.topic, request.queueId, request.consumeQueueOffset + 1, request.tagsCode, request.storeTimestamp);
-        } catch (err) {
-          this.logger.error('message arriving listener failed', err);
+      const list = byQueue.get(cq);
+      if (list === undefined) byQueue.set(cq, [request]);
+      else list.push(request);
+    }
+    const arrived: DispatchRequest[] = [];
+    for (const [cq, list] of byQueue) {
+      const appended = cq.putMessagePositionInfos(list);
+      for (let i = 0; i < list.length; i++) if (appended[i]) arrived.push(list[i]!);
+    }
+    try {
+      for (const request of requests) this.indexService.buildIndex(request);
+      this.lastDispatchedStoreTimestamp = requests.at(-1)?.storeTimestamp ?? this.lastDispatchedStoreTimestamp;
+    } finally {
+      if (this.listener !== undefined) {
+        for (const request of arrived) {
+          try {
+            // As Java: the logic offset given is the queue's new max (the entry's offset + 1).
+            this.listener(request.topic, request.queueId, request.consumeQueueOffset + 1, request.tagsCode, request.storeTimestamp);
+          } catch (err) {
+            this.logger.error('message arriving listener failed', err);
+          }
         }
       }
     }
-    this.indexService.buildIndex(request);
-    this.lastDispatchedStoreTimestamp = request.storeTimestamp;
+  }
+
+  /**
+   * Writes the commit-log group being gathered and dispatches the records appended since the last batch. Runs
+   * once per tick after puts (setImmediate) and before every read of the consume queues or the index, so a reader
+   * sees every message put so far.
+   */
+  dispatchPending(): void {
+    // The arriving listener may read the store (the hold service asks for the max offset): not a new batch then.
+    if (this.dispatching) return;
+    this.commitLog.writeGroup();
+    if (!this.reput.hasPending) return;
+    this.dispatching = true;
+    try {
+      this.reput.dispatchPending();
+    } catch (err) {
+      // The records are in the log: the dispatch is retried at the next batch or flush tick.
+      this.logger.error(`dispatch of commit-log offset ${this.reput.reputFromOffset} failed; will retry`, err);
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  /**
+   * Two hops: the first immediate of a tick runs before the responses' socket flushes (queued later in the same
+   * tick), the second after them, so the acknowledgements leave before the dispatch work.
+   */
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    setImmediate(() =>
+      setImmediate(() => {
+        this.dispatchScheduled = false;
+        this.dispatchPending();
+      }),
+    );
   }
 
   private checkStoreStatus(): PutMessageStatus | undefined {
@@ -287,20 +343,51 @@ export class DefaultMessageStore implements MessageStore {
     return result;
   }
 
-  private async appendAndFlush(inners: readonly MessageExtBrokerInner[], waitStoreMsgOK: boolean): Promise<PutMessageResult> {
+  /**
+   * Reserves the records' place in the log; the put resolves once the group write holding them is done (and, in
+   * SYNC_FLUSH with WAIT, synced), never before its bytes went out with pwrite.
+   */
+  private appendAndFlush(inners: readonly MessageExtBrokerInner[], waitStoreMsgOK: boolean): Promise<PutMessageResult> {
     const first = inners[0]!;
     const key = `${first.topic}-${first.queueId}`;
     const dispatched = isDispatchedToConsumeQueue(first.sysFlag);
     const queueOffset = dispatched ? (this.topicQueueTable.get(key) ?? 0) : 0;
-    let appended;
-    try {
-      appended = this.commitLog.appendMessages(inners, queueOffset);
-    } catch (err) {
-      if (!(err instanceof AppendError)) throw err;
-      this.logger.warn(`put to ${key} failed: ${err.message}`);
-      return { status: err.status };
-    }
-    if (dispatched) this.topicQueueTable.set(key, queueOffset + inners.length);
+    return new Promise<PutMessageResult>((resolve, reject) => {
+      let appended: AppendedRecords | undefined;
+      const onWritten = () => {
+        try {
+          resolve(this.afterAppend(inners, appended!, queueOffset, dispatched, waitStoreMsgOK));
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      };
+      const onFailed = (err: AppendError) => {
+        // Every put reserved after this one failed with it: the queue's next offset goes back to this one's.
+        if (dispatched && (this.topicQueueTable.get(key) ?? 0) > queueOffset) this.topicQueueTable.set(key, queueOffset);
+        this.logger.warn(`put to ${key} failed: ${err.message}`);
+        resolve({ status: err.status });
+      };
+      try {
+        appended = this.commitLog.reserveMessages(inners, queueOffset, onWritten, onFailed);
+      } catch (err) {
+        if (!(err instanceof AppendError)) throw err;
+        this.logger.warn(`put to ${key} failed: ${err.message}`);
+        resolve({ status: err.status });
+        return;
+      }
+      if (dispatched) this.topicQueueTable.set(key, queueOffset + inners.length);
+    });
+  }
+
+  /** The written records' fields, their dispatch queued, and the put's result (after the fsync in SYNC_FLUSH). */
+  private afterAppend(
+    inners: readonly MessageExtBrokerInner[],
+    appended: AppendedRecords,
+    queueOffset: number,
+    dispatched: boolean,
+    waitStoreMsgOK: boolean,
+  ): PutMessageResult | Promise<PutMessageResult> {
+    const first = inners[0]!;
     let offset = appended.wroteOffset;
     const requests = inners.map((inner, i): DispatchRequest => {
       const record = appended.records[i]!;
@@ -324,12 +411,8 @@ export class DefaultMessageStore implements MessageStore {
         sysFlag: inner.sysFlag,
       };
     });
-    try {
-      this.reput.dispatchAppended(appended.wroteOffset, requests);
-    } catch (err) {
-      // The record is in the log: the dispatch is retried at the next put or flush tick.
-      this.logger.error(`dispatch of commit-log offset ${this.reput.reputFromOffset} failed; will retry`, err);
-    }
+    this.reput.enqueue(requests);
+    this.scheduleDispatch();
     const wroteBytes = offset - appended.wroteOffset;
     this.storeStatsService.putMessageTimesTotal += inners.length;
     this.storeStatsService.putMessageSizeTotal += wroteBytes;
@@ -343,8 +426,7 @@ export class DefaultMessageStore implements MessageStore {
     };
     if (this.config.flushDiskType === 'SYNC_FLUSH') {
       if (waitStoreMsgOK) {
-        const status = await this.flushCommitLogService.waitForFlush(offset, this.config.syncFlushTimeout);
-        return { status, appendResult };
+        return this.flushCommitLogService.waitForFlush(offset, this.config.syncFlushTimeout).then((status) => ({ status, appendResult }));
       }
       void this.flushCommitLogService.requestFlush();
     }
@@ -353,6 +435,7 @@ export class DefaultMessageStore implements MessageStore {
 
   /** DefaultMessageStore.getMessage, with Java's statuses, offsets corrections and transfer limits. */
   getMessage(_group: string, topic: string, queueId: number, offset: number, maxMsgNums: number, filter?: MessageFilter): GetMessageResult {
+    this.dispatchPending();
     const begin = performance.now();
     let status: GetMessageStatus = 'NO_MESSAGE_IN_QUEUE';
     let nextBeginOffset = offset;
@@ -450,6 +533,7 @@ export class DefaultMessageStore implements MessageStore {
    * range's oldest byte decides. False for a missing entry or a placeholder.
    */
   checkInMemByConsumeOffset(topic: string, queueId: number, consumeOffset: number, batchSize: number): boolean {
+    this.dispatchPending();
     const cq = this.findConsumeQueue(topic, queueId, false);
     const first = cq?.get(consumeOffset);
     if (cq === undefined || first === undefined || first.size === BLANK_UNIT_SIZE) return false;
@@ -476,10 +560,12 @@ export class DefaultMessageStore implements MessageStore {
   }
 
   getMaxOffsetInQueue(topic: string, queueId: number): number {
+    this.dispatchPending();
     return this.findConsumeQueue(topic, queueId, false)?.getMaxOffsetInQueue() ?? 0;
   }
 
   getMinOffsetInQueue(topic: string, queueId: number): number {
+    this.dispatchPending();
     return this.findConsumeQueue(topic, queueId, false)?.getMinOffsetInQueue() ?? 0;
   }
 
@@ -488,6 +574,7 @@ export class DefaultMessageStore implements MessageStore {
    * after `timestamp`, the max offset when all are older, clamped to [min, max].
    */
   getOffsetInQueueByTime(topic: string, queueId: number, timestamp: number): number {
+    this.dispatchPending();
     const cq = this.findConsumeQueue(topic, queueId, false);
     if (cq === undefined) return 0;
     const minPhy = this.commitLog.getMinOffset();
@@ -510,17 +597,20 @@ export class DefaultMessageStore implements MessageStore {
 
   /** DefaultMessageStore.getMessageStoreTimeStamp: the store time of the entry's message, -1 when there is none. */
   getMessageStoreTimeStamp(topic: string, queueId: number, consumeQueueOffset: number): number {
+    this.dispatchPending();
     const unit = this.findConsumeQueue(topic, queueId, false)?.get(consumeQueueOffset);
     if (unit === undefined || unit.size === BLANK_UNIT_SIZE) return -1;
     return this.commitLog.pickupStoreTimestamp(unit.pos, unit.size);
   }
 
   getCommitLogOffsetInQueue(topic: string, queueId: number, consumeQueueOffset: number): number {
+    this.dispatchPending();
     return this.findConsumeQueue(topic, queueId, false)?.get(consumeQueueOffset)?.pos ?? 0;
   }
 
   /** ConsumeQueue.iterateFrom: up to `maxCount` entries from `startOffset`, to the end of that segment at most. */
   iterateConsumeQueue(topic: string, queueId: number, startOffset: number, maxCount: number): CqUnit[] {
+    this.dispatchPending();
     return this.findConsumeQueue(topic, queueId, false)?.iterateFrom(startOffset, maxCount) ?? [];
   }
 
@@ -551,6 +641,7 @@ export class DefaultMessageStore implements MessageStore {
    * (topic and key), so hash collisions and index entries left behind by a crash are not returned.
    */
   queryMessage(topic: string, key: string, maxNum: number, begin: number, end: number): QueryMessageResult {
+    this.dispatchPending();
     const result = this.indexService.queryOffset(topic, key, maxNum, begin, end);
     const messages: Buffer[] = [];
     for (const offset of [...new Set(result.phyOffsets)].sort((a, b) => a - b)) {
@@ -567,6 +658,7 @@ export class DefaultMessageStore implements MessageStore {
   }
 
   deleteTopics(topics: ReadonlySet<string>): void {
+    this.dispatchPending();
     for (const topic of topics) {
       const queues = this.consumeQueueTable.get(topic);
       for (const [queueId, cq] of queues ?? []) {
@@ -633,6 +725,7 @@ export class DefaultMessageStore implements MessageStore {
   flushLogicsAndCheckpoint(): Promise<boolean> {
     this.flushingLogics ??= (async () => {
       try {
+        this.dispatchPending();
         this.reput.doReput();
         const safe = this.reput.reputFromOffset;
         const timestamp = this.lastDispatchedStoreTimestamp;

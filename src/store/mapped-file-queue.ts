@@ -22,7 +22,7 @@ export class MappedFileQueue {
   /**
    * `pinLastFile`: the segment appended to keeps its descriptor out of the FdCache (the commit log, written by
    * every put); a consume queue's last segment goes through the cache like the rest, as thousands of queues would
-   * otherwise pin thousands of descriptors.
+   * otherwise pin thousands of descriptors. `writeBehind`: appends stay in memory until the flush (MappedFile).
    */
   constructor(
     private readonly io: StorageIO,
@@ -30,6 +30,7 @@ export class MappedFileQueue {
     readonly storePath: string,
     readonly mappedFileSize: number,
     private readonly pinLastFile = false,
+    private readonly writeBehind = false,
   ) {}
 
   /**
@@ -56,7 +57,7 @@ export class MappedFileQueue {
         throw new StoreLoadError(`${path}: segment does not follow ${previous.fileName}; refusing to load`);
       }
       if (offset % this.mappedFileSize !== 0) throw new StoreLoadError(`${path}: offset is not a multiple of the segment size`);
-      this.files.push(MappedFile.open(this.io, this.fdCache, path, offset, this.mappedFileSize));
+      this.files.push(MappedFile.open(this.io, this.fdCache, path, offset, this.mappedFileSize, this.writeBehind));
     }
   }
 
@@ -77,7 +78,7 @@ export class MappedFileQueue {
     }
     const from = last !== undefined ? last.fileFromOffset + this.mappedFileSize : startOffset - (startOffset % this.mappedFileSize);
     this.io.mkdir(this.storePath);
-    const file = MappedFile.create(this.io, this.fdCache, join(this.storePath, offset2FileName(from)), from, this.mappedFileSize);
+    const file = MappedFile.create(this.io, this.fdCache, join(this.storePath, offset2FileName(from)), from, this.mappedFileSize, this.writeBehind);
     if (this.pinLastFile) {
       last?.unpin();
       file.pin();

@@ -89,6 +89,15 @@ void describe('ROCKETMQ header decoding of corrupt input', () => {
     assert.equal(cmd.body?.toString('hex'), '0001610000000162');
   });
 
+  void it('decodes ext keys right whatever is remembered of earlier ones: hash collisions, non-ASCII, repeats', () => {
+    // "Aa" and "BB" have the same 31-based hash; the second must not come back as the first.
+    const extFields = { Aa: '1', BB: '2', ключ: '3', ['k'.repeat(40)]: '4' };
+    for (let round = 0; round < 3; round++) {
+      const cmd = new RemotingCommand({ code: 1, opaque: round, extFields, serializeTypeCurrentRPC: 'ROCKETMQ' });
+      assert.deepEqual(decodeCommand(encodeCommand(cmd)).extFields, extFields);
+    }
+  });
+
   void it('decodes a remark that fills the header exactly', () => {
     const cmd = decodeFrame(binaryFrame(`${FIXED} 00 00 00 03 61 62 63 00 00 00 00`));
     assert.equal(cmd.remark, 'abc');

@@ -93,6 +93,7 @@ describe('DefaultMessageStore with many queues and few descriptors', () => {
     const store = await openStore(join(root, 'uncapped'), {}, io);
     try {
       for (let q = 0; q < queues; q++) await store.putMessage(message('U', q, 'x'));
+      store.dispatchPending();
       assert.ok(io.openNow.size > queues, `${io.openNow.size} files open`);
     } finally {
       await store.shutdown();

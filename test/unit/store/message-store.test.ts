@@ -49,6 +49,7 @@ describe('DefaultMessageStore: put and get', () => {
       const r = await store.putMessage(message('Roll', 1, `m-${i}-${'x'.repeat(i % 50)}`));
       assert.equal(r.appendResult?.logicsOffset, i);
     }
+    store.dispatchPending();
     assert.ok(readdirSync(join(dir, 'commitlog')).length > 3);
     assert.ok(readdirSync(join(dir, 'consumequeue', 'Roll', '1')).length >= 12);
     assert.equal(store.getMaxOffsetInQueue('Roll', 1), n);
@@ -146,9 +147,17 @@ describe('DefaultMessageStore: put and get', () => {
 
   it('calls the arriving listener after each consume-queue append, with the new max offset', async () => {
     const calls: unknown[] = [];
-    store.setMessageArrivingListener((topic, queueId, logicOffset, tagsCode) => calls.push([topic, queueId, logicOffset, tagsCode]));
+    let arrived!: () => void;
+    const bothArrived = new Promise<void>((resolve) => (arrived = resolve));
+    store.setMessageArrivingListener((topic, queueId, logicOffset, tagsCode) => {
+      calls.push([topic, queueId, logicOffset, tagsCode]);
+      if (calls.length === 2) arrived();
+    });
     await store.putMessage(message('Arrive', 3, 'a', { tags: 'A' }));
     await store.putMessage(message('Arrive', 3, 'b'));
+    // The acks come first; the dispatch of both puts runs as one batch after them.
+    assert.deepEqual(calls, []);
+    await bothArrived;
     assert.deepEqual(calls, [['Arrive', 3, 1, tagsString2tagsCode('A')], ['Arrive', 3, 2, 0]]);
   });
 

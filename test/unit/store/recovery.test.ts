@@ -120,6 +120,7 @@ describe('recovery', () => {
     const dir = join(root, 'rebuild-src');
     const store = await openStore(dir);
     await fill(store, 'R', 60, 3);
+    store.dispatchPending();
     const crashed = join(root, 'rebuild');
     crashCopy(dir, crashed);
     await store.shutdown();

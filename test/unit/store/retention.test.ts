@@ -13,6 +13,7 @@ describe('retention (CleanCommitLogService)', () => {
     const store = await openStore(dir, { fileReservedTime: 1, deleteWhen: '99' }, io);
     try {
       for (let i = 0; i < 150; i++) await store.putMessage(message('Ret', 0, `r${i}-${'p'.repeat(60)}`, { keys: `k${i}` }));
+      store.dispatchPending();
       const segments = readdirSync(join(dir, 'commitlog')).sort();
       const cqFiles = readdirSync(join(dir, 'consumequeue', 'Ret', '0')).length;
       const indexFiles = readdirSync(join(dir, 'index')).length;
