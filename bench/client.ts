@@ -12,10 +12,13 @@
  * with --inflight consume threads and its own group whose offsets are first committed at 0, drain it from the
  * start; the rate is read the same way for both (GET_CONSUMER_RUNNING_INFO: the queues' in-memory offsets), from
  * the first message consumed to the last, within --consume-seconds. JIT warm-up is inside that window for both.
- * Prints a table, the ratios ours/Java per broker, and one final JSON line.
+ * Prints a table, the ratios ours/Java per broker, and one final JSON line. --clients ts measures ours alone (the
+ * consumers then drain what our Producer stored); --cpu-prof <dir> writes a CPU profile of our Producer's and our
+ * PushConsumer's measured phases (this process: the client, not the broker) per broker, for Chrome DevTools.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -42,6 +45,8 @@ const USAGE = `usage: node dist-test/bench/client.js [options]
   --queues <n>      queues of the topic (default 8)
   --consume-seconds <s>  at most this long per consumer to drain the backlog (default 60)
   --brokers <b,..>  java, ours, in this order (default java,ours)
+  --clients <c,..>  java, ts, in this order (default java,ts); the consumers drain the first one's backlog
+  --cpu-prof <dir>  write <dir>/<broker>-{producer,consumer}.cpuprofile: our clients' phases, profiled
   --json-only       only the final JSON line on stdout
   -h, --help        this text`;
 
@@ -53,6 +58,8 @@ interface Options {
   queues: number;
   consumeSeconds: number;
   brokers: BrokerKind[];
+  clients: ClientKind[];
+  cpuProfDir: string | undefined;
   jsonOnly: boolean;
 }
 
@@ -90,6 +97,8 @@ function parseOptions(argv: string[]): Options | 'help' {
       queues: { type: 'string' },
       'consume-seconds': { type: 'string' },
       brokers: { type: 'string' },
+      clients: { type: 'string' },
+      'cpu-prof': { type: 'string' },
       'json-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -102,6 +111,8 @@ function parseOptions(argv: string[]): Options | 'help' {
   };
   const brokers = (values.brokers ?? 'java,ours').split(',').map((b) => b.trim());
   for (const b of brokers) if (b !== 'ours' && b !== 'java') throw new Error(`unknown broker '${b}'`);
+  const clients = (values.clients ?? 'java,ts').split(',').map((c) => c.trim());
+  for (const c of clients) if (c !== 'ts' && c !== 'java') throw new Error(`unknown client '${c}'`);
   return {
     seconds: int(values.seconds, 20, 'seconds'),
     warmup: int(values.warmup, 10, 'warmup'),
@@ -110,6 +121,8 @@ function parseOptions(argv: string[]): Options | 'help' {
     queues: int(values.queues, 8, 'queues'),
     consumeSeconds: int(values['consume-seconds'], 60, 'consume-seconds'),
     brokers: brokers as BrokerKind[],
+    clients: clients as ClientKind[],
+    cpuProfDir: values['cpu-prof'],
     jsonOnly: values['json-only'] === true,
   };
 }
@@ -256,13 +269,14 @@ async function measureOurs(admin: Admin, namesrvAddr: string, topic: string, opt
   const workers = Array.from({ length: options.inflight }, worker);
   try {
     await sleep(options.warmup * 1000);
-    const t0 = Date.now();
-    const n0 = await stored(admin, topic);
-    measuring = true;
-    await sleep(options.seconds * 1000);
-    measuring = false;
-    const n1 = await stored(admin, topic);
-    const t1 = Date.now();
+    const { t0, n0, n1, t1 } = await profiled(options, `${broker}-producer`, async () => {
+      const t0 = Date.now();
+      const n0 = await stored(admin, topic);
+      measuring = true;
+      await sleep(options.seconds * 1000);
+      measuring = false;
+      return { t0, n0, n1: await stored(admin, topic), t1: Date.now() };
+    });
     return {
       broker,
       client: 'ts',
@@ -353,7 +367,7 @@ async function measureOurConsumer(admin: Admin, namesrvAddr: string, topic: stri
   consumer.subscribe(topic, '*', () => undefined);
   await consumer.start();
   try {
-    const { tps, drained } = await watchDrain(admin, group, topic, backlog, options);
+    const { tps, drained } = await profiled(options, `${broker}-consumer`, () => watchDrain(admin, group, topic, backlog, options));
     return { broker, client: 'ts', consume_tps: tps, backlog, drained };
   } finally {
     await consumer.shutdown();
@@ -378,6 +392,26 @@ function printTable(header: string[], rows: string[][]): void {
   for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()}\n`);
 }
 
+/** Profiles `work` with the inspector's sampling profiler when --cpu-prof is given: only this phase, not warm-up. */
+async function profiled<T>(options: Options, name: string, work: () => Promise<T>): Promise<T> {
+  const dir = options.cpuProfDir;
+  if (dir === undefined) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, `${name}.cpuprofile`);
+    await writeFile(file, JSON.stringify(profile));
+    progress(`CPU profile written to ${file}`);
+  }
+}
+
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
@@ -391,7 +425,7 @@ async function benchBroker(broker: BrokerKind, options: Options): Promise<{ send
   try {
     await admin.start();
     const sends: Result[] = [];
-    for (const client of ['java', 'ts'] as const) {
+    for (const client of options.clients) {
       const topic = `BenchClient_${client}`;
       await createTopic(admin, topic, options.queues);
       progress(`${broker}: ${client} Producer, ${options.warmup} s warm-up then ${options.seconds} s measured`);
@@ -401,10 +435,10 @@ async function benchBroker(broker: BrokerKind, options: Options): Promise<{ send
     }
     // Both consumers drain the same backlog, one after the other.
     const consumes: ConsumeResult[] = [];
-    for (const client of ['java', 'ts'] as const) {
+    for (const client of options.clients) {
       progress(`${broker}: ${client} consumer draining the backlog (at most ${options.consumeSeconds} s)`);
       const measure = client === 'java' ? measureJavaConsumer : measureOurConsumer;
-      const result = await measure(admin, deployment.namesrvAddr, 'BenchClient_java', options, broker);
+      const result = await measure(admin, deployment.namesrvAddr, `BenchClient_${options.clients[0] as ClientKind}`, options, broker);
       progress(`${broker}: ${client} consumer ${result.consume_tps ?? '-'} msg/s over a backlog of ${result.backlog}${result.drained ? '' : ' (not drained in time)'}`);
       consumes.push(result);
     }
