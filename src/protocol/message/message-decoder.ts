@@ -38,13 +38,21 @@ export function messageProperties2String(properties: ReadonlyMap<string, string>
   return out;
 }
 
-/** string2messageProperties: segments under 3 chars are skipped, the first \u0001 splits, later keys win. */
+/**
+ * string2messageProperties: segments under 3 chars are skipped, the first \u0001 splits, later keys win. Scanned
+ * in place rather than split: every decoded message goes through here.
+ */
 export function string2messageProperties(text: string): Map<string, string> {
   const map = new Map<string, string>();
-  for (const segment of text.split(PROPERTY_SEPARATOR)) {
-    if (segment.length < 3) continue;
-    const sep = segment.indexOf(NAME_VALUE_SEPARATOR);
-    if (sep > 0 && sep < segment.length - 1) map.set(segment.slice(0, sep), segment.slice(sep + 1));
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf(PROPERTY_SEPARATOR, start);
+    if (end < 0) end = text.length;
+    if (end - start >= 3) {
+      // A separator past `end` belongs to a later segment and fails the bound, as a missing one would.
+      const sep = text.indexOf(NAME_VALUE_SEPARATOR, start);
+      if (sep > start && sep < end - 1) map.set(text.slice(start, sep), text.slice(sep + 1, end));
+    }
+    start = end + 1;
   }
   return map;
 }
@@ -153,9 +161,31 @@ function need(at: number, n: number, end: number): void {
   if (n < 0 || at + n > end) throw new RangeError(`record truncated at ${at} (+${n} > ${end})`);
 }
 
+// Records decoded together (a pull body, a commit-log scan) nearly all share their born and store hosts: their
+// IPv4 texts are remembered rather than formatted for every record.
+const HOST_CACHE_LIMIT = 1024;
+const ipv4Texts = new Map<number, string>();
+
+function ipv4Text(buf: Buffer, at: number): string {
+  const key = buf.readUInt32BE(at);
+  let text = ipv4Texts.get(key);
+  if (text === undefined) {
+    text = `${buf[at] as number}.${buf[at + 1] as number}.${buf[at + 2] as number}.${buf[at + 3] as number}`;
+    if (ipv4Texts.size >= HOST_CACHE_LIMIT) ipv4Texts.clear();
+    ipv4Texts.set(key, text);
+  }
+  return text;
+}
+
 function readHost(buf: Buffer, at: number, ipLength: number, end: number): HostAddress {
   need(at, ipLength + 4, end);
-  return { address: formatAddressBytes(buf.subarray(at, at + ipLength)), port: buf.readInt32BE(at + ipLength) };
+  const address = ipLength === 4 ? ipv4Text(buf, at) : formatAddressBytes(buf.subarray(at, at + ipLength));
+  return { address, port: buf.readInt32BE(at + ipLength) };
+}
+
+/** createMessageId from the record's own bytes: its IPv4 store host and port, then its commit-log offset. */
+function ipv4MessageId(buf: Buffer, hostAt: number, offsetAt: number): string {
+  return (buf.toString('hex', hostAt, hostAt + 8) + buf.toString('hex', offsetAt, offsetAt + 8)).toUpperCase();
 }
 
 /**
@@ -187,7 +217,8 @@ export function decodeStoredMessage(buf: Buffer, at = 0, options: DecodeOptions 
   need(p, 8, end);
   msg.storeTimestamp = readInt64(buf, p);
   const storeIp = (msg.sysFlag & MessageSysFlag.STOREHOSTADDRESS_V6_FLAG) === 0 ? 4 : 16;
-  msg.storeHost = readHost(buf, p + 8, storeIp, end);
+  const storeHostAt = p + 8;
+  msg.storeHost = readHost(buf, storeHostAt, storeIp, end);
   p += 8 + storeIp + 4;
   need(p, 16, end);
   msg.reconsumeTimes = buf.readInt32BE(p);
@@ -212,7 +243,8 @@ export function decodeStoredMessage(buf: Buffer, at = 0, options: DecodeOptions 
   need(p, propertiesLength, end);
   msg.properties = string2messageProperties(buf.toString('utf8', p, p + propertiesLength));
   if (p + propertiesLength !== end) throw new RangeError(`stored message at ${at} has ${end - p - propertiesLength} bytes past its properties`);
-  msg.msgId = createMessageId(msg.storeHost, msg.commitLogOffset);
+  // An IPv6 store host may be IPv4-mapped, which createMessageId writes as 4 bytes: only it knows that rule.
+  msg.msgId = storeIp === 4 ? ipv4MessageId(buf, storeHostAt, at + PHY_POS_POSITION) : createMessageId(msg.storeHost, msg.commitLogOffset);
   return msg;
 }
 
