@@ -29,6 +29,9 @@ export interface ConsumerMessage {
 }
 
 export function toConsumerMessage(msg: MessageExt, brokerName: string): ConsumerMessage {
+  // A loop, not Object.fromEntries: every message pays for this, and the loop is several times cheaper.
+  const properties: Record<string, string> = {};
+  for (const [name, value] of msg.properties) properties[name] = value;
   return {
     topic: msg.topic,
     body: msg.body,
@@ -38,7 +41,7 @@ export function toConsumerMessage(msg: MessageExt, brokerName: string): Consumer
     offsetMsgId: msg.msgId,
     queueId: msg.queueId,
     queueOffset: msg.queueOffset,
-    properties: Object.fromEntries(msg.properties),
+    properties,
     reconsumeTimes: msg.reconsumeTimes,
     bornTimestamp: msg.bornTimestamp,
     storeTimestamp: msg.storeTimestamp,
@@ -59,6 +62,8 @@ export async function processPullBody(
   onBadBody: (msg: MessageExt, err: unknown) => void,
 ): Promise<MessageExt[]> {
   const found = decodeStoredMessages(body).filter((msg) => tagMatches(subscription, msg.tags));
+  const min = String(minOffset);
+  const max = String(maxOffset);
   for (const msg of found) {
     if ((msg.sysFlag & MessageSysFlag.COMPRESSED_FLAG) !== 0) {
       try {
@@ -67,8 +72,8 @@ export async function processPullBody(
         onBadBody(msg, err);
       }
     }
-    msg.putProperty(MessageConst.PROPERTY_MIN_OFFSET, String(minOffset));
-    msg.putProperty(MessageConst.PROPERTY_MAX_OFFSET, String(maxOffset));
+    msg.putProperty(MessageConst.PROPERTY_MIN_OFFSET, min);
+    msg.putProperty(MessageConst.PROPERTY_MAX_OFFSET, max);
   }
   return found;
 }

@@ -12,6 +12,8 @@ export interface OffsetStore {
   updateOffset(mq: MessageQueue, offset: number, increaseOnly: boolean): void;
   /** The offset, or -1 when there is none. */
   readOffset(mq: MessageQueue, type: ReadOffsetType): Promise<number>;
+  /** READ_FROM_MEMORY without a promise, for the pull path that reads it before every pull. */
+  readOffsetFromMemory(mq: MessageQueue): number;
   persistAll(mqs: readonly MessageQueue[]): Promise<void>;
   persist(mq: MessageQueue): Promise<void>;
   removeOffset(mq: MessageQueue): void;
@@ -36,6 +38,10 @@ export abstract class OffsetTable {
 
   cloneOffsetTable(topic: string): [MessageQueue, number][] {
     return [...this.table.values()].filter((e) => e.mq.topic === topic).map((e) => [e.mq, e.offset]);
+  }
+
+  readOffsetFromMemory(mq: MessageQueue): number {
+    return this.memoryOffset(mq) ?? -1;
   }
 
   protected memoryOffset(mq: MessageQueue): number | undefined {
