@@ -155,32 +155,34 @@ export interface DecodeOptions {
   readonly readBody?: boolean;
   /** Verify the body CRC and throw on a mismatch. */
   readonly checkCRC?: boolean;
+  /**
+   * false: the body is a view of `buf`, not a copy, so `buf` lives as long as any of its messages. For a pull
+   * body, decoded once and never written to, this saves a copy and an allocation per message.
+   */
+  readonly copyBody?: boolean;
 }
 
 function need(at: number, n: number, end: number): void {
   if (n < 0 || at + n > end) throw new RangeError(`record truncated at ${at} (+${n} > ${end})`);
 }
 
-// Records decoded together (a pull body, a commit-log scan) nearly all share their born and store hosts: their
-// IPv4 texts are remembered rather than formatted for every record.
+// Records decoded together (a pull body, a commit-log scan) nearly all share their born and store hosts: IPv4
+// ones are remembered, shared and frozen, rather than formatted and allocated for every record.
 const HOST_CACHE_LIMIT = 1024;
-const ipv4Texts = new Map<number, string>();
-
-function ipv4Text(buf: Buffer, at: number): string {
-  const key = buf.readUInt32BE(at);
-  let text = ipv4Texts.get(key);
-  if (text === undefined) {
-    text = `${buf[at] as number}.${buf[at + 1] as number}.${buf[at + 2] as number}.${buf[at + 3] as number}`;
-    if (ipv4Texts.size >= HOST_CACHE_LIMIT) ipv4Texts.clear();
-    ipv4Texts.set(key, text);
-  }
-  return text;
-}
+const ipv4Hosts = new Map<number, HostAddress>();
 
 function readHost(buf: Buffer, at: number, ipLength: number, end: number): HostAddress {
   need(at, ipLength + 4, end);
-  const address = ipLength === 4 ? ipv4Text(buf, at) : formatAddressBytes(buf.subarray(at, at + ipLength));
-  return { address, port: buf.readInt32BE(at + ipLength) };
+  const port = buf.readInt32BE(at + ipLength);
+  if (ipLength !== 4 || port < 0 || port > 0xffff) return { address: formatAddressBytes(buf.subarray(at, at + ipLength)), port };
+  const key = buf.readUInt32BE(at) * 0x10000 + port;
+  let host = ipv4Hosts.get(key);
+  if (host === undefined) {
+    host = Object.freeze({ address: `${buf[at] as number}.${buf[at + 1] as number}.${buf[at + 2] as number}.${buf[at + 3] as number}`, port });
+    if (ipv4Hosts.size >= HOST_CACHE_LIMIT) ipv4Hosts.clear();
+    ipv4Hosts.set(key, host);
+  }
+  return host;
 }
 
 /** createMessageId from the record's own bytes: its IPv4 store host and port, then its commit-log offset. */
@@ -228,7 +230,7 @@ export function decodeStoredMessage(buf: Buffer, at = 0, options: DecodeOptions 
   need(p, bodyLength, end);
   const body = buf.subarray(p, p + bodyLength);
   if (options.checkCRC === true && crc32Masked(body) !== msg.bodyCRC) throw new Error(`body CRC mismatch at ${at}`);
-  msg.body = options.readBody === false ? Buffer.alloc(0) : Buffer.from(body);
+  msg.body = options.readBody === false ? Buffer.alloc(0) : options.copyBody === false ? body : Buffer.from(body);
   p += bodyLength;
   const topicLengthSize = magic === MESSAGE_MAGIC_CODE_V2 ? 2 : 1;
   need(p, topicLengthSize, end);
