@@ -13,10 +13,12 @@ const LOCAL_RETRY_DELAY_MILLIS = 5000;
  */
 const MESSAGES_PER_TURN = 64;
 
-interface ConsumeRequest {
-  readonly msg: MessageExt;
+/** The messages of one pull, waiting from `next` on: one entry per batch, not one per message. */
+interface PulledBatch {
+  readonly msgs: readonly MessageExt[];
   readonly pq: ProcessQueue;
   readonly mq: MessageQueue;
+  next: number;
 }
 
 /**
@@ -26,8 +28,8 @@ interface ConsumeRequest {
  * it kept and retried here. The committed offset is the lowest still held.
  */
 export class ConsumeMessageConcurrentlyService implements ConsumeMessageService {
-  /** Requests not started yet, from `head` on (a queue without per-shift copying). */
-  private waiting: (ConsumeRequest | undefined)[] = [];
+  /** Batches not fully started yet, from `head` on (a queue without per-shift copying). */
+  private waiting: (PulledBatch | undefined)[] = [];
   private head = 0;
   /** Listener calls in progress, a failure's send-back included. */
   private running = 0;
@@ -48,7 +50,8 @@ export class ConsumeMessageConcurrentlyService implements ConsumeMessageService 
 
   submitConsumeRequest(msgs: MessageExt[], pq: ProcessQueue, mq: MessageQueue): void {
     if (this.stopped) return;
-    for (const msg of msgs) this.waiting.push({ msg, pq, mq });
+    if (msgs.length === 0) return;
+    this.waiting.push({ msgs, pq, mq, next: 0 });
     this.scheduleTurn();
   }
 
@@ -72,9 +75,10 @@ export class ConsumeMessageConcurrentlyService implements ConsumeMessageService 
   private readonly turn = (): void => {
     this.turnScheduled = false;
     for (let started = 0; started < MESSAGES_PER_TURN && this.running < this.concurrency && this.head < this.waiting.length && !this.stopped; started++) {
-      const request = this.waiting[this.head] as ConsumeRequest;
-      this.waiting[this.head++] = undefined;
-      this.consume(request);
+      const batch = this.waiting[this.head] as PulledBatch;
+      const msg = batch.msgs[batch.next++] as MessageExt;
+      if (batch.next === batch.msgs.length) this.waiting[this.head++] = undefined;
+      this.consume(msg, batch.pq, batch.mq);
     }
     if (this.head === this.waiting.length) {
       this.waiting = [];
@@ -86,17 +90,17 @@ export class ConsumeMessageConcurrentlyService implements ConsumeMessageService 
     this.scheduleTurn();
   };
 
-  private consume(request: ConsumeRequest): void {
-    if (request.pq.dropped) return;
+  private consume(msg: MessageExt, pq: ProcessQueue, mq: MessageQueue): void {
+    if (pq.dropped) return;
     this.running++;
-    const ok = invokeListener(this.ctx, request.msg, request.mq.brokerName);
+    const ok = invokeListener(this.ctx, msg, mq.brokerName);
     if (ok === true) {
       this.running--;
-      this.consumed(request);
+      this.consumed(msg, pq, mq);
       return;
     }
-    const done = (ok === false ? this.failed(request) : ok.then((success) => (success ? this.consumed(request) : this.failed(request))))
-      .catch((err: unknown) => this.ctx.logger.error(`consuming ${request.msg.msgId} failed unexpectedly`, err))
+    const done = (ok === false ? this.failed(msg, pq, mq) : ok.then((success) => (success ? this.consumed(msg, pq, mq) : this.failed(msg, pq, mq))))
+      .catch((err: unknown) => this.ctx.logger.error(`consuming ${msg.msgId} failed unexpectedly`, err))
       .finally(() => {
         this.running--;
         this.inFlight.delete(done);
@@ -106,15 +110,14 @@ export class ConsumeMessageConcurrentlyService implements ConsumeMessageService 
   }
 
   /** processConsumeResult for a success: forget the message and commit the lowest offset still held. */
-  private consumed({ msg, pq, mq }: ConsumeRequest): void {
+  private consumed(msg: MessageExt, pq: ProcessQueue, mq: MessageQueue): void {
     // A queue given away meanwhile: its new owner consumes from the committed offset, so do not commit here.
     if (pq.dropped) return;
     const offset = pq.removeMessage([msg]);
     if (offset >= 0) this.ctx.updateOffset(mq, offset, true);
   }
 
-  private async failed(request: ConsumeRequest): Promise<void> {
-    const { msg, pq, mq } = request;
+  private async failed(msg: MessageExt, pq: ProcessQueue, mq: MessageQueue): Promise<void> {
     if (pq.dropped) return;
     if (this.messageModel === 'BROADCASTING') {
       this.ctx.logger.warn(`broadcasting: ${msg.topic} ${msg.msgId} failed and is dropped, as Java does`);
@@ -123,6 +126,6 @@ export class ConsumeMessageConcurrentlyService implements ConsumeMessageService 
       this.ctx.later(LOCAL_RETRY_DELAY_MILLIS, () => this.submitConsumeRequest([msg], pq, mq));
       return;
     }
-    this.consumed(request);
+    this.consumed(msg, pq, mq);
   }
 }

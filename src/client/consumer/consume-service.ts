@@ -38,7 +38,7 @@ export function invokeListener(ctx: ConsumeContext, msg: MessageExt, brokerName:
     ctx.logger.warn(`no listener for topic ${msg.topic}; the message is retried later`);
     return false;
   }
-  msg.putProperty(MessageConst.PROPERTY_CONSUME_START_TIMESTAMP, String(Date.now()));
+  msg.putProperty(MessageConst.PROPERTY_CONSUME_START_TIMESTAMP, consumeStartTimestamp());
   const threw = (err: unknown): false => {
     ctx.logger.warn(`the listener of ${ctx.consumerGroup} threw on ${msg.topic} ${msg.msgId}; retrying later`, err);
     return false;
@@ -56,6 +56,19 @@ export function invokeListener(ctx: ConsumeContext, msg: MessageExt, brokerName:
 /** invokeListener, always as a promise, for the paths that consume one message at a time anyway. */
 export async function callListener(ctx: ConsumeContext, msg: MessageExt, brokerName: string): Promise<boolean> {
   return invokeListener(ctx, msg, brokerName);
+}
+
+// Many messages start within one millisecond: their timestamp text is made once.
+let lastStart = 0;
+let lastStartText = '0';
+
+function consumeStartTimestamp(): string {
+  const now = Date.now();
+  if (now !== lastStart) {
+    lastStart = now;
+    lastStartText = String(now);
+  }
+  return lastStartText;
 }
 
 function isThenable(value: unknown): value is PromiseLike<ConsumeResult> {

@@ -36,7 +36,7 @@ export function toConsumerMessage(msg: MessageExt, brokerName: string): Consumer
     topic: msg.topic,
     body: msg.body,
     tags: msg.tags,
-    keys: msg.keyList,
+    keys: msg.keys === undefined ? [] : msg.keyList,
     msgId: msg.uniqKey ?? msg.msgId,
     offsetMsgId: msg.msgId,
     queueId: msg.queueId,
@@ -52,7 +52,8 @@ export function toConsumerMessage(msg: MessageExt, brokerName: string): Consumer
 /**
  * PullAPIWrapper.processPullResult (reference §5.7): decode the records, inflate compressed bodies, keep only the
  * subscribed tags (the broker matched hash codes only), and stamp MIN_OFFSET/MAX_OFFSET as Java does. A record
- * whose body does not inflate is kept compressed and logged by the caller rather than dropped silently.
+ * whose body does not inflate is kept compressed and logged by the caller rather than dropped silently. Bodies
+ * are views of the pull body (it is never written to): one allocation per pull rather than one per message.
  */
 export async function processPullBody(
   body: Buffer,
@@ -61,7 +62,7 @@ export async function processPullBody(
   maxOffset: number,
   onBadBody: (msg: MessageExt, err: unknown) => void,
 ): Promise<MessageExt[]> {
-  const found = decodeStoredMessages(body).filter((msg) => tagMatches(subscription, msg.tags));
+  const found = decodeStoredMessages(body, { copyBody: false }).filter((msg) => tagMatches(subscription, msg.tags));
   const min = String(minOffset);
   const max = String(maxOffset);
   for (const msg of found) {
