@@ -29,9 +29,9 @@ export interface ConsumerMessage {
 }
 
 export function toConsumerMessage(msg: MessageExt, brokerName: string): ConsumerMessage {
-  // A loop, not Object.fromEntries: every message pays for this, and the loop is several times cheaper.
+  // forEach, not Object.fromEntries or for-of: every message pays for this, and no entry pair is allocated.
   const properties: Record<string, string> = {};
-  for (const [name, value] of msg.properties) properties[name] = value;
+  msg.properties.forEach((value, name) => (properties[name] = value));
   return {
     topic: msg.topic,
     body: msg.body,
