@@ -12,6 +12,7 @@
  * with --inflight consume threads and its own group whose offsets are first committed at 0, drain it from the
  * start; the rate is read the same way for both (GET_CONSUMER_RUNNING_INFO: the queues' in-memory offsets), from
  * the first message consumed to the last, within --consume-seconds. JIT warm-up is inside that window for both.
+ * Our clients use binary (ROCKETMQ) request headers, as the Java tools set for themselves.
  * Each client's CPU time per 1000 messages is read alike (/proc for the JVM, process.cpuUsage for ours), since
  * the clients share the machine's cores with the broker: a client's CPU is CPU the broker does not get.
  * Prints a table, the ratios ours/Java per broker, and one final JSON line. --clients ts measures ours alone (the
@@ -35,6 +36,11 @@ const START_TIMEOUT_MILLIS = 120_000;
 const REPORT_WINDOW_MILLIS = 9000;
 /** How often a consumer's progress is read while it drains the backlog. */
 const POLL_MILLIS = 250;
+/**
+ * The Java benchmark Producer and Consumer both start with System.setProperty("rocketmq.serialize.type",
+ * "ROCKETMQ"): binary request headers, not the JSON default. Our clients are configured alike.
+ */
+const SERIALIZE_TYPE = 'ROCKETMQ';
 /** USER_HZ, the unit of /proc/<pid>/stat times: 100 on every Linux build. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -255,7 +261,7 @@ async function measureJava(admin: Admin, namesrvAddr: string, topic: string, opt
 }
 
 async function measureOurs(admin: Admin, namesrvAddr: string, topic: string, options: Options, broker: BrokerKind): Promise<Result> {
-  const producer = new Producer({ nameServer: namesrvAddr, group: `bench_client_ts_${broker}`, clientManager: new MQClientManager() });
+  const producer = new Producer({ nameServer: namesrvAddr, group: `bench_client_ts_${broker}`, serializeType: SERIALIZE_TYPE, clientManager: new MQClientManager() });
   await producer.start();
   const body = Buffer.alloc(options.size, 'a');
   let running = true;
@@ -384,7 +390,7 @@ async function measureOurConsumer(admin: Admin, namesrvAddr: string, topic: stri
   const group = `bench_client_consumer_ts_${broker}`;
   const backlog = await stored(admin, topic);
   await groupAtStart(admin, topic, group);
-  const consumer = new PushConsumer({ nameServer: namesrvAddr, group, consumeThreadMax: options.inflight, clientManager: new MQClientManager() });
+  const consumer = new PushConsumer({ nameServer: namesrvAddr, group, consumeThreadMax: options.inflight, serializeType: SERIALIZE_TYPE, clientManager: new MQClientManager() });
   consumer.subscribe(topic, '*', () => undefined);
   await consumer.start();
   try {
