@@ -153,7 +153,8 @@ function checkText(what: string, text: string): string {
 /** The properties string, within the store's int16 length. */
 function checkedProperties(message: Message): string {
   const text = messageProperties2String(message.properties);
-  if (Buffer.byteLength(text, 'utf8') > MAX_PROPERTIES_LENGTH) {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short texts, nearly all, need no byte count.
+  if (text.length * 3 > MAX_PROPERTIES_LENGTH && Buffer.byteLength(text, 'utf8') > MAX_PROPERTIES_LENGTH) {
     throw illegal(`the message properties are longer than ${MAX_PROPERTIES_LENGTH} bytes`);
   }
   return text;
