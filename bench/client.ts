@@ -12,10 +12,16 @@
  * with --inflight consume threads and its own group whose offsets are first committed at 0, drain it from the
  * start; the rate is read the same way for both (GET_CONSUMER_RUNNING_INFO: the queues' in-memory offsets), from
  * the first message consumed to the last, within --consume-seconds. JIT warm-up is inside that window for both.
- * Prints a table, the ratios ours/Java per broker, and one final JSON line.
+ * Our clients use binary (ROCKETMQ) request headers, as the Java tools set for themselves.
+ * Each client's CPU time per 1000 messages is read alike (/proc for the JVM, process.cpuUsage for ours), since
+ * the clients share the machine's cores with the broker: a client's CPU is CPU the broker does not get.
+ * Prints a table, the ratios ours/Java per broker, and one final JSON line. --clients ts measures ours alone (the
+ * consumers then drain what our Producer stored); --cpu-prof <dir> writes a CPU profile of our Producer's and our
+ * PushConsumer's measured phases (this process: the client, not the broker) per broker, for Chrome DevTools.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,6 +36,13 @@ const START_TIMEOUT_MILLIS = 120_000;
 const REPORT_WINDOW_MILLIS = 9000;
 /** How often a consumer's progress is read while it drains the backlog. */
 const POLL_MILLIS = 250;
+/**
+ * The Java benchmark Producer and Consumer both start with System.setProperty("rocketmq.serialize.type",
+ * "ROCKETMQ"): binary request headers, not the JSON default. Our clients are configured alike.
+ */
+const SERIALIZE_TYPE = 'ROCKETMQ';
+/** USER_HZ, the unit of /proc/<pid>/stat times: 100 on every Linux build. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 type BrokerKind = 'ours' | 'java';
 type ClientKind = 'ts' | 'java';
@@ -42,6 +55,9 @@ const USAGE = `usage: node dist-test/bench/client.js [options]
   --queues <n>      queues of the topic (default 8)
   --consume-seconds <s>  at most this long per consumer to drain the backlog (default 60)
   --brokers <b,..>  java, ours, in this order (default java,ours)
+  --clients <c,..>  java, ts, in this order (default java,ts); the consumers drain the first one's backlog
+  --cpu-prof <dir>  write <dir>/<broker>-{producer,consumer}.cpuprofile: our clients' phases, profiled
+                    (the profiler's own cost then shows in our CPU figures)
   --json-only       only the final JSON line on stdout
   -h, --help        this text`;
 
@@ -53,6 +69,8 @@ interface Options {
   queues: number;
   consumeSeconds: number;
   brokers: BrokerKind[];
+  clients: ClientKind[];
+  cpuProfDir: string | undefined;
   jsonOnly: boolean;
 }
 
@@ -62,6 +80,8 @@ interface Result {
   send_tps: number;
   avg_rt_ms: number | null;
   failed: number;
+  /** The client process's CPU time per 1000 messages in the window (null where it cannot be read). */
+  cpu_ms_per_1k: number | null;
 }
 
 interface ConsumeResult {
@@ -71,6 +91,7 @@ interface ConsumeResult {
   /** Messages left in the topic when the consumer started. */
   backlog: number;
   drained: boolean;
+  cpu_ms_per_1k: number | null;
 }
 
 interface Deployment {
@@ -90,6 +111,8 @@ function parseOptions(argv: string[]): Options | 'help' {
       queues: { type: 'string' },
       'consume-seconds': { type: 'string' },
       brokers: { type: 'string' },
+      clients: { type: 'string' },
+      'cpu-prof': { type: 'string' },
       'json-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -102,6 +125,8 @@ function parseOptions(argv: string[]): Options | 'help' {
   };
   const brokers = (values.brokers ?? 'java,ours').split(',').map((b) => b.trim());
   for (const b of brokers) if (b !== 'ours' && b !== 'java') throw new Error(`unknown broker '${b}'`);
+  const clients = (values.clients ?? 'java,ts').split(',').map((c) => c.trim());
+  for (const c of clients) if (c !== 'ts' && c !== 'java') throw new Error(`unknown client '${c}'`);
   return {
     seconds: int(values.seconds, 20, 'seconds'),
     warmup: int(values.warmup, 10, 'warmup'),
@@ -110,6 +135,8 @@ function parseOptions(argv: string[]): Options | 'help' {
     queues: int(values.queues, 8, 'queues'),
     consumeSeconds: int(values['consume-seconds'], 60, 'consume-seconds'),
     brokers: brokers as BrokerKind[],
+    clients: clients as ClientKind[],
+    cpuProfDir: values['cpu-prof'],
     jsonOnly: values['json-only'] === true,
   };
 }
@@ -211,9 +238,11 @@ async function measureJava(admin: Admin, namesrvAddr: string, topic: string, opt
   try {
     await sleep(options.warmup * 1000);
     const t0 = Date.now();
+    const c0 = await processCpuMillis(producer.pid);
     const n0 = await stored(admin, topic);
     await sleep(options.seconds * 1000);
     const n1 = await stored(admin, topic);
+    const c1 = await processCpuMillis(producer.pid);
     const t1 = Date.now();
     await sleep(1500); // the report of t1 arrives
     const reports = parseSendReports(producer.stdout).filter((r) => r.at - REPORT_WINDOW_MILLIS >= t0 - 500 && r.at <= t1 + 500);
@@ -224,6 +253,7 @@ async function measureJava(admin: Admin, namesrvAddr: string, topic: string, opt
       send_tps: Math.round(((n1 - n0) * 1000) / (t1 - t0)),
       avg_rt_ms: weight === 0 ? null : round3(reports.reduce((sum, r) => sum + r.avgRt * r.tps, 0) / weight),
       failed: reports.at(-1)?.failed ?? 0,
+      cpu_ms_per_1k: perThousand(c0, c1, n1 - n0),
     };
   } finally {
     await producer.stop();
@@ -231,7 +261,7 @@ async function measureJava(admin: Admin, namesrvAddr: string, topic: string, opt
 }
 
 async function measureOurs(admin: Admin, namesrvAddr: string, topic: string, options: Options, broker: BrokerKind): Promise<Result> {
-  const producer = new Producer({ nameServer: namesrvAddr, group: `bench_client_ts_${broker}`, clientManager: new MQClientManager() });
+  const producer = new Producer({ nameServer: namesrvAddr, group: `bench_client_ts_${broker}`, serializeType: SERIALIZE_TYPE, clientManager: new MQClientManager() });
   await producer.start();
   const body = Buffer.alloc(options.size, 'a');
   let running = true;
@@ -256,19 +286,23 @@ async function measureOurs(admin: Admin, namesrvAddr: string, topic: string, opt
   const workers = Array.from({ length: options.inflight }, worker);
   try {
     await sleep(options.warmup * 1000);
-    const t0 = Date.now();
-    const n0 = await stored(admin, topic);
-    measuring = true;
-    await sleep(options.seconds * 1000);
-    measuring = false;
-    const n1 = await stored(admin, topic);
-    const t1 = Date.now();
+    const { t0, n0, n1, t1, c0, c1 } = await profiled(options, `${broker}-producer`, async () => {
+      const t0 = Date.now();
+      const c0 = ownCpuMillis();
+      const n0 = await stored(admin, topic);
+      measuring = true;
+      await sleep(options.seconds * 1000);
+      measuring = false;
+      const n1 = await stored(admin, topic);
+      return { t0, n0, n1, t1: Date.now(), c0, c1: ownCpuMillis() };
+    });
     return {
       broker,
       client: 'ts',
       send_tps: Math.round(((n1 - n0) * 1000) / (t1 - t0)),
       avg_rt_ms: rtCount === 0 ? null : round3(rtSum / rtCount),
       failed,
+      cpu_ms_per_1k: perThousand(c0, c1, n1 - n0),
     };
   } finally {
     running = false;
@@ -300,7 +334,14 @@ async function groupAtStart(admin: Admin, topic: string, group: string): Promise
  * the Java client and ours alike) every POLL_MILLIS: the rate is what it consumed from its first message to the end
  * of the backlog, or to --consume-seconds if that comes first.
  */
-async function watchDrain(admin: Admin, group: string, topic: string, backlog: number, options: Options): Promise<{ tps: number | null; drained: boolean }> {
+async function watchDrain(
+  admin: Admin,
+  group: string,
+  topic: string,
+  backlog: number,
+  options: Options,
+  cpuMillis: () => Promise<number | undefined>,
+): Promise<{ tps: number | null; drained: boolean; cpu_ms_per_1k: number | null }> {
   let clientId: string | undefined;
   for (let attempt = 0; clientId === undefined; attempt++) {
     if (attempt === 300) throw new Error(`${group} never came online`);
@@ -312,15 +353,15 @@ async function watchDrain(admin: Admin, group: string, topic: string, backlog: n
     return info.mqTable.filter((q) => q.mq.topic === topic).reduce((sum, q) => sum + Math.max(0, q.commitOffset), 0);
   };
   const deadline = Date.now() + options.consumeSeconds * 1000;
-  let first: { at: number; n: number } | undefined;
-  let last = { at: performance.now(), n: 0 };
+  let first: { at: number; n: number; cpu: number | undefined } | undefined;
+  let last = { at: performance.now(), n: 0, cpu: await cpuMillis() };
   while (Date.now() < deadline && last.n < backlog) {
     await sleep(POLL_MILLIS);
-    last = { at: performance.now(), n: await consumed() };
+    last = { at: performance.now(), n: await consumed(), cpu: await cpuMillis() };
     first ??= last.n > 0 ? last : undefined;
   }
   const tps = first === undefined || last.at === first.at ? null : Math.round(((last.n - first.n) * 1000) / (last.at - first.at));
-  return { tps, drained: last.n >= backlog };
+  return { tps, drained: last.n >= backlog, cpu_ms_per_1k: first === undefined ? null : perThousand(first.cpu, last.cpu, last.n - first.n) };
 }
 
 async function measureJavaConsumer(admin: Admin, namesrvAddr: string, topic: string, options: Options, broker: BrokerKind): Promise<ConsumeResult> {
@@ -338,8 +379,8 @@ async function measureJavaConsumer(admin: Admin, namesrvAddr: string, topic: str
     readyTimeoutMs: 60_000,
   });
   try {
-    const { tps, drained } = await watchDrain(admin, group, topic, backlog, options);
-    return { broker, client: 'java', consume_tps: tps, backlog, drained };
+    const { tps, drained, cpu_ms_per_1k } = await watchDrain(admin, group, topic, backlog, options, () => processCpuMillis(consumer.pid));
+    return { broker, client: 'java', consume_tps: tps, backlog, drained, cpu_ms_per_1k };
   } finally {
     await consumer.stop();
   }
@@ -349,15 +390,38 @@ async function measureOurConsumer(admin: Admin, namesrvAddr: string, topic: stri
   const group = `bench_client_consumer_ts_${broker}`;
   const backlog = await stored(admin, topic);
   await groupAtStart(admin, topic, group);
-  const consumer = new PushConsumer({ nameServer: namesrvAddr, group, consumeThreadMax: options.inflight, clientManager: new MQClientManager() });
+  const consumer = new PushConsumer({ nameServer: namesrvAddr, group, consumeThreadMax: options.inflight, serializeType: SERIALIZE_TYPE, clientManager: new MQClientManager() });
   consumer.subscribe(topic, '*', () => undefined);
   await consumer.start();
   try {
-    const { tps, drained } = await watchDrain(admin, group, topic, backlog, options);
-    return { broker, client: 'ts', consume_tps: tps, backlog, drained };
+    const { tps, drained, cpu_ms_per_1k } = await profiled(options, `${broker}-consumer`, () => watchDrain(admin, group, topic, backlog, options, () => Promise.resolve(ownCpuMillis())));
+    return { broker, client: 'ts', consume_tps: tps, backlog, drained, cpu_ms_per_1k };
   } finally {
     await consumer.shutdown();
   }
+}
+
+/** CPU time (user + system) a process has used, from /proc (Linux); undefined where that cannot be read. */
+async function processCpuMillis(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // After "pid (comm) ", the fields from state (3rd) on: utime and stime are the 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS_PER_SECOND : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process's CPU time: our client, plus the bench's own polling, which is small. */
+function ownCpuMillis(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+function perThousand(before: number | undefined, after: number | undefined, messages: number): number | null {
+  return before === undefined || after === undefined || messages <= 0 ? null : round3(((after - before) * 1000) / messages);
 }
 
 /** UtilAll.timeMillisToHumanString2 ("yyyy-MM-dd HH:mm:ss,SSS", local time), the reports' clock. */
@@ -378,6 +442,26 @@ function printTable(header: string[], rows: string[][]): void {
   for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()}\n`);
 }
 
+/** Profiles `work` with the inspector's sampling profiler when --cpu-prof is given: only this phase, not warm-up. */
+async function profiled<T>(options: Options, name: string, work: () => Promise<T>): Promise<T> {
+  const dir = options.cpuProfDir;
+  if (dir === undefined) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, `${name}.cpuprofile`);
+    await writeFile(file, JSON.stringify(profile));
+    progress(`CPU profile written to ${file}`);
+  }
+}
+
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
@@ -391,21 +475,21 @@ async function benchBroker(broker: BrokerKind, options: Options): Promise<{ send
   try {
     await admin.start();
     const sends: Result[] = [];
-    for (const client of ['java', 'ts'] as const) {
+    for (const client of options.clients) {
       const topic = `BenchClient_${client}`;
       await createTopic(admin, topic, options.queues);
       progress(`${broker}: ${client} Producer, ${options.warmup} s warm-up then ${options.seconds} s measured`);
       const result = client === 'java' ? await measureJava(admin, deployment.namesrvAddr, topic, options, broker) : await measureOurs(admin, deployment.namesrvAddr, topic, options, broker);
-      progress(`${broker}: ${client} Producer ${result.send_tps} msg/s, avg RT ${result.avg_rt_ms ?? '-'} ms, ${result.failed} failed`);
+      progress(`${broker}: ${client} Producer ${result.send_tps} msg/s, avg RT ${result.avg_rt_ms ?? '-'} ms, ${result.failed} failed, ${result.cpu_ms_per_1k ?? '-'} CPU ms/1k msgs`);
       sends.push(result);
     }
     // Both consumers drain the same backlog, one after the other.
     const consumes: ConsumeResult[] = [];
-    for (const client of ['java', 'ts'] as const) {
+    for (const client of options.clients) {
       progress(`${broker}: ${client} consumer draining the backlog (at most ${options.consumeSeconds} s)`);
       const measure = client === 'java' ? measureJavaConsumer : measureOurConsumer;
-      const result = await measure(admin, deployment.namesrvAddr, 'BenchClient_java', options, broker);
-      progress(`${broker}: ${client} consumer ${result.consume_tps ?? '-'} msg/s over a backlog of ${result.backlog}${result.drained ? '' : ' (not drained in time)'}`);
+      const result = await measure(admin, deployment.namesrvAddr, `BenchClient_${options.clients[0] as ClientKind}`, options, broker);
+      progress(`${broker}: ${client} consumer ${result.consume_tps ?? '-'} msg/s over a backlog of ${result.backlog}${result.drained ? '' : ' (not drained in time)'}, ${result.cpu_ms_per_1k ?? '-'} CPU ms/1k msgs`);
       consumes.push(result);
     }
     return { sends, consumes };
@@ -444,10 +528,13 @@ async function main(argv: string[]): Promise<number> {
     ratios[`ts_over_java_consume_tps_on_${broker}`] = tsc !== undefined && tsc !== null && javac !== undefined && javac !== null && javac > 0 ? round3(tsc / javac) : null;
   }
   if (!options.jsonOnly) {
-    printTable(['broker', 'producer', 'send msg/s', 'avg RT ms', 'failed'], results.map((r) => [r.broker, r.client, String(r.send_tps), String(r.avg_rt_ms ?? '-'), String(r.failed)]));
     printTable(
-      ['broker', 'consumer', 'consume msg/s', 'backlog', 'drained'],
-      consumeResults.map((r) => [r.broker, r.client, String(r.consume_tps ?? '-'), String(r.backlog), String(r.drained)]),
+      ['broker', 'producer', 'send msg/s', 'avg RT ms', 'failed', 'CPU ms/1k msgs'],
+      results.map((r) => [r.broker, r.client, String(r.send_tps), String(r.avg_rt_ms ?? '-'), String(r.failed), String(r.cpu_ms_per_1k ?? '-')]),
+    );
+    printTable(
+      ['broker', 'consumer', 'consume msg/s', 'backlog', 'drained', 'CPU ms/1k msgs'],
+      consumeResults.map((r) => [r.broker, r.client, String(r.consume_tps ?? '-'), String(r.backlog), String(r.drained), String(r.cpu_ms_per_1k ?? '-')]),
     );
     for (const [name, ratio] of Object.entries(ratios)) process.stdout.write(`${name}: ${ratio ?? '-'}\n`);
   }

@@ -1,67 +1,141 @@
 import type { MessageModel } from '../../protocol/bodies/heartbeat-data.js';
 import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import type { MessageExt } from '../../protocol/message/message.js';
-import { callListener, TaskLimiter, type ConsumeContext, type ConsumeMessageService } from './consume-service.js';
 import type { ConsumeInstrumentation } from '../instrumentation.js';
+import { invokeListener, type ConsumeContext, type ConsumeMessageService } from './consume-service.js';
 import type { ProcessQueue } from './process-queue.js';
 
 /** Java's submitConsumeRequestLater: a message the broker did not take back is consumed again locally after 5 s. */
 const LOCAL_RETRY_DELAY_MILLIS = 5000;
+/**
+ * Listener calls started per turn of the event loop. Consumption yields between turns so that the next pulls,
+ * written in the meantime, reach the broker while this backlog is consumed (Java's pull thread and consume
+ * threads run side by side); a turn of 64 synchronous listener calls keeps a pull waiting a fraction of a ms.
+ */
+const MESSAGES_PER_TURN = 64;
+
+/** The messages of one pull, waiting from `next` on: one entry per batch, not one per message. */
+interface PulledBatch {
+  readonly msgs: readonly MessageExt[];
+  readonly pq: ProcessQueue;
+  readonly mq: MessageQueue;
+  next: number;
+}
 
 /**
- * ConsumeMessageConcurrentlyService.java: every message is its own task (consumeMessageBatchMaxSize 1), at most
- * `concurrency` at once. A failure goes back to the broker (CONSUMER_SEND_MSG_BACK, delay level by reconsume
- * count); only if that fails is it kept and retried here. The committed offset is the lowest still held.
+ * ConsumeMessageConcurrentlyService.java: every message is its own consume request (consumeMessageBatchMaxSize 1),
+ * taken in arrival order, with at most `concurrency` listener calls in progress (the consume thread pool). A
+ * failure goes back to the broker (CONSUMER_SEND_MSG_BACK, delay level by reconsume count); only if that fails is
+ * it kept and retried here. The committed offset is the lowest still held.
  */
 export class ConsumeMessageConcurrentlyService implements ConsumeMessageService {
-  private readonly limiter: TaskLimiter;
+  /** Batches not fully started yet, from `head` on (a queue without per-shift copying). */
+  private waiting: (PulledBatch | undefined)[] = [];
+  private head = 0;
+  /** Listener calls in progress, a failure's send-back included. */
+  private running = 0;
+  /** The calls that did not finish within their turn: what shutdown waits for. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private turnScheduled = false;
   private stopped = false;
 
   constructor(
     private readonly ctx: ConsumeContext,
     private readonly messageModel: MessageModel,
-    concurrency: number,
+    private readonly concurrency: number,
     private readonly events?: ConsumeInstrumentation,
-  ) {
-    this.limiter = new TaskLimiter(concurrency);
-  }
+  ) {}
 
   get activeCount(): number {
-    return this.limiter.active;
+    return this.running;
   }
 
   submitConsumeRequest(msgs: MessageExt[], pq: ProcessQueue, mq: MessageQueue): void {
-    for (const msg of msgs) this.limiter.run(() => this.consume(msg, pq, mq));
+    if (this.stopped) return;
+    if (msgs.length === 0) return;
+    this.waiting.push({ msgs, pq, mq, next: 0 });
+    this.scheduleTurn();
   }
 
+  /** Forgets what has not started, then waits for the calls in progress, up to `timeoutMillis`. */
   async shutdown(timeoutMillis: number): Promise<void> {
     this.stopped = true;
-    await this.limiter.drain(timeoutMillis);
+    this.waiting = [];
+    this.head = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMillis)));
+    await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
+    clearTimeout(timer);
   }
 
-  private async consume(msg: MessageExt, pq: ProcessQueue, mq: MessageQueue): Promise<void> {
-    if (pq.dropped || this.stopped) return;
-    const begin = this.events?.start(mq, [msg]) ?? 0;
-    const ok = await callListener(this.ctx, msg, mq.brokerName);
-    this.events?.end(mq, [msg], ok, begin);
-    // A queue given away meanwhile: its new owner consumes from the committed offset, so do not commit here.
-    if (pq.dropped) return;
-    let retryLocally = false;
-    if (!ok) {
-      if (this.messageModel === 'BROADCASTING') {
-        this.ctx.logger.warn(`broadcasting: ${msg.topic} ${msg.msgId} failed and is dropped, as Java does`);
-      } else if (!(await this.ctx.sendMessageBack(msg, 0, mq.brokerName))) {
-        msg.reconsumeTimes++;
-        retryLocally = true;
-      }
+  private scheduleTurn(): void {
+    if (this.turnScheduled || this.stopped || this.head === this.waiting.length || this.running >= this.concurrency) return;
+    this.turnScheduled = true;
+    setImmediate(this.turn);
+  }
+
+  private readonly turn = (): void => {
+    this.turnScheduled = false;
+    for (let started = 0; started < MESSAGES_PER_TURN && this.running < this.concurrency && this.head < this.waiting.length && !this.stopped; started++) {
+      const batch = this.waiting[this.head] as PulledBatch;
+      const msg = batch.msgs[batch.next++] as MessageExt;
+      if (batch.next === batch.msgs.length) this.waiting[this.head++] = undefined;
+      this.consume(msg, batch.pq, batch.mq);
     }
-    if (retryLocally) {
-      this.ctx.later(LOCAL_RETRY_DELAY_MILLIS, () => {
-        if (!this.stopped) this.submitConsumeRequest([msg], pq, mq);
-      });
+    if (this.head === this.waiting.length) {
+      this.waiting = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
+    }
+    this.scheduleTurn();
+  };
+
+  private consume(msg: MessageExt, pq: ProcessQueue, mq: MessageQueue): void {
+    if (pq.dropped) return;
+    this.running++;
+    const events = this.events;
+    const begin = events?.start(mq, [msg]) ?? 0;
+    const ok = invokeListener(this.ctx, msg, mq.brokerName);
+    if (ok === true) {
+      events?.end(mq, [msg], true, begin);
+      this.running--;
+      this.consumed(msg, pq, mq);
       return;
     }
+    if (ok === false) events?.end(mq, [msg], false, begin);
+    const outcome = ok === false ? this.failed(msg, pq, mq) : ok.then((success) => {
+      events?.end(mq, [msg], success, begin);
+      return success ? this.consumed(msg, pq, mq) : this.failed(msg, pq, mq);
+    });
+    const done = outcome
+      .catch((err: unknown) => this.ctx.logger.error(`consuming ${msg.msgId} failed unexpectedly`, err))
+      .finally(() => {
+        this.running--;
+        this.inFlight.delete(done);
+        this.scheduleTurn();
+      });
+    this.inFlight.add(done);
+  }
+
+  /** processConsumeResult for a success: forget the message and commit the lowest offset still held. */
+  private consumed(msg: MessageExt, pq: ProcessQueue, mq: MessageQueue): void {
+    // A queue given away meanwhile: its new owner consumes from the committed offset, so do not commit here.
+    if (pq.dropped) return;
     const offset = pq.removeMessage([msg]);
-    if (offset >= 0 && !pq.dropped) this.ctx.updateOffset(mq, offset, true);
+    if (offset >= 0) this.ctx.updateOffset(mq, offset, true);
+  }
+
+  private async failed(msg: MessageExt, pq: ProcessQueue, mq: MessageQueue): Promise<void> {
+    if (pq.dropped) return;
+    if (this.messageModel === 'BROADCASTING') {
+      this.ctx.logger.warn(`broadcasting: ${msg.topic} ${msg.msgId} failed and is dropped, as Java does`);
+    } else if (!(await this.ctx.sendMessageBack(msg, 0, mq.brokerName))) {
+      msg.reconsumeTimes++;
+      this.ctx.later(LOCAL_RETRY_DELAY_MILLIS, () => this.submitConsumeRequest([msg], pq, mq));
+      return;
+    }
+    this.consumed(msg, pq, mq);
   }
 }

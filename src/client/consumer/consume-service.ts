@@ -28,58 +28,49 @@ export interface ConsumeContext {
   later(delayMillis: number, task: () => void | Promise<void>): void;
 }
 
-/** Runs one listener call; true on success. Never throws. */
-export async function callListener(ctx: ConsumeContext, msg: MessageExt, brokerName: string): Promise<boolean> {
+/**
+ * Runs one listener call: true on success. The answer is a promise only when the listener returned one, so a
+ * synchronous listener costs no promise and no microtask turn. Never throws; the promise never rejects.
+ */
+export function invokeListener(ctx: ConsumeContext, msg: MessageExt, brokerName: string): boolean | Promise<boolean> {
   const listener = ctx.listener(msg.topic);
   if (listener === undefined) {
     ctx.logger.warn(`no listener for topic ${msg.topic}; the message is retried later`);
     return false;
   }
-  msg.putProperty(MessageConst.PROPERTY_CONSUME_START_TIMESTAMP, String(Date.now()));
-  try {
-    return (await listener(toConsumerMessage(msg, brokerName))) !== 'RECONSUME_LATER';
-  } catch (err) {
+  msg.putProperty(MessageConst.PROPERTY_CONSUME_START_TIMESTAMP, consumeStartTimestamp());
+  const threw = (err: unknown): false => {
     ctx.logger.warn(`the listener of ${ctx.consumerGroup} threw on ${msg.topic} ${msg.msgId}; retrying later`, err);
     return false;
+  };
+  let result: ConsumeResult | Promise<ConsumeResult>;
+  try {
+    result = listener(toConsumerMessage(msg, brokerName));
+  } catch (err) {
+    return threw(err);
   }
+  if (isThenable(result)) return Promise.resolve(result).then((r) => r !== 'RECONSUME_LATER', threw);
+  return result !== 'RECONSUME_LATER';
 }
 
-/** At most `limit` async tasks run at once (the consume thread pool); the rest wait in order. */
-export class TaskLimiter {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
-  private readonly inFlight = new Set<Promise<void>>();
+/** invokeListener, always as a promise, for the paths that consume one message at a time anyway. */
+export async function callListener(ctx: ConsumeContext, msg: MessageExt, brokerName: string): Promise<boolean> {
+  return invokeListener(ctx, msg, brokerName);
+}
 
-  constructor(private readonly limit: number) {}
+// Many messages start within one millisecond: their timestamp text is made once.
+let lastStart = 0;
+let lastStartText = '0';
 
-  get active(): number {
-    return this.running;
+function consumeStartTimestamp(): string {
+  const now = Date.now();
+  if (now !== lastStart) {
+    lastStart = now;
+    lastStartText = String(now);
   }
+  return lastStartText;
+}
 
-  get queued(): number {
-    return this.waiting.length;
-  }
-
-  run(task: () => Promise<void>): void {
-    const start = (): void => {
-      this.running++;
-      const done = task().finally(() => {
-        this.running--;
-        this.inFlight.delete(done);
-        this.waiting.shift()?.();
-      });
-      this.inFlight.add(done);
-    };
-    if (this.running < this.limit) start();
-    else this.waiting.push(start);
-  }
-
-  /** Forgets what has not started, then waits for what runs, up to `timeoutMillis`. */
-  async drain(timeoutMillis: number): Promise<void> {
-    this.waiting.length = 0;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMillis)));
-    await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
-    clearTimeout(timer);
-  }
+function isThenable(value: unknown): value is PromiseLike<ConsumeResult> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

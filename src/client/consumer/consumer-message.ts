@@ -29,16 +29,19 @@ export interface ConsumerMessage {
 }
 
 export function toConsumerMessage(msg: MessageExt, brokerName: string): ConsumerMessage {
+  // forEach, not Object.fromEntries or for-of: every message pays for this, and no entry pair is allocated.
+  const properties: Record<string, string> = {};
+  msg.properties.forEach((value, name) => (properties[name] = value));
   return {
     topic: msg.topic,
     body: msg.body,
     tags: msg.tags,
-    keys: msg.keyList,
+    keys: msg.keys === undefined ? [] : msg.keyList,
     msgId: msg.uniqKey ?? msg.msgId,
     offsetMsgId: msg.msgId,
     queueId: msg.queueId,
     queueOffset: msg.queueOffset,
-    properties: Object.fromEntries(msg.properties),
+    properties,
     reconsumeTimes: msg.reconsumeTimes,
     bornTimestamp: msg.bornTimestamp,
     storeTimestamp: msg.storeTimestamp,
@@ -49,7 +52,8 @@ export function toConsumerMessage(msg: MessageExt, brokerName: string): Consumer
 /**
  * PullAPIWrapper.processPullResult (reference §5.7): decode the records, inflate compressed bodies, keep only the
  * subscribed tags (the broker matched hash codes only), and stamp MIN_OFFSET/MAX_OFFSET as Java does. A record
- * whose body does not inflate is kept compressed and logged by the caller rather than dropped silently.
+ * whose body does not inflate is kept compressed and logged by the caller rather than dropped silently. Bodies
+ * are views of the pull body (it is never written to): one allocation per pull rather than one per message.
  */
 export async function processPullBody(
   body: Buffer,
@@ -58,7 +62,9 @@ export async function processPullBody(
   maxOffset: number,
   onBadBody: (msg: MessageExt, err: unknown) => void,
 ): Promise<MessageExt[]> {
-  const found = decodeStoredMessages(body).filter((msg) => tagMatches(subscription, msg.tags));
+  const found = decodeStoredMessages(body, { copyBody: false }).filter((msg) => tagMatches(subscription, msg.tags));
+  const min = String(minOffset);
+  const max = String(maxOffset);
   for (const msg of found) {
     if ((msg.sysFlag & MessageSysFlag.COMPRESSED_FLAG) !== 0) {
       try {
@@ -67,8 +73,8 @@ export async function processPullBody(
         onBadBody(msg, err);
       }
     }
-    msg.putProperty(MessageConst.PROPERTY_MIN_OFFSET, String(minOffset));
-    msg.putProperty(MessageConst.PROPERTY_MAX_OFFSET, String(maxOffset));
+    msg.putProperty(MessageConst.PROPERTY_MIN_OFFSET, min);
+    msg.putProperty(MessageConst.PROPERTY_MAX_OFFSET, max);
   }
   return found;
 }

@@ -12,6 +12,8 @@ export interface OffsetStore {
   updateOffset(mq: MessageQueue, offset: number, increaseOnly: boolean): void;
   /** The offset, or -1 when there is none. */
   readOffset(mq: MessageQueue, type: ReadOffsetType): Promise<number>;
+  /** READ_FROM_MEMORY without a promise, for the pull path that reads it before every pull. */
+  readOffsetFromMemory(mq: MessageQueue): number;
   persistAll(mqs: readonly MessageQueue[]): Promise<void>;
   persist(mq: MessageQueue): Promise<void>;
   removeOffset(mq: MessageQueue): void;
@@ -22,9 +24,11 @@ export interface OffsetStore {
 /** The in-memory table both stores share. */
 export abstract class OffsetTable {
   protected readonly table = new Map<string, { mq: MessageQueue; offset: number }>();
+  /** Each consumed message updates its queue's offset: the queue's key is built once, not per message. */
+  private readonly keys = new WeakMap<MessageQueue, { topic: string; brokerName: string; queueId: number; key: string }>();
 
   updateOffset(mq: MessageQueue, offset: number, increaseOnly: boolean): void {
-    const key = messageQueueKey(mq);
+    const key = this.keyOf(mq);
     const entry = this.table.get(key);
     if (entry === undefined) this.table.set(key, { mq, offset });
     else if (!increaseOnly || offset > entry.offset) entry.offset = offset;
@@ -38,8 +42,21 @@ export abstract class OffsetTable {
     return [...this.table.values()].filter((e) => e.mq.topic === topic).map((e) => [e.mq, e.offset]);
   }
 
+  readOffsetFromMemory(mq: MessageQueue): number {
+    return this.memoryOffset(mq) ?? -1;
+  }
+
   protected memoryOffset(mq: MessageQueue): number | undefined {
-    return this.table.get(messageQueueKey(mq))?.offset;
+    return this.table.get(this.keyOf(mq))?.offset;
+  }
+
+  /** messageQueueKey, remembered per queue object while its fields stay as they were. */
+  private keyOf(mq: MessageQueue): string {
+    const cached = this.keys.get(mq);
+    if (cached !== undefined && cached.topic === mq.topic && cached.brokerName === mq.brokerName && cached.queueId === mq.queueId) return cached.key;
+    const key = messageQueueKey(mq);
+    this.keys.set(mq, { topic: mq.topic, brokerName: mq.brokerName, queueId: mq.queueId, key });
+    return key;
   }
 }
 

@@ -430,9 +430,13 @@ export class PushConsumer implements MQConsumerInner {
     }
   }
 
-
+  /**
+   * Java's executePullRequestImmediately / executePullRequestLater. Immediately means now, not a 0 ms timer: a
+   * timer costs at least 1 ms per pull, which bounds a queue to one batch per ms however fast the broker answers.
+   */
   private executePullRequest(request: PullRequest, delayMillis: number): void {
-    this.timers.later(delayMillis, () => this.pullMessage(request), 'pullMessage', request.messageQueue);
+    if (delayMillis > 0) this.timers.later(delayMillis, () => this.pullMessage(request), 'pullMessage', request.messageQueue);
+    else if (this.state === 'running') this.timers.runNow(() => this.pullMessage(request), 'pullMessage', request.messageQueue);
   }
 
   private emitPull(mq: MessageQueue, status: PullStatus, messageCount: number, nextOffset: number, begin: number): void {
@@ -455,10 +459,12 @@ export class PushConsumer implements MQConsumerInner {
       return this.executePullRequest(request, PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION);
     }
     const subscription = this.subscriptionInner.get(mq.topic);
-    const addr = await this.findBrokerAddr(mq.brokerName);
+    // No await on the usual path, so the request is written in this turn, ahead of the consumption it follows.
+    const addr = this.instance?.findBrokerAddressInSubscribe(mq.brokerName) ?? (await this.findBrokerAddr(mq.brokerName));
     if (subscription === undefined || addr === undefined) return this.executePullRequest(request, PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION);
+    if (pq.dropped || this.state !== 'running') return;
     const store = this.offsetStore as OffsetStore;
-    const commitOffset = this.messageModel === 'CLUSTERING' ? await store.readOffset(mq, 'READ_FROM_MEMORY') : 0;
+    const commitOffset = this.messageModel === 'CLUSTERING' ? store.readOffsetFromMemory(mq) : 0;
     const sysFlag = (commitOffset > 0 ? PullSysFlag.FLAG_COMMIT_OFFSET : 0) | PullSysFlag.FLAG_SUSPEND | PullSysFlag.FLAG_SUBSCRIPTION;
     let result;
     const pullBegin = performance.now();
@@ -497,10 +503,13 @@ export class PushConsumer implements MQConsumerInner {
         if (msgs.length > 0 && !pq.dropped) {
           resetRetryTopic(msgs, retryTopic(this.groupName));
           const dispatch = pq.putMessage(msgs);
+          // The next pull first (flow control already counts this batch), so the broker reads the next batch
+          // while this one is consumed, as with Java's separate pull and consume threads.
+          this.executePullRequest(request, this.settings.pullInterval);
           this.consumeService?.submitConsumeRequest(msgs, pq, mq, dispatch);
-        } else if (pq.msgCount === 0) {
-          store.updateOffset(mq, request.nextOffset, true);
+          return;
         }
+        if (pq.msgCount === 0) store.updateOffset(mq, request.nextOffset, true);
         return this.executePullRequest(request, this.settings.pullInterval);
       }
       case 'NO_NEW_MSG':

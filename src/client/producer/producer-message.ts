@@ -91,17 +91,17 @@ export function toMessage(input: ProducerMessage, maxMessageSize: number): Messa
   return message;
 }
 
-/** Gives the message its UNIQ_KEY and its wire form, compressing a body of compressMsgBodyOverHowmuch bytes or more. */
-export async function prepareMessage(message: Message, limits: MessageLimits, idSetter: MessageClientIDSetter): Promise<PreparedMessage> {
+/**
+ * Gives the message its UNIQ_KEY and its wire form, compressing a body of compressMsgBodyOverHowmuch bytes or more.
+ * A promise only when it compresses, so the usual send waits for nothing here. Throws (synchronously) on bad
+ * properties.
+ */
+export function prepareMessage(message: Message, limits: MessageLimits, idSetter: MessageClientIDSetter): PreparedMessage | Promise<PreparedMessage> {
   idSetter.setUniqID(message);
   const properties = checkedProperties(message);
-  let body = message.body;
-  let sysFlag = 0;
-  if (body.length >= limits.compressMsgBodyOverHowmuch) {
-    body = await deflateAsync(body, { level: limits.compressLevel });
-    sysFlag |= COMPRESSED_FLAG | COMPRESSION_ZLIB_TYPE;
-  }
-  return { topic: message.topic, flag: message.flag, properties, body, sysFlag, batch: false, msgId: message.uniqKey as string };
+  const prepared = { topic: message.topic, flag: message.flag, properties, body: message.body, sysFlag: 0, batch: false, msgId: message.uniqKey as string };
+  if (message.body.length < limits.compressMsgBodyOverHowmuch) return prepared;
+  return deflateAsync(message.body, { level: limits.compressLevel }).then((body) => ({ ...prepared, body, sysFlag: COMPRESSED_FLAG | COMPRESSION_ZLIB_TYPE }));
 }
 
 /**
@@ -153,7 +153,8 @@ function checkText(what: string, text: string): string {
 /** The properties string, within the store's int16 length. */
 function checkedProperties(message: Message): string {
   const text = messageProperties2String(message.properties);
-  if (Buffer.byteLength(text, 'utf8') > MAX_PROPERTIES_LENGTH) {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short texts, nearly all, need no byte count.
+  if (text.length * 3 > MAX_PROPERTIES_LENGTH && Buffer.byteLength(text, 'utf8') > MAX_PROPERTIES_LENGTH) {
     throw illegal(`the message properties are longer than ${MAX_PROPERTIES_LENGTH} bytes`);
   }
   return text;

@@ -246,9 +246,8 @@ export class Producer implements MQProducerInner {
     const deadline = begin + timeout;
     const instance = this.makeSureStateOK();
     const selection = this.queueSelection(input, options);
-    const prepared = isBatch(input)
-      ? prepareBatch(input, this.limits, instance.idSetter)
-      : await prepareMessage(toMessage(input, this.limits.maxMessageSize), this.limits, instance.idSetter);
+    let prepared = isBatch(input) ? prepareBatch(input, this.limits, instance.idSetter) : prepareMessage(toMessage(input, this.limits.maxMessageSize), this.limits, instance.idSetter);
+    if (prepared instanceof Promise) prepared = await prepared;
     const permit = this.inFlightLimit.tryAcquire(deadline - Date.now());
     const release = permit instanceof Promise ? await permit : permit;
     // A slot that frees up only as the deadline passes is no slot: as Java's invokeAsync, the wait is the failure.
@@ -257,7 +256,9 @@ export class Producer implements MQProducerInner {
       throw new RemotingTooMuchRequestError(`send message tryAcquire semaphoreAsyncNum timeout: ${this.inFlightLimit.permits} sends in flight`);
     }
     try {
-      const info = await this.withinDeadline(this.tryToFindTopicPublishInfo(instance, prepared.topic), deadline, prepared.topic, begin);
+      // The route is nearly always held already: no deadline timer for a lookup that cannot wait.
+      const held = this.topicPublishInfoTable.get(prepared.topic);
+      const info = held?.ok() === true ? held : await this.withinDeadline(this.tryToFindTopicPublishInfo(instance, prepared.topic), deadline, prepared.topic, begin);
       if (!info.ok()) {
         instance.mQClientAPIImpl.checkNameServerSetting();
         throw new MQClientError(`No route info of this topic: ${prepared.topic}`, { responseCode: ClientErrorCode.NOT_FOUND_TOPIC_EXCEPTION });

@@ -38,13 +38,21 @@ export function messageProperties2String(properties: ReadonlyMap<string, string>
   return out;
 }
 
-/** string2messageProperties: segments under 3 chars are skipped, the first \u0001 splits, later keys win. */
+/**
+ * string2messageProperties: segments under 3 chars are skipped, the first \u0001 splits, later keys win. Scanned
+ * in place rather than split: every decoded message goes through here.
+ */
 export function string2messageProperties(text: string): Map<string, string> {
   const map = new Map<string, string>();
-  for (const segment of text.split(PROPERTY_SEPARATOR)) {
-    if (segment.length < 3) continue;
-    const sep = segment.indexOf(NAME_VALUE_SEPARATOR);
-    if (sep > 0 && sep < segment.length - 1) map.set(segment.slice(0, sep), segment.slice(sep + 1));
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf(PROPERTY_SEPARATOR, start);
+    if (end < 0) end = text.length;
+    if (end - start >= 3) {
+      // A separator past `end` belongs to a later segment and fails the bound, as a missing one would.
+      const sep = text.indexOf(NAME_VALUE_SEPARATOR, start);
+      if (sep > start && sep < end - 1) map.set(text.slice(start, sep), text.slice(sep + 1, end));
+    }
+    start = end + 1;
   }
   return map;
 }
@@ -147,15 +155,39 @@ export interface DecodeOptions {
   readonly readBody?: boolean;
   /** Verify the body CRC and throw on a mismatch. */
   readonly checkCRC?: boolean;
+  /**
+   * false: the body is a view of `buf`, not a copy, so `buf` lives as long as any of its messages. For a pull
+   * body, decoded once and never written to, this saves a copy and an allocation per message.
+   */
+  readonly copyBody?: boolean;
 }
 
 function need(at: number, n: number, end: number): void {
   if (n < 0 || at + n > end) throw new RangeError(`record truncated at ${at} (+${n} > ${end})`);
 }
 
+// Records decoded together (a pull body, a commit-log scan) nearly all share their born and store hosts: IPv4
+// ones are remembered, shared and frozen, rather than formatted and allocated for every record.
+const HOST_CACHE_LIMIT = 1024;
+const ipv4Hosts = new Map<number, HostAddress>();
+
 function readHost(buf: Buffer, at: number, ipLength: number, end: number): HostAddress {
   need(at, ipLength + 4, end);
-  return { address: formatAddressBytes(buf.subarray(at, at + ipLength)), port: buf.readInt32BE(at + ipLength) };
+  const port = buf.readInt32BE(at + ipLength);
+  if (ipLength !== 4 || port < 0 || port > 0xffff) return { address: formatAddressBytes(buf.subarray(at, at + ipLength)), port };
+  const key = buf.readUInt32BE(at) * 0x10000 + port;
+  let host = ipv4Hosts.get(key);
+  if (host === undefined) {
+    host = Object.freeze({ address: `${buf[at] as number}.${buf[at + 1] as number}.${buf[at + 2] as number}.${buf[at + 3] as number}`, port });
+    if (ipv4Hosts.size >= HOST_CACHE_LIMIT) ipv4Hosts.clear();
+    ipv4Hosts.set(key, host);
+  }
+  return host;
+}
+
+/** createMessageId from the record's own bytes: its IPv4 store host and port, then its commit-log offset. */
+function ipv4MessageId(buf: Buffer, hostAt: number, offsetAt: number): string {
+  return (buf.toString('hex', hostAt, hostAt + 8) + buf.toString('hex', offsetAt, offsetAt + 8)).toUpperCase();
 }
 
 /**
@@ -187,7 +219,8 @@ export function decodeStoredMessage(buf: Buffer, at = 0, options: DecodeOptions 
   need(p, 8, end);
   msg.storeTimestamp = readInt64(buf, p);
   const storeIp = (msg.sysFlag & MessageSysFlag.STOREHOSTADDRESS_V6_FLAG) === 0 ? 4 : 16;
-  msg.storeHost = readHost(buf, p + 8, storeIp, end);
+  const storeHostAt = p + 8;
+  msg.storeHost = readHost(buf, storeHostAt, storeIp, end);
   p += 8 + storeIp + 4;
   need(p, 16, end);
   msg.reconsumeTimes = buf.readInt32BE(p);
@@ -197,7 +230,7 @@ export function decodeStoredMessage(buf: Buffer, at = 0, options: DecodeOptions 
   need(p, bodyLength, end);
   const body = buf.subarray(p, p + bodyLength);
   if (options.checkCRC === true && crc32Masked(body) !== msg.bodyCRC) throw new Error(`body CRC mismatch at ${at}`);
-  msg.body = options.readBody === false ? Buffer.alloc(0) : Buffer.from(body);
+  msg.body = options.readBody === false ? Buffer.alloc(0) : options.copyBody === false ? body : Buffer.from(body);
   p += bodyLength;
   const topicLengthSize = magic === MESSAGE_MAGIC_CODE_V2 ? 2 : 1;
   need(p, topicLengthSize, end);
@@ -212,7 +245,8 @@ export function decodeStoredMessage(buf: Buffer, at = 0, options: DecodeOptions 
   need(p, propertiesLength, end);
   msg.properties = string2messageProperties(buf.toString('utf8', p, p + propertiesLength));
   if (p + propertiesLength !== end) throw new RangeError(`stored message at ${at} has ${end - p - propertiesLength} bytes past its properties`);
-  msg.msgId = createMessageId(msg.storeHost, msg.commitLogOffset);
+  // An IPv6 store host may be IPv4-mapped, which createMessageId writes as 4 bytes: only it knows that rule.
+  msg.msgId = storeIp === 4 ? ipv4MessageId(buf, storeHostAt, at + PHY_POS_POSITION) : createMessageId(msg.storeHost, msg.commitLogOffset);
   return msg;
 }
 
