@@ -61,6 +61,7 @@ const USAGE = `usage: node dist-test/bench/broker.js [options]
   --pin                 once started, pin the broker (all threads) to CPU 0 and its name server, the Producer and
                         the Consumer to the other CPUs (taskset), so the broker gets one core whatever its thread count
   --profile-ours <dir>  run our broker with --cpu-prof, the profile written to <dir> when it stops
+  --ours-node-args <a>  extra Node options for our broker, space-separated (e.g. "--max-semi-space-size=32")
   --ours-main <file>    our CLI (default dist/cli/main.js of this repository), e.g. another build for A/B
   --keep                keep the stores' temp dirs (their paths are printed)
   --json-only           print only the final JSON line on stdout (progress still goes to stderr)
@@ -79,6 +80,7 @@ interface Options {
   clientHeapMb: number;
   pin: boolean;
   profileOurs: string | undefined;
+  oursNodeArgs: string[];
   oursMain: string;
   keep: boolean;
   jsonOnly: boolean;
@@ -161,6 +163,7 @@ function parseOptions(argv: string[]): Options | 'help' {
       'client-heap-mb': { type: 'string' },
       pin: { type: 'boolean' },
       'profile-ours': { type: 'string' },
+      'ours-node-args': { type: 'string' },
       'ours-main': { type: 'string' },
       keep: { type: 'boolean' },
       'json-only': { type: 'boolean' },
@@ -189,6 +192,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     clientHeapMb: int('client-heap-mb', values['client-heap-mb'], 512, 64),
     pin: values.pin === true,
     profileOurs: values['profile-ours'],
+    oursNodeArgs: (values['ours-node-args'] ?? '').split(' ').filter((a) => a !== ''),
     oursMain: path.resolve(values['ours-main'] ?? path.join(REPO_ROOT, 'dist/cli/main.js')),
     keep: values.keep === true,
     jsonOnly: values['json-only'] === true,
@@ -366,7 +370,7 @@ async function deployOurs(options: Options): Promise<Deployment> {
   const namesrvAddr = `127.0.0.1:${/:(\d+)\s*$/.exec(namesrv.readyLine)?.[1] ?? '?'}`;
   const brokerConf = path.join(dir, 'broker.conf');
   await writeFile(brokerConf, properties({ ...commonBrokerConfig(options, namesrvAddr, path.join(dir, 'store')), listenPort: 0 }));
-  const nodeArgs = options.profileOurs === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(options.profileOurs)];
+  const nodeArgs = [...options.oursNodeArgs, ...(options.profileOurs === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(options.profileOurs)])];
   let broker: OurProcess;
   try {
     broker = await spawnOurs([options.oursMain, 'broker', '-c', brokerConf], nodeArgs, /The broker\[.*\] boot success\..*$/m, 'our broker');
