@@ -19,7 +19,7 @@
  * consumers then drain what our Producer stored); --cpu-prof <dir> writes a CPU profile of our Producer's and our
  * PushConsumer's measured phases (this process: the client, not the broker) per broker, for Chrome DevTools.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -55,7 +55,8 @@ const USAGE = `usage: node dist-test/bench/client.js [options]
   --queues <n>      queues of the topic (default 8)
   --consume-seconds <s>  at most this long per consumer to drain the backlog (default 60)
   --brokers <b,..>  java, ours, in this order (default java,ours)
-  --clients <c,..>  java, ts, in this order (default java,ts); the consumers drain the first one's backlog
+  --clients <c,..>  java, ts, in this order (default java,ts); the consumers drain the first one's backlog;
+                    a client named twice (java,ts,ts,java) counts with its mean, which cancels the order out
   --cpu-prof <dir>  write <dir>/<broker>-{producer,consumer}.cpuprofile: our clients' phases, profiled
                     (the profiler's own cost then shows in our CPU figures)
   --json-only       only the final JSON line on stdout
@@ -475,8 +476,10 @@ async function benchBroker(broker: BrokerKind, options: Options): Promise<{ send
   try {
     await admin.start();
     const sends: Result[] = [];
-    for (const client of options.clients) {
-      const topic = `BenchClient_${client}`;
+    for (const [index, client] of options.clients.entries()) {
+      const topic = `BenchClient_${client}_${index}`;
+      // The previous phase's written pages reach the disk now, not during this phase's measurement.
+      execFileSync('sync');
       await createTopic(admin, topic, options.queues);
       progress(`${broker}: ${client} Producer, ${options.warmup} s warm-up then ${options.seconds} s measured`);
       const result = client === 'java' ? await measureJava(admin, deployment.namesrvAddr, topic, options, broker) : await measureOurs(admin, deployment.namesrvAddr, topic, options, broker);
@@ -488,7 +491,7 @@ async function benchBroker(broker: BrokerKind, options: Options): Promise<{ send
     for (const client of options.clients) {
       progress(`${broker}: ${client} consumer draining the backlog (at most ${options.consumeSeconds} s)`);
       const measure = client === 'java' ? measureJavaConsumer : measureOurConsumer;
-      const result = await measure(admin, deployment.namesrvAddr, `BenchClient_${options.clients[0] as ClientKind}`, options, broker);
+      const result = await measure(admin, deployment.namesrvAddr, `BenchClient_${options.clients[0] as ClientKind}_0`, options, broker);
       progress(`${broker}: ${client} consumer ${result.consume_tps ?? '-'} msg/s over a backlog of ${result.backlog}${result.drained ? '' : ' (not drained in time)'}, ${result.cpu_ms_per_1k ?? '-'} CPU ms/1k msgs`);
       consumes.push(result);
     }
@@ -519,13 +522,17 @@ async function main(argv: string[]): Promise<number> {
     consumeResults.push(...consumes);
   }
   const ratios: Record<string, number | null> = {};
+  // A client measured more than once (--clients java,ts,ts,java, to cancel out the order) counts with its mean.
+  const mean = (values: (number | null | undefined)[]): number | undefined => {
+    const known = values.filter((v): v is number => typeof v === 'number');
+    return known.length === 0 ? undefined : known.reduce((a, b) => a + b, 0) / known.length;
+  };
+  const ratio = (ts: number | undefined, java: number | undefined): number | null => (ts !== undefined && java !== undefined && java > 0 ? round3(ts / java) : null);
   for (const broker of options.brokers) {
-    const ts = results.find((r) => r.broker === broker && r.client === 'ts');
-    const java = results.find((r) => r.broker === broker && r.client === 'java');
-    ratios[`ts_over_java_send_tps_on_${broker}`] = ts !== undefined && java !== undefined && java.send_tps > 0 ? round3(ts.send_tps / java.send_tps) : null;
-    const tsc = consumeResults.find((r) => r.broker === broker && r.client === 'ts')?.consume_tps;
-    const javac = consumeResults.find((r) => r.broker === broker && r.client === 'java')?.consume_tps;
-    ratios[`ts_over_java_consume_tps_on_${broker}`] = tsc !== undefined && tsc !== null && javac !== undefined && javac !== null && javac > 0 ? round3(tsc / javac) : null;
+    const sendTps = (client: ClientKind): number | undefined => mean(results.filter((r) => r.broker === broker && r.client === client).map((r) => r.send_tps));
+    const consumeTps = (client: ClientKind): number | undefined => mean(consumeResults.filter((r) => r.broker === broker && r.client === client).map((r) => r.consume_tps));
+    ratios[`ts_over_java_send_tps_on_${broker}`] = ratio(sendTps('ts'), sendTps('java'));
+    ratios[`ts_over_java_consume_tps_on_${broker}`] = ratio(consumeTps('ts'), consumeTps('java'));
   }
   if (!options.jsonOnly) {
     printTable(
