@@ -6,7 +6,7 @@ import type { MessageExt } from '../../protocol/message/message.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { topicRouteData2TopicSubscribeInfo, type MQClientInstance } from '../client-instance.js';
 import { MQClientManager } from '../client-manager.js';
-import { resolveClientConfig, type ClientOptions } from '../config.js';
+import type { ClientOptions } from '../config.js';
 import { MQClientError } from '../errors.js';
 import {
   consumeStartPayload,
@@ -22,12 +22,12 @@ import {
 import { Validators } from '../validators.js';
 import { AllocateMessageQueueAveragely, type AllocateMessageQueueStrategy } from './allocate-strategy.js';
 import { CoalescedRun } from '../coalesced-run.js';
+import { registerConsumer, unregisterConsumer, type ConsumerRegistration } from './consumer-registration.js';
 import { ConsumerTimers } from './consumer-timers.js';
 import { ConsumerAPI, PullSysFlag, type PullStatus } from './consumer-api.js';
 import { processPullBody, toConsumerMessage, type ConsumerMessage } from './consumer-message.js';
-import { DEFAULT_LOCAL_OFFSET_STORE_DIR, LocalFileOffsetStore } from './local-file-offset-store.js';
 import type { MQConsumerInner } from './mq-consumer-inner.js';
-import { RemoteBrokerOffsetStore, type OffsetStore } from './offset-store.js';
+import type { OffsetStore } from './offset-store.js';
 import { ProcessQueue } from './process-queue.js';
 import { RebalanceImpl, type PullRequest } from './rebalance-impl.js';
 import { consumerRunningInfo } from './running-info.js';
@@ -121,7 +121,7 @@ export class LitePullConsumer implements MQConsumerInner {
   private readonly options: LitePullConsumerOptions;
   private readonly logger: Logger;
   private readonly instrumentation: InstrumentationEmitter<'consumer', LitePullConsumerEventPayloads>;
-  private removeInstrumentation: RemoveInstrumentationListener | undefined;
+  private registration: ConsumerRegistration | undefined;
   private readonly settings: {
     autoCommit: boolean;
     autoCommitIntervalMillis: number;
@@ -273,26 +273,19 @@ export class LitePullConsumer implements MQConsumerInner {
   async start(): Promise<void> {
     if (this.state === 'running') return;
     if (this.state === 'stopping') throw new MQClientError(`consumer ${this.groupName} is shutting down`);
-    const config = resolveClientConfig(this.options);
-    const manager = this.options.clientManager ?? MQClientManager.getInstance();
-    const instance = manager.getOrCreateMQClientInstance(config);
-    const api = new ConsumerAPI(instance.remotingClient);
-    const findBrokerAddr = (brokerName: string): Promise<string | undefined> => this.findBrokerAddr(brokerName);
-    this.offsetStore =
-      this.messageModel === 'BROADCASTING'
-        ? new LocalFileOffsetStore(this.options.offsetStoreDir ?? DEFAULT_LOCAL_OFFSET_STORE_DIR, instance.clientId, this.groupName, this.logger)
-        : new RemoteBrokerOffsetStore(this.groupName, api, findBrokerAddr, config.mqClientApiTimeout, this.logger, (offsets) =>
-            this.instrumentation.emit('commit_offsets', { offsets }),
-          );
-    await this.offsetStore.load();
-    if (!instance.registerConsumer(this.groupName, this)) {
-      throw new MQClientError(`The consumer group[${this.groupName}] has been created before, specify another name please.`);
-    }
+    const registration = await registerConsumer(this, this.options, {
+      logger: this.logger,
+      network: this.instrumentation,
+      onCommitted: (offsets) => this.instrumentation.emit('commit_offsets', { offsets }),
+      findBrokerAddr: (brokerName) => this.findBrokerAddr(brokerName),
+    });
+    const { instance, api } = registration;
+    this.registration = registration;
     this.instance = instance;
-    this.removeInstrumentation = instance.addInstrumentation(this.instrumentation);
     this.api = api;
+    this.offsetStore = registration.offsetStore;
     this.consumeTimestamp = this.options.consumeTimestamp === undefined ? Date.now() - HALF_AN_HOUR : Number(this.options.consumeTimestamp);
-    this.rebalanceImpl = this.createRebalance(instance, api, config.mqClientApiTimeout);
+    this.rebalanceImpl = this.createRebalance(instance, api, registration.timeoutMillis);
     this.state = 'running';
     this.startTimestamp = Date.now();
     this.nextAutoCommitDeadline = Date.now() + this.settings.autoCommitIntervalMillis;
@@ -328,15 +321,12 @@ export class LitePullConsumer implements MQConsumerInner {
     this.queueStates.clear();
     this.consumeRequestCache = [];
     this.rebalanceImpl?.processQueueTable.clear();
-    const instance = this.instance;
-    if (instance !== undefined) {
-      await instance.unregisterConsumer(this.groupName);
-      this.removeInstrumentation?.();
-      await instance.shutdown();
-    }
+    const registration = this.registration;
+    this.registration = undefined;
+    if (registration !== undefined) await unregisterConsumer(this, registration);
     this.instance = undefined;
     this.state = 'stopped';
-    if (instance !== undefined) this.instrumentation.emit('stop', { group: this.groupName, clientId: instance.clientId });
+    if (registration !== undefined) this.instrumentation.emit('stop', { group: this.groupName, clientId: registration.instance.clientId });
   }
 
   /**

@@ -4,7 +4,7 @@ import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import type { MessageExt } from '../../protocol/message/message.js';
 import type { MQClientInstance } from '../client-instance.js';
 import { MQClientManager } from '../client-manager.js';
-import { resolveClientConfig, type ClientOptions } from '../config.js';
+import type { ClientOptions } from '../config.js';
 import { MQClientError } from '../errors.js';
 import {
   ConsumeInstrumentation,
@@ -23,12 +23,12 @@ import { ConsumeMessageConcurrentlyService } from './consume-concurrently.js';
 import { ConsumeMessageOrderlyService } from './consume-orderly.js';
 import { callListener, type ConsumeContext, type ConsumeMessageService, type MessageListener } from './consume-service.js';
 import { CoalescedRun } from '../coalesced-run.js';
+import { registerConsumer, unregisterConsumer, type ConsumerRegistration } from './consumer-registration.js';
 import { ConsumerTimers } from './consumer-timers.js';
 import { ConsumerAPI, PullSysFlag, type PullStatus } from './consumer-api.js';
 import { processPullBody, resetRetryTopic } from './consumer-message.js';
-import { DEFAULT_LOCAL_OFFSET_STORE_DIR, LocalFileOffsetStore } from './local-file-offset-store.js';
 import type { ConsumeMessageDirectlyResult, MQConsumerInner } from './mq-consumer-inner.js';
-import { RemoteBrokerOffsetStore, type OffsetStore } from './offset-store.js';
+import type { OffsetStore } from './offset-store.js';
 import { RebalanceImpl, type PullRequest } from './rebalance-impl.js';
 import { consumerRunningInfo } from './running-info.js';
 import { buildSubscriptionData, RETRY_GROUP_TOPIC_PREFIX, retryTopic, SUB_ALL } from './subscription.js';
@@ -102,7 +102,7 @@ export class PushConsumer implements MQConsumerInner {
   private readonly options: PushConsumerOptions;
   private readonly logger: Logger;
   private readonly instrumentation: InstrumentationEmitter<'consumer', ConsumerEventPayloads>;
-  private removeInstrumentation: RemoveInstrumentationListener | undefined;
+  private registration: ConsumerRegistration | undefined;
   private readonly settings: {
     concurrency: number;
     orderly: boolean;
@@ -211,29 +211,22 @@ export class PushConsumer implements MQConsumerInner {
     if (this.state === 'running') return;
     if (this.state === 'stopping') throw new MQClientError(`consumer ${this.groupName} is shutting down`);
     if (this.listeners.size === 0) throw new MQClientError('subscribe at least one topic before start()');
-    const config = resolveClientConfig(this.options);
-    const manager = this.options.clientManager ?? MQClientManager.getInstance();
-    const instance = manager.getOrCreateMQClientInstance(config);
     // Java's copySubscription: a clustering group also consumes its retry topic.
     if (this.messageModel === 'CLUSTERING') this.subscriptionInner.set(retryTopic(this.groupName), buildSubscriptionData(retryTopic(this.groupName), SUB_ALL));
-    const api = new ConsumerAPI(instance.remotingClient);
-    const findBrokerAddr = (brokerName: string): Promise<string | undefined> => this.findBrokerAddr(brokerName);
-    this.offsetStore =
-      this.messageModel === 'BROADCASTING'
-        ? new LocalFileOffsetStore(this.options.offsetStoreDir ?? DEFAULT_LOCAL_OFFSET_STORE_DIR, instance.clientId, this.groupName, this.logger)
-        : new RemoteBrokerOffsetStore(this.groupName, api, findBrokerAddr, config.mqClientApiTimeout, this.logger, (offsets) =>
-            this.instrumentation.emit('commit_offsets', { offsets }),
-          );
-    await this.offsetStore.load();
-    if (!instance.registerConsumer(this.groupName, this)) {
-      throw new MQClientError(`The consumer group[${this.groupName}] has been created before, specify another name please.`);
-    }
+    const registration = await registerConsumer(this, this.options, {
+      logger: this.logger,
+      network: this.instrumentation,
+      onCommitted: (offsets) => this.instrumentation.emit('commit_offsets', { offsets }),
+      findBrokerAddr: (brokerName) => this.findBrokerAddr(brokerName),
+    });
+    const { instance, api } = registration;
+    this.registration = registration;
     this.instance = instance;
-    this.removeInstrumentation = instance.addInstrumentation(this.instrumentation);
     this.api = api;
+    this.offsetStore = registration.offsetStore;
     this.consumeTimestamp = this.options.consumeTimestamp === undefined ? Date.now() - HALF_AN_HOUR : Number(this.options.consumeTimestamp);
     this.consumeService = this.createConsumeService();
-    this.rebalanceImpl = this.createRebalance(instance, api, config.mqClientApiTimeout);
+    this.rebalanceImpl = this.createRebalance(instance, api, registration.timeoutMillis);
     this.state = 'running';
     this.startTimestamp = Date.now();
     try {
@@ -265,16 +258,13 @@ export class PushConsumer implements MQConsumerInner {
     if (this.settings.orderly && this.messageModel === 'CLUSTERING') await this.rebalanceImpl?.unlockAll();
     for (const { pq } of this.rebalanceImpl?.processQueueTable.values() ?? []) pq.dropped = true;
     this.rebalanceImpl?.processQueueTable.clear();
-    const instance = this.instance;
-    if (instance !== undefined) {
-      await instance.unregisterConsumer(this.groupName);
-      this.removeInstrumentation?.();
-      await instance.shutdown();
-    }
+    const registration = this.registration;
+    this.registration = undefined;
+    if (registration !== undefined) await unregisterConsumer(this, registration);
     this.subscriptionInner.delete(retryTopic(this.groupName));
     this.instance = undefined;
     this.state = 'stopped';
-    if (instance !== undefined) this.instrumentation.emit('stop', { group: this.groupName, clientId: instance.clientId });
+    if (registration !== undefined) this.instrumentation.emit('stop', { group: this.groupName, clientId: registration.instance.clientId });
   }
 
   // ---- MQConsumerInner: what the client instance calls ----
