@@ -190,7 +190,10 @@ for (const version of ['5.3.3', '4.9.8'] as const satisfies readonly RocketMQVer
       const topic = `Orderly_${tag}`;
       const group = `CG_Orderly_${tag}`;
       const queues = 4;
-      const perQueue = 50;
+      // 30 s of sends (a round every 100 ms): longer than the 20 s for which Java's orderly consumer keeps a
+      // queue it gave away locked while it still has messages of it cached (unlockDelay), so the second consumer
+      // always gets messages of its share, whatever the timing of the rebalance.
+      const perQueue = 300;
       await createTopic(topic, queues);
       const a = await consumer(['--topic', topic, '--group', group, '--expect', String(queues * perQueue), '--orderly', '--instance', 'A', '--consume-sleep-ms', '10']);
       let b: JavaProcess | undefined;
