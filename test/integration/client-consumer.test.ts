@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +22,7 @@ import { defaultNamesrvConfig } from '../../src/namesrv/config.js';
 import { NamesrvController } from '../../src/namesrv/name-server.js';
 import { createMessageStoreConfig } from '../../src/store/message-store-config.js';
 import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/index.js';
+import { runLeakProbe } from '../helpers/leaks.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface Cluster {
@@ -329,14 +329,8 @@ describe('PushConsumer against our broker', () => {
   it('start, shutdown, start, shutdown leaves no timer or socket behind (child process)', async () => {
     const topic = await topicWith(2);
     const entry = fileURLToPath(new URL('../../src/client/index.js', import.meta.url));
-    // async_hooks sees every timer and socket, unref'd ones included, from creation to clearing.
-    const script = `
-      const { createHook } = await import('node:async_hooks');
-      const live = new Map();
-      createHook({
-        init(id, type) { if (type === 'Timeout' || type === 'TCPWRAP') live.set(id, type); },
-        destroy(id) { live.delete(id); },
-      }).enable();
+    const { live } = await runLeakProbe(
+      `
       const { PushConsumer } = await import(${JSON.stringify(entry)});
       for (let round = 0; round < 2; round++) {
         let got = 0;
@@ -348,19 +342,9 @@ describe('PushConsumer against our broker', () => {
         await all;
         await consumer.shutdown();
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await new Promise((resolve) => setImmediate(resolve));
-      console.log(JSON.stringify([...live.values()]));
-    `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    const code = await exited;
-    clearTimeout(timer);
-    assert.equal(code, 0, output);
-    assert.equal(output.trim(), '[]');
+    `,
+      20_000,
+    );
+    assert.deepEqual(live, []);
   });
 });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import {
 } from '../../src/client/index.js';
 import { compareMessageQueue } from '../../src/client/consumer/allocate-strategy.js';
 import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/index.js';
+import { runLeakProbe } from '../helpers/leaks.js';
 import { waitFor } from '../helpers/wait.js';
 
 const key = (mq: MessageQueue): string => `${mq.brokerName}:${mq.queueId}`;
@@ -441,14 +441,8 @@ describe('LitePullConsumer against the dev cluster', () => {
   it('start, shutdown, start on one consumer; no timer or socket left behind (child process)', async () => {
     const topic = await topicWith(2);
     const entry = fileURLToPath(new URL('../../src/client/index.js', import.meta.url));
-    // async_hooks sees every timer and socket, unref'd ones included, from creation to clearing.
-    const script = `
-      const { createHook } = await import('node:async_hooks');
-      const live = new Map();
-      createHook({
-        init(id, type) { if (type === 'Timeout' || type === 'TCPWRAP') live.set(id, type); },
-        destroy(id) { live.delete(id); },
-      }).enable();
+    const probe = await runLeakProbe(
+      `
       const { LitePullConsumer } = await import(${JSON.stringify(entry)});
       const consumer = new LitePullConsumer({ nameServer: ${JSON.stringify(dev.namesrvAddr)}, group: 'LiteExitCG', clientIP: '127.0.0.1', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', autoCommit: false });
       consumer.subscribe(${JSON.stringify(topic)});
@@ -460,19 +454,10 @@ describe('LitePullConsumer against the dev cluster', () => {
         counts.push(got);
         await consumer.shutdown();
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await new Promise((resolve) => setImmediate(resolve));
-      console.log(JSON.stringify({ counts, live: [...live.values()] }));
-    `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    const code = await exited;
-    clearTimeout(timer);
-    assert.equal(code, 0, output);
-    assert.deepEqual(JSON.parse(output.trim()), { counts: [3, 3], live: [] }, 'both rounds read all 3 (nothing committed), nothing left');
+      globalThis.probeResult = counts;
+    `,
+      30_000,
+    );
+    assert.deepEqual(probe, { result: [3, 3], live: [] }, 'both rounds read all 3 (nothing committed), nothing left');
   });
 });
