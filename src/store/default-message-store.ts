@@ -275,18 +275,16 @@ export class DefaultMessageStore implements MessageStore {
   }
 
   /**
-   * Two hops: the first immediate of a tick runs before the responses' socket flushes (queued later in the same
-   * tick), the second after them, so the acknowledgements leave before the dispatch work.
+   * An immediate: the acknowledgements of the tick's puts are flushed by then (the channels flush in a microtask),
+   * so they leave before the dispatch work.
    */
   private scheduleDispatch(): void {
     if (this.dispatchScheduled) return;
     this.dispatchScheduled = true;
-    setImmediate(() =>
-      setImmediate(() => {
-        this.dispatchScheduled = false;
-        this.dispatchPending();
-      }),
-    );
+    setImmediate(() => {
+      this.dispatchScheduled = false;
+      this.dispatchPending();
+    });
   }
 
   private checkStoreStatus(): PutMessageStatus | undefined {
