@@ -34,7 +34,7 @@ const INT_PATTERN = /^[+-]?\d+$/;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
-interface CompiledField {
+export interface CompiledField {
   readonly field: string;
   readonly kind: FieldKind;
   readonly optional: boolean;
@@ -43,7 +43,7 @@ interface CompiledField {
 /** Schemas are module constants: each is parsed once, not on every request. */
 const compiledSchemas = new WeakMap<HeaderSchema, readonly CompiledField[]>();
 
-function compile(schema: HeaderSchema): readonly CompiledField[] {
+export function compile(schema: HeaderSchema): readonly CompiledField[] {
   let compiled = compiledSchemas.get(schema);
   if (compiled === undefined) {
     compiled = Object.keys(schema).map((field) => {
@@ -73,18 +73,32 @@ export function decodeCustomHeader<S extends HeaderSchema>(
     const raw = extFields === undefined ? undefined : Object.hasOwn(extFields, field) ? extFields[field] : undefined;
     if (raw === undefined) {
       if (optional) continue;
-      throw new RemotingCommandError(`the custom header field '${field}' is missing in ${contextName(context)}`);
+      throw missingField(field, context);
     }
     out[field] = parseField(raw, kind, field, context);
   }
   return out as DecodedHeader<S>;
 }
 
+/**
+ * Ext fields still in their wire bytes (the ROCKETMQ header): a custom header is decoded straight from them, and
+ * the string map is only built for code that asks for it.
+ */
+export interface RawExtFields {
+  toExtFields(): ExtFields;
+  decodeHeader<S extends HeaderSchema>(schema: S, context: HeaderContext): DecodedHeader<S>;
+}
+
+/** The error for a required field that is absent. */
+export function missingField(field: string, context: HeaderContext): RemotingCommandError {
+  return new RemotingCommandError(`the custom header field '${field}' is missing in ${contextName(context)}`);
+}
+
 function contextName(context: HeaderContext): string {
   return typeof context === 'string' ? context : context();
 }
 
-function parseField(raw: string, kind: FieldKind, field: string, context: HeaderContext): string | number | boolean {
+export function parseField(raw: string, kind: FieldKind, field: string, context: HeaderContext): string | number | boolean {
   switch (kind) {
     case 'string':
       return raw;

@@ -9,6 +9,7 @@ import {
   type DecodedHeader,
   type ExtFields,
   type HeaderSchema,
+  type RawExtFields,
   setOwnField,
 } from './custom-header.js';
 
@@ -31,6 +32,8 @@ export interface RemotingCommandInit {
   flag?: number;
   remark?: string | undefined;
   extFields?: ExtFields | undefined;
+  /** Instead of `extFields`: the wire bytes, decoded when first needed. */
+  rawExtFields?: RawExtFields | undefined;
   body?: Buffer | undefined;
   serializeTypeCurrentRPC?: SerializeTypeName;
 }
@@ -43,7 +46,8 @@ export class RemotingCommand {
   opaque: number;
   flag: number;
   remark: string | undefined;
-  extFields: ExtFields | undefined;
+  private ownExtFields: ExtFields | undefined;
+  private rawExtFields: RawExtFields | undefined;
   body: Buffer | undefined;
   /** How this command's header is (or will be) encoded on the wire. */
   serializeTypeCurrentRPC: SerializeTypeName;
@@ -55,9 +59,27 @@ export class RemotingCommand {
     this.opaque = init.opaque ?? takeOpaque();
     this.flag = init.flag ?? 0;
     this.remark = init.remark;
-    this.extFields = init.extFields;
+    this.ownExtFields = init.extFields;
+    this.rawExtFields = init.rawExtFields;
     this.body = init.body;
     this.serializeTypeCurrentRPC = init.serializeTypeCurrentRPC ?? 'JSON';
+  }
+
+  /**
+   * The custom header as strings keyed by Java field name. A decoded binary header builds this map on first use:
+   * the hot paths read their header with decodeCommandCustomHeader, straight from the bytes.
+   */
+  get extFields(): ExtFields | undefined {
+    if (this.rawExtFields !== undefined) {
+      this.ownExtFields = this.rawExtFields.toExtFields();
+      this.rawExtFields = undefined;
+    }
+    return this.ownExtFields;
+  }
+
+  set extFields(extFields: ExtFields | undefined) {
+    this.rawExtFields = undefined;
+    this.ownExtFields = extFields;
   }
 
   /** A request whose custom header fields travel as string extFields (null and undefined are dropped). */
@@ -103,7 +125,8 @@ export class RemotingCommand {
 
   /** Reads the custom header; a missing or malformed required field throws RemotingCommandError. */
   decodeCommandCustomHeader<S extends HeaderSchema>(schema: S): DecodedHeader<S> {
-    return decodeCustomHeader(this.extFields, schema, () => this.describe());
+    const context = (): string => this.describe();
+    return this.rawExtFields !== undefined ? this.rawExtFields.decodeHeader(schema, context) : decodeCustomHeader(this.ownExtFields, schema, context);
   }
 
   /** "request SEND_MESSAGE(10) opaque 7" or "response SYSTEM_BUSY(2) opaque 7", for logs and errors. */

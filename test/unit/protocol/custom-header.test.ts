@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { RemotingCommand, RequestCode, decodeCustomHeader, headerToExtFields } from '../../../src/protocol/index.js';
+import { RemotingCommand, RequestCode, decodeCommand, decodeCustomHeader, encodeCommand, headerToExtFields } from '../../../src/protocol/index.js';
 import { throwsRemoting } from './support.js';
 
 void describe('headerToExtFields', () => {
@@ -312,5 +312,48 @@ void describe('RemotingCommand', () => {
     throwsRemoting(() => cmd.decodeCommandCustomHeader({ topic: 'string' }), /'topic' is missing in request PULL_MESSAGE\(11\) opaque 12/);
     throwsRemoting(() => cmd.decodeCommandCustomHeader({ queueId: 'int' }), /'queueId' of request PULL_MESSAGE\(11\) opaque 12 is not an int: 'x'/);
     assert.deepEqual(cmd.decodeCommandCustomHeader({ consumerGroup: 'string' }), { consumerGroup: 'G' });
+  });
+});
+
+void describe('binary (ROCKETMQ) headers decode straight from their bytes', () => {
+  const schema = { s: 'string', i: 'int', l: 'long?', b: 'boolean?', d: 'double?', o: 'string?' } as const;
+  // Values near every rule: signs, leading zeros, int32 and 2^53 bounds, 15/16-digit numbers, case, non-ASCII.
+  const tricky = ['', '0', '-0', '+7', '007', '-', '+', '2147483647', '2147483648', '-2147483648', '-2147483649', '999999999999999',
+    '9007199254740991', '9007199254740993', '12345678901234567890', ' 1', '1 ', '1e3', '0x10', 'true', 'TRUE', 'tRuE', 'truE ', 'false',
+    'yes', 'é', 'Topic_é', 'a'.repeat(40), '1.5', 'NaN'];
+  const value = fc.oneof(fc.constantFrom(...tricky), fc.string({ unit: 'binary', maxLength: 40 }), fc.integer().map(String));
+  const key = fc.constantFrom('s', 'i', 'l', 'b', 'd', 'o', 'other', '__proto__', 'constructor');
+
+  function outcome(decode: () => unknown): unknown {
+    try {
+      return { ok: decode() };
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  }
+
+  void it('gives the values and errors of decodeCustomHeader over the same fields as strings', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, value), { maxLength: 12 }), (entries) => {
+        const sent = new RemotingCommand({ code: RequestCode.PULL_MESSAGE, opaque: 5, serializeTypeCurrentRPC: 'ROCKETMQ' });
+        for (const [k, v] of entries) sent.addExtField(k, v);
+        const received = decodeCommand(encodeCommand(sent));
+        const expected = outcome(() => decodeCustomHeader(received.extFields, schema, () => received.describe()));
+        const direct = decodeCommand(encodeCommand(sent));
+        assert.deepEqual(outcome(() => direct.decodeCommandCustomHeader(schema)), expected);
+        // Empty values are absent once they crossed the wire, as Java reads them as null.
+        const strings = Object.fromEntries(Object.entries(sent.extFields ?? {}).filter(([, v]) => v !== ''));
+        assert.deepEqual({ ...received.extFields }, strings);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  void it('a malformed ext field length still fails the frame, before anything reads the header', () => {
+    const sent = RemotingCommand.createRequestCommand(RequestCode.PULL_MESSAGE, { topic: 'T' });
+    sent.serializeTypeCurrentRPC = 'ROCKETMQ';
+    const bytes = encodeCommand(sent);
+    bytes.writeInt32BE(1000, bytes.length - 4 - 1); // the value length of "topic", past the header's end
+    throwsRemoting(() => decodeCommand(bytes), /bad ext field value length 1000/);
   });
 });
