@@ -66,14 +66,19 @@ describe('ConsumeMessageConcurrentlyService', () => {
 
   it('yields to I/O between turns: a callback queued after a large submit runs before the batch is done', async () => {
     let consumed = 0;
-    const h = harness(() => void consumed++, 20);
+    // 50 µs a message: 500 of them take 25 ms, far past one turn's budget.
+    const h = harness(() => {
+      const end = performance.now() + 0.05;
+      while (performance.now() < end);
+      consumed++;
+    }, 20);
     const pq = new ProcessQueue();
     const batch = msgs(0, 500);
     pq.putMessage(batch);
     h.service.submitConsumeRequest(batch, pq, MQ);
-    // Stands for the next pull's socket write, which the channel flushes from setImmediate.
-    const seenByWrite = await new Promise<number>((resolve) => setImmediate(() => resolve(consumed)));
-    assert.ok(seenByWrite < 500, `the write waited for ${seenByWrite} of 500 messages`);
+    // Stands for an I/O callback (a pull response) arriving while the batch is consumed.
+    const seenByIo = await new Promise<number>((resolve) => setImmediate(() => resolve(consumed)));
+    assert.ok(seenByIo < 500, `the I/O callback waited for ${seenByIo} of 500 messages`);
     await until(() => consumed === 500);
     assert.equal(h.offsets.at(-1), 500);
   });
