@@ -36,6 +36,7 @@ import {
   startJavaNameServer,
   type JavaProcess,
 } from '../test/helpers/java.js';
+import { loopbackRoundTrips } from './machine-probe.js';
 
 const JAVA_VERSION = '5.3.3';
 const CLUSTER = 'DefaultCluster';
@@ -119,6 +120,8 @@ interface Result {
   version: string;
   /** Spawn of the broker process to its "boot success" line. */
   startup_ms: number;
+  /** Loopback round trips per second just before the phase (machine-probe.ts): low means a slowed machine. */
+  probe_round_trips_per_s: number;
   namesrv_startup_ms: number;
   send_tps: number | null;
   /** Messages per second from the broker's queue offsets over the measured window (GET_MAX_OFFSET, all queues). */
@@ -561,7 +564,8 @@ async function benchBroker(kind: BrokerKind, options: Options, client: RemotingC
   // The previous broker's written pages reach the disk now, not during this broker's measurement: a run that
   // followed Java's (1-2 GiB of dirty pages) otherwise paid for its writeback.
   execFileSync('sync');
-  progress(`${kind}: starting the name server and the broker`);
+  const probe = await loopbackRoundTrips();
+  progress(`${kind}: loopback probe ${probe} round trips/s; starting the name server and the broker`);
   const deployment = kind === 'ours' ? await deployOurs(options) : await deployJava(options);
   const clients: JavaProcess[] = [];
   let sampler: NodeJS.Timeout | undefined;
@@ -648,6 +652,7 @@ async function benchBroker(kind: BrokerKind, options: Options, client: RemotingC
       broker: kind,
       version: deployment.version,
       startup_ms: Math.round(deployment.startupMs),
+      probe_round_trips_per_s: probe,
       namesrv_startup_ms: Math.round(deployment.namesrvStartupMs),
       send_tps: sendTps === null ? null : Math.round(sendTps),
       broker_send_tps: Math.round(brokerSendTps),
@@ -716,15 +721,15 @@ function ratio(a: number | null | undefined, b: number | null | undefined): numb
 
 function printTable(results: Result[]): void {
   const rows = [
-    '| broker | send TPS | broker-side TPS | consume TPS | send RT avg / max ms | B2C RT avg / max ms | RSS ready / mean / peak MiB | ready ms | CPU broker / prod / cons | msgs per broker CPU-s |',
-    '|---|---:|---:|---:|---|---|---|---:|---|---:|',
+    '| broker | send TPS | broker-side TPS | consume TPS | send RT avg / max ms | B2C RT avg / max ms | RSS ready / mean / peak MiB | ready ms | CPU broker / prod / cons | msgs per broker CPU-s | probe k/s |',
+    '|---|---:|---:|---:|---|---|---|---:|---|---:|---:|',
   ];
   for (const r of results) {
     const name = r.broker === 'ours' ? 'ours' : `Java ${r.version}`;
     rows.push(
       `| ${name} | ${fmt(r.send_tps)} | ${fmt(r.broker_send_tps)} | ${fmt(r.consume_tps)} | ${fmt(r.send_avg_rt_ms, 2)} / ${fmt(r.send_max_rt_ms)}${r.send_max_rt_in_window === false ? '*' : ''} | ` +
         `${fmt(r.consume_avg_b2c_ms, 1)} / ${fmt(r.consume_max_b2c_ms)} | ${fmt(r.rss_mib.ready)} / ${fmt(r.rss_mib.mean)} / ${fmt(r.rss_mib.peak)} | ${fmt(r.startup_ms)} | ` +
-        `${fmt(r.cpu.broker, 2)} / ${fmt(r.cpu.producer, 2)} / ${fmt(r.cpu.consumer, 2)} | ${fmt(r.msgs_per_broker_cpu_s)} |`,
+        `${fmt(r.cpu.broker, 2)} / ${fmt(r.cpu.producer, 2)} / ${fmt(r.cpu.consumer, 2)} | ${fmt(r.msgs_per_broker_cpu_s)} | ${fmt(r.probe_round_trips_per_s / 1000, 1)} |`,
     );
   }
   process.stdout.write(`${rows.join('\n')}\n`);

@@ -28,6 +28,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Admin, MQClientManager, Producer, PushConsumer } from '../src/client/index.js';
 import { REPO_ROOT, buildInterop, startJava, startJavaBroker, startJavaNameServer, type JavaServer } from '../test/helpers/java.js';
+import { loopbackRoundTrips } from './machine-probe.js';
 
 const JAVA_VERSION = '5.3.3';
 const CLUSTER = 'DefaultCluster';
@@ -83,6 +84,8 @@ interface Result {
   failed: number;
   /** The client process's CPU time per 1000 messages in the window (null where it cannot be read). */
   cpu_ms_per_1k: number | null;
+  /** Loopback round trips per second just before the phase (machine-probe.ts): low means a slowed machine. */
+  probe_round_trips_per_s?: number;
 }
 
 interface ConsumeResult {
@@ -93,6 +96,7 @@ interface ConsumeResult {
   backlog: number;
   drained: boolean;
   cpu_ms_per_1k: number | null;
+  probe_round_trips_per_s?: number;
 }
 
 interface Deployment {
@@ -481,17 +485,21 @@ async function benchBroker(broker: BrokerKind, options: Options): Promise<{ send
       // The previous phase's written pages reach the disk now, not during this phase's measurement.
       execFileSync('sync');
       await createTopic(admin, topic, options.queues);
-      progress(`${broker}: ${client} Producer, ${options.warmup} s warm-up then ${options.seconds} s measured`);
+      const probe = await loopbackRoundTrips();
+      progress(`${broker}: loopback probe ${probe} round trips/s; ${client} Producer, ${options.warmup} s warm-up then ${options.seconds} s measured`);
       const result = client === 'java' ? await measureJava(admin, deployment.namesrvAddr, topic, options, broker) : await measureOurs(admin, deployment.namesrvAddr, topic, options, broker);
+      result.probe_round_trips_per_s = probe;
       progress(`${broker}: ${client} Producer ${result.send_tps} msg/s, avg RT ${result.avg_rt_ms ?? '-'} ms, ${result.failed} failed, ${result.cpu_ms_per_1k ?? '-'} CPU ms/1k msgs`);
       sends.push(result);
     }
     // Both consumers drain the same backlog, one after the other.
     const consumes: ConsumeResult[] = [];
     for (const client of options.clients) {
-      progress(`${broker}: ${client} consumer draining the backlog (at most ${options.consumeSeconds} s)`);
+      const probe = await loopbackRoundTrips();
+      progress(`${broker}: loopback probe ${probe} round trips/s; ${client} consumer draining the backlog (at most ${options.consumeSeconds} s)`);
       const measure = client === 'java' ? measureJavaConsumer : measureOurConsumer;
       const result = await measure(admin, deployment.namesrvAddr, `BenchClient_${options.clients[0] as ClientKind}_0`, options, broker);
+      result.probe_round_trips_per_s = probe;
       progress(`${broker}: ${client} consumer ${result.consume_tps ?? '-'} msg/s over a backlog of ${result.backlog}${result.drained ? '' : ' (not drained in time)'}, ${result.cpu_ms_per_1k ?? '-'} CPU ms/1k msgs`);
       consumes.push(result);
     }
@@ -536,12 +544,12 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!options.jsonOnly) {
     printTable(
-      ['broker', 'producer', 'send msg/s', 'avg RT ms', 'failed', 'CPU ms/1k msgs'],
-      results.map((r) => [r.broker, r.client, String(r.send_tps), String(r.avg_rt_ms ?? '-'), String(r.failed), String(r.cpu_ms_per_1k ?? '-')]),
+      ['broker', 'producer', 'send msg/s', 'avg RT ms', 'failed', 'CPU ms/1k msgs', 'probe/s'],
+      results.map((r) => [r.broker, r.client, String(r.send_tps), String(r.avg_rt_ms ?? '-'), String(r.failed), String(r.cpu_ms_per_1k ?? '-'), String(r.probe_round_trips_per_s ?? '-')]),
     );
     printTable(
-      ['broker', 'consumer', 'consume msg/s', 'backlog', 'drained', 'CPU ms/1k msgs'],
-      consumeResults.map((r) => [r.broker, r.client, String(r.consume_tps ?? '-'), String(r.backlog), String(r.drained), String(r.cpu_ms_per_1k ?? '-')]),
+      ['broker', 'consumer', 'consume msg/s', 'backlog', 'drained', 'CPU ms/1k msgs', 'probe/s'],
+      consumeResults.map((r) => [r.broker, r.client, String(r.consume_tps ?? '-'), String(r.backlog), String(r.drained), String(r.cpu_ms_per_1k ?? '-'), String(r.probe_round_trips_per_s ?? '-')]),
     );
     for (const [name, ratio] of Object.entries(ratios)) process.stdout.write(`${name}: ${ratio ?? '-'}\n`);
   }

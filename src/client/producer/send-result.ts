@@ -1,9 +1,9 @@
 import { MQBrokerError } from '../../common/errors.js';
 import { SendMessageResponseHeader } from '../../protocol/headers/broker.js';
-import { MessageConst } from '../../protocol/message/message-const.js';
 import type { RemotingCommand } from '../../protocol/remoting-command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
+import type { HeaderSchema } from '../../protocol/custom-header.js';
 
 /** SendStatus.java: every one of them means the broker stored the message. */
 export type SendStatus = 'SEND_OK' | 'FLUSH_DISK_TIMEOUT' | 'FLUSH_SLAVE_TIMEOUT' | 'SLAVE_NOT_AVAILABLE';
@@ -31,12 +31,18 @@ const STATUS_BY_CODE: ReadonlyMap<number, SendStatus> = new Map([
   [ResponseCode.SLAVE_NOT_AVAILABLE, 'SLAVE_NOT_AVAILABLE'],
 ]);
 
+/**
+ * The response header and the two properties the broker adds beside it as ext fields (MessageConst's
+ * PROPERTY_MSG_REGION and PROPERTY_TRACE_SWITCH): decoded together, so the string map is never built.
+ */
+const SendResponseFields = { ...SendMessageResponseHeader, MSG_REGION: 'string?', TRACE_ON: 'string?' } as const satisfies HeaderSchema;
+
 /** MQClientAPIImpl.processSendResponse: a SendResult for the four stored codes, MQBrokerError for any other. */
 export function processSendResponse(brokerName: string, topic: string, msgId: string, response: RemotingCommand, addr: string): SendResult {
   const status = STATUS_BY_CODE.get(response.code);
   if (status === undefined) throw new MQBrokerError(response.code, response.remark, addr);
-  const header = response.decodeCommandCustomHeader(SendMessageResponseHeader);
-  const regionId = response.extFields?.[MessageConst.PROPERTY_MSG_REGION];
+  const header = response.decodeCommandCustomHeader(SendResponseFields);
+  const regionId = header.MSG_REGION;
   return {
     status,
     msgId,
@@ -45,6 +51,6 @@ export function processSendResponse(brokerName: string, topic: string, msgId: st
     queueOffset: header.queueOffset,
     transactionId: header.transactionId,
     regionId: regionId === undefined || regionId === '' ? 'DefaultRegion' : regionId,
-    traceOn: response.extFields?.[MessageConst.PROPERTY_TRACE_SWITCH] !== 'false',
+    traceOn: header.TRACE_ON !== 'false',
   };
 }
