@@ -125,9 +125,10 @@ export function decodeBinaryHeader(buf: Buffer, offset: number, length: number):
 
 /**
  * Strings that come back in every header (ext field keys, topic and group names) are decoded once, then found by
- * a hash of their bytes, so that a request costs no allocation for them. Short ASCII strings only, up to 24 bytes: message ids (32 hex
- * digits) never come back, and hashing them was most of a send response's decode. A direct-mapped table: a
- * string that does not come back takes a slot until another hash needs it, and the table never grows.
+ * a hash of their bytes, so that a request costs no allocation for them. Short ASCII strings only, up to 24
+ * bytes: message ids (32 hex digits) never come back, and hashing them was most of a send response's decode. A
+ * direct-mapped table: a string that does not come back takes a slot until another hash needs it, and the table
+ * never grows.
  */
 const MAX_CACHED_STRING_LENGTH = 24;
 const STRING_SLOTS = 4096;
