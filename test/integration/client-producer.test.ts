@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import {
   decodeTopicRouteData,
   type MessageExt,
 } from '../../src/index.js';
+import { runLeakProbe } from '../helpers/leaks.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** PULL_MESSAGE from queue `queueId` at `offset`, without waiting (the test polls). */
@@ -255,14 +255,8 @@ describe('Producer against the dev cluster', () => {
 
   it('leaves no timer or socket behind after shutdown, even unref\'d ones, so the process exits', async () => {
     const entry = fileURLToPath(new URL('../../src/client/index.js', import.meta.url));
-    // async_hooks sees every timer and socket, unref'd ones included, from creation to clearing.
-    const script = `
-      const { createHook } = await import('node:async_hooks');
-      const live = new Map();
-      createHook({
-        init(id, type) { if (type === 'Timeout' || type === 'TCPWRAP') live.set(id, type); },
-        destroy(id) { live.delete(id); },
-      }).enable();
+    const { live } = await runLeakProbe(
+      `
       const { Producer } = await import(${JSON.stringify(entry)});
       const producer = new Producer({ nameServer: ${JSON.stringify(dev.namesrvAddr)}, group: 'ClientExitPG', clientIP: '127.0.0.1' });
       for (let round = 0; round < 2; round++) {
@@ -271,20 +265,9 @@ describe('Producer against the dev cluster', () => {
         if (result.status !== 'SEND_OK') throw new Error(result.status);
         await producer.shutdown();
       }
-      // Destroy hooks run after the callbacks that end a resource: give this wait's own timer time to go.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await new Promise((resolve) => setImmediate(resolve));
-      console.log(JSON.stringify([...live.values()]));
-    `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    const code = await exited;
-    clearTimeout(timer);
-    assert.equal(code, 0, output);
-    assert.equal(output.trim(), '[]');
+    `,
+      10_000,
+    );
+    assert.deepEqual(live, []);
   });
 });
