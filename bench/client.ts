@@ -4,7 +4,9 @@
  * the same run. For each broker (its own name server, a fresh store in a temp dir, a topic of --queues queues
  * created with our Admin):
  *   - the Java Producer runs with --inflight sending threads (sync sends, so that many requests in flight), then our
- *     Producer in this process with --inflight concurrent sync sends; one client at a time, never both;
+ *     Producer with --inflight concurrent sync sends; one client at a time, never both. Each client is a fresh
+ *     process (a JVM for Java's, client-worker.ts for ours), so both start cold and neither shares its event loop
+ *     or heap with the bench;
  *   - each runs --warmup seconds, then --seconds measured; the rate of both is the broker's own count (the topic's
  *     max offsets, GET_TOPIC_STATS_INFO, at both ends of the window), so both are measured alike. Average latency
  *     is the Java tool's report (weighted by TPS, reports inside the window) and our own per-send timing.
@@ -13,21 +15,21 @@
  * start; the rate is read the same way for both (GET_CONSUMER_RUNNING_INFO: the queues' in-memory offsets), from
  * the first message consumed to the last, within --consume-seconds. JIT warm-up is inside that window for both.
  * Our clients use binary (ROCKETMQ) request headers, as the Java tools set for themselves.
- * Each client's CPU time per 1000 messages is read alike (/proc for the JVM, process.cpuUsage for ours), since
+ * Each client's CPU time per 1000 messages is read alike (from /proc), since
  * the clients share the machine's cores with the broker: a client's CPU is CPU the broker does not get.
  * Prints a table, the ratios ours/Java per broker, and one final JSON line. --clients ts measures ours alone (the
  * consumers then drain what our Producer stored); --cpu-prof <dir> writes a CPU profile of our Producer's and our
- * PushConsumer's measured phases (this process: the client, not the broker) per broker, for Chrome DevTools.
+ * PushConsumer's measured phases (the client's process, not the broker's) per broker, for Chrome DevTools.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { Session } from 'node:inspector/promises';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { Admin, MQClientManager, Producer, PushConsumer } from '../src/client/index.js';
+import { Admin, MQClientManager } from '../src/client/index.js';
 import { REPO_ROOT, buildInterop, startJava, startJavaBroker, startJavaNameServer, type JavaServer } from '../test/helpers/java.js';
+import type { WorkerReport, WorkerRequest, WorkerRole } from './client-worker.js';
 import { loopbackRoundTrips } from './machine-probe.js';
 
 const JAVA_VERSION = '5.3.3';
@@ -37,11 +39,6 @@ const START_TIMEOUT_MILLIS = 120_000;
 const REPORT_WINDOW_MILLIS = 9000;
 /** How often a consumer's progress is read while it drains the backlog. */
 const POLL_MILLIS = 250;
-/**
- * The Java benchmark Producer and Consumer both start with System.setProperty("rocketmq.serialize.type",
- * "ROCKETMQ"): binary request headers, not the JSON default. Our clients are configured alike.
- */
-const SERIALIZE_TYPE = 'ROCKETMQ';
 /** USER_HZ, the unit of /proc/<pid>/stat times: 100 on every Linux build. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -265,42 +262,74 @@ async function measureJava(admin: Admin, namesrvAddr: string, topic: string, opt
   }
 }
 
-async function measureOurs(admin: Admin, namesrvAddr: string, topic: string, options: Options, broker: BrokerKind): Promise<Result> {
-  const producer = new Producer({ nameServer: namesrvAddr, group: `bench_client_ts_${broker}`, serializeType: SERIALIZE_TYPE, clientManager: new MQClientManager() });
-  await producer.start();
-  const body = Buffer.alloc(options.size, 'a');
-  let running = true;
-  let measuring = false;
-  let rtSum = 0;
-  let rtCount = 0;
-  let failed = 0;
-  const worker = async (): Promise<void> => {
-    while (running) {
-      const begin = performance.now();
-      try {
-        await producer.send({ topic, body });
-        if (measuring) {
-          rtSum += performance.now() - begin;
-          rtCount++;
-        }
-      } catch {
-        failed++;
-      }
+/** One of our clients in a fresh process (client-worker.ts), as the Java tools run in a fresh JVM. */
+interface OurClient {
+  pid: number;
+  /** The measured window begins. */
+  measure(): void;
+  /** Ends the window and the client; resolves with the worker's report once it has shut down and exited. */
+  stop(): Promise<Extract<WorkerReport, { type: 'result' }>>;
+}
+
+async function startOurClient(role: WorkerRole, namesrvAddr: string, topic: string, group: string, options: Options, profileName: string): Promise<OurClient> {
+  const profileFile = options.cpuProfDir === undefined ? [] : [path.join(options.cpuProfDir, `${profileName}.cpuprofile`)];
+  const child = fork(path.join(REPO_ROOT, 'dist-test/bench/client-worker.js'), [role, namesrvAddr, topic, group, String(options.inflight), String(options.size), ...profileFile], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const reports: WorkerReport[] = [];
+  const waiters: (() => void)[] = [];
+  child.on('message', (message: WorkerReport) => {
+    reports.push(message);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  // The next report of the worker, or an error if it exits first.
+  const next = async <T extends WorkerReport['type']>(type: T): Promise<Extract<WorkerReport, { type: T }>> => {
+    for (;;) {
+      const found = reports.find((r) => r.type === type);
+      if (found !== undefined) return found as Extract<WorkerReport, { type: T }>;
+      const code = await Promise.race([exited, new Promise<'report'>((resolve) => waiters.push(() => resolve('report')))]);
+      if (code !== 'report') throw new Error(`our ${role} exited (code ${code}) before its '${type}' report`);
     }
   };
-  const workers = Array.from({ length: options.inflight }, worker);
+  const send = (request: WorkerRequest): void => {
+    child.send(request);
+  };
+  try {
+    await next('ready');
+  } catch (err) {
+    child.kill();
+    throw err;
+  }
+  if (child.pid === undefined) throw new Error(`our ${role} has no pid`);
+  return {
+    pid: child.pid,
+    measure: () => send({ type: 'measure' }),
+    stop: async () => {
+      send({ type: 'stop' });
+      const result = await next('result');
+      await exited;
+      if (options.cpuProfDir !== undefined) progress(`CPU profile written to ${profileFile[0] as string}`);
+      return result;
+    },
+  };
+}
+
+async function measureOurs(admin: Admin, namesrvAddr: string, topic: string, options: Options, broker: BrokerKind): Promise<Result> {
+  const producer = await startOurClient('producer', namesrvAddr, topic, `bench_client_ts_${broker}`, options, `${broker}-producer`);
+  let stopped: Promise<Extract<WorkerReport, { type: 'result' }>> | undefined;
   try {
     await sleep(options.warmup * 1000);
-    const { t0, n0, n1, t1, c0, c1 } = await profiled(options, `${broker}-producer`, async () => {
-      const t0 = Date.now();
-      const c0 = ownCpuMillis();
-      const n0 = await stored(admin, topic);
-      measuring = true;
-      await sleep(options.seconds * 1000);
-      measuring = false;
-      const n1 = await stored(admin, topic);
-      return { t0, n0, n1, t1: Date.now(), c0, c1: ownCpuMillis() };
-    });
+    const t0 = Date.now();
+    const c0 = await processCpuMillis(producer.pid);
+    const n0 = await stored(admin, topic);
+    producer.measure();
+    await sleep(options.seconds * 1000);
+    const n1 = await stored(admin, topic);
+    const c1 = await processCpuMillis(producer.pid);
+    const t1 = Date.now();
+    stopped = producer.stop();
+    const { rtSum, rtCount, failed } = await stopped;
     return {
       broker,
       client: 'ts',
@@ -310,9 +339,7 @@ async function measureOurs(admin: Admin, namesrvAddr: string, topic: string, opt
       cpu_ms_per_1k: perThousand(c0, c1, n1 - n0),
     };
   } finally {
-    running = false;
-    await Promise.all(workers);
-    await producer.shutdown();
+    if (stopped === undefined) await producer.stop().catch(() => undefined);
   }
 }
 
@@ -395,14 +422,13 @@ async function measureOurConsumer(admin: Admin, namesrvAddr: string, topic: stri
   const group = `bench_client_consumer_ts_${broker}`;
   const backlog = await stored(admin, topic);
   await groupAtStart(admin, topic, group);
-  const consumer = new PushConsumer({ nameServer: namesrvAddr, group, consumeThreadMax: options.inflight, serializeType: SERIALIZE_TYPE, clientManager: new MQClientManager() });
-  consumer.subscribe(topic, '*', () => undefined);
-  await consumer.start();
+  const consumer = await startOurClient('consumer', namesrvAddr, topic, group, options, `${broker}-consumer`);
   try {
-    const { tps, drained, cpu_ms_per_1k } = await profiled(options, `${broker}-consumer`, () => watchDrain(admin, group, topic, backlog, options, () => Promise.resolve(ownCpuMillis())));
+    consumer.measure();
+    const { tps, drained, cpu_ms_per_1k } = await watchDrain(admin, group, topic, backlog, options, () => processCpuMillis(consumer.pid));
     return { broker, client: 'ts', consume_tps: tps, backlog, drained, cpu_ms_per_1k };
   } finally {
-    await consumer.shutdown();
+    await consumer.stop();
   }
 }
 
@@ -417,12 +443,6 @@ async function processCpuMillis(pid: number): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** This process's CPU time: our client, plus the bench's own polling, which is small. */
-function ownCpuMillis(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
 }
 
 function perThousand(before: number | undefined, after: number | undefined, messages: number): number | null {
@@ -445,26 +465,6 @@ function parseSendReports(stdout: string): { at: number; tps: number; avgRt: num
 function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
   for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()}\n`);
-}
-
-/** Profiles `work` with the inspector's sampling profiler when --cpu-prof is given: only this phase, not warm-up. */
-async function profiled<T>(options: Options, name: string, work: () => Promise<T>): Promise<T> {
-  const dir = options.cpuProfDir;
-  if (dir === undefined) return work();
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  try {
-    return await work();
-  } finally {
-    const { profile } = await session.post('Profiler.stop');
-    session.disconnect();
-    await mkdir(dir, { recursive: true });
-    const file = path.join(dir, `${name}.cpuprofile`);
-    await writeFile(file, JSON.stringify(profile));
-    progress(`CPU profile written to ${file}`);
-  }
 }
 
 function round3(n: number): number {
