@@ -14,6 +14,7 @@
  * with --inflight consume threads and its own group whose offsets are first committed at 0, drain it from the
  * start; the rate is read the same way for both (GET_CONSUMER_RUNNING_INFO: the queues' in-memory offsets), from
  * the first message consumed to the last, within --consume-seconds. JIT warm-up is inside that window for both.
+ * An unmeasured drain of the backlog by one more consumer comes first, so the broker's pull path is warm for all.
  * Our clients use binary (ROCKETMQ) request headers, as the Java tools set for themselves.
  * Each client's CPU time per 1000 messages is read alike (from /proc), since
  * the clients share the machine's cores with the broker: a client's CPU is CPU the broker does not get.
@@ -271,8 +272,9 @@ interface OurClient {
   stop(): Promise<Extract<WorkerReport, { type: 'result' }>>;
 }
 
-async function startOurClient(role: WorkerRole, namesrvAddr: string, topic: string, group: string, options: Options, profileName: string): Promise<OurClient> {
-  const profileFile = options.cpuProfDir === undefined ? [] : [path.join(options.cpuProfDir, `${profileName}.cpuprofile`)];
+/** `profileName`: the CPU profile's file name in --cpu-prof's directory, if this client is to be profiled. */
+async function startOurClient(role: WorkerRole, namesrvAddr: string, topic: string, group: string, options: Options, profileName: string | undefined): Promise<OurClient> {
+  const profileFile = options.cpuProfDir === undefined || profileName === undefined ? [] : [path.join(options.cpuProfDir, `${profileName}.cpuprofile`)];
   const child = fork(path.join(REPO_ROOT, 'dist-test/bench/client-worker.js'), [role, namesrvAddr, topic, group, String(options.inflight), String(options.size), ...profileFile], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -309,7 +311,7 @@ async function startOurClient(role: WorkerRole, namesrvAddr: string, topic: stri
       send({ type: 'stop' });
       const result = await next('result');
       await exited;
-      if (options.cpuProfDir !== undefined) progress(`CPU profile written to ${profileFile[0] as string}`);
+      if (profileFile[0] !== undefined) progress(`CPU profile written to ${profileFile[0]}`);
       return result;
     },
   };
@@ -418,11 +420,11 @@ async function measureJavaConsumer(admin: Admin, namesrvAddr: string, topic: str
   }
 }
 
-async function measureOurConsumer(admin: Admin, namesrvAddr: string, topic: string, options: Options, broker: BrokerKind): Promise<ConsumeResult> {
-  const group = `bench_client_consumer_ts_${broker}`;
+async function measureOurConsumer(admin: Admin, namesrvAddr: string, topic: string, options: Options, broker: BrokerKind, role: 'measured' | 'warm-up' = 'measured'): Promise<ConsumeResult> {
+  const group = `bench_client_consumer_${role === 'measured' ? 'ts' : 'warmup'}_${broker}`;
   const backlog = await stored(admin, topic);
   await groupAtStart(admin, topic, group);
-  const consumer = await startOurClient('consumer', namesrvAddr, topic, group, options, `${broker}-consumer`);
+  const consumer = await startOurClient('consumer', namesrvAddr, topic, group, options, role === 'measured' ? `${broker}-consumer` : undefined);
   try {
     consumer.measure();
     const { tps, drained, cpu_ms_per_1k } = await watchDrain(admin, group, topic, backlog, options, () => processCpuMillis(consumer.pid));
@@ -492,13 +494,17 @@ async function benchBroker(broker: BrokerKind, options: Options): Promise<{ send
       progress(`${broker}: ${client} Producer ${result.send_tps} msg/s, avg RT ${result.avg_rt_ms ?? '-'} ms, ${result.failed} failed, ${result.cpu_ms_per_1k ?? '-'} CPU ms/1k msgs`);
       sends.push(result);
     }
-    // Both consumers drain the same backlog, one after the other.
+    // The consumers drain the same backlog, one after the other, after an unmeasured drain of it: the producers
+    // warmed the broker's send path, this warms its pull path, which the first measured consumer would pay for.
+    const backlogTopic = `BenchClient_${options.clients[0] as ClientKind}_0`;
+    progress(`${broker}: an unmeasured consumer drains the backlog first, to warm the broker's pull path`);
+    await measureOurConsumer(admin, deployment.namesrvAddr, backlogTopic, options, broker, 'warm-up');
     const consumes: ConsumeResult[] = [];
     for (const client of options.clients) {
       const probe = await loopbackRoundTrips();
       progress(`${broker}: loopback probe ${probe} round trips/s; ${client} consumer draining the backlog (at most ${options.consumeSeconds} s)`);
       const measure = client === 'java' ? measureJavaConsumer : measureOurConsumer;
-      const result = await measure(admin, deployment.namesrvAddr, `BenchClient_${options.clients[0] as ClientKind}_0`, options, broker);
+      const result = await measure(admin, deployment.namesrvAddr, backlogTopic, options, broker);
       result.probe_round_trips_per_s = probe;
       progress(`${broker}: ${client} consumer ${result.consume_tps ?? '-'} msg/s over a backlog of ${result.backlog}${result.drained ? '' : ' (not drained in time)'}, ${result.cpu_ms_per_1k ?? '-'} CPU ms/1k msgs`);
       consumes.push(result);
