@@ -1,15 +1,19 @@
-import { promisify } from 'node:util';
+import { inspect, promisify } from 'node:util';
 import { inflate } from 'node:zlib';
 import type { SubscriptionData } from '../../protocol/bodies/heartbeat-data.js';
 import { decodeStoredMessages } from '../../protocol/message/message-decoder.js';
 import { MessageConst } from '../../protocol/message/message-const.js';
 import { MessageSysFlag } from '../../protocol/message/message-sys-flag.js';
 import type { MessageExt } from '../../protocol/message/message.js';
-import { tagMatches } from './subscription.js';
+import { filtersByTag, tagMatches } from './subscription.js';
 
 const inflateAsync = promisify(inflate);
 
-/** What a listener receives: a plain, read-only view of one consumed message. */
+/**
+ * What a listener receives: a read-only view of one consumed message. `properties` is a getter, built on its first
+ * read (most listeners never read it; every message would pay for the copy): `{ ...msg }` leaves it out, while
+ * JSON.stringify and console.log show it.
+ */
 export interface ConsumerMessage {
   readonly topic: string;
   readonly body: Buffer;
@@ -28,25 +32,60 @@ export interface ConsumerMessage {
   readonly brokerName: string;
 }
 
+class ReceivedMessage implements ConsumerMessage {
+  readonly topic: string;
+  readonly body: Buffer;
+  readonly tags: string | undefined;
+  readonly keys: string[];
+  readonly msgId: string;
+  readonly offsetMsgId: string;
+  readonly queueId: number;
+  readonly queueOffset: number;
+  readonly reconsumeTimes: number;
+  readonly bornTimestamp: number;
+  readonly storeTimestamp: number;
+  readonly brokerName: string;
+  readonly #message: MessageExt;
+  #properties: Readonly<Record<string, string>> | undefined;
+
+  constructor(msg: MessageExt, brokerName: string) {
+    this.topic = msg.topic;
+    this.body = msg.body;
+    this.tags = msg.tags;
+    const keys = msg.keys;
+    this.keys = keys === undefined ? [] : msg.keyList;
+    this.offsetMsgId = msg.msgId;
+    this.msgId = msg.uniqKey ?? this.offsetMsgId;
+    this.queueId = msg.queueId;
+    this.queueOffset = msg.queueOffset;
+    this.reconsumeTimes = msg.reconsumeTimes;
+    this.bornTimestamp = msg.bornTimestamp;
+    this.storeTimestamp = msg.storeTimestamp;
+    this.brokerName = brokerName;
+    this.#message = msg;
+  }
+
+  get properties(): Readonly<Record<string, string>> {
+    if (this.#properties === undefined) {
+      // forEach, not Object.fromEntries or for-of: no entry pair is allocated.
+      const properties: Record<string, string> = {};
+      this.#message.properties.forEach((value, name) => (properties[name] = value));
+      this.#properties = properties;
+    }
+    return this.#properties;
+  }
+
+  toJSON(): ConsumerMessage {
+    return { ...this, properties: this.properties };
+  }
+
+  [inspect.custom](): ConsumerMessage {
+    return this.toJSON();
+  }
+}
+
 export function toConsumerMessage(msg: MessageExt, brokerName: string): ConsumerMessage {
-  // forEach, not Object.fromEntries or for-of: every message pays for this, and no entry pair is allocated.
-  const properties: Record<string, string> = {};
-  msg.properties.forEach((value, name) => (properties[name] = value));
-  return {
-    topic: msg.topic,
-    body: msg.body,
-    tags: msg.tags,
-    keys: msg.keys === undefined ? [] : msg.keyList,
-    msgId: msg.uniqKey ?? msg.msgId,
-    offsetMsgId: msg.msgId,
-    queueId: msg.queueId,
-    queueOffset: msg.queueOffset,
-    properties,
-    reconsumeTimes: msg.reconsumeTimes,
-    bornTimestamp: msg.bornTimestamp,
-    storeTimestamp: msg.storeTimestamp,
-    brokerName,
-  };
+  return new ReceivedMessage(msg, brokerName);
 }
 
 /**
@@ -62,7 +101,8 @@ export async function processPullBody(
   maxOffset: number,
   onBadBody: (msg: MessageExt, err: unknown) => void,
 ): Promise<MessageExt[]> {
-  const found = decodeStoredMessages(body, { copyBody: false }).filter((msg) => tagMatches(subscription, msg.tags));
+  const decoded = decodeStoredMessages(body, { copyBody: false });
+  const found = filtersByTag(subscription) ? decoded.filter((msg) => tagMatches(subscription, msg.tags)) : decoded;
   const min = String(minOffset);
   const max = String(maxOffset);
   for (const msg of found) {
@@ -82,7 +122,7 @@ export async function processPullBody(
 /** DefaultMQPushConsumerImpl.resetRetryAndNamespace: a message from the retry topic shows its original topic. */
 export function resetRetryTopic(msgs: readonly MessageExt[], groupRetryTopic: string): void {
   for (const msg of msgs) {
-    const original = msg.getProperty(MessageConst.PROPERTY_RETRY_TOPIC);
-    if (original !== undefined && msg.topic === groupRetryTopic) msg.topic = original;
+    const original = msg.topic === groupRetryTopic ? msg.getProperty(MessageConst.PROPERTY_RETRY_TOPIC) : undefined;
+    if (original !== undefined) msg.topic = original;
   }
 }

@@ -41,6 +41,11 @@ export function buildSubscriptionData(topic: string, subString: string): Subscri
  * hashCode both arrive; only the tag itself tells them apart.
  */
 export function tagMatches(subscription: SubscriptionData, tags: string | undefined): boolean {
-  if (subscription.tagsSet.length === 0 || subscription.classFilterMode) return true;
+  if (!filtersByTag(subscription)) return true;
   return tags !== undefined && subscription.tagsSet.includes(tags);
+}
+
+/** Whether tagMatches can turn a message away: the subscription names tags (not "*") and is no class filter. */
+export function filtersByTag(subscription: SubscriptionData): boolean {
+  return subscription.tagsSet.length > 0 && !subscription.classFilterMode;
 }

@@ -1,7 +1,8 @@
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
 import { MessageConst } from '../../protocol/message/message-const.js';
-import { MAX_PROPERTIES_LENGTH, encodeMessages, messageProperties2String } from '../../protocol/message/message-decoder.js';
+import { MAX_PROPERTIES_LENGTH, encodeMessages } from '../../protocol/message/message-decoder.js';
+import { messageProperties2String } from '../../protocol/message/message-properties.js';
 import { Message } from '../../protocol/message/message.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { MQClientError } from '../errors.js';

@@ -12,9 +12,7 @@ export {
   MAX_PROPERTIES_LENGTH,
   MESSAGE_MAGIC_CODE,
   MESSAGE_MAGIC_CODE_V2,
-  NAME_VALUE_SEPARATOR,
   PHY_POS_POSITION,
-  PROPERTY_SEPARATOR,
   QUEUE_OFFSET_POSITION,
   SYSFLAG_POSITION,
   calMsgLength,
@@ -26,10 +24,16 @@ export {
   encodeMessage,
   encodeMessages,
   encodeStoredMessage,
-  messageProperties2String,
   readInt64,
-  string2messageProperties,
   sysFlagForHosts,
   writeInt64,
   type DecodeOptions,
 } from './message-decoder.js';
+export {
+  NAME_VALUE_SEPARATOR,
+  PROPERTY_SEPARATOR,
+  appendMessageProperty,
+  findMessageProperty,
+  messageProperties2String,
+  string2messageProperties,
+} from './message-properties.js';

@@ -2,11 +2,10 @@ import { crc32Masked } from '../../common/crc32.js';
 import { addressBytes, formatAddressBytes, type HostAddress } from './host-address.js';
 import { Message, MessageExt, type MessageExtBrokerInner } from './message.js';
 import { MessageSysFlag } from './message-sys-flag.js';
+import { messageProperties2String, string2messageProperties } from './message-properties.js';
 
 /** MessageDecoder.java and MessageExtEncoder.java, pure: properties strings, stored records, msgIds, batch bodies. */
 
-export const NAME_VALUE_SEPARATOR = '\u0001';
-export const PROPERTY_SEPARATOR = '\u0002';
 /** MessageVersion V1: topic length is one signed byte. */
 export const MESSAGE_MAGIC_CODE = -626843481;
 /** MessageVersion V2 (5.x): topic length is an int16, used when the topic is longer than 127 bytes. */
@@ -29,32 +28,6 @@ export function readInt64(buf: Buffer, at: number): number {
 export function writeInt64(buf: Buffer, value: number, at: number): void {
   buf.writeInt32BE(Math.floor(value / TWO_32), at);
   buf.writeUInt32BE(value >>> 0, at + 4);
-}
-
-/** messageProperties2String: NAME\u0001VALUE\u0002 per entry, trailing separator included. */
-export function messageProperties2String(properties: ReadonlyMap<string, string>): string {
-  let out = '';
-  for (const [name, value] of properties) out += name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
-  return out;
-}
-
-/**
- * string2messageProperties: segments under 3 chars are skipped, the first \u0001 splits, later keys win. Scanned
- * in place rather than split: every decoded message goes through here.
- */
-export function string2messageProperties(text: string): Map<string, string> {
-  const map = new Map<string, string>();
-  for (let start = 0; start < text.length; ) {
-    let end = text.indexOf(PROPERTY_SEPARATOR, start);
-    if (end < 0) end = text.length;
-    if (end - start >= 3) {
-      // A separator past `end` belongs to a later segment and fails the bound, as a missing one would.
-      const sep = text.indexOf(NAME_VALUE_SEPARATOR, start);
-      if (sep > start && sep < end - 1) map.set(text.slice(start, sep), text.slice(sep + 1, end));
-    }
-    start = end + 1;
-  }
-  return map;
 }
 
 function hostLength(sysFlag: number, v6Flag: number): number {
@@ -243,7 +216,7 @@ export function decodeStoredMessage(buf: Buffer, at = 0, options: DecodeOptions 
   const propertiesLength = buf.readInt16BE(p);
   p += 2;
   need(p, propertiesLength, end);
-  msg.properties = string2messageProperties(buf.toString('utf8', p, p + propertiesLength));
+  msg.setPropertiesString(buf.toString('utf8', p, p + propertiesLength));
   if (p + propertiesLength !== end) throw new RangeError(`stored message at ${at} has ${end - p - propertiesLength} bytes past its properties`);
   // An IPv6 store host may be IPv4-mapped, which createMessageId writes as 4 bytes: only it knows that rule.
   msg.msgId = storeIp === 4 ? ipv4MessageId(buf, storeHostAt, at + PHY_POS_POSITION) : createMessageId(msg.storeHost, msg.commitLogOffset);

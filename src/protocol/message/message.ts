@@ -1,5 +1,6 @@
 import type { HostAddress } from './host-address.js';
 import { MessageConst } from './message-const.js';
+import { appendMessageProperty, findMessageProperty, string2messageProperties } from './message-properties.js';
 
 /**
  * Java's String.hashCode over UTF-16 code units with 32-bit wrap-around (reference Appendix A): the tag code in
@@ -17,25 +18,53 @@ export function tagsString2tagsCode(tags: string | undefined): number {
   return tags === undefined || tags === '' ? 0 : javaStringHashCode(tags);
 }
 
-/** Message.java: what a producer sends. Properties keep insertion order, which is the order they are stored in. */
+/**
+ * Message.java: what a producer sends. Properties keep insertion order, which is the order they are stored in.
+ * A decoded message keeps its properties as the stored string until something needs the whole map: single names
+ * are looked up in the string and puts are appended to it, with the outcome the map would give (message-properties).
+ */
 export class Message {
   topic: string;
   flag = 0;
   body: Buffer;
-  properties: Map<string, string>;
+  /** The properties, or undefined while they are only `propertiesString`. */
+  private propertyMap: Map<string, string> | undefined;
+  private propertiesString = '';
 
-  constructor(topic = '', body: Buffer = Buffer.alloc(0), properties: Map<string, string> = new Map()) {
+  /** Without `properties`, none: an empty string until the map is asked for, so a decoder's message builds none. */
+  constructor(topic = '', body: Buffer = Buffer.alloc(0), properties?: Map<string, string>) {
     this.topic = topic;
     this.body = body;
-    this.properties = properties;
+    this.propertyMap = properties;
+  }
+
+  get properties(): Map<string, string> {
+    if (this.propertyMap === undefined) {
+      this.propertyMap = string2messageProperties(this.propertiesString);
+      this.propertiesString = '';
+    }
+    return this.propertyMap;
+  }
+
+  set properties(properties: Map<string, string>) {
+    this.propertyMap = properties;
+    this.propertiesString = '';
+  }
+
+  /** Properties in their stored form (messageProperties2String's), to be parsed when first needed whole. */
+  setPropertiesString(text: string): void {
+    this.propertyMap = undefined;
+    this.propertiesString = text;
   }
 
   getProperty(name: string): string | undefined {
-    return this.properties.get(name);
+    return this.propertyMap === undefined ? findMessageProperty(this.propertiesString, name) : this.propertyMap.get(name);
   }
 
   putProperty(name: string, value: string): void {
-    this.properties.set(name, value);
+    const appended = this.propertyMap === undefined ? appendMessageProperty(this.propertiesString, name, value) : undefined;
+    if (appended === undefined) this.properties.set(name, value);
+    else this.propertiesString = appended;
   }
 
   clearProperty(name: string): void {
@@ -43,7 +72,7 @@ export class Message {
   }
 
   get tags(): string | undefined {
-    return this.properties.get(MessageConst.PROPERTY_TAGS);
+    return this.getProperty(MessageConst.PROPERTY_TAGS);
   }
 
   set tags(tags: string | undefined) {
@@ -53,7 +82,7 @@ export class Message {
 
   /** KEYS as one string (space-separated, as stored). */
   get keys(): string | undefined {
-    return this.properties.get(MessageConst.PROPERTY_KEYS);
+    return this.getProperty(MessageConst.PROPERTY_KEYS);
   }
 
   set keys(keys: string | readonly string[] | undefined) {
@@ -68,12 +97,12 @@ export class Message {
 
   /** UNIQ_KEY, the producer's message id. */
   get uniqKey(): string | undefined {
-    return this.properties.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX);
+    return this.getProperty(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX);
   }
 
   /** Message.isWaitStoreMsgOK: true unless WAIT is "false" (the Java constructor always sets it). */
   get waitStoreMsgOK(): boolean {
-    return this.properties.get(MessageConst.PROPERTY_WAIT_STORE_MSG_OK) !== 'false';
+    return this.getProperty(MessageConst.PROPERTY_WAIT_STORE_MSG_OK) !== 'false';
   }
 }
 

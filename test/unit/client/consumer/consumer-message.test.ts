@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { processPullBody, toConsumerMessage } from '../../../../src/client/consumer/consumer-message.js';
 import { buildSubscriptionData } from '../../../../src/client/consumer/subscription.js';
@@ -56,6 +57,24 @@ describe('processPullBody (the consumer side of the decoder)', () => {
     assert.equal(view.msgId, 'U0');
     assert.equal(view.properties['TAGS'], 'A');
     assert.deepEqual(toConsumerMessage(msgs[1] as (typeof msgs)[number], 'broker-a').keys, []);
+  });
+
+  it("gives the listener a view whose properties, read on demand, JSON.stringify and console.log show", async () => {
+    const host = { address: '10.0.0.1', port: 10911 };
+    const body = Buffer.concat([stored(0, host, 'A', 'k1'), stored(1, host, 'B')]);
+    const msgs = await processPullBody(body, buildSubscriptionData('T', '*'), 0, 2, noBadBody);
+    assert.deepEqual(msgs.map((m) => m.tags), ['A', 'B'], "'*' keeps every tag");
+    const view = toConsumerMessage(msgs[0] as (typeof msgs)[number], 'broker-a');
+    const expected = { KEYS: 'k1', MAX_OFFSET: '2', MIN_OFFSET: '0', TAGS: 'A', UNIQ_KEY: 'U0' };
+    const sorted = (record: Readonly<Record<string, string>>): Record<string, string> => Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+    assert.deepEqual(sorted(view.properties), expected);
+    assert.equal(view.properties, view.properties, 'built once');
+    const json = JSON.parse(JSON.stringify(view)) as Record<string, unknown>;
+    assert.deepEqual(sorted(json['properties'] as Record<string, string>), expected);
+    assert.equal(json['msgId'], 'U0');
+    assert.equal(json['brokerName'], 'broker-a');
+    assert.match(inspect(view), /MIN_OFFSET: '0'/);
+    assert.match(inspect(view), /queueOffset: 0/);
   });
 });
 

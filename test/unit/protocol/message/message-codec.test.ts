@@ -9,6 +9,7 @@ import {
   MessageExtBrokerInner,
   MessageSysFlag,
   addressBytes,
+  appendMessageProperty,
   createMessageId,
   decodeMessageId,
   decodeMessages,
@@ -16,6 +17,7 @@ import {
   decodeStoredMessages,
   encodeMessages,
   encodeStoredMessage,
+  findMessageProperty,
   formatAddressBytes,
   javaStringHashCode,
   messageProperties2String,
@@ -60,6 +62,55 @@ describe('message properties string', () => {
     fc.assert(fc.property(propertiesArb, (props) => {
       assert.deepEqual(string2messageProperties(messageProperties2String(props)), props);
     }));
+  });
+
+  // Strings full of separators, short segments, repeated and empty names: where a scan could part from the parse.
+  const piece = fc.constantFrom('\u0001', '\u0002', 'A', 'B', 'AB', 'x', '', 'é', 'TAGS', 'WAIT', 'false');
+  const rawText = fc.array(piece, { maxLength: 24 }).map((parts) => parts.join(''));
+  const name = fc.constantFrom('A', 'B', 'AB', 'x', '', 'A\u0001', '\u0002B', 'é', 'TAGS', 'KEYS', 'UNIQ_KEY', 'WAIT');
+  const value = fc.constantFrom('1', 'v', '', 'a\u0001b', 'c\u0002', 'é', 'false');
+
+  it('looks a name up in the string as the parsed map would', () => {
+    fc.assert(fc.property(rawText, name, (text, n) => {
+      assert.equal(findMessageProperty(text, n), string2messageProperties(text).get(n));
+    }), { numRuns: 2000 });
+  });
+
+  it('appends an entry to the string as a put on the parsed map would, or declines', () => {
+    fc.assert(fc.property(rawText, name, value, (text, n, v) => {
+      const appended = appendMessageProperty(text, n, v);
+      const expected = string2messageProperties(text).set(n, v);
+      if (appended !== undefined) assert.deepEqual([...string2messageProperties(appended)], [...expected]);
+      else assert.ok(n === '' || v === '' || /[\u0001\u0002]/.test(n) || v.includes('\u0002'));
+    }), { numRuns: 2000 });
+  });
+
+  it('gives a message read from its stored string the same properties as one built from the parsed map, whatever is done to it', () => {
+    const op = fc.oneof(
+      fc.tuple(fc.constant('put' as const), name, value),
+      fc.tuple(fc.constant('get' as const), name, value),
+      fc.tuple(fc.constant('clear' as const), name, value),
+      fc.tuple(fc.constant('tags' as const), name, value),
+    );
+    fc.assert(fc.property(rawText, fc.array(op, { maxLength: 8 }), (text, ops) => {
+      const lazy = new Message();
+      lazy.setPropertiesString(text);
+      const eager = new Message('', Buffer.alloc(0), string2messageProperties(text));
+      for (const [kind, n, v] of ops) {
+        if (kind === 'put') {
+          lazy.putProperty(n, v);
+          eager.putProperty(n, v);
+        } else if (kind === 'get') {
+          assert.equal(lazy.getProperty(n), eager.getProperty(n));
+        } else if (kind === 'clear') {
+          lazy.clearProperty(n);
+          eager.clearProperty(n);
+        } else {
+          assert.deepEqual([lazy.tags, lazy.keys, lazy.uniqKey, lazy.waitStoreMsgOK], [eager.tags, eager.keys, eager.uniqKey, eager.waitStoreMsgOK]);
+        }
+      }
+      assert.deepEqual([...lazy.properties], [...eager.properties]);
+    }), { numRuns: 1000 });
   });
 });
 
