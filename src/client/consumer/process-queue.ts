@@ -2,6 +2,8 @@ import type { MessageExt } from '../../protocol/message/message.js';
 
 /** ProcessQueue.java: a lock held on the broker counts for 30 s (REBALANCE_LOCK_MAX_LIVE_TIME). */
 export const REBALANCE_LOCK_MAX_LIVE_TIME = 30_000;
+/** Dead entries ahead of the oldest held offset are cut once there are this many and they are half the array. */
+const COMPACT_AFTER = 1024;
 
 /**
  * ProcessQueue.java: the messages pulled from one queue and not yet consumed, ordered by queue offset. The
@@ -9,8 +11,13 @@ export const REBALANCE_LOCK_MAX_LIVE_TIME = 30_000;
  * replays it (at least once) instead of skipping it.
  */
 export class ProcessQueue {
-  /** Offsets held, ascending (messages of one queue arrive in order, but orderly retries put some back). */
+  /**
+   * Offsets held, ascending (messages of one queue arrive in order, but orderly retries put some back), from index
+   * `first` on. A consumed offset is only deleted from `msgs`; its entry goes when it reaches either end (the ends
+   * are always held offsets), so removing the oldest of a thousand messages moves no memory.
+   */
   private readonly offsets: number[] = [];
+  private first = 0;
   private readonly msgs = new Map<number, MessageExt>();
   /** Orderly: the batch being consumed, out of `msgs` until committed or put back. */
   private readonly consumingOrderly = new Map<number, MessageExt>();
@@ -34,7 +41,7 @@ export class ProcessQueue {
 
   /** Offset distance from the oldest to the newest message held (consumeConcurrentlyMaxSpan flow control). */
   get maxSpan(): number {
-    return this.offsets.length === 0 ? 0 : (this.offsets[this.offsets.length - 1] as number) - (this.offsets[0] as number);
+    return this.offsets.length === this.first ? 0 : (this.offsets[this.offsets.length - 1] as number) - (this.offsets[this.first] as number);
   }
 
   isLockExpired(now = Date.now()): boolean {
@@ -68,10 +75,10 @@ export class ProcessQueue {
       const held = this.msgs.get(msg.queueOffset);
       if (held === undefined) continue;
       this.msgs.delete(msg.queueOffset);
-      this.offsets.splice(this.indexOf(msg.queueOffset), 1);
       this.msgSizeBytes -= held.body.length;
     }
-    if (this.offsets.length > 0) result = this.offsets[0] as number;
+    this.trimEnds();
+    if (this.offsets.length > this.first) result = this.offsets[this.first] as number;
     this.lastConsumeTimestamp = Date.now();
     return result;
   }
@@ -80,13 +87,15 @@ export class ProcessQueue {
   takeMessages(batchSize: number): MessageExt[] {
     const taken: MessageExt[] = [];
     this.lastConsumeTimestamp = Date.now();
-    while (taken.length < batchSize && this.offsets.length > 0) {
-      const offset = this.offsets.shift() as number;
-      const msg = this.msgs.get(offset) as MessageExt;
+    while (taken.length < batchSize && this.offsets.length > this.first) {
+      const offset = this.offsets[this.first++] as number;
+      const msg = this.msgs.get(offset);
+      if (msg === undefined) continue;
       this.msgs.delete(offset);
       this.consumingOrderly.set(offset, msg);
       taken.push(msg);
     }
+    this.trimEnds();
     if (taken.length === 0) this.consuming = false;
     return taken;
   }
@@ -113,6 +122,7 @@ export class ProcessQueue {
   /** Drops everything held (rebalance release, offset reset). */
   clear(): void {
     this.offsets.length = 0;
+    this.first = 0;
     this.msgs.clear();
     this.consumingOrderly.clear();
     this.msgSizeBytes = 0;
@@ -122,25 +132,45 @@ export class ProcessQueue {
 
   /** The lowest offset held (orderly batch included), for running info. */
   get minOffset(): number | undefined {
-    const heldMin = this.offsets[0];
+    const heldMin = this.offsets.length > this.first ? this.offsets[this.first] : undefined;
     let min = heldMin;
     for (const offset of this.consumingOrderly.keys()) if (min === undefined || offset < min) min = offset;
     return min;
   }
 
   private insert(msg: MessageExt): void {
-    const at = this.lowerBound(msg.queueOffset);
-    this.offsets.splice(at, 0, msg.queueOffset);
-    this.msgs.set(msg.queueOffset, msg);
+    const offset = msg.queueOffset;
+    const last = this.offsets.length > this.first ? (this.offsets[this.offsets.length - 1] as number) : -1;
+    if (offset > last) {
+      this.offsets.push(offset);
+    } else {
+      const at = this.lowerBound(offset);
+      // An entry left by a consumed offset is taken over, never doubled; a new oldest one reuses the dead prefix.
+      if (this.offsets[at] !== offset) {
+        if (at === this.first && this.first > 0) this.offsets[--this.first] = offset;
+        else this.offsets.splice(at, 0, offset);
+      }
+    }
+    this.msgs.set(offset, msg);
   }
 
-  private indexOf(offset: number): number {
-    return this.lowerBound(offset);
+  /** Drops the entries of offsets no longer held from both ends, and the dead prefix once it is most of the array. */
+  private trimEnds(): void {
+    const offsets = this.offsets;
+    while (offsets.length > this.first && !this.msgs.has(offsets[this.first] as number)) this.first++;
+    while (offsets.length > this.first && !this.msgs.has(offsets[offsets.length - 1] as number)) offsets.pop();
+    if (this.first === offsets.length) {
+      offsets.length = 0;
+      this.first = 0;
+    } else if (this.first >= COMPACT_AFTER && this.first * 2 >= offsets.length) {
+      offsets.splice(0, this.first);
+      this.first = 0;
+    }
   }
 
-  /** The first index whose offset is >= `offset` (binary search: the queue holds up to a few thousand). */
+  /** The first index from `first` on whose offset is >= `offset` (binary search: a few thousand at most). */
   private lowerBound(offset: number): number {
-    let lo = 0;
+    let lo = this.first;
     let hi = this.offsets.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;

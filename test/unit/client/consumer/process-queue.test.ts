@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { ProcessQueue } from '../../../../src/client/consumer/process-queue.js';
 import { buildSubscriptionData, tagMatches } from '../../../../src/client/consumer/subscription.js';
 import { MessageExt, javaStringHashCode } from '../../../../src/index.js';
@@ -33,6 +34,75 @@ describe('ProcessQueue offset bookkeeping', () => {
     pq.putMessage([msg(2), msg(3)]);
     assert.equal(pq.msgCount, 3);
     assert.equal(pq.msgSize, 30);
+  });
+
+  it('keeps its bookkeeping when thousands of the oldest are consumed at once and the rest later', () => {
+    const pq = new ProcessQueue();
+    const msgs = Array.from({ length: 3000 }, (_, i) => msg(i, 1));
+    pq.putMessage(msgs);
+    assert.equal(pq.removeMessage(msgs.slice(0, 2000)), 2000);
+    assert.equal(pq.minOffset, 2000);
+    assert.equal(pq.maxSpan, 999);
+    assert.equal(pq.removeMessage(msgs.slice(2000, 2500)), 2500);
+    pq.putMessage([msg(3000, 1)]);
+    assert.equal(pq.maxSpan, 500);
+    assert.equal(pq.msgCount, 501);
+    assert.deepEqual(pq.takeMessages(2).map((m) => m.queueOffset), [2500, 2501]);
+  });
+
+  it('agrees with a sorted-set model under any mix of pulls, completions and orderly batches (over 2000 offsets)', () => {
+    type Op = { kind: 'pull'; count: number } | { kind: 'done'; picks: number[] } | { kind: 'oldestDone'; n: number } | { kind: 'take'; n: number } | { kind: 'commit' } | { kind: 'again' };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ kind: fc.constant('pull' as const), count: fc.integer({ min: 1, max: 400 }) }),
+      fc.record({ kind: fc.constant('done' as const), picks: fc.array(fc.nat(), { maxLength: 300 }) }),
+      fc.record({ kind: fc.constant('oldestDone' as const), n: fc.integer({ min: 1, max: 1500 }) }),
+      fc.record({ kind: fc.constant('take' as const), n: fc.integer({ min: 1, max: 40 }) }),
+      fc.record({ kind: fc.constant('commit' as const) }),
+      fc.record({ kind: fc.constant('again' as const) }),
+    );
+    fc.assert(fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+      const pq = new ProcessQueue();
+      const held = new Map<number, MessageExt>();
+      let batch: MessageExt[] = [];
+      let next = 0;
+      for (const o of ops) {
+        if (o.kind === 'pull') {
+          const pulled = Array.from({ length: o.count }, (_, i) => msg(next + i, 1));
+          next += o.count;
+          pq.putMessage(pulled);
+          for (const m of pulled) held.set(m.queueOffset, m);
+        } else if (o.kind === 'done' || o.kind === 'oldestDone') {
+          const sorted = [...held.keys()].sort((a, b) => a - b);
+          const picked = o.kind === 'done' ? o.picks.map((p) => sorted[p % Math.max(1, sorted.length)]) : sorted.slice(0, o.n);
+          const done = picked.map((offset) => held.get(offset as number)).filter((m): m is MessageExt => m !== undefined);
+          const wasHeld = held.size > 0;
+          for (const m of done) held.delete(m.queueOffset);
+          const rest = [...held.keys()];
+          const expected = !wasHeld ? -1 : rest.length === 0 ? next : Math.min(...rest);
+          assert.equal(pq.removeMessage(done), expected);
+        } else if (o.kind === 'take') {
+          if (batch.length > 0) continue;
+          batch = pq.takeMessages(o.n);
+          const expected = [...held.keys()].sort((a, b) => a - b).slice(0, o.n);
+          assert.deepEqual(batch.map((m) => m.queueOffset), expected);
+          for (const m of batch) held.delete(m.queueOffset);
+        } else if (o.kind === 'commit') {
+          assert.equal(pq.commit(), batch.length === 0 ? -1 : Math.max(...batch.map((m) => m.queueOffset)) + 1);
+          batch = [];
+        } else {
+          pq.makeMessageToConsumeAgain(batch);
+          for (const m of batch) held.set(m.queueOffset, m);
+          batch = [];
+        }
+        const offsets = [...held.keys()].sort((a, b) => a - b);
+        assert.equal(pq.msgCount, held.size + batch.length);
+        assert.equal(pq.msgSize, held.size + batch.length);
+        assert.equal(pq.maxSpan, offsets.length === 0 ? 0 : (offsets.at(-1) as number) - (offsets[0] as number));
+        const batchMin = batch.length === 0 ? undefined : Math.min(...batch.map((m) => m.queueOffset));
+        const heldMin = offsets[0];
+        assert.equal(pq.minOffset, heldMin === undefined ? batchMin : batchMin === undefined ? heldMin : Math.min(heldMin, batchMin));
+      }
+    }), { numRuns: 300 });
   });
 
   it('orderly: takes in order, puts a failed batch back first, commits one past the batch', () => {
