@@ -55,10 +55,11 @@ export class FrameDecoder {
       pos += length;
     }
     if (pos < buf.length) {
-      // Copy the tail so a small leftover does not pin the whole (possibly large) socket chunk.
-      const rest = Buffer.from(buf.subarray(pos));
-      this.pending.push(rest);
-      this.pendingLength = rest.length;
+      // A small leftover is copied, so that it does not pin a large chunk; one that is most of its chunk stays a
+      // view, since the frame it starts is copied once more when assembled (a pull response spans chunks).
+      const tail = buf.subarray(pos);
+      this.pending.push(tail.length * 2 >= buf.length ? tail : Buffer.from(tail));
+      this.pendingLength = tail.length;
     }
   }
 

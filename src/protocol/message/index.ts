@@ -32,7 +32,6 @@ export {
 export {
   NAME_VALUE_SEPARATOR,
   PROPERTY_SEPARATOR,
-  appendMessageProperty,
   findMessageProperty,
   messageProperties2String,
   string2messageProperties,

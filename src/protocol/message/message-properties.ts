@@ -1,12 +1,13 @@
 /**
  * A message's properties as they travel and are stored: NAME\u0001VALUE\u0002 per entry (MessageDecoder's
  * messageProperties2String / string2messageProperties). Besides the two conversions, a name can be looked up in
- * the string and an entry appended to it without building the map, with the same outcome as on the parsed map:
- * a consumer reads a few properties of every message and rarely all of them.
+ * the string without building the map, with the same outcome as on the parsed map: a consumer reads a few
+ * properties of every message and rarely all of them.
  */
 
 export const NAME_VALUE_SEPARATOR = '\u0001';
 export const PROPERTY_SEPARATOR = '\u0002';
+const NAME_VALUE_SEPARATOR_CODE = 1;
 const PROPERTY_SEPARATOR_CODE = 2;
 
 /** messageProperties2String: NAME\u0001VALUE\u0002 per entry, trailing separator included. */
@@ -35,9 +36,9 @@ export function string2messageProperties(text: string): Map<string, string> {
   return map;
 }
 
-/** A name string2messageProperties can yield as a key: not empty, and neither separator in it. */
+/** A name string2messageProperties can yield as a key: neither separator in it. */
 function isPlainName(name: string): boolean {
-  return name.length > 0 && !name.includes(NAME_VALUE_SEPARATOR) && !name.includes(PROPERTY_SEPARATOR);
+  return !name.includes(NAME_VALUE_SEPARATOR) && !name.includes(PROPERTY_SEPARATOR);
 }
 
 /**
@@ -45,25 +46,15 @@ function isPlainName(name: string): boolean {
  * `name` and \u0001 and has a non-empty value after it.
  */
 export function findMessageProperty(text: string, name: string): string | undefined {
-  if (!isPlainName(name)) return undefined;
-  const needle = name + NAME_VALUE_SEPARATOR;
+  if (name.length === 0) return undefined;
   let found: string | undefined;
-  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
-    if (at > 0 && text.charCodeAt(at - 1) !== PROPERTY_SEPARATOR_CODE) continue;
-    const from = at + needle.length;
+  for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+    const from = at + name.length + 1;
+    if (text.charCodeAt(from - 1) !== NAME_VALUE_SEPARATOR_CODE || (at > 0 && text.charCodeAt(at - 1) !== PROPERTY_SEPARATOR_CODE)) continue;
     let end = text.indexOf(PROPERTY_SEPARATOR, from);
     if (end < 0) end = text.length;
     if (end > from) found = text.slice(from, end);
   }
-  return found;
-}
-
-/**
- * `text` with the entry added so that string2messageProperties of the result equals that of `text` followed by
- * `map.set(name, value)`; undefined when the entry cannot be written so (a name or value the format cannot hold).
- */
-export function appendMessageProperty(text: string, name: string, value: string): string | undefined {
-  if (!isPlainName(name) || value.length === 0 || value.includes(PROPERTY_SEPARATOR)) return undefined;
-  const separated = text.length === 0 || text.charCodeAt(text.length - 1) === PROPERTY_SEPARATOR_CODE ? text : text + PROPERTY_SEPARATOR;
-  return separated + name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
+  // A name with a separator in it can match here but is never a key of the parsed map.
+  return found === undefined || isPlainName(name) ? found : undefined;
 }

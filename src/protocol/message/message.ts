@@ -1,6 +1,6 @@
 import type { HostAddress } from './host-address.js';
 import { MessageConst } from './message-const.js';
-import { appendMessageProperty, findMessageProperty, string2messageProperties } from './message-properties.js';
+import { findMessageProperty, string2messageProperties } from './message-properties.js';
 
 /**
  * Java's String.hashCode over UTF-16 code units with 32-bit wrap-around (reference Appendix A): the tag code in
@@ -18,21 +18,26 @@ export function tagsString2tagsCode(tags: string | undefined): number {
   return tags === undefined || tags === '' ? 0 : javaStringHashCode(tags);
 }
 
+/** Shared by messages made without a body: a zero-length buffer has nothing to write to. */
+const NO_BODY = Buffer.alloc(0);
+
 /**
  * Message.java: what a producer sends. Properties keep insertion order, which is the order they are stored in.
  * A decoded message keeps its properties as the stored string until something needs the whole map: single names
- * are looked up in the string and puts are appended to it, with the outcome the map would give (message-properties).
+ * are looked up in the string and puts are held aside, with the outcome the map would give (message-properties).
  */
 export class Message {
   topic: string;
   flag = 0;
   body: Buffer;
-  /** The properties, or undefined while they are only `propertiesString`. */
+  /** The properties, or undefined while they are only `propertiesString` and `pendingPuts`. */
   private propertyMap: Map<string, string> | undefined;
   private propertiesString = '';
+  /** Puts made before the map was built: name, value, name, value..., applied to it in order when it is. */
+  private pendingPuts: string[] | undefined;
 
   /** Without `properties`, none: an empty string until the map is asked for, so a decoder's message builds none. */
-  constructor(topic = '', body: Buffer = Buffer.alloc(0), properties?: Map<string, string>) {
+  constructor(topic = '', body: Buffer = NO_BODY, properties?: Map<string, string>) {
     this.topic = topic;
     this.body = body;
     this.propertyMap = properties;
@@ -40,8 +45,12 @@ export class Message {
 
   get properties(): Map<string, string> {
     if (this.propertyMap === undefined) {
-      this.propertyMap = string2messageProperties(this.propertiesString);
+      const map = string2messageProperties(this.propertiesString);
+      const puts = this.pendingPuts;
+      if (puts !== undefined) for (let i = 0; i < puts.length; i += 2) map.set(puts[i] as string, puts[i + 1] as string);
+      this.propertyMap = map;
       this.propertiesString = '';
+      this.pendingPuts = undefined;
     }
     return this.propertyMap;
   }
@@ -49,22 +58,26 @@ export class Message {
   set properties(properties: Map<string, string>) {
     this.propertyMap = properties;
     this.propertiesString = '';
+    this.pendingPuts = undefined;
   }
 
   /** Properties in their stored form (messageProperties2String's), to be parsed when first needed whole. */
   setPropertiesString(text: string): void {
     this.propertyMap = undefined;
     this.propertiesString = text;
+    this.pendingPuts = undefined;
   }
 
   getProperty(name: string): string | undefined {
-    return this.propertyMap === undefined ? findMessageProperty(this.propertiesString, name) : this.propertyMap.get(name);
+    if (this.propertyMap !== undefined) return this.propertyMap.get(name);
+    const puts = this.pendingPuts;
+    if (puts !== undefined) for (let i = puts.length - 2; i >= 0; i -= 2) if (puts[i] === name) return puts[i + 1];
+    return findMessageProperty(this.propertiesString, name);
   }
 
   putProperty(name: string, value: string): void {
-    const appended = this.propertyMap === undefined ? appendMessageProperty(this.propertiesString, name, value) : undefined;
-    if (appended === undefined) this.properties.set(name, value);
-    else this.propertiesString = appended;
+    if (this.propertyMap !== undefined) this.propertyMap.set(name, value);
+    else (this.pendingPuts ??= []).push(name, value);
   }
 
   clearProperty(name: string): void {
