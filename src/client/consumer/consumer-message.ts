@@ -10,9 +10,9 @@ import { filtersByTag, tagMatches } from './subscription.js';
 const inflateAsync = promisify(inflate);
 
 /**
- * What a listener receives: a read-only view of one consumed message. `properties` is a getter, built on its first
- * read (most listeners never read it; every message would pay for the copy): `{ ...msg }` leaves it out, while
- * JSON.stringify and console.log show it.
+ * What a listener receives: a read-only view of one consumed message. `properties` and `offsetMsgId` are getters,
+ * made on their first read (most listeners never read them, and every message would pay for them): `{ ...msg }`
+ * leaves them out, while JSON.stringify and console.log show them.
  */
 export interface ConsumerMessage {
   readonly topic: string;
@@ -38,7 +38,6 @@ class ReceivedMessage implements ConsumerMessage {
   readonly tags: string | undefined;
   readonly keys: string[];
   readonly msgId: string;
-  readonly offsetMsgId: string;
   readonly queueId: number;
   readonly queueOffset: number;
   readonly reconsumeTimes: number;
@@ -54,8 +53,7 @@ class ReceivedMessage implements ConsumerMessage {
     this.tags = msg.tags;
     const keys = msg.keys;
     this.keys = keys === undefined ? [] : msg.keyList;
-    this.offsetMsgId = msg.msgId;
-    this.msgId = msg.uniqKey ?? this.offsetMsgId;
+    this.msgId = msg.uniqKey ?? msg.msgId;
     this.queueId = msg.queueId;
     this.queueOffset = msg.queueOffset;
     this.reconsumeTimes = msg.reconsumeTimes;
@@ -75,8 +73,12 @@ class ReceivedMessage implements ConsumerMessage {
     return this.#properties;
   }
 
+  get offsetMsgId(): string {
+    return this.#message.msgId;
+  }
+
   toJSON(): ConsumerMessage {
-    return { ...this, properties: this.properties };
+    return { ...this, offsetMsgId: this.offsetMsgId, properties: this.properties };
   }
 
   [inspect.custom](): ConsumerMessage {

@@ -16,17 +16,13 @@ export {
   QUEUE_OFFSET_POSITION,
   SYSFLAG_POSITION,
   calMsgLength,
-  createMessageId,
-  decodeMessageId,
   decodeMessages,
   decodeStoredMessage,
   decodeStoredMessages,
   encodeMessage,
   encodeMessages,
   encodeStoredMessage,
-  readInt64,
   sysFlagForHosts,
-  writeInt64,
   type DecodeOptions,
 } from './message-decoder.js';
 export {
@@ -36,3 +32,5 @@ export {
   messageProperties2String,
   string2messageProperties,
 } from './message-properties.js';
+export { readInt64, writeInt64 } from './int64.js';
+export { createMessageId, decodeMessageId } from './message-id.js';

@@ -1,6 +1,7 @@
 import { crc32Masked } from '../../common/crc32.js';
 import { addressBytes, formatAddressBytes, type HostAddress } from './host-address.js';
 import { Message, MessageExt, type MessageExtBrokerInner } from './message.js';
+import { readInt64, writeInt64 } from './int64.js';
 import { MessageSysFlag } from './message-sys-flag.js';
 import { messageProperties2String, string2messageProperties } from './message-properties.js';
 
@@ -17,18 +18,6 @@ export const QUEUE_OFFSET_POSITION = 20;
 export const PHY_POS_POSITION = 28;
 export const SYSFLAG_POSITION = 36;
 export const MAX_PROPERTIES_LENGTH = 32767;
-
-const TWO_32 = 4294967296;
-
-/** Reads a big-endian int64 as a number; offsets and millisecond times stay far below 2^53. */
-export function readInt64(buf: Buffer, at: number): number {
-  return buf.readInt32BE(at) * TWO_32 + buf.readUInt32BE(at + 4);
-}
-
-export function writeInt64(buf: Buffer, value: number, at: number): void {
-  buf.writeInt32BE(Math.floor(value / TWO_32), at);
-  buf.writeUInt32BE(value >>> 0, at + 4);
-}
 
 function hostLength(sysFlag: number, v6Flag: number): number {
   return (sysFlag & v6Flag) === 0 ? 8 : 20;
@@ -102,27 +91,6 @@ export function encodeStoredMessage(inner: MessageExtBrokerInner, physicalOffset
   return buf;
 }
 
-/** MessageDecoder.createMessageId: store host (address + port) then the commit-log offset, upper-case hex. */
-export function createMessageId(storeHost: HostAddress, commitLogOffset: number): string {
-  const ip = addressBytes(storeHost.address);
-  const buf = Buffer.allocUnsafe(ip.length + 12);
-  ip.copy(buf, 0);
-  buf.writeInt32BE(storeHost.port, ip.length);
-  writeInt64(buf, commitLogOffset, ip.length + 4);
-  return buf.toString('hex').toUpperCase();
-}
-
-/** MessageDecoder.decodeMessageId: 32 hex chars are IPv4, anything else IPv6. */
-export function decodeMessageId(msgId: string): { storeHost: HostAddress; offset: number } {
-  const ipLength = msgId.length === 32 ? 4 : 16;
-  if (!/^[0-9a-fA-F]*$/.test(msgId) || msgId.length !== (ipLength + 12) * 2) throw new Error(`malformed msgId: ${msgId}`);
-  const buf = Buffer.from(msgId, 'hex');
-  return {
-    storeHost: { address: formatAddressBytes(buf.subarray(0, ipLength)), port: buf.readInt32BE(ipLength) },
-    offset: readInt64(buf, ipLength + 4),
-  };
-}
-
 export interface DecodeOptions {
   /** false skips the body (Java readBody=false); the message gets an empty body. */
   readonly readBody?: boolean;
@@ -158,11 +126,6 @@ function readHost(buf: Buffer, at: number, ipLength: number, end: number): HostA
   return host;
 }
 
-/** createMessageId from the record's own bytes: its IPv4 store host and port, then its commit-log offset. */
-function ipv4MessageId(buf: Buffer, hostAt: number, offsetAt: number): string {
-  return (buf.toString('hex', hostAt, hostAt + 8) + buf.toString('hex', offsetAt, offsetAt + 8)).toUpperCase();
-}
-
 /**
  * MessageDecoder.decode of one stored record starting at `at`. Bodies stay as stored (compressed bodies are the
  * client's to inflate). Throws on a bad magic code, a size that does not add up, or (checkCRC) a CRC mismatch.
@@ -192,8 +155,7 @@ export function decodeStoredMessage(buf: Buffer, at = 0, options: DecodeOptions 
   need(p, 8, end);
   msg.storeTimestamp = readInt64(buf, p);
   const storeIp = (msg.sysFlag & MessageSysFlag.STOREHOSTADDRESS_V6_FLAG) === 0 ? 4 : 16;
-  const storeHostAt = p + 8;
-  msg.storeHost = readHost(buf, storeHostAt, storeIp, end);
+  msg.storeHost = readHost(buf, p + 8, storeIp, end);
   p += 8 + storeIp + 4;
   need(p, 16, end);
   msg.reconsumeTimes = buf.readInt32BE(p);
@@ -218,8 +180,7 @@ export function decodeStoredMessage(buf: Buffer, at = 0, options: DecodeOptions 
   need(p, propertiesLength, end);
   msg.setPropertiesString(buf.toString('utf8', p, p + propertiesLength));
   if (p + propertiesLength !== end) throw new RangeError(`stored message at ${at} has ${end - p - propertiesLength} bytes past its properties`);
-  // An IPv6 store host may be IPv4-mapped, which createMessageId writes as 4 bytes: only it knows that rule.
-  msg.msgId = storeIp === 4 ? ipv4MessageId(buf, storeHostAt, at + PHY_POS_POSITION) : createMessageId(msg.storeHost, msg.commitLogOffset);
+  msg.msgIdFromStoreHost();
   return msg;
 }
 

@@ -1,5 +1,6 @@
 import type { HostAddress } from './host-address.js';
 import { MessageConst } from './message-const.js';
+import { createMessageId } from './message-id.js';
 import { findMessageProperty, string2messageProperties } from './message-properties.js';
 
 /**
@@ -131,12 +132,27 @@ export class MessageExt extends Message {
   bornHost: HostAddress = NO_HOST;
   storeTimestamp = 0;
   storeHost: HostAddress = NO_HOST;
-  /** The offset msgId (store host + commit-log offset), set when decoded or appended. */
-  msgId = '';
+  /** The offset msgId; undefined: to be made from storeHost and commitLogOffset when first read. */
+  private offsetMsgId: string | undefined = '';
   commitLogOffset = 0;
   bodyCRC = 0;
   reconsumeTimes = 0;
   preparedTransactionOffset = 0;
+
+  /** The offset msgId (store host + commit-log offset), set when appended and made on first read when decoded. */
+  get msgId(): string {
+    if (this.offsetMsgId === undefined) this.offsetMsgId = createMessageId(this.storeHost, this.commitLogOffset);
+    return this.offsetMsgId;
+  }
+
+  set msgId(msgId: string) {
+    this.offsetMsgId = msgId;
+  }
+
+  /** For a decoder: msgId comes from storeHost and commitLogOffset, hexed only if read (most never are). */
+  msgIdFromStoreHost(): void {
+    this.offsetMsgId = undefined;
+  }
 }
 
 /** MessageExtBrokerInner.java: what the broker hands the store to append. */

@@ -72,9 +72,12 @@ describe('processPullBody (the consumer side of the decoder)', () => {
     const json = JSON.parse(JSON.stringify(view)) as Record<string, unknown>;
     assert.deepEqual(sorted(json['properties'] as Record<string, string>), expected);
     assert.equal(json['msgId'], 'U0');
+    assert.equal(json['offsetMsgId'], createMessageId(host, 1000));
+    assert.equal(view.offsetMsgId, createMessageId(host, 1000));
     assert.equal(json['brokerName'], 'broker-a');
     assert.match(inspect(view), /MIN_OFFSET: '0'/);
     assert.match(inspect(view), /queueOffset: 0/);
+    assert.match(inspect(view), /offsetMsgId: '0A000001/);
   });
 });
 
