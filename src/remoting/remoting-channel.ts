@@ -22,14 +22,22 @@ export interface ChannelOptions {
    * its responses stops being served); wrong for clients, where it could deadlock two peers that both wait.
    */
   pauseReadingOnBackpressure: boolean;
+  /**
+   * Coalesce the frames written before the current callback's microtasks have run into one socket write. Right
+   * for servers: the responses of one turn leave in one write. Wrong for clients (measured): a request written at
+   * once reaches the server while the client makes the next one, where coalesced requests have client and server
+   * take turns; our Producer on our broker sent 54-58 k msg/s instead of 38-42 k.
+   */
+  coalesceWrites: boolean;
 }
 
 type WriteCallback = (error?: Error | null) => void;
 
 /**
  * One TCP (or TLS) connection carrying remoting frames: a streaming decoder on the way in; on the way out,
- * writes issued before the current callback's microtasks have run are coalesced into one socket write, and
- * socket backpressure (write() returning false) holds further output until 'drain'. The flush is a microtask,
+ * writes issued before the current callback's microtasks have run are coalesced into one socket write (servers;
+ * a client writes each frame at once), and socket backpressure (write() returning false) holds further output
+ * until 'drain'. The flush is a microtask,
  * not an immediate: a response leaves as soon as the code that made it yields, instead of waiting for every
  * other I/O callback of the loop iteration (measured on the broker: about 6 % more sends per second).
  */
@@ -94,7 +102,9 @@ export class RemotingChannel {
       this.outBytes += part.length;
     }
     if (callback !== undefined) this.outCallbacks.push(callback);
-    if (!this.flushScheduled && !this.needDrain) {
+    if (!this.options.coalesceWrites) {
+      this.flush();
+    } else if (!this.flushScheduled && !this.needDrain) {
       this.flushScheduled = true;
       queueMicrotask(this.flushNow);
     }

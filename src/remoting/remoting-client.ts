@@ -56,6 +56,7 @@ export class RemotingClient extends RemotingAbstract {
       maxFrameLength: options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH,
       idleMillis: (options.clientChannelMaxIdleTimeSeconds ?? 120) * 1000,
       pauseReadingOnBackpressure: false,
+      coalesceWrites: false,
     };
     if (options.namesrvAddrList !== undefined) this.updateNameServerAddressList(options.namesrvAddrList);
   }
