@@ -9,6 +9,9 @@ import { RemotingAbstract, type RemotingEndpointOptions } from './remoting-abstr
 import { RemotingChannel, parseAddr, type ChannelOptions } from './remoting-channel.js';
 import type { ClientTlsOptions } from './tls-config.js';
 
+/** A client's requests leave at most this many to a socket write (ChannelOptions.maxCoalescedFrames says why). */
+const CLIENT_MAX_COALESCED_FRAMES = 4;
+
 export interface RemotingClientOptions extends RemotingEndpointOptions {
   connectTimeoutMillis?: number;
   /** Close a connection after this many seconds without traffic (clientChannelMaxIdleTimeSeconds). */
@@ -56,7 +59,7 @@ export class RemotingClient extends RemotingAbstract {
       maxFrameLength: options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH,
       idleMillis: (options.clientChannelMaxIdleTimeSeconds ?? 120) * 1000,
       pauseReadingOnBackpressure: false,
-      coalesceWrites: false,
+      maxCoalescedFrames: CLIENT_MAX_COALESCED_FRAMES,
     };
     if (options.namesrvAddrList !== undefined) this.updateNameServerAddressList(options.namesrvAddrList);
   }

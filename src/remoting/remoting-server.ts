@@ -52,7 +52,7 @@ export class RemotingServer extends RemotingAbstract {
       maxFrameLength: options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH,
       idleMillis: (options.serverChannelMaxIdleTimeSeconds ?? 120) * 1000,
       pauseReadingOnBackpressure: true,
-      coalesceWrites: true,
+      maxCoalescedFrames: Infinity,
     };
     const tls = options.tls;
     this.secureContext = tls !== undefined && tls.mode !== 'disabled' ? createSecureContext(tls) : undefined;
