@@ -51,8 +51,7 @@ class ReceivedMessage implements ConsumerMessage {
     this.topic = msg.topic;
     this.body = msg.body;
     this.tags = msg.tags;
-    const keys = msg.keys;
-    this.keys = keys === undefined ? [] : msg.keyList;
+    this.keys = msg.keyList;
     this.msgId = msg.uniqKey ?? msg.msgId;
     this.queueId = msg.queueId;
     this.queueOffset = msg.queueOffset;
