@@ -19,7 +19,7 @@ export function messageProperties2String(properties: ReadonlyMap<string, string>
 
 /**
  * string2messageProperties: segments under 3 chars are skipped, the first \u0001 splits, later keys win. Scanned
- * in place rather than split: every decoded message goes through here.
+ * in place rather than split: no array of segments is made.
  */
 export function string2messageProperties(text: string): Map<string, string> {
   const map = new Map<string, string>();
