@@ -36,11 +36,11 @@ type WriteCallback = (error?: Error | null) => void;
 
 /**
  * One TCP (or TLS) connection carrying remoting frames: a streaming decoder on the way in; on the way out,
- * writes issued before the current callback's microtasks have run are coalesced into one socket write (a client's
- * at most four frames at a time), and socket backpressure (write() returning false) holds further output
- * until 'drain'. The flush is a microtask,
- * not an immediate: a response leaves as soon as the code that made it yields, instead of waiting for every
- * other I/O callback of the loop iteration (measured on the broker: about 6 % more sends per second).
+ * writes issued before the current callback's microtasks have run are coalesced into one socket write (up to
+ * maxCoalescedFrames), and socket backpressure (write() returning false) holds further output until 'drain'.
+ * The flush is a microtask, not an immediate: a response leaves as soon as the code that made it yields, instead
+ * of waiting for every other I/O callback of the loop iteration (measured on the broker: about 6 % more sends per
+ * second).
  */
 export class RemotingChannel {
   readonly remoteAddr: string;
