@@ -6,7 +6,8 @@ import { Semaphore } from '../common/semaphore.js';
 import { DEFAULT_MAX_FRAME_LENGTH } from '../protocol/frame-decoder.js';
 import type { RemotingCommand } from '../protocol/remoting-command.js';
 import { RemotingAbstract, type RemotingEndpointOptions } from './remoting-abstract.js';
-import { RemotingChannel, type ChannelOptions } from './remoting-channel.js';
+import { InboundScheduler } from './inbound-scheduler.js';
+import { DEFAULT_MAX_QUEUED_INPUT_BYTES, RemotingChannel, type ChannelOptions } from './remoting-channel.js';
 import { TLS_HANDSHAKE_RECORD, type ServerTlsOptions } from './tls-config.js';
 
 export interface RemotingServerOptions extends RemotingEndpointOptions {
@@ -22,13 +23,16 @@ export interface RemotingServerOptions extends RemotingEndpointOptions {
   /** Without key material TLS is off; with it the default mode is permissive, as in Java. */
   tls?: ServerTlsOptions;
   serverSocketBacklog?: number;
+  /** Stop reading a connection while this many bytes of its requests wait to run (default 4 MiB). */
+  maxQueuedInputBytes?: number;
 }
 
 type State = 'created' | 'starting' | 'running' | 'stopped';
 
 /**
  * NettyRemotingServer: accepts connections, serves registered processors, and can call its clients back
- * (invokeSync/Async/Oneway on a client's channel).
+ * (invokeSync/Async/Oneway on a client's channel). Its connections are read independently of how long their
+ * requests take (InboundScheduler), and what a client delivered before it closed or reset is still served.
  */
 export class RemotingServer extends RemotingAbstract {
   private readonly options: RemotingServerOptions;
@@ -37,6 +41,7 @@ export class RemotingServer extends RemotingAbstract {
   /** Sockets still being sniffed or handshaking: not yet channels, but shutdown must close them too. */
   private readonly pendingSockets = new Set<Socket>();
   private readonly secureContext: SecureContext | undefined;
+  private readonly inbound = new InboundScheduler();
   private server: Server | undefined;
   private state: State = 'created';
   private boundPort = -1;
@@ -53,6 +58,8 @@ export class RemotingServer extends RemotingAbstract {
       idleMillis: (options.serverChannelMaxIdleTimeSeconds ?? 120) * 1000,
       pauseReadingOnBackpressure: true,
       maxCoalescedFrames: Infinity,
+      inbound: this.inbound,
+      maxQueuedInputBytes: options.maxQueuedInputBytes ?? DEFAULT_MAX_QUEUED_INPUT_BYTES,
     };
     const tls = options.tls;
     this.secureContext = tls !== undefined && tls.mode !== 'disabled' ? createSecureContext(tls) : undefined;
@@ -111,6 +118,8 @@ export class RemotingServer extends RemotingAbstract {
     const closed = new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
     for (const socket of this.pendingSockets) socket.destroy();
     this.pendingSockets.clear();
+    // Requests read but not yet run are dropped, as a stopping Java server's executors drop their queues.
+    this.inbound.stop();
     for (const channel of this.channels) channel.close();
     this.stopRemoting();
     await closed;

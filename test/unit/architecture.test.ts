@@ -56,11 +56,12 @@ describe('architecture', () => {
     assert.deepEqual(violations, []);
   });
 
-  it('opens sockets only in src/remoting, and files only in src/store, the CLI and the broadcasting offset file', () => {
+  it('opens sockets only in src/remoting, and files only in src/store, the CLI, the broadcasting offset file and kernel-input', () => {
     const socketModules = /^node:(net|tls|http|https|http2|dgram)$/;
     const fileModules = /^node:fs(\/promises)?$/;
-    // The broadcasting consumer keeps its own offsets in a local file, as Java's LocalFileOffsetStore does.
-    const fileOwners = [/^store\//, /^cli\//, /^client\/consumer\/local-file-offset-store\.ts$/];
+    // The broadcasting consumer keeps its own offsets in a local file, as Java's LocalFileOffsetStore does; the
+    // remoting layer reads a reset socket's descriptor (kernel-input.ts), never a file.
+    const fileOwners = [/^store\//, /^cli\//, /^client\/consumer\/local-file-offset-store\.ts$/, /^remoting\/kernel-input\.ts$/];
     const violations: string[] = [];
     for (const file of files) {
       const rel = relative(srcRoot, file);

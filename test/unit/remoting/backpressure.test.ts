@@ -52,6 +52,44 @@ describe('backpressure', () => {
   });
 });
 
+describe('queued input', () => {
+  it('keeps reading while requests run, up to maxQueuedInputBytes waiting, and serves them all in order', async () => {
+    const maxQueuedInputBytes = 256 * 1024;
+    const peer = await startPeerServer({ maxQueuedInputBytes });
+    let maxQueued = 0;
+    peer.server.registerProcessor(7201, {
+      processRequest(ctx, req) {
+        maxQueued = Math.max(maxQueued, ctx.channel.queuedInputBytes);
+        const until = performance.now() + 0.1; // slower than the client writes
+        while (performance.now() < until);
+        return RemotingCommand.createResponseCommand(ResponseCode.SUCCESS, req.extFields?.['i']);
+      },
+    });
+    const socket = connect({ host: '127.0.0.1', port: peer.server.port });
+    try {
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      const responses: Cmd[] = [];
+      const decoder = new FrameDecoder();
+      socket.on('data', (chunk: Buffer) => decoder.push(chunk, (frame) => responses.push(decodeFrame(frame))));
+      // 4000 requests of 2 KiB: 8 MiB, written at once, take 0.4 s to serve.
+      const total = 4000;
+      const body = Buffer.alloc(2048, 1);
+      for (let i = 0; i < total; i++) socket.write(encodeCommand(RemotingCommand.createRequestCommand(7201, { i }, body)));
+      await waitFor(() => responses.length === total, 30_000, 'all responses');
+      assert.deepEqual(
+        responses.map((r) => Number(r.remark)),
+        Array.from({ length: total }, (_, i) => i),
+      );
+      // Input was read ahead of processing, and no further than the bound plus the chunk read when it was reached.
+      assert.ok(maxQueued > 64 * 1024, `at most ${maxQueued} bytes waited: reading waited for processing`);
+      assert.ok(maxQueued <= maxQueuedInputBytes + 128 * 1024, `${maxQueued} bytes of input waited`);
+    } finally {
+      socket.destroy();
+      await peer.server.shutdown();
+    }
+  });
+});
+
 describe('channel event queue', () => {
   it('drops events beyond its capacity with a warning, and delivers the rest in order', async () => {
     const warnings: string[] = [];
