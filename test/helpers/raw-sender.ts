@@ -11,25 +11,13 @@
  * the client's own kernel when it resets would be dropped by that kernel, whatever the server: the wait makes
  * the test about what the server does with what was delivered. Prints one JSON line: { written, rxQueue }.
  */
-import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { RemotingCommand } from '../../src/protocol/remoting-command.js';
 import { RequestCode } from '../../src/protocol/request-code.js';
 import { encodeCommand } from '../../src/protocol/command-codec.js';
+import { tcpSocketInfo } from './proc-net-tcp.js';
 
 const WAIT_MILLIS = 10_000;
-
-/** tx_queue and rx_queue of the IPv4 socket from `localPort` to `remotePort`, from /proc/net/tcp. */
-function queues(localPort: number, remotePort: number): { tx: number; rx: number } | undefined {
-  const hex = (port: number): string => port.toString(16).toUpperCase().padStart(4, '0');
-  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
-    const fields = line.trim().split(/\s+/);
-    if (fields[1]?.endsWith(`:${hex(localPort)}`) !== true || fields[2]?.endsWith(`:${hex(remotePort)}`) !== true) continue;
-    const [tx, rx] = (fields[4] ?? '0:0').split(':').map((value) => parseInt(value, 16));
-    return { tx: tx ?? 0, rx: rx ?? 0 };
-  }
-  return undefined;
-}
 
 async function main(): Promise<void> {
   const [host = '127.0.0.1', port = '0', topic = 'RawSender', countText = '1', mode = 'close'] = process.argv.slice(2);
@@ -43,14 +31,14 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve, reject) => socket.write(frame, (err) => (err ? reject(err) : resolve())));
   }
   const deadline = Date.now() + WAIT_MILLIS;
-  let state = queues(socket.localPort ?? 0, Number(port));
-  while (state !== undefined && (state.tx > 0 || state.rx === 0) && Date.now() < deadline) {
+  let state = tcpSocketInfo(socket.localPort ?? 0, Number(port));
+  while (state !== undefined && (state.txQueue > 0 || state.rxQueue === 0) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 1));
-    state = queues(socket.localPort ?? 0, Number(port));
+    state = tcpSocketInfo(socket.localPort ?? 0, Number(port));
   }
   if (mode === 'reset') socket.resetAndDestroy();
   else socket.destroy();
-  process.stdout.write(`${JSON.stringify({ written: count, txQueue: state?.tx ?? -1, rxQueue: state?.rx ?? -1 })}\n`);
+  process.stdout.write(`${JSON.stringify({ written: count, txQueue: state?.txQueue ?? -1, rxQueue: state?.rxQueue ?? -1 })}\n`);
 }
 
 await main();

@@ -1,33 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { RemotingCommand, encodeCommand } from '../../../src/index.js';
 import { RemotingChannel, type ChannelHandler } from '../../../src/remoting/remoting-channel.js';
+import { tcpSocketInfo } from '../../helpers/proc-net-tcp.js';
 import { waitFor } from '../../helpers/wait.js';
-
-/** The TCP states (hex, as /proc/net/tcp prints them) of IPv4 sockets from `localPort` to `remotePort`. */
-function tcpStates(localPort: number, remotePort: number): string[] {
-  const hex = (port: number): string => port.toString(16).toUpperCase().padStart(4, '0');
-  return readFileSync('/proc/net/tcp', 'utf8')
-    .split('\n')
-    .slice(1)
-    .map((line) => line.trim().split(/\s+/))
-    .filter((f) => f[1]?.endsWith(`:${hex(localPort)}`) === true && f[2]?.endsWith(`:${hex(remotePort)}`) === true)
-    .map((f) => f[3] ?? '');
-}
-
-/** bytes waiting unread in the receive queue of the socket from `localPort` to `remotePort`. */
-function rxQueue(localPort: number, remotePort: number): number {
-  const hex = (port: number): string => port.toString(16).toUpperCase().padStart(4, '0');
-  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f[1]?.endsWith(`:${hex(localPort)}`) === true && f[2]?.endsWith(`:${hex(remotePort)}`) === true) {
-      return parseInt((f[4] ?? '0:0').split(':')[1] ?? '0', 16);
-    }
-  }
-  return -1;
-}
 
 describe('a peer that resets with requests still unread by us', { skip: process.platform === 'linux' ? false : 'reads /proc/net/tcp' }, () => {
   it('has every request it delivered before the reset decoded, when our next write fails', async () => {
@@ -59,7 +36,7 @@ describe('a peer that resets with requests still unread by us', { skip: process.
 
       // An answer the client will leave unread, so that its close resets the connection.
       channel.write(RemotingCommand.createResponseCommand(0, 'unread'));
-      await waitFor(() => rxQueue(clientPort, serverPort) > 0, 2000, 'the unread answer');
+      await waitFor(() => (tcpSocketInfo(clientPort, serverPort)?.rxQueue ?? 0) > 0, 2000, 'the unread answer');
       // 30 requests in separate writes, all in our kernel's receive queue (nothing reads them yet).
       let sent = 0;
       for (let i = 0; i < 30; i++) {
@@ -67,9 +44,9 @@ describe('a peer that resets with requests still unread by us', { skip: process.
         sent += frame.length;
         await new Promise<void>((resolve) => client.write(frame, () => resolve()));
       }
-      await waitFor(() => rxQueue(serverPort, clientPort) === sent, 2000, 'the requests in our receive queue');
+      await waitFor(() => tcpSocketInfo(serverPort, clientPort)?.rxQueue === sent, 2000, 'the requests in our receive queue');
       client.destroy();
-      await waitFor(() => !tcpStates(serverPort, clientPort).includes('01'), 2000, 'the reset to reach our socket');
+      await waitFor(() => tcpSocketInfo(serverPort, clientPort)?.state !== '01', 2000, 'the reset to reach our socket');
 
       // Our next write fails (EPIPE or ECONNRESET) and Node destroys the socket.
       channel.write(RemotingCommand.createResponseCommand(0, 'too late'));
