@@ -72,10 +72,14 @@ export class RemotingChannel implements InboundQueue {
   /** The socket's 'close' came: onClose follows once the inbox is empty. */
   private socketClosed = false;
   private closeReported = false;
-  /** Read frames not yet run (servers), from inboxHead on. */
+  /** Read frames not yet run (servers): inbox[inboxHead..inboxTail). The array keeps its capacity. */
   private inbox: Buffer[] = [];
   private inboxHead = 0;
+  private inboxTail = 0;
   private inboxBytes = 0;
+  /** While onData may run frames as the decoder yields them: the turn's end; 0 once they must be queued. */
+  private inlineDeadline = 0;
+  private inlineCount = 0;
   /** Reading stopped because the inbox reached maxQueuedInputBytes; cleared at half. */
   private inboxFull = false;
   private readingPaused = false;
@@ -85,8 +89,17 @@ export class RemotingChannel implements InboundQueue {
   private readonly onWritten = (err?: Error | null): void => {
     if (err !== null && err !== undefined && !this.isTLS) readKernelInput(this.socket, (chunk) => this.onData(chunk));
   };
-  private readonly queueFrame = (frame: Buffer): void => {
-    this.inbox.push(frame);
+  /** The decoder's callback on a server: run at once while the turn allows (the clock read every 4 frames), else queue. */
+  private readonly takeFrame = (frame: Buffer): void => {
+    if (this.inlineDeadline !== 0) {
+      this.runFrame(frame);
+      if ((++this.inlineCount & 3) === 0 && performance.now() >= this.inlineDeadline) {
+        this.inlineDeadline = 0;
+        this.options.inbound?.turnUsedUp();
+      }
+      return;
+    }
+    this.inbox[this.inboxTail++] = frame;
     this.inboxBytes += frame.length;
   };
   private readonly runFrame = (frame: Buffer): void => this.handler.onCommand(this, decodeFrame(frame));
@@ -208,7 +221,7 @@ export class RemotingChannel implements InboundQueue {
     this.needDrain = false;
     this.updateReading();
     this.flush();
-    if (this.inboxHead < this.inbox.length) this.options.inbound?.offer(this);
+    if (this.inboxHead < this.inboxTail) this.options.inbound?.offer(this);
   }
 
   /**
@@ -227,13 +240,18 @@ export class RemotingChannel implements InboundQueue {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     const inbound = this.options.inbound;
+    if (inbound !== undefined && this.inboxHead === this.inboxTail && !this.needDrain) {
+      this.inlineDeadline = inbound.inlineDeadline(this);
+    }
     try {
-      this.decoder.push(chunk, inbound === undefined ? this.runFrame : this.queueFrame);
+      this.decoder.push(chunk, inbound === undefined ? this.runFrame : this.takeFrame);
     } catch (err) {
       // NettyDecoder closes the channel on any decode error; later frames on this stream cannot be trusted.
+      this.inlineDeadline = 0;
       this.fail(err);
     }
-    if (inbound === undefined || this.inboxHead === this.inbox.length) return;
+    this.inlineDeadline = 0;
+    if (inbound === undefined || this.inboxHead === this.inboxTail) return;
     if (this.inboxBytes >= this.maxQueuedInputBytes && !this.inboxFull) {
       this.inboxFull = true;
       this.updateReading();
@@ -247,7 +265,7 @@ export class RemotingChannel implements InboundQueue {
    * connection is closed they all run, their responses dropped.
    */
   runQueued(deadline: number): boolean {
-    while (this.inboxHead < this.inbox.length) {
+    while (this.inboxHead < this.inboxTail) {
       if (this.needDrain && !this.closed) return false;
       const frame = this.inbox[this.inboxHead] as Buffer;
       this.inbox[this.inboxHead++] = undefined as unknown as Buffer;
@@ -259,26 +277,30 @@ export class RemotingChannel implements InboundQueue {
         this.dropQueued();
         return false;
       }
-      if (this.inboxHead < this.inbox.length && performance.now() >= deadline) break;
+      if (this.inboxHead < this.inboxTail && performance.now() >= deadline) break;
     }
     this.compactInbox();
-    return this.inboxHead < this.inbox.length;
+    return this.inboxHead < this.inboxTail;
   }
 
   dropQueued(): void {
     this.inbox = [];
     this.inboxHead = 0;
+    this.inboxTail = 0;
     this.inboxBytes = 0;
     this.compactInbox();
   }
 
   private compactInbox(): void {
-    if (this.inboxHead === this.inbox.length) {
-      this.inbox.length = 0;
+    if (this.inboxHead === this.inboxTail) {
       this.inboxHead = 0;
+      this.inboxTail = 0;
+      if (this.inbox.length > 4096) this.inbox = []; // a burst's slots are not kept for good
       if (this.socketClosed) this.reportClose();
-    } else if (this.inboxHead > 1024 && this.inboxHead * 2 > this.inbox.length) {
-      this.inbox.splice(0, this.inboxHead);
+    } else if (this.inboxHead > 1024 && this.inboxHead * 2 > this.inboxTail) {
+      this.inbox.copyWithin(0, this.inboxHead, this.inboxTail);
+      this.inbox.fill(undefined as unknown as Buffer, this.inboxTail - this.inboxHead, this.inboxTail);
+      this.inboxTail -= this.inboxHead;
       this.inboxHead = 0;
     }
     if (this.inboxFull && this.inboxBytes * 2 <= this.maxQueuedInputBytes) {
@@ -305,7 +327,7 @@ export class RemotingChannel implements InboundQueue {
       const error = new Error(`channel to ${this.remoteAddr} closed before the write`);
       for (const cb of callbacks) cb(error);
     }
-    if (this.inboxHead < this.inbox.length) this.options.inbound?.offer(this);
+    if (this.inboxHead < this.inboxTail) this.options.inbound?.offer(this);
     else this.reportClose();
   }
 
