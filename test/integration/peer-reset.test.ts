@@ -21,6 +21,7 @@ import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
 
 const SENDER = fileURLToPath(new URL('../helpers/raw-sender.js', import.meta.url));
+const ONEWAY_PRODUCER = fileURLToPath(new URL('../helpers/oneway-producer.js', import.meta.url));
 const COUNT = 400;
 const ROUNDS = 4;
 const onLinux = process.platform === 'linux';
@@ -53,11 +54,13 @@ describe('requests delivered before a client closes or resets', { skip: onLinux 
   let namesrv: NamesrvController;
   let broker: BrokerController;
   let client: RemotingClient;
+  let namesrvAddr: string;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rmq-reset-'));
     const started = await startTestNamesrv(dir);
     namesrv = started.namesrv;
+    namesrvAddr = started.namesrvAddr;
     broker = await startTestBroker(dir, started.namesrvAddr);
     client = new RemotingClient();
     await client.start();
@@ -93,6 +96,31 @@ describe('requests delivered before a client closes or resets', { skip: onLinux 
       assert.deepEqual(stored, Array<number>(ROUNDS).fill(COUNT));
     });
   }
+
+  it('stores every message of our Producer when a process sends oneway without awaiting, shuts down and exits', async () => {
+    // The pattern that loses messages with the Go client (its kernel still holds its last writes when it closes);
+    // ours flags oneway requests, so no answer makes its close a reset, and shutdown waits for sends in flight.
+    const topic = 'ResetOnewayProducer';
+    const created = await send(topic, 'creates the topic');
+    assert.equal(created.code, ResponseCode.SUCCESS, created.remark);
+    const processes = 10;
+    for (let i = 0; i < processes; i++) {
+      const child = spawn(process.execPath, [ONEWAY_PRODUCER, namesrvAddr, topic, `ResetOnewayPG${i}`, '10'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      clearTimeout(timer);
+      assert.equal(code, 0, err);
+    }
+    const stored = (): number => {
+      let sum = 0;
+      for (let q = 0; q < 4; q++) sum += broker.messageStore.getMaxOffsetInQueue(topic, q);
+      return sum - 1;
+    };
+    await waitFor(() => stored() >= processes * 10, 10_000, 'every oneway message').catch(() => undefined);
+    assert.equal(stored(), processes * 10);
+  });
 
   it('stores them all while another client keeps the broker busy', async () => {
     let running = true;
