@@ -5,7 +5,7 @@ import { decodeFrame, encodeFrame } from '../protocol/command-codec.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
 import type { RemotingCommand } from '../protocol/remoting-command.js';
 import type { InboundQueue, InboundScheduler } from './inbound-scheduler.js';
-import { readKernelInput } from './kernel-input.js';
+import { readKernelChunk, readKernelInput } from './kernel-input.js';
 
 /** What a channel reports to the endpoint that owns it. Handlers must not throw. */
 export interface ChannelHandler {
@@ -47,6 +47,16 @@ export interface ChannelOptions {
 /** Default bound of a server channel's queued input. */
 export const DEFAULT_MAX_QUEUED_INPUT_BYTES = 4 * 1024 * 1024;
 
+/**
+ * While a server channel runs frames, it reads ahead from the kernel (readKernelChunk) once this long has passed
+ * since the last read, so that the kernel keeps acknowledging: even a read that finds nothing lets it send the
+ * ACK it was delaying. A client writing small pieces stalls after about 15 unacknowledged segments, 0.15 ms of
+ * the Go client's writes. Measured with its oneway bursts: 0.05 and 0.2 ms kept 600 of 600 and 300 of 300
+ * messages, 0.5 ms lost 2 of 300, none lost 28 of 600. An empty read costs a system call and an exception
+ * (about 6 us on the slowed test machine): at most 6 % of a busy turn, when the client sends nothing meanwhile.
+ */
+export const READ_AHEAD_MILLIS = 0.1;
+
 type WriteCallback = (error?: Error | null) => void;
 
 /**
@@ -79,7 +89,10 @@ export class RemotingChannel implements InboundQueue {
   private inboxBytes = 0;
   /** While onData may run frames as the decoder yields them: the turn's end; 0 once they must be queued. */
   private inlineDeadline = 0;
-  private inlineCount = 0;
+  /** When (performance.now()) running frames may next read ahead from the kernel; Infinity: never (clients, TLS). */
+  private readAheadAt = Infinity;
+  /** Chunks read ahead while the decoder was yielding frames: decoded once it returns. */
+  private readonly aheadChunks: Buffer[] = [];
   /** Reading stopped because the inbox reached maxQueuedInputBytes; cleared at half. */
   private inboxFull = false;
   private readingPaused = false;
@@ -89,11 +102,13 @@ export class RemotingChannel implements InboundQueue {
   private readonly onWritten = (err?: Error | null): void => {
     if (err !== null && err !== undefined && !this.isTLS) readKernelInput(this.socket, (chunk) => this.onData(chunk));
   };
-  /** The decoder's callback on a server: run at once while the turn allows (the clock read every 4 frames), else queue. */
+  /** The decoder's callback on a server: run at once while the turn allows, else queue. */
   private readonly takeFrame = (frame: Buffer): void => {
     if (this.inlineDeadline !== 0) {
       this.runFrame(frame);
-      if ((++this.inlineCount & 3) === 0 && performance.now() >= this.inlineDeadline) {
+      const now = performance.now();
+      if (now >= this.readAheadAt) this.readAhead(now);
+      if (now >= this.inlineDeadline) {
         this.inlineDeadline = 0;
         this.options.inbound?.turnUsedUp();
       }
@@ -115,6 +130,7 @@ export class RemotingChannel implements InboundQueue {
     this.localAddr = formatAddr(addressOf.localAddress, addressOf.localPort);
     this.decoder = new FrameDecoder(options.maxFrameLength);
     this.maxQueuedInputBytes = options.maxQueuedInputBytes ?? DEFAULT_MAX_QUEUED_INPUT_BYTES;
+    if (options.inbound !== undefined && !this.isTLS) this.readAheadAt = 0;
     addressOf.setNoDelay(true);
     if (options.idleMillis > 0) {
       socket.setTimeout(options.idleMillis, () => this.handler.onIdle(this));
@@ -240,23 +256,64 @@ export class RemotingChannel implements InboundQueue {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     const inbound = this.options.inbound;
-    if (inbound !== undefined && this.inboxHead === this.inboxTail && !this.needDrain) {
-      this.inlineDeadline = inbound.inlineDeadline(this);
+    if (inbound === undefined) {
+      this.decode(chunk, this.runFrame);
+      return;
     }
+    if (this.inboxHead === this.inboxTail && !this.needDrain) this.inlineDeadline = inbound.inlineDeadline(this);
+    // Frames run inline may read ahead (takeFrame); those chunks follow this one through the decoder.
+    if (this.readAheadAt !== Infinity) this.readAheadAt = performance.now() + READ_AHEAD_MILLIS;
+    if (this.decode(chunk, this.takeFrame)) this.decodeAhead();
+    this.inlineDeadline = 0;
+    if (this.inboxHead === this.inboxTail) return;
+    this.checkInboxFull();
+    inbound.offer(this);
+  }
+
+  /** False if the stream broke (the channel is then closing). */
+  private decode(chunk: Buffer, onFrame: (frame: Buffer) => void): boolean {
     try {
-      this.decoder.push(chunk, inbound === undefined ? this.runFrame : this.takeFrame);
+      this.decoder.push(chunk, onFrame);
+      return true;
     } catch (err) {
       // NettyDecoder closes the channel on any decode error; later frames on this stream cannot be trusted.
       this.inlineDeadline = 0;
+      this.aheadChunks.length = 0;
       this.fail(err);
+      return false;
     }
-    this.inlineDeadline = 0;
-    if (inbound === undefined || this.inboxHead === this.inboxTail) return;
+  }
+
+  private decodeAhead(): void {
+    while (this.aheadChunks.length > 0) {
+      if (!this.decode(this.aheadChunks.shift() as Buffer, this.takeFrame)) return;
+    }
+  }
+
+  /**
+   * One read of what the kernel holds, between frames (see readKernelChunk): not while the stream holds data of
+   * its own (it would come after what we read now), nor while reading is paused or the inbox is full.
+   */
+  private readAhead(now: number): void {
+    if (!this.closed && !this.readingPaused && this.socket.readableLength === 0 && this.inboxBytes < this.maxQueuedInputBytes) {
+      const read = readKernelChunk(this.socket as Socket);
+      if (Buffer.isBuffer(read)) {
+        this.aheadChunks.push(read);
+      } else if (read !== 'empty') {
+        // The peer's FIN stays for libuv to read; a reset, which the kernel reports once, is reported here.
+        this.readAheadAt = Infinity;
+        if (read !== 'end') this.socket.destroy(read);
+        return;
+      }
+    }
+    this.readAheadAt = now + READ_AHEAD_MILLIS;
+  }
+
+  private checkInboxFull(): void {
     if (this.inboxBytes >= this.maxQueuedInputBytes && !this.inboxFull) {
       this.inboxFull = true;
       this.updateReading();
     }
-    inbound.offer(this);
   }
 
   /**
@@ -277,7 +334,13 @@ export class RemotingChannel implements InboundQueue {
         this.dropQueued();
         return false;
       }
-      if (this.inboxHead < this.inboxTail && performance.now() >= deadline) break;
+      const now = performance.now();
+      if (now >= this.readAheadAt) {
+        this.readAhead(now);
+        this.decodeAhead(); // inlineDeadline is 0 here: the frames join the inbox
+        this.checkInboxFull();
+      }
+      if (this.inboxHead < this.inboxTail && now >= deadline) break;
     }
     this.compactInbox();
     return this.inboxHead < this.inboxTail;
