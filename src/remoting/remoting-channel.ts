@@ -296,7 +296,7 @@ export class RemotingChannel implements InboundQueue {
    */
   private readAhead(now: number): void {
     if (!this.closed && !this.readingPaused && this.socket.readableLength === 0 && this.inboxBytes < this.maxQueuedInputBytes) {
-      const read = readKernelChunk(this.socket as Socket);
+      const read = readKernelChunk(this.socket);
       if (Buffer.isBuffer(read)) {
         this.aheadChunks.push(read);
       } else if (read !== 'empty') {

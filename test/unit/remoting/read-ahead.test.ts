@@ -24,11 +24,17 @@ function spin(millis: number): void {
   }
 }
 
-/** A server whose one channel runs `onCommand`, and a connected client; `fdOf` is the client's descriptor. */
-async function pair(onCommand: (command: RemotingCommand, serverSide: Socket) => void): Promise<{
-  server: Server;
+/** Both ends of the connection, and the client's descriptor. */
+interface Peer {
+  serverSide: Socket;
   client: Socket;
   clientFd: number;
+}
+
+/** A server whose one channel runs `onCommand`, and a connected client. */
+async function pair(onCommand: (command: RemotingCommand, peer: Peer) => void): Promise<{
+  server: Server;
+  client: Socket;
   errors: Error[];
   closed: () => boolean;
   stop: () => Promise<void>;
@@ -37,10 +43,11 @@ async function pair(onCommand: (command: RemotingCommand, serverSide: Socket) =>
   let closed = false;
   const scheduler = new InboundScheduler();
   let serverSide: Socket | undefined;
+  const peer = {} as Peer; // filled in once connected, before any request
   const server = createServer((socket) => {
     serverSide = socket;
     const handler: ChannelHandler = {
-      onCommand: (_channel, command) => onCommand(command, socket),
+      onCommand: (_channel, command) => onCommand(command, peer),
       onIdle: () => undefined,
       onException: (_channel, error) => void errors.push(error),
       onClose: () => void (closed = true),
@@ -52,10 +59,10 @@ async function pair(onCommand: (command: RemotingCommand, serverSide: Socket) =>
   await new Promise<void>((resolve) => client.once('connect', resolve));
   await waitFor(() => serverSide !== undefined, 2000, 'the accepted socket');
   const clientFd = (client as unknown as { _handle: { fd: number } })._handle.fd;
+  Object.assign(peer, { serverSide, client, clientFd });
   return {
     server,
     client,
-    clientFd,
     errors,
     closed: () => closed,
     stop: async () => {
@@ -72,8 +79,7 @@ describe('a server channel reading ahead while it runs frames', { skip: process.
     const seen: string[] = [];
     /** Bytes in the server socket's kernel receive queue when frame 0's immediate ran: before libuv's next poll. */
     let unreadAtImmediate = -1;
-    let clientFd = -1;
-    const setup = await pair((command, serverSide) => {
+    const setup = await pair((command, { serverSide, clientFd }) => {
       const i = command.extFields?.['i'] ?? '';
       seen.push(i);
       if (i !== '0') return;
@@ -82,7 +88,6 @@ describe('a server channel reading ahead while it runs frames', { skip: process.
       setImmediate(() => (unreadAtImmediate = tcpSocketInfo(serverSide.localPort ?? 0, serverSide.remotePort ?? 0)?.rxQueue ?? -1));
       spin(READ_AHEAD_MILLIS * 3);
     });
-    clientFd = setup.clientFd;
     try {
       setup.client.write(frame(0));
       await waitFor(() => seen.length === 6 && unreadAtImmediate >= 0, 2000, 'six requests');
@@ -98,19 +103,15 @@ describe('a server channel reading ahead while it runs frames', { skip: process.
 
   it('runs what the peer sent before a reset it finds, then reports the reset and closes', async () => {
     const seen: string[] = [];
-    let client: Socket | undefined;
-    let clientFd = -1;
-    const setup = await pair((command) => {
+    const setup = await pair((command, { client, clientFd }) => {
       const i = command.extFields?.['i'] ?? '';
       seen.push(i);
       if (i === '0') {
         for (let n = 1; n <= 3; n++) writeSync(clientFd, frame(n));
-        client?.resetAndDestroy(); // the RST follows the three requests
+        client.resetAndDestroy(); // the RST follows the three requests
       }
       spin(READ_AHEAD_MILLIS * 2); // each request outlasts the read-ahead gap: the next read finds the reset
     });
-    client = setup.client;
-    clientFd = setup.clientFd;
     try {
       setup.client.write(frame(0));
       await waitFor(setup.closed, 2000, 'the channel to close');
