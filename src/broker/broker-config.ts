@@ -63,6 +63,20 @@ export interface BrokerConfig {
   waitTimeMillsInSendQueue: number;
   /** Sends allowed to wait for the store; more answer SYSTEM_BUSY at once. */
   sendThreadPoolQueueCapacity: number;
+  /** Refuse half messages (NO_PERMISSION), as a broker without transactions. */
+  rejectTransactionMessage: boolean;
+  /** How often the check looks for half messages to ask their producer about, in ms (5.x: 30 s, 4.9: 60 s). */
+  transactionCheckInterval: number;
+  /** A half message is asked about once it is this old, in ms (or its CHECK_IMMUNITY_TIME_IN_SECONDS). */
+  transactionTimeOut: number;
+  /** After this many checks a half message goes to TRANS_CHECK_MAX_TIME_TOPIC and is never delivered. */
+  transactionCheckMax: number;
+  /** Finished half offsets are written as one op record once their text reaches this many characters... */
+  transactionOpMsgMaxSize: number;
+  /** ...or this long (ms) after the first of them. */
+  transactionOpBatchInterval: number;
+  /** Accepted for Java's broker.conf; the open-transaction counts are derived from the topics, not flushed. */
+  transactionMetricFlushInterval: number;
 }
 
 export type BrokerConfigKey = keyof BrokerConfig;
@@ -108,6 +122,13 @@ export function defaultBrokerConfig(home: string = homedir(), rocketmqHome = '')
     brokerFastFailureEnable: true,
     waitTimeMillsInSendQueue: 200,
     sendThreadPoolQueueCapacity: 10_000,
+    rejectTransactionMessage: false,
+    transactionCheckInterval: 30_000,
+    transactionTimeOut: 6000,
+    transactionCheckMax: 15,
+    transactionOpMsgMaxSize: 4096,
+    transactionOpBatchInterval: 3000,
+    transactionMetricFlushInterval: 3000,
   };
 }
 
@@ -133,6 +154,12 @@ export const RUNTIME_UPDATABLE_KEYS: ReadonlySet<BrokerConfigKey> = new Set<Brok
   'shortPollingTimeMills',
   'brokerFastFailureEnable',
   'waitTimeMillsInSendQueue',
+  'rejectTransactionMessage',
+  'transactionCheckInterval',
+  'transactionTimeOut',
+  'transactionCheckMax',
+  'transactionOpMsgMaxSize',
+  'transactionOpBatchInterval',
 ]);
 
 export class BrokerConfigError extends Error {

@@ -24,10 +24,15 @@ import { ConsumerManageProcessor } from './processors/consumer-manage-processor.
 import { PullMessageProcessor } from './processors/pull-message-processor.js';
 import { QueryMessageProcessor } from './processors/query-message-processor.js';
 import { SendMessageProcessor } from './processors/send-message-processor.js';
+import { EndTransactionProcessor } from './processors/end-transaction-processor.js';
+import { MessageClientIDSetter } from './processors/message-client-id-setter.js';
+import { TransactionalMessageService } from './transaction/transactional-message-service.js';
+import { TRANSACTION_CONSUMER_GROUP, OP_TOPIC } from './transaction/transactional-message-util.js';
 import { SendThreadPoolQueue } from './latency/send-thread-pool-queue.js';
 import { notifyMessageArrivingListener } from './longpolling/notify-message-arriving-listener.js';
 import { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
-import { ScheduleMessageService } from './schedule/schedule-message-service.js';
+import { ScheduleMessageService, handleScheduleMessage } from './schedule/schedule-message-service.js';
+import { parseHostAddress } from '../protocol/message/index.js';
 import { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
 import { PermName } from '../protocol/perm-name.js';
 import { TopicConfigManager } from './topic/topic-config-manager.js';
@@ -71,6 +76,7 @@ export class BrokerController implements BrokerContext {
   readonly sendThreadPoolQueue: SendThreadPoolQueue;
   readonly rebalanceLockManager: RebalanceLockManager;
   readonly scheduleMessageService: ScheduleMessageService;
+  readonly transactionalMessageService: TransactionalMessageService;
   readonly broker2Client: Broker2Client;
   startupTimeMillis = 0;
   private currentConfig: BrokerConfig;
@@ -119,6 +125,15 @@ export class BrokerController implements BrokerContext {
     this.pullMessageProcessor.holdService = this.pullRequestHoldService;
     this.rebalanceLockManager = new RebalanceLockManager({ lockMaxLiveTime: options.rebalanceLockMaxLiveTime, logger: this.logger });
     this.scheduleMessageService = new ScheduleMessageService({ store: this.messageStore, configStore: options.configStore, logger: this.logger });
+    const idSetter = new MessageClientIDSetter(this.currentConfig.brokerIP1);
+    this.transactionalMessageService = new TransactionalMessageService({
+      store: this.messageStore,
+      config: brokerConfig,
+      storeHost: () => parseHostAddress(this.brokerAddr),
+      createUniqID: () => idSetter.createUniqID(),
+      beforeCommitPut: (msg) => handleScheduleMessage(msg, this.scheduleMessageService.maxDelayLevel),
+      logger: this.logger,
+    });
     // Arrivals wake parked pulls, and a message parked at a delay level sets its level's timer (its tag code is its due time).
     const wakePulls = notifyMessageArrivingListener(this.pullRequestHoldService);
     this.messageStore.setMessageArrivingListener((topic, queueId, logicOffset, tagsCode, storeTimestamp) => {
@@ -204,6 +219,7 @@ export class BrokerController implements BrokerContext {
     await this.registering?.catch(() => undefined);
     // Before the store closes: deliveries in flight finish, and delayOffset.json gets the last offsets.
     await this.scheduleMessageService.shutdown().catch((err: unknown) => this.logger.error('stopping the schedule service failed', err));
+    await this.transactionalMessageService.shutdown().catch((err: unknown) => this.logger.error('writing the pending transaction op records failed', err));
     if (this.startupTimeMillis > 0) {
       const { brokerClusterName, brokerName, brokerId } = this.currentConfig;
       await this.brokerOuterAPI.unregisterBrokerAll(brokerClusterName, this.brokerAddr, brokerName, brokerId);
@@ -287,6 +303,8 @@ export class BrokerController implements BrokerContext {
     const queryExecutor = new BoundedExecutor({ maxConcurrency: 8, queueCapacity: 20_000 });
     server.registerProcessor(RequestCode.QUERY_MESSAGE, query, queryExecutor);
     server.registerProcessor(RequestCode.VIEW_MESSAGE_BY_ID, query, queryExecutor);
+    const endTransaction = new EndTransactionProcessor(this.transactionalMessageService);
+    server.registerProcessor(RequestCode.END_TRANSACTION, endTransaction, new BoundedExecutor({ maxConcurrency: 64, queueCapacity: 100_000 }));
     server.registerDefaultProcessor(new AdminBrokerProcessor(this), new BoundedExecutor({ maxConcurrency: 16, queueCapacity: 10_000 }));
     return server;
   }
@@ -299,6 +317,8 @@ export class BrokerController implements BrokerContext {
     if (this.stopped) return;
     await this.messageStore.start();
     if (this.stopped) return;
+    // The op records since the check's progress tell which half messages are already finished.
+    this.transactionalMessageService.load(this.consumerOffsetManager.queryOffset(TRANSACTION_CONSUMER_GROUP, OP_TOPIC, 0));
     this.scheduleMessageService.start();
     await this.remotingServer.start();
     await this.fastRemotingServer.start();

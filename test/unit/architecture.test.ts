@@ -73,6 +73,22 @@ describe('architecture', () => {
     assert.deepEqual(violations, []);
   });
 
+  it('keeps broker features (transactions) free of transports: only their processors adapt requests to them', () => {
+    // A feature's manager is driven by processors and timers; it never sees a connection, a request or a server.
+    const featureHomes = [/^broker\/transaction\//];
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      if (!featureHomes.some((home) => home.test(rel))) continue;
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = relative(srcRoot, join(file, '..', spec));
+        if (target.startsWith('remoting/') || target.startsWith('broker/processors/')) violations.push(`${rel} -> ${target}`);
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
   it('keeps src/protocol and src/common free of I/O', () => {
     const violations: string[] = [];
     for (const file of files) {

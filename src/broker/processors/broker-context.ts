@@ -10,6 +10,7 @@ import type { ConsumerOffsetManager } from '../offset/consumer-offset-manager.js
 import type { ScheduleMessageService } from '../schedule/schedule-message-service.js';
 import type { SubscriptionGroupManager } from '../subscription/subscription-group-manager.js';
 import type { TopicConfigManager } from '../topic/topic-config-manager.js';
+import type { TransactionalMessageService } from '../transaction/transactional-message-service.js';
 
 /** What the processors need of the broker: its managers, its store and its (runtime-updatable) configuration. */
 export interface BrokerContext {
@@ -23,6 +24,8 @@ export interface BrokerContext {
   readonly messageStore: BrokerMessageStore;
   readonly rebalanceLockManager: RebalanceLockManager;
   readonly scheduleMessageService: ScheduleMessageService;
+  /** Half messages, their commit or rollback, and the check that asks producers about the forgotten ones. */
+  readonly transactionalMessageService: TransactionalMessageService;
   /** Calls to clients over their own connections (reset offsets, running info, consume directly). */
   readonly broker2Client: Broker2Client;
   /** The DataVersion of the configuration, as JSON (GET_BROKER_CONFIG's `version` header). */

@@ -20,6 +20,7 @@ import { handleScheduleMessage } from '../schedule/schedule-message-service.js';
 import { PermName } from '../../protocol/perm-name.js';
 import { RETRY_GROUP_TOPIC_PREFIX, TOPIC_MAX_LENGTH, TopicValidator, dlqTopic, retryTopic, validateTopic } from '../topic/topic-validator.js';
 import { answeringBadInput } from './bad-input.js';
+import { isHalfMessageSend } from '../transaction/transactional-message-util.js';
 import type { BrokerContext } from './broker-context.js';
 import { MessageClientIDSetter } from './message-client-id-setter.js';
 
@@ -144,6 +145,16 @@ export class SendMessageProcessor implements RequestProcessor {
     const refused = this.handleRetryAndDLQ(request, header, msg);
     if (refused !== undefined) return fail(response, refused.code, refused.remark);
     msg.properties.set(MessageConst.PROPERTY_CLUSTER, this.broker.config.brokerClusterName);
+    if (isHalfMessageSend(msg.properties, msg.reconsumeTimes)) {
+      if (this.broker.config.rejectTransactionMessage) {
+        return fail(response, ResponseCode.NO_PERMISSION, `the broker[${this.broker.config.brokerIP1}] sending transaction message is forbidden`);
+      }
+      // No schedule hook for the half: a delay level is applied when the message is committed, not looped back
+      // into the half topic (Java's issue #1540).
+      const uniqKey = msg.uniqKey;
+      result = await this.broker.transactionalMessageService.prepareMessage(msg);
+      return this.handlePutMessageResult(result, response, queueId, uniqKey);
+    }
     handleScheduleMessage(msg, this.broker.scheduleMessageService.maxDelayLevel);
     result = await this.broker.messageStore.putMessage(msg);
     return this.handlePutMessageResult(result, response, queueId, msg.uniqKey);

@@ -191,3 +191,30 @@ export const GetTopicConfigRequestHeader = {
   topic: 'string',
   lo: 'boolean?',
 } as const satisfies HeaderSchema;
+
+/** END_TRANSACTION (37, oneway). `commitOrRollback`: 0 unknown, 8 commit, 12 rollback. `topic`: 5.x clients. */
+export const EndTransactionRequestHeader = {
+  producerGroup: 'string',
+  tranStateTableOffset: 'long',
+  commitLogOffset: 'long',
+  commitOrRollback: 'int',
+  fromTransactionCheck: 'boolean?',
+  msgId: 'string',
+  transactionId: 'string?',
+  topic: 'string?',
+  bname: 'string?',
+} as const satisfies HeaderSchema;
+
+/**
+ * CHECK_TRANSACTION_STATE (39, broker to producer, oneway): the offsets of the re-put copy of the half message,
+ * which the producer's END_TRANSACTION echoes. 5.x brokers add `topic` (the half topic) and `bname`.
+ */
+export const CheckTransactionStateRequestHeader = {
+  tranStateTableOffset: 'long',
+  commitLogOffset: 'long',
+  msgId: 'string?',
+  transactionId: 'string?',
+  offsetMsgId: 'string?',
+  topic: 'string?',
+  bname: 'string?',
+} as const satisfies HeaderSchema;

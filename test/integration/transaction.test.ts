@@ -1,0 +1,255 @@
+/**
+ * Transactional messages on our broker (issue 14), with the requests a Java TransactionMQProducer sends, written
+ * by hand: a half message (SEND_MESSAGE_V2 with TRAN_MSG=true) is stored in RMQ_SYS_TRANS_HALF_TOPIC and invisible
+ * in its topic; END_TRANSACTION commits it into its real queue (with the properties Java's broker leaves on it) or
+ * rolls it back; bad requests answer Java's errors and change nothing; the outcome survives a restart. Java clients
+ * send END_TRANSACTION oneway; here it is sent two-way, to read the answer.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { BrokerController } from '../../src/broker/broker-controller.js';
+import type { NamesrvController } from '../../src/namesrv/name-server.js';
+import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/index.js';
+import { MessageSysFlag, decodeMessageId, messageProperties2String, type MessageExt } from '../../src/protocol/message/index.js';
+import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
+
+const TOPIC = 'TxTopic';
+const GROUP = 'TxProducerGroup';
+const HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
+const OP_TOPIC = 'RMQ_SYS_TRANS_OP_HALF_TOPIC';
+const COMMIT = 8;
+const ROLLBACK = 12;
+
+interface Half {
+  uniqKey: string;
+  msgId: string;
+  queueId: number;
+  queueOffset: number;
+  commitLogOffset: number;
+  transactionId: string | undefined;
+}
+
+describe('transactional messages on our broker', () => {
+  let dir: string;
+  let namesrv: NamesrvController;
+  let namesrvAddr: string;
+  let broker: BrokerController;
+  let client: RemotingClient;
+  let seq = 0;
+
+  const start = async (): Promise<void> => {
+    broker = await startTestBroker(dir, namesrvAddr, { broker: { transactionOpBatchInterval: 100 } });
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rmq-tx-'));
+    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
+    await start();
+    client = new RemotingClient();
+    await client.start();
+    const header = { topic: TOPIC, defaultTopic: 'TBW102', readQueueNums: 2, writeQueueNums: 2, perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false };
+    const created = await client.invokeSync(broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.UPDATE_AND_CREATE_TOPIC, header), 5000);
+    assert.equal(created.code, ResponseCode.SUCCESS, created.remark);
+  });
+  after(async () => {
+    await client?.shutdown();
+    await broker?.shutdown();
+    await namesrv?.shutdown();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const inTopic = (topic: string): number => broker.messageStore.getMaxOffsetInQueue(topic, 0) + broker.messageStore.getMaxOffsetInQueue(topic, 1);
+
+  /** The stored messages of `topic` queue `queueId`. */
+  const messagesOf = (topic: string, queueId: number): MessageExt[] => {
+    const messages: MessageExt[] = [];
+    for (const unit of broker.messageStore.iterateConsumeQueue(topic, queueId, 0, 1000)) {
+      const msg = broker.messageStore.lookMessageByOffset(unit.pos);
+      if (msg !== null) messages.push(msg);
+    }
+    return messages;
+  };
+
+  async function sendHalf(extra: Record<string, string> = {}, queueId = 1): Promise<Half> {
+    const uniqKey = `TX${String(++seq).padStart(30, '0')}`;
+    const properties = new Map([
+      ['TAGS', 'TagTx'],
+      ['KEYS', `tx-${seq}`],
+      ['WAIT', 'true'],
+      ['TRAN_MSG', 'true'],
+      ['PGROUP', GROUP],
+      ['UNIQ_KEY', uniqKey],
+      ...Object.entries(extra),
+    ]);
+    const header = { a: GROUP, b: TOPIC, c: 'TBW102', d: 4, e: queueId, f: MessageSysFlag.TRANSACTION_PREPARED_TYPE, g: Date.now(), h: 0, i: messageProperties2String(properties), j: 0, k: false, m: false };
+    const response = await client.invokeSync(broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.SEND_MESSAGE_V2, header, Buffer.from(`body ${seq}`)), 5000);
+    assert.equal(response.code, ResponseCode.SUCCESS, response.remark);
+    const fields = response.extFields ?? {};
+    const msgId = fields['msgId'] ?? '';
+    return {
+      uniqKey,
+      msgId,
+      queueId: Number(fields['queueId']),
+      queueOffset: Number(fields['queueOffset']),
+      commitLogOffset: decodeMessageId(msgId).offset,
+      transactionId: fields['transactionId'],
+    };
+  }
+
+  function endTransaction(half: Half, state: number, overrides: Record<string, string | number | boolean> = {}): Promise<RemotingCommand> {
+    const header = {
+      producerGroup: GROUP,
+      tranStateTableOffset: half.queueOffset,
+      commitLogOffset: half.commitLogOffset,
+      commitOrRollback: state,
+      fromTransactionCheck: false,
+      msgId: half.uniqKey,
+      transactionId: half.uniqKey,
+      topic: TOPIC,
+      bname: 'broker-a',
+      ...overrides,
+    };
+    return client.invokeSync(broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.END_TRANSACTION, header), 5000);
+  }
+
+  it('keeps a half message out of its topic, and answers what the Java client reads back', async () => {
+    const halfBefore = broker.messageStore.getMaxOffsetInQueue(HALF_TOPIC, 0);
+    const topicBefore = inTopic(TOPIC);
+    const half = await sendHalf();
+    assert.equal(half.queueId, 1, 'the real queue the producer chose');
+    assert.equal(half.queueOffset, halfBefore, 'the offset in the half queue');
+    assert.equal(half.transactionId, half.uniqKey, '5.x answers the UNIQ_KEY as transactionId');
+    assert.equal(broker.messageStore.getMaxOffsetInQueue(HALF_TOPIC, 0), halfBefore + 1);
+    assert.equal(inTopic(TOPIC), topicBefore, 'nothing to consume before the commit');
+    const stored = broker.messageStore.lookMessageByOffset(half.commitLogOffset);
+    assert.ok(stored !== null);
+    assert.equal(stored.topic, HALF_TOPIC);
+    assert.equal(stored.queueId, 0);
+    assert.equal(stored.sysFlag & MessageSysFlag.TRANSACTION_ROLLBACK_TYPE, 0, 'stored with no transaction type, so that the half queue indexes it');
+    assert.equal(stored.getProperty('REAL_TOPIC'), TOPIC);
+    assert.equal(stored.getProperty('REAL_QID'), '1');
+    assert.equal(stored.getProperty('__transactionId__'), half.uniqKey);
+  });
+
+  it('commits once: the message reaches its real queue with the half properties Java leaves on it', async () => {
+    const half = await sendHalf();
+    const before = messagesOf(TOPIC, 1).length;
+    const response = await endTransaction(half, COMMIT);
+    assert.equal(response.code, ResponseCode.SUCCESS, response.remark);
+    const delivered = messagesOf(TOPIC, 1);
+    assert.equal(delivered.length, before + 1);
+    const msg = delivered.at(-1)!;
+    assert.equal(msg.body.toString(), `body ${seq}`);
+    assert.equal(msg.sysFlag & MessageSysFlag.TRANSACTION_ROLLBACK_TYPE, MessageSysFlag.TRANSACTION_COMMIT_TYPE);
+    assert.equal(msg.preparedTransactionOffset, half.commitLogOffset);
+    for (const [key, value] of [['TRAN_MSG', 'true'], ['PGROUP', GROUP], ['REAL_TOPIC', TOPIC], ['REAL_QID', '1'], ['UNIQ_KEY', half.uniqKey], ['TAGS', 'TagTx']]) {
+      assert.equal(msg.getProperty(key as string), value, key);
+    }
+    // A second commit (a retried request, or a late one) delivers nothing more.
+    const again = await endTransaction(half, COMMIT);
+    assert.equal(again.code, ResponseCode.SUCCESS);
+    const rollbackAfter = await endTransaction(half, ROLLBACK);
+    assert.equal(rollbackAfter.code, ResponseCode.SUCCESS);
+    assert.equal(messagesOf(TOPIC, 1).length, before + 1);
+  });
+
+  it('rolls back: nothing is delivered, and a later commit changes nothing', async () => {
+    const half = await sendHalf();
+    const before = inTopic(TOPIC);
+    assert.equal((await endTransaction(half, ROLLBACK)).code, ResponseCode.SUCCESS);
+    assert.equal((await endTransaction(half, COMMIT)).code, ResponseCode.SUCCESS);
+    assert.equal(inTopic(TOPIC), before);
+  });
+
+  it('writes the finished half offsets as op records tagged d, batched', async () => {
+    const halves = [await sendHalf(), await sendHalf(), await sendHalf()];
+    const opsBefore = broker.messageStore.getMaxOffsetInQueue(OP_TOPIC, 0);
+    for (const half of halves) assert.equal((await endTransaction(half, ROLLBACK)).code, ResponseCode.SUCCESS);
+    await waitFor(() => broker.messageStore.getMaxOffsetInQueue(OP_TOPIC, 0) > opsBefore, 5000, 'the op record');
+    const ops = messagesOf(OP_TOPIC, 0).slice(opsBefore);
+    // Offsets the tests before finished may share the record: they were pending too.
+    assert.equal(ops.length, 1, 'one op record for the batch');
+    const op = ops[0]!;
+    assert.equal(op.tags, 'd');
+    assert.match(op.body.toString(), new RegExp(`${halves.map((h) => `${h.queueOffset},`).join('')}$`), 'the three offsets, in order, each with its separator');
+  });
+
+  it('refuses bad END_TRANSACTION requests with Java errors, and changes nothing', async () => {
+    const half = await sendHalf();
+    const before = inTopic(TOPIC);
+    const cases: [Record<string, string | number | boolean>, number, string | undefined][] = [
+      [{ producerGroup: 'OtherGroup' }, ResponseCode.SYSTEM_ERROR, 'The producer group wrong'],
+      [{ tranStateTableOffset: half.queueOffset + 100 }, ResponseCode.SYSTEM_ERROR, 'The transaction state table offset wrong'],
+      [{ commitLogOffset: half.commitLogOffset + 1 }, ResponseCode.SYSTEM_ERROR, 'Find prepared transaction message failed'],
+      [{ commitLogOffset: 10 ** 12 }, ResponseCode.SYSTEM_ERROR, 'Find prepared transaction message failed'],
+      [{ commitOrRollback: 5 }, ResponseCode.SYSTEM_ERROR, 'commitOrRollback field wrong'],
+    ];
+    for (const [overrides, code, remark] of cases) {
+      const response = await endTransaction(half, COMMIT, overrides);
+      assert.equal(response.code, code, JSON.stringify(overrides));
+      assert.equal(response.remark, remark, JSON.stringify(overrides));
+    }
+    // A committed message is no half message: ending it again is refused.
+    const other = await sendHalf();
+    assert.equal((await endTransaction(other, COMMIT)).code, ResponseCode.SUCCESS);
+    const committed = messagesOf(TOPIC, 1).at(-1)!;
+    const onCommitted = await endTransaction({ ...other, commitLogOffset: committed.commitLogOffset, queueOffset: committed.queueOffset }, COMMIT);
+    assert.equal(onCommitted.remark, 'Find prepared transaction message failed');
+    // UNKNOW is only logged: no answer (sent oneway here, as the client does), no change.
+    await client.invokeOneway(
+      broker.brokerAddr,
+      RemotingCommand.createRequestCommand(RequestCode.END_TRANSACTION, { producerGroup: GROUP, tranStateTableOffset: half.queueOffset, commitLogOffset: half.commitLogOffset, commitOrRollback: 0, msgId: half.uniqKey }),
+      5000,
+    );
+    assert.equal(inTopic(TOPIC), before + 1, 'only the one good commit');
+    // The half message is untouched by all that: it still commits.
+    assert.equal((await endTransaction(half, COMMIT)).code, ResponseCode.SUCCESS);
+    assert.equal(inTopic(TOPIC), before + 2);
+  });
+
+  it('applies a delay level when the message is committed, not to the half message', async () => {
+    const half = await sendHalf({ DELAY: '1' });
+    assert.equal(broker.messageStore.lookMessageByOffset(half.commitLogOffset)?.topic, HALF_TOPIC, 'the half is not parked in the schedule topic');
+    const before = inTopic(TOPIC);
+    const scheduledBefore = broker.messageStore.getMaxOffsetInQueue('SCHEDULE_TOPIC_XXXX', 0);
+    assert.equal((await endTransaction(half, COMMIT)).code, ResponseCode.SUCCESS);
+    assert.equal(broker.messageStore.getMaxOffsetInQueue('SCHEDULE_TOPIC_XXXX', 0), scheduledBefore + 1, 'parked at level 1');
+    assert.equal(inTopic(TOPIC), before);
+    await waitFor(() => inTopic(TOPIC) === before + 1, 5000, 'the delayed commit');
+  });
+
+  it('refuses half messages with rejectTransactionMessage, storing nothing', async () => {
+    await broker.updateConfig(new Map([['rejectTransactionMessage', 'true']]));
+    try {
+      const halfBefore = broker.messageStore.getMaxOffsetInQueue(HALF_TOPIC, 0);
+      const properties = messageProperties2String(new Map([['TRAN_MSG', 'true'], ['PGROUP', GROUP], ['UNIQ_KEY', 'TXREFUSED']]));
+      const header = { a: GROUP, b: TOPIC, c: 'TBW102', d: 4, e: 0, f: 4, g: Date.now(), h: 0, i: properties, j: 0, k: false, m: false };
+      const response = await client.invokeSync(broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.SEND_MESSAGE_V2, header, Buffer.from('refused')), 5000);
+      assert.equal(response.code, ResponseCode.NO_PERMISSION);
+      assert.match(response.remark ?? '', /sending transaction message is forbidden/);
+      assert.equal(broker.messageStore.getMaxOffsetInQueue(HALF_TOPIC, 0), halfBefore);
+    } finally {
+      await broker.updateConfig(new Map([['rejectTransactionMessage', 'false']]));
+    }
+  });
+
+  it('remembers finished transactions across a restart: a late commit delivers nothing twice', async () => {
+    const committed = await sendHalf();
+    const rolledBack = await sendHalf();
+    assert.equal((await endTransaction(committed, COMMIT)).code, ResponseCode.SUCCESS);
+    assert.equal((await endTransaction(rolledBack, ROLLBACK)).code, ResponseCode.SUCCESS);
+    const open = await sendHalf();
+    await broker.shutdown();
+    await start();
+    const before = inTopic(TOPIC);
+    assert.equal((await endTransaction(committed, COMMIT)).code, ResponseCode.SUCCESS);
+    assert.equal((await endTransaction(rolledBack, COMMIT)).code, ResponseCode.SUCCESS);
+    assert.equal(inTopic(TOPIC), before, 'both were finished before the restart');
+    assert.equal((await endTransaction(open, COMMIT)).code, ResponseCode.SUCCESS);
+    assert.equal(inTopic(TOPIC), before + 1, 'the open one still commits');
+  });
+});
