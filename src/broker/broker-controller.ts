@@ -26,8 +26,9 @@ import { QueryMessageProcessor } from './processors/query-message-processor.js';
 import { SendMessageProcessor } from './processors/send-message-processor.js';
 import { EndTransactionProcessor } from './processors/end-transaction-processor.js';
 import { MessageClientIDSetter } from './processors/message-client-id-setter.js';
+import { TransactionalMessageCheckService } from './transaction/transactional-message-check-service.js';
 import { TransactionalMessageService } from './transaction/transactional-message-service.js';
-import { TRANSACTION_CONSUMER_GROUP, OP_TOPIC } from './transaction/transactional-message-util.js';
+import { CHECK_MAX_TIME_TOPIC, TRANSACTION_CONSUMER_GROUP, OP_TOPIC } from './transaction/transactional-message-util.js';
 import { SendThreadPoolQueue } from './latency/send-thread-pool-queue.js';
 import { notifyMessageArrivingListener } from './longpolling/notify-message-arriving-listener.js';
 import { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
@@ -53,6 +54,8 @@ export interface BrokerControllerOptions {
   maxFrameLength?: number;
   /** How long an orderly consumer's queue lock lives without renewal (Java's rocketmq.broker.rebalance.lockMaxLiveTime, 60 s). */
   rebalanceLockMaxLiveTime?: number;
+  /** The store's fileReservedTime, in hours (72): a transaction check discards half messages older than that. */
+  fileReservedTime?: number;
 }
 
 type State = 'created' | 'running' | 'stopped';
@@ -77,6 +80,7 @@ export class BrokerController implements BrokerContext {
   readonly rebalanceLockManager: RebalanceLockManager;
   readonly scheduleMessageService: ScheduleMessageService;
   readonly transactionalMessageService: TransactionalMessageService;
+  private readonly transactionalMessageCheckService: TransactionalMessageCheckService;
   readonly broker2Client: Broker2Client;
   startupTimeMillis = 0;
   private currentConfig: BrokerConfig;
@@ -132,6 +136,24 @@ export class BrokerController implements BrokerContext {
       storeHost: () => parseHostAddress(this.brokerAddr),
       createUniqID: () => idSetter.createUniqID(),
       beforeCommitPut: (msg) => handleScheduleMessage(msg, this.scheduleMessageService.maxDelayLevel),
+      logger: this.logger,
+    });
+    this.transactionalMessageCheckService = new TransactionalMessageCheckService({
+      store: this.messageStore,
+      queryOffset: (topic, queueId) => this.consumerOffsetManager.queryOffset(TRANSACTION_CONSUMER_GROUP, topic, queueId),
+      commitOffset: (topic, queueId, offset) => this.consumerOffsetManager.commitOffset(this.brokerAddr, TRANSACTION_CONSUMER_GROUP, topic, queueId, offset),
+      transactions: this.transactionalMessageService,
+      config: brokerConfig,
+      ensureCheckMaxTimeTopic: () => {
+        this.topicConfigManager.createTopicInSendMessageBackMethod(CHECK_MAX_TIME_TOPIC, 1, PermName.PERM_READ | PermName.PERM_WRITE, false, 0);
+      },
+      sendCheck: (group, header, body) => {
+        const channel = this.producerManager.getAvailableChannel(group, (c) => c.isActive, (c) => c.isWritable);
+        if (channel === undefined) return false;
+        this.broker2Client.checkProducerTransactionState(group, channel, { ...header }, body);
+        return true;
+      },
+      fileReservedMillis: () => (options.fileReservedTime ?? 72) * 3600_000,
       logger: this.logger,
     });
     // Arrivals wake parked pulls, and a message parked at a delay level sets its level's timer (its tag code is its due time).
@@ -219,6 +241,7 @@ export class BrokerController implements BrokerContext {
     await this.registering?.catch(() => undefined);
     // Before the store closes: deliveries in flight finish, and delayOffset.json gets the last offsets.
     await this.scheduleMessageService.shutdown().catch((err: unknown) => this.logger.error('stopping the schedule service failed', err));
+    await this.transactionalMessageCheckService.stop();
     await this.transactionalMessageService.shutdown().catch((err: unknown) => this.logger.error('writing the pending transaction op records failed', err));
     if (this.startupTimeMillis > 0) {
       const { brokerClusterName, brokerName, brokerId } = this.currentConfig;
@@ -320,6 +343,7 @@ export class BrokerController implements BrokerContext {
     // The op records since the check's progress tell which half messages are already finished.
     this.transactionalMessageService.load(this.consumerOffsetManager.queryOffset(TRANSACTION_CONSUMER_GROUP, OP_TOPIC, 0));
     this.scheduleMessageService.start();
+    this.transactionalMessageCheckService.start();
     await this.remotingServer.start();
     await this.fastRemotingServer.start();
     await this.brokerOuterAPI.start();

@@ -114,6 +114,7 @@ export function createBrokerController(config: BrokerConfig, storeConfig: Messag
     configStore: new ConfigFileStore(join(config.storePathRootDir, 'config')),
     messageStore: new DefaultMessageStore(storeConfig, { logger }),
     logger,
+    fileReservedTime: storeConfig.fileReservedTime,
   });
 }
 

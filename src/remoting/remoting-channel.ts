@@ -152,6 +152,11 @@ export class RemotingChannel implements InboundQueue {
     return !this.closed && !this.socket.destroyed;
   }
 
+  /** Active, and not holding output back for a peer that does not read (Netty's isWritable). */
+  get isWritable(): boolean {
+    return this.isActive && !this.needDrain;
+  }
+
   /** Bytes queued in user space plus the socket's own buffer. */
   get pendingWriteBytes(): number {
     return this.outBytes + this.socket.writableLength;

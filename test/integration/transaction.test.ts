@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import type { NamesrvController } from '../../src/namesrv/name-server.js';
 import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/index.js';
-import { MessageSysFlag, decodeMessageId, messageProperties2String, type MessageExt } from '../../src/protocol/message/index.js';
+import { MessageSysFlag, createMessageId, decodeMessageId, decodeStoredMessage, messageProperties2String, parseHostAddress, type MessageExt } from '../../src/protocol/message/index.js';
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -251,5 +251,144 @@ describe('transactional messages on our broker', () => {
     assert.equal(inTopic(TOPIC), before, 'both were finished before the restart');
     assert.equal((await endTransaction(open, COMMIT)).code, ResponseCode.SUCCESS);
     assert.equal(inTopic(TOPIC), before + 1, 'the open one still commits');
+  });
+});
+
+describe('transaction check-back on our broker', () => {
+  let dir: string;
+  let namesrv: NamesrvController;
+  let broker: BrokerController;
+  let client: RemotingClient;
+  let seq = 0;
+  /** The checks the producer got, per message key, with their headers and decoded bodies. */
+  const checks = new Map<string, { header: Record<string, string>; msg: MessageExt }[]>();
+  /** What the producer answers to the n-th check of a key (1-based); UNKNOW (0) past the end. */
+  const answers = new Map<string, number[]>();
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rmq-txcheck-'));
+    const started = await startTestNamesrv(dir);
+    namesrv = started.namesrv;
+    broker = await startTestBroker(dir, started.namesrvAddr, {
+      broker: { transactionCheckInterval: 300, transactionTimeOut: 200, transactionCheckMax: 3, transactionOpBatchInterval: 50 },
+    });
+    client = new RemotingClient();
+    client.registerProcessor(RequestCode.CHECK_TRANSACTION_STATE, {
+      processRequest(ctx, request) {
+        const msg = decodeStoredMessage(request.body ?? Buffer.alloc(0));
+        const header = request.extFields ?? {};
+        const key = msg.keys ?? '';
+        const list = checks.get(key) ?? [];
+        list.push({ header, msg });
+        checks.set(key, list);
+        const state = answers.get(key)?.[list.length - 1] ?? 0;
+        // As ClientRemotingProcessor.checkTransactionState: END_TRANSACTION oneway, with the check's offsets.
+        const end = {
+          producerGroup: GROUP,
+          tranStateTableOffset: Number(header['tranStateTableOffset']),
+          commitLogOffset: Number(header['commitLogOffset']),
+          commitOrRollback: state,
+          fromTransactionCheck: true,
+          msgId: header['msgId'] ?? '',
+          transactionId: header['transactionId'] ?? '',
+          topic: header['topic'] ?? '',
+          bname: header['bname'] ?? '',
+        };
+        void client.invokeOneway(ctx.remoteAddr, RemotingCommand.createRequestCommand(RequestCode.END_TRANSACTION, end), 3000);
+        return null;
+      },
+    });
+    await client.start();
+    const beat = { clientID: '127.0.0.1@tx-check', producerDataSet: [{ groupName: GROUP }], consumerDataSet: [], heartbeatFingerprint: 0 };
+    const registered = await client.invokeSync(broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.HEART_BEAT, undefined, Buffer.from(JSON.stringify(beat))), 5000);
+    assert.equal(registered.code, ResponseCode.SUCCESS, registered.remark);
+  });
+  after(async () => {
+    await client?.shutdown();
+    await broker?.shutdown();
+    await namesrv?.shutdown();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function sendHalf(key: string): Promise<Half> {
+    const uniqKey = `TXC${String(++seq).padStart(29, '0')}`;
+    const properties = new Map([['KEYS', key], ['TRAN_MSG', 'true'], ['PGROUP', GROUP], ['UNIQ_KEY', uniqKey], ['WAIT', 'true']]);
+    const header = { a: GROUP, b: TOPIC, c: 'TBW102', d: 4, e: 2, f: MessageSysFlag.TRANSACTION_PREPARED_TYPE, g: Date.now(), h: 0, i: messageProperties2String(properties), j: 0, k: false, m: false };
+    const response = await client.invokeSync(broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.SEND_MESSAGE_V2, header, Buffer.from(key)), 5000);
+    assert.equal(response.code, ResponseCode.SUCCESS, response.remark);
+    const fields = response.extFields ?? {};
+    return { uniqKey, msgId: fields['msgId'] ?? '', queueId: 2, queueOffset: Number(fields['queueOffset']), commitLogOffset: decodeMessageId(fields['msgId'] ?? '').offset, transactionId: fields['transactionId'] };
+  }
+
+  const delivered = (key: string): MessageExt[] => {
+    const found: MessageExt[] = [];
+    for (let q = 0; q < 4; q++) {
+      for (const unit of broker.messageStore.iterateConsumeQueue(TOPIC, q, 0, 1000)) {
+        const msg = broker.messageStore.lookMessageByOffset(unit.pos);
+        if (msg?.keys === key) found.push(msg);
+      }
+    }
+    return found;
+  };
+
+  it('asks the producer about an unfinished half message, with the new copy\'s offsets, until it commits', async () => {
+    answers.set('unknown-then-commit', [0, 8]);
+    const half = await sendHalf('unknown-then-commit');
+    await waitFor(() => delivered('unknown-then-commit').length === 1, 10_000, 'the commit on the second check');
+    const seen = checks.get('unknown-then-commit') ?? [];
+    assert.equal(seen.length, 2, 'two checks');
+    const [first] = seen;
+    assert.notEqual(Number(first!.header['commitLogOffset']), half.commitLogOffset, 'the check names the re-put copy, not the original');
+    assert.ok(Number(first!.header['tranStateTableOffset']) > half.queueOffset);
+    assert.equal(first!.header['msgId'], half.uniqKey);
+    assert.equal(first!.header['transactionId'], half.uniqKey);
+    assert.equal(first!.header['topic'], HALF_TOPIC, '5.x brokers send the half topic');
+    assert.equal(first!.header['bname'], 'broker-a');
+    assert.equal(first!.header['offsetMsgId'], createMessageId(parseHostAddress(broker.brokerAddr), Number(first!.header['commitLogOffset'])));
+    assert.equal(first!.msg.topic, TOPIC, 'the body shows the real topic');
+    assert.equal(first!.msg.queueId, 2, 'and the real queue');
+    assert.equal(first!.msg.getProperty('TRANSACTION_CHECK_TIMES'), '1');
+    const msg = delivered('unknown-then-commit')[0]!;
+    assert.equal(msg.getProperty('TRANSACTION_CHECK_TIMES'), '2');
+    assert.equal(msg.queueId, 2);
+    // Nothing more is asked once it is finished.
+    const checksAfter = seen.length;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(checks.get('unknown-then-commit')?.length, checksAfter);
+    assert.equal(delivered('unknown-then-commit').length, 1);
+  });
+
+  it('rolls back on a check: never delivered, never asked again', async () => {
+    answers.set('rollback-on-check', [12]);
+    await sendHalf('rollback-on-check');
+    await waitFor(() => (checks.get('rollback-on-check')?.length ?? 0) === 1, 10_000, 'the check');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(checks.get('rollback-on-check')?.length, 1);
+    assert.equal(delivered('rollback-on-check').length, 0);
+  });
+
+  it('gives up after transactionCheckMax checks: the message goes to TRANS_CHECK_MAX_TIME_TOPIC, never delivered', async () => {
+    await sendHalf('always-unknown');
+    const inCheckMax = (): MessageExt[] =>
+      broker.messageStore
+        .iterateConsumeQueue('TRANS_CHECK_MAX_TIME_TOPIC', 0, 0, 1000)
+        .map((unit) => broker.messageStore.lookMessageByOffset(unit.pos))
+        .filter((m): m is MessageExt => m?.keys === 'always-unknown');
+    await waitFor(() => inCheckMax().length === 1, 15_000, 'the discard');
+    assert.equal(checks.get('always-unknown')?.length, 3, 'exactly transactionCheckMax checks');
+    assert.equal(inCheckMax()[0]!.getProperty('REAL_TOPIC'), TOPIC);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(checks.get('always-unknown')?.length, 3, 'no check after the discard');
+    assert.equal(delivered('always-unknown').length, 0);
+    assert.ok(broker.topicConfigManager.containsTopic('TRANS_CHECK_MAX_TIME_TOPIC'));
+  });
+
+  it('leaves a message its producer ended alone', async () => {
+    const half = await sendHalf('ended-by-producer');
+    const end = { producerGroup: GROUP, tranStateTableOffset: half.queueOffset, commitLogOffset: half.commitLogOffset, commitOrRollback: 8, fromTransactionCheck: false, msgId: half.uniqKey };
+    assert.equal((await client.invokeSync(broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.END_TRANSACTION, end), 5000)).code, ResponseCode.SUCCESS);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(checks.get('ended-by-producer'), undefined);
+    assert.equal(delivered('ended-by-producer').length, 1);
   });
 });

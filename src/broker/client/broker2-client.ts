@@ -50,6 +50,17 @@ export class Broker2Client {
     });
   }
 
+  /**
+   * checkProducerTransactionState: CHECK_TRANSACTION_STATE (39), oneway, to one producer of the half message's
+   * group; `body` is the half message in the stored-record layout, shown in its real topic and queue.
+   */
+  checkProducerTransactionState(group: string, channel: RemotingChannel, header: Record<string, string | number>, body: Buffer): void {
+    const request = RemotingCommand.createRequestCommand(RequestCode.CHECK_TRANSACTION_STATE, header, body);
+    this.remotingServer.invokeOneway(channel, request, NOTIFY_TIMEOUT_MILLIS).catch((err: unknown) => {
+      this.logger.error(`Check transaction failed because invoke producer exception. group=${group}, channel=${channel.remoteAddr}`, err);
+    });
+  }
+
   /** callClient: a request forwarded to one client, answered with whatever the client answers. */
   callClient(channel: RemotingChannel, request: RemotingCommand): Promise<RemotingCommand> {
     return this.remotingServer.invokeSync(channel, request, CALL_CLIENT_TIMEOUT_MILLIS);

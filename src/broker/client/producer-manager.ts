@@ -3,6 +3,7 @@ import type { ClientChannelInfo } from './client-channel-info.js';
 
 /** ProducerManager.CHANNEL_EXPIRED_TIMEOUT: fixed in Java, not configurable. */
 const CHANNEL_EXPIRED_TIMEOUT = 120_000;
+const GET_AVAILABLE_CHANNEL_RETRY_COUNT = 3;
 
 /**
  * ProducerManager.java: producer groups -> member channels, from heartbeats. Transaction checks will pick a live
@@ -10,6 +11,7 @@ const CHANNEL_EXPIRED_TIMEOUT = 120_000;
  */
 export class ProducerManager<C> {
   private readonly groupChannelTable = new Map<string, Map<C, ClientChannelInfo<C>>>();
+  private checkCounter = 0;
 
   constructor(private readonly logger: Logger = silentLogger) {}
 
@@ -20,6 +22,26 @@ export class ProducerManager<C> {
   /** The members of a producer group, undefined when the group has none (GET_PRODUCER_CONNECTION_LIST). */
   getGroupChannelTable(group: string): ReadonlyMap<C, ClientChannelInfo<C>> | undefined {
     return this.groupChannelTable.get(group);
+  }
+
+  /**
+   * ProducerManager.getAvailableChannel: a member of `group` to send a transaction check to, round robin from a
+   * counter, trying up to 3 for one both active and writable, else the last active one seen; undefined if none.
+   */
+  getAvailableChannel(group: string, isActive: (channel: C) => boolean, isWritable: (channel: C) => boolean): C | undefined {
+    const channels = [...(this.groupChannelTable.get(group)?.keys() ?? [])];
+    if (channels.length === 0) return undefined;
+    let index = ++this.checkCounter % channels.length;
+    let lastActive: C | undefined;
+    for (let tries = 0; tries < GET_AVAILABLE_CHANNEL_RETRY_COUNT; tries++) {
+      const channel = channels[index] as C;
+      if (isActive(channel)) {
+        if (isWritable(channel)) return channel;
+        lastActive = channel;
+      }
+      index = (index + 1) % channels.length;
+    }
+    return lastActive;
   }
 
   /** Adds the member, or refreshes its heartbeat time. */
