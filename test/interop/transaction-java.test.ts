@@ -1,0 +1,150 @@
+/**
+ * The Java TransactionMQProducer (5.3.3 and 4.9.8) against our broker (issue 14): a committed message reaches a
+ * Java push consumer once, a rolled-back one never, UNKNOW then COMMIT on the second check is delivered once with
+ * TRANSACTION_CHECK_TIMES=2, an always-UNKNOW one is checked exactly transactionCheckMax times and lands in
+ * TRANS_CHECK_MAX_TIME_TOPIC; the checks arrive oneway with the 5.x header. One broker for both versions (each
+ * version its own topic and group), checks every second.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { BrokerController } from '../../src/broker/broker-controller.js';
+import type { NamesrvController } from '../../src/namesrv/name-server.js';
+import type { MessageExt } from '../../src/protocol/message/index.js';
+import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
+import { buildInterop, javaAvailable, startJava, type RocketMQVersion } from '../helpers/java.js';
+
+const java = await javaAvailable();
+const CHECK_MAX = 3;
+const OUTCOMES = ['commit', 'rollback', 'unknown-commit', 'unknown', 'throw'];
+
+interface Line {
+  event?: string;
+  key?: string;
+  n?: number;
+  answer?: string;
+  topic?: string;
+  queueId?: number;
+  checkTimes?: string;
+  sendStatus?: string;
+  localState?: string;
+  transactionId?: string | null;
+  error?: string;
+  oneway?: boolean;
+  extFields?: Record<string, string>;
+  properties?: Record<string, string>;
+  sysFlag?: number;
+}
+
+const parse = (stdout: string): Line[] =>
+  stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Line);
+
+describe('Java TransactionMQProducer with our broker', { skip: java.ok ? false : `java or mvn missing: ${java.why}`, timeout: 5 * 60_000 }, () => {
+  let dir: string;
+  let namesrv: NamesrvController;
+  let namesrvAddr: string;
+  let broker: BrokerController;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rmq-tx-java-'));
+    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
+    broker = await startTestBroker(dir, namesrvAddr, {
+      broker: { transactionCheckInterval: 1000, transactionTimeOut: 500, transactionCheckMax: CHECK_MAX, transactionOpBatchInterval: 200 },
+    });
+  });
+  after(async () => {
+    await broker?.shutdown();
+    await namesrv?.shutdown();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  const discarded = (key: string): MessageExt[] =>
+    broker.messageStore
+      .iterateConsumeQueue('TRANS_CHECK_MAX_TIME_TOPIC', 0, 0, 1000)
+      .map((unit) => broker.messageStore.lookMessageByOffset(unit.pos))
+      .filter((m): m is MessageExt => m?.keys === key);
+
+  for (const version of ['5.3.3', '4.9.8'] as const satisfies readonly RocketMQVersion[]) {
+    it(`${version}: commit, rollback, UNKNOW then commit on a check, always UNKNOW, and a throwing local transaction`, async (t) => {
+      const { classpath } = await buildInterop(version);
+      const topic = `TxJava_${version.replace(/\./g, '')}`;
+      const consumer = await startJava({
+        mainClass: 'io.rocketmqts.interop.ConsumerDriver',
+        args: ['--namesrv', namesrvAddr, '--topic', topic, '--group', `TxCG_${version.replace(/\./g, '')}`, '--expect', '2', '--timeout-ms', '60000'],
+        classpath,
+        readyLine: /^READY$/,
+        name: `tx-consumer-${version}`,
+      });
+      const producer = await startJava({
+        mainClass: 'io.rocketmqts.interop.TransactionProducerDriver',
+        args: ['--namesrv', namesrvAddr, '--topic', topic, '--group', `TxPG_${version.replace(/\./g, '')}`, '--outcomes', OUTCOMES.join(','), '--linger-ms', '60000'],
+        classpath,
+        readyLine: /^SENT$/,
+        name: `tx-producer-${version}`,
+      });
+      try {
+        // Every outcome is settled once the always-UNKNOW message was discarded (the throwing one too: UNKNOW).
+        const keyOf = (outcome: string): string => `tx-${outcome}-${OUTCOMES.indexOf(outcome)}`;
+        const deadline = Date.now() + 60_000;
+        while ((discarded(keyOf('unknown')).length === 0 || discarded(keyOf('throw')).length === 0) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        const received = await consumer.waitForLine(/^(DONE|TIMEOUT) \d+$/, 60_000);
+        const lines = parse(producer.stdout);
+        const sends = lines.filter((l) => l.event === 'send');
+        assert.equal(sends.length, OUTCOMES.length, producer.stdout);
+        for (const send of sends) {
+          assert.equal(send.error, undefined, send.error);
+          assert.equal(send.sendStatus, 'SEND_OK', send.key);
+          // 5.x brokers answer the UNIQ_KEY as transactionId; ours does for both clients.
+          assert.ok(send.transactionId !== undefined && send.transactionId !== null && send.transactionId !== '', `${send.key}: transactionId`);
+        }
+        assert.deepEqual(
+          sends.map((s) => s.localState),
+          ['COMMIT_MESSAGE', 'ROLLBACK_MESSAGE', 'UNKNOW', 'UNKNOW', 'UNKNOW'],
+        );
+
+        const checksOf = (outcome: string): Line[] => lines.filter((l) => l.event === 'check' && l.key === keyOf(outcome));
+        assert.equal(checksOf('commit').length, 0, 'a committed message is never checked');
+        assert.equal(checksOf('rollback').length, 0, 'nor a rolled-back one');
+        assert.deepEqual(checksOf('unknown-commit').map((c) => [c.n, c.answer, c.checkTimes]), [[1, 'UNKNOW', '1'], [2, 'COMMIT_MESSAGE', '2']]);
+        assert.equal(checksOf('unknown').length, CHECK_MAX, 'exactly transactionCheckMax checks');
+        assert.equal(checksOf('throw').length, CHECK_MAX);
+        for (const check of checksOf('unknown')) {
+          assert.equal(check.topic, topic, 'the checked message shows its real topic');
+        }
+        const hooks = lines.filter((l) => l.event === 'hook');
+        assert.ok(hooks.length >= 2 * CHECK_MAX + 2, `${hooks.length} CHECK_TRANSACTION_STATE requests`);
+        for (const hook of hooks) {
+          assert.equal(hook.oneway, true, 'CHECK_TRANSACTION_STATE is oneway');
+          for (const field of ['tranStateTableOffset', 'commitLogOffset', 'msgId', 'transactionId', 'offsetMsgId', 'topic', 'bname']) {
+            assert.ok(hook.extFields?.[field] !== undefined, `check header field ${field}`);
+          }
+          assert.equal(hook.extFields?.['topic'], 'RMQ_SYS_TRANS_HALF_TOPIC');
+        }
+
+        assert.match(received, /^DONE /, consumer.stdout);
+        const delivered = parse(consumer.stdout);
+        assert.deepEqual(delivered.map((d) => d.key).sort(), [keyOf('commit'), keyOf('unknown-commit')].sort(), 'exactly the two committed ones, once each');
+        for (const msg of delivered) {
+          assert.equal((msg.sysFlag ?? 0) & 0xc, 8, `${msg.key}: the commit type`);
+          assert.equal(msg.properties?.['TRAN_MSG'], 'true', msg.key);
+          assert.equal(msg.properties?.['REAL_TOPIC'], topic, msg.key);
+          assert.ok(msg.properties?.['PGROUP'] !== undefined, msg.key);
+        }
+        assert.equal(delivered.find((d) => d.key === keyOf('unknown-commit'))?.properties?.['TRANSACTION_CHECK_TIMES'], '2');
+        assert.equal(discarded(keyOf('unknown')).length, 1);
+        assert.equal(discarded(keyOf('unknown-commit')).length, 0);
+        t.diagnostic(`${hooks.length} checks sent; ${delivered.length} delivered`);
+      } finally {
+        await producer.stop();
+        await consumer.stop();
+      }
+    });
+  }
+});
