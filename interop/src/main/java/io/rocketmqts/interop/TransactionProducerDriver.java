@@ -52,7 +52,7 @@ public final class TransactionProducerDriver {
             public void doAfterResponse(String remoteAddr, RemotingCommand request, RemotingCommand response) {
             }
         };
-        TransactionMQProducer producer = new TransactionMQProducer(null, args.require("group"), hook);
+        TransactionMQProducer producer = new TransactionMQProducer(args.require("group"), hook);
         producer.setNamesrvAddr(args.require("namesrv"));
         producer.setInstanceName(args.get("instance", "DEFAULT"));
         producer.setSendMsgTimeout(10_000);
