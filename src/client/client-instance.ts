@@ -72,7 +72,12 @@ export class MQClientInstance {
   ) {
     this.logger = config.logger;
     this.remotingClient = new InstrumentedRemotingClient({ logger: this.logger, serializeType: config.serializeType }, this.instrumentation);
-    const processor = new ClientRemotingProcessor(this.logger, (group) => this.consumerTable.get(group), () => this.rebalanceImmediately());
+    const processor = new ClientRemotingProcessor(
+      this.logger,
+      (group) => this.consumerTable.get(group),
+      () => this.rebalanceImmediately(),
+      (group) => this.producerTable.get(group),
+    );
     for (const code of ClientRemotingProcessor.CODES) this.remotingClient.registerProcessor(code, processor);
     this.mQClientAPIImpl = new MQClientAPIImpl(this.remotingClient, this.logger, config.nameServerLookupUrl);
     if (config.namesrvAddrs.length > 0) this.mQClientAPIImpl.updateNameServerAddressList(config.namesrvAddrs);

@@ -1,7 +1,8 @@
 import type { Logger } from '../common/logger.js';
 import { decodeResetOffsetBody } from '../protocol/bodies/consumer-admin.js';
 import { encodeMessageQueueMap } from '../protocol/bodies/message-queue.js';
-import { NotifyConsumerIdsChangedRequestHeader } from '../protocol/headers/broker.js';
+import { CheckTransactionStateRequestHeader, NotifyConsumerIdsChangedRequestHeader } from '../protocol/headers/broker.js';
+import { MessageConst } from '../protocol/message/message-const.js';
 import {
   ConsumeMessageDirectlyResultRequestHeader,
   GetConsumerRunningInfoRequestHeader,
@@ -14,12 +15,13 @@ import { RequestCode } from '../protocol/request-code.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import type { RequestContext, RequestProcessor } from '../remoting/request-processor.js';
 import type { MQConsumerInner } from './consumer/mq-consumer-inner.js';
+import type { MQProducerInner } from './producer/mq-producer-inner.js';
 import { encodeConsumeMessageDirectlyResult } from './consumer/running-info.js';
 
 /**
- * ClientRemotingProcessor.java: requests a broker sends to this client. CHECK_TRANSACTION_STATE cannot be answered
- * by a client without transactional producers; the broker sends it oneway, so the answer never travels, and the
- * broker asks again later. The consumer codes go to the consumer of the group named in the header.
+ * ClientRemotingProcessor.java: requests a broker sends to this client. CHECK_TRANSACTION_STATE (oneway) goes to
+ * the transactional producer of the half message's group (its PGROUP property), which answers later with
+ * END_TRANSACTION; the consumer codes go to the consumer of the group named in the header.
  */
 export class ClientRemotingProcessor implements RequestProcessor {
   static readonly CODES = [
@@ -35,6 +37,7 @@ export class ClientRemotingProcessor implements RequestProcessor {
     private readonly logger: Logger,
     private readonly selectConsumer: (group: string) => MQConsumerInner | undefined,
     private readonly rebalanceImmediately: () => void,
+    private readonly selectProducer: (group: string) => MQProducerInner | undefined,
   ) {}
 
   async processRequest(ctx: RequestContext, request: RemotingCommand): Promise<RemotingCommand | null> {
@@ -76,10 +79,19 @@ export class ClientRemotingProcessor implements RequestProcessor {
         response.body = encodeConsumeMessageDirectlyResult(result);
         return response;
       }
-      default:
-        if (request.code === RequestCode.CHECK_TRANSACTION_STATE) {
-          this.logger.warn(`CHECK_TRANSACTION_STATE from ${ctx.remoteAddr} ignored: transactional producers are not supported yet`);
+      case RequestCode.CHECK_TRANSACTION_STATE: {
+        const header = request.decodeCommandCustomHeader(CheckTransactionStateRequestHeader);
+        const msg = decodeStoredMessage(request.body ?? Buffer.alloc(0));
+        const group = msg.getProperty(MessageConst.PROPERTY_PRODUCER_GROUP) ?? '';
+        const producer = this.selectProducer(group);
+        if (producer?.checkTransactionState === undefined) {
+          this.logger.warn(`checkTransactionState, pick producer by group[${group}] failed`);
+          return null;
         }
+        producer.checkTransactionState(msg, { ...header, brokerAddr: ctx.remoteAddr });
+        return null;
+      }
+      default:
         return RemotingCommand.createResponseCommand(ResponseCode.REQUEST_CODE_NOT_SUPPORTED, `request type ${request.code} not supported by this client`);
     }
   }

@@ -1,5 +1,14 @@
 export { Producer, type ProducerOptions, type SendOptions } from './producer/producer.js';
 export type { ProducerMessage } from './producer/producer-message.js';
+export {
+  TransactionProducer,
+  TransactionState,
+  type LocalTransaction,
+  type LocalTransactionState,
+  type TransactionChecker,
+  type TransactionProducerOptions,
+  type TransactionSendResult,
+} from './producer/transaction-producer.js';
 export type { SendResult, SendStatus } from './producer/send-result.js';
 export {
   selectMessageQueueByHash,
@@ -53,6 +62,8 @@ export {
   type ConnectionPayload,
   type HeartbeatPayload,
   type LifecyclePayload,
+  type TransactionEndPayload,
+  type TransactionCheckPayload,
   type RebalancePayload,
   type PullPayload,
   type ConsumeStartPayload,

@@ -135,6 +135,34 @@ export interface NetworkEventPayloads {
 export interface ProducerEventPayloads extends NetworkEventPayloads {
   start: LifecyclePayload;
   stop: LifecyclePayload;
+  transaction_end: TransactionEndPayload;
+  transaction_check: TransactionCheckPayload;
+}
+
+/** A transactional producer ended a transaction: after its local transaction, or answering a broker's check. */
+export interface TransactionEndPayload {
+  group: string;
+  /** The message's UNIQ_KEY. */
+  msgId: string;
+  transactionId: string | undefined;
+  state: 'COMMIT_MESSAGE' | 'ROLLBACK_MESSAGE' | 'UNKNOW';
+  fromTransactionCheck: boolean;
+  brokerAddr: string;
+  /** What the local transaction or the checker threw (sent to the broker as the remark). */
+  error?: string;
+}
+
+/** A broker asked a transactional producer about a half message; `state` is the checker's answer. */
+export interface TransactionCheckPayload {
+  group: string;
+  msgId: string;
+  transactionId: string | undefined;
+  topic: string;
+  brokerAddr: string;
+  /** TRANSACTION_CHECK_TIMES: how many times the broker has asked, this one included. */
+  checkTimes: number;
+  state: 'COMMIT_MESSAGE' | 'ROLLBACK_MESSAGE' | 'UNKNOW';
+  durationMs: number;
 }
 
 export interface ConsumerEventPayloads extends NetworkEventPayloads {
@@ -167,6 +195,8 @@ export const ProducerEvents = {
   CONNECT: 'producer.network.connect',
   DISCONNECT: 'producer.network.disconnect',
   HEARTBEAT: 'producer.heartbeat',
+  TRANSACTION_END: 'producer.transaction_end',
+  TRANSACTION_CHECK: 'producer.transaction_check',
 } as const;
 
 export const ConsumerEvents = {

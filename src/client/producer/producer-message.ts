@@ -49,6 +49,7 @@ export interface MessageLimits {
 }
 
 const COMPRESSED_FLAG = 0x1;
+const TRANSACTION_PREPARED_TYPE = 0x4;
 /** CompressionType.ZLIB's flag in bits 8-10 (0x300); readers that predate the bits ignore them. */
 const COMPRESSION_ZLIB_TYPE = 0x300;
 const RESERVED_PROPERTIES: ReadonlySet<string> = new Set([
@@ -100,9 +101,11 @@ export function toMessage(input: ProducerMessage, maxMessageSize: number): Messa
 export function prepareMessage(message: Message, limits: MessageLimits, idSetter: MessageClientIDSetter): PreparedMessage | Promise<PreparedMessage> {
   idSetter.setUniqID(message);
   const properties = checkedProperties(message);
-  const prepared = { topic: message.topic, flag: message.flag, properties, body: message.body, sysFlag: 0, batch: false, msgId: message.uniqKey as string };
+  // sendKernelImpl: a half message (TRAN_MSG) is flagged as a prepared transaction.
+  const tranFlag = message.getProperty(MessageConst.PROPERTY_TRANSACTION_PREPARED) === 'true' ? TRANSACTION_PREPARED_TYPE : 0;
+  const prepared = { topic: message.topic, flag: message.flag, properties, body: message.body, sysFlag: tranFlag, batch: false, msgId: message.uniqKey as string };
   if (message.body.length < limits.compressMsgBodyOverHowmuch) return prepared;
-  return deflateAsync(message.body, { level: limits.compressLevel }).then((body) => ({ ...prepared, body, sysFlag: COMPRESSED_FLAG | COMPRESSION_ZLIB_TYPE }));
+  return deflateAsync(message.body, { level: limits.compressLevel }).then((body) => ({ ...prepared, body, sysFlag: tranFlag | COMPRESSED_FLAG | COMPRESSION_ZLIB_TYPE }));
 }
 
 /**

@@ -97,10 +97,10 @@ export class Producer implements MQProducerInner {
   static readonly events = ProducerEvents;
   readonly events = ProducerEvents;
   readonly group: string;
-  private readonly instrumentation: InstrumentationEmitter<'producer', ProducerEventPayloads>;
+  protected readonly instrumentation: InstrumentationEmitter<'producer', ProducerEventPayloads>;
   private removeInstrumentation: RemoveInstrumentationListener | undefined;
   private readonly options: ProducerOptions;
-  private readonly logger: Logger;
+  protected readonly logger: Logger;
   private readonly limits: MessageLimits;
   private readonly sendMsgTimeout: number;
   private readonly retryTimesWhenSendFailed: number;
@@ -284,7 +284,7 @@ export class Producer implements MQProducerInner {
     return { selector: () => mq, arg: undefined };
   }
 
-  private makeSureStateOK(): MQClientInstance {
+  protected makeSureStateOK(): MQClientInstance {
     if (this.state !== 'running' || this.instance === undefined) {
       throw new MQClientError(`The producer service state not OK, ${this.state.toUpperCase()}: start() it first`);
     }
