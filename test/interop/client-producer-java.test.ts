@@ -6,7 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MQClientManager, Producer, javaHashCode, type ProducerMessage, type SendResult } from '../../src/client/index.js';
+import {
+  MQClientManager,
+  Producer,
+  PushConsumer,
+  TransactionProducer,
+  TransactionState,
+  javaHashCode,
+  type ConsumerMessage,
+  type ProducerMessage,
+  type SendResult,
+} from '../../src/client/index.js';
 import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/index.js';
 import {
   buildInterop,
@@ -76,7 +86,15 @@ for (const version of ['5.3.3', '4.9.8'] as const satisfies readonly RocketMQVer
       ({ classpath } = await buildInterop(version));
       const namesrv = await startJavaNameServer({ version });
       servers.push(namesrv);
-      const broker = await startJavaBroker({ version, namesrvAddr: namesrv.addr, brokerName: 'broker-java' });
+      // Transaction checks every second once a half message is 2 s old (past our producer's first heartbeat). Op
+      // records are batched for 200 ms, not 5.x's 3 s: a check before they are written asks about transactions
+      // already ended (Java 5.3.3 does; 4.9.8 ignores the key and writes them at once).
+      const broker = await startJavaBroker({
+        version,
+        namesrvAddr: namesrv.addr,
+        brokerName: 'broker-java',
+        config: { transactionCheckInterval: 1000, transactionTimeOut: 2000, transactionCheckMax: 3, transactionOpBatchInterval: 200 },
+      });
       servers.push(broker);
       await waitForRoute(namesrv.addr, 'TBW102');
       producer = new Producer({ nameServer: namesrv.addr, group: 'TsProducerPG', clientIP: '127.0.0.1', clientManager: new MQClientManager() });
@@ -176,6 +194,54 @@ for (const version of ['5.3.3', '4.9.8'] as const satisfies readonly RocketMQVer
         listing = result.stdout;
       }
       assert.match(listing, new RegExp(`0001\\s+${(producer.clientId as string).replace(/[.#]/g, '\\$&')}\\s+127\\.0\\.0\\.1:\\d+\\s+JAVA\\s+(V5_3_3|HIGHER_VERSION)`), listing);
+    });
+
+    it('TransactionProducer: commit, rollback, and UNKNOW committed on the broker\'s second check reach a consumer exactly once', { timeout: 3 * 60_000 }, async () => {
+      const namesrvAddr = servers[0]?.addr as string;
+      const txTopic = `${topic}_TX`;
+      const checks = new Map<string, number>();
+      const txProducer = new TransactionProducer({
+        nameServer: namesrvAddr,
+        group: 'TsTxProducerPG',
+        clientIP: '127.0.0.1',
+        clientManager: new MQClientManager(),
+        checkLocalTransaction: (msg) => {
+          const key = msg.keyList[0] ?? '';
+          const n = (checks.get(key) ?? 0) + 1;
+          checks.set(key, n);
+          return key === 'later' && n >= 2 ? TransactionState.COMMIT : TransactionState.UNKNOWN;
+        },
+      });
+      await txProducer.start();
+      const received: ConsumerMessage[] = [];
+      const consumer = new PushConsumer({ nameServer: namesrvAddr, group: 'TsTxConsumerCG', clientIP: '127.0.0.1', clientManager: new MQClientManager(), consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+      consumer.subscribe(txTopic, '*', (msg) => {
+        received.push(msg);
+      });
+      try {
+        const commit = await txProducer.sendMessageInTransaction({ topic: txTopic, body: 'commit', keys: 'commit' }, () => TransactionState.COMMIT);
+        const rollback = await txProducer.sendMessageInTransaction({ topic: txTopic, body: 'rollback', keys: 'rollback' }, () => TransactionState.ROLLBACK);
+        const later = await txProducer.sendMessageInTransaction({ topic: txTopic, body: 'later', keys: 'later' }, () => TransactionState.UNKNOWN);
+        assert.deepEqual([commit, rollback, later].map((r) => [r.status, r.localTransactionState]), [
+          ['SEND_OK', 'COMMIT_MESSAGE'],
+          ['SEND_OK', 'ROLLBACK_MESSAGE'],
+          ['SEND_OK', 'UNKNOW'],
+        ]);
+        // 5.x brokers answer the UNIQ_KEY as transactionId; 4.9 brokers none.
+        if (version === '4.9.8') assert.equal(commit.transactionId, undefined);
+        else assert.equal(commit.transactionId, commit.msgId);
+        await consumer.start();
+        const deadline = Date.now() + 60_000;
+        while (!received.some((m) => m.keys[0] === 'later') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+        assert.deepEqual(received.map((m) => m.keys[0]).sort(), ['commit', 'later'], 'exactly the committed messages');
+        assert.equal(checks.get('later'), 2, 'committed on the second check');
+        assert.equal(checks.get('commit'), undefined);
+        assert.equal(checks.get('rollback'), undefined);
+        assert.equal(received.find((m) => m.keys[0] === 'later')?.properties['TRANSACTION_CHECK_TIMES'], '2');
+      } finally {
+        await consumer.shutdown();
+        await txProducer.shutdown();
+      }
     });
   });
 }
