@@ -1,5 +1,7 @@
 import { Producer } from '../client/producer/producer.js';
+import type { ProducerMessage } from '../client/producer/producer-message.js';
 import type { SendResult } from '../client/producer/send-result.js';
+import { TransactionProducer, type LocalTransactionState } from '../client/producer/transaction-producer.js';
 import { intOption, nameServerOf, output, parseCommand, reportFailure, UsageError } from './table.js';
 import { required } from './topic.js';
 
@@ -11,6 +13,8 @@ export const SEND_USAGE = `usage: rocketmq-ts send -t TOPIC [--body TEXT | --siz
   --count N              how many messages (default 1)
   --tags T, --keys K     the messages' tag and keys (keys separated by spaces)
   --concurrency N        sends in flight at once (default 16)
+  --transaction OUTCOME  send transactional messages whose local transaction ends with commit, rollback or
+                         unknown (left to the broker's check, which this process, gone by then, never answers)
   -g, --group G          producer group (default rocketmq-ts-cli-producer)
   -n ADDR                name server (default $NAMESRV_ADDR, else 127.0.0.1:9876)
   --json                 one JSON summary (with every result when count <= 1000)
@@ -33,6 +37,7 @@ export async function runSend(argv: string[]): Promise<number> {
     keys: { type: 'string' },
     concurrency: { type: 'string' },
     group: { type: 'string', short: 'g' },
+    transaction: { type: 'string' },
   }, state);
   if (parsed === undefined) return state.exitCode;
   const { values } = parsed;
@@ -47,9 +52,14 @@ export async function runSend(argv: string[]): Promise<number> {
     const body = (i: number): Buffer | string => sized ?? (typeof values.body === 'string' ? values.body : `Hello RocketMQ ${i}`);
     const tags = typeof values.tags === 'string' ? values.tags : undefined;
     const keys = typeof values.keys === 'string' ? values.keys.split(' ').filter((k) => k !== '') : undefined;
-    producer = new Producer({ nameServer: nameServerOf(values), group: typeof values.group === 'string' ? values.group : 'rocketmq-ts-cli-producer' });
+    const outcome = transactionOutcome(values.transaction);
+    const producerOptions = { nameServer: nameServerOf(values), group: typeof values.group === 'string' ? values.group : 'rocketmq-ts-cli-producer' };
+    const txProducer = outcome === undefined ? undefined : new TransactionProducer({ ...producerOptions, checkLocalTransaction: () => 'UNKNOW' });
+    producer = txProducer ?? new Producer(producerOptions);
     await producer.start();
     const started = producer;
+    const sendOne = (message: ProducerMessage): Promise<SendResult> =>
+      txProducer === undefined || outcome === undefined ? started.send(message) : txProducer.sendMessageInTransaction(message, () => outcome);
 
     const results: SendResult[] = [];
     let sent = 0;
@@ -63,7 +73,7 @@ export async function runSend(argv: string[]): Promise<number> {
       while (next < count) {
         const i = next++;
         try {
-          const result = await started.send({ topic, body: body(i), ...(tags === undefined ? {} : { tags }), ...(keys === undefined ? {} : { keys }) });
+          const result = await sendOne({ topic, body: body(i), ...(tags === undefined ? {} : { tags }), ...(keys === undefined ? {} : { keys }) });
           sent++;
           if (count <= JSON_RESULTS_UP_TO) results.push(result);
         } catch (err) {
@@ -91,6 +101,14 @@ export async function runSend(argv: string[]): Promise<number> {
   }
 }
 
+function transactionOutcome(value: string | boolean | undefined): LocalTransactionState | undefined {
+  if (value === undefined) return undefined;
+  const outcomes: Record<string, LocalTransactionState> = { commit: 'COMMIT_MESSAGE', rollback: 'ROLLBACK_MESSAGE', unknown: 'UNKNOW' };
+  const outcome = typeof value === 'string' ? outcomes[value] : undefined;
+  if (outcome === undefined) throw new UsageError(`--transaction must be commit, rollback or unknown, not '${String(value)}'`);
+  return outcome;
+}
+
 function reportProgress(sent: number, failed: number, count: number, begin: number): void {
   const seconds = (performance.now() - begin) / 1000;
   const done = sent + failed;
@@ -100,5 +118,6 @@ function reportProgress(sent: number, failed: number, count: number, begin: numb
 /** SendResult.toString's fields, as the Java quickstart Producer prints them. */
 function describeResult(r: SendResult): string {
   const mq = r.messageQueue;
-  return `SendResult [sendStatus=${r.status}, msgId=${r.msgId}, offsetMsgId=${r.offsetMsgId}, messageQueue=MessageQueue [topic=${mq.topic}, brokerName=${mq.brokerName}, queueId=${mq.queueId}], queueOffset=${r.queueOffset}]`;
+  const local = 'localTransactionState' in r ? `, localTransactionState=${String(r.localTransactionState)}` : '';
+  return `SendResult [sendStatus=${r.status}, msgId=${r.msgId}, offsetMsgId=${r.offsetMsgId}, messageQueue=MessageQueue [topic=${mq.topic}, brokerName=${mq.brokerName}, queueId=${mq.queueId}], queueOffset=${r.queueOffset}${local}]`;
 }

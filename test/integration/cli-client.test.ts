@@ -61,6 +61,22 @@ describe('rocketmq-ts client commands against an in-process dev cluster', () => 
     assert.match(route.stdout, /broker-a\s+2\s+2\s+6/);
   });
 
+  it('send --transaction commits or rolls back transactional messages', async () => {
+    const txTopic = `${topic}_tx`;
+    const committed = await cli(['send', ...n, '-t', txTopic, '--count', '3', '--transaction', 'commit', '--json']);
+    assert.equal(committed.code, 0, committed.stderr);
+    const results = (JSON.parse(committed.stdout) as { results: { localTransactionState: string }[] }).results;
+    assert.deepEqual(results.map((r) => r.localTransactionState), ['COMMIT_MESSAGE', 'COMMIT_MESSAGE', 'COMMIT_MESSAGE']);
+    const rolledBack = await cli(['send', ...n, '-t', txTopic, '--transaction', 'rollback']);
+    assert.equal(rolledBack.code, 0, rolledBack.stderr);
+    assert.match(rolledBack.stdout, /localTransactionState=ROLLBACK_MESSAGE/);
+    const stats = JSON.parse((await cli(['topic', 'stats', ...n, '-t', txTopic, '--json'])).stdout) as { offsetTable: { maxOffset: number }[] };
+    assert.equal(stats.offsetTable.reduce((sum, q) => sum + q.maxOffset, 0), 3, 'only the committed three are in the topic');
+    const bad = await cli(['send', ...n, '-t', txTopic, '--transaction', 'maybe']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--transaction must be commit, rollback or unknown/);
+  });
+
   it('send, consume, consumer progress, topic stats and message get', async () => {
     const sent = await cli(['send', ...n, '-t', topic, '--count', '5', '--tags', 'TagA', '--keys', 'cli-key', '--json']);
     assert.equal(sent.code, 0, sent.stderr);
