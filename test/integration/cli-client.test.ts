@@ -61,7 +61,7 @@ describe('rocketmq-ts client commands against an in-process dev cluster', () => 
     assert.match(route.stdout, /broker-a\s+2\s+2\s+6/);
   });
 
-  it('send --transaction commits or rolls back transactional messages', async () => {
+  it('send --transaction commits or rolls back transactional messages; cluster status counts them', async () => {
     const txTopic = `${topic}_tx`;
     const committed = await cli(['send', ...n, '-t', txTopic, '--count', '3', '--transaction', 'commit', '--json']);
     assert.equal(committed.code, 0, committed.stderr);
@@ -72,6 +72,13 @@ describe('rocketmq-ts client commands against an in-process dev cluster', () => 
     assert.match(rolledBack.stdout, /localTransactionState=ROLLBACK_MESSAGE/);
     const stats = JSON.parse((await cli(['topic', 'stats', ...n, '-t', txTopic, '--json'])).stdout) as { offsetTable: { maxOffset: number }[] };
     assert.equal(stats.offsetTable.reduce((sum, q) => sum + q.maxOffset, 0), 3, 'only the committed three are in the topic');
+    const status = JSON.parse((await cli(['cluster', 'status', ...n, '--json'])).stdout) as Record<string, Record<string, string>>;
+    const [brokerStatus] = Object.values(status);
+    assert.equal(brokerStatus?.['transactionHalfMessages'], '4');
+    assert.equal(brokerStatus?.['transactionCommits'], '3');
+    assert.equal(brokerStatus?.['transactionRollbacks'], '1');
+    const table = await cli(['cluster', 'status', ...n, '-b', dev.broker.brokerAddr]);
+    assert.match(table.stdout, /transactionCommits\s+3/);
     const bad = await cli(['send', ...n, '-t', txTopic, '--transaction', 'maybe']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--transaction must be commit, rollback or unknown/);

@@ -420,6 +420,13 @@ export class AdminBrokerProcessor implements RequestProcessor {
       ['timerDequeueTps', '0.0'],
     ]);
     for (const [key, value] of this.broker.messageStore.getRuntimeInfo()) info.set(key, value);
+    // Ours (Java 5.x exports these as metrics only): transactions since start.
+    const tx = this.broker.transactionalMessageService.stats;
+    info.set('transactionHalfMessages', String(tx.halfMessages));
+    info.set('transactionCommits', String(tx.commits));
+    info.set('transactionRollbacks', String(tx.rollbacks));
+    info.set('transactionChecks', String(tx.checks));
+    info.set('transactionDiscarded', String(tx.discarded));
     return info;
   }
 }

@@ -1,5 +1,6 @@
 import { MQBrokerError } from '../../common/errors.js';
 import { decodeClusterInfo, type ClusterInfo } from '../../protocol/bodies/cluster-info.js';
+import { decodeKVTable } from '../../protocol/bodies/kv-table.js';
 import { decodeConsumeStats, decodeResetOffsetBody, type ConsumerConnection } from '../../protocol/bodies/consumer-admin.js';
 import { encodeHeartbeatData, type ConsumerData } from '../../protocol/bodies/heartbeat-data.js';
 import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
@@ -156,6 +157,11 @@ export class Admin {
   /** GET_BROKER_CLUSTER_INFO (106). */
   async clusterInfo(): Promise<ClusterInfo> {
     return decodeClusterInfo((await this.call(null, RequestCode.GET_BROKER_CLUSTER_INFO)).body);
+  }
+
+  /** GET_BROKER_RUNTIME_INFO (28) of one broker, key to value; mqadmin brokerStatus. */
+  async brokerRuntimeInfo(brokerAddr: string): Promise<Map<string, string>> {
+    return decodeKVTable((await this.call(brokerAddr, RequestCode.GET_BROKER_RUNTIME_INFO)).body);
   }
 
   /** GET_TOPIC_STATS_INFO (202) from each broker of the route, merged and sorted; mqadmin topicStatus. */
