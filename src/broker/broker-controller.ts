@@ -142,6 +142,7 @@ export class BrokerController implements BrokerContext {
       store: this.messageStore,
       queryOffset: (topic, queueId) => this.consumerOffsetManager.queryOffset(TRANSACTION_CONSUMER_GROUP, topic, queueId),
       commitOffset: (topic, queueId, offset) => this.consumerOffsetManager.commitOffset(this.brokerAddr, TRANSACTION_CONSUMER_GROUP, topic, queueId, offset),
+      persistOffsets: () => void this.consumerOffsetManager.persistInBackground(),
       transactions: this.transactionalMessageService,
       config: brokerConfig,
       ensureCheckMaxTimeTopic: () => {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,34 +11,10 @@ import {
   decodeStoredMessages,
   messageProperties2String,
 } from '../../src/index.js';
+import { startBrokerProcess as startBroker } from '../helpers/broker-process.js';
 
-const cliModule = new URL('../../src/cli/broker.js', import.meta.url).href;
 const QUEUES = 4;
 const FLAG_SUBSCRIPTION = 0x4;
-
-interface RunningBroker {
-  child: ChildProcess;
-  addr: string;
-  exit: Promise<number | null>;
-}
-
-/** `rocketmq-ts broker -c conf` in a child process; resolves once it printed its boot line. */
-async function startBroker(conf: string): Promise<RunningBroker> {
-  const script = `import { runBroker } from ${JSON.stringify(cliModule)}; process.exitCode = await runBroker(process.argv.slice(1));`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const addr = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /The broker\[[^,]+, ([^\]]+)\] boot success\./.exec(out);
-      if (match !== null) resolve(match[1] as string);
-    });
-    void exit.then(() => reject(new Error(`the broker exited early:\n${out}`)));
-  });
-  return { child, addr, exit };
-}
 
 async function sendLoop(client: RemotingClient, addr: string, worker: number, acked: Map<string, string>, stop: () => boolean): Promise<void> {
   for (let i = 0; !stop(); i++) {

@@ -26,6 +26,12 @@ export interface TransactionalMessageCheckDeps {
   /** The check's progress on a queue of the half or op topic (group CID_RMQ_SYS_TRANS); -1 when none. */
   queryOffset(topic: string, queueId: number): number;
   commitOffset(topic: string, queueId: number, offset: number): void;
+  /**
+   * Writes the committed offsets now. The check's progress is saved after every run that moved it, not only every
+   * flushConsumerOffsetInterval: a broker killed before that would check again, from the old progress, every
+   * message checked since, and a second COMMIT answer delivers the message twice.
+   */
+  persistOffsets(): void;
   transactions: TransactionalMessageService;
   config: () => Readonly<BrokerConfig>;
   /** TRANS_CHECK_MAX_TIME_TOPIC exists once something is discarded into it (1 queue, read-write). */
@@ -149,6 +155,7 @@ export class TransactionalMessageCheckService {
       newOpOffset = op.queueOffset + 1;
     }
     if (newOpOffset !== opOffset) this.deps.commitOffset(OP_TOPIC, 0, newOpOffset);
+    if (i !== halfOffset || newOpOffset !== opOffset) this.deps.persistOffsets();
     transactions.forgetBelow(i);
   }
 
