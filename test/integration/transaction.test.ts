@@ -392,3 +392,84 @@ describe('transaction check-back on our broker', () => {
     assert.equal(delivered('ended-by-producer').length, 1);
   });
 });
+
+describe('transaction check-back: which producer, and across a restart', () => {
+  let dir: string;
+  let namesrv: NamesrvController;
+  let namesrvAddr: string;
+  let broker: BrokerController;
+  const config = { transactionCheckInterval: 200, transactionTimeOut: 300, transactionCheckMax: 50, transactionOpBatchInterval: 50 };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rmq-txlive-'));
+    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
+    broker = await startTestBroker(dir, namesrvAddr, { broker: config });
+  });
+  after(async () => {
+    await broker?.shutdown();
+    await namesrv?.shutdown();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A producer of GROUP that answers every check with `state` and records the keys it was asked about. */
+  async function producer(id: string, state: number): Promise<{ client: RemotingClient; asked: string[] }> {
+    const asked: string[] = [];
+    const client = new RemotingClient();
+    client.registerProcessor(RequestCode.CHECK_TRANSACTION_STATE, {
+      processRequest(ctx, request) {
+        const msg = decodeStoredMessage(request.body ?? Buffer.alloc(0));
+        asked.push(msg.keys ?? '');
+        const h = request.extFields ?? {};
+        const end = { producerGroup: GROUP, tranStateTableOffset: Number(h['tranStateTableOffset']), commitLogOffset: Number(h['commitLogOffset']), commitOrRollback: state, fromTransactionCheck: true, msgId: h['msgId'] ?? '' };
+        void client.invokeOneway(ctx.remoteAddr, RemotingCommand.createRequestCommand(RequestCode.END_TRANSACTION, end), 3000);
+        return null;
+      },
+    });
+    await client.start();
+    const beat = { clientID: `127.0.0.1@${id}`, producerDataSet: [{ groupName: GROUP }], consumerDataSet: [], heartbeatFingerprint: 0 };
+    const response = await client.invokeSync(broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.HEART_BEAT, undefined, Buffer.from(JSON.stringify(beat))), 5000);
+    assert.equal(response.code, ResponseCode.SUCCESS);
+    return { client, asked };
+  }
+
+  async function sendHalf(client: RemotingClient, key: string): Promise<void> {
+    const properties = messageProperties2String(new Map([['KEYS', key], ['TRAN_MSG', 'true'], ['PGROUP', GROUP], ['UNIQ_KEY', key.padEnd(32, '0')]]));
+    const header = { a: GROUP, b: TOPIC, c: 'TBW102', d: 4, e: 0, f: 4, g: Date.now(), h: 0, i: properties, j: 0, k: false, m: false };
+    const response = await client.invokeSync(broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.SEND_MESSAGE_V2, header, Buffer.from(key)), 5000);
+    assert.equal(response.code, ResponseCode.SUCCESS, response.remark);
+  }
+
+  const delivered = (key: string): number => {
+    let n = 0;
+    for (let q = 0; q < 4; q++) {
+      for (const unit of broker.messageStore.iterateConsumeQueue(TOPIC, q, 0, 1000)) if (broker.messageStore.lookMessageByOffset(unit.pos)?.keys === key) n++;
+    }
+    return n;
+  };
+
+  it('asks a live member of the group: one closed, the other answers', async () => {
+    const gone = await producer('gone', 0);
+    const live = await producer('live', COMMIT);
+    await gone.client.shutdown(); // its connection closes: the broker drops it from the group
+    await waitFor(() => broker.producerManager.getGroupChannelTable(GROUP)?.size === 1, 5000, 'the closed member to leave');
+    await sendHalf(live.client, 'two-producers');
+    await waitFor(() => delivered('two-producers') === 1, 10_000, 'the commit from the live producer');
+    assert.ok(live.asked.includes('two-producers'));
+    assert.deepEqual(gone.asked, []);
+    await live.client.shutdown();
+  });
+
+  it('still checks, and commits once, a half message sent before a graceful restart', async () => {
+    const sender = await producer('before-restart', 0);
+    await sendHalf(sender.client, 'across-restart');
+    await sender.client.shutdown();
+    await broker.shutdown();
+    broker = await startTestBroker(dir, namesrvAddr, { broker: config });
+    const answering = await producer('after-restart', COMMIT);
+    await waitFor(() => delivered('across-restart') === 1, 10_000, 'the commit after the restart');
+    assert.ok(answering.asked.includes('across-restart'));
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // a few more check runs: nothing is committed twice
+    assert.equal(delivered('across-restart'), 1);
+    await answering.client.shutdown();
+  });
+});
