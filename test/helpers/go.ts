@@ -16,8 +16,8 @@ const BIN_DIR = path.join(GO_DIR, 'bin');
 const STAMP = path.join(BIN_DIR, 'rocketmq-ts-build.stamp');
 
 /** The programs of interop/go, one directory (package main) each. */
-export type GoProgram = 'producer' | 'consumer';
-const PROGRAMS: readonly GoProgram[] = ['producer', 'consumer'];
+export type GoProgram = 'producer' | 'consumer' | 'txproducer';
+const PROGRAMS: readonly GoProgram[] = ['producer', 'consumer', 'txproducer'];
 
 const MAX_CAPTURE = 8 * 1024 * 1024;
 const TAIL_LINES = 60;
