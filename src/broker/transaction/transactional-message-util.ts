@@ -44,17 +44,9 @@ export function toHalfMessage(msg: MessageExtBrokerInner): MessageExtBrokerInner
  * it removes them, so consumers see them (reference finding 4).
  */
 export function toCommittedMessage(half: MessageExt): MessageExtBrokerInner {
-  const msg = new MessageExtBrokerInner();
+  const msg = copyRecord(half, new Map(half.properties));
   msg.topic = half.getProperty(MessageConst.PROPERTY_REAL_TOPIC) ?? '';
   msg.queueId = Number(half.getProperty(MessageConst.PROPERTY_REAL_QUEUE_ID) ?? '0');
-  msg.body = half.body;
-  msg.flag = half.flag;
-  msg.bornTimestamp = half.bornTimestamp;
-  msg.bornHost = half.bornHost;
-  msg.storeHost = half.storeHost;
-  msg.reconsumeTimes = half.reconsumeTimes;
-  msg.properties = new Map(half.properties);
-  msg.properties.set(MessageConst.PROPERTY_WAIT_STORE_MSG_OK, 'false');
   msg.sysFlag = resetTransactionValue(half.sysFlag, MessageSysFlag.TRANSACTION_COMMIT_TYPE);
   msg.preparedTransactionOffset = half.commitLogOffset;
   return msg;
@@ -65,16 +57,22 @@ export function toCommittedMessage(half: MessageExt): MessageExtBrokerInner {
  * which the check then asks the producer about (the design never rewrites a record in place).
  */
 export function renewHalfMessage(half: MessageExt, properties: Map<string, string>): MessageExtBrokerInner {
-  const msg = new MessageExtBrokerInner();
+  const msg = copyRecord(half, properties);
   msg.topic = half.topic;
   msg.queueId = half.queueId;
-  msg.body = half.body;
-  msg.flag = half.flag;
   msg.sysFlag = half.sysFlag;
-  msg.bornTimestamp = half.bornTimestamp;
-  msg.bornHost = half.bornHost;
-  msg.storeHost = half.storeHost;
-  msg.reconsumeTimes = half.reconsumeTimes;
+  return msg;
+}
+
+/** A new record of the stored message's body, flag, birth, hosts and reconsume count, not waiting for a flush. */
+function copyRecord(stored: MessageExt, properties: Map<string, string>): MessageExtBrokerInner {
+  const msg = new MessageExtBrokerInner();
+  msg.body = stored.body;
+  msg.flag = stored.flag;
+  msg.bornTimestamp = stored.bornTimestamp;
+  msg.bornHost = stored.bornHost;
+  msg.storeHost = stored.storeHost;
+  msg.reconsumeTimes = stored.reconsumeTimes;
   msg.properties = properties;
   msg.properties.set(MessageConst.PROPERTY_WAIT_STORE_MSG_OK, 'false');
   return msg;
