@@ -52,7 +52,7 @@ export const DEFAULT_MAX_QUEUED_INPUT_BYTES = 4 * 1024 * 1024;
  * since the last read, so that the kernel keeps acknowledging: even a read that finds nothing lets it send the
  * ACK it was delaying. A client writing small pieces stalls after about 15 unacknowledged segments, 0.15 ms of
  * the Go client's writes. Measured with its oneway bursts: 0.05 and 0.2 ms kept 600 of 600 and 300 of 300
- * messages, 0.5 ms lost 2 of 300, none lost 28 of 600.
+ * messages, 0.5 ms lost 2 of 300, none lost 28 of 600; 0.1 ms with the back-off below kept 900 of 900.
  */
 export const READ_AHEAD_MILLIS = 0.1;
 /**
