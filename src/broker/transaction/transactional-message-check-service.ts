@@ -3,12 +3,10 @@ import { MessageConst, MessageExtBrokerInner, encodeStoredMessage, type MessageE
 import type { BrokerConfig } from '../broker-config.js';
 import type { BrokerMessageStore } from '../broker-message-store.js';
 import type { TransactionalMessageService } from './transactional-message-service.js';
-import { CHECK_MAX_TIME_TOPIC, HALF_TOPIC, OP_TOPIC, immunityMillis, parseOpBody, renewHalfMessage } from './transactional-message-util.js';
+import { CHECK_MAX_TIME_TOPIC, HALF_TOPIC, OP_TOPIC, immunityMillis, readOpRecords, renewHalfMessage } from './transactional-message-util.js';
 
 /** TransactionalMessageServiceImpl.MAX_PROCESS_TIME_LIMIT: one run looks at half messages for at most this long. */
 const MAX_PROCESS_MILLIS = 60_000;
-/** Consume-queue entries read at a time. */
-const BATCH = 64;
 
 /** CHECK_TRANSACTION_STATE's header (CheckTransactionStateRequestHeader), as a 5.x broker fills it. */
 export interface CheckTransactionStateHeader {
@@ -110,7 +108,7 @@ export class TransactionalMessageCheckService {
     const halfMax = store.getMaxOffsetInQueue(HALF_TOPIC, 0);
     const halfOffset = Math.max(this.progress(HALF_TOPIC), halfMin);
     const opOffset = Math.max(this.progress(OP_TOPIC), store.getMinOffsetInQueue(OP_TOPIC, 0));
-    const ops = this.readOps(opOffset);
+    const ops = readOpRecords(store, opOffset);
     const removed = new Set<number>();
     for (const op of ops) for (const offset of op.halfOffsets) if (offset >= halfOffset) removed.add(offset);
 
@@ -161,22 +159,6 @@ export class TransactionalMessageCheckService {
 
   private progress(topic: string): number {
     return this.deps.queryOffset(topic, 0);
-  }
-
-  private readOps(from: number): { queueOffset: number; halfOffsets: number[] }[] {
-    const { store } = this.deps;
-    const ops: { queueOffset: number; halfOffsets: number[] }[] = [];
-    const max = store.getMaxOffsetInQueue(OP_TOPIC, 0);
-    for (let offset = from; offset < max; ) {
-      const units = store.iterateConsumeQueue(OP_TOPIC, 0, offset, BATCH);
-      if (units.length === 0) break;
-      for (const unit of units) {
-        const op = store.lookMessageByOffset(unit.pos);
-        ops.push({ queueOffset: unit.queueOffset, halfOffsets: op === null ? [] : parseOpBody(op.body) });
-        offset = unit.queueOffset + 1;
-      }
-    }
-    return ops;
   }
 
   private readHalf(offset: number): MessageExt | null {

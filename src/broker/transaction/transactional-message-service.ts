@@ -7,10 +7,9 @@ import type { BrokerMessageStore } from '../broker-message-store.js';
 import { TransactionalOpBatch } from './transactional-op-batch.js';
 import {
   HALF_TOPIC,
-  OP_TOPIC,
   immunityMillis,
   makeOpMessage,
-  parseOpBody,
+  readOpRecords,
   toCommittedMessage,
   toHalfMessage,
 } from './transactional-message-util.js';
@@ -78,17 +77,7 @@ export class TransactionalMessageService {
 
   /** Reads the op records from `opOffset` on (the check's progress), so a restarted broker knows what is finished. */
   load(opOffset: number): void {
-    const { store } = this.deps;
-    const max = store.getMaxOffsetInQueue(OP_TOPIC, 0);
-    for (let offset = Math.max(0, opOffset); offset < max; ) {
-      const units = store.iterateConsumeQueue(OP_TOPIC, 0, offset, 256);
-      if (units.length === 0) break;
-      for (const unit of units) {
-        const op = store.lookMessageByOffset(unit.pos);
-        if (op !== null) for (const halfOffset of parseOpBody(op.body)) this.finished.add(halfOffset);
-        offset = unit.queueOffset + 1;
-      }
-    }
+    for (const op of readOpRecords(this.deps.store, opOffset)) for (const halfOffset of op.halfOffsets) this.finished.add(halfOffset);
   }
 
   /** Whether a commit or rollback of half offset `halfOffset` was recorded. */

@@ -1,4 +1,5 @@
 import { MessageConst, MessageExt, MessageExtBrokerInner, MessageSysFlag, type HostAddress } from '../../protocol/message/index.js';
+import type { BrokerMessageStore } from '../broker-message-store.js';
 import { TopicValidator } from '../topic/topic-validator.js';
 
 /** TransactionalMessageUtil.REMOVE_TAG: the tag of op records ("these half offsets are finished"). */
@@ -103,6 +104,28 @@ export function parseOpBody(body: Buffer): number[] {
     if (/^\d{1,16}$/.test(text)) offsets.push(Number(text));
   }
   return offsets;
+}
+
+/** An op record: its offset in the op queue and the half offsets it names finished. */
+export interface OpRecord {
+  queueOffset: number;
+  halfOffsets: number[];
+}
+
+/** The op records of op queue 0 from `from` to its end, in order. */
+export function readOpRecords(store: Pick<BrokerMessageStore, 'iterateConsumeQueue' | 'lookMessageByOffset' | 'getMaxOffsetInQueue'>, from: number): OpRecord[] {
+  const ops: OpRecord[] = [];
+  const max = store.getMaxOffsetInQueue(OP_TOPIC, 0);
+  for (let offset = Math.max(0, from); offset < max; ) {
+    const units = store.iterateConsumeQueue(OP_TOPIC, 0, offset, 256);
+    if (units.length === 0) break;
+    for (const unit of units) {
+      const op = store.lookMessageByOffset(unit.pos);
+      ops.push({ queueOffset: unit.queueOffset, halfOffsets: op === null ? [] : parseOpBody(op.body) });
+      offset = unit.queueOffset + 1;
+    }
+  }
+  return ops;
 }
 
 /**
