@@ -7,15 +7,18 @@
  * the Java 5.3.3 and 4.9.7 brokers do with the same producer (shared/reference/rocketmq-features-5x.md, 1.4 and 1.7).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import type { NamesrvController } from '../../src/namesrv/name-server.js';
 import type { MessageExt } from '../../src/protocol/message/index.js';
+import { Admin, MQClientManager } from '../../src/index.js';
+import { startBrokerProcess, type RunningBroker } from '../helpers/broker-process.js';
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
-import { buildInterop, javaAvailable, startJava, type RocketMQVersion } from '../helpers/java.js';
+import { buildInterop, freePort, javaAvailable, startJava, type JavaProcess, type RocketMQVersion } from '../helpers/java.js';
+import { waitFor } from '../helpers/wait.js';
 
 const java = await javaAvailable();
 const CHECK_MAX = 3;
@@ -152,4 +155,136 @@ describe('Java TransactionMQProducer with our broker', { skip: java.ok ? false :
       }
     });
   }
+});
+
+/**
+ * The failures a transaction must outlive, with Java producers and our broker in a child process (so that it can be
+ * killed): a producer killed after its send (the check reaches the other member of its group), and the broker
+ * killed with SIGKILL (5.3.3 producer) or stopped with SIGTERM (4.9.8 producer) between a send and its check, then
+ * restarted on the same port and store. Each message is left UNKNOW at the send and committed on the first check its
+ * producer gets; a 5.3.3 push consumer must receive each exactly once. Producers heartbeat every second, so the
+ * restarted broker soon knows them again; checks before that find no producer and still count, as in Java.
+ */
+describe('Java TransactionMQProducer: a killed producer, a restarted broker', { skip: java.ok ? false : `java or mvn missing: ${java.why}`, timeout: 5 * 60_000 }, () => {
+  const topic = 'TxJavaFailures';
+  let dir: string;
+  let conf: string;
+  let namesrv: NamesrvController;
+  let namesrvAddr: string;
+  let broker: RunningBroker;
+  let consumer: JavaProcess;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rmq-tx-java-failures-'));
+    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
+    conf = join(dir, 'broker.conf');
+    await writeFile(
+      conf,
+      [
+        'brokerName=tx-failures',
+        'brokerIP1=127.0.0.1',
+        'bindAddress=127.0.0.1',
+        `listenPort=${await freePort()}`,
+        `namesrvAddr=${namesrvAddr}`,
+        `storePathRootDir=${join(dir, 'store')}`,
+        'mappedFileSizeCommitLog=1048576',
+        'transactionCheckInterval=1000',
+        'transactionTimeOut=2000',
+        'transactionOpBatchInterval=200',
+        '',
+      ].join('\n'),
+    );
+    broker = await startBrokerProcess(conf);
+    // The topic exists before the consumer starts: it would learn a later one's route only on its next poll (30 s).
+    const admin = new Admin({ nameServer: namesrvAddr, clientIP: '127.0.0.1', clientManager: new MQClientManager() });
+    await admin.start();
+    try {
+      await admin.createTopic({ brokerAddr: broker.addr }, topic);
+    } finally {
+      await admin.shutdown();
+    }
+    const { classpath } = await buildInterop('5.3.3');
+    consumer = await startJava({
+      mainClass: 'io.rocketmqts.interop.ConsumerDriver',
+      args: ['--namesrv', namesrvAddr, '--topic', topic, '--group', 'TxFailuresCG', '--expect', '4', '--timeout-ms', '240000'],
+      classpath,
+      readyLine: /^READY$/,
+      name: 'tx-failures-consumer',
+    });
+  });
+  after(async () => {
+    await consumer?.stop();
+    broker?.child.kill('SIGKILL');
+    await broker?.exit;
+    await namesrv?.shutdown();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  const producer = async (version: RocketMQVersion, group: string, extra: string[]): Promise<JavaProcess> =>
+    startJava({
+      mainClass: 'io.rocketmqts.interop.TransactionProducerDriver',
+      args: ['--namesrv', namesrvAddr, '--topic', topic, '--group', group, '--heartbeat-ms', '1000', '--linger-ms', '120000', ...extra],
+      classpath: (await buildInterop(version)).classpath,
+      readyLine: /^SENT$/,
+      name: `tx-${group}`,
+    });
+  const checksIn = (p: JavaProcess, key: string): Line[] => parse(p.stdout).filter((l) => l.event === 'check' && l.key === key);
+  const delivered = (key: string): Line[] => parse(consumer.stdout).filter((l) => l.key === key);
+  const sentOk = (p: JavaProcess, localState = 'UNKNOW'): void => {
+    const sends = parse(p.stdout).filter((l) => l.event === 'send');
+    assert.deepEqual(sends.map((s) => [s.sendStatus, s.localState]), [['SEND_OK', localState]], p.stdout);
+  };
+
+  it('5.3.3: the check reaches the live member of the group when the sender was killed', async () => {
+    const key = 'tx-check-commit-0';
+    // The live member sends a transaction of its own first: a 5.3.3 producer that never sent knows no broker (no
+    // route), so it heartbeats to none and no broker can check it, Java's or ours.
+    const live = await producer('5.3.3', 'TxKillPG', ['--instance', 'live', '--outcomes', 'commit', '--first-index', '3']);
+    const doomed = await producer('5.3.3', 'TxKillPG', ['--instance', 'doomed', '--outcomes', 'check-commit', '--first-index', '0']);
+    try {
+      sentOk(live, 'COMMIT_MESSAGE');
+      sentOk(doomed);
+      process.kill(doomed.pid, 'SIGKILL');
+      await doomed.exit;
+      assert.equal(checksIn(doomed, key).length, 0, 'killed before any check');
+      await waitFor(() => delivered(key).length > 0, 60_000, `${key} delivered`).catch((error: unknown) => {
+        throw new Error(`${String(error)}\nlive member:\n${live.stdout}\nkilled one:\n${doomed.stdout}`);
+      });
+      assert.deepEqual(checksIn(live, key).map((c) => c.answer), ['COMMIT_MESSAGE'], live.stdout);
+    } finally {
+      await doomed.stop();
+      await live.stop();
+    }
+  });
+
+  for (const [version, signal, index] of [
+    ['5.3.3', 'SIGKILL', 1],
+    ['4.9.8', 'SIGTERM', 2],
+  ] as const) {
+    it(`${version}: the broker ${signal === 'SIGKILL' ? 'killed with SIGKILL' : 'stopped with SIGTERM'} between the send and the check still checks it, and the commit holds`, async () => {
+      const key = `tx-check-commit-${index}`;
+      const p = await producer(version, `TxRestart${signal}PG`, ['--outcomes', 'check-commit', '--first-index', String(index)]);
+      try {
+        sentOk(p);
+        broker.child.kill(signal);
+        const code = await broker.exit;
+        assert.equal(checksIn(p, key).length, 0, 'stopped before any check');
+        if (signal === 'SIGTERM') assert.equal(code, 0, 'a clean stop');
+        broker = await startBrokerProcess(conf);
+        await waitFor(() => delivered(key).length > 0, 90_000, `${key} delivered`);
+        const checks = checksIn(p, key);
+        assert.deepEqual(checks.map((c) => c.answer), ['COMMIT_MESSAGE'], p.stdout);
+        assert.ok(Number(checks[0]?.checkTimes) >= 1, 'TRANSACTION_CHECK_TIMES counts the checks');
+      } finally {
+        await p.stop();
+      }
+    });
+  }
+
+  it('delivered each committed message once', async () => {
+    const done = await consumer.waitForLine(/^(DONE|TIMEOUT) \d+$/, 30_000);
+    assert.match(done, /^DONE 4$/, consumer.stdout);
+    const keys = parse(consumer.stdout).map((l) => l.key);
+    assert.deepEqual(keys.sort(), ['tx-check-commit-0', 'tx-check-commit-1', 'tx-check-commit-2', 'tx-commit-3'], 'once each');
+  });
 });

@@ -18,12 +18,16 @@ import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 /**
  * A TransactionMQProducer of the RocketMQ version under test: sends one transactional message per --outcomes entry
  * (key "tx-<outcome>-<index>") and answers its local transaction and the broker's checks by outcome:
- * commit / rollback (at once), unknown-commit (UNKNOW, then COMMIT_MESSAGE on the second check), unknown (UNKNOW to
- * every check), throw (the local transaction throws: UNKNOW). Prints one JSON line per send ("send"), per check the
+ * commit / rollback (at once), unknown-commit (UNKNOW, then COMMIT_MESSAGE on the second check), check-commit
+ * (UNKNOW, then COMMIT_MESSAGE on the first check this process gets), unknown (UNKNOW to every check), throw (the
+ * local transaction throws: UNKNOW). Without --outcomes it sends nothing and only answers checks (a second member of
+ * a producer group); keys say the outcome, so any member answers alike. Prints one JSON line per send ("send"), per check the
  * listener gets ("check"), and per CHECK_TRANSACTION_STATE request the RPC hook sees ("hook", its ext fields and
  * whether it was oneway); prints "SENT" after the sends, lingers --linger-ms for the checks, then exits.
  *
- * --namesrv ADDR --topic T --group PG --outcomes commit,rollback,... [--linger-ms 10000] [--instance NAME]
+ * --namesrv ADDR --topic T --group PG [--outcomes commit,rollback,...] [--linger-ms 10000] [--instance NAME]
+ * [--first-index I] (keys count from I) [--heartbeat-ms N] (setHeartbeatBrokerInterval: how soon a restarted
+ * broker hears of this producer again)
  */
 public final class TransactionProducerDriver {
     private TransactionProducerDriver() {
@@ -33,7 +37,8 @@ public final class TransactionProducerDriver {
         Args args = new Args(argv);
         args.applyRemotingDefaults();
         String topic = args.require("topic");
-        String[] outcomes = args.require("outcomes").split(",");
+        String list = args.get("outcomes", "");
+        String[] outcomes = list.isEmpty() ? new String[0] : list.split(",");
         Map<String, AtomicInteger> checks = new ConcurrentHashMap<>();
         RPCHook hook = new RPCHook() {
             @Override
@@ -56,6 +61,7 @@ public final class TransactionProducerDriver {
         producer.setNamesrvAddr(args.require("namesrv"));
         producer.setInstanceName(args.get("instance", "DEFAULT"));
         producer.setSendMsgTimeout(10_000);
+        producer.setHeartbeatBrokerInterval(args.getInt("heartbeat-ms", 30_000));
         producer.setTransactionListener(new TransactionListener() {
             @Override
             public LocalTransactionState executeLocalTransaction(Message msg, Object arg) {
@@ -77,7 +83,7 @@ public final class TransactionProducerDriver {
                 int n = checks.computeIfAbsent(msg.getKeys(), k -> new AtomicInteger()).incrementAndGet();
                 String outcome = outcomeOf(msg.getKeys());
                 LocalTransactionState state = LocalTransactionState.UNKNOW;
-                if (outcome.equals("unknown-commit") && n >= 2) {
+                if ((outcome.equals("unknown-commit") && n >= 2) || outcome.equals("check-commit")) {
                     state = LocalTransactionState.COMMIT_MESSAGE;
                 } else if (outcome.equals("commit")) {
                     state = LocalTransactionState.COMMIT_MESSAGE;
@@ -102,8 +108,9 @@ public final class TransactionProducerDriver {
         });
         producer.start();
         int failures = 0;
+        int first = args.getInt("first-index", 0);
         for (int i = 0; i < outcomes.length; i++) {
-            String key = "tx-" + outcomes[i] + "-" + i;
+            String key = "tx-" + outcomes[i] + "-" + (first + i);
             Message msg = new Message(topic, "TagTx", key, ("transactional " + key).getBytes(StandardCharsets.UTF_8));
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("event", "send");
