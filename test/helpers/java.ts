@@ -430,6 +430,11 @@ export interface JavaServer {
   process: JavaProcess;
   /** Stops the JVM (SIGTERM, then SIGKILL after 5 s) and deletes its directory. */
   stop(): Promise<void>;
+  /**
+   * Stops the JVM with `signal` (SIGTERM: waits up to 60 s for a clean exit; SIGKILL: at once) and starts it again
+   * on the same port, config and store; `process` is then the new JVM.
+   */
+  restart(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
 
 function properties(entries: Record<string, string | number | boolean>): string {
@@ -521,16 +526,24 @@ export async function startJavaBroker(options: StartJavaBrokerOptions): Promise<
 
 /** On failure the directory is kept: its logs/rocketmqlogs explain what happened, and the error names it. */
 async function startServer(dir: string, port: number, options: StartJavaOptions): Promise<JavaServer> {
-  const javaProcess = await startJava(options);
-  return {
+  const server: JavaServer = {
     addr: `127.0.0.1:${port}`,
     port,
-    process: javaProcess,
+    process: await startJava(options),
     stop: async () => {
-      await javaProcess.stop();
+      await server.process.stop();
       await rm(dir, { recursive: true, force: true });
     },
+    restart: async (signal) => {
+      if (signal === 'SIGKILL') {
+        process.kill(server.process.pid, 'SIGKILL');
+        await server.process.exit;
+      }
+      await server.process.stop(60_000); // the home is `dir`, not the JVM's own: stop() keeps it
+      server.process = await startJava(options);
+    },
   };
+  return server;
 }
 
 /** Runs mqadmin (MQAdminStartup) with the given arguments, e.g. ['clusterList', '-n', addr]. */

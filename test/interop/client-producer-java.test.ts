@@ -28,8 +28,10 @@ import {
   type JavaServer,
   type RocketMQVersion,
 } from '../helpers/java.js';
+import { waitFor } from '../helpers/wait.js';
 
 const skip = await interopSkip();
+const CHECK_MAX = 3;
 const NOTE = 'héllo wörld ✓ 中文';
 
 interface Received {
@@ -93,7 +95,7 @@ for (const version of ['5.3.3', '4.9.8'] as const satisfies readonly RocketMQVer
         version,
         namesrvAddr: namesrv.addr,
         brokerName: 'broker-java',
-        config: { transactionCheckInterval: 1000, transactionTimeOut: 2000, transactionCheckMax: 3, transactionOpBatchInterval: 200 },
+        config: { transactionCheckInterval: 1000, transactionTimeOut: 2000, transactionCheckMax: CHECK_MAX, transactionOpBatchInterval: 200 },
       });
       servers.push(broker);
       await waitForRoute(namesrv.addr, 'TBW102');
@@ -243,5 +245,61 @@ for (const version of ['5.3.3', '4.9.8'] as const satisfies readonly RocketMQVer
         await txProducer.shutdown();
       }
     });
+
+    // Last in this describe: it restarts the broker.
+    it('TransactionProducer: always UNKNOW ends after transactionCheckMax checks; the live member answers for one that left; a broker killed between the send and the check still checks', { timeout: 4 * 60_000 }, async () => {
+      const [namesrv, broker] = servers as [JavaServer, JavaServer];
+      const txTopic = `${topic}_TXF`;
+      const asked: { member: string; key: string }[] = [];
+      const member = (name: string): TransactionProducer =>
+        new TransactionProducer({
+          nameServer: namesrv.addr,
+          group: 'TsTxFailuresPG',
+          clientIP: '127.0.0.1',
+          clientManager: new MQClientManager(),
+          heartbeatBrokerInterval: 1000, // the restarted broker soon knows the producer again
+          checkLocalTransaction: (msg) => {
+            const key = msg.keyList[0] ?? '';
+            asked.push({ member: name, key });
+            return key === 'never' ? TransactionState.UNKNOWN : TransactionState.COMMIT;
+          },
+        });
+      const checks = (key: string): number => asked.filter((a) => a.key === key).length;
+      const live = member('live');
+      const leaving = member('leaving');
+      await live.start();
+      await leaving.start();
+      const received: ConsumerMessage[] = [];
+      const consumer = new PushConsumer({ nameServer: namesrv.addr, group: 'TsTxFailuresCG', clientIP: '127.0.0.1', clientManager: new MQClientManager(), consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+      consumer.subscribe(txTopic, '*', (msg) => {
+        received.push(msg);
+      });
+      const sendUnknown = (producer: TransactionProducer, key: string): Promise<unknown> =>
+        producer.sendMessageInTransaction({ topic: txTopic, body: key, keys: key }, () => TransactionState.UNKNOWN);
+      const isReceived = (key: string): boolean => received.some((m) => m.keys[0] === key);
+      try {
+        await sendUnknown(live, 'never');
+        await consumer.start();
+        await waitFor(() => checks('never') >= CHECK_MAX, 60_000, 'transactionCheckMax checks of the always-UNKNOW message');
+        // Sent after the last check put 'never' back: the check that reaches it has passed (and discarded) 'never'.
+        await sendUnknown(leaving, 'orphan');
+        await leaving.shutdown();
+        await waitFor(() => isReceived('orphan'), 60_000, 'the orphan committed by the live member');
+        assert.equal(checks('never'), CHECK_MAX, 'exactly transactionCheckMax checks');
+        assert.deepEqual(asked.filter((a) => a.key === 'orphan').map((a) => a.member), ['live'], 'asked of the member still there');
+
+        await sendUnknown(live, 'restart');
+        await broker.restart('SIGKILL');
+        await waitFor(() => isReceived('restart'), 120_000, 'the message sent before the kill, committed on its check');
+        assert.ok(checks('restart') >= 1);
+        // At least once: the broker's kill may hand a consumed message over again; never the rolled-out one.
+        assert.deepEqual([...new Set(received.map((m) => m.keys[0]))].sort(), ['orphan', 'restart']);
+      } finally {
+        await consumer.shutdown();
+        await leaving.shutdown();
+        await live.shutdown();
+      }
+    });
   });
 }
+
