@@ -1,13 +1,15 @@
 /**
  * Our TransactionProducer against our broker (issue 14): commit, rollback, a throwing local transaction, UNKNOW
  * resolved by the broker's check (answered by the checker, with instrumentation events), and a PushConsumer that
- * receives exactly the committed messages. The broker checks every 200 ms once a half message is 1.5 s old.
+ * receives exactly the committed messages; a transaction left open by a member that shut down, and one sent just
+ * before a broker restart. The broker checks every 200 ms once a half message is 1.5 s old.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { BrokerConfig } from '../../src/broker/broker-config.js';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import type { NamesrvController } from '../../src/namesrv/name-server.js';
 import {
@@ -20,6 +22,7 @@ import {
   type TransactionEndPayload,
 } from '../../src/index.js';
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
+import { freePort } from '../helpers/java.js';
 import { waitFor } from '../helpers/wait.js';
 
 const TOPIC = 'TsTxTopic';
@@ -30,6 +33,7 @@ describe('TransactionProducer with our broker', () => {
   let namesrv: NamesrvController;
   let namesrvAddr: string;
   let broker: BrokerController;
+  let brokerConfig: Partial<BrokerConfig>;
   let producer: TransactionProducer;
   let consumer: PushConsumer;
   const received: ConsumerMessage[] = [];
@@ -42,14 +46,19 @@ describe('TransactionProducer with our broker', () => {
     ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
     // A half message is checked once 1.5 s old: past the producer's first heartbeat to the broker (1 s after its
     // start, as Java's), before which the broker knows no member of the group (a check then still counts).
-    broker = await startTestBroker(dir, namesrvAddr, { broker: { transactionCheckInterval: 200, transactionTimeOut: 1500, transactionCheckMax: 5, transactionOpBatchInterval: 50 } });
+    // A fixed port, so that the broker can be restarted where the clients know it.
+    brokerConfig = { listenPort: await freePort(), transactionCheckInterval: 200, transactionTimeOut: 1500, transactionCheckMax: 5, transactionOpBatchInterval: 50 };
+    broker = await startTestBroker(dir, namesrvAddr, { broker: brokerConfig });
     producer = new TransactionProducer({
       group: GROUP,
       nameServer: namesrvAddr,
+      heartbeatBrokerInterval: 1000, // a restarted broker soon knows the group again
       checkLocalTransaction: (msg): LocalTransactionState => {
         checked.push(msg.keys ?? '');
-        // The message is shown in its real topic; UNKNOW-then-commit messages commit on their second check.
+        // The message is shown in its real topic; UNKNOW-then-commit messages commit on their second check, those
+        // left by another member or sent before a restart on their first.
         assert.equal(msg.topic, TOPIC);
+        if (msg.keys === 'orphan' || msg.keys === 'across-restart') return TransactionState.COMMIT;
         return msg.keys === 'unknown-then-commit' && checked.filter((k) => k === msg.keys).length >= 2 ? TransactionState.COMMIT : TransactionState.UNKNOWN;
       },
     });
@@ -105,5 +114,30 @@ describe('TransactionProducer with our broker', () => {
     const secondCheck = checks.find((c) => c.msgId === later.msgId && c.state === 'COMMIT_MESSAGE');
     assert.equal(secondCheck?.checkTimes, 2);
     assert.equal(secondCheck?.topic, TOPIC);
+  });
+
+  it('asks the member still there about a transaction another one left open, and checks across a broker restart', async () => {
+    const leavingChecked: string[] = [];
+    const leaving = new TransactionProducer({
+      group: GROUP,
+      nameServer: namesrvAddr,
+      checkLocalTransaction: (msg) => {
+        leavingChecked.push(msg.keys ?? '');
+        return TransactionState.UNKNOWN;
+      },
+    });
+    await leaving.start();
+    await leaving.sendMessageInTransaction({ topic: TOPIC, body: 'o', keys: 'orphan' }, () => TransactionState.UNKNOWN);
+    await leaving.shutdown(); // before the half message is old enough to be checked
+    await waitFor(() => received.some((m) => m.keys[0] === 'orphan'), 20_000, 'the orphan committed by the member still there');
+    assert.deepEqual(leavingChecked, []);
+
+    await producer.sendMessageInTransaction({ topic: TOPIC, body: 'a', keys: 'across-restart' }, () => TransactionState.UNKNOWN);
+    await broker.shutdown();
+    broker = await startTestBroker(dir, namesrvAddr, { broker: brokerConfig });
+    await waitFor(() => received.some((m) => m.keys[0] === 'across-restart'), 30_000, 'the commit of a check after the restart');
+    assert.equal(checked.filter((k) => k === 'orphan').length, 1);
+    assert.equal(checked.filter((k) => k === 'across-restart').length, 1);
+    assert.deepEqual(received.map((m) => m.keys[0]).sort(), ['across-restart', 'commit', 'orphan', 'unknown-then-commit'], 'once each');
   });
 });
