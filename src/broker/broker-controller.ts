@@ -32,8 +32,10 @@ import { CHECK_MAX_TIME_TOPIC, TRANSACTION_CONSUMER_GROUP, OP_TOPIC } from './tr
 import { SendThreadPoolQueue } from './latency/send-thread-pool-queue.js';
 import { notifyMessageArrivingListener } from './longpolling/notify-message-arriving-listener.js';
 import { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
-import { ScheduleMessageService, handleScheduleMessage } from './schedule/schedule-message-service.js';
-import { parseHostAddress } from '../protocol/message/index.js';
+import { ScheduleMessageService } from './schedule/schedule-message-service.js';
+import { handlePutHooks, type PutRefusal, type TimerHookConfig } from './timer/timer-message-hook.js';
+import { parseHostAddress, type MessageExtBrokerInner } from '../protocol/message/index.js';
+import type { TimerMessageStore } from '../store/timer/timer-message-store.js';
 import { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
 import { PermName } from '../protocol/perm-name.js';
 import { TopicConfigManager } from './topic/topic-config-manager.js';
@@ -56,6 +58,10 @@ export interface BrokerControllerOptions {
   rebalanceLockMaxLiveTime?: number;
   /** The store's fileReservedTime, in hours (72): a transaction check discards half messages older than that. */
   fileReservedTime?: number;
+  /** The store's timer keys the send hook reads (default: Java's, timers on). */
+  timerConfig?: TimerHookConfig;
+  /** The timer store over `messageStore` (none: timer messages wait forever; the CLI always makes one when enabled). */
+  timerMessageStore?: TimerMessageStore;
 }
 
 type State = 'created' | 'running' | 'stopped';
@@ -79,6 +85,8 @@ export class BrokerController implements BrokerContext {
   readonly sendThreadPoolQueue: SendThreadPoolQueue;
   readonly rebalanceLockManager: RebalanceLockManager;
   readonly scheduleMessageService: ScheduleMessageService;
+  readonly timerMessageStore: TimerMessageStore | undefined;
+  private readonly timerConfig: TimerHookConfig;
   readonly transactionalMessageService: TransactionalMessageService;
   private readonly transactionalMessageCheckService: TransactionalMessageCheckService;
   readonly broker2Client: Broker2Client;
@@ -100,10 +108,13 @@ export class BrokerController implements BrokerContext {
     this.logger = options.logger ?? silentLogger;
     this.messageStore = options.messageStore;
     const brokerConfig = (): Readonly<BrokerConfig> => this.currentConfig;
+    this.timerConfig = options.timerConfig ?? { timerWheelEnable: true, timerPrecisionMs: 1000, timerMaxDelaySec: 3 * 24 * 3600 };
+    this.timerMessageStore = this.timerConfig.timerWheelEnable ? options.timerMessageStore : undefined;
     this.topicConfigManager = new TopicConfigManager({
       brokerConfig,
       configStore: options.configStore,
       logger: this.logger,
+      timerWheelEnable: this.timerConfig.timerWheelEnable,
       onTopicCreated: () => void this.registerBrokerAll(),
     });
     this.subscriptionGroupManager = new SubscriptionGroupManager(brokerConfig, options.configStore, this.logger);
@@ -135,7 +146,7 @@ export class BrokerController implements BrokerContext {
       config: brokerConfig,
       storeHost: () => parseHostAddress(this.brokerAddr),
       createUniqID: () => idSetter.createUniqID(),
-      beforeCommitPut: (msg) => handleScheduleMessage(msg, this.scheduleMessageService.maxDelayLevel),
+      beforeCommitPut: (msg) => this.handlePutHooks(msg),
       logger: this.logger,
     });
     this.transactionalMessageCheckService = new TransactionalMessageCheckService({
@@ -150,9 +161,8 @@ export class BrokerController implements BrokerContext {
       },
       sendCheck: (group, header, body) => {
         const channel = this.producerManager.getAvailableChannel(group, (c) => c.isActive, (c) => c.isWritable);
-        if (channel === undefined) return false;
-        this.broker2Client.checkProducerTransactionState(group, channel, { ...header }, body);
-        return true;
+        if (channel === undefined) return undefined;
+        return this.broker2Client.checkProducerTransactionState(group, channel, { ...header }, body);
       },
       fileReservedMillis: () => (options.fileReservedTime ?? 72) * 3600_000,
       logger: this.logger,
@@ -162,6 +172,7 @@ export class BrokerController implements BrokerContext {
     this.messageStore.setMessageArrivingListener((topic, queueId, logicOffset, tagsCode, storeTimestamp) => {
       wakePulls(topic, queueId, logicOffset, tagsCode, storeTimestamp);
       this.scheduleMessageService.onMessageArriving(topic, queueId, tagsCode);
+      this.timerMessageStore?.onMessageArriving(topic);
     });
     // A closed connection leaves its groups and drops its parked pulls, which could never be answered.
     const channelEvents: ChannelEventListener = {
@@ -242,6 +253,7 @@ export class BrokerController implements BrokerContext {
     await this.registering?.catch(() => undefined);
     // Before the store closes: deliveries in flight finish, and delayOffset.json gets the last offsets.
     await this.scheduleMessageService.shutdown().catch((err: unknown) => this.logger.error('stopping the schedule service failed', err));
+    await this.timerMessageStore?.shutdown().catch((err: unknown) => this.logger.error('stopping the timer store failed', err));
     await this.transactionalMessageCheckService.stop();
     await this.transactionalMessageService.shutdown().catch((err: unknown) => this.logger.error('writing the pending transaction op records failed', err));
     if (this.startupTimeMillis > 0) {
@@ -333,6 +345,10 @@ export class BrokerController implements BrokerContext {
     return server;
   }
 
+  handlePutHooks(msg: MessageExtBrokerInner): PutRefusal | undefined {
+    return handlePutHooks(msg, this.timerConfig, this.scheduleMessageService.maxDelayLevel, Date.now());
+  }
+
   private async doStart(): Promise<void> {
     await this.topicConfigManager.load();
     await this.consumerOffsetManager.load();
@@ -344,6 +360,7 @@ export class BrokerController implements BrokerContext {
     // The op records since the check's progress tell which half messages are already finished.
     this.transactionalMessageService.load(this.consumerOffsetManager.queryOffset(TRANSACTION_CONSUMER_GROUP, OP_TOPIC, 0));
     this.scheduleMessageService.start();
+    this.timerMessageStore?.start();
     this.transactionalMessageCheckService.start();
     await this.remotingServer.start();
     await this.fastRemotingServer.start();

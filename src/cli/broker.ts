@@ -9,6 +9,7 @@ import { BrokerController } from '../broker/broker-controller.js';
 import { ConfigFileStore } from '../broker/config-file-store.js';
 import type { Logger } from '../common/logger.js';
 import { DefaultMessageStore } from '../store/default-message-store.js';
+import { TimerMessageStore } from '../store/timer/timer-message-store.js';
 import { createMessageStoreConfig, type MessageStoreConfig } from '../store/message-store-config.js';
 import { waitForSignal } from './signals.js';
 
@@ -110,11 +111,14 @@ async function buildConfig(values: BrokerArgs, warn: (message: string) => void):
 
 /** A BrokerController over a DefaultMessageStore and JSON configs, both under storePathRootDir. */
 export function createBrokerController(config: BrokerConfig, storeConfig: MessageStoreConfig, logger: Logger): BrokerController {
+  const messageStore = new DefaultMessageStore(storeConfig, { logger });
   return new BrokerController(config, {
     configStore: new ConfigFileStore(join(config.storePathRootDir, 'config')),
-    messageStore: new DefaultMessageStore(storeConfig, { logger }),
+    messageStore,
     logger,
     fileReservedTime: storeConfig.fileReservedTime,
+    timerConfig: storeConfig,
+    timerMessageStore: storeConfig.timerWheelEnable ? new TimerMessageStore({ store: messageStore, config: storeConfig, logger }) : undefined,
   });
 }
 

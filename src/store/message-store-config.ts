@@ -59,6 +59,16 @@ export interface MessageStoreConfig {
    * SCHEDULE_TOPIC_XXXX gets its deliver time (store time + its level's delay) as consume-queue tag code.
    */
   messageDelayLevel: string;
+  /** Timer messages (TIMER_DELIVER_MS / TIMER_DELAY_SEC / TIMER_DELAY_MS); off: such a send is SYSTEM_ERROR, as Java. */
+  timerWheelEnable: boolean;
+  /** A timer message fires at the end of its precision step: never early, at most this much late. */
+  timerPrecisionMs: number;
+  /** Further ahead than this is MESSAGE_ILLEGAL. */
+  timerMaxDelaySec: number;
+  /** Steps the wheel holds ahead of its read cursor; a timer further ahead is filed at the window's end and rolled. */
+  timerRollWindowSlot: number;
+  /** The timer log and progress are fsynced this often (a process kill loses nothing; a power loss this much). */
+  timerFlushIntervalMs: number;
 }
 
 export function createMessageStoreConfig(config: Partial<MessageStoreConfig> & { storePathRootDir: string }): MessageStoreConfig {
@@ -91,6 +101,11 @@ export function createMessageStoreConfig(config: Partial<MessageStoreConfig> & {
     checkCRCOnRecover: true,
     maxOpenSegmentFiles: 512,
     messageDelayLevel: DEFAULT_MESSAGE_DELAY_LEVEL,
+    timerWheelEnable: true,
+    timerPrecisionMs: 1000,
+    timerMaxDelaySec: 3 * 24 * 3600,
+    timerRollWindowSlot: 2 * 24 * 3600,
+    timerFlushIntervalMs: 1000,
     ...config,
   };
 }
@@ -103,6 +118,9 @@ export const StorePathConfigHelper = {
   abortFile: (root: string) => join(root, 'abort'),
   /** Where the broker keeps topics.json, consumerOffset.json, subscriptionGroup.json, delayOffset.json. */
   config: (root: string) => join(root, 'config'),
+  /** The timer store's log of pending timer messages, and its progress file. */
+  timerLog: (root: string) => join(root, 'timerlog'),
+  timerCheckpoint: (root: string) => join(root, 'config', 'timercheck'),
 };
 
 /** UtilAll.offset2FileName: the 20-digit zero-padded starting offset. */

@@ -52,12 +52,13 @@ export class Broker2Client {
 
   /**
    * checkProducerTransactionState: CHECK_TRANSACTION_STATE (39), oneway, to one producer of the half message's
-   * group; `body` is the half message in the stored-record layout, shown in its real topic and queue.
+   * group; `body` is the half message in the stored-record layout, shown in its real topic and queue. Resolves
+   * once the request is written (or failed, which is logged), so that the check can pace itself on the channel.
    */
-  checkProducerTransactionState(group: string, channel: RemotingChannel, header: Record<string, string | number>, body: Buffer): void {
+  checkProducerTransactionState(group: string, channel: RemotingChannel, header: Record<string, string | number>, body: Buffer): Promise<void> {
     const request = RemotingCommand.createRequestCommand(RequestCode.CHECK_TRANSACTION_STATE, header, body);
-    this.remotingServer.invokeOneway(channel, request, NOTIFY_TIMEOUT_MILLIS).catch((err: unknown) => {
-      this.logger.error(`Check transaction failed because invoke producer exception. group=${group}, channel=${channel.remoteAddr}`, err);
+    return this.remotingServer.invokeOneway(channel, request, NOTIFY_TIMEOUT_MILLIS).catch((err: unknown) => {
+      this.logger.error(`Check transaction failed because invoke producer exception. group=${group}, channel=${channel.remoteAddr}: ${String(err)}`);
     });
   }
 

@@ -1,4 +1,5 @@
 import type { Logger } from '../../common/logger.js';
+import type { MessageExtBrokerInner } from '../../protocol/message/index.js';
 import type { RemotingChannel } from '../../remoting/remoting-channel.js';
 import type { BrokerConfig } from '../broker-config.js';
 import type { BrokerMessageStore } from '../broker-message-store.js';
@@ -10,6 +11,8 @@ import type { ConsumerOffsetManager } from '../offset/consumer-offset-manager.js
 import type { ScheduleMessageService } from '../schedule/schedule-message-service.js';
 import type { SubscriptionGroupManager } from '../subscription/subscription-group-manager.js';
 import type { TopicConfigManager } from '../topic/topic-config-manager.js';
+import type { TimerMessageStore } from '../../store/timer/timer-message-store.js';
+import type { PutRefusal } from '../timer/timer-message-hook.js';
 import type { TransactionalMessageService } from '../transaction/transactional-message-service.js';
 
 /** What the processors need of the broker: its managers, its store and its (runtime-updatable) configuration. */
@@ -26,6 +29,13 @@ export interface BrokerContext {
   readonly scheduleMessageService: ScheduleMessageService;
   /** Half messages, their commit or rollback, and the check that asks producers about the forgotten ones. */
   readonly transactionalMessageService: TransactionalMessageService;
+  /** Timer messages waiting for their time (absent when timerWheelEnable is off). */
+  readonly timerMessageStore: TimerMessageStore | undefined;
+  /**
+   * The put hooks every new, committed or sent-back message goes through before the store (HookUtils): a timer
+   * message to rmq_sys_wheel_timer, a DELAY level to the schedule topic. A refusal means: do not store it.
+   */
+  handlePutHooks(msg: MessageExtBrokerInner): PutRefusal | undefined;
   /** Calls to clients over their own connections (reset offsets, running info, consume directly). */
   readonly broker2Client: Broker2Client;
   /** The DataVersion of the configuration, as JSON (GET_BROKER_CONFIG's `version` header). */

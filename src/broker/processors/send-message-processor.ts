@@ -16,7 +16,7 @@ import type { RequestContext, RequestProcessor } from '../../remoting/request-pr
 import type { PutMessageResult } from '../../store/message-store.js';
 import type { TopicConfig } from '../../protocol/bodies/topic-config.js';
 import type { SendThreadPoolQueue } from '../latency/send-thread-pool-queue.js';
-import { handleScheduleMessage } from '../schedule/schedule-message-service.js';
+import { recallHandleOf } from '../timer/timer-message-hook.js';
 import { PermName } from '../../protocol/perm-name.js';
 import { RETRY_GROUP_TOPIC_PREFIX, TOPIC_MAX_LENGTH, TopicValidator, dlqTopic, retryTopic, validateTopic } from '../topic/topic-validator.js';
 import { answeringBadInput } from './bad-input.js';
@@ -155,9 +155,13 @@ export class SendMessageProcessor implements RequestProcessor {
       result = await this.broker.transactionalMessageService.prepareMessage(msg);
       return this.handlePutMessageResult(result, response, queueId, uniqKey);
     }
-    handleScheduleMessage(msg, this.broker.scheduleMessageService.maxDelayLevel);
+    const refusedByHook = this.broker.handlePutHooks(msg);
+    if (refusedByHook !== undefined) return fail(response, refusedByHook.code, refusedByHook.remark);
     result = await this.broker.messageStore.putMessage(msg);
-    return this.handlePutMessageResult(result, response, queueId, msg.uniqKey);
+    const answer = this.handlePutMessageResult(result, response, queueId, msg.uniqKey);
+    const recallHandle = answer.code === ResponseCode.SUCCESS ? recallHandleOf(msg, this.broker.config.brokerName) : undefined;
+    if (recallHandle !== undefined) answer.addExtField('recallHandle', recallHandle);
+    return answer;
   }
 
   /**
@@ -245,7 +249,8 @@ export class SendMessageProcessor implements RequestProcessor {
     msgInner.bornHost = msgExt.bornHost;
     msgInner.storeHost = this.storeHost();
     msgInner.reconsumeTimes = msgExt.reconsumeTimes + 1;
-    handleScheduleMessage(msgInner, this.broker.scheduleMessageService.maxDelayLevel);
+    const refusedByHook = this.broker.handlePutHooks(msgInner);
+    if (refusedByHook !== undefined) return refuse(refusedByHook.code, refusedByHook.remark);
 
     const result = await messageStore.putMessage(msgInner);
     if (result.status !== 'PUT_OK') return refuse(ResponseCode.SYSTEM_ERROR, result.status);

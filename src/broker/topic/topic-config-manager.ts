@@ -24,6 +24,8 @@ export interface TopicConfigManagerOptions {
    * can route to it. Admin updates do not call this; their processor registers.
    */
   onTopicCreated?: (topic: TopicConfig) => void;
+  /** The store's timerWheelEnable: the timer topic is a system topic then. */
+  timerWheelEnable?: boolean;
 }
 
 /**
@@ -41,7 +43,7 @@ export class TopicConfigManager extends ConfigManager<TopicConfigSerializeWrappe
     super(options.configStore, 'topics.json', options.logger ?? silentLogger);
     this.brokerConfig = options.brokerConfig;
     this.onTopicCreated = options.onTopicCreated ?? (() => undefined);
-    this.initSystemTopics();
+    this.initSystemTopics(options.timerWheelEnable ?? false);
   }
 
   get topicCount(): number {
@@ -203,7 +205,7 @@ export class TopicConfigManager extends ConfigManager<TopicConfigSerializeWrappe
     this.persistInBackground();
   }
 
-  private initSystemTopics(): void {
+  private initSystemTopics(timerWheelEnable: boolean): void {
     const config = this.brokerConfig();
     const add = (topic: string, queueNums: number, perm?: number): void => {
       this.systemTopics.add(topic);
@@ -226,6 +228,7 @@ export class TopicConfigManager extends ConfigManager<TopicConfigSerializeWrappe
     add(`${config.brokerClusterName}_${REPLY_TOPIC_POSTFIX}`, 1);
     add(TopicValidator.RMQ_SYS_TRANS_HALF_TOPIC, 1);
     add(TopicValidator.RMQ_SYS_TRANS_OP_HALF_TOPIC, 1);
+    if (timerWheelEnable) add(TopicValidator.RMQ_SYS_WHEEL_TIMER_TOPIC, 1);
   }
 }
 

@@ -10,6 +10,8 @@ export const TopicValidator = {
   RMQ_SYS_SELF_TEST_TOPIC: 'SELF_TEST_TOPIC',
   RMQ_SYS_OFFSET_MOVED_EVENT: 'OFFSET_MOVED_EVENT',
   RMQ_SYS_ROCKSDB_OFFSET_TOPIC: 'CHECKPOINT_TOPIC',
+  /** TimerMessageStore.TIMER_TOPIC (src/store/timer): timer messages wait here, queue 0, until their time. */
+  RMQ_SYS_WHEEL_TIMER_TOPIC: 'rmq_sys_wheel_timer',
   SYSTEM_TOPIC_PREFIX: 'rmq_sys_',
 } as const;
 

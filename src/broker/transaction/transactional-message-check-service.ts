@@ -7,6 +7,8 @@ import { CHECK_MAX_TIME_TOPIC, HALF_TOPIC, OP_TOPIC, immunityMillis, readOpRecor
 
 /** TransactionalMessageServiceImpl.MAX_PROCESS_TIME_LIMIT: one run looks at half messages for at most this long. */
 const MAX_PROCESS_MILLIS = 60_000;
+/** How long a check run waits for one CHECK_TRANSACTION_STATE to be written before going on. */
+const CHECK_WRITE_WAIT_MILLIS = 3000;
 
 /** CHECK_TRANSACTION_STATE's header (CheckTransactionStateRequestHeader), as a 5.x broker fills it. */
 export interface CheckTransactionStateHeader {
@@ -35,10 +37,10 @@ export interface TransactionalMessageCheckDeps {
   /** TRANS_CHECK_MAX_TIME_TOPIC exists once something is discarded into it (1 queue, read-write). */
   ensureCheckMaxTimeTopic(): void;
   /**
-   * Sends CHECK_TRANSACTION_STATE to a live producer of `group` (ProducerManager.getAvailableChannel); false when
-   * the group has none (the check still counts, as in Java).
+   * Sends CHECK_TRANSACTION_STATE to a live producer of `group` (ProducerManager.getAvailableChannel), resolving
+   * once it is written; undefined when the group has none (the check still counts, as in Java).
    */
-  sendCheck(group: string, header: CheckTransactionStateHeader, body: Buffer): boolean;
+  sendCheck(group: string, header: CheckTransactionStateHeader, body: Buffer): Promise<void> | undefined;
   /** MessageStoreConfig.fileReservedTime in ms: a half message older than its file's lifetime is discarded. */
   fileReservedMillis: () => number;
   logger: Logger;
@@ -191,7 +193,12 @@ export class TransactionalMessageCheckService {
     copy.topic = copy.getProperty(MessageConst.PROPERTY_REAL_TOPIC) ?? copy.topic;
     copy.queueId = Number(copy.getProperty(MessageConst.PROPERTY_REAL_QUEUE_ID) ?? copy.queueId);
     const body = encodeStoredMessage(copy, copy.commitLogOffset, copy.queueOffset);
-    if (!this.deps.sendCheck(group, header, body)) this.deps.logger.warn(`Check transaction failed, channel is null. groupId=${group}`);
+    const sent = this.deps.sendCheck(group, header, body);
+    if (sent === undefined) this.deps.logger.warn(`Check transaction failed, channel is null. groupId=${group}`);
+    // One check written at a time: a run that checks thousands must not queue them all on a producer's
+    // connection at once (the oneway permits run out and the checks are lost). A producer whose connection stays
+    // blocked holds the run back at most this long per check.
+    else await settledWithin(sent, CHECK_WRITE_WAIT_MILLIS);
     return true;
   }
 
@@ -233,4 +240,11 @@ export class TransactionalMessageCheckService {
         `discarded to ${CHECK_MAX_TIME_TOPIC} (${result.status}): msgId=${half.uniqKey ?? ''}, realTopic=${half.getProperty(MessageConst.PROPERTY_REAL_TOPIC) ?? ''}`,
     );
   }
+}
+
+/** Resolves when `promise` settles or after `millis`, whichever comes first. */
+async function settledWithin(promise: Promise<void>, millis: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, millis)))]);
+  clearTimeout(timer);
 }

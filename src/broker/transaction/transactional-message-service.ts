@@ -37,8 +37,11 @@ export interface TransactionalMessageServiceDeps {
   /** The broker's address as written into the records it makes itself (op records). */
   storeHost: () => HostAddress;
   createUniqID: () => string;
-  /** The delay-level hook (handleScheduleMessage): a committed message with DELAY waits in the schedule topic. */
-  beforeCommitPut: (msg: MessageExtBrokerInner) => void;
+  /**
+   * The put hooks (HookUtils.handleScheduleMessage): a committed timer message waits in the timer topic, one with
+   * DELAY in the schedule topic; a refusal (an illegal timer) fails the commit, as Java's put does.
+   */
+  beforeCommitPut: (msg: MessageExtBrokerInner) => { code: number; remark: string } | undefined;
   logger: Logger;
   now?: () => number;
 }
@@ -135,7 +138,11 @@ export class TransactionalMessageService {
     this.finished.add(half.queueOffset);
     if (commit) {
       const committed = toCommittedMessage(half);
-      this.deps.beforeCommitPut(committed);
+      const refused = this.deps.beforeCommitPut(committed);
+      if (refused !== undefined) {
+        this.finished.delete(half.queueOffset);
+        return refused;
+      }
       const result = await this.deps.store.putMessage(committed);
       if (!STORED.has(result.status)) {
         this.finished.delete(half.queueOffset);

@@ -34,6 +34,15 @@ export const MessageConst = {
   PROPERTY_POP_CK: 'POP_CK',
   PROPERTY_SHARDING_KEY: '__SHARDINGKEY',
   PROPERTY_CRC32: '__CRC32#',
+  /** Timer messages (5.x): what the producer asks (absolute ms, relative s, relative ms) and what the broker adds. */
+  PROPERTY_TIMER_DELIVER_MS: 'TIMER_DELIVER_MS',
+  PROPERTY_TIMER_DELAY_SEC: 'TIMER_DELAY_SEC',
+  PROPERTY_TIMER_DELAY_MS: 'TIMER_DELAY_MS',
+  PROPERTY_TIMER_OUT_MS: 'TIMER_OUT_MS',
+  PROPERTY_TIMER_ENQUEUE_MS: 'TIMER_ENQUEUE_MS',
+  PROPERTY_TIMER_DEQUEUE_MS: 'TIMER_DEQUEUE_MS',
+  PROPERTY_TIMER_ROLL_TIMES: 'TIMER_ROLL_TIMES',
+  PROPERTY_TIMER_DEL_UNIQKEY: 'TIMER_DEL_UNIQKEY',
   /** KEY_SEPARATOR: KEYS holds several business keys separated by one space. */
   KEY_SEPARATOR: ' ',
 } as const;

@@ -1,0 +1,419 @@
+import { silentLogger, type Logger } from '../../common/logger.js';
+import { MessageConst, MessageExtBrokerInner, type MessageExt } from '../../protocol/message/index.js';
+import type { CqUnit } from '../consume-queue.js';
+import { FdCache } from '../fd-cache.js';
+import type { PutMessageResult } from '../message-store.js';
+import { StorePathConfigHelper, type MessageStoreConfig } from '../message-store-config.js';
+import { nodeStorageIO, type StorageIO } from '../storage-io.js';
+import { TimerCheckpoint } from './timer-checkpoint.js';
+import { TIMER_UNIT_ROLL, TimerLog, type TimerUnit } from './timer-log.js';
+import { TimerWheel } from './timer-wheel.js';
+
+/** TimerMessageStore.TIMER_TOPIC: a timer message waits here (queue 0) until its time. */
+export const TIMER_TOPIC = 'rmq_sys_wheel_timer';
+/** A consume-queue entry of this size fills a hole; it is no message. */
+const BLANK_UNIT_SIZE = 0x7fffffff;
+/** Timer-topic entries filed per look; the enqueue yields to the event loop between looks. */
+const ENQUEUE_BATCH = 64;
+/** Deliveries written together (one intent record covers them). */
+const DELIVER_BATCH = 32;
+/** Empty slots passed before the cursor yields to the event loop (a broker back after a long stop has many). */
+const SLOTS_PER_TURN = 4096;
+const RETRY_AFTER_MILLIS = 1000;
+
+/** What the timer store needs of the message store. */
+export interface TimerStoreDeps {
+  putMessage(msg: MessageExtBrokerInner): Promise<PutMessageResult>;
+  iterateConsumeQueue(topic: string, queueId: number, startOffset: number, maxCount: number): CqUnit[];
+  lookMessageByOffset(commitLogOffset: number): MessageExt | null;
+  getMaxPhyOffset(): number;
+  getMaxOffsetInQueue(topic: string, queueId: number): number;
+}
+
+export interface TimerMessageStoreOptions {
+  store: TimerStoreDeps;
+  config: Pick<
+    MessageStoreConfig,
+    'storePathRootDir' | 'mappedFileSizeCommitLog' | 'timerPrecisionMs' | 'timerRollWindowSlot' | 'timerFlushIntervalMs' | 'maxOpenSegmentFiles'
+  >;
+  io?: StorageIO;
+  logger?: Logger;
+  clock?: () => number;
+}
+
+/** Counters for the runtime info and GET_TIMER_METRICS. */
+export interface TimerStats {
+  enqueued: number;
+  delivered: number;
+  rolled: number;
+  pending: number;
+}
+
+/**
+ * The timer store (Java's TimerMessageStore, our own design): a message whose TIMER_OUT_MS is set was put in
+ * rmq_sys_wheel_timer queue 0 by the broker's hook. Enqueueing files each entry of that queue as a unit in the timer
+ * log, chained into its slot of the wheel (one slot per precision step, a ring over the roll window ahead of the
+ * read cursor). The read cursor fires slot T once the clock reaches T + precision (TIMER_OUT_MS is rounded down,
+ * so never early), walks the slot's chain and puts each message back on its real topic and queue with
+ * TIMER_ENQUEUE_MS and TIMER_DEQUEUE_MS; a unit filed at the window's end because its time was further away goes
+ * back to the timer topic with TIMER_ROLL_TIMES + 1 and is filed again.
+ *
+ * Durable state is the timer log (the wheel is rebuilt from it at start) and `config/timercheck`, both written
+ * straight to the kernel at every step and fsynced every timerFlushIntervalMs. A restart resumes enqueueing after
+ * the last filed entry and delivers from the read cursor, at once for every slot that came due while the broker
+ * was down. A crash in the middle of writing a batch of deliveries is found by the intent record: the copies the
+ * commit log already holds are not written again, so the store itself delivers nothing twice.
+ */
+export class TimerMessageStore {
+  readonly stats: TimerStats = { enqueued: 0, delivered: 0, rolled: 0, pending: 0 };
+  private readonly store: TimerStoreDeps;
+  private readonly log: TimerLog;
+  private readonly wheel: TimerWheel;
+  private readonly checkpoint: TimerCheckpoint;
+  private readonly logger: Logger;
+  private readonly clock: () => number;
+  private readonly precision: number;
+  private started = false;
+  /** The slot at the read cursor is being delivered: a timer due now goes to the next one. */
+  private delivering = false;
+  private enqueueRun: Promise<void> | undefined;
+  private enqueueAgain = false;
+  private deliverRun: Promise<void> | undefined;
+  private deliverTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+
+  constructor(private readonly options: TimerMessageStoreOptions) {
+    const { config } = options;
+    const io = options.io ?? nodeStorageIO;
+    this.store = options.store;
+    this.logger = options.logger ?? silentLogger;
+    this.clock = options.clock ?? Date.now;
+    this.precision = Math.max(1, config.timerPrecisionMs);
+    this.log = new TimerLog(io, new FdCache(Math.max(8, Math.floor(config.maxOpenSegmentFiles / 8))), StorePathConfigHelper.timerLog(config.storePathRootDir));
+    this.wheel = new TimerWheel(this.precision, Math.max(2, config.timerRollWindowSlot));
+    this.checkpoint = new TimerCheckpoint(io, StorePathConfigHelper.timerCheckpoint(config.storePathRootDir));
+  }
+
+  /** Recovers from the timer log and the progress file, then files and delivers; after the message store started. */
+  start(): void {
+    if (this.started) return;
+    const fresh = !this.checkpoint.load();
+    if (fresh) {
+      this.checkpoint.readCursorMs = this.floor(this.clock());
+      this.checkpoint.enqueueOffset = 0;
+      this.checkpoint.slotDone = 0;
+      this.checkpoint.intentPhyOffset = -1;
+    }
+    let lastQueueOffset = -1;
+    this.log.load((unit, pos) => {
+      lastQueueOffset = Math.max(lastQueueOffset, unit.timerQueueOffset);
+      // A slot before the read cursor was delivered; its units stay in the log until their segment goes.
+      if (unit.slotTimeMs < this.checkpoint.readCursorMs) return;
+      this.wheel.link(unit.slotTimeMs, pos);
+      this.stats.pending++;
+    });
+    this.stats.pending -= this.checkpoint.slotDone;
+    this.checkpoint.enqueueOffset = Math.max(this.checkpoint.enqueueOffset, lastQueueOffset + 1);
+    this.checkpoint.write();
+    this.started = true;
+    this.logger.info(
+      `timer store started: read cursor ${new Date(this.checkpoint.readCursorMs).toISOString()}, ${this.stats.pending} pending, enqueue offset ${this.checkpoint.enqueueOffset}${this.checkpoint.intentPhyOffset >= 0 ? ', a delivery batch to check' : ''}`,
+    );
+    this.kickEnqueue();
+    this.scheduleDelivery();
+    this.flushTimer = setInterval(() => void this.flush(), Math.max(10, this.options.config.timerFlushIntervalMs));
+    this.flushTimer.unref?.();
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    clearTimeout(this.deliverTimer);
+    clearInterval(this.flushTimer);
+    await Promise.allSettled([this.enqueueRun, this.deliverRun, this.flushing]);
+    await this.flush();
+    this.log.shutdown();
+    this.checkpoint.shutdown();
+  }
+
+  /** The store's arrival listener: an entry in the timer topic is filed at once. */
+  onMessageArriving(topic: string): void {
+    if (topic === TIMER_TOPIC) this.kickEnqueue();
+  }
+
+  /** Where the read cursor is (epoch ms of the next slot to deliver). */
+  get readCursorMs(): number {
+    return this.checkpoint.readCursorMs;
+  }
+
+  /** Entries of the timer topic not filed yet. */
+  get enqueueBehind(): number {
+    return Math.max(0, this.store.getMaxOffsetInQueue(TIMER_TOPIC, 0) - this.checkpoint.enqueueOffset);
+  }
+
+  get enqueueOffset(): number {
+    return this.checkpoint.enqueueOffset;
+  }
+
+  /** The units filed at the read cursor's slot (Java's timerCongestNum). */
+  get congestNum(): number {
+    return this.wheel.get(this.checkpoint.readCursorMs)?.count ?? 0;
+  }
+
+  get timerLogMaxOffset(): number {
+    return this.log.maxOffset;
+  }
+
+  /** Syncs the timer log, then the progress, and deletes segments whose slots are all delivered. */
+  flush(): Promise<void> {
+    this.flushing ??= (async () => {
+      try {
+        await this.log.flush();
+        await this.checkpoint.flush();
+        this.log.deleteExpired(this.checkpoint.readCursorMs);
+      } catch (err) {
+        this.logger.error('timer store flush failed', err);
+      } finally {
+        this.flushing = undefined;
+      }
+    })();
+    return this.flushing;
+  }
+
+  private floor(ms: number): number {
+    return Math.floor(ms / this.precision) * this.precision;
+  }
+
+  // ------------------------------------------------------------------------------------------------------------
+  // Enqueue: timer-topic entries -> timer log and wheel
+
+  private kickEnqueue(): void {
+    if (!this.started) return;
+    if (this.enqueueRun !== undefined) {
+      this.enqueueAgain = true;
+      return;
+    }
+    this.enqueueAgain = false;
+    this.enqueueRun = this.enqueue()
+      .catch((err: unknown) => this.logger.error('timer enqueue failed', err))
+      .finally(() => {
+        this.enqueueRun = undefined;
+        if (this.enqueueAgain) this.kickEnqueue();
+      });
+  }
+
+  private async enqueue(): Promise<void> {
+    for (;;) {
+      if (!this.started) return;
+      const entries = this.store.iterateConsumeQueue(TIMER_TOPIC, 0, this.checkpoint.enqueueOffset, ENQUEUE_BATCH);
+      if (entries.length === 0) return;
+      for (const entry of entries) this.file(entry);
+      this.checkpoint.write();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Files one timer-topic entry: a unit in the log, linked into its slot. */
+  private file(entry: CqUnit): void {
+    const next = entry.queueOffset + 1;
+    const msg = entry.size === BLANK_UNIT_SIZE ? null : this.store.lookMessageByOffset(entry.pos);
+    if (msg === null) {
+      if (entry.size !== BLANK_UNIT_SIZE) this.logger.error(`timer store: no message at commit-log offset ${entry.pos} (timer queue offset ${entry.queueOffset}), skipped`);
+      this.checkpoint.enqueueOffset = next;
+      return;
+    }
+    const cursor = this.checkpoint.readCursorMs;
+    // A time already delivered (or being delivered) goes to the next slot: delivered at once, never lost.
+    const earliest = this.delivering ? cursor + this.precision : cursor;
+    const out = Number(msg.getProperty(MessageConst.PROPERTY_TIMER_OUT_MS));
+    let slot = Number.isFinite(out) ? Math.max(this.floor(out), earliest) : earliest;
+    let flags = 0;
+    const latest = cursor + this.wheel.windowMs - this.precision;
+    if (slot > latest) {
+      slot = latest;
+      flags |= TIMER_UNIT_ROLL;
+    }
+    const unit: TimerUnit = {
+      flags,
+      prevPos: this.wheel.get(slot)?.lastPos ?? -1,
+      slotTimeMs: slot,
+      commitLogOffset: entry.pos,
+      timerQueueOffset: entry.queueOffset,
+      enqueueTimeMs: this.clock(),
+      size: entry.size,
+    };
+    const pos = this.log.append(unit);
+    this.wheel.link(slot, pos);
+    this.checkpoint.enqueueOffset = next;
+    this.stats.enqueued++;
+    this.stats.pending++;
+    if (slot <= this.floor(this.clock()) - this.precision) this.scheduleDelivery();
+  }
+
+  // ------------------------------------------------------------------------------------------------------------
+  // Delivery: the read cursor walks the slots that came due
+
+  private scheduleDelivery(): void {
+    if (!this.started || this.deliverRun !== undefined) return;
+    clearTimeout(this.deliverTimer);
+    const due = this.checkpoint.readCursorMs + this.precision;
+    this.deliverTimer = setTimeout(() => {
+      this.deliverTimer = undefined;
+      this.deliverRun = this.deliverDue()
+        .then(
+          () => 0,
+          (err: unknown) => {
+            this.logger.error('timer delivery failed; retrying', err);
+            return RETRY_AFTER_MILLIS;
+          },
+        )
+        .then((pause) => {
+          this.deliverRun = undefined;
+          if (pause === 0) this.scheduleDelivery();
+          else setTimeout(() => this.scheduleDelivery(), pause).unref?.();
+        });
+    }, Math.max(0, due - this.clock()));
+  }
+
+  /** Delivers every slot whose time has passed, in order. */
+  private async deliverDue(): Promise<void> {
+    let passed = 0;
+    while (this.started && this.clock() >= this.checkpoint.readCursorMs + this.precision) {
+      const slot = this.checkpoint.readCursorMs;
+      if (this.wheel.get(slot) !== undefined) {
+        this.delivering = true;
+        try {
+          await this.deliverSlot(slot);
+        } finally {
+          this.delivering = false;
+        }
+        if (!this.started) return;
+        this.wheel.clear(slot);
+      } else if (this.stats.pending === 0) {
+        // Nothing is filed anywhere: the cursor jumps to now.
+        this.checkpoint.readCursorMs = Math.max(slot, this.floor(this.clock()) - this.precision);
+      }
+      this.checkpoint.readCursorMs += this.precision;
+      this.checkpoint.slotDone = 0;
+      this.checkpoint.write();
+      if (++passed % SLOTS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Puts every unit of the slot back where it belongs, in filing order, from where a previous run stopped. */
+  private async deliverSlot(slot: number): Promise<void> {
+    const chain = this.chainOf(slot);
+    for (let i = this.checkpoint.slotDone; i < chain.length && this.started; i += DELIVER_BATCH) {
+      const batch = chain.slice(i, i + DELIVER_BATCH);
+      const copies = batch.map((unit) => this.copyFor(unit));
+      const identities = copies.map((copy) => (copy === undefined ? undefined : identityOf(copy)));
+      // A batch begun before a crash or a failed put: what the commit log already holds is not written again.
+      const written = this.checkpoint.intentPhyOffset >= 0 ? this.writtenSince(this.checkpoint.intentPhyOffset, identities) : new Set<string>();
+      this.checkpoint.intentPhyOffset = this.store.getMaxPhyOffset();
+      this.checkpoint.write();
+      const puts: Promise<PutMessageResult>[] = [];
+      copies.forEach((copy, k) => {
+        if (copy !== undefined && !written.has(identities[k]!)) puts.push(this.store.putMessage(copy));
+      });
+      const results = await Promise.all(puts);
+      const failed = results.find((r) => r.status !== 'PUT_OK' && r.status !== 'FLUSH_DISK_TIMEOUT');
+      if (failed !== undefined) throw new Error(`a timer message is due but its put failed: ${failed.status}`);
+      for (const copy of copies) {
+        if (copy?.topic === TIMER_TOPIC) this.stats.rolled++;
+        else if (copy !== undefined) this.stats.delivered++;
+      }
+      this.stats.pending -= batch.length;
+      this.checkpoint.slotDone = i + batch.length;
+      this.checkpoint.intentPhyOffset = -1;
+      this.checkpoint.write();
+    }
+  }
+
+  /** The slot's units in filing order (the chain runs from the last filed back to the first). */
+  private chainOf(slot: number): TimerUnit[] {
+    const entry = this.wheel.get(slot);
+    if (entry === undefined) return [];
+    const units: TimerUnit[] = [];
+    let pos = entry.lastPos;
+    for (let n = 0; n < entry.count && pos >= 0; n++) {
+      const unit = this.log.read(pos);
+      if (unit === undefined) {
+        this.logger.error(`timer store: unit at ${pos} of slot ${slot} is unreadable; ${entry.count - n} units of the slot lost`);
+        break;
+      }
+      units.push(unit);
+      pos = unit.prevPos;
+    }
+    return units.reverse();
+  }
+
+  /**
+   * TimerMessageStore.convertMessage: the message back on REAL_TOPIC / REAL_QID with TIMER_ENQUEUE_MS and
+   * TIMER_DEQUEUE_MS, or, for a rolled unit, again in the timer topic with TIMER_ROLL_TIMES + 1. REAL_TOPIC and
+   * REAL_QID stay in the properties: Java stores the string it built before removing them.
+   */
+  private copyFor(unit: TimerUnit): MessageExtBrokerInner | undefined {
+    const msg = this.store.lookMessageByOffset(unit.commitLogOffset);
+    const realTopic = msg?.getProperty(MessageConst.PROPERTY_REAL_TOPIC);
+    const realQueueId = Number(msg?.getProperty(MessageConst.PROPERTY_REAL_QUEUE_ID));
+    if (msg === null || msg === undefined || realTopic === undefined || !Number.isInteger(realQueueId)) {
+      this.logger.error(`timer store: the message at commit-log offset ${unit.commitLogOffset} is unreadable or has no real topic, dropped`);
+      return undefined;
+    }
+    const copy = new MessageExtBrokerInner();
+    copy.body = msg.body;
+    copy.flag = msg.flag;
+    copy.properties = new Map(msg.properties);
+    copy.sysFlag = msg.sysFlag;
+    copy.bornTimestamp = msg.bornTimestamp;
+    copy.bornHost = msg.bornHost;
+    copy.storeHost = msg.storeHost;
+    copy.reconsumeTimes = msg.reconsumeTimes;
+    copy.properties.set(MessageConst.PROPERTY_TIMER_ENQUEUE_MS, String(unit.enqueueTimeMs));
+    copy.properties.set(MessageConst.PROPERTY_TIMER_DEQUEUE_MS, String(this.clock()));
+    if ((unit.flags & TIMER_UNIT_ROLL) !== 0) {
+      const rolled = Number(msg.getProperty(MessageConst.PROPERTY_TIMER_ROLL_TIMES) ?? 0);
+      copy.properties.set(MessageConst.PROPERTY_TIMER_ROLL_TIMES, String((Number.isInteger(rolled) ? rolled : 0) + 1));
+      copy.topic = TIMER_TOPIC;
+      copy.queueId = 0;
+    } else {
+      copy.topic = realTopic;
+      copy.queueId = realQueueId;
+    }
+    return copy;
+  }
+
+  /** The identities (see identityOf) among `wanted` of the records written from `phyOffset` to the log's end. */
+  private writtenSince(phyOffset: number, wanted: readonly (string | undefined)[]): Set<string> {
+    const want = new Set(wanted.filter((w): w is string => w !== undefined));
+    const found = new Set<string>();
+    const segment = this.options.config.mappedFileSizeCommitLog;
+    const end = this.store.getMaxPhyOffset();
+    let offset = phyOffset;
+    while (offset < end && found.size < want.size) {
+      const msg = this.store.lookMessageByOffset(offset);
+      if (msg === null || msg.storeSize <= 0) {
+        offset = offset - (offset % segment) + segment; // the filler at a segment's end
+        continue;
+      }
+      const identity = identityOf(msg);
+      if (identity !== undefined && want.has(identity)) found.add(identity);
+      offset += msg.storeSize;
+    }
+    if (found.size > 0) this.logger.warn(`timer store: ${found.size} deliveries were written before a crash or failure; not written again`);
+    return found;
+  }
+}
+
+/**
+ * What tells a timer copy apart: its UNIQ_KEY, TIMER_OUT_MS, roll count and whether it is a delivery or a roll.
+ * Undefined for a record that is neither (everything else in the commit log).
+ */
+function identityOf(msg: MessageExt): string | undefined {
+  const out = msg.getProperty(MessageConst.PROPERTY_TIMER_OUT_MS);
+  const dequeued = msg.getProperty(MessageConst.PROPERTY_TIMER_DEQUEUE_MS);
+  if (out === undefined || dequeued === undefined) return undefined;
+  const kind = msg.topic === TIMER_TOPIC ? 'roll' : 'deliver';
+  return `${kind}|${msg.getProperty(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? ''}|${out}|${msg.getProperty(MessageConst.PROPERTY_TIMER_ROLL_TIMES) ?? '0'}`;
+}
