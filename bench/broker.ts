@@ -20,34 +20,41 @@
  * Profiling our broker: `--profile-ours DIR` runs it with `--cpu-prof --cpu-prof-dir DIR`; the profile is written
  * when the bench stops it (SIGTERM, clean exit).
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { decodeTopicRouteData } from '../src/protocol/bodies/index.js';
-import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../src/index.js';
+import { loadavg } from 'node:os';
+import { RemotingClient } from '../src/index.js';
+import { buildInterop, startJava, type JavaProcess } from '../test/helpers/java.js';
 import {
-  REPO_ROOT,
-  buildInterop,
-  runMqAdmin,
-  startJava,
-  startJavaBroker,
-  startJavaNameServer,
-  type JavaProcess,
-} from '../test/helpers/java.js';
-import { loopbackRoundTrips } from './machine-probe.js';
-
-const JAVA_VERSION = '5.3.3';
-const CLUSTER = 'DefaultCluster';
-const BROKER_NAME = 'broker-a';
-const INVOKE_TIMEOUT_MILLIS = 3000;
-const START_TIMEOUT_MILLIS = 120_000;
-const RSS_SAMPLE_MILLIS = 500;
-/** The tools' report: a snapshot per second, a report over the last 10 snapshots (9 s apart). */
-const REPORT_WINDOW_MILLIS = 9000;
-
-type BrokerKind = 'ours' | 'java';
+  BROKER_CPUS,
+  JAVA_VERSION,
+  configureProgress,
+  cores,
+  benchArgs,
+  benchParams,
+  deployBroker,
+  fmt,
+  machineInfo,
+  mean,
+  nullableRound,
+  openWindow,
+  parseBenchArgs,
+  otherCpus,
+  pin,
+  progress,
+  ratio,
+  reportInWindow,
+  parseReports,
+  rssSummary,
+  runBench,
+  sleep,
+  sleepWhileRunning,
+  runPhases,
+  storedMessages,
+  weighted,
+  type BenchArgs,
+  type BrokerKind,
+  type MeasuredWindow,
+  type RssSummary,
+} from './deploy.js';
 
 const USAGE = `usage: node dist-test/bench/broker.js [options]
   --seconds <s>         measured seconds (default 30)
@@ -70,30 +77,8 @@ const USAGE = `usage: node dist-test/bench/broker.js [options]
   --quiet               no progress lines on stderr
   -h, --help            this text`;
 
-interface Options {
-  seconds: number;
-  warmup: number;
-  threads: number;
-  size: number;
-  queues: number;
-  topic: string;
-  segmentMib: number;
-  brokers: BrokerKind[];
-  clientHeapMb: number;
+interface Options extends BenchArgs {
   pin: boolean;
-  profileOurs: string | undefined;
-  oursNodeArgs: string[];
-  oursMain: string;
-  keep: boolean;
-  jsonOnly: boolean;
-  quiet: boolean;
-}
-
-interface RssSample {
-  rss: number;
-  anon: number;
-  file: number;
-  shmem: number;
 }
 
 interface SendReport {
@@ -142,7 +127,7 @@ interface Result {
   response_failed: number | null;
   consume_failed: number | null;
   reports: { send: number; consume: number };
-  rss_mib: { ready: number | null; mean: number | null; peak: number | null; peak_anon: number | null; peak_file: number | null; peak_shmem: number | null };
+  rss_mib: RssSummary;
   /** CPU time over wall time in the measured window (1.0 = one core busy throughout). */
   cpu: { broker: number | null; namesrv: number | null; producer: number | null; consumer: number | null; machine: number };
   /** Messages stored per broker CPU-second (send side; broker-side count). */
@@ -152,432 +137,33 @@ interface Result {
 }
 
 function parseOptions(argv: string[]): Options | 'help' {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      seconds: { type: 'string' },
-      warmup: { type: 'string' },
-      threads: { type: 'string' },
-      size: { type: 'string' },
-      queues: { type: 'string' },
-      topic: { type: 'string' },
-      'segment-mib': { type: 'string' },
-      brokers: { type: 'string' },
-      'client-heap-mb': { type: 'string' },
-      pin: { type: 'boolean' },
-      'profile-ours': { type: 'string' },
-      'ours-node-args': { type: 'string' },
-      'ours-main': { type: 'string' },
-      keep: { type: 'boolean' },
-      'json-only': { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const values = parseBenchArgs(argv, { pin: { type: 'boolean' } });
   if (values.help === true) return 'help';
-  const int = (name: string, raw: string | undefined, fallback: number, min: number): number => {
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, not '${raw}'`);
-    return n;
-  };
-  const brokers = (values.brokers ?? 'ours,java').split(',').map((b) => b.trim());
-  for (const b of brokers) if (b !== 'ours' && b !== 'java') throw new Error(`--brokers: unknown broker '${b}' (ours, java)`);
-  return {
-    seconds: int('seconds', values.seconds, 30, 10),
-    warmup: int('warmup', values.warmup, 30, 0),
-    threads: int('threads', values.threads, 16, 1),
-    size: int('size', values.size, 1024, 1),
-    queues: int('queues', values.queues, 8, 1),
-    topic: values.topic ?? 'BenchTopic',
-    segmentMib: int('segment-mib', values['segment-mib'], 256, 1),
-    brokers: brokers as BrokerKind[],
-    clientHeapMb: int('client-heap-mb', values['client-heap-mb'], 512, 64),
-    pin: values.pin === true,
-    profileOurs: values['profile-ours'],
-    oursNodeArgs: (values['ours-node-args'] ?? '').split(' ').filter((a) => a !== ''),
-    oursMain: path.resolve(values['ours-main'] ?? path.join(REPO_ROOT, 'dist/cli/main.js')),
-    keep: values.keep === true,
-    jsonOnly: values['json-only'] === true,
-    quiet: values.quiet === true,
-  };
-}
-
-let quietProgress = false;
-function progress(line: string): void {
-  if (!quietProgress) process.stderr.write(`[bench:broker ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const round1 = (n: number): number => Math.round(n * 10) / 10;
-const round2 = (n: number): number => Math.round(n * 100) / 100;
-const mib = (kib: number): number => round1(kib / 1024);
-
-// ------------------------------------------------------------------------------------------------------------------
-// /proc
-
-let clockTicks: number | undefined;
-function ticksPerSecond(): number {
-  if (clockTicks === undefined) {
-    try {
-      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    } catch {
-      clockTicks = 100;
-    }
-  }
-  return clockTicks;
-}
-
-/** utime + stime of a process (all threads) in seconds; NaN when unavailable. */
-async function processCpuSeconds(pid: number | undefined): Promise<number> {
-  if (pid === undefined || pid < 0) return NaN;
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
-  } catch {
-    return NaN;
-  }
-}
-
-/** VmRSS and its parts in KiB, from /proc/<pid>/status. */
-async function readRss(pid: number): Promise<RssSample | undefined> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { rss: field('VmRSS'), anon: field('RssAnon'), file: field('RssFile'), shmem: field('RssShmem') };
-  } catch {
-    return undefined;
-  }
-}
-
-function machineBusy(): { busy: number; total: number } {
-  let busy = 0;
-  let total = 0;
-  for (const cpu of cpus()) {
-    const t = cpu.times;
-    const all = t.user + t.nice + t.sys + t.idle + t.irq;
-    total += all;
-    busy += all - t.idle;
-  }
-  return { busy, total };
-}
-
-// ------------------------------------------------------------------------------------------------------------------
-// Our processes
-
-interface OurProcess {
-  pid: number;
-  /** The line that matched the ready pattern, and ms from spawn to it. */
-  readyLine: string;
-  readyMs: number;
-  stop(): Promise<void>;
-}
-
-const liveChildren = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of liveChildren) if (child.pid !== undefined) child.kill('SIGKILL');
-});
-
-async function spawnOurs(args: string[], nodeArgs: string[], ready: RegExp, what: string): Promise<OurProcess> {
-  const begin = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });
-  liveChildren.add(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => liveChildren.delete(child));
-  let tail = '';
-  const keepTail = (chunk: Buffer): void => {
-    tail = (tail + chunk.toString('utf8')).slice(-6000);
-  };
-  child.stderr?.on('data', keepTail);
-  const { line, ms } = await new Promise<{ line: string; ms: number }>((resolve, reject) => {
-    let seen = '';
-    const fail = (why: string): void => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`${what} ${why}; output:\n${seen}${tail}`));
-    };
-    const timer = setTimeout(() => fail(`printed no ready line within ${START_TIMEOUT_MILLIS} ms`), START_TIMEOUT_MILLIS);
-    const onData = (chunk: Buffer): void => {
-      seen += chunk.toString('utf8');
-      const match = ready.exec(seen);
-      if (match === null) return;
-      const at = performance.now() - begin;
-      clearTimeout(timer);
-      child.stdout?.off('data', onData);
-      child.stdout?.on('data', keepTail); // keep draining so the pipe never blocks it
-      child.off('exit', onExit);
-      resolve({ line: match[0], ms: at });
-    };
-    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => fail(`exited early (code ${code ?? '-'}, signal ${signal ?? '-'})`);
-    child.stdout?.on('data', onData);
-    child.once('exit', onExit);
-  });
-  return {
-    pid: child.pid ?? -1,
-    readyLine: line,
-    readyMs: ms,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM'); // a clean exit writes a --cpu-prof profile
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
-    },
-  };
-}
-
-function properties(entries: Record<string, string | number | boolean>): string {
-  return `${Object.entries(entries)
-    .map(([key, value]) => `${key}=${String(value)}`)
-    .join('\n')}\n`;
-}
-
-/** `taskset -a -p -c <cpus> <pid>`: every thread of the process, and the threads they start later. */
-function pin(pid: number, cpuList: string): void {
-  execFileSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' });
-}
-
-const BROKER_CPUS = '0';
-function otherCpus(): string {
-  const n = cpus().length;
-  return n <= 1 ? '0' : `1-${n - 1}`;
-}
-
-// ------------------------------------------------------------------------------------------------------------------
-// A broker under test
-
-interface Deployment {
-  kind: BrokerKind;
-  version: string;
-  namesrvAddr: string;
-  brokerAddr: string;
-  namesrvPid: number;
-  brokerPid: number;
-  startupMs: number;
-  namesrvStartupMs: number;
-  stop(): Promise<void>;
-}
-
-async function deployOurs(options: Options): Promise<Deployment> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'rmqts-bench-broker-ours-'));
-  const namesrvConf = path.join(dir, 'namesrv.properties');
-  await writeFile(namesrvConf, properties({ listenPort: 0, bindAddress: '127.0.0.1' }));
-  const namesrv = await spawnOurs(
-    [options.oursMain, 'namesrv', '-c', namesrvConf, '--data-dir', path.join(dir, 'namesrv')],
-    [],
-    /The Name Server boot success\..*:(\d+)\s*$/m,
-    'our name server',
-  );
-  const namesrvAddr = `127.0.0.1:${/:(\d+)\s*$/.exec(namesrv.readyLine)?.[1] ?? '?'}`;
-  const brokerConf = path.join(dir, 'broker.conf');
-  await writeFile(brokerConf, properties({ ...commonBrokerConfig(options, namesrvAddr, path.join(dir, 'store')), listenPort: 0 }));
-  const nodeArgs = [...options.oursNodeArgs, ...(options.profileOurs === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(options.profileOurs)])];
-  let broker: OurProcess;
-  try {
-    broker = await spawnOurs([options.oursMain, 'broker', '-c', brokerConf], nodeArgs, /The broker\[.*\] boot success\..*$/m, 'our broker');
-  } catch (error) {
-    await namesrv.stop();
-    throw error;
-  }
-  const brokerAddr = /, ([^\]]+)\] boot success/.exec(broker.readyLine)?.[1] ?? '?';
-  if (options.keep) progress(`our store: ${dir}`);
-  return {
-    kind: 'ours',
-    version: 'rocketmq-ts',
-    namesrvAddr,
-    brokerAddr,
-    namesrvPid: namesrv.pid,
-    brokerPid: broker.pid,
-    startupMs: broker.readyMs,
-    namesrvStartupMs: namesrv.readyMs,
-    stop: async () => {
-      await broker.stop();
-      await namesrv.stop();
-      if (!options.keep) await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** broker.conf keys for both brokers beyond what startJavaBroker writes (it adds the same set for Java). */
-function commonBrokerConfig(options: Options, namesrvAddr: string, storePathRootDir: string): Record<string, string | number | boolean> {
-  return {
-    brokerClusterName: CLUSTER,
-    brokerName: BROKER_NAME,
-    brokerId: 0,
-    brokerRole: 'ASYNC_MASTER',
-    flushDiskType: 'ASYNC_FLUSH',
-    namesrvAddr,
-    brokerIP1: '127.0.0.1',
-    bindAddress: '127.0.0.1',
-    storePathRootDir,
-    autoCreateTopicEnable: true,
-    autoCreateSubscriptionGroup: true,
-    mappedFileSizeCommitLog: options.segmentMib * 1024 * 1024,
-    diskMaxUsedSpaceRatio: 95,
-  };
-}
-
-async function deployJava(options: Options): Promise<Deployment> {
-  await buildInterop(JAVA_VERSION); // outside the timings
-  const namesrvBegin = performance.now();
-  const namesrv = await startJavaNameServer({ version: JAVA_VERSION });
-  const namesrvStartupMs = performance.now() - namesrvBegin;
-  const begin = performance.now();
-  let broker;
-  try {
-    // startJavaBroker's settings (ASYNC_MASTER, ASYNC_FLUSH, 512 MB heap, small index) with 256 MiB segments.
-    broker = await startJavaBroker({
-      version: JAVA_VERSION,
-      namesrvAddr: namesrv.addr,
-      clusterName: CLUSTER,
-      brokerName: BROKER_NAME,
-      config: { mappedFileSizeCommitLog: options.segmentMib * 1024 * 1024 },
-    });
-  } catch (error) {
-    await namesrv.stop();
-    throw error;
-  }
-  const startupMs = performance.now() - begin;
-  return {
-    kind: 'java',
-    version: JAVA_VERSION,
-    namesrvAddr: namesrv.addr,
-    brokerAddr: broker.addr,
-    namesrvPid: namesrv.process.pid,
-    brokerPid: broker.process.pid,
-    startupMs,
-    namesrvStartupMs,
-    stop: async () => {
-      await broker.stop();
-      await namesrv.stop();
-    },
-  };
-}
-
-// ------------------------------------------------------------------------------------------------------------------
-// Topic and offsets
-
-async function createTopic(deployment: Deployment, options: Options): Promise<void> {
-  const q = String(options.queues);
-  const result = await runMqAdmin(['updateTopic', '-n', deployment.namesrvAddr, '-b', deployment.brokerAddr, '-t', options.topic, '-r', q, '-w', q], {
-    version: JAVA_VERSION,
-    timeoutMs: 90_000,
-  });
-  if (result.code !== 0 || !/create topic to .* success/i.test(result.stdout)) {
-    throw new Error(`mqadmin updateTopic against ${deployment.kind} exited ${result.code ?? '-'}:\n${result.stdout}\n${result.stderr}`);
-  }
-}
-
-async function waitForRoute(client: RemotingClient, deployment: Deployment, options: Options): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  let last = '';
-  while (Date.now() < deadline) {
-    const request = RemotingCommand.createRequestCommand(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: options.topic });
-    try {
-      const response = await client.invokeSync(deployment.namesrvAddr, request, INVOKE_TIMEOUT_MILLIS);
-      if (response.code === ResponseCode.SUCCESS && response.body !== undefined) {
-        const route = decodeTopicRouteData(response.body);
-        if (route.queueDatas.some((q) => q.writeQueueNums === options.queues && q.readQueueNums === options.queues)) return;
-        last = JSON.stringify(route.queueDatas);
-      } else {
-        last = `code ${response.code} ${response.remark ?? ''}`;
-      }
-    } catch (error) {
-      last = String(error);
-    }
-    await sleep(200);
-  }
-  throw new Error(`${deployment.kind}: the route of ${options.topic} never showed ${options.queues} queues (${last})`);
-}
-
-/** Sum over the topic's queues of the broker's max offset: messages stored so far. */
-async function storedMessages(client: RemotingClient, deployment: Deployment, options: Options): Promise<number> {
-  const offsets = await Promise.all(
-    Array.from({ length: options.queues }, async (_, queueId) => {
-      const request = RemotingCommand.createRequestCommand(RequestCode.GET_MAX_OFFSET, { topic: options.topic, queueId });
-      const response = await client.invokeSync(deployment.brokerAddr, request, INVOKE_TIMEOUT_MILLIS);
-      if (response.code !== ResponseCode.SUCCESS) throw new Error(`GET_MAX_OFFSET ${queueId}: code ${response.code} ${response.remark ?? ''}`);
-      return Number(response.extFields?.['offset']);
-    }),
-  );
-  return offsets.reduce((a, b) => a + b, 0);
+  return { ...benchArgs(values, { topic: 'BenchTopic', threads: 16, size: 1024, minSize: 1 }), pin: values.pin === true };
 }
 
 // ------------------------------------------------------------------------------------------------------------------
 // The tools' reports
 
-/** UtilAll.timeMillisToHumanString2: "yyyy-MM-dd HH:mm:ss,SSS" in local time. */
-function reportTime(text: string): number {
-  const m = /(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}),(\d{3})/.exec(text);
-  if (m === null) return NaN;
-  const [y, mo, d, h, mi, s, ms] = m.slice(1).map(Number) as [number, number, number, number, number, number, number];
-  return new Date(y, mo - 1, d, h, mi, s, ms).getTime();
-}
-
 function parseSendReports(stdout: string): SendReport[] {
   const re = /Current Time: (\S+ \S+) \| Send TPS: (\d+) \| Max RT\(ms\): (\d+) \| Average RT\(ms\):\s*([\d.NaN]+) \| Send Failed: (\d+) \| Response Failed: (\d+)/g;
-  return [...stdout.matchAll(re)].map((m) => ({
-    at: reportTime(m[1] as string),
-    tps: Number(m[2]),
-    maxRt: Number(m[3]),
-    avgRt: Number(m[4]),
-    sendFailed: Number(m[5]),
-    responseFailed: Number(m[6]),
-  }));
+  return parseReports(stdout, re, ['tps', 'maxRt', 'avgRt', 'sendFailed', 'responseFailed']);
 }
 
 function parseConsumeReports(stdout: string): ConsumeReport[] {
   const re =
     /Current Time: (\S+ \S+) \| Consume TPS: (\d+) \| AVG\(B2C\) RT\(ms\):\s*([\d.NaN]+) \| AVG\(S2C\) RT\(ms\):\s*([\d.NaN]+) \| MAX\(B2C\) RT\(ms\): (\d+) \| MAX\(S2C\) RT\(ms\): (\d+) \| Consume Fail: (\d+)/g;
-  return [...stdout.matchAll(re)].map((m) => ({
-    at: reportTime(m[1] as string),
-    tps: Number(m[2]),
-    avgB2c: Number(m[3]),
-    avgS2c: Number(m[4]),
-    maxB2c: Number(m[5]),
-    maxS2c: Number(m[6]),
-    failed: Number(m[7]),
-  }));
-}
-
-const mean = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
-function weighted(values: number[], weights: number[]): number | null {
-  let sum = 0;
-  let total = 0;
-  values.forEach((v, i) => {
-    const w = weights[i] ?? 0;
-    if (Number.isFinite(v) && w > 0) {
-      sum += v * w;
-      total += w;
-    }
-  });
-  return total === 0 ? null : sum / total;
+  return parseReports(stdout, re, ['tps', 'avgB2c', 'avgS2c', 'maxB2c', 'maxS2c', 'failed']);
 }
 
 // ------------------------------------------------------------------------------------------------------------------
 // One broker
 
 async function benchBroker(kind: BrokerKind, options: Options, client: RemotingClient): Promise<Result> {
-  // The previous broker's written pages reach the disk now, not during this broker's measurement: a run that
-  // followed Java's (1-2 GiB of dirty pages) otherwise paid for its writeback.
-  execFileSync('sync');
-  const probe = await loopbackRoundTrips();
-  progress(`${kind}: loopback probe ${probe} round trips/s; starting the name server and the broker`);
-  const deployment = kind === 'ours' ? await deployOurs(options) : await deployJava(options);
+  const { deployment, probe, rssReady } = await deployBroker(kind, options, client, options.pin);
   const clients: JavaProcess[] = [];
-  let sampler: NodeJS.Timeout | undefined;
+  let window: MeasuredWindow | undefined;
   try {
-    progress(`${kind}: broker ${deployment.brokerAddr} (pid ${deployment.brokerPid}) ready in ${Math.round(deployment.startupMs)} ms; name server ${deployment.namesrvAddr}`);
-    const rssReady = await readRss(deployment.brokerPid);
-    if (options.pin) {
-      pin(deployment.brokerPid, BROKER_CPUS);
-      pin(deployment.namesrvPid, otherCpus());
-    }
-    await createTopic(deployment, options);
-    await waitForRoute(client, deployment, options);
     progress(`${kind}: topic ${options.topic} (${options.queues} queues) created; starting the Consumer and the Producer`);
 
     const { classpath } = await buildInterop(JAVA_VERSION);
@@ -604,47 +190,27 @@ async function benchBroker(kind: BrokerKind, options: Options, client: RemotingC
     clients.push(producer);
     if (options.pin) for (const c of clients) pin(c.pid, otherCpus());
 
-    const exitedEarly = Promise.race(clients.map((c) => c.exit.then((status) => `${c.name} exited (${status})`)));
-    const race = async (ms: number): Promise<void> => {
-      const outcome = await Promise.race([sleep(ms).then(() => undefined), exitedEarly]);
-      if (outcome !== undefined) throw new Error(`${outcome}; stdout tail:\n${clients.map((c) => c.stdout.slice(-2000)).join('\n')}`);
-    };
-
     progress(`${kind}: warm-up ${options.warmup} s`);
-    await race(options.warmup * 1000);
+    await sleepWhileRunning(options.warmup * 1000, clients);
     const t0 = Date.now();
-    const stored0 = await storedMessages(client, deployment, options);
-    const cpu0 = await Promise.all([deployment.brokerPid, deployment.namesrvPid, producer.pid, consumer.pid].map((pid) => processCpuSeconds(pid)));
-    const machine0 = machineBusy();
-    const samples: RssSample[] = [];
-    sampler = setInterval(() => {
-      void readRss(deployment.brokerPid).then((s) => {
-        if (s !== undefined) samples.push(s);
-      });
-    }, RSS_SAMPLE_MILLIS);
+    const stored0 = await storedMessages(client, deployment, options.topic, options.queues);
+    window = await openWindow([deployment.brokerPid, deployment.namesrvPid, producer.pid, consumer.pid], deployment.brokerPid);
     progress(`${kind}: measuring ${options.seconds} s`);
-    await race(options.seconds * 1000);
+    await sleepWhileRunning(options.seconds * 1000, clients);
     const t1 = Date.now();
-    const stored1 = await storedMessages(client, deployment, options);
-    const cpu1 = await Promise.all([deployment.brokerPid, deployment.namesrvPid, producer.pid, consumer.pid].map((pid) => processCpuSeconds(pid)));
-    const machine1 = machineBusy();
-    clearInterval(sampler);
-    sampler = undefined;
+    const stored1 = await storedMessages(client, deployment, options.topic, options.queues);
+    const measured = await window.stop();
     await sleep(1500); // the report printed at t1 arrives
     const wall = (t1 - t0) / 1000;
 
     const allSends = parseSendReports(producer.stdout);
-    const sends = allSends.filter((r) => r.at - REPORT_WINDOW_MILLIS >= t0 - 500 && r.at <= t1 + 500);
+    const sends = allSends.filter((r) => reportInWindow(r.at, t0, t1));
     const beforeWindow = allSends.filter((r) => r.at < t0);
-    const consumes = parseConsumeReports(consumer.stdout).filter((r) => r.at - REPORT_WINDOW_MILLIS >= t0 - 500 && r.at <= t1 + 500);
+    const consumes = parseConsumeReports(consumer.stdout).filter((r) => reportInWindow(r.at, t0, t1));
     const lastSend = sends.at(-1);
     const maxBefore = beforeWindow.at(-1)?.maxRt ?? 0;
-    const cpu = cpu1.map((c, i) => {
-      const delta = c - (cpu0[i] ?? NaN);
-      return Number.isFinite(delta) ? round2(delta / wall) : null;
-    });
-    const brokerCpuSeconds = (cpu1[0] ?? NaN) - (cpu0[0] ?? NaN);
-    const peak = samples.reduce<RssSample | undefined>((a, s) => (a === undefined || s.rss > a.rss ? s : a), undefined);
+    const cpu = measured.cpuSeconds.map((c) => cores(c, wall));
+    const brokerCpuSeconds = measured.cpuSeconds[0] ?? NaN;
     const sendTps = mean(sends.map((r) => r.tps));
     const consumeTps = mean(consumes.map((r) => r.tps));
     const brokerSendTps = (stored1 - stored0) / wall;
@@ -668,20 +234,13 @@ async function benchBroker(kind: BrokerKind, options: Options, client: RemotingC
       response_failed: lastSend?.responseFailed ?? null,
       consume_failed: consumes.length === 0 ? null : consumes.reduce((a, r) => Math.max(a, r.failed), 0),
       reports: { send: sends.length, consume: consumes.length },
-      rss_mib: {
-        ready: rssReady === undefined ? null : mib(rssReady.rss),
-        mean: samples.length === 0 ? null : mib(mean(samples.map((s) => s.rss)) ?? NaN),
-        peak: peak === undefined ? null : mib(peak.rss),
-        peak_anon: peak === undefined ? null : mib(peak.anon),
-        peak_file: peak === undefined ? null : mib(peak.file),
-        peak_shmem: peak === undefined ? null : mib(peak.shmem),
-      },
+      rss_mib: rssSummary(rssReady, measured.rss),
       cpu: {
         broker: cpu[0] ?? null,
         namesrv: cpu[1] ?? null,
         producer: cpu[2] ?? null,
         consumer: cpu[3] ?? null,
-        machine: round2(((machine1.busy - machine0.busy) / Math.max(1, machine1.total - machine0.total)) * cpus().length),
+        machine: measured.machine,
       },
       msgs_per_broker_cpu_s: brokerCpuSeconds > 0 ? Math.round((stored1 - stored0) / brokerCpuSeconds) : null,
       send_tps_series: sends.map((r) => r.tps),
@@ -693,31 +252,15 @@ async function benchBroker(kind: BrokerKind, options: Options, client: RemotingC
     );
     return result;
   } finally {
-    if (sampler !== undefined) clearInterval(sampler);
+    window?.dispose();
     progress(`${kind}: stopping`);
     await Promise.all(clients.map((c) => c.stop(3000)));
     await deployment.stop();
   }
 }
 
-function nullableRound(n: number | null, digits: number): number | null {
-  if (n === null) return null;
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
 // ------------------------------------------------------------------------------------------------------------------
 // Output
-
-function fmt(n: number | null | undefined, digits = 0): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return '-';
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
-  if (a === null || a === undefined || b === null || b === undefined || b === 0) return null;
-  return Math.round((a / b) * 1000) / 1000;
-}
 
 function printTable(results: Result[]): void {
   const rows = [
@@ -739,38 +282,10 @@ function printTable(results: Result[]): void {
 // ------------------------------------------------------------------------------------------------------------------
 // Main
 
-async function main(argv: string[]): Promise<number> {
-  let options: Options | 'help';
-  try {
-    options = parseOptions(argv);
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  quietProgress = options.quiet;
+async function main(options: Options): Promise<number> {
+  configureProgress('broker', options.quiet);
   const load0 = loadavg()[0] ?? 0;
-  const budgetMs = options.brokers.length * (options.warmup + options.seconds + 240) * 1000;
-  const watchdog = setTimeout(() => {
-    process.stderr.write(`bench:broker: watchdog: the run took longer than ${budgetMs} ms, aborting\n`);
-    process.exit(3);
-  }, budgetMs);
-  watchdog.unref();
-
-  progress('building interop (Maven, only when needed)');
-  await buildInterop(JAVA_VERSION);
-  const client = new RemotingClient();
-  await client.start();
-  const results: Result[] = [];
-  try {
-    for (const kind of options.brokers) results.push(await benchBroker(kind, options, client));
-  } finally {
-    await client.shutdown();
-    clearTimeout(watchdog);
-  }
+  const results = await runPhases(options.brokers, options, (kind, client) => benchBroker(kind, options, client));
 
   const ours = results.find((r) => r.broker === 'ours');
   const java = results.find((r) => r.broker === 'java');
@@ -828,30 +343,11 @@ async function main(argv: string[]): Promise<number> {
       ratios,
       targets,
       results,
-      params: {
-        seconds: options.seconds,
-        warmup: options.warmup,
-        threads: options.threads,
-        size: options.size,
-        queues: options.queues,
-        topic: options.topic,
-        segment_mib: options.segmentMib,
-        client_heap_mb: options.clientHeapMb,
-        pin: options.pin,
-        java_version: JAVA_VERSION,
-      },
-      node: process.version,
-      cpus: cpus().length,
-      loadavg_1m: [round2(load0), round2(loadavg()[0] ?? 0)],
-      date: new Date().toISOString(),
+      params: { ...benchParams(options), pin: options.pin, java_version: JAVA_VERSION },
+      ...machineInfo(load0),
     })}\n`,
   );
   return 0;
 }
 
-process.on('SIGINT', () => {
-  process.stderr.write('bench:broker: interrupted, stopping processes\n');
-  process.exit(130);
-});
-
-process.exitCode = await main(process.argv.slice(2));
+await runBench('broker', USAGE, parseOptions, main);

@@ -8,54 +8,15 @@
  *   child -> parent  { type: 'result', ... }          the producer's send timings in the window; then it exits
  * argv: producer|consumer <namesrvAddr> <topic> <group> <inflight> <size> [<cpuprofile file>]
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { Session } from 'node:inspector/promises';
-import path from 'node:path';
 import { Producer, PushConsumer } from '../src/client/index.js';
+import { report, runWindow } from './worker-ipc.js';
 
 /** The Java benchmark tools set rocketmq.serialize.type=ROCKETMQ for themselves: binary request headers. */
 const SERIALIZE_TYPE = 'ROCKETMQ';
 
 export type WorkerRole = 'producer' | 'consumer';
 
-export type WorkerRequest = { type: 'measure' } | { type: 'stop' };
-
 export type WorkerReport = { type: 'ready' } | { type: 'result'; rtSum: number; rtCount: number; failed: number };
-
-function report(message: WorkerReport): Promise<void> {
-  return new Promise((resolve, reject) => process.send?.(message, undefined, {}, (err) => (err === null ? resolve() : reject(err))));
-}
-
-/** The next request of the parent; the IPC channel closing (parent gone) counts as 'stop'. */
-function nextRequest(): Promise<WorkerRequest> {
-  return new Promise((resolve) => {
-    const onMessage = (message: WorkerRequest): void => {
-      process.off('disconnect', onDisconnect);
-      resolve(message);
-    };
-    const onDisconnect = (): void => {
-      process.off('message', onMessage);
-      resolve({ type: 'stop' });
-    };
-    process.once('message', onMessage);
-    process.once('disconnect', onDisconnect);
-  });
-}
-
-/** The inspector's sampling profiler over the measured window only, when the parent asked for a profile. */
-async function startProfile(file: string | undefined): Promise<() => Promise<void>> {
-  if (file === undefined) return () => Promise.resolve();
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return async () => {
-    const { profile } = await session.post('Profiler.stop');
-    session.disconnect();
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, JSON.stringify(profile));
-  };
-}
 
 async function runProducer(namesrvAddr: string, topic: string, group: string, inflight: number, size: number, profileFile: string | undefined): Promise<void> {
   const producer = new Producer({ nameServer: namesrvAddr, group, serializeType: SERIALIZE_TYPE });
@@ -81,34 +42,20 @@ async function runProducer(namesrvAddr: string, topic: string, group: string, in
     }
   };
   const workers = Array.from({ length: inflight }, worker);
-  await report({ type: 'ready' });
-  let request = await nextRequest();
-  if (request.type === 'measure') {
-    const stopProfile = await startProfile(profileFile);
-    measuring = true;
-    request = await nextRequest();
-    measuring = false;
-    await stopProfile();
-  }
+  await runWindow(profileFile, (on) => (measuring = on));
   running = false;
   await Promise.all(workers);
   await producer.shutdown();
-  if (process.connected) await report({ type: 'result', rtSum, rtCount, failed });
+  if (process.connected) await report<WorkerReport>({ type: 'result', rtSum, rtCount, failed });
 }
 
 async function runConsumer(namesrvAddr: string, topic: string, group: string, inflight: number, profileFile: string | undefined): Promise<void> {
   const consumer = new PushConsumer({ nameServer: namesrvAddr, group, consumeThreadMax: inflight, serializeType: SERIALIZE_TYPE });
   consumer.subscribe(topic, '*', () => undefined);
   await consumer.start();
-  await report({ type: 'ready' });
-  let request = await nextRequest();
-  if (request.type === 'measure') {
-    const stopProfile = await startProfile(profileFile);
-    request = await nextRequest();
-    await stopProfile();
-  }
+  await runWindow(profileFile);
   await consumer.shutdown();
-  if (process.connected) await report({ type: 'result', rtSum: 0, rtCount: 0, failed: 0 });
+  if (process.connected) await report<WorkerReport>({ type: 'result', rtSum: 0, rtCount: 0, failed: 0 });
 }
 
 const [role, namesrvAddr, topic, group, inflight, size, profileFile] = process.argv.slice(2);

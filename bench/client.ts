@@ -22,7 +22,7 @@
  * consumers then drain what our Producer stored); --cpu-prof <dir> writes a CPU profile of our Producer's and our
  * PushConsumer's measured phases (the client's process, not the broker's) per broker, for Chrome DevTools.
  */
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,8 +30,9 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Admin, MQClientManager } from '../src/client/index.js';
 import { REPO_ROOT, buildInterop, startJava, startJavaBroker, startJavaNameServer, type JavaServer } from '../test/helpers/java.js';
-import type { WorkerReport, WorkerRequest, WorkerRole } from './client-worker.js';
+import type { WorkerReport, WorkerRole } from './client-worker.js';
 import { loopbackRoundTrips } from './machine-probe.js';
+import { forkWorker } from './worker-ipc.js';
 
 const JAVA_VERSION = '5.3.3';
 const CLUSTER = 'DefaultCluster';
@@ -275,42 +276,16 @@ interface OurClient {
 /** `profileName`: the CPU profile's file name in --cpu-prof's directory, if this client is to be profiled. */
 async function startOurClient(role: WorkerRole, namesrvAddr: string, topic: string, group: string, options: Options, profileName: string | undefined): Promise<OurClient> {
   const profileFile = options.cpuProfDir === undefined || profileName === undefined ? [] : [path.join(options.cpuProfDir, `${profileName}.cpuprofile`)];
-  const child = fork(path.join(REPO_ROOT, 'dist-test/bench/client-worker.js'), [role, namesrvAddr, topic, group, String(options.inflight), String(options.size), ...profileFile], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const reports: WorkerReport[] = [];
-  const waiters: (() => void)[] = [];
-  child.on('message', (message: WorkerReport) => {
-    reports.push(message);
-    for (const wake of waiters.splice(0)) wake();
-  });
-  // The next report of the worker, or an error if it exits first.
-  const next = async <T extends WorkerReport['type']>(type: T): Promise<Extract<WorkerReport, { type: T }>> => {
-    for (;;) {
-      const found = reports.find((r) => r.type === type);
-      if (found !== undefined) return found as Extract<WorkerReport, { type: T }>;
-      const code = await Promise.race([exited, new Promise<'report'>((resolve) => waiters.push(() => resolve('report')))]);
-      if (code !== 'report') throw new Error(`our ${role} exited (code ${code}) before its '${type}' report`);
-    }
-  };
-  const send = (request: WorkerRequest): void => {
-    child.send(request);
-  };
-  try {
-    await next('ready');
-  } catch (err) {
-    child.kill();
-    throw err;
-  }
-  if (child.pid === undefined) throw new Error(`our ${role} has no pid`);
+  const worker = await forkWorker<Extract<WorkerReport, { type: 'result' }>>(
+    path.join(REPO_ROOT, 'dist-test/bench/client-worker.js'),
+    [role, namesrvAddr, topic, group, String(options.inflight), String(options.size), ...profileFile],
+    `our ${role}`,
+  );
   return {
-    pid: child.pid,
-    measure: () => send({ type: 'measure' }),
+    pid: worker.pid,
+    measure: () => worker.measure(),
     stop: async () => {
-      send({ type: 'stop' });
-      const result = await next('result');
-      await exited;
+      const result = await worker.stop();
       if (profileFile[0] !== undefined) progress(`CPU profile written to ${profileFile[0]}`);
       return result;
     },

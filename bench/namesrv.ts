@@ -14,8 +14,8 @@
  * Profiling our name server: `--profile-ours DIR` runs it with `--cpu-prof --cpu-prof-dir DIR`; the profile is
  * written when the driver stops it (SIGTERM, clean exit).
  */
-import { spawn, fork, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ import { crc32Masked } from '../src/common/crc32.js';
 import { decodeTopicRouteData, encodeRegisterBrokerBody, type RegisterBrokerBody, type TopicConfig } from '../src/protocol/bodies/index.js';
 import { RemotingClient, RemotingCommand, RequestCode, ResponseCode, type CustomHeader } from '../src/index.js';
 import { REPO_ROOT, startJavaNameServer, type JavaServer } from '../test/helpers/java.js';
+import { machineBusy as machineTimes, processCpuSeconds } from './deploy.js';
 import { isLoadMessage, type LoadMessage, type LoadSpec } from './namesrv-protocol.js';
 
 const TOPICS = 100;
@@ -95,42 +96,9 @@ function progress(quiet: boolean, line: string): void {
 // ------------------------------------------------------------------------------------------------------------------
 // CPU accounting
 
-let clockTicks: number | undefined;
-
-function ticksPerSecond(): number {
-  if (clockTicks === undefined) {
-    try {
-      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    } catch {
-      clockTicks = 100;
-    }
-  }
-  return clockTicks;
-}
-
 /** utime + stime of a process (all its threads) in microseconds, from /proc; NaN where that is unavailable. */
 async function processCpuMicros(pid: number): Promise<number> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]); // fields 14 and 15 of proc(5)
-    return (ticks / ticksPerSecond()) * 1e6;
-  } catch {
-    return NaN;
-  }
-}
-
-/** Busy and total time over every core, in milliseconds. */
-function machineTimes(): { busy: number; total: number } {
-  let busy = 0;
-  let total = 0;
-  for (const cpu of cpus()) {
-    const t = cpu.times;
-    const all = t.user + t.nice + t.sys + t.idle + t.irq;
-    total += all;
-    busy += all - t.idle;
-  }
-  return { busy, total };
+  return (await processCpuSeconds(pid)) * 1e6;
 }
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
