@@ -17,6 +17,10 @@ import {
   LitePullConsumer,
   Producer,
   PushConsumer,
+  RemotingCommand,
+  RemotingServer,
+  RequestCode,
+  ResponseCode,
   TransactionProducer,
   TransactionState,
   type ConsumerMessage,
@@ -232,6 +236,33 @@ describe('client namespaces with our broker', () => {
     } finally {
       await consumer.shutdown();
       await producer.shutdown();
+    }
+  });
+});
+
+describe('namespaceV2', () => {
+  it('names the namespace in ext fields nsd and ns of every request, and wraps no name (NamespaceRpcHook)', async () => {
+    const seen: { topic: string | undefined; nsd: string | undefined; ns: string | undefined }[] = [];
+    const server = new RemotingServer({ listenPort: 0, bindAddress: '127.0.0.1' });
+    server.registerProcessor(RequestCode.GET_ROUTEINFO_BY_TOPIC, {
+      processRequest(_ctx, request) {
+        const fields = request.extFields ?? {};
+        seen.push({ topic: fields['topic'], nsd: fields['nsd'], ns: fields['ns'] });
+        return RemotingCommand.createResponseCommand(ResponseCode.TOPIC_NOT_EXIST, 'no route');
+      },
+    });
+    await server.start();
+    const producer = new Producer({ nameServer: `127.0.0.1:${server.port}`, group: 'V2Producer', namespaceV2: 'v2ns', sendMsgTimeout: 1000 });
+    try {
+      await producer.start();
+      assert.equal(producer.group, 'V2Producer');
+      await assert.rejects(producer.send({ topic: 'V2Topic', body: 'x' }));
+      const asked = seen.filter((s) => s.topic === 'V2Topic');
+      assert.ok(asked.length > 0, JSON.stringify(seen));
+      for (const s of seen) assert.deepEqual([s.nsd, s.ns], ['true', 'v2ns']);
+    } finally {
+      await producer.shutdown();
+      await server.shutdown();
     }
   });
 });
