@@ -201,6 +201,31 @@ describe('client namespaces with our broker', () => {
     }
   });
 
+  it('sends what fails too often to the dead-letter queue %DLQ%ns1%G', async () => {
+    const producer = new Producer({ nameServer: namesrvAddr, group: 'NsDlqProducer', namespace: NS });
+    const consumer = new PushConsumer({ nameServer: namesrvAddr, group: 'NsDlqGroup', namespace: NS, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', maxReconsumeTimes: 0 });
+    let attempts = 0;
+    consumer.subscribe('NsDlqTopic', '*', () => {
+      attempts++;
+      return 'RECONSUME_LATER';
+    });
+    const admin = new Admin({ nameServer: namesrvAddr, namespace: NS });
+    await producer.start();
+    await admin.start();
+    try {
+      await producer.send({ topic: 'NsDlqTopic', body: 'doomed', keys: 'dlq-1' });
+      await consumer.start();
+      await waitFor(() => broker.topicConfigManager.containsTopic(`%DLQ%${NS}%NsDlqGroup`), 20_000, 'the dead-letter topic %DLQ%ns1%NsDlqGroup');
+      assert.equal(attempts, 1, 'no retry with maxReconsumeTimes 0');
+      const [dead] = await admin.queryMessage('%DLQ%NsDlqGroup', 'dlq-1');
+      assert.equal(dead?.topic, '%DLQ%NsDlqGroup', 'the namespaced admin finds it by the short dead-letter name');
+    } finally {
+      await consumer.shutdown();
+      await admin.shutdown();
+      await producer.shutdown();
+    }
+  });
+
   it("answers the broker's check of a namespaced transaction, showing the topic without the namespace", async () => {
     const checkedTopics: string[] = [];
     const producer = new TransactionProducer({
