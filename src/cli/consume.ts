@@ -1,6 +1,6 @@
 import type { ConsumerMessage } from '../client/consumer/consumer-message.js';
 import { PushConsumer } from '../client/consumer/push-consumer.js';
-import { intOption, nameServerOf, parseCommand, reportFailure, UsageError } from './table.js';
+import { intOption, NAMESPACE_OPTION, namespaceOf, nameServerOf, parseCommand, reportFailure, UsageError } from './table.js';
 import { required } from './topic.js';
 
 export const CONSUME_USAGE = `usage: rocketmq-ts consume -t TOPIC -g GROUP [--from first|last] [--count N] [--timeout S] [options]
@@ -11,6 +11,7 @@ export const CONSUME_USAGE = `usage: rocketmq-ts consume -t TOPIC -g GROUP [--fr
   --tags EXPR          subscription expression, e.g. "TagA || TagB" (default *)
   --count N            stop after N messages (exit 1 if the timeout comes first)
   --timeout S          stop after S seconds (default: none, until SIGINT/SIGTERM)
+  --namespace NS       consume as a client of namespace NS: topic and group are NS%name on the wire
   -n ADDR              name server (default $NAMESRV_ADDR, else 127.0.0.1:9876)
   --json               one JSON line per message
 Messages go to stdout; the summary to stderr. Uses the TypeScript PushConsumer.`;
@@ -29,6 +30,7 @@ export async function runConsume(argv: string[]): Promise<number> {
     tags: { type: 'string' },
     count: { type: 'string' },
     timeout: { type: 'string' },
+    ...NAMESPACE_OPTION,
   }, state);
   if (parsed === undefined) return state.exitCode;
   const { values } = parsed;
@@ -59,6 +61,7 @@ export async function runConsume(argv: string[]): Promise<number> {
     };
     consumer = new PushConsumer({
       nameServer: nameServerOf(values),
+      namespace: namespaceOf(values),
       group,
       consumeFromWhere: from === 'first' ? 'CONSUME_FROM_FIRST_OFFSET' : 'CONSUME_FROM_LAST_OFFSET',
       // Held listener calls never finish by themselves; shutdown need not wait for them.

@@ -1,4 +1,4 @@
-import { formatTable, humanTime, output, parseCommand, usageError, withAdmin } from './table.js';
+import { formatTable, humanTime, NAMESPACE_OPTION, output, parseCommand, usageError, withAdmin } from './table.js';
 import { required } from './topic.js';
 
 export const CONSUMER_USAGE = `usage: rocketmq-ts consumer progress -g GROUP [-t TOPIC] [-n ADDR] [--json]
@@ -9,7 +9,8 @@ export const CONSUMER_USAGE = `usage: rocketmq-ts consumer progress -g GROUP [-t
               consumerProgress; then the group's consume TPS and total lag.
   connection: the group's online clients and their subscriptions, as mqadmin consumerConnection.
   reset:      moves the group's offsets of TOPIC to the first message stored at or after the time, as mqadmin
-              resetOffsetByTime (online consumers are told through the broker; otherwise the offsets are committed).`;
+              resetOffsetByTime (online consumers are told through the broker; otherwise the offsets are committed).
+  --namespace NS: GROUP and TOPIC of namespace NS (NS%name on the wire), shown without NS%.`;
 
 /** `rocketmq-ts consumer progress|connection|reset`: mqadmin consumerProgress, consumerConnection, resetOffsetByTime. */
 export async function runConsumer(argv: string[]): Promise<number> {
@@ -18,7 +19,7 @@ export async function runConsumer(argv: string[]): Promise<number> {
     'consumer',
     CONSUMER_USAGE,
     argv,
-    { group: { type: 'string', short: 'g' }, topic: { type: 'string', short: 't' }, timestamp: { type: 'string' } },
+    { group: { type: 'string', short: 'g' }, topic: { type: 'string', short: 't' }, timestamp: { type: 'string' }, ...NAMESPACE_OPTION },
     state,
   );
   if (parsed === undefined) return state.exitCode;

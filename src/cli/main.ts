@@ -26,7 +26,8 @@ commands:
   version        print the version
   help           print this help
 
-Client commands take -n ADDR (default $NAMESRV_ADDR, else 127.0.0.1:9876) and --json; each has --help.
+Client commands take -n ADDR (default $NAMESRV_ADDR, else 127.0.0.1:9876) and --json; send, consume, topic,
+consumer and message take --namespace NS (Java's client namespace); each has --help.
 Exit codes: 0 done, 1 failed, 2 usage error.`;
 
 function packageVersion(): string {

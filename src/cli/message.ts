@@ -1,16 +1,17 @@
 import type { MessageExt } from '../protocol/message/message.js';
-import { formatTable, humanTime, output, parseCommand, UsageError, usageError, withAdmin } from './table.js';
+import { formatTable, humanTime, NAMESPACE_OPTION, output, parseCommand, UsageError, usageError, withAdmin } from './table.js';
 
 export const MESSAGE_USAGE = `usage: rocketmq-ts message get (--id MSG_ID [-t TOPIC] | --key KEY -t TOPIC) [-n ADDR] [--json]
 
-  --id ID    an offset msgId (what the broker returns) or a producer's msgId (UNIQ_KEY, needs -t)
-  --key KEY  every message of the topic with this key (KEYS), in store time order
+  --id ID         an offset msgId (what the broker returns) or a producer's msgId (UNIQ_KEY, needs -t)
+  --key KEY       every message of the topic with this key (KEYS), in store time order
+  --namespace NS  TOPIC of namespace NS (NS%TOPIC on the wire), shown without NS%
 Prints the message as mqadmin queryMsgById does; --json gives the message(s) with the body as UTF-8 text.`;
 
 /** `rocketmq-ts message get`: mqadmin queryMsgById and queryMsgByKey. */
 export async function runMessage(argv: string[]): Promise<number> {
   const state = { exitCode: 0 };
-  const parsed = parseCommand('message', MESSAGE_USAGE, argv, { id: { type: 'string', short: 'i' }, key: { type: 'string', short: 'k' }, topic: { type: 'string', short: 't' } }, state);
+  const parsed = parseCommand('message', MESSAGE_USAGE, argv, { id: { type: 'string', short: 'i' }, key: { type: 'string', short: 'k' }, topic: { type: 'string', short: 't' }, ...NAMESPACE_OPTION }, state);
   if (parsed === undefined) return state.exitCode;
   if (parsed.positionals[0] !== 'get' || parsed.positionals.length > 1) {
     usageError('message', MESSAGE_USAGE, `unknown sub-command '${parsed.positionals.join(' ')}'`, state);

@@ -2,7 +2,7 @@ import { Producer } from '../client/producer/producer.js';
 import type { ProducerMessage } from '../client/producer/producer-message.js';
 import type { SendResult } from '../client/producer/send-result.js';
 import { TransactionProducer, type LocalTransactionState } from '../client/producer/transaction-producer.js';
-import { intOption, nameServerOf, output, parseCommand, reportFailure, UsageError } from './table.js';
+import { intOption, NAMESPACE_OPTION, namespaceOf, nameServerOf, output, parseCommand, reportFailure, UsageError } from './table.js';
 import { required } from './topic.js';
 
 export const SEND_USAGE = `usage: rocketmq-ts send -t TOPIC [--body TEXT | --size N] [--count N] [--tags T] [--keys K] [options]
@@ -16,6 +16,7 @@ export const SEND_USAGE = `usage: rocketmq-ts send -t TOPIC [--body TEXT | --siz
   --transaction OUTCOME  send transactional messages whose local transaction ends with commit, rollback or
                          unknown (left to the broker's check, which this process, gone by then, never answers)
   -g, --group G          producer group (default rocketmq-ts-cli-producer)
+  --namespace NS         send as a client of namespace NS: topic and group are NS%name on the wire
   -n ADDR                name server (default $NAMESRV_ADDR, else 127.0.0.1:9876)
   --json                 one JSON summary (with every result when count <= 1000)
 Progress and rate go to stderr every second for counts from 1000; exit 1 if any send failed.`;
@@ -38,6 +39,7 @@ export async function runSend(argv: string[]): Promise<number> {
     concurrency: { type: 'string' },
     group: { type: 'string', short: 'g' },
     transaction: { type: 'string' },
+    ...NAMESPACE_OPTION,
   }, state);
   if (parsed === undefined) return state.exitCode;
   const { values } = parsed;
@@ -53,7 +55,11 @@ export async function runSend(argv: string[]): Promise<number> {
     const tags = typeof values.tags === 'string' ? values.tags : undefined;
     const keys = typeof values.keys === 'string' ? values.keys.split(' ').filter((k) => k !== '') : undefined;
     const outcome = transactionOutcome(values.transaction);
-    const producerOptions = { nameServer: nameServerOf(values), group: typeof values.group === 'string' ? values.group : 'rocketmq-ts-cli-producer' };
+    const producerOptions = {
+      nameServer: nameServerOf(values),
+      group: typeof values.group === 'string' ? values.group : 'rocketmq-ts-cli-producer',
+      namespace: namespaceOf(values),
+    };
     const txProducer = outcome === undefined ? undefined : new TransactionProducer({ ...producerOptions, checkLocalTransaction: () => 'UNKNOW' });
     producer = txProducer ?? new Producer(producerOptions);
     await producer.start();

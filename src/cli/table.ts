@@ -81,6 +81,14 @@ export function intOption(values: ParsedValues, key: string, fallback: number, m
 /** A bad option value, found after parsing; the command answers it with its usage and exit code 2. */
 export class UsageError extends Error {}
 
+/** The --namespace option that send, consume, topic, consumer and message take. */
+export const NAMESPACE_OPTION = { namespace: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+
+/** --namespace NS: topics and groups are NS%name on the wire and shown without the prefix (Java's setNamespace). */
+export function namespaceOf(values: ParsedValues): string | undefined {
+  return typeof values.namespace === 'string' ? values.namespace : undefined;
+}
+
 /** The name server of -n, else $NAMESRV_ADDR, else the local one `rocketmq-ts dev` runs. */
 export function nameServerOf(values: ParsedValues): string {
   const given = values.namesrv;
@@ -92,7 +100,7 @@ export function nameServerOf(values: ParsedValues): string {
  * other failure exit 1 with its message (as mqadmin prints the exception), success exit 0.
  */
 export async function withAdmin(name: string, usage: string, values: ParsedValues, body: (admin: Admin) => Promise<void>): Promise<number> {
-  const admin = new Admin({ nameServer: nameServerOf(values) });
+  const admin = new Admin({ nameServer: nameServerOf(values), namespace: namespaceOf(values) });
   try {
     await admin.start();
     await body(admin);

@@ -1,5 +1,5 @@
 import type { Admin } from '../client/admin/admin.js';
-import { formatTable, humanTime, intOption, output, parseCommand, UsageError, usageError, withAdmin, type ParsedValues } from './table.js';
+import { formatTable, humanTime, intOption, NAMESPACE_OPTION, output, parseCommand, UsageError, usageError, withAdmin, type ParsedValues } from './table.js';
 
 export const TOPIC_USAGE = `usage: rocketmq-ts topic <create|list|route|stats|delete> [options]
 
@@ -9,8 +9,9 @@ export const TOPIC_USAGE = `usage: rocketmq-ts topic <create|list|route|stats|de
   topic stats -t TOPIC             min and max offset of every queue
   topic delete -t TOPIC [-c CLUSTER]
 
-  -n ADDR    name server (default $NAMESRV_ADDR, else 127.0.0.1:9876)
-  --json     one JSON document instead of text
+  -n ADDR         name server (default $NAMESRV_ADDR, else 127.0.0.1:9876)
+  --namespace NS  topics of namespace NS: TOPIC is NS%TOPIC on the wire; list shows only NS's, without NS%
+  --json          one JSON document instead of text
 Queue counts default to 8, perm to 6 (read and write).`;
 
 const SUBCOMMANDS = ['create', 'list', 'route', 'stats', 'delete'] as const;
@@ -26,6 +27,7 @@ export async function runTopic(argv: string[]): Promise<number> {
     write: { type: 'string', short: 'w' },
     perm: { type: 'string', short: 'p' },
     order: { type: 'boolean' },
+    ...NAMESPACE_OPTION,
   }, state);
   if (parsed === undefined) return state.exitCode;
   const sub = parsed.positionals[0];

@@ -17,6 +17,7 @@ import type { MessageQueue } from '../protocol/bodies/message-queue.js';
 import { topicRouteDataChanged } from './route/topic-route.js';
 import { ScheduledTask } from './scheduled-task.js';
 import { PermName } from '../protocol/perm-name.js';
+import type { RPCHook } from '../remoting/rpc-hook.js';
 
 const MASTER_ID = 0;
 /** Java: fetchNameServerAddr 10 s after start, then every 2 minutes. */
@@ -72,6 +73,8 @@ export class MQClientInstance {
   ) {
     this.logger = config.logger;
     this.remotingClient = new InstrumentedRemotingClient({ logger: this.logger, serializeType: config.serializeType }, this.instrumentation);
+    const namespaceV2 = config.namespaceV2;
+    if (namespaceV2 !== undefined && namespaceV2 !== '') this.remotingClient.registerRPCHook(namespaceRpcHook(namespaceV2));
     const processor = new ClientRemotingProcessor(
       this.logger,
       (group) => this.consumerTable.get(group),
@@ -389,4 +392,15 @@ export function topicRouteData2TopicSubscribeInfo(topic: string, route: TopicRou
     for (let queueId = 0; queueId < qd.readQueueNums; queueId++) mqs.push({ topic, brokerName: qd.brokerName, queueId });
   }
   return mqs;
+}
+
+/** NamespaceRpcHook (Java 5.x namespaceV2): every request names the namespace in two ext fields; names stay as they are. */
+function namespaceRpcHook(namespaceV2: string): RPCHook {
+  return {
+    doBeforeRequest(_remoteAddr, request) {
+      request.addExtField('nsd', 'true');
+      request.addExtField('ns', namespaceV2);
+    },
+    doAfterResponse() {},
+  };
 }

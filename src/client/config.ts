@@ -28,6 +28,18 @@ export interface ClientOptions {
   mqClientApiTimeout?: number;
   /** Header encoding of every request: JSON (Java's default) or ROCKETMQ. */
   serializeType?: SerializeTypeName;
+  /**
+   * Java's (deprecated, still honoured) ClientConfig.namespace: the client's topics and groups go on the wire as
+   * "namespace%name" and come back without the prefix (see src/client/namespace.ts). Default: the instance id of a
+   * name-server endpoint "[http://]MQ_INST_xxx_yyy.host...", else none.
+   */
+  namespace?: string;
+  /**
+   * Java 5.x's namespaceV2: names are not rewritten; every request carries the ext fields nsd=true and
+   * ns=namespaceV2 (NamespaceRpcHook), for a proxy to read (5.3.3's broker and name server ignore them). Per client
+   * instance, as in Java: the first client of an instance decides it.
+   */
+  namespaceV2?: string;
   logger?: Logger;
 }
 
@@ -42,6 +54,7 @@ export interface ClientConfig {
   heartbeatBrokerInterval: number;
   mqClientApiTimeout: number;
   serializeType: SerializeTypeName | undefined;
+  namespaceV2: string | undefined;
   logger: Logger;
 }
 
@@ -62,13 +75,20 @@ export function resolveClientConfig(options: ClientOptions, env: NodeJS.ProcessE
     heartbeatBrokerInterval: positive(options.heartbeatBrokerInterval, 30_000, 'heartbeatBrokerInterval'),
     mqClientApiTimeout: positive(options.mqClientApiTimeout, 3000, 'mqClientApiTimeout'),
     serializeType: options.serializeType,
+    namespaceV2: options.namespaceV2,
     logger: options.logger ?? silentLogger,
   };
 }
 
-/** Java splits the setting on ';'; a list may hold such strings too. Blank entries are dropped. */
+/**
+ * Java splits the setting on ';'; a list may hold such strings too. Blank entries are dropped. A setting of the form
+ * "http://..." is an endpoint whose addresses follow its last '/' (ClientConfig.getNamesrvAddr).
+ */
 export function parseNameServers(given: string | readonly string[]): string[] {
-  const parts = (typeof given === 'string' ? [given] : given).flatMap((s) => s.split(';'));
+  const parts = (typeof given === 'string' ? [given] : given).flatMap((s) => {
+    const trimmed = s.trim();
+    return (trimmed.startsWith('http://') ? s.slice(s.lastIndexOf('/') + 1) : s).split(';');
+  });
   return parts.map((s) => s.trim()).filter((s) => s !== '');
 }
 

@@ -252,10 +252,15 @@ export class InstrumentationEmitter<Prefix extends string, P extends object> {
   private readonly listeners = new Map<string, Set<(event: InstrumentationEvent) => unknown>>();
   private readonly names: ReadonlySet<string>;
 
+  /**
+   * @param view what listeners are shown instead of a payload (a namespaced client's names without the namespace);
+   * applied only once someone listens.
+   */
   constructor(
     readonly prefix: Prefix,
     types: Readonly<Record<string, string>>,
     private readonly logger: Logger,
+    private readonly view?: (payload: object) => object,
   ) {
     this.names = new Set(Object.values(types).map((type) => type.slice(prefix.length + 1)));
   }
@@ -288,7 +293,8 @@ export class InstrumentationEmitter<Prefix extends string, P extends object> {
   emit<N extends keyof P & string>(name: N, payload: P[N]): void {
     const set = this.listeners.get(name);
     if (set === undefined) return;
-    const event: InstrumentationEvent = { id: nextEventId++, type: `${this.prefix}.${name}`, timestamp: Date.now(), payload };
+    const shown = this.view === undefined ? payload : this.view(payload as object);
+    const event: InstrumentationEvent = { id: nextEventId++, type: `${this.prefix}.${name}`, timestamp: Date.now(), payload: shown };
     for (const listener of [...set]) {
       try {
         const result = listener(event);

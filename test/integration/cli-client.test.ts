@@ -160,6 +160,29 @@ describe('rocketmq-ts client commands against an in-process dev cluster', () => 
     }
   });
 
+  it('--namespace: send, consume, topic list, consumer progress and message get work in the namespace', async () => {
+    const ns = ['--namespace', 'cli-ns'];
+    const nsTopic = 'CliNsTopic';
+    const sent = await cli(['send', ...n, ...ns, '-t', nsTopic, '--body', 'in ns', '--keys', 'ns-key', '--json']);
+    assert.equal(sent.code, 0, sent.stderr);
+    const result = (JSON.parse(sent.stdout) as { results: { messageQueue: { topic: string } }[] }).results[0];
+    assert.equal(result?.messageQueue.topic, nsTopic, 'the send result shows the short name');
+    const all = (JSON.parse((await cli(['topic', 'list', ...n, '--json'])).stdout) as { topicList: string[] }).topicList;
+    assert.ok(all.includes(`cli-ns%${nsTopic}`) && !all.includes(nsTopic), 'on the wire: cli-ns%CliNsTopic');
+    const mine = (JSON.parse((await cli(['topic', 'list', ...n, ...ns, '--json'])).stdout) as { topicList: string[] }).topicList;
+    assert.ok(mine.includes(nsTopic), `the namespace's topics: ${mine.join(', ')}`);
+    assert.ok(mine.every((t) => !t.startsWith('cli-ns%')));
+
+    const consumed = await cli(['consume', ...n, ...ns, '-t', nsTopic, '-g', 'CliNsGroup', '--from', 'first', '--count', '1', '--timeout', '20', '--json']);
+    assert.equal(consumed.code, 0, consumed.stderr);
+    const line = JSON.parse(consumed.stdout.trim()) as { topic: string; body: string };
+    assert.deepEqual([line.topic, line.body], [nsTopic, 'in ns']);
+    const progress = JSON.parse((await cli(['consumer', 'progress', ...n, ...ns, '-g', 'CliNsGroup', '--json'])).stdout) as { offsetTable: { mq: { topic: string } }[] };
+    assert.ok(progress.offsetTable.length > 0 && progress.offsetTable.every((q) => q.mq.topic === nsTopic), JSON.stringify(progress.offsetTable));
+    const byKey = JSON.parse((await cli(['message', 'get', ...n, ...ns, '--key', 'ns-key', '-t', nsTopic, '--json'])).stdout) as { topic: string }[];
+    assert.deepEqual(byKey.map((m) => m.topic), [nsTopic]);
+  });
+
   it('usage errors exit 2, failures exit 1, help exits 0', async () => {
     assert.equal((await cli(['send', ...n])).code, 2);
     assert.equal((await cli(['topic', 'frobnicate', ...n])).code, 2);

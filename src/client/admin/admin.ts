@@ -19,6 +19,7 @@ import type { MQClientInstance } from '../client-instance.js';
 import { MQClientManager } from '../client-manager.js';
 import { resolveClientConfig, type ClientOptions } from '../config.js';
 import { MQClientError } from '../errors.js';
+import { clientNamespace, isAlreadyWithNamespace, type ClientNamespace } from '../namespace.js';
 import {
   compareMessageQueue,
   decodeConsumerConnection,
@@ -74,14 +75,21 @@ export interface PullResult {
  * DefaultMQAdminExt: the calls of mqadmin, typed. Each method is what Java's DefaultMQAdminExtImpl sends (codes,
  * headers, the brokers asked) with the answer decoded. A broker's refusal is an MQBrokerError; a name server's
  * (unknown topic), or no answer worth having, an MQClientError.
+ *
+ * With a `namespace`, the admin works in it as the namespace's producers and consumers do: topics, groups and
+ * queues given are wrapped ("ns%name", as Java's MQAdmin methods of a producer or consumer wrap theirs), and
+ * those in answers (queues, messages' topics, subscriptions) come back without the namespace; topicList lists the
+ * namespace's topics only. (Java's DefaultMQAdminExt has no namespace: mqadmin shows and takes the full names.)
  */
 export class Admin {
   private readonly options: AdminOptions;
+  private readonly ns: ClientNamespace;
   private readonly timeoutMillis: number;
   private instance: MQClientInstance | undefined;
 
   constructor(options: AdminOptions = {}) {
     this.options = options;
+    this.ns = clientNamespace(options);
     this.timeoutMillis = options.timeoutMillis ?? 5000;
     if (!Number.isFinite(this.timeoutMillis) || this.timeoutMillis <= 0) throw new RangeError(`timeoutMillis must be positive, not ${this.timeoutMillis}`);
   }
@@ -105,8 +113,14 @@ export class Admin {
     return this.instance?.clientId;
   }
 
+  /** The namespace its names are wrapped in (the option, or its name-server endpoint's); undefined for none. */
+  get namespace(): string | undefined {
+    return this.ns.namespace;
+  }
+
   /** UPDATE_AND_CREATE_TOPIC on every master of the cluster (or the one broker); resolves to the brokers asked. */
-  async createTopic(target: BrokerTarget, topic: string, options: CreateTopicOptions = {}): Promise<string[]> {
+  async createTopic(target: BrokerTarget, userTopic: string, options: CreateTopicOptions = {}): Promise<string[]> {
+    const topic = this.ns.wrap(userTopic);
     const addrs = 'brokerAddr' in target ? [target.brokerAddr] : this.masters(await this.clusterInfo(), target.cluster);
     if (addrs.length === 0) throw new MQClientError(`no master broker in cluster ${'cluster' in target ? target.cluster : ''}`);
     const header = {
@@ -127,7 +141,8 @@ export class Admin {
    * DELETE_TOPIC_IN_BROKER on every broker (masters and slaves) of the cluster, then DELETE_TOPIC_IN_NAMESRV on every
    * name server, as Java's deleteTopic. Without a cluster, the brokers are those of the topic's route.
    */
-  async deleteTopic(topic: string, cluster?: string): Promise<void> {
+  async deleteTopic(userTopic: string, cluster?: string): Promise<void> {
+    const topic = this.ns.wrap(userTopic);
     let addrs: string[];
     if (cluster !== undefined) {
       const info = await this.clusterInfo();
@@ -140,13 +155,19 @@ export class Admin {
     for (const addr of this.api().getNameServerAddressList()) await this.call(addr, RequestCode.DELETE_TOPIC_IN_NAMESRV, { topic });
   }
 
-  /** GET_ALL_TOPIC_LIST_FROM_NAMESERVER (206). */
+  /**
+   * GET_ALL_TOPIC_LIST_FROM_NAMESERVER (206). With a namespace, only its topics (retry and dead-letter topics of its
+   * groups included), without the namespace.
+   */
   async topicList(): Promise<string[]> {
-    return decodeTopicList((await this.call(null, RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER)).body).topicList;
+    const topics = decodeTopicList((await this.call(null, RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER)).body).topicList;
+    if (!this.ns.active) return topics;
+    return topics.filter((topic) => isAlreadyWithNamespace(topic, this.ns.namespace)).map((topic) => this.ns.unwrap(topic));
   }
 
   /** GET_ROUTEINFO_BY_TOPIC (105); an unknown topic is MQClientError with TOPIC_NOT_EXIST. */
-  async topicRoute(topic: string): Promise<TopicRouteData> {
+  async topicRoute(userTopic: string): Promise<TopicRouteData> {
+    const topic = this.ns.wrap(userTopic);
     const route = await this.api().getTopicRouteInfoFromNameServer(topic, this.timeoutMillis);
     if (route === undefined) {
       throw new MQClientError(`No topic route info in name server for the topic: ${topic}`, { responseCode: ResponseCode.TOPIC_NOT_EXIST });
@@ -165,14 +186,15 @@ export class Admin {
   }
 
   /** GET_TOPIC_STATS_INFO (202) from each broker of the route, merged and sorted; mqadmin topicStatus. */
-  async topicStats(topic: string): Promise<TopicOffset[]> {
+  async topicStats(userTopic: string): Promise<TopicOffset[]> {
+    const topic = this.ns.wrap(userTopic);
     const route = await this.topicRoute(topic);
     const offsets: TopicOffset[] = [];
     for (const addr of selectBrokerAddrs(route)) {
       offsets.push(...decodeTopicStatsTable((await this.call(addr, RequestCode.GET_TOPIC_STATS_INFO, { topic })).body));
     }
     if (offsets.length === 0) throw new MQClientError('Not found the topic stats info');
-    return offsets.sort((a, b) => compareMessageQueue(a.mq, b.mq));
+    return offsets.map((o) => ({ ...o, mq: this.ns.unwrapQueue(o.mq) })).sort((a, b) => compareMessageQueue(a.mq, b.mq));
   }
 
   /**
@@ -180,7 +202,9 @@ export class Admin {
    * merged: mqadmin consumerProgress. Brokers are every master when neither topic has a route (a group that only
    * committed offsets, never sent anything back).
    */
-  async consumerProgress(group: string, topic?: string): Promise<ConsumeProgress> {
+  async consumerProgress(userGroup: string, userTopic?: string): Promise<ConsumeProgress> {
+    const group = this.ns.wrap(userGroup);
+    const topic = this.ns.wrap(userTopic);
     let addrs: string[] | undefined;
     for (const routeTopic of [RETRY_GROUP_TOPIC_PREFIX + group, ...(topic === undefined ? [] : [topic])]) {
       const route = await this.api().getTopicRouteInfoFromNameServer(routeTopic, this.timeoutMillis);
@@ -195,7 +219,7 @@ export class Admin {
       const response = await this.call(addr, RequestCode.GET_CONSUME_STATS, { consumerGroup: group, ...(topic === undefined ? {} : { topic }) }, this.timeoutMillis * 3);
       const stats = decodeConsumeStats(response.body);
       progress.consumeTps += stats.consumeTps;
-      for (const [mq, offset] of stats.offsetTable) progress.offsetTable.push({ mq, ...offset, diff: offset.brokerOffset - offset.consumerOffset });
+      for (const [mq, offset] of stats.offsetTable) progress.offsetTable.push({ mq: this.ns.unwrapQueue(mq), ...offset, diff: offset.brokerOffset - offset.consumerOffset });
     }
     progress.offsetTable.sort((a, b) => compareMessageQueue(a.mq, b.mq));
     progress.diffTotal = progress.offsetTable.reduce((sum, q) => sum + q.diff, 0);
@@ -207,7 +231,9 @@ export class Admin {
    * group has no consumer online the brokers refuse (CONSUMER_NOT_ONLINE), and, as mqadmin resetOffsetByTime does,
    * the offsets are then committed directly (resetOffsetByTimestampOld: SEARCH_OFFSET_BY_TIMESTAMP + UPDATE_CONSUMER_OFFSET).
    */
-  async resetOffsetByTimestamp(topic: string, group: string, timestamp: number, isForce = true): Promise<{ mq: MessageQueue; offset: number }[]> {
+  async resetOffsetByTimestamp(userTopic: string, userGroup: string, timestamp: number, isForce = true): Promise<{ mq: MessageQueue; offset: number }[]> {
+    const topic = this.ns.wrap(userTopic);
+    const group = this.ns.wrap(userGroup);
     const route = await this.topicRoute(topic);
     const result: { mq: MessageQueue; offset: number }[] = [];
     for (const bd of route.brokerDatas) {
@@ -222,7 +248,7 @@ export class Admin {
       if (response.code !== ResponseCode.SUCCESS) throw new MQBrokerError(response.code, response.remark, addr);
       for (const [mq, offset] of decodeResetOffsetBody(response.body)) result.push({ mq, offset });
     }
-    return result.sort((a, b) => compareMessageQueue(a.mq, b.mq));
+    return result.map((r) => ({ mq: this.ns.unwrapQueue(r.mq), offset: r.offset })).sort((a, b) => compareMessageQueue(a.mq, b.mq));
   }
 
   /**
@@ -230,7 +256,8 @@ export class Admin {
    * that broker; anything else, or an offset id whose broker does not answer it, is taken for a producer's
    * UNIQ_KEY and looked up by key, as DefaultMQAdminExtImpl.viewMessage does. `topic` is needed for the latter.
    */
-  async viewMessage(msgId: string, topic?: string): Promise<MessageExt> {
+  async viewMessage(msgId: string, userTopic?: string): Promise<MessageExt> {
+    const topic = this.ns.wrap(userTopic);
     let offsetId: { addr: string; offset: number } | undefined;
     try {
       const { storeHost, offset } = decodeMessageId(msgId);
@@ -242,32 +269,37 @@ export class Admin {
     if (offsetId !== undefined && (await this.isBrokerAddr(offsetId.addr))) {
       try {
         const response = await this.call(offsetId.addr, RequestCode.VIEW_MESSAGE_BY_ID, { ...(topic === undefined ? {} : { topic }), offset: offsetId.offset });
-        if (response.body !== undefined) return decodeStoredMessage(response.body);
+        if (response.body !== undefined) return this.unwrapMessage(decodeStoredMessage(response.body));
       } catch (err) {
         if (topic === undefined) throw err;
       }
     }
     if (topic === undefined) throw new MQClientError(`message ${msgId} is not an offset msgId of a live broker; its topic is needed`, { responseCode: ResponseCode.NO_MESSAGE });
     const [first] = await this.doQueryMessage(topic, msgId, UNIQ_KEY_MAX_NUM, Date.now() - THREE_DAYS_MILLIS, Number.MAX_SAFE_INTEGER, true);
-    return first as MessageExt;
+    return this.unwrapMessage(first as MessageExt);
   }
 
   /**
    * QUERY_MESSAGE (12) by business key on every broker of the topic, in [begin, end] store time; only messages whose
    * KEYS hold `key` exactly (the index matches hashes). None is MQClientError NO_MESSAGE, as in Java.
    */
-  queryMessage(topic: string, key: string, options: { maxNum?: number; begin?: number; end?: number } = {}): Promise<MessageExt[]> {
-    return this.doQueryMessage(topic, key, options.maxNum ?? 32, options.begin ?? 0, options.end ?? Number.MAX_SAFE_INTEGER, false);
+  async queryMessage(topic: string, key: string, options: { maxNum?: number; begin?: number; end?: number } = {}): Promise<MessageExt[]> {
+    const found = await this.doQueryMessage(this.ns.wrap(topic), key, options.maxNum ?? 32, options.begin ?? 0, options.end ?? Number.MAX_SAFE_INTEGER, false);
+    return found.map((msg) => this.unwrapMessage(msg));
   }
 
   /** GET_CONSUMER_CONNECTION_LIST (203) from a broker of the group's retry topic (or any master). */
-  async consumerConnection(group: string): Promise<ConsumerConnection> {
+  async consumerConnection(userGroup: string): Promise<ConsumerConnection> {
+    const group = this.ns.wrap(userGroup);
     const route = await this.api().getTopicRouteInfoFromNameServer(RETRY_GROUP_TOPIC_PREFIX + group, this.timeoutMillis);
     const addrs = route === undefined ? this.masters(await this.clusterInfo()) : selectBrokerAddrs(route);
     let lastError: unknown = new MQClientError(`no broker to ask about group ${group}`);
     for (const addr of addrs) {
       try {
-        return decodeConsumerConnection((await this.call(addr, RequestCode.GET_CONSUMER_CONNECTION_LIST, { consumerGroup: group })).body);
+        const connection = decodeConsumerConnection((await this.call(addr, RequestCode.GET_CONSUMER_CONNECTION_LIST, { consumerGroup: group })).body);
+        if (!this.ns.active) return connection;
+        const subscriptions = [...connection.subscriptionTable.values()].map((sd) => ({ ...sd, topic: this.ns.unwrap(sd.topic) }));
+        return { ...connection, subscriptionTable: new Map(subscriptions.map((sd) => [sd.topic, sd])) };
       } catch (err) {
         lastError = err;
       }
@@ -279,29 +311,31 @@ export class Admin {
    * GET_CONSUMER_RUNNING_INFO (307) through a broker of the group's retry topic, which asks the client: mqadmin
    * consumerStatus. Its queues' in-memory offsets show consumption live, ahead of commits.
    */
-  async consumerRunningInfo(group: string, clientId: string): Promise<ConsumerRunningInfo> {
+  async consumerRunningInfo(userGroup: string, clientId: string): Promise<ConsumerRunningInfo> {
+    const group = this.ns.wrap(userGroup);
     const route = await this.api().getTopicRouteInfoFromNameServer(RETRY_GROUP_TOPIC_PREFIX + group, this.timeoutMillis);
     const addr = (route === undefined ? this.masters(await this.clusterInfo()) : selectBrokerAddrs(route))[0];
     if (addr === undefined) throw new MQClientError(`no broker to ask about group ${group}`);
     const response = await this.call(addr, RequestCode.GET_CONSUMER_RUNNING_INFO, { consumerGroup: group, clientId, jstackEnable: false });
-    return decodeConsumerRunningInfo(response.body);
+    const info = decodeConsumerRunningInfo(response.body);
+    return this.ns.active ? { ...info, mqTable: info.mqTable.map((q) => ({ ...q, mq: this.ns.unwrapQueue(q.mq) })) } : info;
   }
 
   /** GET_MAX_OFFSET (30): the consume-queue offset after the queue's last message. */
   async maxOffset(brokerAddr: string, mq: MessageQueue): Promise<number> {
-    const response = await this.call(brokerAddr, RequestCode.GET_MAX_OFFSET, { topic: mq.topic, queueId: mq.queueId });
+    const response = await this.call(brokerAddr, RequestCode.GET_MAX_OFFSET, { topic: this.ns.wrap(mq.topic), queueId: mq.queueId });
     return response.decodeCommandCustomHeader(OffsetResponseHeader).offset;
   }
 
   /** GET_MIN_OFFSET (31). */
   async minOffset(brokerAddr: string, mq: MessageQueue): Promise<number> {
-    const response = await this.call(brokerAddr, RequestCode.GET_MIN_OFFSET, { topic: mq.topic, queueId: mq.queueId });
+    const response = await this.call(brokerAddr, RequestCode.GET_MIN_OFFSET, { topic: this.ns.wrap(mq.topic), queueId: mq.queueId });
     return response.decodeCommandCustomHeader(OffsetResponseHeader).offset;
   }
 
   /** QUERY_CONSUMER_OFFSET (14); undefined when the group has committed nothing for the queue. */
   async queryConsumerOffset(brokerAddr: string, group: string, mq: MessageQueue): Promise<number | undefined> {
-    const header = { consumerGroup: group, topic: mq.topic, queueId: mq.queueId, setZeroIfNotFound: false };
+    const header = { consumerGroup: this.ns.wrap(group), topic: this.ns.wrap(mq.topic), queueId: mq.queueId, setZeroIfNotFound: false };
     const response = await this.api().remotingClient.invokeSync(brokerAddr, RemotingCommand.createRequestCommand(RequestCode.QUERY_CONSUMER_OFFSET, header), this.timeoutMillis);
     if (response.code === ResponseCode.QUERY_NOT_FOUND) return undefined;
     if (response.code !== ResponseCode.SUCCESS) throw new MQBrokerError(response.code, response.remark, brokerAddr);
@@ -311,14 +345,14 @@ export class Admin {
 
   /** UPDATE_CONSUMER_OFFSET (15): commits the group's next offset of the queue. */
   async updateConsumerOffset(brokerAddr: string, group: string, mq: MessageQueue, offset: number): Promise<void> {
-    await this.call(brokerAddr, RequestCode.UPDATE_CONSUMER_OFFSET, { consumerGroup: group, topic: mq.topic, queueId: mq.queueId, commitOffset: offset });
+    await this.call(brokerAddr, RequestCode.UPDATE_CONSUMER_OFFSET, { consumerGroup: this.ns.wrap(group), topic: this.ns.wrap(mq.topic), queueId: mq.queueId, commitOffset: offset });
   }
 
   /** PULL_MESSAGE (11) without suspension: what a simple pull consumer needs, statuses as Java's PullStatus. */
   async pullMessage(brokerAddr: string, group: string, mq: MessageQueue, offset: number, maxNums: number, subscription = '*'): Promise<PullResult> {
     const header = {
-      consumerGroup: group,
-      topic: mq.topic,
+      consumerGroup: this.ns.wrap(group),
+      topic: this.ns.wrap(mq.topic),
       queueId: mq.queueId,
       queueOffset: offset,
       maxMsgNums: maxNums,
@@ -334,7 +368,7 @@ export class Admin {
     const status = PULL_STATUS.get(response.code);
     if (status === undefined) throw new MQBrokerError(response.code, response.remark, brokerAddr);
     const h = response.decodeCommandCustomHeader(PullMessageResponseHeader);
-    const messages = status === 'FOUND' && response.body !== undefined ? decodeStoredMessages(response.body) : [];
+    const messages = status === 'FOUND' && response.body !== undefined ? decodeStoredMessages(response.body).map((msg) => this.unwrapMessage(msg)) : [];
     return { status, nextBeginOffset: h.nextBeginOffset, minOffset: h.minOffset, maxOffset: h.maxOffset, messages };
   }
 
@@ -342,8 +376,11 @@ export class Admin {
    * HEART_BEAT with one consumer group to every master, so brokers list the group as online (consumerConnection,
    * and reset pushed to it) while a pull loop runs; `unregisterConsumer` ends it.
    */
-  async registerConsumer(consumerData: ConsumerData): Promise<void> {
+  async registerConsumer(given: ConsumerData): Promise<void> {
     const clientID = this.runningInstance().clientId;
+    const consumerData = this.ns.active
+      ? { ...given, groupName: this.ns.wrap(given.groupName), subscriptionDataSet: given.subscriptionDataSet.map((sd) => ({ ...sd, topic: this.ns.wrap(sd.topic) })) }
+      : given;
     const body = { clientID, producerDataSet: [], consumerDataSet: [consumerData], heartbeatFingerprint: 0, withoutSub: false };
     for (const addr of this.masters(await this.clusterInfo())) {
       await this.call(addr, RequestCode.HEART_BEAT, undefined, this.timeoutMillis, encodeHeartbeatData(body));
@@ -353,7 +390,7 @@ export class Admin {
   /** UNREGISTER_CLIENT of the group on every master. */
   async unregisterConsumer(group: string): Promise<void> {
     const clientID = this.runningInstance().clientId;
-    for (const addr of this.masters(await this.clusterInfo())) await this.call(addr, RequestCode.UNREGISTER_CLIENT, { clientID, consumerGroup: group });
+    for (const addr of this.masters(await this.clusterInfo())) await this.call(addr, RequestCode.UNREGISTER_CLIENT, { clientID, consumerGroup: this.ns.wrap(group) });
   }
 
   /** The master of every broker group of the cluster (or of every cluster). */
@@ -384,6 +421,12 @@ export class Admin {
     }
     if (found.length === 0) throw new MQClientError('query message by key finished, but no message.', { responseCode: ResponseCode.NO_MESSAGE });
     return found;
+  }
+
+  /** MQClientAPIImpl.viewMessage and MQAdminImpl.queryMessage: a message's topic without the namespace. */
+  private unwrapMessage(msg: MessageExt): MessageExt {
+    if (this.ns.active) msg.topic = this.ns.unwrap(msg.topic);
+    return msg;
   }
 
   private async resetOffsetOffline(addr: string, brokerName: string, topic: string, group: string, timestamp: number, isForce: boolean): Promise<{ mq: MessageQueue; offset: number }[]> {

@@ -5,6 +5,7 @@ import { decodeStoredMessages } from '../../protocol/message/message-decoder.js'
 import { MessageConst } from '../../protocol/message/message-const.js';
 import { MessageSysFlag } from '../../protocol/message/message-sys-flag.js';
 import type { MessageExt } from '../../protocol/message/message.js';
+import type { ClientNamespace } from '../namespace.js';
 import { filtersByTag, tagMatches } from './subscription.js';
 
 const inflateAsync = promisify(inflate);
@@ -120,10 +121,20 @@ export async function processPullBody(
   return found;
 }
 
-/** DefaultMQPushConsumerImpl.resetRetryAndNamespace: a message from the retry topic shows its original topic. */
-export function resetRetryTopic(msgs: readonly MessageExt[], groupRetryTopic: string): void {
+/**
+ * DefaultMQPushConsumerImpl.resetRetryAndNamespace: a message from the group's retry topic shows its original topic
+ * (its RETRY_TOPIC property, which keeps the namespace), and every topic is shown without the consumer's namespace.
+ */
+export function resetRetryAndNamespace(msgs: readonly MessageExt[], groupRetryTopic: string, ns: ClientNamespace): void {
   for (const msg of msgs) {
     const original = msg.topic === groupRetryTopic ? msg.getProperty(MessageConst.PROPERTY_RETRY_TOPIC) : undefined;
     if (original !== undefined) msg.topic = original;
+    if (ns.active) msg.topic = ns.unwrap(msg.topic);
   }
+}
+
+/** DefaultLitePullConsumerImpl.resetTopic: polled messages show their topic without the namespace. */
+export function resetNamespace(msgs: readonly MessageExt[], ns: ClientNamespace): void {
+  if (!ns.active) return;
+  for (const msg of msgs) msg.topic = ns.unwrap(msg.topic);
 }

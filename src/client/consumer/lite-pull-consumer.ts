@@ -19,13 +19,14 @@ import {
   type LitePullConsumerEventType,
   type RemoveInstrumentationListener,
 } from '../instrumentation.js';
+import { clientNamespace, unwrapPayload, type ClientNamespace } from '../namespace.js';
 import { Validators } from '../validators.js';
 import { AllocateMessageQueueAveragely, type AllocateMessageQueueStrategy } from './allocate-strategy.js';
 import { CoalescedRun } from '../coalesced-run.js';
 import { registerConsumer, unregisterConsumer, type ConsumerRegistration } from './consumer-registration.js';
 import { ConsumerTimers } from './consumer-timers.js';
 import { ConsumerAPI, PullSysFlag, type PullStatus } from './consumer-api.js';
-import { processPullBody, toConsumerMessage, type ConsumerMessage } from './consumer-message.js';
+import { processPullBody, resetNamespace, toConsumerMessage, type ConsumerMessage } from './consumer-message.js';
 import type { MQConsumerInner } from './mq-consumer-inner.js';
 import type { OffsetStore } from './offset-store.js';
 import { ProcessQueue } from './process-queue.js';
@@ -114,11 +115,17 @@ export class LitePullConsumer implements MQConsumerInner {
   /** Event types for `on`, kafkajs style: `consumer.on(LitePullConsumer.events.POLL, (e) => ...)`. */
   static readonly events = LitePullConsumerEvents;
   readonly events = LitePullConsumerEvents;
+  /** The consumer group on the wire: with a namespace, "namespace%group" (Java's getConsumerGroup after start). */
   readonly groupName: string;
   readonly messageModel: MessageModel;
   readonly consumeType = 'CONSUME_ACTIVELY' as const;
   readonly consumeFromWhere: ConsumeFromWhere;
   private readonly options: LitePullConsumerOptions;
+  /**
+   * Its namespace. Inside, topics and queues are as on the wire (in the namespace); the methods take them as the
+   * application knows them (an already wrapped one is left as it is) and give them back so.
+   */
+  private readonly ns: ClientNamespace;
   private readonly logger: Logger;
   private readonly instrumentation: InstrumentationEmitter<'consumer', LitePullConsumerEventPayloads>;
   private registration: ConsumerRegistration | undefined;
@@ -161,11 +168,12 @@ export class LitePullConsumer implements MQConsumerInner {
   private startTimestamp = 0;
 
   constructor(options: LitePullConsumerOptions) {
-    Validators.checkGroup(options.group);
+    this.ns = clientNamespace(options);
+    this.groupName = this.ns.wrap(options.group);
+    Validators.checkGroup(this.groupName);
     this.options = options;
-    this.groupName = options.group;
     this.logger = options.logger ?? silentLogger;
-    this.instrumentation = new InstrumentationEmitter('consumer', LitePullConsumerEvents, this.logger);
+    this.instrumentation = new InstrumentationEmitter('consumer', LitePullConsumerEvents, this.logger, this.ns.active ? (payload) => unwrapPayload(this.ns, payload) : undefined);
     this.timers = new ConsumerTimers(this.logger, () => this.state === 'running', (error, where, queue) =>
       this.instrumentation.emit('crash', { error, where, queue }),
     );
@@ -197,6 +205,11 @@ export class LitePullConsumer implements MQConsumerInner {
     return this.instance?.clientId;
   }
 
+  /** The namespace its names are wrapped in (the option, or its name-server endpoint's); undefined for none. */
+  get namespace(): string | undefined {
+    return this.ns.namespace;
+  }
+
   /** Listens to one event type (see README, "Instrumentation events"); returns the remover. */
   on<T extends LitePullConsumerEventType>(
     type: T,
@@ -205,8 +218,15 @@ export class LitePullConsumer implements MQConsumerInner {
     return this.instrumentation.on(type, listener);
   }
 
-  /** The queues read now: the current share in subscribe mode, the assigned ones in assign mode. */
+  /**
+   * The queues read now: the current share in subscribe mode, the assigned ones in assign mode. Their topics are
+   * without the namespace (Java's assignment() returns them with it; every method here takes either).
+   */
   assignment(): MessageQueue[] {
+    return this.ownedQueues().map((mq) => this.ns.unwrapQueue(mq));
+  }
+
+  private ownedQueues(): MessageQueue[] {
     return [...this.queueStates.values()].filter((s) => !s.pq.dropped).map((s) => s.mq);
   }
 
@@ -214,7 +234,8 @@ export class LitePullConsumer implements MQConsumerInner {
    * Subscribes `topic` with a tag expression ("*", or "TagA || TagB"); the group's members share its queues.
    * Before start, or while running (the next heartbeat and rebalance pick it up). Not with assign().
    */
-  subscribe(topic: string, subExpression: string = SUB_ALL): void {
+  subscribe(userTopic: string, subExpression: string = SUB_ALL): void {
+    const topic = this.ns.wrap(userTopic);
     Validators.checkTopic(topic);
     this.setSubscriptionType('SUBSCRIBE');
     this.subscriptionInner.set(topic, buildSubscriptionData(topic, subExpression));
@@ -231,7 +252,8 @@ export class LitePullConsumer implements MQConsumerInner {
   }
 
   /** Stops reading `topic`; its queues are released at once, their offsets (autoCommit: what was polled) persisted. */
-  unsubscribe(topic: string): void {
+  unsubscribe(userTopic: string): void {
+    const topic = this.ns.wrap(userTopic);
     this.subscriptionInner.delete(topic);
     for (const state of [...this.queueStates.values()]) {
       if (state.mq.topic !== topic) continue;
@@ -248,23 +270,24 @@ export class LitePullConsumer implements MQConsumerInner {
    */
   assign(mqs: readonly MessageQueue[]): void {
     if (mqs.length === 0) throw new MQClientError('Message queues can not be null or empty.');
-    for (const mq of mqs) Validators.checkTopic(mq.topic);
+    const wire = mqs.map((mq) => ({ topic: this.ns.wrap(mq.topic), brokerName: mq.brokerName, queueId: mq.queueId }));
+    for (const mq of wire) Validators.checkTopic(mq.topic);
     this.setSubscriptionType('ASSIGN');
-    this.assignedQueues = mqs.map((mq) => ({ topic: mq.topic, brokerName: mq.brokerName, queueId: mq.queueId }));
+    this.assignedQueues = wire;
     if (this.state === 'running') this.updateAssignPullTask();
   }
 
   /** Stops pulling these queues; what they already cached stays out of poll() until resume(). */
   pause(mqs: readonly MessageQueue[]): void {
     for (const mq of mqs) {
-      const state = this.queueStates.get(messageQueueKey(mq));
+      const state = this.queueStates.get(messageQueueKey(this.ns.wrapQueue(mq)));
       if (state !== undefined) state.paused = true;
     }
   }
 
   resume(mqs: readonly MessageQueue[]): void {
     for (const mq of mqs) {
-      const state = this.queueStates.get(messageQueueKey(mq));
+      const state = this.queueStates.get(messageQueueKey(this.ns.wrapQueue(mq)));
       if (state !== undefined) state.paused = false;
     }
     this.wakePollers();
@@ -349,6 +372,7 @@ export class LitePullConsumer implements MQConsumerInner {
         const offset = state.pq.removeMessage(msgs);
         if (offset >= 0) state.consumeOffset = offset;
         if (this.instrumentation.has('poll')) this.instrumentation.emit('poll', { ...consumeStartPayload(state.mq, msgs), duration: performance.now() - begin });
+        resetNamespace(msgs, this.ns);
         return msgs.map((msg) => toConsumerMessage(msg, state.mq.brokerName));
       }
       const remaining = deadline - Date.now();
@@ -368,8 +392,10 @@ export class LitePullConsumer implements MQConsumerInner {
     if (offsets === undefined) {
       this.commitAll();
     } else {
-      for (const [mq, offset] of offsets) {
-        if (!Number.isInteger(offset) || offset < 0) throw new RangeError(`the offset of ${describe(mq)} must be a non-negative integer, not ${offset}`);
+      for (const [given, offset] of offsets) {
+        // Java's commit(Map) takes the queues of assignment() (in the namespace) only; this takes either.
+        const mq = this.ns.wrapQueue(given);
+        if (!Number.isInteger(offset) || offset < 0) throw new RangeError(`the offset of ${describe(given)} must be a non-negative integer, not ${offset}`);
         const state = this.queueStates.get(messageQueueKey(mq));
         if (state === undefined || state.pq.dropped) {
           this.logger.warn(`commit: ${describe(mq)} is not read by this consumer; its offset ${offset} is ignored`);
@@ -385,8 +411,9 @@ export class LitePullConsumer implements MQConsumerInner {
    * Restarts reading `mq` at `offset`, which must lie between the queue's min and max offsets; what was cached
    * from it is dropped. Java's seek is synchronous; this one asks the broker for the range first.
    */
-  async seek(mq: MessageQueue, offset: number): Promise<void> {
+  async seek(given: MessageQueue, offset: number): Promise<void> {
     this.checkServiceState();
+    const mq = this.ns.wrapQueue(given);
     const state = this.requireAssigned(mq);
     const [minOffset, maxOffset] = await Promise.all([this.minOffset(mq), this.maxOffset(mq)]);
     if (!Number.isInteger(offset) || offset < minOffset || offset > maxOffset) {
@@ -395,38 +422,42 @@ export class LitePullConsumer implements MQConsumerInner {
     this.repositionQueue(state, offset);
   }
 
-  async seekToBegin(mq: MessageQueue): Promise<void> {
+  async seekToBegin(given: MessageQueue): Promise<void> {
     this.checkServiceState();
+    const mq = this.ns.wrapQueue(given);
     const state = this.requireAssigned(mq);
     this.repositionQueue(state, await this.minOffset(mq));
   }
 
-  async seekToEnd(mq: MessageQueue): Promise<void> {
+  async seekToEnd(given: MessageQueue): Promise<void> {
     this.checkServiceState();
+    const mq = this.ns.wrapQueue(given);
     const state = this.requireAssigned(mq);
     this.repositionQueue(state, await this.maxOffset(mq));
   }
 
   /** The first offset of `mq` stored at or after `timestamp` (SEARCH_OFFSET_BY_TIMESTAMP). */
-  async offsetForTimestamp(mq: MessageQueue, timestamp: number | Date): Promise<number> {
+  async offsetForTimestamp(given: MessageQueue, timestamp: number | Date): Promise<number> {
     this.checkServiceState();
+    const mq = this.ns.wrapQueue(given);
     return (this.api as ConsumerAPI).searchOffset(await this.requireBrokerAddr(mq), mq, Number(timestamp), this.apiTimeout());
   }
 
   /** The group's committed offset of `mq` (this client's latest commit, else the store's), -1 when none. */
   async committed(mq: MessageQueue): Promise<number> {
     this.checkServiceState();
-    return (this.offsetStore as OffsetStore).readOffset(mq, 'MEMORY_FIRST_THEN_STORE');
+    return (this.offsetStore as OffsetStore).readOffset(this.ns.wrapQueue(mq), 'MEMORY_FIRST_THEN_STORE');
   }
 
-  /** Every readable queue of `topic`, from the name server. */
-  async fetchMessageQueues(topic: string): Promise<MessageQueue[]> {
+  /** Every readable queue of `topic`, from the name server (their topic without the namespace, as Java's). */
+  async fetchMessageQueues(userTopic: string): Promise<MessageQueue[]> {
     this.checkServiceState();
+    const topic = this.ns.wrap(userTopic);
     const instance = this.instance as MQClientInstance;
     const route = await instance.mQClientAPIImpl.getTopicRouteInfoFromNameServer(topic, this.apiTimeout());
     const mqs = route === undefined ? [] : topicRouteData2TopicSubscribeInfo(topic, route);
     if (mqs.length === 0) throw new MQClientError(`Can not find Message Queue for this topic, ${topic}`);
-    return mqs;
+    return mqs.map((mq) => this.ns.unwrapQueue(mq));
   }
 
   // ---- MQConsumerInner: what the client instance calls ----
@@ -441,7 +472,7 @@ export class LitePullConsumer implements MQConsumerInner {
   }
 
   async persistConsumerOffset(): Promise<void> {
-    await this.offsetStore?.persistAll(this.assignment());
+    await this.offsetStore?.persistAll(this.ownedQueues());
   }
 
   updateTopicSubscribeInfo(topic: string, mqs: MessageQueue[]): void {

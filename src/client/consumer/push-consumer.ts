@@ -17,6 +17,7 @@ import {
   type InstrumentationListener,
   type RemoveInstrumentationListener,
 } from '../instrumentation.js';
+import { clientNamespace, unwrapPayload, type ClientNamespace } from '../namespace.js';
 import { Validators } from '../validators.js';
 import { AllocateMessageQueueAveragely, type AllocateMessageQueueStrategy } from './allocate-strategy.js';
 import { ConsumeMessageConcurrentlyService } from './consume-concurrently.js';
@@ -26,7 +27,7 @@ import { CoalescedRun } from '../coalesced-run.js';
 import { registerConsumer, unregisterConsumer, type ConsumerRegistration } from './consumer-registration.js';
 import { ConsumerTimers } from './consumer-timers.js';
 import { ConsumerAPI, PullSysFlag, type PullStatus } from './consumer-api.js';
-import { processPullBody, resetRetryTopic } from './consumer-message.js';
+import { processPullBody, resetRetryAndNamespace } from './consumer-message.js';
 import type { ConsumeMessageDirectlyResult, MQConsumerInner } from './mq-consumer-inner.js';
 import type { OffsetStore } from './offset-store.js';
 import { RebalanceImpl, type PullRequest } from './rebalance-impl.js';
@@ -95,11 +96,13 @@ export class PushConsumer implements MQConsumerInner {
   /** Event types for `on`, kafkajs style: `consumer.on(PushConsumer.events.CONSUME_END, (e) => ...)`. */
   static readonly events = ConsumerEvents;
   readonly events = ConsumerEvents;
+  /** The consumer group on the wire: with a namespace, "namespace%group" (Java's getConsumerGroup after start). */
   readonly groupName: string;
   readonly messageModel: MessageModel;
   readonly consumeType = 'CONSUME_PASSIVELY' as const;
   readonly consumeFromWhere: ConsumeFromWhere;
   private readonly options: PushConsumerOptions;
+  private readonly ns: ClientNamespace;
   private readonly logger: Logger;
   private readonly instrumentation: InstrumentationEmitter<'consumer', ConsumerEventPayloads>;
   private registration: ConsumerRegistration | undefined;
@@ -116,6 +119,7 @@ export class PushConsumer implements MQConsumerInner {
     persistConsumerOffsetInterval: number;
     awaitTerminationMillisWhenShutdown: number;
   };
+  /** By topic as on the wire (in the namespace), as the listeners. */
   private readonly subscriptionInner = new Map<string, SubscriptionData>();
   private readonly listeners = new Map<string, MessageListener>();
   private readonly timers: ConsumerTimers;
@@ -134,11 +138,12 @@ export class PushConsumer implements MQConsumerInner {
   private startTimestamp = 0;
 
   constructor(options: PushConsumerOptions) {
-    Validators.checkGroup(options.group);
+    this.ns = clientNamespace(options);
+    this.groupName = this.ns.wrap(options.group);
+    Validators.checkGroup(this.groupName);
     this.options = options;
-    this.groupName = options.group;
     this.logger = options.logger ?? silentLogger;
-    this.instrumentation = new InstrumentationEmitter('consumer', ConsumerEvents, this.logger);
+    this.instrumentation = new InstrumentationEmitter('consumer', ConsumerEvents, this.logger, this.ns.active ? (payload) => unwrapPayload(this.ns, payload) : undefined);
     this.timers = new ConsumerTimers(this.logger, () => this.state === 'running', (error, where, queue) =>
       this.instrumentation.emit('crash', { error, where, queue }),
     );
@@ -168,6 +173,11 @@ export class PushConsumer implements MQConsumerInner {
     return this.instance?.clientId;
   }
 
+  /** The namespace its names are wrapped in (the option, or its name-server endpoint's); undefined for none. */
+  get namespace(): string | undefined {
+    return this.ns.namespace;
+  }
+
   /** Listens to one event type (see README, "Instrumentation events"); returns the remover. */
   on<T extends ConsumerEventType>(
     type: T,
@@ -180,7 +190,8 @@ export class PushConsumer implements MQConsumerInner {
    * Subscribes `topic` with a tag expression ("*", or "TagA || TagB") and the listener of its messages. Before
    * start, or while running (the next heartbeat and rebalance pick it up).
    */
-  subscribe(topic: string, subExpression: string, listener: MessageListener): void {
+  subscribe(userTopic: string, subExpression: string, listener: MessageListener): void {
+    const topic = this.ns.wrap(userTopic);
     Validators.checkTopic(topic);
     this.subscriptionInner.set(topic, buildSubscriptionData(topic, subExpression));
     this.listeners.set(topic, listener);
@@ -193,7 +204,8 @@ export class PushConsumer implements MQConsumerInner {
     }
   }
 
-  unsubscribe(topic: string): void {
+  unsubscribe(userTopic: string): void {
+    const topic = this.ns.wrap(userTopic);
     this.subscriptionInner.delete(topic);
     this.listeners.delete(topic);
   }
@@ -338,7 +350,7 @@ export class PushConsumer implements MQConsumerInner {
 
   async consumeMessageDirectly(msg: MessageExt, brokerName: string | undefined): Promise<ConsumeMessageDirectlyResult> {
     const begin = Date.now();
-    resetRetryTopic([msg], retryTopic(this.groupName));
+    resetRetryAndNamespace([msg], retryTopic(this.groupName), this.ns);
     const ok = await callListener(this.consumeContext(), msg, brokerName ?? '');
     return {
       order: this.settings.orderly,
@@ -363,7 +375,8 @@ export class PushConsumer implements MQConsumerInner {
     return {
       consumerGroup: this.groupName,
       logger: this.logger,
-      listener: (topic) => this.listeners.get(topic),
+      // Messages show their topic without the namespace; listeners are held by the topic on the wire.
+      listener: (topic) => this.listeners.get(this.ns.wrap(topic)),
       sendMessageBack: (msg, delayLevel, brokerName) => this.sendMessageBack(msg, delayLevel, brokerName),
       updateOffset: (mq, offset, increaseOnly) => this.offsetStore?.updateOffset(mq, offset, increaseOnly),
       later: (delay, task) => this.timers.later(delay, task),
@@ -491,7 +504,7 @@ export class PushConsumer implements MQConsumerInner {
         );
         this.emitPull(mq, 'FOUND', msgs.length, result.nextBeginOffset, pullBegin);
         if (msgs.length > 0 && !pq.dropped) {
-          resetRetryTopic(msgs, retryTopic(this.groupName));
+          resetRetryAndNamespace(msgs, retryTopic(this.groupName), this.ns);
           const dispatch = pq.putMessage(msgs);
           // The next pull first (flow control already counts this batch), so the broker reads the next batch
           // while this one is consumed, as with Java's separate pull and consume threads.
@@ -534,7 +547,8 @@ export class PushConsumer implements MQConsumerInner {
           group: this.groupName,
           delayLevel,
           originMsgId: msg.uniqKey ?? msg.msgId,
-          originTopic: msg.topic,
+          // ConsumeMessageConcurrentlyService.sendMessageBack: the topic is put back in the namespace.
+          originTopic: this.ns.wrap(msg.topic),
           maxReconsumeTimes: this.settings.maxReconsumeTimes,
         },
         SEND_BACK_TIMEOUT_MILLIS,

@@ -113,8 +113,9 @@ export function prepareMessage(message: Message, limits: MessageLimits, idSetter
  * topic; each message validated and given its UNIQ_KEY; the body is MessageDecoder.encodeMessages. Never
  * compressed. Unlike Java 5.x, the batch itself gets no UNIQ_KEY: brokers up to 5.3.3 append the batch's
  * properties to every stored message, which would give all of them the batch's id instead of their own.
+ * `instanceId`: a namespaced producer's INSTANCE_ID, a property of the batch, as Java's.
  */
-export function prepareBatch(inputs: readonly ProducerMessage[], limits: MessageLimits, idSetter: MessageClientIDSetter): PreparedMessage {
+export function prepareBatch(inputs: readonly ProducerMessage[], limits: MessageLimits, idSetter: MessageClientIDSetter, instanceId?: string): PreparedMessage {
   if (inputs.length === 0) throw illegal('the batch is empty');
   const messages = inputs.map((input) => toMessage(input, limits.maxMessageSize));
   const first = messages[0] as Message;
@@ -128,7 +129,9 @@ export function prepareBatch(inputs: readonly ProducerMessage[], limits: Message
   }
   const body = encodeMessages(messages);
   Validators.checkBody(body, limits.maxMessageSize);
-  const batchProperties = new Map([[MessageConst.PROPERTY_WAIT_STORE_MSG_OK, String(first.waitStoreMsgOK)]]);
+  const batchProperties = new Map<string, string>([[MessageConst.PROPERTY_WAIT_STORE_MSG_OK, String(first.waitStoreMsgOK)]]);
+  // A namespaced producer's batch carries INSTANCE_ID (sendKernelImpl sets it on the batch, not on its messages).
+  if (instanceId !== undefined) batchProperties.set(MessageConst.PROPERTY_INSTANCE_ID, instanceId);
   return {
     topic: first.topic,
     flag: 0,

@@ -21,7 +21,9 @@ import {
 import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import { MQFaultStrategy } from '../route/mq-fault-strategy.js';
 import { TopicPublishInfo } from '../route/topic-publish-info.js';
+import { clientNamespace, unwrapPayload, type ClientNamespace } from '../namespace.js';
 import { Validators } from '../validators.js';
+import { MessageConst } from '../../protocol/message/message-const.js';
 import { selectMessageQueueByHash, type MessageQueueSelector } from './message-queue-selector.js';
 import type { MQProducerInner } from './mq-producer-inner.js';
 import { prepareBatch, prepareMessage, toMessage, type MessageLimits, type PreparedMessage, type ProducerMessage } from './producer-message.js';
@@ -96,7 +98,10 @@ export class Producer implements MQProducerInner {
   /** Event types for `on`, kafkajs style: `producer.on(Producer.events.REQUEST, (e) => ...)`. */
   static readonly events = ProducerEvents;
   readonly events = ProducerEvents;
+  /** The producer group on the wire: with a namespace, "namespace%group" (Java's getProducerGroup after start). */
   readonly group: string;
+  /** Its namespace (option `namespace`), whose prefix its topics and group carry on the wire. */
+  protected readonly ns: ClientNamespace;
   protected readonly instrumentation: InstrumentationEmitter<'producer', ProducerEventPayloads>;
   private removeInstrumentation: RemoveInstrumentationListener | undefined;
   private readonly options: ProducerOptions;
@@ -113,11 +118,13 @@ export class Producer implements MQProducerInner {
   private state: State = 'created';
 
   constructor(options: ProducerOptions) {
-    Validators.checkGroup(options.group);
+    this.ns = clientNamespace(options);
+    this.group = this.ns.wrap(options.group);
+    // Java checks the group once wrapped (checkConfig in start), so the namespace counts toward its length.
+    Validators.checkGroup(this.group);
     this.options = options;
-    this.group = options.group;
     this.logger = options.logger ?? silentLogger;
-    this.instrumentation = new InstrumentationEmitter('producer', ProducerEvents, this.logger);
+    this.instrumentation = new InstrumentationEmitter('producer', ProducerEvents, this.logger, this.ns.active ? (payload) => unwrapPayload(this.ns, payload) : undefined);
     this.sendMsgTimeout = positiveInt(options.sendMsgTimeout, DEFAULTS.sendMsgTimeout, 'sendMsgTimeout');
     this.retryTimesWhenSendFailed = nonNegativeInt(options.retryTimesWhenSendFailed, DEFAULTS.retryTimesWhenSendFailed, 'retryTimesWhenSendFailed');
     this.limits = {
@@ -143,6 +150,11 @@ export class Producer implements MQProducerInner {
   /** The client id this producer runs under (ip@instanceName), once started. */
   get clientId(): string | undefined {
     return this.instance?.clientId;
+  }
+
+  /** The namespace its names are wrapped in (the option, or its name-server endpoint's); undefined for none. */
+  get namespace(): string | undefined {
+    return this.ns.namespace;
   }
 
   /** Listens to one event type (see README, "Instrumentation events"); returns the remover. */
@@ -245,8 +257,19 @@ export class Producer implements MQProducerInner {
     const timeout = options.timeout === undefined ? this.sendMsgTimeout : positiveInt(options.timeout, 0, 'timeout');
     const deadline = begin + timeout;
     const instance = this.makeSureStateOK();
-    const selection = this.queueSelection(input, options);
-    let prepared = isBatch(input) ? prepareBatch(input, this.limits, instance.idSetter) : prepareMessage(toMessage(input, this.limits.maxMessageSize), this.limits, instance.idSetter);
+    // What goes on the wire carries the namespace: the topics (DefaultMQProducer.send's withNamespace) and, for
+    // any namespace at all, even "", the INSTANCE_ID property (sendKernelImpl's setInstanceId).
+    const wire = this.ns.active ? this.wrapTopics(input) : input;
+    const instanceId = this.ns.namespace;
+    const selection = this.queueSelection(wire, options);
+    let prepared: PreparedMessage | Promise<PreparedMessage>;
+    if (isBatch(wire)) {
+      prepared = prepareBatch(wire, this.limits, instance.idSetter, instanceId);
+    } else {
+      const message = toMessage(wire, this.limits.maxMessageSize);
+      if (instanceId !== undefined) message.putProperty(MessageConst.PROPERTY_INSTANCE_ID, instanceId);
+      prepared = prepareMessage(message, this.limits, instance.idSetter);
+    }
     if (prepared instanceof Promise) prepared = await prepared;
     const permit = this.inFlightLimit.tryAcquire(deadline - Date.now());
     const release = permit instanceof Promise ? await permit : permit;
@@ -271,14 +294,22 @@ export class Producer implements MQProducerInner {
     }
   }
 
+  /** The messages with their topics in the namespace; what is no message is left for validation to refuse. */
+  private wrapTopics(input: ProducerMessage | readonly ProducerMessage[]): ProducerMessage | readonly ProducerMessage[] {
+    const wrap = (m: ProducerMessage): ProducerMessage => (typeof m === 'object' && m !== null && typeof m.topic === 'string' ? { ...m, topic: this.ns.wrap(m.topic) } : m);
+    return isBatch(input) ? input.map(wrap) : wrap(input);
+  }
+
   /** The selector of an ordered send, checked before any I/O; undefined for a round-robin send. */
   private queueSelection(input: ProducerMessage | readonly ProducerMessage[], options: SendOptions): { selector: MessageQueueSelector; arg: unknown } | undefined {
     const ways = [options.selector, options.shardingKey, options.messageQueue].filter((w) => w !== undefined).length;
     if (ways > 1) throw new MQClientError('give one of selector, shardingKey and messageQueue, not several');
     if (options.shardingKey !== undefined) return { selector: selectMessageQueueByHash, arg: options.shardingKey };
     if (options.selector !== undefined) return { selector: options.selector, arg: options.arg };
-    const mq = options.messageQueue;
-    if (mq === undefined) return undefined;
+    const given = options.messageQueue;
+    if (given === undefined) return undefined;
+    // queueWithNamespace: the application's queue names its topic as the application knows it.
+    const mq = this.ns.wrapQueue(given);
     const topic = isBatch(input) ? input[0]?.topic : (input as ProducerMessage | undefined)?.topic;
     if (mq.topic !== topic) throw new MQClientError(`message's topic not equal mq's topic`);
     return { selector: () => mq, arg: undefined };
@@ -377,11 +408,15 @@ export class Producer implements MQProducerInner {
   ): Promise<SendResult | undefined> {
     let mq: MessageQueue | undefined;
     try {
-      mq = selection.selector([...info.messageQueueList], (isBatch(input) ? input[0] : input) as ProducerMessage, selection.arg);
+      // As Java: the selector sees the queues and the message as the application knows them (no namespace), and
+      // the queue it picks is put back in the namespace.
+      const mqs = this.ns.active ? info.messageQueueList.map((q) => this.ns.unwrapQueue(q)) : [...info.messageQueueList];
+      mq = selection.selector(mqs, (isBatch(input) ? input[0] : input) as ProducerMessage, selection.arg);
     } catch (err) {
       throw new MQClientError('select message queue threw exception.', { cause: err });
     }
     if (mq === undefined || mq === null) throw new MQClientError('select message queue return null.');
+    mq = this.ns.wrapQueue(mq);
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw this.deadlineError(prepared.topic, begin, [], undefined);
     return this.sendKernelImpl(instance, prepared, mq, mode, remaining);
@@ -426,7 +461,8 @@ export class Producer implements MQProducerInner {
       return undefined;
     }
     const response = await instance.remotingClient.invokeSync(brokerAddr, request, timeoutMillis);
-    return processSendResponse(mq.brokerName, prepared.topic, prepared.msgId, response, brokerAddr);
+    // processSendResponse: the result's queue names the topic without the namespace.
+    return processSendResponse(mq.brokerName, this.ns.unwrap(prepared.topic), prepared.msgId, response, brokerAddr);
   }
 
   /** Waits for `work` no later than the deadline (the work itself carries on, its outcome shared or dropped). */

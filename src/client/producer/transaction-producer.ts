@@ -99,6 +99,8 @@ export class TransactionProducer extends Producer {
 
   /** MQProducerInner: a broker's CHECK_TRANSACTION_STATE, answered on the check executor. */
   checkTransactionState(message: MessageExt, request: TransactionCheckRequest): void {
+    // ClientRemotingProcessor.checkTransactionState: the checker sees the topic without the namespace.
+    message.topic = this.ns.unwrap(message.topic);
     const accepted = this.checkExecutor.execute(() => this.answerCheck(message, request));
     if (!accepted) this.logger.warn(`transaction check of ${message.uniqKey ?? '?'} dropped: ${this.checkExecutor.queuedCount} checks waiting`);
   }

@@ -21,17 +21,21 @@ import org.apache.rocketmq.common.message.MessageExt;
  * properties, ids, queue and offset), and "DONE <n>" once it saw --expect distinct keys (exit 0), or
  * "TIMEOUT <n>" (exit 1).
  *
- * --namesrv ADDR --topic T --expect N [--group CG] [--timeout-ms 60000] [--serialize JSON|ROCKETMQ]
+ * --namesrv ADDR --topic T --expect N [--group CG] [--timeout-ms 60000] [--serialize JSON|ROCKETMQ] [--namespace NS]
  *
  * Retry and orderly tests add: --fail-times N (answer RECONSUME_LATER while a message's reconsumeTimes is below N),
  * --max-reconsume-times M (setMaxReconsumeTimes), --orderly (MessageListenerOrderly), --consume-sleep-ms S (hold
  * each message that long), --instance NAME (setInstanceName, so two processes are two clients). Every line then
  * also carries the consume timeline: client, thread, consumedAt and returnedAt (epoch ms).
+ *
+ * --namespace NS: setNamespace(NS) (deprecated in 5.x, still honoured): the group and topic are wrapped as NS%name on
+ * the wire, and the lines show topics without NS.
  */
 public final class ConsumerDriver {
     private ConsumerDriver() {
     }
 
+    @SuppressWarnings("deprecation") // setNamespace
     public static void main(String[] argv) throws Exception {
         Args args = new Args(argv);
         args.applyRemotingDefaults();
@@ -46,6 +50,9 @@ public final class ConsumerDriver {
         consumer.setNamesrvAddr(args.require("namesrv"));
         consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
         consumer.setInstanceName(instance);
+        if (args.has("namespace")) {
+            consumer.setNamespace(args.require("namespace"));
+        }
         if (args.has("max-reconsume-times")) {
             consumer.setMaxReconsumeTimes(args.getInt("max-reconsume-times", 16));
         }
