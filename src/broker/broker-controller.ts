@@ -360,7 +360,7 @@ export class BrokerController implements BrokerContext {
     // The op records since the check's progress tell which half messages are already finished.
     this.transactionalMessageService.load(this.consumerOffsetManager.queryOffset(TRANSACTION_CONSUMER_GROUP, OP_TOPIC, 0));
     this.scheduleMessageService.start();
-    this.timerMessageStore?.start();
+    await this.timerMessageStore?.start();
     this.transactionalMessageCheckService.start();
     await this.remotingServer.start();
     await this.fastRemotingServer.start();

@@ -114,6 +114,29 @@ describe('timer messages on our broker', () => {
     assert.ok(Number(handle[3]) % PRECISION === 1, 'TIMER_OUT_MS + 1');
   });
 
+  it('answers GET_TIMER_METRICS (pending per topic), GET_TIMER_CHECK_POINT and the timer keys of the runtime info', async () => {
+    const topic = 'TimerMetricsTopic';
+    await send({ TIMER_DELAY_MS: '30000' }, topic);
+    await send({ TIMER_DELAY_MS: '30000' }, topic);
+    await waitFor(() => broker.timerMessageStore?.enqueueBehind === 0, 5000, 'both filed');
+    const metrics = await client.invokeSync(broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.GET_TIMER_METRICS), 3000);
+    assert.equal(metrics.code, ResponseCode.SUCCESS);
+    const body = JSON.parse(metrics.body?.toString('utf8') ?? '{}') as { timingCount: Record<string, { count: number; timeStamp: number }>; dataVersion: object };
+    assert.equal(body.timingCount[topic]?.count, 2);
+    assert.ok(body.dataVersion !== undefined);
+    const checkpoint = await client.invokeSync(broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.GET_TIMER_CHECK_POINT), 3000);
+    assert.equal(checkpoint.code, ResponseCode.SUCCESS);
+    assert.equal(checkpoint.body?.length, 56);
+    const lastReadTimeMs = Number(checkpoint.body?.readBigInt64BE(0));
+    assert.ok(Math.abs(lastReadTimeMs - Date.now()) < 2000, `read cursor ${lastReadTimeMs}`);
+    assert.equal(Number(checkpoint.body?.readBigInt64BE(16)), broker.messageStore.getMaxOffsetInQueue('rmq_sys_wheel_timer', 0), 'lastTimerQueueOffset');
+    const info = await client.invokeSync(broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.GET_BROKER_RUNTIME_INFO), 3000);
+    const table = JSON.parse(info.body?.toString('utf8') ?? '{}') as { table: Record<string, string> };
+    assert.equal(table.table['timerOffsetBehind'], '0');
+    assert.ok(Number(table.table['timerCongestNum']) >= 2, table.table['timerCongestNum']);
+    assert.match(table.table['timerEnqueueTps'] ?? '', /^\d+(\.\d)?$/);
+  });
+
   it('stores a past deliver time as an ordinary message, and refuses one too far or unparsable with MESSAGE_ILLEGAL', async () => {
     const past = await send({ TIMER_DELIVER_MS: String(Date.now() - 5000) });
     assert.equal(past.code, ResponseCode.SUCCESS);

@@ -92,6 +92,17 @@ export class AdminBrokerProcessor implements RequestProcessor {
       }
       case RequestCode.GET_BROKER_RUNTIME_INFO:
         return success(encodeKVTable(this.runtimeInfo()));
+      case RequestCode.GET_TIMER_CHECK_POINT: {
+        // What a 5.x slave reads from its master; a broker without the timer store has no checkpoint.
+        const timer = this.broker.timerMessageStore;
+        if (timer === undefined) return RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, 'The checkpoint is null');
+        return success(timer.encodeCheckpoint());
+      }
+      case RequestCode.GET_TIMER_METRICS: {
+        const timer = this.broker.timerMessageStore;
+        if (timer === undefined) return RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, 'The timer message store is null');
+        return success(Buffer.from(timer.metrics.encode(), 'utf8'));
+      }
       case RequestCode.GET_MAX_OFFSET: {
         const { topic, queueId } = request.decodeCommandCustomHeader(GetMaxOffsetRequestHeader);
         return offsetResponse({ offset: this.broker.messageStore.getMaxOffsetInQueue(topic, queueId) });
@@ -420,6 +431,7 @@ export class AdminBrokerProcessor implements RequestProcessor {
       ['timerDequeueTps', '0.0'],
     ]);
     for (const [key, value] of this.broker.messageStore.getRuntimeInfo()) info.set(key, value);
+    for (const [key, value] of this.broker.timerMessageStore?.runtimeInfo() ?? []) info.set(key, value);
     // Ours (Java 5.x exports these as metrics only): transactions since start.
     const tx = this.broker.transactionalMessageService.stats;
     info.set('transactionHalfMessages', String(tx.halfMessages));

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { silentLogger, type Logger } from '../../common/logger.js';
 import { MessageConst, MessageExtBrokerInner, type MessageExt } from '../../protocol/message/index.js';
 import type { CqUnit } from '../consume-queue.js';
@@ -7,6 +8,7 @@ import { StorePathConfigHelper, type MessageStoreConfig } from '../message-store
 import { nodeStorageIO, type StorageIO } from '../storage-io.js';
 import { TimerCheckpoint } from './timer-checkpoint.js';
 import { TIMER_UNIT_ROLL, TimerLog, type TimerUnit } from './timer-log.js';
+import { TimerMetrics } from './timer-metrics.js';
 import { TimerWheel } from './timer-wheel.js';
 
 /** TimerMessageStore.TIMER_TOPIC: a timer message waits here (queue 0) until its time. */
@@ -66,6 +68,8 @@ export interface TimerStats {
  */
 export class TimerMessageStore {
   readonly stats: TimerStats = { enqueued: 0, delivered: 0, rolled: 0, pending: 0 };
+  /** Pending timer messages per real topic (GET_TIMER_METRICS). */
+  readonly metrics: TimerMetrics;
   private readonly store: TimerStoreDeps;
   private readonly log: TimerLog;
   private readonly wheel: TimerWheel;
@@ -74,6 +78,7 @@ export class TimerMessageStore {
   private readonly clock: () => number;
   private readonly precision: number;
   private started = false;
+  private startedAt = 0;
   /** The slot at the read cursor is being delivered: a timer due now goes to the next one. */
   private delivering = false;
   private enqueueRun: Promise<void> | undefined;
@@ -82,6 +87,9 @@ export class TimerMessageStore {
   private deliverTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  /** Counters at the last flush tick, for the TPS figures of the runtime info. */
+  private tick = { at: 0, enqueued: 0, delivered: 0 };
+  private lastTps = { enqueue: 0, dequeue: 0 };
 
   constructor(private readonly options: TimerMessageStoreOptions) {
     const { config } = options;
@@ -93,11 +101,13 @@ export class TimerMessageStore {
     this.log = new TimerLog(io, new FdCache(Math.max(8, Math.floor(config.maxOpenSegmentFiles / 8))), StorePathConfigHelper.timerLog(config.storePathRootDir));
     this.wheel = new TimerWheel(this.precision, Math.max(2, config.timerRollWindowSlot));
     this.checkpoint = new TimerCheckpoint(io, StorePathConfigHelper.timerCheckpoint(config.storePathRootDir));
+    this.metrics = new TimerMetrics(join(StorePathConfigHelper.config(config.storePathRootDir), 'timermetrics'));
   }
 
   /** Recovers from the timer log and the progress file, then files and delivers; after the message store started. */
-  start(): void {
+  async start(): Promise<void> {
     if (this.started) return;
+    await this.metrics.load();
     const fresh = !this.checkpoint.load();
     if (fresh) {
       this.checkpoint.readCursorMs = this.floor(this.clock());
@@ -117,6 +127,7 @@ export class TimerMessageStore {
     this.checkpoint.enqueueOffset = Math.max(this.checkpoint.enqueueOffset, lastQueueOffset + 1);
     this.checkpoint.write();
     this.started = true;
+    this.startedAt = this.clock();
     this.logger.info(
       `timer store started: read cursor ${new Date(this.checkpoint.readCursorMs).toISOString()}, ${this.stats.pending} pending, enqueue offset ${this.checkpoint.enqueueOffset}${this.checkpoint.intentPhyOffset >= 0 ? ', a delivery batch to check' : ''}`,
     );
@@ -165,12 +176,43 @@ export class TimerMessageStore {
     return this.log.maxOffset;
   }
 
+  /**
+   * GET_TIMER_CHECK_POINT's body, Java's TimerCheckpoint layout (56 bytes, big-endian): lastReadTimeMs,
+   * lastTimerLogFlushPos, lastTimerQueueOffset, masterTimerQueueOffset, then the DataVersion's stateVersion,
+   * timestamp and counter (ours never changes: there are no slaves to follow it).
+   */
+  encodeCheckpoint(): Buffer {
+    const buf = Buffer.alloc(56);
+    const values = [this.checkpoint.readCursorMs, this.log.maxOffset, this.checkpoint.enqueueOffset, this.checkpoint.enqueueOffset, 0, this.startedAt, 0];
+    values.forEach((value, i) => buf.writeBigInt64BE(BigInt(value), i * 8));
+    return buf;
+  }
+
+  /** Timer messages filed and delivered per second over the last flush interval. */
+  get tps(): { enqueue: number; dequeue: number } {
+    return this.lastTps;
+  }
+
+  /** GET_BROKER_RUNTIME_INFO's timer keys, as Java names and formats them. */
+  runtimeInfo(): [string, string][] {
+    const javaFloat = (n: number): string => (Number.isInteger(n) ? n.toFixed(1) : String(Math.round(n * 10) / 10));
+    return [
+      ['timerReadBehind', String(Math.max(0, Math.floor((this.clock() - this.checkpoint.readCursorMs) / 1000)))],
+      ['timerOffsetBehind', String(this.enqueueBehind)],
+      ['timerCongestNum', String(Math.max(0, this.stats.pending))],
+      ['timerEnqueueTps', javaFloat(this.lastTps.enqueue)],
+      ['timerDequeueTps', javaFloat(this.lastTps.dequeue)],
+    ];
+  }
+
   /** Syncs the timer log, then the progress, and deletes segments whose slots are all delivered. */
   flush(): Promise<void> {
+    this.measureTps();
     this.flushing ??= (async () => {
       try {
         await this.log.flush();
         await this.checkpoint.flush();
+        await this.metrics.persist();
         this.log.deleteExpired(this.checkpoint.readCursorMs);
       } catch (err) {
         this.logger.error('timer store flush failed', err);
@@ -179,6 +221,15 @@ export class TimerMessageStore {
       }
     })();
     return this.flushing;
+  }
+
+  private measureTps(): void {
+    const now = this.clock();
+    const seconds = (now - this.tick.at) / 1000;
+    if (this.tick.at > 0 && seconds > 0) {
+      this.lastTps = { enqueue: (this.stats.enqueued - this.tick.enqueued) / seconds, dequeue: (this.stats.delivered - this.tick.delivered) / seconds };
+    }
+    this.tick = { at: now, enqueued: this.stats.enqueued, delivered: this.stats.delivered };
   }
 
   private floor(ms: number): number {
@@ -245,6 +296,7 @@ export class TimerMessageStore {
     };
     const pos = this.log.append(unit);
     this.wheel.link(slot, pos);
+    if ((flags & TIMER_UNIT_ROLL) === 0) this.metrics.add(msg.getProperty(MessageConst.PROPERTY_REAL_TOPIC) ?? msg.topic, 1, unit.enqueueTimeMs);
     this.checkpoint.enqueueOffset = next;
     this.stats.enqueued++;
     this.stats.pending++;
@@ -320,8 +372,12 @@ export class TimerMessageStore {
       const failed = results.find((r) => r.status !== 'PUT_OK' && r.status !== 'FLUSH_DISK_TIMEOUT');
       if (failed !== undefined) throw new Error(`a timer message is due but its put failed: ${failed.status}`);
       for (const copy of copies) {
-        if (copy?.topic === TIMER_TOPIC) this.stats.rolled++;
-        else if (copy !== undefined) this.stats.delivered++;
+        if (copy?.topic === TIMER_TOPIC) {
+          this.stats.rolled++;
+        } else if (copy !== undefined) {
+          this.stats.delivered++;
+          this.metrics.add(copy.topic, -1, this.clock());
+        }
       }
       this.stats.pending -= batch.length;
       this.checkpoint.slotDone = i + batch.length;
