@@ -306,7 +306,10 @@ export class RemotingChannel implements InboundQueue {
    * its own (it would come after what we read now), nor while reading is paused or the inbox is full.
    */
   private readAhead(now: number): void {
-    if (!this.closed && !this.readingPaused && this.socket.readableLength === 0 && this.inboxBytes < this.maxQueuedInputBytes) {
+    // Chunks read ahead wait for the chunk being decoded: they count toward the bound already.
+    let waiting = this.inboxBytes;
+    for (const chunk of this.aheadChunks) waiting += chunk.length;
+    if (!this.closed && !this.readingPaused && this.socket.readableLength === 0 && waiting < this.maxQueuedInputBytes) {
       const read = readKernelChunk(this.socket);
       if (Buffer.isBuffer(read)) {
         this.aheadChunks.push(read);
