@@ -55,6 +55,8 @@ export interface BrokerConfig {
   regionId: string;
   /** Stored in every message's TRACE_ON property and returned with every send. */
   traceOn: boolean;
+  /** Request-reply: a reply is also stored in `<cluster>_REPLY_TOPIC`, whether or not it reached its requester. */
+  storeReplyMessageEnable: boolean;
   /** Hold caught-up pulls for the time the client asks (true), or for shortPollingTimeMills. */
   longPollingEnable: boolean;
   shortPollingTimeMills: number;
@@ -117,6 +119,7 @@ export function defaultBrokerConfig(home: string = homedir(), rocketmqHome = '')
     brokerNotActiveTimeoutMillis: 10_000,
     regionId: 'DefaultRegion',
     traceOn: true,
+    storeReplyMessageEnable: true,
     longPollingEnable: true,
     shortPollingTimeMills: 1000,
     brokerFastFailureEnable: true,
@@ -160,6 +163,7 @@ export const RUNTIME_UPDATABLE_KEYS: ReadonlySet<BrokerConfigKey> = new Set<Brok
   'transactionCheckMax',
   'transactionOpMsgMaxSize',
   'transactionOpBatchInterval',
+  'storeReplyMessageEnable',
 ]);
 
 export class BrokerConfigError extends Error {

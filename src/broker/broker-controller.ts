@@ -24,6 +24,7 @@ import { ConsumerManageProcessor } from './processors/consumer-manage-processor.
 import { PullMessageProcessor } from './processors/pull-message-processor.js';
 import { QueryMessageProcessor } from './processors/query-message-processor.js';
 import { SendMessageProcessor } from './processors/send-message-processor.js';
+import { ReplyMessageProcessor } from './processors/reply-message-processor.js';
 import { EndTransactionProcessor } from './processors/end-transaction-processor.js';
 import { MessageClientIDSetter } from './processors/message-client-id-setter.js';
 import { TransactionalMessageCheckService } from './transaction/transactional-message-check-service.js';
@@ -332,6 +333,11 @@ export class BrokerController implements BrokerContext {
     server.registerProcessor(RequestCode.SEND_MESSAGE_V2, send, sendExecutor);
     server.registerProcessor(RequestCode.SEND_BATCH_MESSAGE, send, sendExecutor);
     server.registerProcessor(RequestCode.CONSUMER_SEND_MSG_BACK, send, sendExecutor);
+    // Java's replyMessageExecutor: a reply waits for its push to the requester (up to 10 s), off the send queue.
+    const reply = new ReplyMessageProcessor(this);
+    const replyExecutor = new BoundedExecutor({ maxConcurrency: 64, queueCapacity: 10_000 });
+    server.registerProcessor(RequestCode.SEND_REPLY_MESSAGE, reply, replyExecutor);
+    server.registerProcessor(RequestCode.SEND_REPLY_MESSAGE_V2, reply, replyExecutor);
     const pullExecutor = new BoundedExecutor({ maxConcurrency: 64, queueCapacity: 100_000 });
     server.registerProcessor(RequestCode.PULL_MESSAGE, this.pullMessageProcessor, pullExecutor);
     server.registerProcessor(RequestCode.LITE_PULL_MESSAGE, this.pullMessageProcessor, pullExecutor);

@@ -11,6 +11,8 @@ const GET_AVAILABLE_CHANNEL_RETRY_COUNT = 3;
  */
 export class ProducerManager<C> {
   private readonly groupChannelTable = new Map<string, Map<C, ClientChannelInfo<C>>>();
+  /** clientChannelTable: a producer's client id -> its connection (where a reply for it is pushed). */
+  private readonly clientChannelTable = new Map<string, C>();
   private checkCounter = 0;
 
   constructor(private readonly logger: Logger = silentLogger) {}
@@ -44,8 +46,14 @@ export class ProducerManager<C> {
     return lastActive;
   }
 
+  /** The connection of the producer with this client id (ProducerManager.findChannel), for request-reply. */
+  findChannel(clientId: string): C | undefined {
+    return this.clientChannelTable.get(clientId);
+  }
+
   /** Adds the member, or refreshes its heartbeat time. */
   registerProducer(group: string, info: ClientChannelInfo<C>, now = Date.now()): void {
+    this.clientChannelTable.set(info.clientId, info.channel);
     let channels = this.groupChannelTable.get(group);
     if (channels === undefined) {
       channels = new Map();
@@ -64,6 +72,7 @@ export class ProducerManager<C> {
     const channels = this.groupChannelTable.get(group);
     if (channels === undefined) return;
     if (channels.delete(channel)) this.logger.info(`unregister a producer of group ${group}: ${clientId}`);
+    this.clientChannelTable.delete(clientId);
     if (channels.size === 0) this.groupChannelTable.delete(group);
   }
 
@@ -74,6 +83,7 @@ export class ProducerManager<C> {
       const info = channels.get(channel);
       if (info === undefined) continue;
       channels.delete(channel);
+      if (this.clientChannelTable.get(info.clientId) === channel) this.clientChannelTable.delete(info.clientId);
       removed = true;
       this.logger.info(`remove channel ${remoteAddr} (${info.clientId}) from producer group ${group}`);
       if (channels.size === 0) this.groupChannelTable.delete(group);
@@ -88,6 +98,7 @@ export class ProducerManager<C> {
       for (const [channel, info] of [...channels]) {
         if (now - info.lastUpdateTimestamp <= CHANNEL_EXPIRED_TIMEOUT) continue;
         channels.delete(channel);
+        if (this.clientChannelTable.get(info.clientId) === channel) this.clientChannelTable.delete(info.clientId);
         expired.push(info);
         this.logger.warn(`SCAN: remove expired channel of ${info.clientId} from producer group ${group}`);
       }

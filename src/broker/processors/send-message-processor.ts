@@ -25,7 +25,7 @@ import type { BrokerContext } from './broker-context.js';
 import { MessageClientIDSetter } from './message-client-id-setter.js';
 
 /** SendMessageRequestHeader as the processor uses it, whichever encoding it arrived in. */
-interface SendHeader {
+export interface SendHeader {
   producerGroup: string;
   topic: string;
   defaultTopic: string;
@@ -97,7 +97,7 @@ export class SendMessageProcessor implements RequestProcessor {
         const backHeader = request.decodeCommandCustomHeader(ConsumerSendMsgBackRequestHeader);
         return this.sendQueue.submit(() => this.consumerSendMsgBack(request, backHeader));
       }
-      const header = parseRequestHeader(request);
+      const header = parseSendHeader(request);
       return this.sendQueue.submit(() => this.send(ctx, request, header));
     });
   }
@@ -107,7 +107,7 @@ export class SendMessageProcessor implements RequestProcessor {
     // preSend: every send answer carries the region and the trace switch, whatever the outcome.
     response.addExtField(MessageConst.PROPERTY_MSG_REGION, this.broker.config.regionId);
     response.addExtField(MessageConst.PROPERTY_TRACE_SWITCH, String(this.broker.config.traceOn));
-    const topicConfig = this.msgCheck(ctx, header);
+    const topicConfig = msgCheck(this.broker, ctx, header);
     if ('code' in topicConfig) return fail(response, topicConfig.code, topicConfig.remark);
     if (!PermName.isWriteable(topicConfig.perm)) {
       return fail(response, ResponseCode.NO_PERMISSION, `the topic[${header.topic}] sending message is forbidden`);
@@ -260,46 +260,6 @@ export class SendMessageProcessor implements RequestProcessor {
     return RemotingCommand.createResponseCommand(ResponseCode.SUCCESS);
   }
 
-  /** AbstractSendMessageProcessor.msgCheck: the topic (found or auto-created), or why the send is refused. */
-  private msgCheck(ctx: RequestContext, header: SendHeader): TopicConfig | { code: number; remark: string } {
-    const { config, topicConfigManager } = this.broker;
-    if (!PermName.isWriteable(config.brokerPermission) && topicConfigManager.isOrderTopic(header.topic)) {
-      return { code: ResponseCode.NO_PERMISSION, remark: `the broker[${config.brokerIP1}] sending message is forbidden` };
-    }
-    const invalid = validateTopic(header.topic);
-    if (invalid !== undefined) return { code: ResponseCode.INVALID_PARAMETER, remark: invalid };
-    if (NOT_ALLOWED_SEND_TOPICS.has(header.topic)) {
-      return { code: ResponseCode.NO_PERMISSION, remark: `Sending message to topic[${header.topic}] is forbidden.` };
-    }
-    let topicConfig = topicConfigManager.selectTopicConfig(header.topic);
-    if (topicConfig === undefined) {
-      const isRetry = header.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX);
-      const topicSysFlag = header.unitMode ? (isRetry ? FLAG_UNIT_SUB : FLAG_UNIT) : 0;
-      this.broker.logger.warn(`the topic ${header.topic} not exist, producer: ${ctx.remoteAddr}`);
-      topicConfig = topicConfigManager.createTopicInSendMessageMethod(
-        header.topic,
-        header.defaultTopic,
-        ctx.remoteAddr,
-        header.defaultTopicQueueNums,
-        topicSysFlag,
-      );
-      if (topicConfig === undefined && isRetry) {
-        topicConfig = topicConfigManager.createTopicInSendMessageBackMethod(header.topic, 1, PermName.PERM_READ | PermName.PERM_WRITE, false, topicSysFlag);
-      }
-      if (topicConfig === undefined) {
-        return { code: ResponseCode.TOPIC_NOT_EXIST, remark: `topic[${header.topic}] not exist, apply first please!` };
-      }
-    }
-    const idValid = Math.max(topicConfig.writeQueueNums, topicConfig.readQueueNums);
-    if (header.queueId >= idValid) {
-      return {
-        code: ResponseCode.INVALID_PARAMETER,
-        remark: `request queueId[${header.queueId}] is illegal, topic ${header.topic} has ${idValid} queues, Producer: ${ctx.remoteAddr}`,
-      };
-    }
-    return topicConfig;
-  }
-
   /** SendMessageProcessor.handlePutMessageResult. */
   private handlePutMessageResult(result: PutMessageResult, response: RemotingCommand, queueId: number, uniqKey: string | undefined): RemotingCommand {
     const code = STORED[result.status];
@@ -322,8 +282,50 @@ export class SendMessageProcessor implements RequestProcessor {
   }
 }
 
-function parseRequestHeader(request: RemotingCommand): SendHeader {
-  if (request.code === RequestCode.SEND_MESSAGE_V2 || request.code === RequestCode.SEND_BATCH_MESSAGE) {
+/** AbstractSendMessageProcessor.msgCheck: the topic (found or auto-created), or why the send is refused. */
+export function msgCheck(broker: BrokerContext, ctx: RequestContext, header: SendHeader): TopicConfig | Refusal {
+  const { config, topicConfigManager } = broker;
+  if (!PermName.isWriteable(config.brokerPermission) && topicConfigManager.isOrderTopic(header.topic)) {
+    return { code: ResponseCode.NO_PERMISSION, remark: `the broker[${config.brokerIP1}] sending message is forbidden` };
+  }
+  const invalid = validateTopic(header.topic);
+  if (invalid !== undefined) return { code: ResponseCode.INVALID_PARAMETER, remark: invalid };
+  if (NOT_ALLOWED_SEND_TOPICS.has(header.topic)) {
+    return { code: ResponseCode.NO_PERMISSION, remark: `Sending message to topic[${header.topic}] is forbidden.` };
+  }
+  let topicConfig = topicConfigManager.selectTopicConfig(header.topic);
+  if (topicConfig === undefined) {
+    const isRetry = header.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX);
+    const topicSysFlag = header.unitMode ? (isRetry ? FLAG_UNIT_SUB : FLAG_UNIT) : 0;
+    broker.logger.warn(`the topic ${header.topic} not exist, producer: ${ctx.remoteAddr}`);
+    topicConfig = topicConfigManager.createTopicInSendMessageMethod(
+      header.topic,
+      header.defaultTopic,
+      ctx.remoteAddr,
+      header.defaultTopicQueueNums,
+      topicSysFlag,
+    );
+    if (topicConfig === undefined && isRetry) {
+      topicConfig = topicConfigManager.createTopicInSendMessageBackMethod(header.topic, 1, PermName.PERM_READ | PermName.PERM_WRITE, false, topicSysFlag);
+    }
+    if (topicConfig === undefined) {
+      return { code: ResponseCode.TOPIC_NOT_EXIST, remark: `topic[${header.topic}] not exist, apply first please!` };
+    }
+  }
+  const idValid = Math.max(topicConfig.writeQueueNums, topicConfig.readQueueNums);
+  if (header.queueId >= idValid) {
+    return {
+      code: ResponseCode.INVALID_PARAMETER,
+      remark: `request queueId[${header.queueId}] is illegal, topic ${header.topic} has ${idValid} queues, Producer: ${ctx.remoteAddr}`,
+    };
+  }
+  return topicConfig;
+}
+
+/** The send header of SEND_MESSAGE / SEND_REPLY_MESSAGE (v1) or their V2 forms and SEND_BATCH_MESSAGE. */
+export function parseSendHeader(request: RemotingCommand): SendHeader {
+  const v2Codes: readonly number[] = [RequestCode.SEND_MESSAGE_V2, RequestCode.SEND_BATCH_MESSAGE, RequestCode.SEND_REPLY_MESSAGE_V2];
+  if (v2Codes.includes(request.code)) {
     const v2 = request.decodeCommandCustomHeader(SendMessageRequestHeaderV2);
     return {
       producerGroup: v2.a,

@@ -218,3 +218,24 @@ export const CheckTransactionStateRequestHeader = {
   topic: 'string?',
   bname: 'string?',
 } as const satisfies HeaderSchema;
+
+/**
+ * ReplyMessageRequestHeader: PUSH_REPLY_MESSAGE_TO_CLIENT (326), the broker handing a reply to its requester; the
+ * reply's send header with the hosts and the store time (the body is the reply's body).
+ */
+export const ReplyMessageRequestHeader = {
+  producerGroup: 'string',
+  topic: 'string',
+  defaultTopic: 'string',
+  defaultTopicQueueNums: 'int',
+  queueId: 'int',
+  sysFlag: 'int',
+  bornTimestamp: 'long',
+  flag: 'int',
+  properties: 'string?',
+  reconsumeTimes: 'int?',
+  unitMode: 'boolean?',
+  bornHost: 'string',
+  storeHost: 'string',
+  storeTimestamp: 'long',
+} as const satisfies HeaderSchema;
