@@ -57,6 +57,10 @@ export interface BrokerConfig {
   traceOn: boolean;
   /** Request-reply: a reply is also stored in `<cluster>_REPLY_TOPIC`, whether or not it reached its requester. */
   storeReplyMessageEnable: boolean;
+  /** RECALL_MESSAGE (5.3.x): producers may cancel their timer messages (off by default, as Java). */
+  recallMessageEnable: boolean;
+  /** A recall is accepted even while the broker is not writeable. */
+  allowRecallWhenBrokerNotWriteable: boolean;
   /** Hold caught-up pulls for the time the client asks (true), or for shortPollingTimeMills. */
   longPollingEnable: boolean;
   shortPollingTimeMills: number;
@@ -120,6 +124,8 @@ export function defaultBrokerConfig(home: string = homedir(), rocketmqHome = '')
     regionId: 'DefaultRegion',
     traceOn: true,
     storeReplyMessageEnable: true,
+    recallMessageEnable: false,
+    allowRecallWhenBrokerNotWriteable: true,
     longPollingEnable: true,
     shortPollingTimeMills: 1000,
     brokerFastFailureEnable: true,
@@ -164,6 +170,8 @@ export const RUNTIME_UPDATABLE_KEYS: ReadonlySet<BrokerConfigKey> = new Set<Brok
   'transactionOpMsgMaxSize',
   'transactionOpBatchInterval',
   'storeReplyMessageEnable',
+  'recallMessageEnable',
+  'allowRecallWhenBrokerNotWriteable',
 ]);
 
 export class BrokerConfigError extends Error {

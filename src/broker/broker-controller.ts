@@ -24,6 +24,7 @@ import { ConsumerManageProcessor } from './processors/consumer-manage-processor.
 import { PullMessageProcessor } from './processors/pull-message-processor.js';
 import { QueryMessageProcessor } from './processors/query-message-processor.js';
 import { SendMessageProcessor } from './processors/send-message-processor.js';
+import { RecallMessageProcessor } from './processors/recall-message-processor.js';
 import { ReplyMessageProcessor } from './processors/reply-message-processor.js';
 import { EndTransactionProcessor } from './processors/end-transaction-processor.js';
 import { MessageClientIDSetter } from './processors/message-client-id-setter.js';
@@ -338,6 +339,7 @@ export class BrokerController implements BrokerContext {
     const replyExecutor = new BoundedExecutor({ maxConcurrency: 64, queueCapacity: 10_000 });
     server.registerProcessor(RequestCode.SEND_REPLY_MESSAGE, reply, replyExecutor);
     server.registerProcessor(RequestCode.SEND_REPLY_MESSAGE_V2, reply, replyExecutor);
+    server.registerProcessor(RequestCode.RECALL_MESSAGE, new RecallMessageProcessor(this, this.timerConfig.timerMaxDelaySec), sendExecutor);
     const pullExecutor = new BoundedExecutor({ maxConcurrency: 64, queueCapacity: 100_000 });
     server.registerProcessor(RequestCode.PULL_MESSAGE, this.pullMessageProcessor, pullExecutor);
     server.registerProcessor(RequestCode.LITE_PULL_MESSAGE, this.pullMessageProcessor, pullExecutor);

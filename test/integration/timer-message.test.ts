@@ -165,6 +165,47 @@ describe('timer messages on our broker', () => {
     assert.ok((msg?.storeTimestamp ?? 0) - (msg?.bornTimestamp ?? 0) >= 900, 'waited for level 1 (1 s)');
   });
 
+  it('recalls a timer message by its handle (RECALL_MESSAGE, recallMessageEnable): never delivered; refuses bad handles', async () => {
+    const recall = (topic: string, recallHandle: string): Promise<RemotingCommand> =>
+      client.invokeSync(broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.RECALL_MESSAGE, { producerGroup: 'TimerPG', topic, recallHandle }), 3000);
+    const kept = await send({ TIMER_DELAY_MS: '1200' });
+    const cancelled = await send({ TIMER_DELAY_MS: '1200' });
+    const handle = cancelled.extFields?.['recallHandle'] ?? '';
+    assert.equal((await recall(TOPIC, handle)).code, ResponseCode.NO_PERMISSION, 'off by default');
+    await broker.updateConfig(new Map([['recallMessageEnable', 'true']]));
+    try {
+      const bad = [
+        [TOPIC, 'not a handle!'],
+        [TOPIC, Buffer.from('v2 a b 1 c').toString('base64')],
+        ['OtherTopic', handle],
+        [TOPIC, Buffer.from(`v1 ${TOPIC} ${broker.config.brokerName} ${Date.now() - 1000} U`).toString('base64')],
+      ] as const;
+      const remarks = [];
+      for (const [topic, h] of bad) {
+        const response = await recall(topic, h);
+        remarks.push(`${response.code} ${response.remark ?? ''}`);
+      }
+      assert.deepEqual(remarks, [
+        `${ResponseCode.ILLEGAL_OPERATION} recall handle is invalid`,
+        `${ResponseCode.ILLEGAL_OPERATION} recall handle is invalid`,
+        `${ResponseCode.TOPIC_NOT_EXIST} recall failed, the topic[OtherTopic] not exist`,
+        `${ResponseCode.ILLEGAL_OPERATION} recall failed, timestamp invalid`,
+      ]);
+      const ok = await recall(TOPIC, handle);
+      assert.equal(ok.code, ResponseCode.SUCCESS, ok.remark);
+      assert.equal(ok.extFields?.['msgId'], keyOf(cancelled));
+      await waitFor(() => delivered(keyOf(kept)).length === 1, 5000, 'the other one');
+      await waitFor(() => (broker.timerMessageStore?.stats.recalled ?? 0) >= 1, 2000, 'the recall applied');
+      assert.equal(delivered(keyOf(cancelled)).length, 0, 'the recalled one never');
+      const markers = [0, 1, 2, 3].flatMap((q) =>
+        broker.messageStore.iterateConsumeQueue(TOPIC, q, 0, 10_000).filter((unit) => broker.messageStore.lookMessageByOffset(unit.pos)?.tags === '_RECALL_TAG_'),
+      );
+      assert.equal(markers.length, 0, 'nor its marker');
+    } finally {
+      await broker.updateConfig(new Map([['recallMessageEnable', 'false']]));
+    }
+  });
+
   it('keeps pending timers across a graceful restart, delivering each once', async () => {
     const sentAt = Date.now();
     const response = await send({ TIMER_DELAY_MS: '1500' });

@@ -101,3 +101,22 @@ export function recallHandleOf(msg: MessageExtBrokerInner, brokerName: string): 
   const raw = ['v1', realTopic, brokerName, String(Number(out) + 1), msg.uniqKey ?? ''].join(' ');
   return Buffer.from(raw, 'utf8').toString('base64').replaceAll('+', '-').replaceAll('/', '_');
 }
+
+/** A decoded recall handle (RecallMessageHandle.HandleV1). */
+export interface RecallHandle {
+  topic: string;
+  brokerName: string;
+  timestamp: string;
+  messageId: string;
+}
+
+/**
+ * RecallMessageHandle.decodeHandle: Java's URL decoder (URL alphabet, padding optional), then "v1" and at least four
+ * more fields separated by spaces; undefined for anything else.
+ */
+export function decodeRecallHandle(handle: string): RecallHandle | undefined {
+  if (handle === '' || !/^[A-Za-z0-9_-]*={0,2}$/.test(handle) || handle.replace(/=+$/, '').length % 4 === 1) return undefined;
+  const items = Buffer.from(handle, 'base64url').toString('utf8').split(' ');
+  if (items[0] !== 'v1' || items.length < 5) return undefined;
+  return { topic: items[1]!, brokerName: items[2]!, timestamp: items[3]!, messageId: items[4]! };
+}

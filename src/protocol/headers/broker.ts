@@ -239,3 +239,10 @@ export const ReplyMessageRequestHeader = {
   storeHost: 'string',
   storeTimestamp: 'long',
 } as const satisfies HeaderSchema;
+
+/** RecallMessageRequestHeader (RECALL_MESSAGE 370, 5.3.x): cancel a timer message by the handle its send returned. */
+export const RecallMessageRequestHeader = {
+  producerGroup: 'string?',
+  topic: 'string',
+  recallHandle: 'string',
+} as const satisfies HeaderSchema;

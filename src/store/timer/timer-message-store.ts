@@ -48,6 +48,8 @@ export interface TimerStats {
   enqueued: number;
   delivered: number;
   rolled: number;
+  /** Messages a recall marker cancelled. */
+  recalled: number;
   pending: number;
 }
 
@@ -67,7 +69,7 @@ export interface TimerStats {
  * commit log already holds are not written again, so the store itself delivers nothing twice.
  */
 export class TimerMessageStore {
-  readonly stats: TimerStats = { enqueued: 0, delivered: 0, rolled: 0, pending: 0 };
+  readonly stats: TimerStats = { enqueued: 0, delivered: 0, rolled: 0, recalled: 0, pending: 0 };
   /** Pending timer messages per real topic (GET_TIMER_METRICS). */
   readonly metrics: TimerMetrics;
   private readonly store: TimerStoreDeps;
@@ -296,7 +298,11 @@ export class TimerMessageStore {
     };
     const pos = this.log.append(unit);
     this.wheel.link(slot, pos);
-    if ((flags & TIMER_UNIT_ROLL) === 0) this.metrics.add(msg.getProperty(MessageConst.PROPERTY_REAL_TOPIC) ?? msg.topic, 1, unit.enqueueTimeMs);
+    if ((flags & TIMER_UNIT_ROLL) === 0) {
+      // A recall marker takes its message out of the pending count at once, as Java's.
+      const delta = msg.getProperty(MessageConst.PROPERTY_TIMER_DEL_UNIQKEY) === undefined ? 1 : -1;
+      this.metrics.add(msg.getProperty(MessageConst.PROPERTY_REAL_TOPIC) ?? msg.topic, delta, unit.enqueueTimeMs);
+    }
     this.checkpoint.enqueueOffset = next;
     this.stats.enqueued++;
     this.stats.pending++;
@@ -356,9 +362,16 @@ export class TimerMessageStore {
   /** Puts every unit of the slot back where it belongs, in filing order, from where a previous run stopped. */
   private async deliverSlot(slot: number): Promise<void> {
     const chain = this.chainOf(slot);
+    const messages = chain.map((unit) => this.store.lookMessageByOffset(unit.commitLogOffset));
+    // Recall markers (RECALL_MESSAGE) of the slot cancel the messages they name: "<real topic>+<UNIQ_KEY>".
+    const recalled = new Set<string>();
+    for (const msg of messages) {
+      const key = msg?.getProperty(MessageConst.PROPERTY_TIMER_DEL_UNIQKEY);
+      if (key !== undefined) recalled.add(key);
+    }
     for (let i = this.checkpoint.slotDone; i < chain.length && this.started; i += DELIVER_BATCH) {
       const batch = chain.slice(i, i + DELIVER_BATCH);
-      const copies = batch.map((unit) => this.copyFor(unit));
+      const copies = batch.map((unit, k) => this.copyFor(unit, messages[i + k] ?? null, recalled));
       const identities = copies.map((copy) => (copy === undefined ? undefined : identityOf(copy)));
       // A batch begun before a crash or a failed put: what the commit log already holds is not written again.
       const written = this.checkpoint.intentPhyOffset >= 0 ? this.writtenSince(this.checkpoint.intentPhyOffset, identities) : new Set<string>();
@@ -409,12 +422,19 @@ export class TimerMessageStore {
    * TIMER_DEQUEUE_MS, or, for a rolled unit, again in the timer topic with TIMER_ROLL_TIMES + 1. REAL_TOPIC and
    * REAL_QID stay in the properties: Java stores the string it built before removing them.
    */
-  private copyFor(unit: TimerUnit): MessageExtBrokerInner | undefined {
-    const msg = this.store.lookMessageByOffset(unit.commitLogOffset);
+  private copyFor(unit: TimerUnit, msg: MessageExt | null, recalled: ReadonlySet<string>): MessageExtBrokerInner | undefined {
+    // A recall marker is never delivered (only rolled on, like the message it names, to their common slot); a
+    // message it names is dropped there (it left the metrics when the marker came).
+    const roll = (unit.flags & TIMER_UNIT_ROLL) !== 0;
+    if (!roll && msg?.getProperty(MessageConst.PROPERTY_TIMER_DEL_UNIQKEY) !== undefined) return undefined;
     const realTopic = msg?.getProperty(MessageConst.PROPERTY_REAL_TOPIC);
     const realQueueId = Number(msg?.getProperty(MessageConst.PROPERTY_REAL_QUEUE_ID));
     if (msg === null || msg === undefined || realTopic === undefined || !Number.isInteger(realQueueId)) {
       this.logger.error(`timer store: the message at commit-log offset ${unit.commitLogOffset} is unreadable or has no real topic, dropped`);
+      return undefined;
+    }
+    if (!roll && recalled.has(`${realTopic}+${msg.getProperty(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? ''}`)) {
+      this.stats.recalled++;
       return undefined;
     }
     const copy = new MessageExtBrokerInner();
@@ -428,7 +448,7 @@ export class TimerMessageStore {
     copy.reconsumeTimes = msg.reconsumeTimes;
     copy.properties.set(MessageConst.PROPERTY_TIMER_ENQUEUE_MS, String(unit.enqueueTimeMs));
     copy.properties.set(MessageConst.PROPERTY_TIMER_DEQUEUE_MS, String(this.clock()));
-    if ((unit.flags & TIMER_UNIT_ROLL) !== 0) {
+    if (roll) {
       const rolled = Number(msg.getProperty(MessageConst.PROPERTY_TIMER_ROLL_TIMES) ?? 0);
       copy.properties.set(MessageConst.PROPERTY_TIMER_ROLL_TIMES, String((Number.isInteger(rolled) ? rolled : 0) + 1));
       copy.topic = TIMER_TOPIC;
@@ -470,6 +490,6 @@ function identityOf(msg: MessageExt): string | undefined {
   const out = msg.getProperty(MessageConst.PROPERTY_TIMER_OUT_MS);
   const dequeued = msg.getProperty(MessageConst.PROPERTY_TIMER_DEQUEUE_MS);
   if (out === undefined || dequeued === undefined) return undefined;
-  const kind = msg.topic === TIMER_TOPIC ? 'roll' : 'deliver';
+  const kind = `${msg.topic === TIMER_TOPIC ? 'roll' : 'deliver'}${msg.getProperty(MessageConst.PROPERTY_TIMER_DEL_UNIQKEY) === undefined ? '' : '-recall'}`;
   return `${kind}|${msg.getProperty(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? ''}|${out}|${msg.getProperty(MessageConst.PROPERTY_TIMER_ROLL_TIMES) ?? '0'}`;
 }
