@@ -1,5 +1,6 @@
 import type { ConsumerMessage } from '../client/consumer/consumer-message.js';
 import { PushConsumer } from '../client/consumer/push-consumer.js';
+import { MessageSelector } from '../client/consumer/subscription.js';
 import { intOption, nameServerOf, parseCommand, reportFailure, UsageError } from './table.js';
 import { required } from './topic.js';
 
@@ -9,6 +10,8 @@ export const CONSUME_USAGE = `usage: rocketmq-ts consume -t TOPIC -g GROUP [--fr
   -g, --group GROUP    consumer group (clustering: offsets are committed to the brokers)
   --from first|last    where a group with no committed offset starts (default last)
   --tags EXPR          subscription expression, e.g. "TagA || TagB" (default *)
+  --sql EXPR           a SQL92 selector instead, e.g. "a BETWEEN 3 AND 5 AND TAGS = 'TagA'" (the broker
+                       needs enablePropertyFilter=true; dev has it)
   --count N            stop after N messages (exit 1 if the timeout comes first)
   --timeout S          stop after S seconds (default: none, until SIGINT/SIGTERM)
   -n ADDR              name server (default $NAMESRV_ADDR, else 127.0.0.1:9876)
@@ -27,6 +30,7 @@ export async function runConsume(argv: string[]): Promise<number> {
     group: { type: 'string', short: 'g' },
     from: { type: 'string' },
     tags: { type: 'string' },
+    sql: { type: 'string' },
     count: { type: 'string' },
     timeout: { type: 'string' },
   }, state);
@@ -47,6 +51,8 @@ export async function runConsume(argv: string[]): Promise<number> {
     const count = values.count === undefined ? undefined : intOption(values, 'count', 0, 1);
     const timeoutSeconds = values.timeout === undefined ? undefined : intOption(values, 'timeout', 0, 1);
     const json = values.json === true;
+    if (values.tags !== undefined && values.sql !== undefined) throw new UsageError('give --tags or --sql, not both');
+    const selector = typeof values.sql === 'string' ? MessageSelector.bySql(values.sql) : typeof values.tags === 'string' ? values.tags : '*';
 
     const held = new Promise<void>((resolve) => (release = resolve));
     let received = 0;
@@ -64,7 +70,7 @@ export async function runConsume(argv: string[]): Promise<number> {
       // Held listener calls never finish by themselves; shutdown need not wait for them.
       awaitTerminationMillisWhenShutdown: 200,
     });
-    consumer.subscribe(topic, typeof values.tags === 'string' ? values.tags : '*', listener);
+    consumer.subscribe(topic, selector, listener);
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     if (timeoutSeconds !== undefined) timer = setTimeout(() => stopWith('timeout'), timeoutSeconds * 1000);
@@ -97,6 +103,7 @@ function messageLine(msg: ConsumerMessage): Record<string, unknown> {
     keys: msg.keys,
     reconsumeTimes: msg.reconsumeTimes,
     storeTimestamp: msg.storeTimestamp,
+    properties: msg.properties,
     body: msg.body.toString('utf8'),
   };
 }
