@@ -114,6 +114,8 @@ export function position(text: string, at: number): string {
 export class Lexer {
   private pos = 0;
   private readonly buffered: Token[] = [];
+  /** Where the last search for a line end began and what it found (-1: none to the end), so `--` is linear. */
+  private lineEndSearch = { from: Number.MAX_SAFE_INTEGER, at: -1 };
 
   constructor(private readonly text: string) {}
 
@@ -192,9 +194,8 @@ export class Lexer {
       const c2 = s.charCodeAt(p + 1);
       if (c === 45 && c2 === 45) {
         // A line comment needs its line end; without one, the two dashes are tokens.
-        let end = p + 2;
-        while (end < n && s.charCodeAt(end) !== 10 && s.charCodeAt(end) !== 13) end++;
-        if (end >= n) return p;
+        const end = this.lineEnd(p + 2);
+        if (end < 0) return p;
         p = s.charCodeAt(end) === 13 && s.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
       } else if (c === 47 && c2 === 42) {
         const close = s.indexOf('*/', p + 2);
@@ -204,6 +205,17 @@ export class Lexer {
         return p;
       }
     }
+  }
+
+  /** The first \n or \r at or after `from`, or -1; positions only grow, so one search serves many `--`. */
+  private lineEnd(from: number): number {
+    const { from: searchedFrom, at } = this.lineEndSearch;
+    if (searchedFrom <= from && (at < 0 || at >= from)) return at;
+    const s = this.text;
+    let end = from;
+    while (end < s.length && s.charCodeAt(end) !== 10 && s.charCodeAt(end) !== 13) end++;
+    this.lineEndSearch = { from, at: end < s.length ? end : -1 };
+    return this.lineEndSearch.at;
   }
 
   /** Index after the longest string literal at `p`, or -1. `'a''` is `'a'` followed by a stray quote. */
