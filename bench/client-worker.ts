@@ -7,8 +7,11 @@
  *   parent -> child  { type: 'stop' }                 the window ends
  *   child -> parent  { type: 'result', ... }          the producer's send timings in the window; then it exits
  * argv: producer|consumer <namesrvAddr> <topic> <group> <inflight> <size> [<cpuprofile file>]
+ * env: BENCH_SQL (consumer) subscribes with that SQL92 selector instead of "*"; BENCH_PROPERTIES=1 (producer) gives
+ * each message the user properties of sqlBenchProperties.
  */
-import { Producer, PushConsumer } from '../src/client/index.js';
+import { MessageSelector, Producer, PushConsumer } from '../src/client/index.js';
+import { sqlBenchProperties } from './sql-bench.js';
 import { report, runWindow } from './worker-ipc.js';
 
 /** The Java benchmark tools set rocketmq.serialize.type=ROCKETMQ for themselves: binary request headers. */
@@ -22,6 +25,8 @@ async function runProducer(namesrvAddr: string, topic: string, group: string, in
   const producer = new Producer({ nameServer: namesrvAddr, group, serializeType: SERIALIZE_TYPE });
   await producer.start();
   const body = Buffer.alloc(size, 'a');
+  const withProperties = process.env.BENCH_PROPERTIES === '1';
+  let sent = 0;
   let running = true;
   let measuring = false;
   let rtSum = 0;
@@ -31,7 +36,7 @@ async function runProducer(namesrvAddr: string, topic: string, group: string, in
     while (running) {
       const begin = performance.now();
       try {
-        await producer.send({ topic, body });
+        await producer.send(withProperties ? { topic, body, properties: sqlBenchProperties(sent++) } : { topic, body });
         if (measuring) {
           rtSum += performance.now() - begin;
           rtCount++;
@@ -51,7 +56,8 @@ async function runProducer(namesrvAddr: string, topic: string, group: string, in
 
 async function runConsumer(namesrvAddr: string, topic: string, group: string, inflight: number, profileFile: string | undefined): Promise<void> {
   const consumer = new PushConsumer({ nameServer: namesrvAddr, group, consumeThreadMax: inflight, serializeType: SERIALIZE_TYPE });
-  consumer.subscribe(topic, '*', () => undefined);
+  const sql = process.env.BENCH_SQL;
+  consumer.subscribe(topic, sql === undefined || sql === '' ? '*' : MessageSelector.bySql(sql), () => undefined);
   await consumer.start();
   await runWindow(profileFile);
   await consumer.shutdown();

@@ -18,19 +18,25 @@
  * Our clients use binary (ROCKETMQ) request headers, as the Java tools set for themselves.
  * Each client's CPU time per 1000 messages is read alike (from /proc), since
  * the clients share the machine's cores with the broker: a client's CPU is CPU the broker does not get.
+ * --sql: every message also carries ten user properties and the consumers subscribe with the SQL92 selector
+ * SQL_EXPRESSION, which matches one message in ten, on brokers with enablePropertyFilter=true: the backlog the
+ * consumers drain is then always our Producer's (its properties make the one in ten exact; the Java benchmark
+ * Producer cannot add any: it reads a -p option it never declares), and a consumer's rate is the matching messages it
+ * received per second (the offsets it got through, times 1/10); the offsets' own rate is scanned_tps.
  * Prints a table, the ratios ours/Java per broker, and one final JSON line. --clients ts measures ours alone (the
  * consumers then drain what our Producer stored); --cpu-prof <dir> writes a CPU profile of our Producer's and our
  * PushConsumer's measured phases (the client's process, not the broker's) per broker, for Chrome DevTools.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { Admin, MQClientManager } from '../src/client/index.js';
+import { Admin, MQClientManager, Producer } from '../src/client/index.js';
 import { REPO_ROOT, buildInterop, startJava, startJavaBroker, startJavaNameServer, type JavaServer } from '../test/helpers/java.js';
 import type { WorkerReport, WorkerRole } from './client-worker.js';
+import { SQL_EXPRESSION, SQL_MATCH_FRACTION, sqlBenchProperties } from './sql-bench.js';
 import { loopbackRoundTrips } from './machine-probe.js';
 import { forkWorker } from './worker-ipc.js';
 
@@ -57,6 +63,8 @@ const USAGE = `usage: node dist-test/bench/client.js [options]
   --brokers <b,..>  java, ours, in this order (default java,ours)
   --clients <c,..>  java, ts, in this order (default java,ts); the consumers drain the first one's backlog;
                     a client named twice (java,ts,ts,java) counts with its mean, which cancels the order out
+  --sql             ten user properties per message; consumers subscribe with a SQL92 selector matching one in ten
+                    (the consumers drain our Producer's backlog, so --clients must name ts)
   --cpu-prof <dir>  write <dir>/<broker>-{producer,consumer}.cpuprofile: our clients' phases, profiled
                     (the profiler's own cost then shows in our CPU figures)
   --json-only       only the final JSON line on stdout
@@ -73,6 +81,7 @@ interface Options {
   clients: ClientKind[];
   cpuProfDir: string | undefined;
   jsonOnly: boolean;
+  sql: boolean;
 }
 
 interface Result {
@@ -91,6 +100,8 @@ interface ConsumeResult {
   broker: BrokerKind;
   client: ClientKind;
   consume_tps: number | null;
+  /** --sql: the offsets the consumer got through per second, matching or not (consume_tps is the matching ones). */
+  scanned_tps?: number | null;
   /** Messages left in the topic when the consumer started. */
   backlog: number;
   drained: boolean;
@@ -117,6 +128,7 @@ function parseOptions(argv: string[]): Options | 'help' {
       brokers: { type: 'string' },
       clients: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      sql: { type: 'boolean' },
       'json-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -131,6 +143,7 @@ function parseOptions(argv: string[]): Options | 'help' {
   for (const b of brokers) if (b !== 'ours' && b !== 'java') throw new Error(`unknown broker '${b}'`);
   const clients = (values.clients ?? 'java,ts').split(',').map((c) => c.trim());
   for (const c of clients) if (c !== 'ts' && c !== 'java') throw new Error(`unknown client '${c}'`);
+  if (values.sql === true && !clients.includes('ts')) throw new Error('--sql drains our Producer\'s backlog: --clients must name ts');
   return {
     seconds: int(values.seconds, 20, 'seconds'),
     warmup: int(values.warmup, 10, 'warmup'),
@@ -142,6 +155,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     clients: clients as ClientKind[],
     cpuProfDir: values['cpu-prof'],
     jsonOnly: values['json-only'] === true,
+    sql: values.sql === true,
   };
 }
 
@@ -187,7 +201,7 @@ async function deployOurs(): Promise<Deployment> {
   }
 }
 
-async function deployJava(): Promise<Deployment> {
+async function deployJava(options: Options): Promise<Deployment> {
   const servers: JavaServer[] = [];
   const stop = async (): Promise<void> => {
     for (const server of servers.reverse()) await server.stop();
@@ -195,7 +209,8 @@ async function deployJava(): Promise<Deployment> {
   try {
     const namesrv = await startJavaNameServer({ version: JAVA_VERSION });
     servers.push(namesrv);
-    servers.push(await startJavaBroker({ version: JAVA_VERSION, namesrvAddr: namesrv.addr, clusterName: CLUSTER }));
+    const config: Record<string, boolean> = options.sql ? { enablePropertyFilter: true } : {};
+    servers.push(await startJavaBroker({ version: JAVA_VERSION, namesrvAddr: namesrv.addr, clusterName: CLUSTER, config }));
     return { namesrvAddr: namesrv.addr, stop };
   } catch (err) {
     await stop();
@@ -280,6 +295,7 @@ async function startOurClient(role: WorkerRole, namesrvAddr: string, topic: stri
     path.join(REPO_ROOT, 'dist-test/bench/client-worker.js'),
     [role, namesrvAddr, topic, group, String(options.inflight), String(options.size), ...profileFile],
     `our ${role}`,
+    options.sql ? { BENCH_SQL: SQL_EXPRESSION, BENCH_PROPERTIES: '1' } : {},
   );
   return {
     pid: worker.pid,
@@ -365,12 +381,17 @@ async function watchDrain(
   let first: { at: number; n: number; cpu: number | undefined } | undefined;
   let last = { at: performance.now(), n: 0, cpu: await cpuMillis() };
   while (Date.now() < deadline && last.n < backlog) {
+    const idle = last;
     await sleep(POLL_MILLIS);
     last = { at: performance.now(), n: await consumed(), cpu: await cpuMillis() };
-    first ??= last.n > 0 ? last : undefined;
+    // With --sql a consumer gets through the skipped messages faster than it is polled: its rate is counted from
+    // the last reading before it moved, not from the first one after.
+    first ??= last.n > 0 ? (options.sql ? idle : last) : undefined;
   }
   const tps = first === undefined || last.at === first.at ? null : Math.round(((last.n - first.n) * 1000) / (last.at - first.at));
-  return { tps, drained: last.n >= backlog, cpu_ms_per_1k: first === undefined ? null : perThousand(first.cpu, last.cpu, last.n - first.n) };
+  // With --sql, CPU per 1000 messages received (the matching ones), not per 1000 offsets.
+  const received = options.sql ? (last.n - (first?.n ?? 0)) * SQL_MATCH_FRACTION : last.n - (first?.n ?? 0);
+  return { tps, drained: last.n >= backlog, cpu_ms_per_1k: first === undefined ? null : perThousand(first.cpu, last.cpu, received) };
 }
 
 async function measureJavaConsumer(admin: Admin, namesrvAddr: string, topic: string, options: Options, broker: BrokerKind): Promise<ConsumeResult> {
@@ -378,20 +399,32 @@ async function measureJavaConsumer(admin: Admin, namesrvAddr: string, topic: str
   const backlog = await stored(admin, topic);
   await groupAtStart(admin, topic, group);
   const { classpath } = await buildInterop(JAVA_VERSION);
-  const consumer = await startJava({
-    mainClass: 'org.apache.rocketmq.example.benchmark.Consumer',
-    name: `bench-client-consumer-${broker}`,
-    classpath,
-    heapMb: 512,
-    args: ['-n', namesrvAddr, '-t', topic, '-w', String(options.inflight), '-g', group],
-    readyLine: /Consumer Started/,
-    readyTimeoutMs: 60_000,
-  });
+  // The benchmark Consumer reads its expression from a file (-f SQL92 -e FILE).
+  const expressionDir = options.sql ? await mkdtemp(path.join(tmpdir(), 'rmqts-bench-sql-')) : undefined;
+  const sqlArgs: string[] = [];
+  if (expressionDir !== undefined) {
+    const file = path.join(expressionDir, 'expression');
+    await writeFile(file, SQL_EXPRESSION);
+    sqlArgs.push('-f', 'SQL92', '-e', file);
+  }
   try {
-    const { tps, drained, cpu_ms_per_1k } = await watchDrain(admin, group, topic, backlog, options, () => processCpuMillis(consumer.pid));
-    return { broker, client: 'java', consume_tps: tps, backlog, drained, cpu_ms_per_1k };
+    const consumer = await startJava({
+      mainClass: 'org.apache.rocketmq.example.benchmark.Consumer',
+      name: `bench-client-consumer-${broker}`,
+      classpath,
+      heapMb: 512,
+      args: ['-n', namesrvAddr, '-t', topic, '-w', String(options.inflight), '-g', group, ...sqlArgs],
+      readyLine: /Consumer Started/,
+      readyTimeoutMs: 60_000,
+    });
+    try {
+      const { tps, drained, cpu_ms_per_1k } = await watchDrain(admin, group, topic, backlog, options, () => processCpuMillis(consumer.pid));
+      return { broker, client: 'java', ...consumeRates(tps, options), backlog, drained, cpu_ms_per_1k };
+    } finally {
+      await consumer.stop();
+    }
   } finally {
-    await consumer.stop();
+    if (expressionDir !== undefined) await rm(expressionDir, { recursive: true, force: true });
   }
 }
 
@@ -403,10 +436,33 @@ async function measureOurConsumer(admin: Admin, namesrvAddr: string, topic: stri
   try {
     consumer.measure();
     const { tps, drained, cpu_ms_per_1k } = await watchDrain(admin, group, topic, backlog, options, () => processCpuMillis(consumer.pid));
-    return { broker, client: 'ts', consume_tps: tps, backlog, drained, cpu_ms_per_1k };
+    return { broker, client: 'ts', ...consumeRates(tps, options), backlog, drained, cpu_ms_per_1k };
   } finally {
     await consumer.stop();
   }
+}
+
+/**
+ * --sql: one matching message more at the end of every queue, so that a consumer's offsets reach the end of the
+ * backlog when it consumes that one, not when a pull parked at the end (after skipping what did not match) comes
+ * back empty some 15 s later.
+ */
+async function endQueuesWithAMatch(admin: Admin, namesrvAddr: string, topic: string): Promise<void> {
+  const producer = new Producer({ nameServer: namesrvAddr, group: 'bench_client_sql_sentinel', clientManager: new MQClientManager() });
+  await producer.start();
+  try {
+    for (const { mq } of await admin.topicStats(topic)) {
+      await producer.send({ topic, body: 'sentinel', properties: sqlBenchProperties(0) }, { messageQueue: mq });
+    }
+  } finally {
+    await producer.shutdown();
+  }
+}
+
+/** The drain's offsets per second are the consume rate; with --sql one in ten of them is a message received. */
+function consumeRates(offsetsPerSecond: number | null, options: Options): { consume_tps: number | null; scanned_tps?: number | null } {
+  if (!options.sql) return { consume_tps: offsetsPerSecond };
+  return { consume_tps: offsetsPerSecond === null ? null : Math.round(offsetsPerSecond * SQL_MATCH_FRACTION), scanned_tps: offsetsPerSecond };
 }
 
 /** CPU time (user + system) a process has used, from /proc (Linux); undefined where that cannot be read. */
@@ -452,7 +508,7 @@ function round3(n: number): number {
 
 async function benchBroker(broker: BrokerKind, options: Options): Promise<{ sends: Result[]; consumes: ConsumeResult[] }> {
   progress(`${broker}: starting the name server and the broker`);
-  const deployment = broker === 'ours' ? await deployOurs() : await deployJava();
+  const deployment = broker === 'ours' ? await deployOurs() : await deployJava(options);
   const admin = new Admin({ nameServer: deployment.namesrvAddr, clientManager: new MQClientManager() });
   try {
     await admin.start();
@@ -471,7 +527,10 @@ async function benchBroker(broker: BrokerKind, options: Options): Promise<{ send
     }
     // The consumers drain the same backlog, one after the other, after an unmeasured drain of it: the producers
     // warmed the broker's send path, this warms its pull path, which the first measured consumer would pay for.
-    const backlogTopic = `BenchClient_${options.clients[0] as ClientKind}_0`;
+    // With --sql, our Producer's: its properties make the selector match exactly one message in ten.
+    const backlogIndex = options.sql ? options.clients.indexOf('ts') : 0;
+    const backlogTopic = `BenchClient_${options.clients[backlogIndex] as ClientKind}_${backlogIndex}`;
+    if (options.sql) await endQueuesWithAMatch(admin, deployment.namesrvAddr, backlogTopic);
     progress(`${broker}: an unmeasured consumer drains the backlog first, to warm the broker's pull path`);
     await measureOurConsumer(admin, deployment.namesrvAddr, backlogTopic, options, broker, 'warm-up');
     const consumes: ConsumeResult[] = [];
@@ -529,8 +588,17 @@ async function main(argv: string[]): Promise<number> {
       results.map((r) => [r.broker, r.client, String(r.send_tps), String(r.avg_rt_ms ?? '-'), String(r.failed), String(r.cpu_ms_per_1k ?? '-'), String(r.probe_round_trips_per_s ?? '-')]),
     );
     printTable(
-      ['broker', 'consumer', 'consume msg/s', 'backlog', 'drained', 'CPU ms/1k msgs', 'probe/s'],
-      consumeResults.map((r) => [r.broker, r.client, String(r.consume_tps ?? '-'), String(r.backlog), String(r.drained), String(r.cpu_ms_per_1k ?? '-'), String(r.probe_round_trips_per_s ?? '-')]),
+      ['broker', 'consumer', options.sql ? 'matching msg/s' : 'consume msg/s', ...(options.sql ? ['scanned msg/s'] : []), 'backlog', 'drained', 'CPU ms/1k msgs', 'probe/s'],
+      consumeResults.map((r) => [
+        r.broker,
+        r.client,
+        String(r.consume_tps ?? '-'),
+        ...(options.sql ? [String(r.scanned_tps ?? '-')] : []),
+        String(r.backlog),
+        String(r.drained),
+        String(r.cpu_ms_per_1k ?? '-'),
+        String(r.probe_round_trips_per_s ?? '-'),
+      ]),
     );
     for (const [name, ratio] of Object.entries(ratios)) process.stdout.write(`${name}: ${ratio ?? '-'}\n`);
   }
@@ -540,7 +608,7 @@ async function main(argv: string[]): Promise<number> {
       results,
       consume_results: consumeResults,
       ratios,
-      params: { ...options, java_version: JAVA_VERSION },
+      params: { ...options, ...(options.sql ? { sql_expression: SQL_EXPRESSION } : {}), java_version: JAVA_VERSION },
       node: process.version,
       cpus: cpus().length,
       date: new Date().toISOString(),

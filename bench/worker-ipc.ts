@@ -75,8 +75,8 @@ export interface ForkedWorker<R> {
 }
 
 /** Forks `script` with `args` (stdout and stderr inherited) and waits for its 'ready'; `name` is for errors. */
-export async function forkWorker<R extends { type: 'result' }>(script: string, args: string[], name: string): Promise<ForkedWorker<R>> {
-  const child = fork(script, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function forkWorker<R extends { type: 'result' }>(script: string, args: string[], name: string, env: NodeJS.ProcessEnv = {}): Promise<ForkedWorker<R>> {
+  const child = fork(script, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const reports: { type: string }[] = [];
   const waiters: (() => void)[] = [];

@@ -7,6 +7,7 @@ export * from './namesrv/index.js';
 export * from './broker/index.js';
 export * from './store/index.js';
 export * from './client/index.js';
+export * from './filter/index.js';
 export {
   BrokerOuterAPI,
   type BrokerOuterAPIOptions,

@@ -83,6 +83,12 @@ export interface BrokerConfig {
   transactionOpBatchInterval: number;
   /** Accepted for Java's broker.conf; the open-transaction counts are derived from the topics, not flushed. */
   transactionMetricFlushInterval: number;
+  /** Filter by message properties (SQL92 subscriptions); off, they are refused with SYSTEM_ERROR, as in Java. */
+  enablePropertyFilter: boolean;
+  /** Retry-topic pulls with a SQL92 subscription are filtered by the group's filter of the message's original topic. */
+  filterSupportRetry: boolean;
+  /** A consumer filter (consumerFilter.json) whose group left is forgotten this long after, in ms (24 h). */
+  filterDataCleanTimeSpan: number;
 }
 
 export type BrokerConfigKey = keyof BrokerConfig;
@@ -138,6 +144,9 @@ export function defaultBrokerConfig(home: string = homedir(), rocketmqHome = '')
     transactionOpMsgMaxSize: 4096,
     transactionOpBatchInterval: 3000,
     transactionMetricFlushInterval: 3000,
+    enablePropertyFilter: false,
+    filterSupportRetry: false,
+    filterDataCleanTimeSpan: 24 * 3600_000,
   };
 }
 
@@ -172,6 +181,10 @@ export const RUNTIME_UPDATABLE_KEYS: ReadonlySet<BrokerConfigKey> = new Set<Brok
   'storeReplyMessageEnable',
   'recallMessageEnable',
   'allowRecallWhenBrokerNotWriteable',
+  // Read on every CHECK_CLIENT_CONFIG and pull, so Java's UPDATE_BROKER_CONFIG changes them at once, as here.
+  'enablePropertyFilter',
+  'filterSupportRetry',
+  'filterDataCleanTimeSpan',
 ]);
 
 export class BrokerConfigError extends Error {

@@ -15,6 +15,7 @@ import { ProducerManager } from './client/producer-manager.js';
 import { RebalanceLockManager } from './client/rebalance-lock-manager.js';
 import { newDataVersion, nextDataVersion } from './config-manager.js';
 import type { ConfigStore } from './config-store.js';
+import { ConsumerFilterManager, FilterFactory } from './filter/consumer-filter-manager.js';
 import { ConsumerOffsetManager } from './offset/consumer-offset-manager.js';
 import { BrokerOuterAPI, type BrokerOuterAPIOptions } from './out/broker-outer-api.js';
 import { AdminBrokerProcessor } from './processors/admin-broker-processor.js';
@@ -46,6 +47,8 @@ import { TopicConfigManager } from './topic/topic-config-manager.js';
 const REGISTER_INITIAL_DELAY_MILLIS = 10_000;
 /** MessageStoreConfig.flushDelayOffsetInterval: delayOffset.json is written this often (and at shutdown). */
 const FLUSH_DELAY_OFFSET_INTERVAL = 10_000;
+/** consumerFilter.json is written this often (when it changed) and at shutdown, as Java does every 10 s. */
+const PERSIST_CONSUMER_FILTER_INTERVAL = 10_000;
 
 export interface BrokerControllerOptions {
   /** Where topics.json, consumerOffset.json and subscriptionGroup.json are kept. */
@@ -86,6 +89,8 @@ export class BrokerController implements BrokerContext {
   readonly pullRequestHoldService: PullRequestHoldService;
   readonly sendThreadPoolQueue: SendThreadPoolQueue;
   readonly rebalanceLockManager: RebalanceLockManager;
+  readonly filterFactory = new FilterFactory();
+  readonly consumerFilterManager: ConsumerFilterManager;
   readonly scheduleMessageService: ScheduleMessageService;
   readonly timerMessageStore: TimerMessageStore | undefined;
   private readonly timerConfig: TimerHookConfig;
@@ -122,9 +127,18 @@ export class BrokerController implements BrokerContext {
     this.subscriptionGroupManager = new SubscriptionGroupManager(brokerConfig, options.configStore, this.logger);
     this.consumerOffsetManager = new ConsumerOffsetManager(options.configStore, this.logger);
     this.producerManager = new ProducerManager<RemotingChannel>(this.logger);
+    this.consumerFilterManager = new ConsumerFilterManager({
+      configStore: options.configStore,
+      factory: this.filterFactory,
+      filterDataCleanTimeSpan: () => this.currentConfig.filterDataCleanTimeSpan,
+      logger: this.logger,
+    });
+    // Heartbeats register the groups' SQL92 filters whatever enablePropertyFilter says, as Java's do.
     this.consumerManager = new ConsumerManager<RemotingChannel>({
       onConsumerIdsChanged: (group, channels) => this.onConsumerIdsChanged(group, channels),
       channelExpiredTimeout: () => this.currentConfig.channelExpiredTimeout,
+      onRegister: (group, subList) => this.consumerFilterManager.register(group, subList),
+      onUnregister: (group) => this.consumerFilterManager.unRegister(group),
       logger: this.logger,
     });
     this.clientHousekeepingService = new ClientHousekeepingService(this.producerManager, this.consumerManager, this.logger);
@@ -171,8 +185,8 @@ export class BrokerController implements BrokerContext {
     });
     // Arrivals wake parked pulls, and a message parked at a delay level sets its level's timer (its tag code is its due time).
     const wakePulls = notifyMessageArrivingListener(this.pullRequestHoldService);
-    this.messageStore.setMessageArrivingListener((topic, queueId, logicOffset, tagsCode, storeTimestamp) => {
-      wakePulls(topic, queueId, logicOffset, tagsCode, storeTimestamp);
+    this.messageStore.setMessageArrivingListener((topic, queueId, logicOffset, tagsCode, storeTimestamp, properties) => {
+      wakePulls(topic, queueId, logicOffset, tagsCode, storeTimestamp, properties);
       this.scheduleMessageService.onMessageArriving(topic, queueId, tagsCode);
       this.timerMessageStore?.onMessageArriving(topic);
     });
@@ -269,6 +283,7 @@ export class BrokerController implements BrokerContext {
       this.consumerOffsetManager.persist(),
       this.topicConfigManager.persist(),
       this.subscriptionGroupManager.persist(),
+      this.consumerFilterManager.persist(),
     ]);
     for (const result of persisted) if (result.status === 'rejected') this.logger.error('persisting a config at shutdown failed', result.reason);
     await this.messageStore.shutdown();
@@ -322,6 +337,7 @@ export class BrokerController implements BrokerContext {
     const clientExecutor = new BoundedExecutor({ maxConcurrency: 32, queueCapacity: 50_000 });
     server.registerProcessor(RequestCode.HEART_BEAT, clientManage, clientExecutor);
     server.registerProcessor(RequestCode.UNREGISTER_CLIENT, clientManage, clientExecutor);
+    server.registerProcessor(RequestCode.CHECK_CLIENT_CONFIG, clientManage, clientExecutor);
     const consumerManage = new ConsumerManageProcessor(this);
     const consumerExecutor = new BoundedExecutor({ maxConcurrency: 32, queueCapacity: 100_000 });
     server.registerProcessor(RequestCode.GET_CONSUMER_LIST_BY_GROUP, consumerManage, consumerExecutor);
@@ -361,6 +377,7 @@ export class BrokerController implements BrokerContext {
     await this.topicConfigManager.load();
     await this.consumerOffsetManager.load();
     await this.subscriptionGroupManager.load();
+    await this.consumerFilterManager.load();
     await this.scheduleMessageService.load();
     if (this.stopped) return;
     await this.messageStore.start();
@@ -384,6 +401,7 @@ export class BrokerController implements BrokerContext {
     const flushInterval = Math.max(1, this.currentConfig.flushConsumerOffsetInterval);
     this.schedule(flushInterval, flushInterval, () => this.consumerOffsetManager.persistInBackground());
     this.schedule(FLUSH_DELAY_OFFSET_INTERVAL, FLUSH_DELAY_OFFSET_INTERVAL, () => this.scheduleMessageService.persistInBackground());
+    this.schedule(PERSIST_CONSUMER_FILTER_INTERVAL, PERSIST_CONSUMER_FILTER_INTERVAL, () => this.consumerFilterManager.persistIfChanged());
     this.logger.info(`broker ${this.currentConfig.brokerName} listening on ${this.port} (fast port ${this.fastPort}), advertised as ${this.brokerAddr}`);
     await this.registerBrokerAll();
   }

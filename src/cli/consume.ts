@@ -1,5 +1,6 @@
 import type { ConsumerMessage } from '../client/consumer/consumer-message.js';
 import { PushConsumer } from '../client/consumer/push-consumer.js';
+import { MessageSelector } from '../client/consumer/subscription.js';
 import { intOption, NAMESPACE_OPTION, namespaceOf, nameServerOf, parseCommand, reportFailure, UsageError } from './table.js';
 import { required } from './topic.js';
 
@@ -9,6 +10,8 @@ export const CONSUME_USAGE = `usage: rocketmq-ts consume -t TOPIC -g GROUP [--fr
   -g, --group GROUP    consumer group (clustering: offsets are committed to the brokers)
   --from first|last    where a group with no committed offset starts (default last)
   --tags EXPR          subscription expression, e.g. "TagA || TagB" (default *)
+  --sql EXPR           a SQL92 selector instead, e.g. "a BETWEEN 3 AND 5 AND TAGS = 'TagA'" (the broker
+                       needs enablePropertyFilter=true; dev has it)
   --count N            stop after N messages (exit 1 if the timeout comes first)
   --timeout S          stop after S seconds (default: none, until SIGINT/SIGTERM)
   --namespace NS       consume as a client of namespace NS: topic and group are NS%name on the wire
@@ -28,6 +31,7 @@ export async function runConsume(argv: string[]): Promise<number> {
     group: { type: 'string', short: 'g' },
     from: { type: 'string' },
     tags: { type: 'string' },
+    sql: { type: 'string' },
     count: { type: 'string' },
     timeout: { type: 'string' },
     ...NAMESPACE_OPTION,
@@ -49,6 +53,8 @@ export async function runConsume(argv: string[]): Promise<number> {
     const count = values.count === undefined ? undefined : intOption(values, 'count', 0, 1);
     const timeoutSeconds = values.timeout === undefined ? undefined : intOption(values, 'timeout', 0, 1);
     const json = values.json === true;
+    if (values.tags !== undefined && values.sql !== undefined) throw new UsageError('give --tags or --sql, not both');
+    const selector = typeof values.sql === 'string' ? MessageSelector.bySql(values.sql) : typeof values.tags === 'string' ? values.tags : '*';
 
     const held = new Promise<void>((resolve) => (release = resolve));
     let received = 0;
@@ -67,7 +73,7 @@ export async function runConsume(argv: string[]): Promise<number> {
       // Held listener calls never finish by themselves; shutdown need not wait for them.
       awaitTerminationMillisWhenShutdown: 200,
     });
-    consumer.subscribe(topic, typeof values.tags === 'string' ? values.tags : '*', listener);
+    consumer.subscribe(topic, selector, listener);
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     if (timeoutSeconds !== undefined) timer = setTimeout(() => stopWith('timeout'), timeoutSeconds * 1000);
@@ -100,6 +106,7 @@ function messageLine(msg: ConsumerMessage): Record<string, unknown> {
     keys: msg.keys,
     reconsumeTimes: msg.reconsumeTimes,
     storeTimestamp: msg.storeTimestamp,
+    properties: msg.properties,
     body: msg.body.toString('utf8'),
   };
 }

@@ -16,7 +16,8 @@ export const DEFAULT_DEV_DATA_DIR = join(homedir(), '.rocketmq-ts', 'dev');
 export const DEV_USAGE = `usage: rocketmq-ts dev [--namesrv-port 9876] [--broker-port 10911] [--data-dir DIR] [--broker-ip 127.0.0.1]
 
 A name server and a broker in one process, for development: topics are created on first send
-(autoCreateTopicEnable=true), data is kept between runs.
+(autoCreateTopicEnable=true), SQL92 subscriptions are filtered (enablePropertyFilter=true), data is kept
+between runs.
 
   --namesrv-port PORT  name server port (default 9876; 0 picks a free one)
   --broker-port PORT   broker port (default 10911; its fast port is PORT - 2; 0 picks free ones)
@@ -71,6 +72,8 @@ export async function startDev(options: DevOptions): Promise<DevCluster> {
       bindAddress,
       storePathRootDir,
       autoCreateTopicEnable: true,
+      // Java's default is off; a development broker lets SQL92 subscriptions in.
+      enablePropertyFilter: true,
     };
     broker = createBrokerController(config, createMessageStoreConfig({ storePathRootDir }), logger);
     await broker.start();
@@ -153,7 +156,7 @@ rocketmq-ts dev is ready (${Math.round(startMillis)} ms)
   name server  ${namesrvAddr}
   broker       ${broker.brokerAddr}  (cluster DefaultCluster, broker-a; fast port ${broker.fastPort})
   data         ${options.dataDir}  (kept between runs; delete it to start afresh)
-  topics       created on first send (autoCreateTopicEnable=true)
+  topics       created on first send (autoCreateTopicEnable=true); SQL92 selectors on (enablePropertyFilter=true)
 
 Send a first message with the Java quickstart from an Apache RocketMQ distribution:
   export NAMESRV_ADDR=${namesrvAddr}

@@ -2,7 +2,7 @@ import { Producer } from '../client/producer/producer.js';
 import type { ProducerMessage } from '../client/producer/producer-message.js';
 import type { SendResult } from '../client/producer/send-result.js';
 import { TransactionProducer, type LocalTransactionState } from '../client/producer/transaction-producer.js';
-import { intOption, NAMESPACE_OPTION, namespaceOf, nameServerOf, output, parseCommand, reportFailure, UsageError } from './table.js';
+import { intOption, NAMESPACE_OPTION, namespaceOf, nameServerOf, output, parseCommand, reportFailure, UsageError, type ParsedValues } from './table.js';
 import { required } from './topic.js';
 
 export const SEND_USAGE = `usage: rocketmq-ts send -t TOPIC [--body TEXT | --size N] [--count N] [--tags T] [--keys K] [options]
@@ -12,6 +12,7 @@ export const SEND_USAGE = `usage: rocketmq-ts send -t TOPIC [--body TEXT | --siz
   --size N               a body of N bytes instead
   --count N              how many messages (default 1)
   --tags T, --keys K     the messages' tag and keys (keys separated by spaces)
+  --prop NAME=VALUE      a user property (repeat for more), e.g. for consumers with a SQL92 selector
   --concurrency N        sends in flight at once (default 16)
   --transaction OUTCOME  send transactional messages whose local transaction ends with commit, rollback or
                          unknown (left to the broker's check, which this process, gone by then, never answers)
@@ -36,6 +37,7 @@ export async function runSend(argv: string[]): Promise<number> {
     count: { type: 'string' },
     tags: { type: 'string' },
     keys: { type: 'string' },
+    prop: { type: 'string', multiple: true },
     concurrency: { type: 'string' },
     group: { type: 'string', short: 'g' },
     transaction: { type: 'string' },
@@ -54,7 +56,8 @@ export async function runSend(argv: string[]): Promise<number> {
     const body = (i: number): Buffer | string => sized ?? (typeof values.body === 'string' ? values.body : `Hello RocketMQ ${i}`);
     const tags = typeof values.tags === 'string' ? values.tags : undefined;
     const keys = typeof values.keys === 'string' ? values.keys.split(' ').filter((k) => k !== '') : undefined;
-    const outcome = transactionOutcome(values.transaction);
+    const properties = userProperties(values.prop);
+    const outcome = transactionOutcome(typeof values.transaction === 'string' ? values.transaction : undefined);
     const producerOptions = {
       nameServer: nameServerOf(values),
       group: typeof values.group === 'string' ? values.group : 'rocketmq-ts-cli-producer',
@@ -79,7 +82,13 @@ export async function runSend(argv: string[]): Promise<number> {
       while (next < count) {
         const i = next++;
         try {
-          const result = await sendOne({ topic, body: body(i), ...(tags === undefined ? {} : { tags }), ...(keys === undefined ? {} : { keys }) });
+          const result = await sendOne({
+            topic,
+            body: body(i),
+            ...(tags === undefined ? {} : { tags }),
+            ...(keys === undefined ? {} : { keys }),
+            ...(properties === undefined ? {} : { properties }),
+          });
           sent++;
           if (count <= JSON_RESULTS_UP_TO) results.push(result);
         } catch (err) {
@@ -107,7 +116,20 @@ export async function runSend(argv: string[]): Promise<number> {
   }
 }
 
-function transactionOutcome(value: string | boolean | undefined): LocalTransactionState | undefined {
+/** --prop NAME=VALUE, repeated: the user properties of every message. */
+function userProperties(values: ParsedValues[string]): Record<string, string> | undefined {
+  if (values === undefined) return undefined;
+  const properties: Record<string, string> = {};
+  for (const item of Array.isArray(values) ? values : [values]) {
+    const text = String(item);
+    const at = text.indexOf('=');
+    if (at <= 0) throw new UsageError(`--prop needs NAME=VALUE, not '${text}'`);
+    properties[text.slice(0, at)] = text.slice(at + 1);
+  }
+  return properties;
+}
+
+function transactionOutcome(value: string | undefined): LocalTransactionState | undefined {
   if (value === undefined) return undefined;
   const outcomes: Record<string, LocalTransactionState> = { commit: 'COMMIT_MESSAGE', rollback: 'ROLLBACK_MESSAGE', unknown: 'UNKNOW' };
   const outcome = typeof value === 'string' ? outcomes[value] : undefined;

@@ -30,7 +30,7 @@ export function humanTime(millis: number): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())},${pad(d.getMilliseconds(), 3)}`;
 }
 
-export type ParsedValues = Record<string, string | boolean | undefined>;
+export type ParsedValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 /** The options every client command takes. */
 export const COMMON_OPTIONS = {

@@ -1,6 +1,7 @@
 import { MQBrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { encodeHeartbeatData, type HeartbeatData } from '../protocol/bodies/heartbeat-data.js';
+import { encodeCheckClientRequestBody } from '../protocol/bodies/check-client-request-body.js';
+import { encodeHeartbeatData, type HeartbeatData, type SubscriptionData } from '../protocol/bodies/heartbeat-data.js';
 import { decodeTopicRouteData, type TopicRouteData } from '../protocol/bodies/topic-route-data.js';
 import { RemotingCommand } from '../protocol/remoting-command.js';
 import { RequestCode } from '../protocol/request-code.js';
@@ -69,6 +70,18 @@ export class MQClientAPIImpl {
   }
 
   /** UNREGISTER_CLIENT for one producer or consumer group of this client. */
+  /**
+   * CHECK_CLIENT_CONFIG (checkClientInBroker): can this broker filter `subscriptionData`? An answer other than
+   * SUCCESS is Java's MQClientException(code, remark).
+   */
+  async checkClientInBroker(addr: string, group: string, clientId: string, subscriptionData: SubscriptionData, timeoutMillis: number): Promise<void> {
+    const body = encodeCheckClientRequestBody({ clientId, group, subscriptionData });
+    const response = await this.remotingClient.invokeSync(addr, RemotingCommand.createRequestCommand(RequestCode.CHECK_CLIENT_CONFIG, undefined, body), timeoutMillis);
+    if (response.code !== ResponseCode.SUCCESS) {
+      throw new MQClientError(`CODE: ${response.code}  DESC: ${response.remark ?? 'null'}`, { responseCode: response.code, brokerAddr: addr });
+    }
+  }
+
   async unregisterClient(addr: string, header: { clientID: string; producerGroup?: string; consumerGroup?: string }, timeoutMillis: number): Promise<void> {
     const request = RemotingCommand.createRequestCommand(RequestCode.UNREGISTER_CLIENT, header);
     const response = await this.remotingClient.invokeSync(addr, request, timeoutMillis);

@@ -10,6 +10,7 @@ import { ClientErrorCode, MQClientError } from './errors.js';
 import { InstrumentedRemotingClient, NetworkInstrumentation, type NetworkEventSink, type RemoveInstrumentationListener } from './instrumentation.js';
 import { MessageClientIDSetter } from './message-client-id.js';
 import { ConsumerAPI } from './consumer/consumer-api.js';
+import { isTagType } from './consumer/subscription.js';
 import type { MQConsumerInner } from './consumer/mq-consumer-inner.js';
 import type { MQProducerInner } from './producer/mq-producer-inner.js';
 import { topicRouteData2TopicPublishInfo } from './route/topic-publish-info.js';
@@ -265,6 +266,31 @@ export class MQClientInstance {
         await this.updateTopicRouteInfoFromNameServer(topic);
       } catch (err) {
         this.logger.warn(`updating the route of ${topic} failed`, err);
+      }
+    }
+  }
+
+  /**
+   * MQClientInstance.checkClientInBroker: every consumer's non-TAG (SQL92) subscription is shown to one broker
+   * serving its topic (CHECK_CLIENT_CONFIG), which answers whether it can filter it; the first refusal is thrown
+   * (MQClientError with the broker's code and remark), as is a failure to ask.
+   */
+  async checkClientInBroker(): Promise<void> {
+    for (const [group, consumer] of this.consumerTable) {
+      for (const subscription of consumer.subscriptions()) {
+        if (isTagType(subscription.expressionType)) continue;
+        // Java assumes every broker of a cluster is configured alike and asks one.
+        const addr = this.findBrokerAddrByTopic(subscription.topic);
+        if (addr === undefined) continue;
+        try {
+          await this.mQClientAPIImpl.checkClientInBroker(addr, group, this.clientId, subscription, this.config.mqClientApiTimeout);
+        } catch (err) {
+          if (err instanceof MQClientError) throw err;
+          throw new MQClientError(
+            `Check client in broker error, maybe because you use ${subscription.expressionType} to filter message, but server has not been upgraded to support!`,
+            { brokerAddr: addr, cause: err },
+          );
+        }
       }
     }
   }

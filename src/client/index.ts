@@ -29,6 +29,7 @@ export type { TopicOffset, QueueProgress, ConsumeProgress, ConsumerRunningInfo, 
 export { PushConsumer, type PushConsumerOptions } from './consumer/push-consumer.js';
 export { LitePullConsumer, type LitePullConsumerOptions } from './consumer/lite-pull-consumer.js';
 export type { ConsumerMessage } from './consumer/consumer-message.js';
+export { MessageSelector, type ExpressionType } from './consumer/subscription.js';
 export type { ConsumeResult, MessageListener } from './consumer/consume-service.js';
 export {
   AllocateMessageQueueAveragely,

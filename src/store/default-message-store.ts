@@ -244,7 +244,7 @@ export class DefaultMessageStore implements MessageStore {
         for (const request of arrived) {
           try {
             // As Java: the logic offset given is the queue's new max (the entry's offset + 1).
-            this.listener(request.topic, request.queueId, request.consumeQueueOffset + 1, request.tagsCode, request.storeTimestamp);
+            this.listener(request.topic, request.queueId, request.consumeQueueOffset + 1, request.tagsCode, request.storeTimestamp, request.properties);
           } catch (err) {
             this.logger.error('message arriving listener failed', err);
           }
@@ -407,6 +407,7 @@ export class DefaultMessageStore implements MessageStore {
         keys: inner.keys,
         uniqKey: inner.uniqKey,
         sysFlag: inner.sysFlag,
+        properties: inner.properties,
       };
     });
     this.reput.enqueue(requests);
@@ -489,6 +490,11 @@ export class DefaultMessageStore implements MessageStore {
           if (buffer === null) {
             if (bufferTotalSize === 0) status = 'MESSAGE_WAS_REMOVING';
             nextPhyFileStartOffset = this.commitLog.rollNextFile(unit.pos);
+            continue;
+          }
+          // Property filters (SQL92) read the message itself.
+          if (filter?.isMatchedByCommitLog !== undefined && !filter.isMatchedByCommitLog(buffer)) {
+            if (bufferTotalSize === 0) status = 'NO_MATCHED_MESSAGE';
             continue;
           }
           messageBuffers.push(buffer);

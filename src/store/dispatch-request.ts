@@ -13,6 +13,8 @@ export interface DispatchRequest {
   readonly keys: string | undefined;
   readonly uniqKey: string | undefined;
   readonly sysFlag: number;
+  /** The message's properties, for the arriving listener (Java's DispatchRequest.propertiesMap). */
+  readonly properties?: ReadonlyMap<string, string>;
 }
 
 /** DefaultMessageStore.computeDeliverTimestamp: when a message parked at a delay level is due. */
@@ -49,6 +51,7 @@ export function dispatchRequestOf(msg: MessageExt, computeDeliverTimestamp: Deli
     keys: msg.properties.get(MessageConst.PROPERTY_KEYS),
     uniqKey: msg.properties.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX),
     sysFlag: msg.sysFlag,
+    properties: msg.properties,
   };
 }
 

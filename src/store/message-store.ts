@@ -53,9 +53,15 @@ export interface GetMessageResult {
   readonly suggestPullingFromSlave: false;
 }
 
-/** MessageFilter.java, the consume-queue half (tag-hash matching); the broker implements it per subscription. */
+/** MessageFilter.java; the broker implements it per subscription. */
 export interface MessageFilter {
+  /** By the consume-queue entry's tag code (tag subscriptions), before the record is read. */
   isMatchedByConsumeQueue(tagsCode: number): boolean;
+  /**
+   * By the message itself (property filters): the stored record when a pull reads it, or the properties of a
+   * message just dispatched (long polling). Absent for filters that never look at the message.
+   */
+  isMatchedByCommitLog?(record: Buffer | undefined, properties?: ReadonlyMap<string, string>): boolean;
 }
 
 export interface QueryMessageResult {
@@ -65,8 +71,15 @@ export interface QueryMessageResult {
   readonly indexLastUpdatePhyoffset: number;
 }
 
-/** Called after each consume-queue append, so long-polling pulls wake at once. */
-export type MessageArrivingListener = (topic: string, queueId: number, logicOffset: number, tagsCode: number, storeTimestamp: number) => void;
+/** Called after each consume-queue append, so long-polling pulls wake at once; `properties` are the message's. */
+export type MessageArrivingListener = (
+  topic: string,
+  queueId: number,
+  logicOffset: number,
+  tagsCode: number,
+  storeTimestamp: number,
+  properties: ReadonlyMap<string, string> | undefined,
+) => void;
 
 /** MessageStore.java, the part the broker uses. */
 export interface MessageStore {

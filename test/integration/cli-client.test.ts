@@ -138,6 +138,24 @@ describe('rocketmq-ts client commands against an in-process dev cluster', () => 
     assert.equal(byKey.length, 5);
   });
 
+  it('send --prop and consume --sql: only what the SQL92 selector matches (dev filters by properties)', async () => {
+    const sqlTopic = 'CliSqlTopic';
+    for (const [a, region] of [['1', 'eu'], ['5', 'eu'], ['7', 'us'], ['9', 'eu']]) {
+      const sent = await cli(['send', ...n, '-t', sqlTopic, '--body', `a=${a}`, '--prop', `a=${a}`, '--prop', `region=${region}`]);
+      assert.equal(sent.code, 0, sent.stderr);
+    }
+    const got = await cli(['consume', ...n, '-t', sqlTopic, '-g', 'CliSqlGroup', '--from', 'first', '--sql', "a > 3 AND region = 'eu'", '--count', '2', '--timeout', '20', '--json']);
+    assert.equal(got.code, 0, got.stderr);
+    const lines = got.stdout.trim().split('\n').map((l) => JSON.parse(l) as { body: string; properties: Record<string, string> });
+    assert.deepEqual(lines.map((l) => l.body).sort(), ['a=5', 'a=9']);
+    assert.equal(lines[0]?.properties.region, 'eu');
+    const bad = await cli(['consume', ...n, '-t', sqlTopic, '-g', 'CliSqlGroup', '--sql', 'a >', '--timeout', '5']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /CODE: 23 {2}DESC: Invalid MessageSelector/);
+    assert.equal((await cli(['consume', ...n, '-t', sqlTopic, '-g', 'G', '--sql', 'a > 1', '--tags', 'A'])).code, 2);
+    assert.equal((await cli(['send', ...n, '-t', sqlTopic, '--prop', 'novalue'])).code, 2);
+  });
+
   it('consumer connection lists the online clients of a group and their subscriptions', async () => {
     const consumer = new PushConsumer({ nameServer: dev.namesrvAddr, group: 'CliOnlineGroup', clientIP: '127.0.0.1', clientManager: new MQClientManager() });
     consumer.subscribe(topic, 'TagA || TagB', () => undefined);

@@ -13,6 +13,10 @@ export interface ConsumerManagerOptions<C> {
   onConsumerIdsChanged: ConsumerIdsChangeListener<C>;
   /** A channel without a heartbeat for longer than this is dropped (BrokerConfig.channelExpiredTimeout). */
   channelExpiredTimeout: () => number;
+  /** Java's REGISTER event: a heartbeat with subscriptions was registered (the consumer filters follow it). */
+  onRegister?: (group: string, subList: readonly SubscriptionData[]) => void;
+  /** Java's UNREGISTER event: the group's last member left. */
+  onUnregister?: (group: string) => void;
   logger?: Logger;
 }
 
@@ -76,6 +80,7 @@ export class ConsumerManager<C> {
     if (subscriptionChanged) this.logger.info(`subscription changed, group: ${group}, topics: ${[...groupInfo.subscriptionTable.keys()].join(',')}`);
     const changed = added || subscriptionChanged;
     if (changed && isNotifyConsumerIdsChangedEnable) this.notifyChanged(groupInfo);
+    this.callListener(() => this.options.onRegister?.(group, subList), group);
     return changed;
   }
 
@@ -162,6 +167,15 @@ export class ConsumerManager<C> {
     if (this.consumerTable.get(groupInfo.groupName) === groupInfo) {
       this.consumerTable.delete(groupInfo.groupName);
       this.logger.info(`unregister consumer ok, no any connection, and remove consumer group, ${groupInfo.groupName}`);
+      this.callListener(() => this.options.onUnregister?.(groupInfo.groupName), groupInfo.groupName);
+    }
+  }
+
+  private callListener(call: () => void, group: string): void {
+    try {
+      call();
+    } catch (err) {
+      this.logger.error(`consumer group listener failed for group ${group}`, err);
     }
   }
 

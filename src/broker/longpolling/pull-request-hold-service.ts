@@ -66,9 +66,10 @@ export class PullRequestHoldService {
 
   /**
    * A message reached the consume queue (`maxOffset` is the queue's new max offset). Every parked pull of the
-   * queue behind it whose filter matches the message's tag code is answered.
+   * queue behind it whose filter matches the message's tag code and, for a property filter, its `properties`, is
+   * answered.
    */
-  notifyMessageArriving(topic: string, queueId: number, maxOffset: number, tagsCode: number): void {
+  notifyMessageArriving(topic: string, queueId: number, maxOffset: number, tagsCode: number, properties?: ReadonlyMap<string, string>): void {
     const key = buildKey(topic, queueId);
     const list = this.pullRequestTable.get(key);
     if (list === undefined) return;
@@ -77,7 +78,7 @@ export class PullRequestHoldService {
     for (const held of list) {
       const { pullRequest } = held;
       if (newestOffset <= pullRequest.pullFromThisOffset) newestOffset = this.options.getMaxOffsetInQueue(topic, queueId);
-      if (newestOffset > pullRequest.pullFromThisOffset && pullRequest.messageFilter.isMatchedByConsumeQueue(tagsCode)) {
+      if (newestOffset > pullRequest.pullFromThisOffset && matches(pullRequest.messageFilter, tagsCode, properties)) {
         this.wakeUp(held);
       } else {
         keep.push(held);
@@ -143,6 +144,12 @@ export class PullRequestHoldService {
     channelHeld?.delete(held);
     if (channelHeld?.size === 0) this.byChannel.delete(channel);
   }
+}
+
+/** Java's two steps: the tag code, then (when the dispatch has them) the properties. */
+function matches(filter: MessageFilter, tagsCode: number, properties: ReadonlyMap<string, string> | undefined): boolean {
+  if (!filter.isMatchedByConsumeQueue(tagsCode)) return false;
+  return properties === undefined || filter.isMatchedByCommitLog === undefined || filter.isMatchedByCommitLog(undefined, properties);
 }
 
 function buildKey(topic: string, queueId: number): string {

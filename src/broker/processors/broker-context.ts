@@ -7,6 +7,7 @@ import type { Broker2Client } from '../client/broker2-client.js';
 import type { ConsumerManager } from '../client/consumer-manager.js';
 import type { ProducerManager } from '../client/producer-manager.js';
 import type { RebalanceLockManager } from '../client/rebalance-lock-manager.js';
+import type { ConsumerFilterManager, FilterFactory } from '../filter/consumer-filter-manager.js';
 import type { ConsumerOffsetManager } from '../offset/consumer-offset-manager.js';
 import type { ScheduleMessageService } from '../schedule/schedule-message-service.js';
 import type { SubscriptionGroupManager } from '../subscription/subscription-group-manager.js';
@@ -26,6 +27,10 @@ export interface BrokerContext {
   readonly producerManager: ProducerManager<RemotingChannel>;
   readonly messageStore: BrokerMessageStore;
   readonly rebalanceLockManager: RebalanceLockManager;
+  /** The groups' compiled SQL92 filters, registered by heartbeats (consumerFilter.json). */
+  readonly consumerFilterManager: ConsumerFilterManager;
+  /** Compiles filter expressions (SQL92), with a cache. */
+  readonly filterFactory: FilterFactory;
   readonly scheduleMessageService: ScheduleMessageService;
   /** Half messages, their commit or rollback, and the check that asks producers about the forgotten ones. */
   readonly transactionalMessageService: TransactionalMessageService;

@@ -1,3 +1,4 @@
+import { decodeCheckClientRequestBody } from '../../protocol/bodies/check-client-request-body.js';
 import { decodeHeartbeatData, type ConsumerData } from '../../protocol/bodies/heartbeat-data.js';
 import { UnregisterClientRequestHeader } from '../../protocol/headers/broker.js';
 import { RemotingCommand } from '../../protocol/remoting-command.js';
@@ -7,6 +8,7 @@ import type { RemotingChannel } from '../../remoting/remoting-channel.js';
 import type { RequestContext, RequestProcessor } from '../../remoting/request-processor.js';
 import { newClientChannelInfo, type ClientChannelInfo } from '../client/client-channel-info.js';
 import { PermName } from '../../protocol/perm-name.js';
+import { checkClientConfig } from '../filter/pull-message-filter.js';
 import { retryTopic } from '../topic/topic-validator.js';
 import { answeringBadInput } from './bad-input.js';
 import type { BrokerContext } from './broker-context.js';
@@ -17,7 +19,7 @@ const IS_SUB_CHANGE = 'IS_SUB_CHANGE';
 /** TopicSysFlag.buildSysFlag(false, true): the retry topic of a unit-mode group. */
 const FLAG_UNIT_SUB = 0x2;
 
-/** ClientManageProcessor.java: HEART_BEAT (34) and UNREGISTER_CLIENT (35). */
+/** ClientManageProcessor.java: HEART_BEAT (34), UNREGISTER_CLIENT (35) and CHECK_CLIENT_CONFIG (46). */
 export class ClientManageProcessor implements RequestProcessor {
   /** Heartbeat V2: the last fingerprint of each group's subscriptions. */
   private readonly consumerGroupHeartbeatTable = new Map<string, number>();
@@ -31,6 +33,8 @@ export class ClientManageProcessor implements RequestProcessor {
           return this.heartBeat(ctx.channel, request);
         case RequestCode.UNREGISTER_CLIENT:
           return this.unregisterClient(ctx.channel, request);
+        case RequestCode.CHECK_CLIENT_CONFIG:
+          return this.checkClientConfig(request);
         default:
           return RemotingCommand.createResponseCommand(ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ` request type ${request.code} not supported`);
       }
@@ -81,6 +85,17 @@ export class ClientManageProcessor implements RequestProcessor {
       ? consumerManager.registerConsumerWithoutSub(groupName, info, consumeType, messageModel, consumeFromWhere, notify)
       : consumerManager.registerConsumer(groupName, info, consumeType, messageModel, consumeFromWhere, consumer.subscriptionDataSet, notify);
     if (changed) logger.info(`registerConsumer info changed, group ${groupName}, client ${info.clientId} (${info.channel.remoteAddr})`);
+  }
+
+  /** Whether this broker can filter the subscription in the body (a consumer asks before it starts). */
+  private checkClientConfig(request: RemotingCommand): RemotingCommand {
+    const body = decodeCheckClientRequestBody(request.body);
+    const { filterFactory, config, logger } = this.broker;
+    const { code, remark } = checkClientConfig((type, expression) => filterFactory.compile(type, expression), config.enablePropertyFilter, body.subscriptionData);
+    if (code === ResponseCode.SUBSCRIPTION_PARSE_FAILED) {
+      logger.warn(`Client ${body.clientId}@${body.group} filter message, but failed to compile expression! sub=${body.subscriptionData?.subString}, error=${remark}`);
+    }
+    return RemotingCommand.createResponseCommand(code, remark);
   }
 
   private unregisterClient(channel: RemotingChannel, request: RemotingCommand): RemotingCommand {

@@ -5,7 +5,8 @@ import { RemotingCommand } from '../../protocol/remoting-command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import type { RequestContext, RequestProcessor } from '../../remoting/request-processor.js';
 import type { GetMessageResult } from '../../store/message-store.js';
-import { ExpressionMessageFilter, buildSubscriptionData, isTagType } from '../filter/expression-message-filter.js';
+import { buildSubscriptionData } from '../filter/expression-message-filter.js';
+import { resolvePullMessageFilter } from '../filter/pull-message-filter.js';
 import type { PullRequest, PullRequestHoldService } from '../longpolling/pull-request-hold-service.js';
 import { PermName } from '../../protocol/perm-name.js';
 import { answeringBadInput } from './bad-input.js';
@@ -83,8 +84,13 @@ export class PullMessageProcessor implements RequestProcessor {
     }
 
     let subscriptionData: SubscriptionData | undefined;
-    if ((header.sysFlag & PullSysFlag.FLAG_SUBSCRIPTION) !== 0) {
-      subscriptionData = buildSubscriptionData(header.topic, header.subscription, header.expressionType);
+    const carried = (header.sysFlag & PullSysFlag.FLAG_SUBSCRIPTION) !== 0;
+    if (carried) {
+      try {
+        subscriptionData = buildSubscriptionData(header.topic, header.subscription, header.expressionType);
+      } catch {
+        return fail(ResponseCode.SUBSCRIPTION_PARSE_FAILED, "parse the consumer's subscription failed");
+      }
     } else {
       const groupInfo = this.broker.consumerManager.getConsumerGroupInfo(header.consumerGroup);
       if (groupInfo === undefined) return fail(ResponseCode.SUBSCRIPTION_NOT_EXIST, "the consumer's group info not exist");
@@ -95,10 +101,15 @@ export class PullMessageProcessor implements RequestProcessor {
       if (subscriptionData === undefined) return fail(ResponseCode.SUBSCRIPTION_NOT_EXIST, "the consumer's subscription not exist");
       if (subscriptionData.subVersion < header.subVersion) return fail(ResponseCode.SUBSCRIPTION_NOT_LATEST, "the consumer's subscription not latest");
     }
-    if (!isTagType(subscriptionData.expressionType)) {
-      return fail(ResponseCode.SYSTEM_ERROR, `The broker does not support consumer to filter message by ${subscriptionData.expressionType}`);
-    }
-    const messageFilter = new ExpressionMessageFilter(subscriptionData);
+    const filter = resolvePullMessageFilter(this.broker.consumerFilterManager, config, {
+      topic: header.topic,
+      consumerGroup: header.consumerGroup,
+      subVersion: header.subVersion,
+      subscriptionData,
+      carried,
+    });
+    if (!('messageFilter' in filter)) return fail(filter.code, filter.remark);
+    const { messageFilter } = filter;
 
     const result = this.broker.messageStore.getMessage(header.consumerGroup, header.topic, header.queueId, header.queueOffset, header.maxMsgNums, messageFilter);
     const response = composeResponse(header, result, topicConfig.topicSysFlag, groupConfig.groupSysFlag);

@@ -32,7 +32,7 @@ import type { OffsetStore } from './offset-store.js';
 import { ProcessQueue } from './process-queue.js';
 import { RebalanceImpl, type PullRequest } from './rebalance-impl.js';
 import { consumerRunningInfo } from './running-info.js';
-import { buildSubscriptionData, SUB_ALL } from './subscription.js';
+import { buildSubscription, buildSubscriptionData, SUB_ALL, type MessageSelector } from './subscription.js';
 
 /** DefaultLitePullConsumer's settings, with Java's names and defaults. */
 export interface LitePullConsumerOptions extends ClientOptions {
@@ -231,14 +231,15 @@ export class LitePullConsumer implements MQConsumerInner {
   }
 
   /**
-   * Subscribes `topic` with a tag expression ("*", or "TagA || TagB"); the group's members share its queues.
-   * Before start, or while running (the next heartbeat and rebalance pick it up). Not with assign().
+   * Subscribes `topic` with a tag expression ("*", or "TagA || TagB") or a selector (`MessageSelector.bySql(...)`,
+   * filtered by the broker); the group's members share its queues. Before start, or while running (the next
+   * heartbeat and rebalance pick it up). Not with assign().
    */
-  subscribe(userTopic: string, subExpression: string = SUB_ALL): void {
+  subscribe(userTopic: string, subExpression: string | MessageSelector = SUB_ALL): void {
     const topic = this.ns.wrap(userTopic);
     Validators.checkTopic(topic);
     this.setSubscriptionType('SUBSCRIBE');
-    this.subscriptionInner.set(topic, buildSubscriptionData(topic, subExpression));
+    this.subscriptionInner.set(topic, buildSubscription(topic, subExpression));
     if (this.state === 'running') {
       const instance = this.instance as MQClientInstance;
       void instance.updateTopicRouteInfoFromNameServer(topic).then(
@@ -315,6 +316,8 @@ export class LitePullConsumer implements MQConsumerInner {
     try {
       await instance.start();
       for (const topic of this.subscriptionInner.keys()) await instance.updateTopicRouteInfoFromNameServer(topic);
+      // A broker that cannot filter a SQL92 subscription fails the start (Java's checkClientInBroker).
+      await instance.checkClientInBroker();
     } catch (err) {
       await this.shutdown();
       throw err;

@@ -32,7 +32,7 @@ import type { ConsumeMessageDirectlyResult, MQConsumerInner } from './mq-consume
 import type { OffsetStore } from './offset-store.js';
 import { RebalanceImpl, type PullRequest } from './rebalance-impl.js';
 import { consumerRunningInfo } from './running-info.js';
-import { buildSubscriptionData, RETRY_GROUP_TOPIC_PREFIX, retryTopic, SUB_ALL } from './subscription.js';
+import { buildSubscription, buildSubscriptionData, RETRY_GROUP_TOPIC_PREFIX, retryTopic, SUB_ALL, type MessageSelector } from './subscription.js';
 
 /** DefaultMQPushConsumer's settings, with Java's names and defaults. */
 export interface PushConsumerOptions extends ClientOptions {
@@ -187,13 +187,14 @@ export class PushConsumer implements MQConsumerInner {
   }
 
   /**
-   * Subscribes `topic` with a tag expression ("*", or "TagA || TagB") and the listener of its messages. Before
-   * start, or while running (the next heartbeat and rebalance pick it up).
+   * Subscribes `topic` with a tag expression ("*", or "TagA || TagB") or a selector
+   * (`MessageSelector.bySql("a > 5")`, filtered by the broker), and the listener of its messages. Before start, or
+   * while running (the next heartbeat and rebalance pick it up).
    */
-  subscribe(userTopic: string, subExpression: string, listener: MessageListener): void {
+  subscribe(userTopic: string, subExpression: string | MessageSelector, listener: MessageListener): void {
     const topic = this.ns.wrap(userTopic);
     Validators.checkTopic(topic);
-    this.subscriptionInner.set(topic, buildSubscriptionData(topic, subExpression));
+    this.subscriptionInner.set(topic, buildSubscription(topic, subExpression));
     this.listeners.set(topic, listener);
     if (this.state === 'running') {
       const instance = this.instance as MQClientInstance;
@@ -244,6 +245,8 @@ export class PushConsumer implements MQConsumerInner {
     try {
       await instance.start();
       for (const topic of this.subscriptionInner.keys()) await instance.updateTopicRouteInfoFromNameServer(topic);
+      // A broker that cannot filter a SQL92 subscription fails the start (Java's checkClientInBroker).
+      await instance.checkClientInBroker();
     } catch (err) {
       await this.shutdown();
       throw err;

@@ -10,6 +10,57 @@ export function retryTopic(group: string): string {
   return `${RETRY_GROUP_TOPIC_PREFIX}${group}`;
 }
 
+/** ExpressionType: TAG (tag expressions, the default) and SQL92 (selectors on message properties). */
+export type ExpressionType = 'TAG' | 'SQL92';
+
+/**
+ * MessageSelector.java: what a consumer subscribes with. A plain string is a tag expression ("*", "TagA || TagB");
+ * `MessageSelector.bySql("a BETWEEN 3 AND 5 AND TAGS = 'x'")` filters on the broker by message properties (the
+ * broker needs enablePropertyFilter=true), and the consumer's start() fails when the broker cannot.
+ */
+export interface MessageSelector {
+  readonly type: ExpressionType;
+  readonly expression: string;
+}
+
+export const MessageSelector = {
+  /** A SQL92 selector over message properties (user properties and TAGS, KEYS...). */
+  bySql(sql: string): MessageSelector {
+    return { type: 'SQL92', expression: sql };
+  },
+  /** A tag expression: "*" or "TagA || TagB". */
+  byTag(tag: string): MessageSelector {
+    return { type: 'TAG', expression: tag };
+  },
+} as const;
+
+/** ExpressionType.isTagType: TAG, or no type (clients before 4.1). */
+export function isTagType(expressionType: string | undefined): boolean {
+  return expressionType === undefined || expressionType === '' || expressionType === 'TAG';
+}
+
+/**
+ * DefaultMQPushConsumerImpl.subscribe(topic, MessageSelector): a tag expression (a string, or a TAG selector) or a
+ * SQL92 selector, kept as written (the broker compiles it; no tag codes).
+ */
+export function buildSubscription(topic: string, selector: string | MessageSelector | undefined): SubscriptionData {
+  if (selector === undefined) return buildSubscriptionData(topic, SUB_ALL);
+  if (typeof selector === 'string') return buildSubscriptionData(topic, selector);
+  if (selector.type === 'TAG') return buildSubscriptionData(topic, selector.expression);
+  if (selector.type !== 'SQL92') throw new RangeError(`unknown expression type ${String(selector.type)}; TAG or SQL92`);
+  // As FilterAPI.build: only an empty expression is refused here; the broker judges the rest.
+  if (typeof selector.expression !== 'string' || selector.expression === '') throw new RangeError("Expression can't be null! SQL92");
+  return {
+    topic,
+    subString: selector.expression,
+    tagsSet: [],
+    codeSet: [],
+    subVersion: Date.now(),
+    expressionType: 'SQL92',
+    classFilterMode: false,
+  };
+}
+
 /**
  * FilterAPI.buildSubscriptionData for TAG expressions: "*" (or empty) takes everything; otherwise tags separated
  * by "||", each trimmed, with its Java hashCode (the broker filters its consume queue by these codes).

@@ -122,7 +122,7 @@ function consumerDataFromJson(value: JsonValue, what: string): ConsumerData {
   };
 }
 
-function subscriptionDataFromJson(value: JsonValue, what: string): SubscriptionData {
+export function subscriptionDataFromJson(value: JsonValue, what: string): SubscriptionData {
   const obj = asObject(value, what);
   return {
     topic: optString(obj, 'topic', what) ?? '',

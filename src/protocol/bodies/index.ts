@@ -95,3 +95,4 @@ export {
   decodeConsumerStatusMessageQueueTable,
   encodeGetConsumerStatusBody,
 } from './consumer-admin.js';
+export { type CheckClientRequestBody, encodeCheckClientRequestBody, decodeCheckClientRequestBody } from './check-client-request-body.js';

@@ -22,6 +22,7 @@ export {
   encodeMessage,
   encodeMessages,
   encodeStoredMessage,
+  readStoredPropertiesString,
   sysFlagForHosts,
   type DecodeOptions,
 } from './message-decoder.js';

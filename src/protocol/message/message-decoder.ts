@@ -184,6 +184,30 @@ export function decodeStoredMessage(buf: Buffer, at = 0, options: DecodeOptions 
   return msg;
 }
 
+/**
+ * MessageDecoder.decodeProperties without the map: the properties string of the stored record at `at`, found by
+ * the field lengths alone (nothing else is decoded). Throws RangeError when the record does not hold one.
+ */
+export function readStoredPropertiesString(buf: Buffer, at = 0): string {
+  need(at, 40, buf.length);
+  const end = at + buf.readInt32BE(at);
+  const magic = buf.readInt32BE(at + 4);
+  const sysFlag = buf.readInt32BE(at + 36);
+  const bornIp = (sysFlag & MessageSysFlag.BORNHOST_V6_FLAG) === 0 ? 4 : 16;
+  const storeIp = (sysFlag & MessageSysFlag.STOREHOSTADDRESS_V6_FLAG) === 0 ? 4 : 16;
+  // 40 fixed bytes, born timestamp and host, store timestamp and host, reconsume times, prepared offset.
+  const bodySizeAt = at + 40 + 8 + bornIp + 4 + 8 + storeIp + 4 + 4 + 8;
+  need(bodySizeAt, 4, end);
+  let p = bodySizeAt + 4 + buf.readInt32BE(bodySizeAt);
+  const topicLengthSize = magic === MESSAGE_MAGIC_CODE_V2 ? 2 : 1;
+  need(p, topicLengthSize, end);
+  p += topicLengthSize + (topicLengthSize === 2 ? buf.readInt16BE(p) : buf.readInt8(p));
+  need(p, 2, end);
+  const propertiesLength = buf.readInt16BE(p);
+  need(p + 2, propertiesLength, end);
+  return propertiesLength > 0 ? buf.toString('utf8', p + 2, p + 2 + propertiesLength) : '';
+}
+
 /** MessageDecoder.decodes: every record of a pull body, stopping at the first one that does not decode (as Java). */
 export function decodeStoredMessages(buf: Buffer, options: DecodeOptions = {}): MessageExt[] {
   const out: MessageExt[] = [];

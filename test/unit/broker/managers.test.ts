@@ -49,6 +49,17 @@ describe('BrokerConfig', () => {
     assert.equal(config.brokerPermission, 4);
     assert.match(formatBrokerConfig(config), /\nbrokerPermission=4\n/);
   });
+
+  it('takes the SQL92 switches from broker.conf and at runtime, off by default as in Java', () => {
+    const defaults = brokerConfig();
+    assert.equal(defaults.enablePropertyFilter, false);
+    assert.equal(defaults.filterSupportRetry, false);
+    assert.equal(defaults.filterDataCleanTimeSpan, 24 * 3600_000);
+    const fromFile = applyBrokerProperties(defaults, new Map([['enablePropertyFilter', 'true'], ['filterSupportRetry', 'true']])).config;
+    assert.deepEqual([fromFile.enablePropertyFilter, fromFile.filterSupportRetry], [true, true]);
+    const atRuntime = applyBrokerProperties(fromFile, new Map([['enablePropertyFilter', 'false'], ['filterDataCleanTimeSpan', '60000']]), RUNTIME_UPDATABLE_KEYS).config;
+    assert.deepEqual([atRuntime.enablePropertyFilter, atRuntime.filterDataCleanTimeSpan], [false, 60000]);
+  });
 });
 
 describe('TopicValidator', () => {

@@ -8,10 +8,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
+import org.apache.rocketmq.client.consumer.MessageSelector;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
 import org.apache.rocketmq.client.consumer.listener.ConsumeOrderlyStatus;
 import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
 import org.apache.rocketmq.client.consumer.listener.MessageListenerOrderly;
+import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.MessageExt;
 
@@ -30,6 +32,9 @@ import org.apache.rocketmq.common.message.MessageExt;
  *
  * --namespace NS: setNamespace(NS) (deprecated in 5.x, still honoured): the group and topic are wrapped as NS%name on
  * the wire, and the lines show topics without NS.
+ * SQL92 tests add: --sql EXPR (subscribe with MessageSelector.bySql instead of "*"), --settle-ms S (wait that long
+ * after the last expected message before DONE, so that an unexpected one would still be printed). A start() that
+ * fails prints "START_FAILED <responseCode> <errorMessage>" and exits 3.
  */
 public final class ConsumerDriver {
     private ConsumerDriver() {
@@ -56,7 +61,11 @@ public final class ConsumerDriver {
         if (args.has("max-reconsume-times")) {
             consumer.setMaxReconsumeTimes(args.getInt("max-reconsume-times", 16));
         }
-        consumer.subscribe(topic, "*");
+        if (args.has("sql")) {
+            consumer.subscribe(topic, MessageSelector.bySql(args.require("sql")));
+        } else {
+            consumer.subscribe(topic, "*");
+        }
         if (args.has("orderly")) {
             consumer.registerMessageListener((MessageListenerOrderly) (messages, context) -> {
                 for (MessageExt msg : messages) {
@@ -86,9 +95,17 @@ public final class ConsumerDriver {
                 return fail ? ConsumeConcurrentlyStatus.RECONSUME_LATER : ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
             });
         }
-        consumer.start();
+        try {
+            consumer.start();
+        } catch (MQClientException e) {
+            System.out.println("START_FAILED " + e.getResponseCode() + " " + e.getErrorMessage());
+            System.out.flush();
+            consumer.shutdown();
+            System.exit(3);
+        }
         System.out.println("READY");
         boolean complete = done.await(args.getInt("timeout-ms", 60_000), TimeUnit.MILLISECONDS);
+        sleep(args.getInt("settle-ms", 0));
         System.out.println((complete ? "DONE " : "TIMEOUT ") + seen.size());
         System.out.flush();
         consumer.shutdown();
