@@ -33,9 +33,10 @@ export interface ProducerMessage {
   /**
    * A timer message (5.x brokers, `timerWheelEnable`): delivered at this time, epoch milliseconds, by the broker's
    * clock (Message.setDeliverTimeMs, property TIMER_DELIVER_MS). A time not in the future is an ordinary send,
-   * delivered at once. At most one of deliverTimeMs, delayTimeSec and delayTimeMs, and no delayLevel with it (a
-   * broker would drop the timer for the level): the client refuses both, where Java's setters let the last one win
-   * on the broker. Not in a batch (Java's brokers ignore timers there). The broker refuses a time further than its
+   * delivered at once. At most one of deliverTimeMs, delayTimeSec and delayTimeMs, and no delayLevel with it: the
+   * client refuses both (MESSAGE_ILLEGAL, before any I/O), where Java's setters each set their property and the
+   * broker silently picks one (a level first, dropping the timer; then TIMER_DELAY_SEC, TIMER_DELAY_MS,
+   * TIMER_DELIVER_MS). Not in a batch (Java's brokers skip timers there). The broker refuses a time further than its
    * timerMaxDelaySec (3 days by default) with MESSAGE_ILLEGAL (13), which is not retried; 4.9.x brokers ignore it
    * and deliver at once. The delivered message keeps it and has TIMER_OUT_MS, TIMER_ENQUEUE_MS and TIMER_DEQUEUE_MS.
    */
