@@ -1,4 +1,4 @@
-import { formatTable, humanTime, NAMESPACE_OPTION, output, parseCommand, usageError, withAdmin } from './table.js';
+import { formatTable, humanTime, NAMESPACE_OPTION, output, parseCommand, parseTimestamp, usageError, withAdmin } from './table.js';
 import { required } from './topic.js';
 
 export const CONSUMER_USAGE = `usage: rocketmq-ts consumer progress -g GROUP [-t TOPIC] [-n ADDR] [--json]
@@ -81,12 +81,4 @@ export async function runConsumer(argv: string[]): Promise<number> {
       ].join('\n'),
     );
   });
-}
-
-/** Milliseconds since the epoch, an ISO-8601 time, or "now"; undefined when it is none of them. */
-function parseTimestamp(text: string): number | undefined {
-  if (text === 'now') return Date.now();
-  if (/^\d+$/.test(text)) return Number(text);
-  const parsed = Date.parse(text);
-  return Number.isNaN(parsed) ? undefined : parsed;
 }

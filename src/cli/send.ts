@@ -2,7 +2,7 @@ import { Producer } from '../client/producer/producer.js';
 import type { ProducerMessage } from '../client/producer/producer-message.js';
 import type { SendResult } from '../client/producer/send-result.js';
 import { TransactionProducer, type LocalTransactionState } from '../client/producer/transaction-producer.js';
-import { intOption, NAMESPACE_OPTION, namespaceOf, nameServerOf, output, parseCommand, reportFailure, UsageError, type ParsedValues } from './table.js';
+import { intOption, NAMESPACE_OPTION, namespaceOf, nameServerOf, output, parseCommand, parseTimestamp, reportFailure, UsageError, type ParsedValues } from './table.js';
 import { required } from './topic.js';
 
 export const SEND_USAGE = `usage: rocketmq-ts send -t TOPIC [--body TEXT | --size N] [--count N] [--tags T] [--keys K] [options]
@@ -14,6 +14,10 @@ export const SEND_USAGE = `usage: rocketmq-ts send -t TOPIC [--body TEXT | --siz
   --tags T, --keys K     the messages' tag and keys (keys separated by spaces)
   --prop NAME=VALUE      a user property (repeat for more), e.g. for consumers with a SQL92 selector
   --concurrency N        sends in flight at once (default 16)
+  --deliver-time T       timer messages (5.x brokers), delivered at T: milliseconds since the epoch or an ISO-8601
+                         time (2026-12-24T18:00:00Z); a time past is delivered at once
+  --delay MS             timer messages delivered MS milliseconds after the broker receives them (at most
+                         timerMaxDelaySec, 3 days by default); not with --deliver-time
   --transaction OUTCOME  send transactional messages whose local transaction ends with commit, rollback or
                          unknown (left to the broker's check, which this process, gone by then, never answers)
   -g, --group G          producer group (default rocketmq-ts-cli-producer)
@@ -41,6 +45,8 @@ export async function runSend(argv: string[]): Promise<number> {
     concurrency: { type: 'string' },
     group: { type: 'string', short: 'g' },
     transaction: { type: 'string' },
+    'deliver-time': { type: 'string' },
+    delay: { type: 'string' },
     ...NAMESPACE_OPTION,
   }, state);
   if (parsed === undefined) return state.exitCode;
@@ -57,6 +63,7 @@ export async function runSend(argv: string[]): Promise<number> {
     const tags = typeof values.tags === 'string' ? values.tags : undefined;
     const keys = typeof values.keys === 'string' ? values.keys.split(' ').filter((k) => k !== '') : undefined;
     const properties = userProperties(values.prop);
+    const timer = timerOption(values);
     const outcome = transactionOutcome(typeof values.transaction === 'string' ? values.transaction : undefined);
     const producerOptions = {
       nameServer: nameServerOf(values),
@@ -88,6 +95,7 @@ export async function runSend(argv: string[]): Promise<number> {
             ...(tags === undefined ? {} : { tags }),
             ...(keys === undefined ? {} : { keys }),
             ...(properties === undefined ? {} : { properties }),
+            ...timer,
           });
           sent++;
           if (count <= JSON_RESULTS_UP_TO) results.push(result);
@@ -129,7 +137,20 @@ function userProperties(values: ParsedValues[string]): Record<string, string> | 
   return properties;
 }
 
-function transactionOutcome(value: string | undefined): LocalTransactionState | undefined {
+/** --deliver-time or --delay: the timer fields of every message ({} for none). */
+function timerOption(values: ParsedValues): Pick<ProducerMessage, 'deliverTimeMs' | 'delayTimeMs'> {
+  const at = values['deliver-time'];
+  if (at !== undefined && values.delay !== undefined) throw new UsageError('give --deliver-time or --delay, not both');
+  if (values.delay !== undefined) return { delayTimeMs: intOption(values, 'delay', 0, 0) };
+  if (at === undefined) return {};
+  const deliverTimeMs = typeof at === 'string' ? parseTimestamp(at) : undefined;
+  if (deliverTimeMs === undefined || !Number.isSafeInteger(deliverTimeMs) || deliverTimeMs < 0) {
+    throw new UsageError(`--deliver-time must be milliseconds since the epoch or an ISO-8601 time, not '${String(at)}'`);
+  }
+  return { deliverTimeMs };
+}
+
+function transactionOutcome(value: string | boolean | undefined): LocalTransactionState | undefined {
   if (value === undefined) return undefined;
   const outcomes: Record<string, LocalTransactionState> = { commit: 'COMMIT_MESSAGE', rollback: 'ROLLBACK_MESSAGE', unknown: 'UNKNOW' };
   const outcome = typeof value === 'string' ? outcomes[value] : undefined;
@@ -147,5 +168,6 @@ function reportProgress(sent: number, failed: number, count: number, begin: numb
 function describeResult(r: SendResult): string {
   const mq = r.messageQueue;
   const local = 'localTransactionState' in r ? `, localTransactionState=${String(r.localTransactionState)}` : '';
-  return `SendResult [sendStatus=${r.status}, msgId=${r.msgId}, offsetMsgId=${r.offsetMsgId}, messageQueue=MessageQueue [topic=${mq.topic}, brokerName=${mq.brokerName}, queueId=${mq.queueId}], queueOffset=${r.queueOffset}${local}]`;
+  const recall = r.recallHandle === undefined ? '' : `, recallHandle=${r.recallHandle}`;
+  return `SendResult [sendStatus=${r.status}, msgId=${r.msgId}, offsetMsgId=${r.offsetMsgId}, messageQueue=MessageQueue [topic=${mq.topic}, brokerName=${mq.brokerName}, queueId=${mq.queueId}], queueOffset=${r.queueOffset}${recall}${local}]`;
 }

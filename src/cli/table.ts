@@ -78,6 +78,14 @@ export function intOption(values: ParsedValues, key: string, fallback: number, m
   return n;
 }
 
+/** Milliseconds since the epoch, an ISO-8601 time, or "now"; undefined when it is none of them. */
+export function parseTimestamp(text: string): number | undefined {
+  if (text === 'now') return Date.now();
+  if (/^\d+$/.test(text)) return Number(text);
+  const parsed = Date.parse(text);
+  return Number.isNaN(parsed) ? undefined : parsed;
+}
+
 /** A bad option value, found after parsing; the command answers it with its usage and exit code 2. */
 export class UsageError extends Error {}
 

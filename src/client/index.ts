@@ -10,6 +10,7 @@ export {
   type TransactionSendResult,
 } from './producer/transaction-producer.js';
 export type { SendResult, SendStatus } from './producer/send-result.js';
+export { decodeRecallHandle, type RecallHandle } from './producer/recall-handle.js';
 export {
   selectMessageQueueByHash,
   selectMessageQueueByRandom,

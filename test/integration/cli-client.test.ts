@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { startDev, type DevCluster } from '../../src/cli/dev.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { MQClientManager, PushConsumer } from '../../src/client/index.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** The compiled CLI next to this test (the same code as dist/cli/main.js, built by tsconfig.test.json). */
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -199,6 +200,38 @@ describe('rocketmq-ts client commands against an in-process dev cluster', () => 
     assert.ok(progress.offsetTable.length > 0 && progress.offsetTable.every((q) => q.mq.topic === nsTopic), JSON.stringify(progress.offsetTable));
     const byKey = JSON.parse((await cli(['message', 'get', ...n, ...ns, '--key', 'ns-key', '-t', nsTopic, '--json'])).stdout) as { topic: string }[];
     assert.deepEqual(byKey.map((m) => m.topic), [nsTopic]);
+  });
+
+  it('send --delay and --deliver-time send timer messages, with their recall handles', async () => {
+    const timerTopic = `${topic}_timer`;
+    const stored = (): number => [0, 1, 2, 3].reduce((sum, q) => sum + Math.max(0, dev.broker.messageStore.getMaxOffsetInQueue(timerTopic, q)), 0);
+    const delayed = await cli(['send', ...n, '-t', timerTopic, '--delay', '1500', '--json']);
+    assert.equal(delayed.code, 0, delayed.stderr);
+    const [result] = (JSON.parse(delayed.stdout) as { results: { recallHandle?: string }[] }).results;
+    assert.match(result?.recallHandle ?? '', /^[A-Za-z0-9_-]+=*$/, 'a recall handle');
+    assert.equal(stored(), 0, 'waiting in the timer');
+    await waitFor(() => stored() === 1, 10_000, 'the delayed message in its topic');
+
+    const at = new Date(Date.now() + 1500).toISOString();
+    const timed = await cli(['send', ...n, '-t', timerTopic, '--deliver-time', at, '--body', 'at a time']);
+    assert.equal(timed.code, 0, timed.stderr);
+    assert.match(timed.stdout, /queueOffset=\d+, recallHandle=[A-Za-z0-9_-]+=*\]/);
+    const past = await cli(['send', ...n, '-t', timerTopic, '--deliver-time', '2000-01-01T00:00:00Z', '--json']);
+    assert.equal(past.code, 0, past.stderr);
+    assert.equal((JSON.parse(past.stdout) as { results: { recallHandle?: string }[] }).results[0]?.recallHandle, undefined, 'a past time: an ordinary send');
+    await waitFor(() => stored() === 3, 10_000, 'the timed and the past one');
+
+    const both = await cli(['send', ...n, '-t', timerTopic, '--delay', '5', '--deliver-time', '1']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /give --deliver-time or --delay, not both/);
+    const bad = await cli(['send', ...n, '-t', timerTopic, '--deliver-time', 'tomorrow']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--deliver-time must be milliseconds since the epoch or an ISO-8601 time/);
+    assert.equal((await cli(['send', ...n, '-t', timerTopic, '--delay=1.5'])).code, 2);
+    // The broker's refusal (beyond timerMaxDelaySec, 3 days) is a failed send: exit 1 with its reason.
+    const far = await cli(['send', ...n, '-t', timerTopic, '--delay', String(4 * 24 * 3600 * 1000)]);
+    assert.equal(far.code, 1);
+    assert.match(far.stderr, /CODE: 13 .*timer message illegal/);
   });
 
   it('usage errors exit 2, failures exit 1, help exits 0', async () => {

@@ -19,10 +19,32 @@ export interface ProducerMessage {
   tags?: string;
   /** Business keys, indexed by the broker for queries by key. */
   keys?: string | readonly string[];
-  /** User properties; the keys set by the fields here (TAGS, KEYS, WAIT, DELAY) are refused. */
+  /**
+   * User properties. The keys set by the fields here (TAGS, KEYS, WAIT, DELAY, TIMER_DELIVER_MS, TIMER_DELAY_SEC,
+   * TIMER_DELAY_MS) and the other timer keys the broker writes (TIMER_OUT_MS, TIMER_ENQUEUE_MS, ...) are refused,
+   * as Java's putUserProperty refuses them.
+   */
   properties?: Readonly<Record<string, string>>;
-  /** Delay level 1..18 of the broker's messageDelayLevel (1s 5s 10s 30s 1m ... 2h); 0 or absent: none. */
+  /**
+   * Delay level 1..18 of the broker's messageDelayLevel (1s 5s 10s 30s 1m ... 2h); 0 or absent: none. Not with a
+   * timer field (below).
+   */
   delayLevel?: number;
+  /**
+   * A timer message (5.x brokers, `timerWheelEnable`): delivered at this time, epoch milliseconds, by the broker's
+   * clock (Message.setDeliverTimeMs, property TIMER_DELIVER_MS). A time not in the future is an ordinary send,
+   * delivered at once. At most one of deliverTimeMs, delayTimeSec and delayTimeMs, and no delayLevel with it: the
+   * client refuses both (MESSAGE_ILLEGAL, before any I/O), where Java's setters each set their property and the
+   * broker silently picks one (a level first, dropping the timer; then TIMER_DELAY_SEC, TIMER_DELAY_MS,
+   * TIMER_DELIVER_MS). Not in a batch (Java's brokers skip timers there). The broker refuses a time further than its
+   * timerMaxDelaySec (3 days by default) with MESSAGE_ILLEGAL (13), which is not retried; 4.9.x brokers ignore it
+   * and deliver at once. The delivered message keeps it and has TIMER_OUT_MS, TIMER_ENQUEUE_MS and TIMER_DEQUEUE_MS.
+   */
+  deliverTimeMs?: number;
+  /** A timer message delivered this many seconds after the broker receives it (Message.setDelayTimeSec, TIMER_DELAY_SEC). See deliverTimeMs. */
+  delayTimeSec?: number;
+  /** A timer message delivered this many milliseconds after the broker receives it (Message.setDelayTimeMs, TIMER_DELAY_MS). See deliverTimeMs. */
+  delayTimeMs?: number;
   /** Stored as is, for the application (Message.flag). */
   flag?: number;
   /** false: the broker may answer before the message is flushed or replicated (WAIT). Default true. */
@@ -57,7 +79,23 @@ const RESERVED_PROPERTIES: ReadonlySet<string> = new Set([
   MessageConst.PROPERTY_KEYS,
   MessageConst.PROPERTY_WAIT_STORE_MSG_OK,
   MessageConst.PROPERTY_DELAY_TIME_LEVEL,
+  // Java's STRING_HASH_SET holds every timer key: set by the fields below, or by the broker.
+  MessageConst.PROPERTY_TIMER_DELIVER_MS,
+  MessageConst.PROPERTY_TIMER_DELAY_SEC,
+  MessageConst.PROPERTY_TIMER_DELAY_MS,
+  MessageConst.PROPERTY_TIMER_OUT_MS,
+  MessageConst.PROPERTY_TIMER_ENQUEUE_MS,
+  MessageConst.PROPERTY_TIMER_DEQUEUE_MS,
+  MessageConst.PROPERTY_TIMER_ROLL_TIMES,
+  MessageConst.PROPERTY_TIMER_DEL_UNIQKEY,
+  MessageConst.PROPERTY_TIMER_DELAY_LEVEL,
 ]);
+/** The three ways to ask for a timer, field and property. */
+const TIMER_FIELDS = [
+  ['deliverTimeMs', MessageConst.PROPERTY_TIMER_DELIVER_MS],
+  ['delayTimeSec', MessageConst.PROPERTY_TIMER_DELAY_SEC],
+  ['delayTimeMs', MessageConst.PROPERTY_TIMER_DELAY_MS],
+] as const;
 const RETRY_GROUP_TOPIC_PREFIX = '%RETRY%';
 
 /** Validates one message (Validators.checkMessage and Message's setters) and builds its protocol form. */
@@ -83,8 +121,17 @@ export function toMessage(input: ProducerMessage, maxMessageSize: number): Messa
     if (!Number.isInteger(input.delayLevel) || input.delayLevel < 0) throw illegal(`delayLevel must be a non-negative integer, not ${input.delayLevel}`);
     message.putProperty(MessageConst.PROPERTY_DELAY_TIME_LEVEL, String(input.delayLevel));
   }
+  const timer = timerOf(input);
+  if (timer !== undefined) {
+    if (input.delayLevel !== undefined && input.delayLevel !== 0) {
+      throw illegal(`give delayLevel or ${timer.field}, not both: the broker would drop the timer for the level`);
+    }
+    message.putProperty(timer.property, String(timer.value));
+  }
   for (const [name, value] of Object.entries(input.properties ?? {})) {
-    if (RESERVED_PROPERTIES.has(name)) throw illegal(`the property ${name} is set by the message's fields (tags, keys, waitStoreMsgOK, delayLevel)`);
+    if (RESERVED_PROPERTIES.has(name)) {
+      throw illegal(`the property ${name} is reserved: set by the message's fields (tags, keys, waitStoreMsgOK, delayLevel, deliverTimeMs, delayTimeSec, delayTimeMs) or by the broker`);
+    }
     if (typeof value !== 'string') throw illegal(`the property ${name} must be a string`);
     checkText('property name', name);
     checkText(`property ${name}`, value);
@@ -121,6 +168,9 @@ export function prepareBatch(inputs: readonly ProducerMessage[], limits: Message
   const first = messages[0] as Message;
   for (const message of messages) {
     if (message.getProperty(MessageConst.PROPERTY_DELAY_TIME_LEVEL) !== undefined) throw new MQClientError('TimeDelayLevel is not supported for batching');
+    if (TIMER_FIELDS.some(([, property]) => message.getProperty(property) !== undefined)) {
+      throw new MQClientError('Timer messages (deliverTimeMs, delayTimeSec, delayTimeMs) are not supported for batching');
+    }
     if (message.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) throw new MQClientError('Retry Group is not supported for batching');
     if (message.topic !== first.topic) throw new MQClientError('The topic of the messages in one batch should be the same');
     if (message.waitStoreMsgOK !== first.waitStoreMsgOK) throw new MQClientError('The waitStoreMsgOK of the messages in one batch should the same');
@@ -141,6 +191,19 @@ export function prepareBatch(inputs: readonly ProducerMessage[], limits: Message
     batch: true,
     msgId: messages.map((m) => m.uniqKey as string).join(','),
   };
+}
+
+/** The one timer field given (a whole number >= 0), or undefined; several at once are refused. */
+function timerOf(input: ProducerMessage): { field: string; property: string; value: number } | undefined {
+  let timer: { field: string; property: string; value: number } | undefined;
+  for (const [field, property] of TIMER_FIELDS) {
+    const value: unknown = input[field];
+    if (value === undefined) continue;
+    if (timer !== undefined) throw illegal(`give one of deliverTimeMs, delayTimeSec and delayTimeMs, not ${timer.field} and ${field}`);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw illegal(`${field} must be a whole number >= 0, not ${typeof value === 'number' ? value : typeof value}`);
+    timer = { field, property, value };
+  }
+  return timer;
 }
 
 function toBuffer(body: ProducerMessage['body'] | undefined | null): Buffer {

@@ -3,6 +3,7 @@ import { silentLogger, type Logger } from '../../common/logger.js';
 import { Semaphore } from '../../common/semaphore.js';
 import { RemotingCommand } from '../../protocol/remoting-command.js';
 import { RequestCode } from '../../protocol/request-code.js';
+import { ResponseCode } from '../../protocol/response-code.js';
 import { AUTO_CREATE_TOPIC_KEY_TOPIC } from '../client-api.js';
 import type { MQClientInstance, TopicTemplate } from '../client-instance.js';
 import { MQClientManager } from '../client-manager.js';
@@ -21,12 +22,13 @@ import {
 import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import { MQFaultStrategy } from '../route/mq-fault-strategy.js';
 import { TopicPublishInfo } from '../route/topic-publish-info.js';
-import { clientNamespace, unwrapPayload, type ClientNamespace } from '../namespace.js';
+import { clientNamespace, isDLQTopic, isRetryTopic, unwrapPayload, type ClientNamespace } from '../namespace.js';
 import { Validators } from '../validators.js';
 import { MessageConst } from '../../protocol/message/message-const.js';
 import { selectMessageQueueByHash, type MessageQueueSelector } from './message-queue-selector.js';
 import type { MQProducerInner } from './mq-producer-inner.js';
 import { prepareBatch, prepareMessage, toMessage, type MessageLimits, type PreparedMessage, type ProducerMessage } from './producer-message.js';
+import { decodeRecallHandle } from './recall-handle.js';
 import { processSendResponse, type SendResult } from './send-result.js';
 
 /** DefaultMQProducer's settings, with Java's names and defaults. */
@@ -227,6 +229,36 @@ export class Producer implements MQProducerInner {
   /** Sends without waiting for the broker: resolves once the request is written. One attempt, no result. */
   async sendOneway(message: ProducerMessage | readonly ProducerMessage[], options: SendOptions = {}): Promise<void> {
     await this.track(this.sendImpl(message, 'ONEWAY', options));
+  }
+
+  /**
+   * Recalls a timer message before its time (DefaultMQProducer.recallMessage, RECALL_MESSAGE 370): `recallHandle`
+   * is its SendResult's. Resolves with the message's msgId once the broker stored the recall; the message is then
+   * never delivered. Apache RocketMQ 5.3.x brokers with `recallMessageEnable=true` only (others answer
+   * NO_PERMISSION, or "request code not supported", as ours does for now): an MQBrokerError. A handle that is no
+   * recall handle fails before any I/O; the broker refuses a topic that is not the handle's, and a message due
+   * already (ILLEGAL_OPERATION).
+   */
+  async recallMessage(topic: string, recallHandle: string, options: { timeout?: number } = {}): Promise<string> {
+    const instance = this.makeSureStateOK();
+    const timeout = options.timeout === undefined ? this.sendMsgTimeout : positiveInt(options.timeout, 0, 'timeout');
+    if (typeof topic !== 'string') throw new MQClientError('The specified topic is blank');
+    const wireTopic = this.ns.wrap(topic);
+    Validators.checkTopic(wireTopic);
+    if (isRetryTopic(wireTopic) || isDLQTopic(wireTopic)) throw new MQClientError('topic is not supported');
+    const handle = decodeRecallHandle(recallHandle);
+    if (handle === undefined) throw new MQClientError('recall handle is invalid');
+    await this.tryToFindTopicPublishInfo(instance, wireTopic);
+    // Java: the handle's broker, else any broker of the topic (a proxy endpoint may serve it).
+    const brokerAddr = instance.findBrokerAddressInPublish(handle.brokerName) ?? instance.findBrokerAddrByTopic(wireTopic);
+    if (brokerAddr === undefined) {
+      throw new MQClientError('The broker service address not found', { responseCode: ClientErrorCode.BROKER_NOT_EXIST_EXCEPTION });
+    }
+    // RecallMessageRequestHeader; bname is its RpcRequestHeader's broker name.
+    const header = { producerGroup: this.group, topic: wireTopic, recallHandle, bname: handle.brokerName };
+    const response = await instance.remotingClient.invokeSync(brokerAddr, RemotingCommand.createRequestCommand(RequestCode.RECALL_MESSAGE, header), timeout);
+    if (response.code !== ResponseCode.SUCCESS) throw new MQBrokerError(response.code, response.remark, brokerAddr);
+    return response.decodeCommandCustomHeader({ msgId: 'string' }).msgId;
   }
 
   // MQProducerInner -------------------------------------------------------------------------------------------

@@ -22,6 +22,11 @@ export interface SendResult {
   /** MSG_REGION of the broker ("DefaultRegion" unless configured). */
   regionId: string;
   traceOn: boolean;
+  /**
+   * A timer message's recall handle, when the broker answers one (5.3.x and ours): what `Producer.recallMessage`
+   * takes to cancel the message before its time. Opaque; absent for other messages and older brokers.
+   */
+  recallHandle?: string;
 }
 
 const STATUS_BY_CODE: ReadonlyMap<number, SendStatus> = new Map([
@@ -32,8 +37,8 @@ const STATUS_BY_CODE: ReadonlyMap<number, SendStatus> = new Map([
 ]);
 
 /**
- * The response header and the two properties the broker adds beside it as ext fields (MessageConst's
- * PROPERTY_MSG_REGION and PROPERTY_TRACE_SWITCH): decoded together, so the string map is never built.
+ * The response header (with 5.3.x's recallHandle) and the two properties the broker adds beside it as ext fields
+ * (MessageConst's PROPERTY_MSG_REGION and PROPERTY_TRACE_SWITCH): decoded together, so the string map is never built.
  */
 const SendResponseFields = { ...SendMessageResponseHeader, MSG_REGION: 'string?', TRACE_ON: 'string?' } as const satisfies HeaderSchema;
 
@@ -43,7 +48,7 @@ export function processSendResponse(brokerName: string, topic: string, msgId: st
   if (status === undefined) throw new MQBrokerError(response.code, response.remark, addr);
   const header = response.decodeCommandCustomHeader(SendResponseFields);
   const regionId = header.MSG_REGION;
-  return {
+  const result: SendResult = {
     status,
     msgId,
     offsetMsgId: header.msgId,
@@ -53,4 +58,6 @@ export function processSendResponse(brokerName: string, topic: string, msgId: st
     regionId: regionId === undefined || regionId === '' ? 'DefaultRegion' : regionId,
     traceOn: header.TRACE_ON !== 'false',
   };
+  if (header.recallHandle !== undefined && header.recallHandle !== '') result.recallHandle = header.recallHandle;
+  return result;
 }

@@ -106,6 +106,8 @@ export const SendMessageResponseHeader = {
   queueOffset: 'long',
   transactionId: 'string?',
   batchUniqId: 'string?',
+  /** 5.3.x: a timer message's recall handle (RecallMessageHandle.HandleV1, URL-safe Base64). */
+  recallHandle: 'string?',
 } as const satisfies HeaderSchema;
 
 export const PullMessageRequestHeader = {

@@ -45,6 +45,8 @@ export const MessageConst = {
   PROPERTY_TIMER_DEQUEUE_MS: 'TIMER_DEQUEUE_MS',
   PROPERTY_TIMER_ROLL_TIMES: 'TIMER_ROLL_TIMES',
   PROPERTY_TIMER_DEL_UNIQKEY: 'TIMER_DEL_UNIQKEY',
+  /** Declared by Java and reserved there, used by nothing. */
+  PROPERTY_TIMER_DELAY_LEVEL: 'TIMER_DELAY_LEVEL',
   /** KEY_SEPARATOR: KEYS holds several business keys separated by one space. */
   KEY_SEPARATOR: ' ',
 } as const;

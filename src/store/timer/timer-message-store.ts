@@ -293,7 +293,7 @@ export class TimerMessageStore {
       slotTimeMs: slot,
       commitLogOffset: entry.pos,
       timerQueueOffset: entry.queueOffset,
-      enqueueTimeMs: this.clock(),
+      enqueueTimeMs: this.floor(this.clock()), // TIMER_ENQUEUE_MS: Java writes the time rounded down to the precision
       size: entry.size,
     };
     const pos = this.log.append(unit);

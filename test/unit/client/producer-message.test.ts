@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { inflateSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { MQClientError, MessageClientIDSetter } from '../../../src/client/index.js';
+import { MQClientError, MessageClientIDSetter, decodeRecallHandle } from '../../../src/client/index.js';
 import { prepareBatch, prepareMessage, toMessage, type MessageLimits } from '../../../src/client/producer/producer-message.js';
 import { decodeMessages, string2messageProperties } from '../../../src/index.js';
 
@@ -82,5 +82,56 @@ describe('producer messages', () => {
     refuse(() => prepareBatch([{ topic: '%RETRY%G', body: 'x' }], LIMITS, ids), /Retry Group/);
     refuse(() => prepareBatch([{ topic: 'T', body: 'x' }, { topic: 'T', body: 'y', waitStoreMsgOK: false }], LIMITS, ids), /waitStoreMsgOK/);
     refuse(() => prepareBatch([{ topic: 'T', body: Buffer.alloc(60) }, { topic: 'T', body: Buffer.alloc(60) }], { ...LIMITS, maxMessageSize: 100 }, ids), /over max value/);
+  });
+
+  it('writes deliverTimeMs, delayTimeSec and delayTimeMs as the TIMER_* properties of Message.setDeliverTimeMs and co', async () => {
+    const cases = [
+      [{ deliverTimeMs: 1_900_000_000_123 }, 'TIMER_DELIVER_MS', '1900000000123'],
+      [{ delayTimeSec: 3 }, 'TIMER_DELAY_SEC', '3'],
+      [{ delayTimeMs: 2500 }, 'TIMER_DELAY_MS', '2500'],
+      [{ delayTimeMs: 0, delayLevel: 0 }, 'TIMER_DELAY_MS', '0'],
+    ] as const;
+    for (const [fields, name, value] of cases) {
+      const prepared = await prepareMessage(toMessage({ topic: 'T', body: 'x', ...fields }, 10), LIMITS, ids);
+      const properties = string2messageProperties(prepared.properties);
+      assert.equal(properties.get(name), value, name);
+      assert.deepEqual([...properties.keys()].filter((k) => k.startsWith('TIMER_')), [name]);
+      assert.equal(properties.get('DELAY'), undefined);
+    }
+    // Explicitly undefined fields are no timer.
+    const none = await prepareMessage(toMessage({ topic: 'T', body: 'x', deliverTimeMs: undefined, delayTimeSec: undefined }, 10), LIMITS, ids);
+    assert.ok(![...string2messageProperties(none.properties).keys()].some((k) => k.startsWith('TIMER_')));
+  });
+
+  it('refuses two timer fields, a timer with a delay level, bad values, TIMER_* user properties and timers in a batch', () => {
+    const refuse = (fn: () => unknown, pattern: RegExp): void =>
+      assert.throws(fn, (err: unknown) => err instanceof MQClientError && err.responseCode === 13 && pattern.test(err.message));
+    refuse(() => toMessage({ topic: 'T', body: 'x', deliverTimeMs: Date.now() + 1000, delayTimeSec: 1 }, 10), /one of deliverTimeMs, delayTimeSec and delayTimeMs, not deliverTimeMs and delayTimeSec/);
+    refuse(() => toMessage({ topic: 'T', body: 'x', delayTimeSec: 1, delayTimeMs: 1000 }, 10), /not delayTimeSec and delayTimeMs/);
+    refuse(() => toMessage({ topic: 'T', body: 'x', delayTimeMs: 1000, delayLevel: 2 }, 10), /delayLevel or delayTimeMs, not both/);
+    for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '1000' as unknown as number]) {
+      refuse(() => toMessage({ topic: 'T', body: 'x', delayTimeMs: bad }, 10), /delayTimeMs must be a whole number >= 0/);
+    }
+    refuse(() => toMessage({ topic: 'T', body: 'x', deliverTimeMs: -5 }, 10), /deliverTimeMs must be/);
+    for (const name of ['TIMER_DELIVER_MS', 'TIMER_DELAY_SEC', 'TIMER_DELAY_MS', 'TIMER_OUT_MS', 'TIMER_ENQUEUE_MS', 'TIMER_DEQUEUE_MS', 'TIMER_ROLL_TIMES', 'TIMER_DEL_UNIQKEY', 'TIMER_DELAY_LEVEL']) {
+      refuse(() => toMessage({ topic: 'T', body: 'x', properties: { [name]: '1000' } }, 10), new RegExp(`property ${name} is reserved`));
+    }
+    assert.throws(
+      () => prepareBatch([{ topic: 'T', body: 'x' }, { topic: 'T', body: 'y', delayTimeSec: 5 }], LIMITS, ids),
+      (err: unknown) => err instanceof MQClientError && /Timer messages .* are not supported for batching/.test(err.message),
+    );
+  });
+
+  it("decodes recall handles as Java's RecallMessageHandle.decodeHandle", () => {
+    const raw = 'v1 TopicA broker-a 1900000000001 7F0000010001000000000000000000A1';
+    const padded = Buffer.from(raw).toString('base64').replaceAll('+', '-').replaceAll('/', '_');
+    assert.deepEqual(decodeRecallHandle(padded), { version: 'v1', topic: 'TopicA', brokerName: 'broker-a', timestamp: '1900000000001', messageId: '7F0000010001000000000000000000A1' });
+    assert.deepEqual(decodeRecallHandle(padded.replace(/=+$/, '')), decodeRecallHandle(padded), 'unpadded too');
+    const handle = (text: string): string => Buffer.from(text).toString('base64url');
+    assert.equal(decodeRecallHandle(handle('v2 T b 1 id')), undefined, 'another version');
+    assert.equal(decodeRecallHandle(handle('v1 T b 1')), undefined, 'four items');
+    assert.equal(decodeRecallHandle(handle('v1 T b 1 ')), undefined, 'a trailing empty item is dropped, as split does');
+    assert.equal(decodeRecallHandle(''), undefined);
+    assert.equal(decodeRecallHandle('a+b/'), undefined, 'not the URL alphabet');
   });
 });
