@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../../common/logger.js';
-import { MessageConst, MessageExtBrokerInner, type MessageExt } from '../../protocol/message/index.js';
+import { MessageConst, MessageExtBrokerInner, decodeStoredMessage, type MessageExt } from '../../protocol/message/index.js';
 import type { CqUnit } from '../consume-queue.js';
 import { FdCache } from '../fd-cache.js';
 import type { PutMessageResult } from '../message-store.js';
@@ -16,7 +16,7 @@ export const TIMER_TOPIC = 'rmq_sys_wheel_timer';
 /** A consume-queue entry of this size fills a hole; it is no message. */
 const BLANK_UNIT_SIZE = 0x7fffffff;
 /** Timer-topic entries filed per look; the enqueue yields to the event loop between looks. */
-const ENQUEUE_BATCH = 64;
+const ENQUEUE_BATCH = 256;
 /** Deliveries written together (one intent record covers them). */
 const DELIVER_BATCH = 32;
 /** Empty slots passed before the cursor yields to the event loop (a broker back after a long stop has many). */
@@ -28,6 +28,8 @@ export interface TimerStoreDeps {
   putMessage(msg: MessageExtBrokerInner): Promise<PutMessageResult>;
   iterateConsumeQueue(topic: string, queueId: number, startOffset: number, maxCount: number): CqUnit[];
   lookMessageByOffset(commitLogOffset: number): MessageExt | null;
+  /** The stored record at an offset (the timer store decodes it without its body where the body is not needed). */
+  selectOneMessageByOffset(commitLogOffset: number): Buffer | null;
   getMaxPhyOffset(): number;
   getMaxOffsetInQueue(topic: string, queueId: number): number;
 }
@@ -270,7 +272,7 @@ export class TimerMessageStore {
   /** Files one timer-topic entry: a unit in the log, linked into its slot. */
   private file(entry: CqUnit): void {
     const next = entry.queueOffset + 1;
-    const msg = entry.size === BLANK_UNIT_SIZE ? null : this.store.lookMessageByOffset(entry.pos);
+    const msg = entry.size === BLANK_UNIT_SIZE ? null : this.propertiesAt(entry.pos);
     if (msg === null) {
       if (entry.size !== BLANK_UNIT_SIZE) this.logger.error(`timer store: no message at commit-log offset ${entry.pos} (timer queue offset ${entry.queueOffset}), skipped`);
       this.checkpoint.enqueueOffset = next;
@@ -362,16 +364,19 @@ export class TimerMessageStore {
   /** Puts every unit of the slot back where it belongs, in filing order, from where a previous run stopped. */
   private async deliverSlot(slot: number): Promise<void> {
     const chain = this.chainOf(slot);
-    const messages = chain.map((unit) => this.store.lookMessageByOffset(unit.commitLogOffset));
-    // Recall markers (RECALL_MESSAGE) of the slot cancel the messages they name: "<real topic>+<UNIQ_KEY>".
+    // Recall markers (RECALL_MESSAGE) of the slot cancel the messages they name: "<real topic>+<UNIQ_KEY>". Read
+    // without bodies first; the messages themselves are read a batch at a time, so a crowded slot is not all in memory.
     const recalled = new Set<string>();
-    for (const msg of messages) {
-      const key = msg?.getProperty(MessageConst.PROPERTY_TIMER_DEL_UNIQKEY);
+    for (const unit of chain) {
+      const key = this.propertiesAt(unit.commitLogOffset)?.getProperty(MessageConst.PROPERTY_TIMER_DEL_UNIQKEY);
       if (key !== undefined) recalled.add(key);
     }
-    for (let i = this.checkpoint.slotDone; i < chain.length && this.started; i += DELIVER_BATCH) {
+    const first = this.checkpoint.slotDone;
+    for (let i = first; i < chain.length && this.started; i += DELIVER_BATCH) {
+      // The puts resolve in microtasks: without this turn a crowded slot would keep sends and pulls waiting.
+      if (i > first) await new Promise<void>((resolve) => setImmediate(resolve));
       const batch = chain.slice(i, i + DELIVER_BATCH);
-      const copies = batch.map((unit, k) => this.copyFor(unit, messages[i + k] ?? null, recalled));
+      const copies = batch.map((unit) => this.copyFor(unit, this.store.lookMessageByOffset(unit.commitLogOffset), recalled));
       const identities = copies.map((copy) => (copy === undefined ? undefined : identityOf(copy)));
       // A batch begun before a crash or a failed put: what the commit log already holds is not written again.
       const written = this.checkpoint.intentPhyOffset >= 0 ? this.writtenSince(this.checkpoint.intentPhyOffset, identities) : new Set<string>();
@@ -396,6 +401,17 @@ export class TimerMessageStore {
       this.checkpoint.slotDone = i + batch.length;
       this.checkpoint.intentPhyOffset = -1;
       this.checkpoint.write();
+    }
+  }
+
+  /** The message at a commit-log offset without its body (what filing and the recall scan read), or null. */
+  private propertiesAt(commitLogOffset: number): MessageExt | null {
+    const record = this.store.selectOneMessageByOffset(commitLogOffset);
+    if (record === null) return null;
+    try {
+      return decodeStoredMessage(record, 0, { readBody: false });
+    } catch {
+      return null;
     }
   }
 
