@@ -57,6 +57,8 @@ const USAGE = `usage: node dist-test/bench/timer.js [options]
   --min-delay-seconds <s>  ... and at least this (default 1)
   --precision-ms <ms>      timerPrecisionMs of both brokers: 100, 200, 500 or 1000 (default 1000, Java's)
   --settle-seconds <s>     after the last deliver time, wait this long at most for missing messages (default 30)
+  --warmup <s>             first, unmeasured, timer messages at the same rate for this long, due 1-5 s after their
+                           send, all consumed before the measured sends begin (default 30; JIT warm-up)
   --threads <n>            sending threads of the driver (default 16)
   --inflight <n>           unanswered asynchronous sends at most (default 1024)
   --consume-threads <n>    the push consumer's consume threads (default 20, Java's)
@@ -92,7 +94,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     'java-heap-mb': { type: 'string' },
   });
   if (values.help === true) return 'help';
-  if (values.seconds !== undefined || values.warmup !== undefined) throw new Error('--seconds and --warmup are not options of bench:timer (see --spread-seconds)');
+  if (values.seconds !== undefined) throw new Error('--seconds is not an option of bench:timer (see --spread-seconds)');
   const precisionMs = intOption('precision-ms', values['precision-ms'], 1000, 1);
   if (!JAVA_PRECISIONS.includes(precisionMs)) throw new Error(`--precision-ms must be one of ${JAVA_PRECISIONS.join(', ')} (Java rounds anything else down to one of them)`);
   const minDelaySeconds = intOption('min-delay-seconds', values['min-delay-seconds'], 1, 1);
@@ -118,6 +120,15 @@ const targetRate = (options: Options): number => (options.unpaced ? 0 : options.
 
 // ------------------------------------------------------------------------------------------------------------------
 // The driver's output (TimerBenchDriver.java)
+
+/** The driver's warm-up: timer messages sent, acknowledged, failed and received, and how long it took. */
+interface Warmup {
+  ms: number;
+  sent: number;
+  acked: number;
+  failed: number;
+  received: number;
+}
 
 interface Summary {
   count: number;
@@ -178,11 +189,12 @@ function startDriver(namesrvAddr: string, options: Options, classpath: string, l
       ...['--rate', String(targetRate(options)), '--min-delay-ms', String(options.minDelaySeconds * 1000), '--max-delay-ms', String(options.maxDelaySeconds * 1000)],
       ...['--size', String(options.size), '--threads', String(options.threads), '--inflight', String(options.inflight)],
       ...['--consume-threads', String(options.consumeThreads), '--precision-ms', String(options.precisionMs), '--settle-ms', String(options.settleSeconds * 1000)],
+      ...['--warmup-ms', String(options.warmup * 1000)],
       // The Java benchmark tools use the binary header for themselves.
       ...['--serialize', 'ROCKETMQ'],
     ],
     readyLine: /^READY/,
-    readyTimeoutMs: 180_000,
+    readyTimeoutMs: (180 + options.warmup + options.settleSeconds) * 1000,
   });
 }
 
@@ -239,6 +251,7 @@ interface Result {
   version: string;
   probe_round_trips_per_s: number;
   startup_ms: number;
+  warmup: Warmup | null;
   target_tps: number | null;
   /** Acknowledged sends per second, first send to last answer. */
   enqueue_tps: number | null;
@@ -308,10 +321,12 @@ function pendingAt(stats: DriverStats[], t: number): number | null {
   return last === undefined ? null : last.acked - last.received;
 }
 
+/** How long a phase may take once the driver is ready, and with its start and warm-up (the watchdog's budget). */
 function phaseBudgetMs(options: Options): number {
   const sending = options.unpaced ? options.messages / 1000 : options.spreadSeconds * 3;
   return (sending + options.maxDelaySeconds + options.settleSeconds + 180) * 1000;
 }
+const phaseTotalMs = (options: Options): number => phaseBudgetMs(options) + (options.warmup + options.settleSeconds + 300) * 1000;
 
 async function benchPhase(broker: BrokerKind, options: Options, client: RemotingClient): Promise<Result> {
   const brokerConfig = { timerPrecisionMs: options.precisionMs };
@@ -320,10 +335,12 @@ async function benchPhase(broker: BrokerKind, options: Options, client: Remoting
   let window: MeasuredWindow | undefined;
   let stopSampling: (() => Promise<Sample[]>) | undefined;
   try {
-    progress(`${broker}: topic ${options.topic} (${options.queues} queues) created; starting the driver (warm-up: 1000 ordinary messages)`);
+    progress(`${broker}: topic ${options.topic} (${options.queues} queues) created; starting the driver (warm-up: 1000 ordinary messages, then ${options.warmup} s of timer messages)`);
     driver = await startDriver(deployment.namesrvAddr, options, (await buildInterop(JAVA_VERSION)).classpath, broker);
     const t0 = Date.now();
-    const warmupDelivered = await storedMessages(client, deployment, options.topic, options.queues);
+    // What the warm-up left in the topic and the timer topic.
+    const delivered0 = await storedMessages(client, deployment, options.topic, options.queues);
+    const timerStored0 = await storedMessages(client, deployment, TIMER_TOPIC, 1);
     // The driver reports its own CPU time (it has exited when the window closes).
     window = await openWindow([deployment.brokerPid, deployment.namesrvPid], deployment.brokerPid);
     stopSampling = sampleBroker(client, deployment.brokerAddr, deployment.brokerPid);
@@ -369,6 +386,7 @@ async function benchPhase(broker: BrokerKind, options: Options, client: Remoting
       version: deployment.version,
       probe_round_trips_per_s: probe,
       startup_ms: Math.round(deployment.startupMs),
+      warmup: driverLines<Warmup>(driver.stdout, 'WARMUP').at(-1) ?? null,
       target_tps: options.unpaced ? null : Math.round(targetRate(options)),
       enqueue_tps: Math.round(result.acked / sendSeconds),
       send_seconds: round2(sendSeconds),
@@ -386,8 +404,8 @@ async function benchPhase(broker: BrokerKind, options: Options, client: Remoting
       slot_lateness_ms: result.slot_lateness_ms,
       store_lateness_ms: result.store_lateness_ms,
       lateness_by_deliver_10s: result.lateness_by_deliver_10s,
-      broker_timer_stored: timerStored,
-      broker_delivered: delivered === null ? null : delivered - warmupDelivered,
+      broker_timer_stored: timerStored === null ? null : timerStored - timerStored0,
+      broker_delivered: delivered === null ? null : delivered - delivered0,
       pending_peak: peak === undefined ? 0 : peak.acked - peak.received,
       pending_peak_at_s: peak === undefined ? null : Math.round((peak.t - t0) / 1000),
       rss_at_pending_peak_mib: peak === undefined ? null : mibOf(nearest(samples, peak.t)?.rssKib),
@@ -461,7 +479,7 @@ function printTables(results: Result[]): void {
 async function main(options: Options): Promise<number> {
   configureProgress('timer', options.quiet);
   const load0 = loadavg()[0] ?? 0;
-  const budget = { warmup: 0, seconds: Math.ceil(phaseBudgetMs(options) / 1000) };
+  const budget = { warmup: 0, seconds: Math.ceil(phaseTotalMs(options) / 1000) };
   const results = await runPhases(options.brokers, budget, (broker, client) => benchPhase(broker, options, client));
 
   // A broker run more than once (--brokers ours,java,java,ours) counts with its mean.
@@ -491,7 +509,7 @@ async function main(options: Options): Promise<number> {
   if (!options.jsonOnly) {
     process.stdout.write(
       `\nbench:timer: ${fmt(options.messages)} timer messages per broker, ${options.unpaced ? 'unpaced' : `paced over ${options.spreadSeconds} s (${fmt(targetRate(options))}/s)`}, ` +
-        `deliver times ${options.minDelaySeconds}-${options.maxDelaySeconds} s after the send (uniform), timerPrecisionMs ${options.precisionMs}, ${options.size} B bodies, ` +
+        `deliver times ${options.minDelaySeconds}-${options.maxDelaySeconds} s after the send (uniform), after a ${options.warmup} s warm-up, timerPrecisionMs ${options.precisionMs}, ${options.size} B bodies, ` +
         `topic ${options.topic} x ${options.queues} queues, driver: ${options.threads} threads, ${options.inflight} in flight, Java 5.3.3 client\n\n`,
     );
     printTables(results);
@@ -520,6 +538,7 @@ async function main(options: Options): Promise<number> {
         max_delay_seconds: options.maxDelaySeconds,
         precision_ms: options.precisionMs,
         settle_seconds: options.settleSeconds,
+        warmup_seconds: options.warmup,
         threads: options.threads,
         inflight: options.inflight,
         consume_threads: options.consumeThreads,

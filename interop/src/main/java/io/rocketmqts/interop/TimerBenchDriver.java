@@ -30,11 +30,13 @@ import org.apache.rocketmq.common.message.MessageExt;
  *
  * --namesrv ADDR --topic T --queues Q --messages N [--rate R] [--min-delay-ms A] [--max-delay-ms B] [--size S]
  * [--threads T] [--inflight K] [--consume-threads C] [--precision-ms P] [--settle-ms W] [--warmup-messages M]
- * [--group CG] [--serialize JSON|ROCKETMQ]
+ * [--warmup-ms D] [--group CG] [--serialize JSON|ROCKETMQ]
  *
  * 1. Starts a DefaultMQProducer and a DefaultMQPushConsumer (separate client instances, so separate connections;
  *    CONSUME_FROM_FIRST_OFFSET, C consume threads), waits until the consumer owns all Q queues, sends M ordinary
- *    messages and waits until they are consumed (routes, connections and pull loops are up), prints READY.
+ *    messages and waits until they are consumed (routes, connections and pull loops are up); then, for D ms, sends
+ *    timer messages as below but due 1 to 5 s after their send, and waits until they are all consumed (the JIT
+ *    warm-up of both brokers' timer paths and of this client); prints WARMUP {json} and READY.
  * 2. One second later, T threads send messages 0..N-1, each taking the next index i from a shared counter and
  *    waiting for its time, start + i / R (R = 0: no pacing); asynchronous sends, at most K unanswered, no retries.
  *    Message i's deliver time is the time of its send plus a uniform draw from [A, B] ms, set as TIMER_DELIVER_MS
@@ -69,6 +71,9 @@ public final class TimerBenchDriver {
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong early = new AtomicLong();
     private final AtomicLong warmupReceived = new AtomicLong();
+    private final AtomicLong warmupAcked = new AtomicLong();
+    private final AtomicLong warmupFailed = new AtomicLong();
+    private final AtomicLong warmupLastDeliverMs = new AtomicLong();
     private final AtomicLong lastDeliverMs = new AtomicLong();
     private final AtomicLong firstSendMs = new AtomicLong();
     private final AtomicLong lastAnswerMs = new AtomicLong();
@@ -132,7 +137,7 @@ public final class TimerBenchDriver {
         awaitQueues(consumer, queues);
         for (int i = 0; i < warmup; i++) {
             ByteBuffer body = ByteBuffer.allocate(size);
-            body.putLong(-1L - i);
+            body.putLong(-1L);
             producer.send(new Message(topic, body.array()));
         }
         long deadline = System.currentTimeMillis() + 60_000;
@@ -141,6 +146,23 @@ public final class TimerBenchDriver {
                 throw new IllegalStateException("warm-up: " + driver.warmupReceived.get() + " of " + warmup + " consumed in 60 s");
             }
             Thread.sleep(20);
+        }
+        long warmupMs = args.getInt("warmup-ms", 0);
+        if (warmupMs > 0) {
+            long began = System.currentTimeMillis();
+            int sent = paced(Integer.MAX_VALUE, warmupMs * 1_000_000, rate, threads, inflight,
+                (i, done) -> driver.sendWarmup(producer, topic, size, done));
+            long expected = warmup + driver.warmupAcked.get();
+            while (driver.warmupReceived.get() < expected && System.currentTimeMillis() < driver.warmupLastDeliverMs.get() + settleMs) {
+                Thread.sleep(20);
+            }
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("ms", System.currentTimeMillis() - began);
+            line.put("sent", sent);
+            line.put("acked", driver.warmupAcked.get());
+            line.put("failed", driver.warmupFailed.get());
+            line.put("received", driver.warmupReceived.get() - warmup);
+            System.out.println("WARMUP " + Json.write(line));
         }
         com.sun.management.OperatingSystemMXBean os =
             (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
@@ -163,7 +185,8 @@ public final class TimerBenchDriver {
         reporter.setDaemon(true);
         reporter.start();
 
-        driver.send(producer, topic, size, rate, threads, inflight);
+        driver.firstSendMs.set(System.currentTimeMillis());
+        paced(messages, Long.MAX_VALUE, rate, threads, inflight, (i, done) -> driver.sendOne(producer, topic, size, i, done));
         // Every send answered; now the deliveries.
         while (driver.received.get() < driver.acked.get() && System.currentTimeMillis() < driver.lastDeliverMs.get() + settleMs) {
             Thread.sleep(50);
@@ -189,35 +212,81 @@ public final class TimerBenchDriver {
         }
     }
 
-    private void send(DefaultMQProducer producer, String topic, int size, double rate, int threads, int inflight) throws InterruptedException {
+    /** Sends message i; calls done once it is answered, whatever the answer. */
+    private interface Sender {
+        void send(int i, Runnable done);
+    }
+
+    /**
+     * Messages 0, 1, ... up to count - 1 and for durationNanos at most, from `threads` threads, each taking the next
+     * index from a shared counter and waiting until start + i / rate (rate 0: not paced), with at most `inflight`
+     * unanswered; returns once every send is answered, with the number sent.
+     */
+    private static int paced(int count, long durationNanos, double rate, int threads, int inflight, Sender sender) throws InterruptedException {
         Semaphore permits = new Semaphore(inflight);
         AtomicInteger next = new AtomicInteger();
+        AtomicInteger sent = new AtomicInteger();
         long startNanos = System.nanoTime();
-        firstSendMs.set(System.currentTimeMillis());
         List<Thread> senders = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
-            Thread sender = new Thread(() -> {
-                for (int i = next.getAndIncrement(); i < messages; i = next.getAndIncrement()) {
+            Thread thread = new Thread(() -> {
+                for (int i = next.getAndIncrement(); i >= 0 && i < count; i = next.getAndIncrement()) {
                     if (rate > 0) {
                         long at = startNanos + (long) (i * 1e9 / rate);
+                        if (at - startNanos >= durationNanos) {
+                            return;
+                        }
                         for (long wait = at - System.nanoTime(); wait > 0; wait = at - System.nanoTime()) {
                             LockSupport.parkNanos(wait);
                         }
                     }
+                    if (System.nanoTime() - startNanos >= durationNanos) {
+                        return;
+                    }
                     permits.acquireUninterruptibly();
-                    sendOne(producer, topic, size, i, permits);
+                    sent.incrementAndGet();
+                    sender.send(i, permits::release);
                 }
             }, "timer-bench-sender-" + t);
-            sender.start();
-            senders.add(sender);
+            thread.start();
+            senders.add(thread);
         }
-        for (Thread sender : senders) {
-            sender.join();
+        for (Thread thread : senders) {
+            thread.join();
         }
         permits.acquire(inflight); // every send answered
+        return sent.get();
     }
 
-    private void sendOne(DefaultMQProducer producer, String topic, int size, int seq, Semaphore permits) {
+    /** A warm-up timer message: due 1 to 5 s after its send, seq -1 (not counted in the results). */
+    private void sendWarmup(DefaultMQProducer producer, String topic, int size, Runnable done) {
+        long deliver = System.currentTimeMillis() + 1000 + ThreadLocalRandom.current().nextLong(4001);
+        warmupLastDeliverMs.accumulateAndGet(deliver, Math::max);
+        ByteBuffer body = ByteBuffer.allocate(size);
+        body.putLong(-1L).putLong(deliver);
+        Message msg = new Message(topic, body.array());
+        msg.getProperties().put("TIMER_DELIVER_MS", String.valueOf(deliver));
+        try {
+            producer.send(msg, new SendCallback() {
+                @Override
+                public void onSuccess(SendResult result) {
+                    (result.getSendStatus() == SendStatus.SEND_OK ? warmupAcked : warmupFailed).incrementAndGet();
+                    done.run();
+                }
+
+                @Override
+                public void onException(Throwable e) {
+                    warmupFailed.incrementAndGet();
+                    done.run();
+                }
+            });
+        } catch (Exception e) {
+            warmupFailed.incrementAndGet();
+            done.run();
+        }
+    }
+
+    private void sendOne(DefaultMQProducer producer, String topic, int size, int seq, Runnable done) {
         long now = System.currentTimeMillis();
         long deliver = now + minDelayMs + (maxDelayMs > minDelayMs ? ThreadLocalRandom.current().nextLong(maxDelayMs - minDelayMs + 1) : 0);
         deliverMs.set(seq, deliver);
@@ -233,18 +302,18 @@ public final class TimerBenchDriver {
                 @Override
                 public void onSuccess(SendResult result) {
                     answered(seq, begin, result.getSendStatus() == SendStatus.SEND_OK ? null : String.valueOf(result.getSendStatus()));
-                    permits.release();
+                    done.run();
                 }
 
                 @Override
                 public void onException(Throwable e) {
                     answered(seq, begin, String.valueOf(e));
-                    permits.release();
+                    done.run();
                 }
             });
         } catch (Exception e) {
             answered(seq, begin, String.valueOf(e));
-            permits.release();
+            done.run();
         }
     }
 
