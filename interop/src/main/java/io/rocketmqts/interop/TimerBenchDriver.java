@@ -375,6 +375,7 @@ public final class TimerBenchDriver {
         long[] late = new long[messages];
         long[] storeLate = new long[messages];
         long[] slotLate = new long[messages];
+        long[] storeSlotLate = new long[messages];
         long[] rts = new long[messages];
         int n = 0;
         int sent = 0;
@@ -405,7 +406,11 @@ public final class TimerBenchDriver {
             if (storeLate[n] < 0) {
                 storeEarly++;
             }
-            slotLate[n] = arrived - (deliver + precisionMs - 1) / precisionMs * precisionMs;
+            // A broker of precision P fires the slot of a deliver time at the next multiple of P (or at the time itself
+            // when it is one): what comes after that is the broker's and the consumer's own delay.
+            long slotEnd = (deliver + precisionMs - 1) / precisionMs * precisionMs;
+            slotLate[n] = arrived - slotEnd;
+            storeSlotLate[n] = storedMs.get(i) - slotEnd;
             byBucket.computeIfAbsent((deliver - t0) / 10_000, k -> new ArrayList<>()).add(late[n]);
             n++;
         }
@@ -435,6 +440,7 @@ public final class TimerBenchDriver {
         out.put("lateness_ms", summary(Arrays.copyOf(late, n)));
         out.put("store_lateness_ms", summary(Arrays.copyOf(storeLate, n)));
         out.put("slot_lateness_ms", summary(Arrays.copyOf(slotLate, n)));
+        out.put("store_slot_lateness_ms", summary(Arrays.copyOf(storeSlotLate, n)));
         List<Object> timeline = new ArrayList<>();
         byBucket.entrySet().forEach(entry -> {
             Map<String, Object> bucket = summary(entry.getValue().stream().mapToLong(Long::longValue).toArray());
