@@ -3,6 +3,8 @@
  * one broker at a time, each on a fresh deployment (bench/deploy.ts: its own name server, a fresh store, the topic
  * created with mqadmin), both with timerPrecisionMs = --precision-ms (Java's default, 1000) and everything else as
  * in bench:broker. Per broker:
+ *   - warm-up, unmeasured: --warmup seconds of timer messages at the same rate, due 1-5 s after their send, all
+ *     consumed before the measured sends begin (the JIT of both brokers' timer paths and of the driver);
  *   - the driver sends --messages timer messages, paced evenly over --spread-seconds (or, with --unpaced, as fast as
  *     the broker answers), each with a deliver time (TIMER_DELIVER_MS) drawn uniformly from --min-delay-seconds to
  *     --max-delay-seconds after its send, and a push consumer receives them when the broker delivers them;
@@ -12,13 +14,14 @@
  *     arrived early (must be 0), twice, or never. With precision P a broker fires the slot of a deliver time at the
  *     next multiple of P (Java: TIMER_OUT_MS is rounded down, a slot fires once it is over), so uniform deliver times
  *     are up to P late by design: the bench also reports the lateness past that multiple ("past the slot", the
- *     broker's and the consumer's own delay) and the broker's: the delivered copy's storeTimestamp minus the
- *     deliver time;
+ *     broker's and the consumer's own delay), and the same for the broker's put of the delivery (the delivered
+ *     copy's storeTimestamp), its own delay without the consumer's;
  *   - the broker's RSS every 500 ms (mean, peak, anon/file split at the peak) and at the peak of pending timer
  *     messages (acknowledged, not yet received); CPU of the broker, its name server and the driver from READY to the
  *     driver's end (/proc), and broker CPU per 1000 messages; every second the broker's own timer figures
  *     (GET_BROKER_RUNTIME_INFO: timerOffsetBehind, entries of rmq_sys_wheel_timer not filed yet; timerReadBehind,
- *     seconds the read cursor is behind; timerCongestNum).
+ *     seconds the read cursor is behind; timerCongestNum). Java computes timerCongestNum by walking its whole wheel
+ *     (1.2 M slots), a few milliseconds of the Java broker's CPU per sample.
  *
  * The driver is interop's TimerBenchDriver (Java, the 5.3.3 client's DefaultMQProducer with asynchronous sends,
  * --threads threads and at most --inflight unanswered, and a DefaultMQPushConsumer, in one JVM), the same program
@@ -27,9 +30,9 @@
  * name server but localhost:9876 (here each broker has its own, on a free port); TimerProducer sends 100 slots x
  * 5000 messages per thread, all 2 minutes ahead on whole seconds + 10 ms, not a load spread over time; and
  * TimerConsumer's percentiles are read from a ConcurrentSkipListSet of the latencies, which holds each distinct
- * value once, so they are percentiles of distinct values, not of messages. Not a Node driver: its sends and pulls
- * would share the machine's two cores with our broker through the same runtime we measure, and the Java client is
- * what the issue asks to compare with.
+ * value once, so they are percentiles of distinct values, not of messages. Not a Node driver on our client: the
+ * Java client is the reference the issue names and what users run, and a driver of ours would put our client's
+ * costs and bugs into both brokers' figures.
  *
  * Prints a table, the ratios ours/Java and a final JSON line.
  */
