@@ -45,6 +45,8 @@ export interface DeployOptions {
   brokerConfig?: BrokerConfigEntries;
   /** Broker log lines to count (Deployment.logCounts): ours' output, the Java broker's logs/rocketmqlogs/broker.log. */
   logPatterns?: Record<string, RegExp>;
+  /** The Java broker's heap and MaxDirectMemorySize, MiB (startJavaBroker's default, 512, when unset). */
+  javaHeapMb?: number | undefined;
 }
 
 // ------------------------------------------------------------------------------------------------------------------
@@ -127,6 +129,24 @@ type OptionSpecs = Record<string, { type: 'string' | 'boolean'; short?: string }
 /** The command line's values, of BENCH_ARGS and of the bench's own `extra` options (strict: others are an error). */
 export function parseBenchArgs<T extends OptionSpecs>(argv: string[], extra: T) {
   return parseArgs({ args: argv, strict: true, options: { ...BENCH_ARGS, ...extra } }).values;
+}
+
+/** The usage lines of BENCH_ARGS' deployment and output options, names padded to `width` columns. */
+export function deployUsage(width: number, topic: string): string {
+  const lines: [string, string][] = [
+    ['--queues <n>', 'queues of the topic (default 8)'],
+    ['--topic <name>', `topic to create and use (default ${topic})`],
+    ['--segment-mib <n>', 'commit-log segment size of both brokers (default 256)'],
+    ['--brokers <b,...>', 'ours, java, in this order (default ours,java); repeated ones count with their mean'],
+    ['--profile-ours <dir>', 'run our broker with --cpu-prof, the profile written to <dir> when it stops'],
+    ['--ours-node-args <a>', 'extra Node options for our broker, space-separated'],
+    ['--ours-main <file>', 'our CLI (default dist/cli/main.js of this repository), e.g. another build for A/B'],
+    ['--keep', "keep our stores' temp dirs (their paths are printed)"],
+    ['--json-only', 'print only the final JSON line on stdout (progress still goes to stderr)'],
+    ['--quiet', 'no progress lines on stderr'],
+    ['-h, --help', 'this text'],
+  ];
+  return lines.map(([name, what]) => `  ${name.padEnd(width)} ${what}`).join('\n');
 }
 
 export function intOption(name: string, raw: string | undefined, fallback: number, min: number): number {
@@ -561,6 +581,7 @@ async function deployJava(options: DeployOptions): Promise<Deployment> {
       clusterName: CLUSTER,
       brokerName: BROKER_NAME,
       config: { mappedFileSizeCommitLog: options.segmentMib * 1024 * 1024, ...options.brokerConfig },
+      ...(options.javaHeapMb === undefined ? {} : { heapMb: options.javaHeapMb }),
     });
   } catch (error) {
     await namesrv.stop();
