@@ -265,17 +265,9 @@ export class ScheduleMessageService extends ConfigManager<DelayOffsetSerializeWr
     const topic = msgExt.properties.get(MessageConst.PROPERTY_REAL_TOPIC);
     const queueId = Number(msgExt.properties.get(MessageConst.PROPERTY_REAL_QUEUE_ID));
     if (topic === undefined || !Number.isInteger(queueId) || queueId < 0) return undefined;
-    const msgInner = new MessageExtBrokerInner();
+    const msgInner = MessageExtBrokerInner.copyOf(msgExt);
     msgInner.topic = topic;
     msgInner.queueId = queueId;
-    msgInner.body = msgExt.body;
-    msgInner.flag = msgExt.flag;
-    msgInner.properties = new Map(msgExt.properties);
-    msgInner.sysFlag = msgExt.sysFlag;
-    msgInner.bornTimestamp = msgExt.bornTimestamp;
-    msgInner.bornHost = msgExt.bornHost;
-    msgInner.storeHost = msgExt.storeHost;
-    msgInner.reconsumeTimes = msgExt.reconsumeTimes;
     return msgInner;
   }
 

@@ -62,8 +62,8 @@ export const GetBrokerConfigResponseHeader = {
   version: 'string',
 } as const satisfies HeaderSchema;
 
-/** SendMessageRequestHeader (SEND_MESSAGE 10), Java's V1 field names. */
-export const SendMessageRequestHeader = {
+/** The message fields of a send header, which the reply push (326) repeats. */
+const SEND_MESSAGE_FIELDS = {
   producerGroup: 'string',
   topic: 'string',
   defaultTopic: 'string',
@@ -75,6 +75,11 @@ export const SendMessageRequestHeader = {
   properties: 'string?',
   reconsumeTimes: 'int?',
   unitMode: 'boolean?',
+} as const satisfies HeaderSchema;
+
+/** SendMessageRequestHeader (SEND_MESSAGE 10), Java's V1 field names. */
+export const SendMessageRequestHeader = {
+  ...SEND_MESSAGE_FIELDS,
   batch: 'boolean?',
   maxReconsumeTimes: 'int?',
 } as const satisfies HeaderSchema;
@@ -226,17 +231,7 @@ export const CheckTransactionStateRequestHeader = {
  * reply's send header with the hosts and the store time (the body is the reply's body).
  */
 export const ReplyMessageRequestHeader = {
-  producerGroup: 'string',
-  topic: 'string',
-  defaultTopic: 'string',
-  defaultTopicQueueNums: 'int',
-  queueId: 'int',
-  sysFlag: 'int',
-  bornTimestamp: 'long',
-  flag: 'int',
-  properties: 'string?',
-  reconsumeTimes: 'int?',
-  unitMode: 'boolean?',
+  ...SEND_MESSAGE_FIELDS,
   bornHost: 'string',
   storeHost: 'string',
   storeTimestamp: 'long',

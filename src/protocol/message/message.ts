@@ -157,6 +157,23 @@ export class MessageExt extends Message {
 
 /** MessageExtBrokerInner.java: what the broker hands the store to append. */
 export class MessageExtBrokerInner extends MessageExt {
+  /**
+   * A stored message to be stored again (a re-put: delay levels, timers): body, flag, a copy of the properties,
+   * sysFlag, born time and hosts, store host and reconsume times; the caller sets topic and queue.
+   */
+  static copyOf(msg: MessageExt): MessageExtBrokerInner {
+    const copy = new MessageExtBrokerInner();
+    copy.body = msg.body;
+    copy.flag = msg.flag;
+    copy.properties = new Map(msg.properties);
+    copy.sysFlag = msg.sysFlag;
+    copy.bornTimestamp = msg.bornTimestamp;
+    copy.bornHost = msg.bornHost;
+    copy.storeHost = msg.storeHost;
+    copy.reconsumeTimes = msg.reconsumeTimes;
+    return copy;
+  }
+
   /** The consume-queue tag code: the TAGS hash (reference §7.3). */
   get tagsCode(): number {
     return tagsString2tagsCode(this.tags);

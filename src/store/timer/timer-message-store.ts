@@ -453,15 +453,7 @@ export class TimerMessageStore {
       this.stats.recalled++;
       return undefined;
     }
-    const copy = new MessageExtBrokerInner();
-    copy.body = msg.body;
-    copy.flag = msg.flag;
-    copy.properties = new Map(msg.properties);
-    copy.sysFlag = msg.sysFlag;
-    copy.bornTimestamp = msg.bornTimestamp;
-    copy.bornHost = msg.bornHost;
-    copy.storeHost = msg.storeHost;
-    copy.reconsumeTimes = msg.reconsumeTimes;
+    const copy = MessageExtBrokerInner.copyOf(msg);
     copy.properties.set(MessageConst.PROPERTY_TIMER_ENQUEUE_MS, String(unit.enqueueTimeMs));
     copy.properties.set(MessageConst.PROPERTY_TIMER_DEQUEUE_MS, String(this.clock()));
     if (roll) {
