@@ -13,6 +13,7 @@ import { ConsumerAPI } from './consumer/consumer-api.js';
 import { isTagType } from './consumer/subscription.js';
 import type { MQConsumerInner } from './consumer/mq-consumer-inner.js';
 import type { MQProducerInner } from './producer/mq-producer-inner.js';
+import { RequestFutureHolder } from './producer/request-future-holder.js';
 import { topicRouteData2TopicPublishInfo } from './route/topic-publish-info.js';
 import type { MessageQueue } from '../protocol/bodies/message-queue.js';
 import { topicRouteDataChanged } from './route/topic-route.js';
@@ -48,6 +49,8 @@ export class MQClientInstance {
   readonly mQClientAPIImpl: MQClientAPIImpl;
   /** Message ids of every producer of this instance (Java's is per JVM). */
   readonly idSetter: MessageClientIDSetter;
+  /** Requests of this instance's producers waiting for their replies, by CORRELATION_ID. */
+  readonly requestFutureHolder = new RequestFutureHolder();
   private readonly logger: Logger;
   private readonly instrumentation = new NetworkInstrumentation(new Set(ClientRemotingProcessor.CODES));
   private readonly producerTable = new Map<string, MQProducerInner>();
@@ -59,6 +62,11 @@ export class MQClientInstance {
   private readonly routeUpdates = new Map<string, Promise<boolean>>();
   private readonly tasks: ScheduledTask[] = [];
   private heartbeatInFlight: Promise<void> | undefined;
+  /**
+   * Broker addresses that accepted a heartbeat over the connection open now: they know this client id, so they can
+   * push a reply to it. A closed connection takes its address out (the broker forgets the channel).
+   */
+  private readonly heartbeatAccepted = new Set<string>();
   private readonly rebalance = new CoalescedRun(async () => {
     for (const consumer of [...this.consumerTable.values()]) {
       if (!this.isRunning) return false;
@@ -81,11 +89,18 @@ export class MQClientInstance {
       (group) => this.consumerTable.get(group),
       () => this.rebalanceImmediately(),
       (group) => this.producerTable.get(group),
+      (reply) => this.requestFutureHolder.complete(reply),
     );
     for (const code of ClientRemotingProcessor.CODES) this.remotingClient.registerProcessor(code, processor);
     this.mQClientAPIImpl = new MQClientAPIImpl(this.remotingClient, this.logger, config.nameServerLookupUrl);
     if (config.namesrvAddrs.length > 0) this.mQClientAPIImpl.updateNameServerAddressList(config.namesrvAddrs);
     this.idSetter = new MessageClientIDSetter(config.clientIP);
+    this.instrumentation.add({
+      has: (name) => name === 'network.disconnect',
+      emit: (name, payload) => {
+        if (name === 'network.disconnect') this.heartbeatAccepted.delete(payload.address);
+      },
+    });
   }
 
   get isRunning(): boolean {
@@ -128,6 +143,7 @@ export class MQClientInstance {
     if (this.state === 'stopped' || this.producerTable.size > 0 || this.consumerTable.size > 0) return;
     this.state = 'stopped';
     this.onShutdown(this);
+    this.requestFutureHolder.failAll(() => new MQClientError(`client instance ${this.clientId} was shut down before the reply came`));
     for (const task of this.tasks) task.stop();
     this.tasks.length = 0;
     await this.remotingClient.shutdown();
@@ -301,6 +317,33 @@ export class MQClientInstance {
     return this.heartbeatInFlight;
   }
 
+  /**
+   * sendHeartbeatToAllBrokerWithLock as a requester needs it: a heartbeat that starts after this call (one in
+   * flight may have been built before the brokers now known), shared with other callers. Never rejects.
+   */
+  async sendFreshHeartbeatToAllBroker(): Promise<void> {
+    const running = this.heartbeatInFlight;
+    if (running !== undefined) await running;
+    await this.sendHeartbeatToAllBroker();
+  }
+
+  /** Whether the instance holds a route of `topic` (Java's topicRouteTable.containsKey). */
+  hasTopicRoute(topic: string): boolean {
+    return this.topicRouteTable.has(topic);
+  }
+
+  /**
+   * Whether some master serving `topic` has not accepted a heartbeat over its current connection, so would not find
+   * this client id to push a reply to.
+   */
+  needsHeartbeatFor(topic: string): boolean {
+    for (const bd of this.topicRouteTable.get(topic)?.brokerDatas ?? []) {
+      const master = bd.brokerAddrs.get(MASTER_ID);
+      if (master !== undefined && !this.heartbeatAccepted.has(master)) return true;
+    }
+    return false;
+  }
+
   private async doSendHeartbeat(): Promise<void> {
     if (!this.isRunning || (this.producerTable.size === 0 && this.consumerTable.size === 0)) return;
     const heartbeatData: HeartbeatData = {
@@ -327,6 +370,7 @@ export class MQClientInstance {
         this.mQClientAPIImpl.sendHeartbeat(addr, heartbeatData, this.config.mqClientApiTimeout).then(
           (version) => {
             this.logger.debug(`heartbeat to ${brokerName} ${addr} OK, broker version ${version}`);
+            this.heartbeatAccepted.add(addr);
             this.instrumentation.emit('heartbeat', { brokerName, address: addr, brokerVersion: version });
           },
           (err: unknown) => this.logger.warn(`heartbeat to ${brokerName} ${addr} failed`, err),

@@ -1,7 +1,7 @@
 import type { Logger } from '../common/logger.js';
 import { decodeResetOffsetBody } from '../protocol/bodies/consumer-admin.js';
 import { encodeMessageQueueMap } from '../protocol/bodies/message-queue.js';
-import { CheckTransactionStateRequestHeader, NotifyConsumerIdsChangedRequestHeader } from '../protocol/headers/broker.js';
+import { CheckTransactionStateRequestHeader, NotifyConsumerIdsChangedRequestHeader, ReplyMessageRequestHeader } from '../protocol/headers/broker.js';
 import { MessageConst } from '../protocol/message/message-const.js';
 import {
   ConsumeMessageDirectlyResultRequestHeader,
@@ -16,12 +16,14 @@ import { ResponseCode } from '../protocol/response-code.js';
 import type { RequestContext, RequestProcessor } from '../remoting/request-processor.js';
 import type { MQConsumerInner } from './consumer/mq-consumer-inner.js';
 import type { MQProducerInner } from './producer/mq-producer-inner.js';
+import { decodeReplyMessage, type ReplyMessage } from './producer/reply-message.js';
 import { encodeConsumeMessageDirectlyResult } from './consumer/running-info.js';
 
 /**
  * ClientRemotingProcessor.java: requests a broker sends to this client. CHECK_TRANSACTION_STATE (oneway) goes to
  * the transactional producer of the half message's group (its PGROUP property), which answers later with
- * END_TRANSACTION; the consumer codes go to the consumer of the group named in the header.
+ * END_TRANSACTION; the consumer codes go to the consumer of the group named in the header; PUSH_REPLY_MESSAGE_TO_CLIENT
+ * (a reply to one of our requests) to the instance's table of waiting requests.
  */
 export class ClientRemotingProcessor implements RequestProcessor {
   static readonly CODES = [
@@ -31,6 +33,7 @@ export class ClientRemotingProcessor implements RequestProcessor {
     RequestCode.GET_CONSUMER_STATUS_FROM_CLIENT,
     RequestCode.GET_CONSUMER_RUNNING_INFO,
     RequestCode.CONSUME_MESSAGE_DIRECTLY,
+    RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT,
   ] as const;
 
   constructor(
@@ -38,6 +41,8 @@ export class ClientRemotingProcessor implements RequestProcessor {
     private readonly selectConsumer: (group: string) => MQConsumerInner | undefined,
     private readonly rebalanceImmediately: () => void,
     private readonly selectProducer: (group: string) => MQProducerInner | undefined,
+    /** Hands a reply to the request waiting for it; false when none does. */
+    private readonly receiveReply: (reply: ReplyMessage) => boolean = () => false,
   ) {}
 
   async processRequest(ctx: RequestContext, request: RemotingCommand): Promise<RemotingCommand | null> {
@@ -91,9 +96,32 @@ export class ClientRemotingProcessor implements RequestProcessor {
         producer.checkTransactionState(msg, { ...header, brokerAddr: ctx.remoteAddr });
         return null;
       }
+      case RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT:
+        return this.receiveReplyMessage(request);
       default:
         return RemotingCommand.createResponseCommand(ResponseCode.REQUEST_CODE_NOT_SUPPORTED, `request type ${request.code} not supported by this client`);
     }
+  }
+
+  /**
+   * receiveReplyMessage: SUCCESS once the reply is built, whether or not a request still waits for it (a late or
+   * foreign reply is only logged, as in Java); SYSTEM_ERROR "process reply message fail" if it cannot be built. A
+   * header that does not decode throws, which the remoting layer answers with SYSTEM_ERROR, as Java's does.
+   */
+  private async receiveReplyMessage(request: RemotingCommand): Promise<RemotingCommand> {
+    const receivedAt = Date.now();
+    const header = request.decodeCommandCustomHeader(ReplyMessageRequestHeader);
+    let reply: ReplyMessage;
+    try {
+      reply = await decodeReplyMessage(header, request.body, receivedAt, (err) => this.logger.warn('err when uncompress constant', err));
+    } catch (err) {
+      this.logger.warn('unknown err when receiveReplyMsg', err);
+      return RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, 'process reply message fail');
+    }
+    if (!this.receiveReply(reply)) {
+      this.logger.warn(`receive reply message, but not matched any request, CorrelationId: ${reply.correlationId} , reply from host: ${reply.bornHost}`);
+    }
+    return RemotingCommand.createResponseCommand(ResponseCode.SUCCESS);
   }
 }
 

@@ -8,6 +8,7 @@ export const ClientErrorCode = {
   NO_NAME_SERVER_EXCEPTION: 10004,
   NOT_FOUND_TOPIC_EXCEPTION: 10005,
   REQUEST_TIMEOUT_EXCEPTION: 10006,
+  CREATE_REPLY_MESSAGE_EXCEPTION: 10007,
 } as const;
 
 export interface MQClientErrorOptions {
@@ -30,5 +31,21 @@ export class MQClientError extends RocketMQError {
     super(message, 'MQ_CLIENT', options.retriable ?? false, { cause: options.cause });
     this.responseCode = options.responseCode ?? -1;
     this.brokerAddr = options.brokerAddr;
+  }
+}
+
+/**
+ * RequestTimeoutException: no reply came within a request's timeout (Producer.request). `responseCode` is
+ * ClientErrorCode.REQUEST_TIMEOUT_EXCEPTION (10006) and the message Java's, "request timeout, no reply message.";
+ * `correlationId` names the request. An MQClientError, so code that catches those catches it too.
+ */
+export class RequestTimeoutError extends MQClientError {
+  readonly correlationId: string;
+  readonly timeoutMillis: number;
+
+  constructor(correlationId: string, timeoutMillis: number) {
+    super('request timeout, no reply message.', { responseCode: ClientErrorCode.REQUEST_TIMEOUT_EXCEPTION });
+    this.correlationId = correlationId;
+    this.timeoutMillis = timeoutMillis;
   }
 }

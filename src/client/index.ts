@@ -1,5 +1,6 @@
-export { Producer, type ProducerOptions, type SendOptions } from './producer/producer.js';
+export { Producer, type ProducerOptions, type SendOptions, type RequestOptions } from './producer/producer.js';
 export type { ProducerMessage } from './producer/producer-message.js';
+export { createReplyMessage, getReplyTopic, REPLY_MESSAGE_FLAG, type ReplyMessage, type RequestMessageLike } from './producer/reply-message.js';
 export {
   TransactionProducer,
   TransactionState,
@@ -18,7 +19,7 @@ export {
   type MessageQueueSelector,
 } from './producer/message-queue-selector.js';
 export type { MessageQueue } from '../protocol/bodies/message-queue.js';
-export { MQClientError, ClientErrorCode, type MQClientErrorOptions } from './errors.js';
+export { MQClientError, ClientErrorCode, RequestTimeoutError, type MQClientErrorOptions } from './errors.js';
 export { MQClientInstance, type TopicTemplate } from './client-instance.js';
 export { MQClientManager } from './client-manager.js';
 export { type ClientOptions, type ClientConfig, buildMQClientId, getLocalAddress, resolveClientConfig } from './config.js';
@@ -66,6 +67,7 @@ export {
   type LifecyclePayload,
   type TransactionEndPayload,
   type TransactionCheckPayload,
+  type RequestEndPayload,
   type RebalancePayload,
   type PullPayload,
   type ConsumeStartPayload,

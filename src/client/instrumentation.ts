@@ -8,6 +8,7 @@ import type { ChannelEventListener } from '../remoting/channel-event.js';
 import { RemotingClient, type RemotingClientOptions } from '../remoting/remoting-client.js';
 import type { RPCHook } from '../remoting/rpc-hook.js';
 import type { PullStatus } from './consumer/consumer-api.js';
+import type { RequestFailure } from './producer/request-future-holder.js';
 
 /** Every event a listener receives, as kafkajs shapes them: a process-wide id, the type, when, and what. */
 export interface InstrumentationEvent<T extends string = string, P = unknown> {
@@ -137,6 +138,24 @@ export interface ProducerEventPayloads extends NetworkEventPayloads {
   stop: LifecyclePayload;
   transaction_end: TransactionEndPayload;
   transaction_check: TransactionCheckPayload;
+  request_end: RequestEndPayload;
+}
+
+/** A request (Producer.request) ended: its reply came, or it failed. */
+export interface RequestEndPayload {
+  group: string;
+  topic: string;
+  /** The request's CORRELATION_ID, which its reply carries. */
+  correlationId: string;
+  /** From the call to the reply or the failure, ms. */
+  duration: number;
+  /**
+   * `reply`; `timeout` (no reply within the timeout: RequestTimeoutError), `send_failed` (the request could not be
+   * sent), `aborted` (its AbortSignal), `shutdown` (the producer shut down first).
+   */
+  outcome: 'reply' | RequestFailure;
+  /** What the request was rejected with, unless it got its reply. */
+  error?: unknown;
 }
 
 /** A transactional producer ended a transaction: after its local transaction, or answering a broker's check. */
@@ -197,6 +216,7 @@ export const ProducerEvents = {
   HEARTBEAT: 'producer.heartbeat',
   TRANSACTION_END: 'producer.transaction_end',
   TRANSACTION_CHECK: 'producer.transaction_check',
+  REQUEST_END: 'producer.request_end',
 } as const;
 
 export const ConsumerEvents = {

@@ -7,6 +7,7 @@ import { Message } from '../../protocol/message/message.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { MQClientError } from '../errors.js';
 import type { MessageClientIDSetter } from '../message-client-id.js';
+import { REPLY_MESSAGE_FLAG } from './reply-message.js';
 import { Validators } from '../validators.js';
 
 const deflateAsync = promisify(deflate);
@@ -59,6 +60,8 @@ export interface PreparedMessage {
   readonly body: Buffer;
   readonly sysFlag: number;
   readonly batch: boolean;
+  /** A reply (MSG_TYPE=reply, see createReplyMessage): sent with SEND_REPLY_MESSAGE_V2, as Java's MQClientAPIImpl does. */
+  readonly reply: boolean;
   /** SendResult.msgId: the UNIQ_KEY, or the comma-joined ones of a batch. */
   readonly msgId: string;
 }
@@ -150,7 +153,8 @@ export function prepareMessage(message: Message, limits: MessageLimits, idSetter
   const properties = checkedProperties(message);
   // sendKernelImpl: a half message (TRAN_MSG) is flagged as a prepared transaction.
   const tranFlag = message.getProperty(MessageConst.PROPERTY_TRANSACTION_PREPARED) === 'true' ? TRANSACTION_PREPARED_TYPE : 0;
-  const prepared = { topic: message.topic, flag: message.flag, properties, body: message.body, sysFlag: tranFlag, batch: false, msgId: message.uniqKey as string };
+  const reply = message.getProperty(MessageConst.PROPERTY_MESSAGE_TYPE) === REPLY_MESSAGE_FLAG;
+  const prepared = { topic: message.topic, flag: message.flag, properties, body: message.body, sysFlag: tranFlag, batch: false, reply, msgId: message.uniqKey as string };
   if (message.body.length < limits.compressMsgBodyOverHowmuch) return prepared;
   return deflateAsync(message.body, { level: limits.compressLevel }).then((body) => ({ ...prepared, body, sysFlag: tranFlag | COMPRESSED_FLAG | COMPRESSION_ZLIB_TYPE }));
 }
@@ -189,6 +193,7 @@ export function prepareBatch(inputs: readonly ProducerMessage[], limits: Message
     body,
     sysFlag: 0,
     batch: true,
+    reply: false,
     msgId: messages.map((m) => m.uniqKey as string).join(','),
   };
 }

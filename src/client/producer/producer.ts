@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { MQBrokerError, RemotingShutdownError, RemotingTooMuchRequestError, RocketMQError } from '../../common/errors.js';
 import { silentLogger, type Logger } from '../../common/logger.js';
 import { Semaphore } from '../../common/semaphore.js';
@@ -8,7 +9,7 @@ import { AUTO_CREATE_TOPIC_KEY_TOPIC } from '../client-api.js';
 import type { MQClientInstance, TopicTemplate } from '../client-instance.js';
 import { MQClientManager } from '../client-manager.js';
 import { resolveClientConfig, type ClientOptions } from '../config.js';
-import { ClientErrorCode, MQClientError } from '../errors.js';
+import { ClientErrorCode, MQClientError, RequestTimeoutError } from '../errors.js';
 import {
   InstrumentationEmitter,
   ProducerEvents,
@@ -29,6 +30,8 @@ import { selectMessageQueueByHash, type MessageQueueSelector } from './message-q
 import type { MQProducerInner } from './mq-producer-inner.js';
 import { prepareBatch, prepareMessage, toMessage, type MessageLimits, type PreparedMessage, type ProducerMessage } from './producer-message.js';
 import { decodeRecallHandle } from './recall-handle.js';
+import type { ReplyMessage } from './reply-message.js';
+import type { RequestFailure } from './request-future-holder.js';
 import { processSendResponse, type SendResult } from './send-result.js';
 
 /** DefaultMQProducer's settings, with Java's names and defaults. */
@@ -75,6 +78,15 @@ export interface SendOptions {
   shardingKey?: string;
   /** Send to exactly this queue. */
   messageQueue?: MessageQueue;
+}
+
+/** Where a request goes (as for `send`), and a signal to stop waiting for its reply. */
+export interface RequestOptions extends Omit<SendOptions, 'timeout'> {
+  /**
+   * Aborting rejects the request at once with the signal's reason (and skips the send if it has not started); a
+   * reply that comes later is dropped.
+   */
+  signal?: AbortSignal;
 }
 
 type CommunicationMode = 'SYNC' | 'ONEWAY';
@@ -206,6 +218,11 @@ export class Producer implements MQProducerInner {
   async shutdown(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopping';
+    // No reply can reach a producer that is going: its waiting requests fail now rather than at their timeouts.
+    this.instance?.requestFutureHolder.failAll(
+      (future) => new MQClientError(`the producer ${this.group} was shut down before the reply to request ${future.correlationId} came`),
+      this,
+    );
     await Promise.allSettled([...this.inFlight]);
     const instance = this.instance as MQClientInstance;
     await instance.unregisterProducer(this.group);
@@ -229,6 +246,100 @@ export class Producer implements MQProducerInner {
   /** Sends without waiting for the broker: resolves once the request is written. One attempt, no result. */
   async sendOneway(message: ProducerMessage | readonly ProducerMessage[], options: SendOptions = {}): Promise<void> {
     await this.track(this.sendImpl(message, 'ONEWAY', options));
+  }
+
+  /**
+   * Request-reply (DefaultMQProducer.request): sends `message` with a new CORRELATION_ID (a random UUID), REPLY_TO_CLIENT
+   * (this client id) and TTL (`timeout`), and resolves with the reply a replier sent back (a consumer of the topic:
+   * `producer.send(createReplyMessage(msg, body))`), which the broker pushes to this client. Rejects with
+   * RequestTimeoutError (10006, "request timeout, no reply message.") when no reply came within `timeout` ms; at once
+   * with the send's own error when the request could not be sent (a send is an ordinary one, retries included,
+   * within the same `timeout`); with an MQClientError when the producer shuts down first; with the signal's reason
+   * on abort. `selector`, `shardingKey` or `messageQueue` pick the queue as for `send`. Before the first request to
+   * a topic the producer fetches its route and heartbeats its brokers, so that they know this client id.
+   */
+  async request(message: ProducerMessage, timeout: number, options: RequestOptions = {}): Promise<ReplyMessage> {
+    const begin = Date.now();
+    const instance = this.makeSureStateOK();
+    const ttl = positiveInt(timeout, 0, 'timeout');
+    const { signal, ...sendOptions } = options;
+    signal?.throwIfAborted();
+    if (isBatch(message)) throw new MQClientError('a request is one message, not a batch');
+    const correlationId = randomUUID();
+    const request = withRequestProperties(message, correlationId, instance.clientId, ttl);
+    // Refused before any I/O, as by send (which checks again).
+    const wire = this.ns.active ? (this.wrapTopics(request) as ProducerMessage) : request;
+    toMessage(wire, this.limits.maxMessageSize);
+    this.queueSelection(wire, sendOptions);
+    const reply = this.waitForReply(instance, correlationId, wire.topic, begin, ttl, signal);
+    void this.sendRequest(instance, request, wire.topic, begin + ttl, sendOptions, correlationId);
+    return reply;
+  }
+
+  /** The request's entry in the instance's table: settled by its reply, its timer, its signal, or a failure. */
+  private waitForReply(
+    instance: MQClientInstance,
+    correlationId: string,
+    topic: string,
+    begin: number,
+    timeout: number,
+    signal: AbortSignal | undefined,
+  ): Promise<ReplyMessage> {
+    const holder = instance.requestFutureHolder;
+    return new Promise<ReplyMessage>((resolve, reject) => {
+      const onAbort = (): void => holder.fail(correlationId, signal?.reason, 'aborted');
+      const timer = setTimeout(() => holder.fail(correlationId, new RequestTimeoutError(correlationId, timeout), 'timeout'), Math.max(0, begin + timeout - Date.now()));
+      const ended = (outcome: 'reply' | RequestFailure, error?: unknown): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (!this.instrumentation.has('request_end')) return;
+        const payload = { group: this.group, topic, correlationId, duration: Date.now() - begin, outcome };
+        this.instrumentation.emit('request_end', outcome === 'reply' ? payload : { ...payload, error });
+      };
+      holder.register({
+        correlationId,
+        owner: this,
+        complete: (reply) => {
+          ended('reply');
+          resolve(reply);
+        },
+        fail: (error, why) => {
+          ended(why, error);
+          // An abort rejects with the signal's reason as given, as fetch does; every other failure is an Error.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          reject(error);
+        },
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * prepareSendRequest and the send: a topic without a route is looked up first, and the brokers serving it are
+   * heartbeated when one of them has not heard from this client over its current connection (Java heartbeats only
+   * for a topic without a route). A failed send fails the request at once.
+   */
+  private async sendRequest(
+    instance: MQClientInstance,
+    request: ProducerMessage,
+    wireTopic: string,
+    deadline: number,
+    options: SendOptions,
+    correlationId: string,
+  ): Promise<void> {
+    const holder = instance.requestFutureHolder;
+    try {
+      if (!instance.hasTopicRoute(wireTopic)) {
+        await this.tryToFindTopicPublishInfo(instance, wireTopic).catch((err: unknown) => this.logger.warn(`looking up the route of ${wireTopic} failed`, err));
+      }
+      if (instance.needsHeartbeatFor(wireTopic)) await instance.sendFreshHeartbeatToAllBroker();
+      const remaining = deadline - Date.now();
+      // Timed out or aborted meanwhile: nobody waits for a reply any more.
+      if (remaining <= 0 || !holder.has(correlationId)) return;
+      await this.send(request, { ...options, timeout: remaining });
+    } catch (err) {
+      holder.fail(correlationId, err, 'send_failed');
+    }
   }
 
   /**
@@ -454,7 +565,7 @@ export class Producer implements MQProducerInner {
     return this.sendKernelImpl(instance, prepared, mq, mode, remaining);
   }
 
-  /** sendKernelImpl: one request to the queue's broker master (SEND_MESSAGE_V2, or SEND_BATCH_MESSAGE). */
+  /** sendKernelImpl: one request to the queue's broker master (SEND_MESSAGE_V2, SEND_BATCH_MESSAGE or SEND_REPLY_MESSAGE_V2). */
   private async sendKernelImpl(
     instance: MQClientInstance,
     prepared: PreparedMessage,
@@ -486,7 +597,8 @@ export class Producer implements MQProducerInner {
       m: prepared.batch,
       n: mq.brokerName,
     };
-    const code = prepared.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2;
+    // MQClientAPIImpl.sendMessage: a reply (MSG_TYPE=reply) goes as SEND_REPLY_MESSAGE_V2, the same header.
+    const code = prepared.batch ? RequestCode.SEND_BATCH_MESSAGE : prepared.reply ? RequestCode.SEND_REPLY_MESSAGE_V2 : RequestCode.SEND_MESSAGE_V2;
     const request = RemotingCommand.createRequestCommand(code, header, prepared.body);
     if (mode === 'ONEWAY') {
       await instance.remotingClient.invokeOneway(brokerAddr, request, timeoutMillis);
@@ -517,6 +629,20 @@ export class Producer implements MQProducerInner {
       { cause, responseCode: ClientErrorCode.ACCESS_BROKER_TIMEOUT, retriable: true, brokerAddr: brokerAddrOf(cause) },
     );
   }
+}
+
+/** The request as sent: the message with CORRELATION_ID, REPLY_TO_CLIENT and TTL (what is no message is left for validation). */
+function withRequestProperties(message: ProducerMessage, correlationId: string, clientId: string, ttl: number): ProducerMessage {
+  if (typeof message !== 'object' || message === null) return message;
+  return {
+    ...message,
+    properties: {
+      ...message.properties,
+      [MessageConst.PROPERTY_CORRELATION_ID]: correlationId,
+      [MessageConst.PROPERTY_MESSAGE_REPLY_TO_CLIENT]: clientId,
+      [MessageConst.PROPERTY_MESSAGE_TTL]: String(ttl),
+    },
+  };
 }
 
 function isBatch(input: ProducerMessage | readonly ProducerMessage[]): input is readonly ProducerMessage[] {

@@ -31,6 +31,8 @@ export const MessageConst = {
   PROPERTY_MESSAGE_TTL: 'TTL',
   /** Request-reply: when the broker pushed the reply to its requester. */
   PROPERTY_PUSH_REPLY_TIME: 'PUSH_REPLY_TIME',
+  /** Request-reply: when the requester's client received the reply (it adds it, as Java's ClientRemotingProcessor). */
+  PROPERTY_REPLY_MESSAGE_ARRIVE_TIME: 'ARRIVE_TIME',
   PROPERTY_CLUSTER: 'CLUSTER',
   PROPERTY_MESSAGE_TYPE: 'MSG_TYPE',
   PROPERTY_POP_CK: 'POP_CK',
