@@ -135,10 +135,6 @@ export class TimerLog {
     return deleted;
   }
 
-  get minOffset(): number {
-    return this.queue.getMinOffset();
-  }
-
   get maxOffset(): number {
     return this.queue.getMaxOffset();
   }

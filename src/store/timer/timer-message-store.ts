@@ -157,27 +157,9 @@ export class TimerMessageStore {
     if (topic === TIMER_TOPIC) this.kickEnqueue();
   }
 
-  /** Where the read cursor is (epoch ms of the next slot to deliver). */
-  get readCursorMs(): number {
-    return this.checkpoint.readCursorMs;
-  }
-
   /** Entries of the timer topic not filed yet. */
   get enqueueBehind(): number {
     return Math.max(0, this.store.getMaxOffsetInQueue(TIMER_TOPIC, 0) - this.checkpoint.enqueueOffset);
-  }
-
-  get enqueueOffset(): number {
-    return this.checkpoint.enqueueOffset;
-  }
-
-  /** The units filed at the read cursor's slot (Java's timerCongestNum). */
-  get congestNum(): number {
-    return this.wheel.get(this.checkpoint.readCursorMs)?.count ?? 0;
-  }
-
-  get timerLogMaxOffset(): number {
-    return this.log.maxOffset;
   }
 
   /**
@@ -190,11 +172,6 @@ export class TimerMessageStore {
     const values = [this.checkpoint.readCursorMs, this.log.maxOffset, this.checkpoint.enqueueOffset, this.checkpoint.enqueueOffset, 0, this.startedAt, 0];
     values.forEach((value, i) => buf.writeBigInt64BE(BigInt(value), i * 8));
     return buf;
-  }
-
-  /** Timer messages filed and delivered per second over the last flush interval. */
-  get tps(): { enqueue: number; dequeue: number } {
-    return this.lastTps;
   }
 
   /** GET_BROKER_RUNTIME_INFO's timer keys, as Java names and formats them. */

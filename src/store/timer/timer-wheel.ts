@@ -46,10 +46,6 @@ export class TimerWheel {
     return this.slots * this.precisionMs;
   }
 
-  get memoryBytes(): number {
-    return this.ring.length;
-  }
-
   private offsetOf(slotTimeMs: number): number {
     return (Math.floor(slotTimeMs / this.precisionMs) % this.slots) * SLOT_SIZE;
   }
