@@ -34,6 +34,7 @@ import {
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
 import { buildInterop, interopSkip, runJava, startJava, startJavaBroker, type JavaProcess, type JavaServer, type RocketMQVersion } from '../helpers/java.js';
 import { waitFor } from '../helpers/wait.js';
+import { waitForTopicRoute } from '../helpers/route.js';
 
 const skip = await interopSkip();
 const REPLY_TOPIC = 'DefaultCluster_REPLY_TOPIC';
@@ -103,22 +104,9 @@ async function createTopics(namesrvAddr: string, brokerAddr: string, topics: rea
   await withAdmin(namesrvAddr, async (admin) => {
     for (const topic of topics) {
       await admin.createTopic({ brokerAddr }, topic);
-      await waitForRoute(admin, topic);
+      await waitForTopicRoute(admin, topic);
     }
   });
-}
-
-async function waitForRoute(admin: Admin, topic: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await admin.topicRoute(topic);
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
 }
 
 async function startReplier(version: RocketMQVersion, namesrvAddr: string, topic: string): Promise<JavaProcess> {

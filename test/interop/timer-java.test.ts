@@ -35,6 +35,7 @@ import { startBrokerProcess, type RunningBroker } from '../helpers/broker-proces
 import { startTestNamesrv } from '../helpers/cluster.js';
 import { buildInterop, freePort, interopSkip, runJava, startJava, startJavaBroker, type JavaProcess, type JavaServer } from '../helpers/java.js';
 import { waitFor } from '../helpers/wait.js';
+import { waitForTopicRoute } from '../helpers/route.js';
 
 const skip = await interopSkip();
 const TIMER_TOPIC = 'rmq_sys_wheel_timer';
@@ -97,16 +98,7 @@ async function withAdmin<T>(namesrvAddr: string, body: (admin: Admin) => Promise
 async function createTopic(namesrvAddr: string, brokerAddr: string, topic: string): Promise<void> {
   await withAdmin(namesrvAddr, async (admin) => {
     await admin.createTopic({ brokerAddr }, topic);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await admin.topicRoute(topic);
-        return;
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
+    await waitForTopicRoute(admin, topic);
   });
 }
 
