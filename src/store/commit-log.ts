@@ -81,7 +81,7 @@ class SegmentScanner {
 
 /**
  * CommitLog.java: the append-only log of stored records (reference §5.4, §7.2) in fixed-size segments. Appends
- * are serialized by the JS thread and written in groups (one pwrite per turn of the event loop); a record never
+ * are serialized by the JS thread and written in groups (one pwrite per iteration of the event loop); a record never
  * spans segments (END_OF_FILE filler instead).
  */
 export class CommitLog {
@@ -114,8 +114,10 @@ export class CommitLog {
 
   /**
    * Encodes records for the end of the log (a batch is never split across segments) and queues them for the
-   * group write, which runs once the current turn of the event loop is done (a microtask): the puts decoded from
-   * one socket read become one pwrite. `onWritten` runs after that write, in reservation order; `onFailed` when it
+   * group write, which runs in the check phase of the event loop (an immediate): the puts of every socket read of
+   * the poll phase become one pwrite. A microtask wrote one record at a time: processors await, so each put's
+   * write ran before the next request was decoded (bench:transaction: a pwrite per record, 19.6 % of the broker's
+   * busy time; with the immediate 10-15 % less broker CPU per transaction). `onWritten` runs after that write, in reservation order; `onFailed` when it
    * failed, for every put of the group. When the records do not fit the segment, the group so far is written
    * first, then an END_OF_FILE record, and they go to a new segment. Queue offsets are consecutive from
    * `queueOffset`. Throws AppendError when the records cannot be stored; nothing is readable or counted unless
@@ -145,7 +147,7 @@ export class CommitLog {
     let group = this.group;
     if (group === undefined) {
       group = this.group = { file, records: [], length: 0, onWritten: [], onFailed: [] };
-      queueMicrotask(() => void this.writeGroup());
+      setImmediate(() => void this.writeGroup());
     }
     for (const record of records) group.records.push(record);
     group.length += length;

@@ -154,9 +154,9 @@ describe('DefaultMessageStore: put and get', () => {
       if (calls.length === 2) arrived();
     });
     await store.putMessage(message('Arrive', 3, 'a', { tags: 'A' }));
-    await store.putMessage(message('Arrive', 3, 'b'));
-    // The acks come first; the dispatch of both puts runs as one batch after them.
+    // The ack comes first; the dispatch runs after it, in a later turn of the loop.
     assert.deepEqual(calls, []);
+    await store.putMessage(message('Arrive', 3, 'b'));
     await bothArrived;
     assert.deepEqual(calls, [['Arrive', 3, 1, tagsString2tagsCode('A')], ['Arrive', 3, 2, 0]]);
   });
