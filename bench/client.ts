@@ -67,6 +67,7 @@ const USAGE = `usage: node dist-test/bench/client.js [options]
                     (the consumers drain our Producer's backlog, so --clients must name ts)
   --cpu-prof <dir>  write <dir>/<broker>-{producer,consumer}.cpuprofile: our clients' phases, profiled
                     (the profiler's own cost then shows in our CPU figures)
+  --profile-ours <dir>  run our broker (rocketmq-ts dev) with --cpu-prof, the profile written to <dir> when it stops
   --json-only       only the final JSON line on stdout
   -h, --help        this text`;
 
@@ -80,6 +81,7 @@ interface Options {
   brokers: BrokerKind[];
   clients: ClientKind[];
   cpuProfDir: string | undefined;
+  profileOurs: string | undefined;
   jsonOnly: boolean;
   sql: boolean;
 }
@@ -128,6 +130,7 @@ function parseOptions(argv: string[]): Options | 'help' {
       brokers: { type: 'string' },
       clients: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'profile-ours': { type: 'string' },
       sql: { type: 'boolean' },
       'json-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -154,6 +157,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     brokers: brokers as BrokerKind[],
     clients: clients as ClientKind[],
     cpuProfDir: values['cpu-prof'],
+    profileOurs: values['profile-ours'],
     jsonOnly: values['json-only'] === true,
     sql: values.sql === true,
   };
@@ -171,9 +175,10 @@ function sleep(ms: number): Promise<void> {
 // Brokers
 
 /** `rocketmq-ts dev` in its own process, so our broker never shares an event loop with the client measured. */
-async function deployOurs(): Promise<Deployment> {
+async function deployOurs(profileDir: string | undefined): Promise<Deployment> {
   const dir = await mkdtemp(path.join(tmpdir(), 'rmqts-bench-client-'));
-  const child: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/cli/main.js'), 'dev', '--namesrv-port', '0', '--broker-port', '0', '--data-dir', dir], {
+  const profile = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)];
+  const child: ChildProcess = spawn(process.execPath, [...profile, path.join(REPO_ROOT, 'dist/cli/main.js'), 'dev', '--namesrv-port', '0', '--broker-port', '0', '--data-dir', dir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -508,7 +513,7 @@ function round3(n: number): number {
 
 async function benchBroker(broker: BrokerKind, options: Options): Promise<{ sends: Result[]; consumes: ConsumeResult[] }> {
   progress(`${broker}: starting the name server and the broker`);
-  const deployment = broker === 'ours' ? await deployOurs() : await deployJava(options);
+  const deployment = broker === 'ours' ? await deployOurs(options.profileOurs) : await deployJava(options);
   const admin = new Admin({ nameServer: deployment.namesrvAddr, clientManager: new MQClientManager() });
   try {
     await admin.start();
