@@ -1,7 +1,7 @@
 import type { ConsumerMessage } from '../client/consumer/consumer-message.js';
 import { PushConsumer } from '../client/consumer/push-consumer.js';
 import { MessageSelector } from '../client/consumer/subscription.js';
-import { intOption, NAMESPACE_OPTION, namespaceOf, nameServerOf, parseCommand, reportFailure, UsageError } from './table.js';
+import { credentialsOf, intOption, NAMESPACE_OPTION, namespaceOf, nameServerOf, parseCommand, reportFailure, UsageError } from './table.js';
 import { required } from './topic.js';
 
 export const CONSUME_USAGE = `usage: rocketmq-ts consume -t TOPIC -g GROUP [--from first|last] [--count N] [--timeout S] [options]
@@ -68,6 +68,7 @@ export async function runConsume(argv: string[]): Promise<number> {
     consumer = new PushConsumer({
       nameServer: nameServerOf(values),
       namespace: namespaceOf(values),
+      credentials: credentialsOf(),
       group,
       consumeFromWhere: from === 'first' ? 'CONSUME_FROM_FIRST_OFFSET' : 'CONSUME_FROM_LAST_OFFSET',
       // Held listener calls never finish by themselves; shutdown need not wait for them.

@@ -27,7 +27,8 @@ commands:
   help           print this help
 
 Client commands take -n ADDR (default $NAMESRV_ADDR, else 127.0.0.1:9876) and --json; send, consume, topic,
-consumer and message take --namespace NS (Java's client namespace); each has --help.
+consumer and message take --namespace NS (Java's client namespace); each has --help. With access control on the
+cluster, they sign their requests with $ROCKETMQ_ACCESS_KEY and $ROCKETMQ_SECRET_KEY (ACL 1.0 account or ACL 2.0 user).
 Exit codes: 0 done, 1 failed, 2 usage error.`;
 
 function packageVersion(): string {

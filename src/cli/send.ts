@@ -2,7 +2,7 @@ import { Producer } from '../client/producer/producer.js';
 import type { ProducerMessage } from '../client/producer/producer-message.js';
 import type { SendResult } from '../client/producer/send-result.js';
 import { TransactionProducer, type LocalTransactionState } from '../client/producer/transaction-producer.js';
-import { intOption, NAMESPACE_OPTION, namespaceOf, nameServerOf, output, parseCommand, parseTimestamp, reportFailure, UsageError, type ParsedValues } from './table.js';
+import { credentialsOf, intOption, NAMESPACE_OPTION, namespaceOf, nameServerOf, output, parseCommand, parseTimestamp, reportFailure, UsageError, type ParsedValues } from './table.js';
 import { required } from './topic.js';
 
 export const SEND_USAGE = `usage: rocketmq-ts send -t TOPIC [--body TEXT | --size N] [--count N] [--tags T] [--keys K] [options]
@@ -69,6 +69,7 @@ export async function runSend(argv: string[]): Promise<number> {
       nameServer: nameServerOf(values),
       group: typeof values.group === 'string' ? values.group : 'rocketmq-ts-cli-producer',
       namespace: namespaceOf(values),
+      credentials: credentialsOf(),
     };
     const txProducer = outcome === undefined ? undefined : new TransactionProducer({ ...producerOptions, checkLocalTransaction: () => 'UNKNOW' });
     producer = txProducer ?? new Producer(producerOptions);

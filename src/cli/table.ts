@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { SessionCredentials } from '../client/acl/acl-client-rpc-hook.js';
 import { Admin } from '../client/admin/admin.js';
 
 /**
@@ -97,6 +98,19 @@ export function namespaceOf(values: ParsedValues): string | undefined {
   return typeof values.namespace === 'string' ? values.namespace : undefined;
 }
 
+/**
+ * Credentials of a cluster with access control, from $ROCKETMQ_ACCESS_KEY and $ROCKETMQ_SECRET_KEY (and
+ * $ROCKETMQ_SECURITY_TOKEN): the environment rather than options, so the secret never shows in a process list.
+ */
+export function credentialsOf(env: NodeJS.ProcessEnv = process.env): SessionCredentials | undefined {
+  const accessKey = env['ROCKETMQ_ACCESS_KEY'];
+  const secretKey = env['ROCKETMQ_SECRET_KEY'];
+  if (accessKey === undefined || accessKey === '') return undefined;
+  if (secretKey === undefined || secretKey === '') throw new UsageError('ROCKETMQ_ACCESS_KEY is set but ROCKETMQ_SECRET_KEY is not');
+  const securityToken = env['ROCKETMQ_SECURITY_TOKEN'];
+  return securityToken === undefined || securityToken === '' ? { accessKey, secretKey } : { accessKey, secretKey, securityToken };
+}
+
 /** The name server of -n, else $NAMESRV_ADDR, else the local one `rocketmq-ts dev` runs. */
 export function nameServerOf(values: ParsedValues): string {
   const given = values.namesrv;
@@ -108,7 +122,12 @@ export function nameServerOf(values: ParsedValues): string {
  * other failure exit 1 with its message (as mqadmin prints the exception), success exit 0.
  */
 export async function withAdmin(name: string, usage: string, values: ParsedValues, body: (admin: Admin) => Promise<void>): Promise<number> {
-  const admin = new Admin({ nameServer: nameServerOf(values), namespace: namespaceOf(values) });
+  let admin: Admin;
+  try {
+    admin = new Admin({ nameServer: nameServerOf(values), namespace: namespaceOf(values), credentials: credentialsOf() });
+  } catch (err) {
+    return reportFailure(name, usage, err);
+  }
   try {
     await admin.start();
     await body(admin);

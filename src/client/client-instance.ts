@@ -20,6 +20,7 @@ import { topicRouteDataChanged } from './route/topic-route.js';
 import { ScheduledTask } from './scheduled-task.js';
 import { PermName } from '../protocol/perm-name.js';
 import type { RPCHook } from '../remoting/rpc-hook.js';
+import { AclClientRPCHook } from './acl/acl-client-rpc-hook.js';
 
 const MASTER_ID = 0;
 /** Java: fetchNameServerAddr 10 s after start, then every 2 minutes. */
@@ -84,6 +85,8 @@ export class MQClientInstance {
     this.remotingClient = new InstrumentedRemotingClient({ logger: this.logger, serializeType: config.serializeType }, this.instrumentation);
     const namespaceV2 = config.namespaceV2;
     if (namespaceV2 !== undefined && namespaceV2 !== '') this.remotingClient.registerRPCHook(namespaceRpcHook(namespaceV2));
+    // Last: the signature covers the ext fields every other hook adds.
+    if (config.credentials !== undefined) this.remotingClient.registerRPCHook(new AclClientRPCHook(config.credentials));
     const processor = new ClientRemotingProcessor(
       this.logger,
       (group) => this.consumerTable.get(group),

@@ -23,6 +23,9 @@ export class MQClientManager {
     } else if (config.namesrvAddrs.join(';') !== instance.config.namesrvAddrs.join(';')) {
       config.logger.warn(`client ${clientId} already exists with name servers ${instance.config.namesrvAddrs.join(';')}; using those`);
     }
+    if (instance.config.credentials?.accessKey !== config.credentials?.accessKey) {
+      config.logger.warn(`client ${clientId} already exists with access key ${instance.config.credentials?.accessKey ?? '(none)'}; its requests are signed with that one`);
+    }
     return instance;
   }
 

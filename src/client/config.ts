@@ -1,6 +1,7 @@
 import { networkInterfaces } from 'node:os';
 import { silentLogger, type Logger } from '../common/logger.js';
 import type { SerializeTypeName } from '../protocol/serialize-type.js';
+import type { SessionCredentials } from './acl/acl-client-rpc-hook.js';
 
 /** What every client (producer, consumer, admin) is configured with: ClientConfig.java. */
 export interface ClientOptions {
@@ -40,6 +41,12 @@ export interface ClientOptions {
    * instance, as in Java: the first client of an instance decides it.
    */
   namespaceV2?: string;
+  /**
+   * Sign every request (AclClientRPCHook) for a cluster with access control: an ACL 1.0 account (accessKey and
+   * secretKey of plain_acl.yml) or an ACL 2.0 user (username and password). Per client instance, as in Java: the
+   * first client of an instance decides it.
+   */
+  credentials?: SessionCredentials;
   logger?: Logger;
 }
 
@@ -55,6 +62,7 @@ export interface ClientConfig {
   mqClientApiTimeout: number;
   serializeType: SerializeTypeName | undefined;
   namespaceV2: string | undefined;
+  credentials: Readonly<SessionCredentials> | undefined;
   logger: Logger;
 }
 
@@ -76,6 +84,7 @@ export function resolveClientConfig(options: ClientOptions, env: NodeJS.ProcessE
     mqClientApiTimeout: positive(options.mqClientApiTimeout, 3000, 'mqClientApiTimeout'),
     serializeType: options.serializeType,
     namespaceV2: options.namespaceV2,
+    credentials: options.credentials === undefined ? undefined : { ...options.credentials },
     logger: options.logger ?? silentLogger,
   };
 }

@@ -22,6 +22,7 @@ export type { MessageQueue } from '../protocol/bodies/message-queue.js';
 export { MQClientError, ClientErrorCode, RequestTimeoutError, type MQClientErrorOptions } from './errors.js';
 export { MQClientInstance, type TopicTemplate } from './client-instance.js';
 export { MQClientManager } from './client-manager.js';
+export { AclClientRPCHook, aclSignature, ACCESS_KEY, SECURITY_TOKEN, SIGNATURE, type SessionCredentials } from './acl/acl-client-rpc-hook.js';
 export { type ClientOptions, type ClientConfig, buildMQClientId, getLocalAddress, resolveClientConfig } from './config.js';
 export { MessageClientIDSetter, parseUniqID } from './message-client-id.js';
 export { MQFaultStrategy, DEFAULT_LATENCY_MAX, DEFAULT_NOT_AVAILABLE_DURATION, type MQFaultStrategyOptions } from './route/mq-fault-strategy.js';

@@ -1,4 +1,5 @@
 import { MQBrokerError } from '../../common/errors.js';
+import { decodeAclInfo, decodeAclInfoList, decodeUserInfo, decodeUserInfoList, encodeAuthBody, type AclInfo, type UserInfo } from '../../protocol/bodies/auth.js';
 import { decodeClusterInfo, type ClusterInfo } from '../../protocol/bodies/cluster-info.js';
 import { decodeKVTable } from '../../protocol/bodies/kv-table.js';
 import { decodeConsumeStats, decodeResetOffsetBody, type ConsumerConnection } from '../../protocol/bodies/consumer-admin.js';
@@ -397,6 +398,56 @@ export class Admin {
   masters(info: ClusterInfo, cluster?: string): string[] {
     const names = cluster === undefined ? [...info.brokerAddrTable.keys()] : (info.clusterAddrTable.get(cluster) ?? []);
     return names.map((name) => info.brokerAddrTable.get(name)?.brokerAddrs.get(MASTER_ID)).filter((a): a is string => a !== undefined);
+  }
+
+  /** AUTH_CREATE_USER (3001) on one broker (ACL 2.0); DefaultMQAdminExt.createUser. */
+  async createUser(brokerAddr: string, user: UserInfo): Promise<void> {
+    await this.call(brokerAddr, RequestCode.AUTH_CREATE_USER, { username: user.username }, this.timeoutMillis, encodeAuthBody(user));
+  }
+
+  /** AUTH_UPDATE_USER (3002): password, type or status. */
+  async updateUser(brokerAddr: string, user: UserInfo): Promise<void> {
+    await this.call(brokerAddr, RequestCode.AUTH_UPDATE_USER, { username: user.username }, this.timeoutMillis, encodeAuthBody(user));
+  }
+
+  /** AUTH_DELETE_USER (3003). */
+  async deleteUser(brokerAddr: string, username: string): Promise<void> {
+    await this.call(brokerAddr, RequestCode.AUTH_DELETE_USER, { username });
+  }
+
+  /** AUTH_GET_USER (3004); MQBrokerError USER_NOT_EXIST when there is none. */
+  async getUser(brokerAddr: string, username: string): Promise<UserInfo> {
+    return decodeUserInfo((await this.call(brokerAddr, RequestCode.AUTH_GET_USER, { username })).body);
+  }
+
+  /** AUTH_LIST_USER (3005), the names containing `filter` if given. */
+  async listUsers(brokerAddr: string, filter?: string): Promise<UserInfo[]> {
+    return decodeUserInfoList((await this.call(brokerAddr, RequestCode.AUTH_LIST_USER, { filter })).body);
+  }
+
+  /** AUTH_CREATE_ACL (3006): policies of a subject ("User:alice"). */
+  async createAcl(brokerAddr: string, acl: AclInfo): Promise<void> {
+    await this.call(brokerAddr, RequestCode.AUTH_CREATE_ACL, { subject: acl.subject }, this.timeoutMillis, encodeAuthBody(acl));
+  }
+
+  /** AUTH_UPDATE_ACL (3007). */
+  async updateAcl(brokerAddr: string, acl: AclInfo): Promise<void> {
+    await this.call(brokerAddr, RequestCode.AUTH_UPDATE_ACL, { subject: acl.subject }, this.timeoutMillis, encodeAuthBody(acl));
+  }
+
+  /** AUTH_DELETE_ACL (3008): the subject's ACL, or one resource's entry of one policy type. */
+  async deleteAcl(brokerAddr: string, subject: string, options: { policyType?: string; resource?: string } = {}): Promise<void> {
+    await this.call(brokerAddr, RequestCode.AUTH_DELETE_ACL, { subject, policyType: options.policyType, resource: options.resource });
+  }
+
+  /** AUTH_GET_ACL (3009). */
+  async getAcl(brokerAddr: string, subject: string): Promise<AclInfo> {
+    return decodeAclInfo((await this.call(brokerAddr, RequestCode.AUTH_GET_ACL, { subject })).body);
+  }
+
+  /** AUTH_LIST_ACL (3010), filtered by subject and resource if given. */
+  async listAcls(brokerAddr: string, filters: { subject?: string; resource?: string } = {}): Promise<AclInfo[]> {
+    return decodeAclInfoList((await this.call(brokerAddr, RequestCode.AUTH_LIST_ACL, { subjectFilter: filters.subject, resourceFilter: filters.resource })).body);
   }
 
   private async doQueryMessage(topic: string, key: string, maxNum: number, begin: number, end: number, isUniqKey: boolean): Promise<MessageExt[]> {

@@ -96,3 +96,4 @@ export {
   encodeGetConsumerStatusBody,
 } from './consumer-admin.js';
 export { type CheckClientRequestBody, encodeCheckClientRequestBody, decodeCheckClientRequestBody } from './check-client-request-body.js';
+export { decodeAclInfo, decodeAclInfoList, decodeUserInfo, decodeUserInfoList, encodeAuthBody, type AclInfo, type PolicyEntryInfo, type PolicyInfo, type UserInfo } from './auth.js';
