@@ -5,7 +5,7 @@
  * Every process started here is tracked and killed when this Node process exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -474,6 +474,11 @@ export interface StartJavaBrokerOptions {
   config?: Record<string, string | number | boolean>;
   /** -Xms, -Xmx and MaxDirectMemorySize; default 512. */
   heapMb?: number;
+  /**
+   * Files to put under this broker's own ROCKETMQ_HOME, by path relative to it (e.g. conf/plain_acl.yml, which
+   * ACL 1.0 reads there); the shared home's conf/ files (logback) are copied beside them.
+   */
+  rocketmqHomeFiles?: Record<string, string>;
 }
 
 /**
@@ -511,8 +516,19 @@ export async function startJavaBroker(options: StartJavaBrokerOptions): Promise<
     }),
   );
   const heap = options.heapMb ?? 512;
+  const env: Record<string, string> = {};
+  if (options.rocketmqHomeFiles !== undefined) {
+    const home = path.join(dir, 'rocketmq-home');
+    await cp(ROCKETMQ_HOME, home, { recursive: true });
+    for (const [file, content] of Object.entries(options.rocketmqHomeFiles)) {
+      await mkdir(path.dirname(path.join(home, file)), { recursive: true });
+      await writeFile(path.join(home, file), content);
+    }
+    env['ROCKETMQ_HOME'] = home;
+  }
   return startServer(dir, port, {
     name: `broker-${version}`,
+    env,
     mainClass: 'org.apache.rocketmq.broker.BrokerStartup',
     args: ['-c', config],
     classpath,

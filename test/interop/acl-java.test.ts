@@ -1,0 +1,218 @@
+/**
+ * Our clients with credentials (issue 16): every request signed as Java's AclClientRPCHook signs it.
+ * - Java 5.3.3 broker with ACL 2.0: our Admin, as the initial super user, creates two topics, a Normal user and its
+ *   ACL (codes 17, 3001, 3006) and reads them back (3004, 3005, 3009); the user's Producer sends where its ACL allows
+ *   and is refused elsewhere; a wrong secret and no credentials are refused with the broker's remarks (16), nothing
+ *   stored; the user's PushConsumer receives what was sent.
+ * - Java 4.9.8 broker with ACL 1.0 (plain_acl.yml): an account sends to its topic and is refused a DENY one, a wrong
+ *   secret and no credentials are refused (1, AclException), a non-admin account cannot create topics, the account's
+ *   PushConsumer receives.
+ * Skipped (loudly) without java and mvn, unless CI is set.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Admin, MQClientManager, Producer, PushConsumer, type ConsumerMessage, type SessionCredentials } from '../../src/client/index.js';
+import { MQBrokerError, ResponseCode } from '../../src/index.js';
+import { interopSkip, startJavaBroker, startJavaNameServer, type JavaServer } from '../helpers/java.js';
+import { waitFor } from '../helpers/wait.js';
+
+const skip = await interopSkip();
+const ROOT: SessionCredentials = { accessKey: 'rocketmq', secretKey: '12345678' };
+const ALICE: SessionCredentials = { accessKey: 'alice', secretKey: 'alice-secret' };
+const ALLOWED = 'AclAllowedTopic';
+const FORBIDDEN = 'AclForbiddenTopic';
+const GROUP = 'GID_ACL_ALICE';
+
+/** The MQBrokerError a failed call carries, wherever the client wrapped it. */
+function brokerError(err: unknown): MQBrokerError | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof MQBrokerError) return e;
+  return undefined;
+}
+
+describe('our clients signing their requests: Java 5.3.3 broker with ACL 2.0', { skip, timeout: 5 * 60_000 }, () => {
+  let namesrv: JavaServer;
+  let broker: JavaServer;
+  const manager = new MQClientManager();
+  const clients: { shutdown(): Promise<void> }[] = [];
+
+  const producer = async (group: string, credentials?: SessionCredentials): Promise<Producer> => {
+    const p = new Producer({ nameServer: namesrv.addr, group, clientManager: manager, retryTimesWhenSendFailed: 0, ...(credentials === undefined ? {} : { credentials }) });
+    await p.start();
+    clients.push(p);
+    return p;
+  };
+
+  before(async () => {
+    namesrv = await startJavaNameServer();
+    broker = await startJavaBroker({
+      namesrvAddr: namesrv.addr,
+      config: {
+        authenticationEnabled: true,
+        authorizationEnabled: true,
+        authenticationMetadataProvider: 'org.apache.rocketmq.auth.authentication.provider.LocalAuthenticationMetadataProvider',
+        authorizationMetadataProvider: 'org.apache.rocketmq.auth.authorization.provider.LocalAuthorizationMetadataProvider',
+        initAuthenticationUser: JSON.stringify({ username: ROOT.accessKey, password: ROOT.secretKey }),
+        innerClientAuthenticationCredentials: JSON.stringify({ accessKey: ROOT.accessKey, secretKey: ROOT.secretKey }),
+      },
+    });
+    const admin = new Admin({ nameServer: namesrv.addr, clientManager: manager, credentials: ROOT });
+    await admin.start();
+    clients.push(admin);
+    // The broker registers with its inner credentials; the name server (no ACL in 5.3.3) then knows it.
+    for (let i = 0; i < 600 && (await admin.clusterInfo()).brokerAddrTable.size === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const topic of [ALLOWED, FORBIDDEN]) await admin.createTopic({ brokerAddr: broker.addr }, topic, { readQueueNums: 2, writeQueueNums: 2 });
+    await admin.createUser(broker.addr, { username: ALICE.accessKey, password: ALICE.secretKey, userType: 'Normal' });
+    await admin.createAcl(broker.addr, {
+      subject: `User:${ALICE.accessKey}`,
+      policies: [
+        {
+          policyType: 'Custom',
+          entries: [
+            { resource: `Topic:${ALLOWED}`, actions: ['Pub', 'Sub', 'Get'], decision: 'Allow' },
+            { resource: `Group:${GROUP}`, actions: ['Sub', 'Get'], decision: 'Allow' },
+          ],
+        },
+      ],
+    });
+  });
+
+  after(async () => {
+    for (const client of clients.reverse()) await client.shutdown().catch(() => undefined);
+    await broker?.stop();
+    await namesrv?.stop();
+  });
+
+  it('the super user reads back the user and the ACL it created (3004, 3005, 3009)', async () => {
+    const admin = clients[0] as Admin;
+    const user = await admin.getUser(broker.addr, ALICE.accessKey);
+    assert.equal(user.username, ALICE.accessKey);
+    assert.equal(user.userType, 'Normal');
+    assert.ok((await admin.listUsers(broker.addr)).some((u) => u.username === ALICE.accessKey));
+    const acl = await admin.getAcl(broker.addr, `User:${ALICE.accessKey}`);
+    const resources = acl.policies.flatMap((p) => p.entries.map((e) => `${e.resource}=${[...e.actions].sort().join(',')}/${e.decision}`));
+    assert.deepEqual(resources.sort(), [`Group:${GROUP}=Get,Sub/Allow`, `Topic:${ALLOWED}=Get,Pub,Sub/Allow`]);
+  });
+
+  it("a user's producer sends where its ACL allows and is refused elsewhere (16, Java's remark)", async () => {
+    const p = await producer('PID_ACL_ALICE', ALICE);
+    const sent = await p.send({ topic: ALLOWED, body: Buffer.from('allowed'), keys: 'acl-allowed' });
+    assert.equal(sent.status, 'SEND_OK');
+    const refused = await p.send({ topic: FORBIDDEN, body: Buffer.from('forbidden') }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    const error = brokerError(refused);
+    assert.equal(error?.responseCode, ResponseCode.NO_PERMISSION, String(refused));
+    assert.match(error?.remark ?? '', /User:alice has no permission to access Topic:AclForbiddenTopic from .*, no matched policies\./);
+  });
+
+  it('a wrong secret and no credentials are refused (16): nothing is stored', async () => {
+    const admin = clients[0] as Admin;
+    const before = (await admin.topicStats(ALLOWED)).reduce((n, q) => n + q.maxOffset, 0);
+    const wrong = await producer('PID_ACL_WRONG', { accessKey: ALICE.accessKey, secretKey: 'not-the-secret' });
+    const wrongErr = brokerError(await wrong.send({ topic: ALLOWED, body: Buffer.from('x') }).then(() => undefined, (err: unknown) => err));
+    assert.equal(wrongErr?.responseCode, ResponseCode.NO_PERMISSION);
+    assert.equal(wrongErr?.remark, 'check signature failed.');
+    const anonymous = await producer('PID_ACL_NONE');
+    const anonymousErr = brokerError(await anonymous.send({ topic: ALLOWED, body: Buffer.from('x') }).then(() => undefined, (err: unknown) => err));
+    assert.equal(anonymousErr?.responseCode, ResponseCode.NO_PERMISSION);
+    assert.equal(anonymousErr?.remark, 'username cannot be null.');
+    assert.equal((await admin.topicStats(ALLOWED)).reduce((n, q) => n + q.maxOffset, 0), before, 'no refused send was stored');
+  });
+
+  it("a user's push consumer receives what was sent to the topic it may read", async () => {
+    const received: ConsumerMessage[] = [];
+    const consumer = new PushConsumer({ nameServer: namesrv.addr, group: GROUP, clientManager: manager, credentials: ALICE, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    consumer.subscribe(ALLOWED, '*', (msg) => void received.push(msg));
+    await consumer.start();
+    clients.push(consumer);
+    await waitFor(() => received.some((m) => m.keys.includes('acl-allowed')), 60_000, 'the allowed message');
+  });
+});
+
+const V1_USER: SessionCredentials = { accessKey: 'RocketMQ', secretKey: '12345678' };
+const V1_ADMIN: SessionCredentials = { accessKey: 'rocketmq2', secretKey: '87654321' };
+const V1_TOPIC = 'AclV1Topic';
+const V1_DENIED = 'AclV1Denied';
+const V1_GROUP = 'GID_ACL_V1';
+/** Java's sample plain_acl.yml, cut to what the cases need: nothing whitelisted, one user and one admin account. */
+const PLAIN_ACL_YML = `globalWhiteRemoteAddresses:
+accounts:
+  - accessKey: ${V1_USER.accessKey}
+    secretKey: ${V1_USER.secretKey}
+    whiteRemoteAddress:
+    admin: false
+    defaultTopicPerm: DENY
+    defaultGroupPerm: SUB
+    topicPerms:
+      - ${V1_TOPIC}=PUB|SUB
+    groupPerms:
+      - ${V1_GROUP}=SUB
+  - accessKey: ${V1_ADMIN.accessKey}
+    secretKey: ${V1_ADMIN.secretKey}
+    whiteRemoteAddress:
+    admin: true
+`;
+
+describe('our clients signing their requests: Java 4.9.8 broker with ACL 1.0 (plain_acl.yml)', { skip, timeout: 5 * 60_000 }, () => {
+  let namesrv: JavaServer;
+  let broker: JavaServer;
+  const manager = new MQClientManager();
+  const clients: { shutdown(): Promise<void> }[] = [];
+  const producer = async (group: string, credentials?: SessionCredentials): Promise<Producer> => {
+    const p = new Producer({ nameServer: namesrv.addr, group, clientManager: manager, retryTimesWhenSendFailed: 0, ...(credentials === undefined ? {} : { credentials }) });
+    await p.start();
+    clients.push(p);
+    return p;
+  };
+  const refusal = async (p: Producer, topic: string): Promise<MQBrokerError | undefined> =>
+    brokerError(await p.send({ topic, body: Buffer.from('x') }).then(() => undefined, (err: unknown) => err));
+
+  before(async () => {
+    namesrv = await startJavaNameServer({ version: '4.9.8' });
+    broker = await startJavaBroker({ version: '4.9.8', namesrvAddr: namesrv.addr, config: { aclEnable: true }, rocketmqHomeFiles: { 'conf/plain_acl.yml': PLAIN_ACL_YML } });
+    const admin = new Admin({ nameServer: namesrv.addr, clientManager: manager, credentials: V1_ADMIN });
+    await admin.start();
+    clients.push(admin);
+    for (let i = 0; i < 600 && (await admin.clusterInfo()).brokerAddrTable.size === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    // UPDATE_AND_CREATE_TOPIC (17) is for admin accounts.
+    for (const topic of [V1_TOPIC, V1_DENIED]) await admin.createTopic({ brokerAddr: broker.addr }, topic, { readQueueNums: 2, writeQueueNums: 2 });
+  });
+
+  after(async () => {
+    for (const client of clients.reverse()) await client.shutdown().catch(() => undefined);
+    await broker?.stop();
+    await namesrv?.stop();
+  });
+
+  it('an account sends to the topic it may publish to, and is refused a DENY topic (1, AclException)', async () => {
+    const p = await producer('PID_ACL_V1', V1_USER);
+    assert.equal((await p.send({ topic: V1_TOPIC, body: Buffer.from('v1'), keys: 'acl-v1' })).status, 'SEND_OK');
+    const denied = await refusal(p, V1_DENIED);
+    assert.equal(denied?.responseCode, ResponseCode.SYSTEM_ERROR);
+    assert.match(denied?.remark ?? '', /AclException: No default permission for topic:AclV1Denied/);
+  });
+
+  it('a wrong secret and no credentials are refused (1, AclException), and an account cannot create topics', async () => {
+    const wrong = await refusal(await producer('PID_ACL_V1_WRONG', { accessKey: V1_USER.accessKey, secretKey: 'not-the-secret' }), V1_TOPIC);
+    assert.equal(wrong?.responseCode, ResponseCode.SYSTEM_ERROR);
+    assert.match(wrong?.remark ?? '', /AclException: Check signature failed for accessKey=RocketMQ/);
+    const none = await refusal(await producer('PID_ACL_V1_NONE'), V1_TOPIC);
+    assert.equal(none?.responseCode, ResponseCode.SYSTEM_ERROR);
+    assert.match(none?.remark ?? '', /AclException: No accessKey is configured/);
+    const user = new Admin({ nameServer: namesrv.addr, clientManager: manager, credentials: V1_USER });
+    await user.start();
+    clients.push(user);
+    const created = await user.createTopic({ brokerAddr: broker.addr }, 'AclV1ByUser').then(() => undefined, (err: unknown) => err);
+    assert.match(brokerError(created)?.remark ?? String(created), /AclException/);
+  });
+
+  it("an account's push consumer receives what was sent to its topic", async () => {
+    const received: ConsumerMessage[] = [];
+    const consumer = new PushConsumer({ nameServer: namesrv.addr, group: V1_GROUP, clientManager: manager, credentials: V1_USER, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    consumer.subscribe(V1_TOPIC, '*', (msg) => void received.push(msg));
+    await consumer.start();
+    clients.push(consumer);
+    await waitFor(() => received.some((m) => m.keys.includes('acl-v1')), 60_000, 'the message sent with the account');
+  });
+});
