@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { runAcl, runUser } from './auth.js';
 import { runBroker } from './broker.js';
 import { runCluster } from './cluster.js';
 import { runConsume } from './consume.js';
@@ -23,6 +24,8 @@ commands:
   cluster        list the brokers of every cluster
   consumer       progress (lag per queue), connections and offset reset of a consumer group
   message        get a message by id or by key
+  user           ACL 2.0 users of a broker: create, update, delete, get, list
+  acl            ACL 2.0 access policies of a broker: create, update, delete, get, list
   version        print the version
   help           print this help
 
@@ -64,6 +67,10 @@ export async function main(argv: string[]): Promise<number> {
       return runConsumer(argv.slice(1));
     case 'message':
       return runMessage(argv.slice(1));
+    case 'user':
+      return runUser(argv.slice(1));
+    case 'acl':
+      return runAcl(argv.slice(1));
     case 'version':
       process.stdout.write(`rocketmq-ts ${packageVersion()}\n`);
       return 0;

@@ -10,6 +10,8 @@
  * Skipped (loudly) without java and mvn, unless CI is set.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Admin, MQClientManager, Producer, PushConsumer, type ConsumerMessage, type SessionCredentials } from '../../src/client/index.js';
 import { MQBrokerError, ResponseCode } from '../../src/index.js';
@@ -22,6 +24,19 @@ const ALICE: SessionCredentials = { accessKey: 'alice', secretKey: 'alice-secret
 const ALLOWED = 'AclAllowedTopic';
 const FORBIDDEN = 'AclForbiddenTopic';
 const GROUP = 'GID_ACL_ALICE';
+
+/** The compiled CLI next to this test (the same code as dist/cli/main.js). */
+const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** Runs the CLI as a child process, signing with `credentials` through its environment when given. */
+function cli(args: string[], credentials?: SessionCredentials): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ROCKETMQ_ACCESS_KEY: credentials?.accessKey ?? '', ROCKETMQ_SECRET_KEY: credentials?.secretKey ?? '' };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [MAIN, ...args], { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
+    });
+  });
+}
 
 /** The MQBrokerError a failed call carries, wherever the client wrapped it. */
 function brokerError(err: unknown): MQBrokerError | undefined {
@@ -118,6 +133,26 @@ describe('our clients signing their requests: Java 5.3.3 broker with ACL 2.0', {
     assert.equal(anonymousErr?.responseCode, ResponseCode.NO_PERMISSION);
     assert.equal(anonymousErr?.remark, 'username cannot be null.');
     assert.equal((await admin.topicStats(ALLOWED)).reduce((n, q) => n + q.maxOffset, 0), before, 'no refused send was stored');
+  });
+
+  it('the CLI creates and reads users and ACLs, signed from its environment, and fails unsigned', async () => {
+    const n = ['-n', namesrv.addr, '-b', broker.addr];
+    const created = await cli(['user', 'create', ...n, '-u', 'bob', '-p', 'bob-secret', '-t', 'Normal'], ROOT);
+    assert.equal(created.code, 0, created.stderr);
+    const acl = await cli(['acl', 'create', ...n, '-s', 'User:bob', '-r', `Topic:${ALLOWED},Group:GID_BOB`, '-a', 'Sub,Get', '-d', 'Allow'], ROOT);
+    assert.equal(acl.code, 0, acl.stderr);
+    const users = await cli(['user', 'list', ...n, '--json'], ROOT);
+    assert.equal(users.code, 0, users.stderr);
+    assert.deepEqual(
+      (JSON.parse(users.stdout) as { username: string }[]).map((u) => u.username).sort(),
+      [ALICE.accessKey, 'bob', ROOT.accessKey].sort(),
+    );
+    const got = await cli(['acl', 'get', ...n, '-s', 'User:bob'], ROOT);
+    assert.equal(got.code, 0, got.stderr);
+    assert.match(got.stdout, /User:bob\s+Custom\s+Topic:AclAllowedTopic\s+Sub,Get\s+Allow/);
+    const unsigned = await cli(['user', 'get', ...n, '-u', 'bob']);
+    assert.equal(unsigned.code, 1);
+    assert.match(unsigned.stderr, /CODE: 16\s+DESC: username cannot be null\./);
   });
 
   it("a user's push consumer receives what was sent to the topic it may read", async () => {
