@@ -5,8 +5,8 @@ import { runAcl, runUser } from '../../../src/cli/auth.js';
 /** Usage errors are found before any request: these run without a cluster. */
 describe('rocketmq-ts user / acl usage', () => {
   it('answers a bad sub-command, a missing option or a bad value with exit code 2', async () => {
-    const quiet = process.stderr.write;
-    process.stderr.write = (() => true) as typeof process.stderr.write;
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = () => true;
     try {
       assert.equal(await runUser(['rename', '-b', '127.0.0.1:1']), 2);
       assert.equal(await runUser(['create', '-b', '127.0.0.1:1', '-u', 'bob']), 2, 'create needs -p');
@@ -15,7 +15,7 @@ describe('rocketmq-ts user / acl usage', () => {
       assert.equal(await runAcl(['create', '-b', '127.0.0.1:1', '-s', 'User:bob', '-r', 'Topic:T', '-a', 'Pub', '-d', 'Maybe']), 2);
       assert.equal(await runAcl(['get', '-b', '127.0.0.1:1']), 2, 'get needs -s');
     } finally {
-      process.stderr.write = quiet;
+      process.stderr.write = write;
     }
   });
 });
