@@ -86,6 +86,24 @@ describe('message trace with our broker', () => {
     assert.ok(byKey.every((r) => r[0] !== 'Pub' || r[4] === TOPIC));
   });
 
+  it("writes a namespaced client's records to the trace topic outside the namespace, with its names unwrapped", async () => {
+    const common = { nameServer: dev.namesrvAddr, clientIP: '127.0.0.1', clientManager: manager, trace: true, namespace: 'ns1' } as const;
+    const producer = new Producer({ ...common, group: 'TracePG3' });
+    const consumer = new PushConsumer({ ...common, group: 'TraceCG3', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    const consumed = deferred();
+    consumer.subscribe(TOPIC, '*', () => consumed.resolve());
+    await consumer.start();
+    await producer.start();
+    const result = await producer.send({ topic: TOPIC, body: 'namespaced' });
+    await consumed.promise;
+    await producer.shutdown();
+    await consumer.shutdown();
+    const records = await awaitRecords(admin, RMQ_SYS_TRACE_TOPIC, result.msgId, (r) => r.length >= 3);
+    const pub = records.find((r) => r[0] === 'Pub') as string[];
+    assert.deepEqual([pub[3], pub[4], pub[7]], ['TracePG3', TOPIC, 'null']);
+    assert.equal((records.find((r) => r[0] === 'SubAfter') as string[])[8], 'TraceCG3');
+  });
+
   it('traces failed listener calls with success false and their ConsumeReturnType, to a topic of its own', async () => {
     const traceTopic = 'MyTraceTopic';
     const common = { nameServer: dev.namesrvAddr, clientIP: '127.0.0.1', clientManager: manager, trace: { topic: traceTopic } };

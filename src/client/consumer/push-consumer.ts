@@ -175,7 +175,7 @@ export class PushConsumer implements MQConsumerInner {
       persistConsumerOffsetInterval: positiveInt(options.persistConsumerOffsetInterval, 5000, 'persistConsumerOffsetInterval'),
       awaitTerminationMillisWhenShutdown: nonNegativeInt(options.awaitTerminationMillisWhenShutdown, 10_000, 'awaitTerminationMillisWhenShutdown'),
     };
-    this.traceDispatcher = createTraceDispatcher(options, 'CONSUME', this.logger);
+    this.traceDispatcher = createTraceDispatcher(options, this.groupName, 'CONSUME', this.logger);
   }
 
   /** The client id this consumer runs under (ip@instanceName), once started. */

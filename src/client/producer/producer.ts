@@ -171,7 +171,7 @@ export class Producer implements MQProducerInner {
       notAvailableDuration: options.notAvailableDuration,
     });
     this.inFlightLimit = new Semaphore(positiveInt(options.maxInFlightSends, DEFAULTS.maxInFlightSends, 'maxInFlightSends'));
-    this.traceDispatcher = createTraceDispatcher(options, 'PRODUCE', this.logger);
+    this.traceDispatcher = createTraceDispatcher(options, this.group, 'PRODUCE', this.logger);
     if (this.traceDispatcher !== undefined) this.sendTraceHook = new SendMessageTraceHook(this.traceDispatcher, options.group);
   }
 
@@ -653,17 +653,28 @@ export class Producer implements MQProducerInner {
 
 /**
  * The dispatcher of a traced client's records (undefined when `trace` is off). It sends with a Producer of its own
- * on the client's options (name servers, namespace, credentials, instance name), untraced, in the group
- * "_INNER_TRACE_PRODUCER-<group>-<type>".
+ * on the client's options (name servers, credentials, instance name), untraced, in the group
+ * "_INNER_TRACE_PRODUCER-<wireGroup>-<type>". As Java's trace producer, it has no namespace of the client's (only
+ * one its name-server endpoint names), so a namespaced client's records go to the trace topic the dashboard reads;
+ * its group names the client's group as on the wire, as Java's does since 5.x names it at start.
  */
 export function createTraceDispatcher(
-  options: ClientOptions & { group: string; trace?: TraceOption },
+  options: ClientOptions & { trace?: TraceOption },
+  wireGroup: string,
   type: 'PRODUCE' | 'CONSUME',
   logger: Logger,
 ): AsyncTraceDispatcher | undefined {
   const traceTopic = traceTopicOf(options.trace);
   if (traceTopic === undefined) return undefined;
-  const producer = new Producer({ ...options, group: traceProducerGroup(options.group, type), trace: false, sendMsgTimeout: TRACE_TIMEOUT_MILLIS });
+  const producer = new Producer({
+    ...options,
+    group: traceProducerGroup(wireGroup, type),
+    namespace: undefined,
+    trace: false,
+    sendMsgTimeout: TRACE_TIMEOUT_MILLIS,
+    // Not the client's own limit: a body of 128 000 chars may take more bytes.
+    maxMessageSize: DEFAULTS.maxMessageSize,
+  });
   return new AsyncTraceDispatcher({ traceTopic, producer, logger });
 }
 
