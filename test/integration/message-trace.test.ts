@@ -11,7 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { startDev, type DevCluster } from '../../src/cli/dev.js';
 import { silentLogger } from '../../src/common/logger.js';
-import { Admin, MQClientManager, Producer, PushConsumer, RMQ_SYS_TRACE_TOPIC, type ConsumerMessage } from '../../src/client/index.js';
+import { Admin, MQClientManager, Producer, PushConsumer, RMQ_SYS_TRACE_TOPIC, TransactionProducer, TransactionState, type ConsumerMessage } from '../../src/client/index.js';
 import { deferred } from '../helpers/wait.js';
 
 const TOPIC = 'TraceItTopic';
@@ -102,6 +102,23 @@ describe('message trace with our broker', () => {
     const pub = records.find((r) => r[0] === 'Pub') as string[];
     assert.deepEqual([pub[3], pub[4], pub[7]], ['TracePG3', TOPIC, 'null']);
     assert.equal((records.find((r) => r[0] === 'SubAfter') as string[])[8], 'TraceCG3');
+  });
+
+  it('traces the half message of a traced TransactionProducer as Trans_Msg_Half', async () => {
+    const producer = new TransactionProducer({
+      nameServer: dev.namesrvAddr,
+      clientIP: '127.0.0.1',
+      clientManager: manager,
+      trace: true,
+      group: 'TraceTxPG',
+      checkLocalTransaction: () => TransactionState.COMMIT,
+    });
+    await producer.start();
+    const result = await producer.sendMessageInTransaction({ topic: TOPIC, body: 'half', keys: 'tx' }, () => TransactionState.COMMIT);
+    await producer.shutdown();
+    const records = await awaitRecords(admin, RMQ_SYS_TRACE_TOPIC, result.msgId, (r) => r.some((f) => f[0] === 'Pub'));
+    const pub = records.find((r) => r[0] === 'Pub') as string[];
+    assert.deepEqual([pub[3], pub[4], pub[7], pub[11], pub[13]], ['TraceTxPG', TOPIC, 'tx', '1', 'true']);
   });
 
   it('traces failed listener calls with success false and their ConsumeReturnType, to a topic of its own', async () => {
