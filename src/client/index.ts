@@ -1,4 +1,5 @@
 export { Producer, type ProducerOptions, type SendOptions, type RequestOptions } from './producer/producer.js';
+export { RMQ_SYS_TRACE_TOPIC, type TraceOption } from './trace/async-trace-dispatcher.js';
 export type { ProducerMessage } from './producer/producer-message.js';
 export { createReplyMessage, getReplyTopic, REPLY_MESSAGE_FLAG, type ReplyMessage, type RequestMessageLike } from './producer/reply-message.js';
 export {

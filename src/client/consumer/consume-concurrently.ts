@@ -2,6 +2,7 @@ import type { MessageModel } from '../../protocol/bodies/heartbeat-data.js';
 import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import type { MessageExt } from '../../protocol/message/message.js';
 import type { ConsumeInstrumentation } from '../instrumentation.js';
+import type { ConsumeMessageTraceHook } from '../trace/consume-message-trace-hook.js';
 import { invokeListener, type ConsumeContext, type ConsumeMessageService } from './consume-service.js';
 import type { ProcessQueue } from './process-queue.js';
 
@@ -48,6 +49,7 @@ export class ConsumeMessageConcurrentlyService implements ConsumeMessageService 
     private readonly messageModel: MessageModel,
     private readonly concurrency: number,
     private readonly events?: ConsumeInstrumentation,
+    private readonly trace?: ConsumeMessageTraceHook,
   ) {}
 
   get activeCount(): number {
@@ -103,16 +105,23 @@ export class ConsumeMessageConcurrentlyService implements ConsumeMessageService 
     this.running++;
     const events = this.events;
     const begin = events?.start(mq, [msg]) ?? 0;
-    const ok = invokeListener(this.ctx, msg, mq.brokerName);
-    if (ok === true) {
+    const traced = this.trace?.consumeMessageBefore([msg]);
+    const result = invokeListener(this.ctx, msg, mq.brokerName);
+    if (result === 'SUCCESS') {
       events?.end(mq, [msg], true, begin);
+      this.trace?.consumeMessageAfter(traced, 1, result);
       this.running--;
       this.consumed(msg, pq, mq);
       return;
     }
-    if (ok === false) events?.end(mq, [msg], false, begin);
-    const outcome = ok === false ? this.failed(msg, pq, mq) : ok.then((success) => {
+    if (typeof result === 'string') {
+      events?.end(mq, [msg], false, begin);
+      this.trace?.consumeMessageAfter(traced, 1, result);
+    }
+    const outcome = typeof result === 'string' ? this.failed(msg, pq, mq) : result.then((returned) => {
+      const success = returned === 'SUCCESS';
       events?.end(mq, [msg], success, begin);
+      this.trace?.consumeMessageAfter(traced, 1, returned);
       return success ? this.consumed(msg, pq, mq) : this.failed(msg, pq, mq);
     });
     const done = outcome

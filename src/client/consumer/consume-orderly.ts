@@ -2,8 +2,9 @@ import type { MessageModel } from '../../protocol/bodies/heartbeat-data.js';
 import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import { MessageConst } from '../../protocol/message/message-const.js';
 import type { MessageExt } from '../../protocol/message/message.js';
-import { callListener, type ConsumeContext, type ConsumeMessageService } from './consume-service.js';
+import { callListener, type ConsumeContext, type ConsumeMessageService, type ListenerOutcome } from './consume-service.js';
 import type { ConsumeInstrumentation } from '../instrumentation.js';
+import type { ConsumeMessageTraceHook } from '../trace/consume-message-trace-hook.js';
 import type { ProcessQueue } from './process-queue.js';
 
 /** ConsumeMessageOrderlyService: a queue yields to the others after a minute of continuous consumption. */
@@ -29,6 +30,7 @@ export class ConsumeMessageOrderlyService implements ConsumeMessageService {
     private readonly maxReconsumeTimes: number,
     private readonly suspendCurrentQueueTimeMillis: number,
     private readonly events?: ConsumeInstrumentation,
+    private readonly trace?: ConsumeMessageTraceHook,
   ) {}
 
   submitConsumeRequest(_msgs: MessageExt[], pq: ProcessQueue, mq: MessageQueue, dispatchToConsume: boolean): void {
@@ -70,10 +72,16 @@ export class ConsumeMessageOrderlyService implements ConsumeMessageService {
       }
       const msgs = pq.takeMessages(BATCH_SIZE);
       if (msgs.length === 0) return;
-      let ok = true;
+      let outcome: ListenerOutcome = 'SUCCESS';
       const consumeBegin = this.events?.start(mq, msgs) ?? 0;
-      for (const msg of msgs) if (!(await callListener(this.ctx, msg, mq.brokerName))) ok = false;
+      const traced = this.trace?.consumeMessageBefore(msgs);
+      for (const msg of msgs) {
+        const returned = await callListener(this.ctx, msg, mq.brokerName);
+        if (returned !== 'SUCCESS') outcome = returned;
+      }
+      const ok = outcome === 'SUCCESS';
       this.events?.end(mq, msgs, ok, consumeBegin);
+      this.trace?.consumeMessageAfter(traced, msgs.length, outcome);
       if (pq.dropped) return;
       if (!ok && (await this.checkReconsumeTimes(msgs, mq))) {
         pq.makeMessageToConsumeAgain(msgs);

@@ -29,19 +29,25 @@ export interface ConsumeContext {
 }
 
 /**
- * Runs one listener call: true on success. The answer is a promise only when the listener returned one, so a
- * synchronous listener costs no promise and no microtask turn. Never throws; the promise never rejects.
+ * How a listener call ended, by ConsumeReturnType's names (a trace's SubAfter records which): SUCCESS, FAILED
+ * (RECONSUME_LATER, or no listener) or EXCEPTION (it threw or its promise rejected).
  */
-export function invokeListener(ctx: ConsumeContext, msg: MessageExt, brokerName: string): boolean | Promise<boolean> {
+export type ListenerOutcome = 'SUCCESS' | 'FAILED' | 'EXCEPTION';
+
+/**
+ * Runs one listener call. The answer is a promise only when the listener returned one, so a synchronous listener
+ * costs no promise and no microtask turn. Never throws; the promise never rejects.
+ */
+export function invokeListener(ctx: ConsumeContext, msg: MessageExt, brokerName: string): ListenerOutcome | Promise<ListenerOutcome> {
   const listener = ctx.listener(msg.topic);
   if (listener === undefined) {
     ctx.logger.warn(`no listener for topic ${msg.topic}; the message is retried later`);
-    return false;
+    return 'FAILED';
   }
   msg.putProperty(MessageConst.PROPERTY_CONSUME_START_TIMESTAMP, consumeStartTimestamp());
-  const threw = (err: unknown): false => {
+  const threw = (err: unknown): 'EXCEPTION' => {
     ctx.logger.warn(`the listener of ${ctx.consumerGroup} threw on ${msg.topic} ${msg.msgId}; retrying later`, err);
-    return false;
+    return 'EXCEPTION';
   };
   let result: ConsumeResult | Promise<ConsumeResult>;
   try {
@@ -49,13 +55,17 @@ export function invokeListener(ctx: ConsumeContext, msg: MessageExt, brokerName:
   } catch (err) {
     return threw(err);
   }
-  if (isThenable(result)) return Promise.resolve(result).then((r) => r !== 'RECONSUME_LATER', threw);
-  return result !== 'RECONSUME_LATER';
+  if (isThenable(result)) return Promise.resolve(result).then(outcomeOf, threw);
+  return outcomeOf(result);
 }
 
 /** invokeListener, always as a promise, for the paths that consume one message at a time anyway. */
-export async function callListener(ctx: ConsumeContext, msg: MessageExt, brokerName: string): Promise<boolean> {
+export async function callListener(ctx: ConsumeContext, msg: MessageExt, brokerName: string): Promise<ListenerOutcome> {
   return invokeListener(ctx, msg, brokerName);
+}
+
+function outcomeOf(result: ConsumeResult): ListenerOutcome {
+  return result === 'RECONSUME_LATER' ? 'FAILED' : 'SUCCESS';
 }
 
 // Many messages start within one millisecond: their timestamp text is made once.

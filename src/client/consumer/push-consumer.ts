@@ -22,6 +22,9 @@ import { Validators } from '../validators.js';
 import { AllocateMessageQueueAveragely, type AllocateMessageQueueStrategy } from './allocate-strategy.js';
 import { ConsumeMessageConcurrentlyService } from './consume-concurrently.js';
 import { ConsumeMessageOrderlyService } from './consume-orderly.js';
+import { createTraceDispatcher, TRACE_TIMEOUT_MILLIS } from '../producer/producer.js';
+import type { AsyncTraceDispatcher, TraceOption } from '../trace/async-trace-dispatcher.js';
+import { ConsumeMessageTraceHook } from '../trace/consume-message-trace-hook.js';
 import { callListener, type ConsumeContext, type ConsumeMessageService, type MessageListener } from './consume-service.js';
 import { CoalescedRun } from '../coalesced-run.js';
 import { registerConsumer, unregisterConsumer, type ConsumerRegistration } from './consumer-registration.js';
@@ -69,6 +72,11 @@ export interface PushConsumerOptions extends ClientOptions {
   /** Broadcasting: the root of the local offset files (Java's rocketmq.client.localOffsetStoreDir). */
   offsetStoreDir?: string;
   clientManager?: MQClientManager;
+  /**
+   * Message trace (Java's enableMsgTrace): SubBefore and SubAfter records around every listener call, sent in
+   * batches to RMQ_SYS_TRACE_TOPIC (or `topic`) by an inner producer, for the dashboard's message trace.
+   */
+  trace?: TraceOption;
 }
 
 type State = 'created' | 'running' | 'stopping' | 'stopped';
@@ -132,6 +140,7 @@ export class PushConsumer implements MQConsumerInner {
     if (this.state !== 'running' || this.rebalanceImpl === undefined) return false;
     await this.rebalanceImpl.doRebalance();
   });
+  private readonly traceDispatcher: AsyncTraceDispatcher | undefined;
   private consumeTimestamp = 0;
   private paused = false;
   private state: State = 'created';
@@ -166,6 +175,7 @@ export class PushConsumer implements MQConsumerInner {
       persistConsumerOffsetInterval: positiveInt(options.persistConsumerOffsetInterval, 5000, 'persistConsumerOffsetInterval'),
       awaitTerminationMillisWhenShutdown: nonNegativeInt(options.awaitTerminationMillisWhenShutdown, 10_000, 'awaitTerminationMillisWhenShutdown'),
     };
+    this.traceDispatcher = createTraceDispatcher(options, this.groupName, 'CONSUME', this.logger);
   }
 
   /** The client id this consumer runs under (ip@instanceName), once started. */
@@ -255,6 +265,7 @@ export class PushConsumer implements MQConsumerInner {
     if (this.settings.orderly && this.messageModel === 'CLUSTERING') this.timers.schedule('lockAll', () => this.rebalanceImpl?.lockAll(), LOCK_INTERVAL_MILLIS);
     await instance.sendHeartbeatToAllBroker();
     instance.rebalanceImmediately();
+    await this.traceDispatcher?.start();
     this.instrumentation.emit('start', { group: this.groupName, clientId: instance.clientId });
   }
 
@@ -269,6 +280,8 @@ export class PushConsumer implements MQConsumerInner {
     this.timers.cancelAll();
     await this.rebalance.running;
     await this.consumeService?.shutdown(this.settings.awaitTerminationMillisWhenShutdown);
+    // The finished listener calls' SubAfter records are queued by now: they go out before the inner producer stops.
+    await this.traceDispatcher?.shutdown(TRACE_TIMEOUT_MILLIS);
     await this.persistConsumerOffset();
     if (this.settings.orderly && this.messageModel === 'CLUSTERING') await this.rebalanceImpl?.unlockAll();
     for (const { pq } of this.rebalanceImpl?.processQueueTable.values() ?? []) pq.dropped = true;
@@ -354,7 +367,7 @@ export class PushConsumer implements MQConsumerInner {
   async consumeMessageDirectly(msg: MessageExt, brokerName: string | undefined): Promise<ConsumeMessageDirectlyResult> {
     const begin = Date.now();
     resetRetryAndNamespace([msg], retryTopic(this.groupName), this.ns);
-    const ok = await callListener(this.consumeContext(), msg, brokerName ?? '');
+    const ok = (await callListener(this.consumeContext(), msg, brokerName ?? '')) === 'SUCCESS';
     return {
       order: this.settings.orderly,
       autoCommit: true,
@@ -369,9 +382,11 @@ export class PushConsumer implements MQConsumerInner {
   private createConsumeService(): ConsumeMessageService {
     const ctx = this.consumeContext();
     const events = new ConsumeInstrumentation(this.instrumentation);
+    const idSetter = (this.instance as MQClientInstance).idSetter;
+    const trace = this.traceDispatcher === undefined ? undefined : new ConsumeMessageTraceHook(this.traceDispatcher, this.options.group, () => idSetter.createUniqID());
     return this.settings.orderly
-      ? new ConsumeMessageOrderlyService(ctx, this.messageModel, this.settings.maxReconsumeTimes, this.settings.suspendCurrentQueueTimeMillis, events)
-      : new ConsumeMessageConcurrentlyService(ctx, this.messageModel, this.settings.concurrency, events);
+      ? new ConsumeMessageOrderlyService(ctx, this.messageModel, this.settings.maxReconsumeTimes, this.settings.suspendCurrentQueueTimeMillis, events, trace)
+      : new ConsumeMessageConcurrentlyService(ctx, this.messageModel, this.settings.concurrency, events, trace);
   }
 
   private consumeContext(): ConsumeContext {

@@ -64,6 +64,8 @@ export interface PreparedMessage {
   readonly reply: boolean;
   /** SendResult.msgId: the UNIQ_KEY, or the comma-joined ones of a batch. */
   readonly msgId: string;
+  /** The message, or a batch's messages, as built: what a send trace records (tags, keys, type). */
+  readonly messages: readonly Message[];
 }
 
 /** Limits a producer applies before any I/O. */
@@ -154,7 +156,7 @@ export function prepareMessage(message: Message, limits: MessageLimits, idSetter
   // sendKernelImpl: a half message (TRAN_MSG) is flagged as a prepared transaction.
   const tranFlag = message.getProperty(MessageConst.PROPERTY_TRANSACTION_PREPARED) === 'true' ? TRANSACTION_PREPARED_TYPE : 0;
   const reply = message.getProperty(MessageConst.PROPERTY_MESSAGE_TYPE) === REPLY_MESSAGE_FLAG;
-  const prepared = { topic: message.topic, flag: message.flag, properties, body: message.body, sysFlag: tranFlag, batch: false, reply, msgId: message.uniqKey as string };
+  const prepared = { topic: message.topic, flag: message.flag, properties, body: message.body, sysFlag: tranFlag, batch: false, reply, msgId: message.uniqKey as string, messages: [message] };
   if (message.body.length < limits.compressMsgBodyOverHowmuch) return prepared;
   return deflateAsync(message.body, { level: limits.compressLevel }).then((body) => ({ ...prepared, body, sysFlag: tranFlag | COMPRESSED_FLAG | COMPRESSION_ZLIB_TYPE }));
 }
@@ -195,6 +197,7 @@ export function prepareBatch(inputs: readonly ProducerMessage[], limits: Message
     batch: true,
     reply: false,
     msgId: messages.map((m) => m.uniqKey as string).join(','),
+    messages,
   };
 }
 

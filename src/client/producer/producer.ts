@@ -33,6 +33,8 @@ import { decodeRecallHandle } from './recall-handle.js';
 import type { ReplyMessage } from './reply-message.js';
 import type { RequestFailure } from './request-future-holder.js';
 import { processSendResponse, type SendResult } from './send-result.js';
+import { AsyncTraceDispatcher, traceProducerGroup, traceTopicOf, type TraceOption } from '../trace/async-trace-dispatcher.js';
+import { SendMessageTraceHook } from '../trace/send-message-trace-hook.js';
 
 /** DefaultMQProducer's settings, with Java's names and defaults. */
 export interface ProducerOptions extends ClientOptions {
@@ -66,6 +68,11 @@ export interface ProducerOptions extends ClientOptions {
   maxInFlightSends?: number;
   /** The registry of client instances; default the process-wide one. */
   clientManager?: MQClientManager;
+  /**
+   * Message trace (Java's enableMsgTrace): a Pub record for every message a broker took, sent in batches to
+   * RMQ_SYS_TRACE_TOPIC (or `topic`) by an inner producer, for the dashboard's message trace.
+   */
+  trace?: TraceOption;
 }
 
 export interface SendOptions {
@@ -90,6 +97,9 @@ export interface RequestOptions extends Omit<SendOptions, 'timeout'> {
 }
 
 type CommunicationMode = 'SYNC' | 'ONEWAY';
+
+/** AsyncTraceDispatcher's wait for its sends at shutdown (WAIT_FOR_SHUTDOWN), and its producer's send timeout. */
+export const TRACE_TIMEOUT_MILLIS = 5000;
 type State = 'created' | 'running' | 'stopping' | 'stopped';
 
 const DEFAULTS = {
@@ -130,6 +140,8 @@ export class Producer implements MQProducerInner {
   private readonly topicPublishInfoTable = new Map<string, TopicPublishInfo>();
   private instance: MQClientInstance | undefined;
   private state: State = 'created';
+  private readonly traceDispatcher: AsyncTraceDispatcher | undefined;
+  private readonly sendTraceHook: SendMessageTraceHook | undefined;
 
   constructor(options: ProducerOptions) {
     this.ns = clientNamespace(options);
@@ -159,6 +171,8 @@ export class Producer implements MQProducerInner {
       notAvailableDuration: options.notAvailableDuration,
     });
     this.inFlightLimit = new Semaphore(positiveInt(options.maxInFlightSends, DEFAULTS.maxInFlightSends, 'maxInFlightSends'));
+    this.traceDispatcher = createTraceDispatcher(options, this.group, 'PRODUCE', this.logger);
+    if (this.traceDispatcher !== undefined) this.sendTraceHook = new SendMessageTraceHook(this.traceDispatcher, options.group);
   }
 
   /** The client id this producer runs under (ip@instanceName), once started. */
@@ -208,6 +222,7 @@ export class Producer implements MQProducerInner {
       throw err;
     }
     await instance.sendHeartbeatToAllBroker();
+    await this.traceDispatcher?.start();
     this.instrumentation.emit('start', { group: this.group, clientId: instance.clientId });
   }
 
@@ -224,6 +239,8 @@ export class Producer implements MQProducerInner {
       this,
     );
     await Promise.allSettled([...this.inFlight]);
+    // The settled sends' records are queued by now: they go out before the inner producer stops.
+    await this.traceDispatcher?.shutdown(TRACE_TIMEOUT_MILLIS);
     const instance = this.instance as MQClientInstance;
     await instance.unregisterProducer(this.group);
     this.removeInstrumentation?.();
@@ -604,9 +621,12 @@ export class Producer implements MQProducerInner {
       await instance.remotingClient.invokeOneway(brokerAddr, request, timeoutMillis);
       return undefined;
     }
+    const begin = Date.now();
     const response = await instance.remotingClient.invokeSync(brokerAddr, request, timeoutMillis);
     // processSendResponse: the result's queue names the topic without the namespace.
-    return processSendResponse(mq.brokerName, this.ns.unwrap(prepared.topic), prepared.msgId, response, brokerAddr);
+    const result = processSendResponse(mq.brokerName, this.ns.unwrap(prepared.topic), prepared.msgId, response, brokerAddr);
+    this.sendTraceHook?.sendMessageAfter({ messages: prepared.messages, batch: prepared.batch, wireBody: prepared.body, brokerAddr, begin }, result);
+    return result;
   }
 
   /** Waits for `work` no later than the deadline (the work itself carries on, its outcome shared or dropped). */
@@ -629,6 +649,33 @@ export class Producer implements MQProducerInner {
       { cause, responseCode: ClientErrorCode.ACCESS_BROKER_TIMEOUT, retriable: true, brokerAddr: brokerAddrOf(cause) },
     );
   }
+}
+
+/**
+ * The dispatcher of a traced client's records (undefined when `trace` is off). It sends with a Producer of its own
+ * on the client's options (name servers, credentials, instance name), untraced, in the group
+ * "_INNER_TRACE_PRODUCER-<wireGroup>-<type>". As Java's trace producer, it has no namespace of the client's (only
+ * one its name-server endpoint names), so a namespaced client's records go to the trace topic the dashboard reads;
+ * its group names the client's group as on the wire, as Java's does since 5.x names it at start.
+ */
+export function createTraceDispatcher(
+  options: ClientOptions & { trace?: TraceOption },
+  wireGroup: string,
+  type: 'PRODUCE' | 'CONSUME',
+  logger: Logger,
+): AsyncTraceDispatcher | undefined {
+  const traceTopic = traceTopicOf(options.trace);
+  if (traceTopic === undefined) return undefined;
+  const producer = new Producer({
+    ...options,
+    group: traceProducerGroup(wireGroup, type),
+    namespace: undefined,
+    trace: false,
+    sendMsgTimeout: TRACE_TIMEOUT_MILLIS,
+    // Not the client's own limit: a body of 128 000 chars may take more bytes.
+    maxMessageSize: DEFAULTS.maxMessageSize,
+  });
+  return new AsyncTraceDispatcher({ traceTopic, producer, logger });
 }
 
 /** The request as sent: the message with CORRELATION_ID, REPLY_TO_CLIENT and TTL (what is no message is left for validation). */

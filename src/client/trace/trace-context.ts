@@ -1,0 +1,69 @@
+/**
+ * The trace records of Java's client (TraceContext, TraceBean, TraceType): what a traced producer and consumer
+ * hand their dispatcher, one record per message. Nullable fields are null where Java's are, since the encoder
+ * prints them as "null", as Java's StringBuilder does.
+ */
+
+/** MessageType.java's ordinals, as a Pub record carries them. Order_Msg (4) is never written: older readers know only 0-3. */
+export const MessageType = { Normal_Msg: 0, Trans_Msg_Half: 1, Trans_msg_Commit: 2, Delay_Msg: 3 } as const;
+export type MessageTypeOrdinal = (typeof MessageType)[keyof typeof MessageType];
+
+/** ConsumeReturnType.java's ordinals: a SubAfter record's contextCode. */
+export const ConsumeReturnType = { SUCCESS: 0, TIME_OUT: 1, EXCEPTION: 2, RETURNNULL: 3, FAILED: 4 } as const;
+export type ConsumeReturnTypeName = keyof typeof ConsumeReturnType;
+
+/** A message sent: Pub. */
+export interface PubContext {
+  readonly traceType: 'Pub';
+  readonly timeStamp: number;
+  readonly regionId: string;
+  /** The producer group without the namespace. */
+  readonly groupName: string;
+  /** The topic without the namespace. */
+  readonly topic: string;
+  /** UNIQ_KEY. */
+  readonly msgId: string;
+  readonly tags: string | null;
+  /** KEYS as on the message: space separated. */
+  readonly keys: string | null;
+  /** The broker address the message went to. */
+  readonly storeHost: string;
+  readonly bodyLength: number;
+  readonly costTime: number;
+  readonly msgType: MessageTypeOrdinal;
+  readonly offsetMsgId: string | null;
+  readonly success: boolean;
+}
+
+/** One consumed message of a SubBefore or SubAfter record. */
+export interface SubBean {
+  readonly msgId: string;
+  readonly keys: string | null;
+  readonly retryTimes: number;
+}
+
+/** Messages about to be handed to the listener: SubBefore. */
+export interface SubBeforeContext {
+  readonly traceType: 'SubBefore';
+  readonly timeStamp: number;
+  readonly regionId: string;
+  readonly groupName: string;
+  /** Shared with the SubAfter of the same listener call. */
+  readonly requestId: string;
+  readonly beans: readonly SubBean[];
+}
+
+/** The listener's outcome for the messages of a SubBefore: SubAfter. */
+export interface SubAfterContext {
+  readonly traceType: 'SubAfter';
+  readonly requestId: string;
+  /** Per message: the call's time divided by its messages, as Java. */
+  readonly costTime: number;
+  readonly success: boolean;
+  readonly contextCode: number;
+  readonly timeStamp: number;
+  readonly groupName: string;
+  readonly beans: readonly SubBean[];
+}
+
+export type TraceContext = PubContext | SubBeforeContext | SubAfterContext;

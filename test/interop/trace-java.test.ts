@@ -1,0 +1,165 @@
+/**
+ * Message trace against RocketMQ 5.3.3: our traced Producer and PushConsumer on the Java broker leave Pub,
+ * SubBefore and SubAfter records in RMQ_SYS_TRACE_TOPIC that Java's own TraceDataEncoder.decoderFromTraceDataString
+ * reads back field for field (interop TraceDriver --decode); and a Java 5.3.3 traced producer's Pub and our traced
+ * consumer's SubBefore/SubAfter form one message's life, found by its id.
+ *
+ * Skipped (loudly) without java and mvn, unless CI is set.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { Admin, MQClientManager, Producer, PushConsumer, RMQ_SYS_TRACE_TOPIC, type ConsumerMessage } from '../../src/client/index.js';
+import { buildInterop, interopSkip, runJava, startJavaBroker, startJavaNameServer, type JavaServer } from '../helpers/java.js';
+import { deferred } from '../helpers/wait.js';
+
+const skip = await interopSkip();
+
+interface DecodedBean {
+  topic: string | null;
+  msgId: string | null;
+  tags: string | null;
+  keys: string | null;
+  storeHost: string | null;
+  bodyLength: number;
+  msgType: string | null;
+  offsetMsgId: string | null;
+  retryTimes: number;
+}
+
+interface DecodedContext {
+  type: 'Pub' | 'SubBefore' | 'SubAfter';
+  timeStamp: number;
+  regionId: string;
+  groupName: string;
+  requestId: string;
+  costTime: number;
+  success: boolean;
+  contextCode: number;
+  beans: DecodedBean[];
+}
+
+/** The trace contexts of `bodies`, as Java's decoderFromTraceDataString reads them. */
+async function javaDecode(bodies: readonly string[]): Promise<DecodedContext[]> {
+  const { classpath } = await buildInterop('5.3.3');
+  const dir = await mkdtemp(path.join(tmpdir(), 'rmqts-trace-'));
+  try {
+    const file = path.join(dir, 'bodies.json');
+    await writeFile(file, JSON.stringify(bodies));
+    const { code, stdout, stderr } = await runJava({ mainClass: 'io.rocketmqts.interop.TraceDriver', classpath, args: ['--decode', file], timeoutMs: 60_000 });
+    assert.equal(code, 0, stderr);
+    const contexts = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as DecodedContext);
+    assert.match(stdout, new RegExp(`DONE ${contexts.length}`));
+    return contexts;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('message trace with the Java 5.3.3 broker, read by Java 5.3.3', { skip, timeout: 10 * 60_000 }, () => {
+  let namesrv: JavaServer;
+  let broker: JavaServer;
+  const manager = new MQClientManager();
+  let admin: Admin;
+
+  /** The bodies of the trace messages indexed by `key`, once those hold records of every type in `types`. */
+  async function traceBodies(key: string, types: readonly string[]): Promise<string[]> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const found = await admin.queryMessage(RMQ_SYS_TRACE_TOPIC, key).catch(() => []);
+      const bodies = found.map((m) => m.body.toString('utf8'));
+      if (types.every((t) => bodies.some((b) => b.startsWith(`${t}\u0001`) || b.includes(`\u0002${t}\u0001`)))) return bodies;
+      if (Date.now() > deadline) assert.fail(`trace records of ${key} incomplete: ${JSON.stringify(bodies)}`);
+      // The Java broker indexes keys asynchronously (its reput service): poll, bounded by the deadline.
+      await delay(100);
+    }
+  }
+
+  async function createTopic(topic: string): Promise<void> {
+    await admin.createTopic({ brokerAddr: broker.addr }, topic, { readQueueNums: 2, writeQueueNums: 2 });
+    for (let i = 0; i < 300; i++) {
+      if (await admin.topicRoute(topic).then(() => true, () => false)) return;
+      await delay(100);
+    }
+    assert.fail(`the name server never learnt ${topic}`);
+  }
+
+  before(async () => {
+    namesrv = await startJavaNameServer();
+    broker = await startJavaBroker({ namesrvAddr: namesrv.addr, config: { traceTopicEnable: true } });
+    admin = new Admin({ nameServer: namesrv.addr, clientManager: manager });
+    await admin.start();
+    for (let i = 0; i < 600 && (await admin.clusterInfo()).brokerAddrTable.size === 0; i++) await delay(100);
+  });
+
+  after(async () => {
+    await admin?.shutdown();
+    await broker?.stop();
+    await namesrv?.stop();
+  });
+
+  it("our traced producer and consumer write records Java's TraceDataEncoder decodes field for field", async () => {
+    const topic = 'TraceJavaTopic';
+    await createTopic(topic);
+    const common = { nameServer: namesrv.addr, clientManager: manager, trace: true } as const;
+    const producer = new Producer({ ...common, group: 'TraceTsPG' });
+    const consumer = new PushConsumer({ ...common, group: 'TraceTsCG', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    const consumed = deferred<ConsumerMessage>();
+    consumer.subscribe(topic, '*', (msg) => consumed.resolve(msg));
+    await producer.start();
+    await consumer.start();
+    const result = await producer.send({ topic, body: 'traced', tags: 'tagT', keys: ['key1', 'key2'] });
+    assert.equal((await consumed.promise).msgId, result.msgId);
+    await producer.shutdown();
+    await consumer.shutdown();
+
+    const contexts = await javaDecode(await traceBodies(result.msgId, ['Pub', 'SubBefore', 'SubAfter']));
+    const of = (type: string): DecodedContext => contexts.find((c) => c.type === type && c.beans[0]?.msgId === result.msgId) as DecodedContext;
+    const pub = of('Pub');
+    assert.deepEqual([pub.regionId, pub.groupName, pub.success], ['DefaultRegion', 'TraceTsPG', true]);
+    assert.deepEqual(pub.beans, [
+      { topic, msgId: result.msgId, tags: 'tagT', keys: 'key1 key2', storeHost: broker.addr, bodyLength: 6, msgType: 'Normal_Msg', offsetMsgId: result.offsetMsgId, retryTimes: 0 },
+    ]);
+    const subBefore = of('SubBefore');
+    const subAfter = of('SubAfter');
+    assert.deepEqual([subBefore.regionId, subBefore.groupName], ['DefaultRegion', 'TraceTsCG']);
+    assert.deepEqual([subBefore.beans[0]?.keys, subBefore.beans[0]?.retryTimes], ['key1 key2', 0]);
+    assert.match(subBefore.requestId, /^[0-9A-F]{32}$/);
+    assert.deepEqual([subAfter.requestId, subAfter.success, subAfter.contextCode, subAfter.groupName], [subBefore.requestId, true, 0, 'TraceTsCG']);
+    assert.equal(subAfter.beans[0]?.keys, 'key1 key2');
+    assert.ok(subAfter.timeStamp >= subBefore.timeStamp && subBefore.timeStamp >= pub.timeStamp);
+  });
+
+  it("a Java 5.3.3 traced producer's Pub and our traced consumer's SubBefore/SubAfter form one message's life", async () => {
+    const topic = 'TraceJavaToTsTopic';
+    await createTopic(topic);
+    const consumer = new PushConsumer({ nameServer: namesrv.addr, clientManager: manager, trace: true, group: 'TraceTsCG2', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    const consumed = deferred<ConsumerMessage>();
+    consumer.subscribe(topic, '*', (msg) => consumed.resolve(msg));
+    await consumer.start();
+    const { classpath } = await buildInterop('5.3.3');
+    const { code, stdout, stderr } = await runJava({
+      mainClass: 'io.rocketmqts.interop.TraceDriver',
+      classpath,
+      args: ['--produce', '--namesrv', namesrv.addr, '--topic', topic, '--group', 'JavaTracePG'],
+      timeoutMs: 120_000,
+    });
+    assert.equal(code, 0, stderr);
+    const sent = JSON.parse(stdout.split('\n').find((line) => line.startsWith('{')) as string) as { msgId: string; offsetMsgId: string };
+    const msg = await consumed.promise;
+    assert.equal(msg.msgId, sent.msgId);
+    await consumer.shutdown();
+
+    const contexts = await javaDecode(await traceBodies(sent.msgId, ['Pub', 'SubBefore', 'SubAfter']));
+    const life = contexts.filter((c) => c.beans.some((b) => b.msgId === sent.msgId));
+    const pub = life.find((c) => c.type === 'Pub') as DecodedContext;
+    assert.deepEqual([pub.groupName, pub.beans[0]?.topic, pub.beans[0]?.keys, pub.beans[0]?.offsetMsgId, pub.success], ['JavaTracePG', topic, 'jk1 jk2', sent.offsetMsgId, true]);
+    const subBefore = life.find((c) => c.type === 'SubBefore') as DecodedContext;
+    const subAfter = life.find((c) => c.type === 'SubAfter') as DecodedContext;
+    assert.deepEqual([subBefore.groupName, subBefore.beans[0]?.keys], ['TraceTsCG2', 'jk1 jk2']);
+    assert.deepEqual([subAfter.requestId, subAfter.success, subAfter.groupName], [subBefore.requestId, true, 'TraceTsCG2']);
+  });
+});

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { silentLogger } from '../../../../src/common/logger.js';
+import {
+  AsyncTraceDispatcher,
+  RMQ_SYS_TRACE_TOPIC,
+  traceProducerGroup,
+  traceTopicOf,
+  type AsyncTraceDispatcherOptions,
+  type TraceProducer,
+} from '../../../../src/client/trace/async-trace-dispatcher.js';
+import type { PubContext } from '../../../../src/client/trace/trace-context.js';
+import { encodeTraceContext } from '../../../../src/client/trace/trace-data-encoder.js';
+import { waitFor } from '../../../helpers/wait.js';
+
+interface Sent {
+  topic: string;
+  body: string;
+  keys: readonly string[];
+}
+
+/** A trace producer that records what it is asked to send. */
+function fakeProducer(): TraceProducer & { sent: Sent[]; started: number; stopped: number } {
+  const fake = {
+    sent: [] as Sent[],
+    started: 0,
+    stopped: 0,
+    start: (): Promise<void> => Promise.resolve(void fake.started++),
+    send: (message: Sent): Promise<unknown> => Promise.resolve(fake.sent.push(message)),
+    shutdown: (): Promise<void> => Promise.resolve(void fake.stopped++),
+  };
+  return fake;
+}
+
+function pub(i: number, keys: string | null = `key${i}`): PubContext {
+  return {
+    traceType: 'Pub',
+    timeStamp: 1000 + i,
+    regionId: 'DefaultRegion',
+    groupName: 'G',
+    topic: 'T',
+    msgId: `MSG${i}`,
+    tags: null,
+    keys,
+    storeHost: '127.0.0.1:10911',
+    bodyLength: 1,
+    costTime: 1,
+    msgType: 0,
+    offsetMsgId: `OFF${i}`,
+    success: true,
+  };
+}
+
+async function started(options: Partial<AsyncTraceDispatcherOptions> = {}): Promise<{ dispatcher: AsyncTraceDispatcher; producer: ReturnType<typeof fakeProducer> }> {
+  const producer = fakeProducer();
+  // A flush interval no test waits for, unless it sets its own.
+  const dispatcher = new AsyncTraceDispatcher({ traceTopic: RMQ_SYS_TRACE_TOPIC, producer, logger: silentLogger, flushIntervalMillis: 60_000, ...options });
+  await dispatcher.start();
+  return { dispatcher, producer };
+}
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('AsyncTraceDispatcher', () => {
+  it('reads the trace option and names the inner producer group as Java', () => {
+    assert.equal(traceTopicOf(undefined), undefined);
+    assert.equal(traceTopicOf(false), undefined);
+    assert.equal(traceTopicOf(true), 'RMQ_SYS_TRACE_TOPIC');
+    assert.equal(traceTopicOf({}), 'RMQ_SYS_TRACE_TOPIC');
+    assert.equal(traceTopicOf({ topic: 'MyTrace' }), 'MyTrace');
+    assert.equal(traceProducerGroup('G', 'CONSUME'), '_INNER_TRACE_PRODUCER-G-CONSUME');
+  });
+
+  it('sends a batch as soon as 10 contexts are queued, one message with all their records and keys', async () => {
+    const { dispatcher, producer } = await started();
+    for (let i = 0; i < 9; i++) dispatcher.append(pub(i));
+    await turn();
+    assert.equal(producer.sent.length, 0, 'nine contexts wait for the interval');
+    dispatcher.append(pub(9));
+    await turn();
+    assert.equal(producer.sent.length, 1);
+    const [message] = producer.sent as [Sent];
+    assert.equal(message.topic, RMQ_SYS_TRACE_TOPIC);
+    assert.equal(message.body, Array.from({ length: 10 }, (_, i) => encodeTraceContext(pub(i)).transData).join(''));
+    assert.deepEqual([...message.keys].sort(), Array.from({ length: 10 }, (_, i) => [`MSG${i}`, `key${i}`]).flat().sort());
+    await dispatcher.shutdown(1000);
+  });
+
+  it('sends fewer contexts once the flush interval has passed since the last send', async () => {
+    const { dispatcher, producer } = await started({ flushIntervalMillis: 30 });
+    dispatcher.append(pub(1));
+    dispatcher.append(pub(2));
+    await waitFor(() => producer.sent.length === 1, 2000, 'the timed flush');
+    assert.equal((producer.sent[0] as Sent).body, encodeTraceContext(pub(1)).transData + encodeTraceContext(pub(2)).transData);
+    await dispatcher.shutdown(1000);
+  });
+
+  it('splits a batch whose records exceed the body limit into several messages, each keyed by its own records', async () => {
+    const record = encodeTraceContext(pub(0)).transData.length;
+    const { dispatcher, producer } = await started({ maxMsgSize: record * 3 });
+    for (let i = 0; i < 10; i++) dispatcher.append(pub(i));
+    await turn();
+    assert.deepEqual(producer.sent.map((m) => m.body.length), [3, 3, 3, 1].map((n) => n * record));
+    assert.equal(producer.sent.map((m) => m.body).join(''), Array.from({ length: 10 }, (_, i) => encodeTraceContext(pub(i)).transData).join(''));
+    assert.deepEqual(producer.sent[3]?.keys, ['MSG9', 'key9']);
+    await dispatcher.shutdown(1000);
+  });
+
+  it('sends a record longer than the limit alone', async () => {
+    const { dispatcher, producer } = await started({ maxMsgSize: 10, batchSize: 2 });
+    dispatcher.append(pub(0));
+    dispatcher.append(pub(1));
+    await turn();
+    assert.equal(producer.sent.length, 2);
+  });
+
+  it('drops and counts contexts beyond the queue capacity, never blocking', async () => {
+    const { dispatcher, producer } = await started({ queueCapacity: 3, batchSize: 100 });
+    const taken = [1, 2, 3, 4, 5].map((i) => dispatcher.append(pub(i)));
+    assert.deepEqual(taken, [true, true, true, false, false]);
+    assert.equal(dispatcher.discardCount, 2);
+    await dispatcher.shutdown(1000);
+    assert.equal(producer.sent.length, 1);
+    assert.equal((producer.sent[0] as Sent).body.split('\u0002').length - 1, 3);
+  });
+
+  it('flushes what is queued at shutdown, stops its producer, and takes nothing after', async () => {
+    const { dispatcher, producer } = await started();
+    dispatcher.append(pub(1, null));
+    await dispatcher.shutdown(1000);
+    assert.equal(producer.sent.length, 1);
+    assert.deepEqual(producer.sent[0]?.keys, ['MSG1']);
+    assert.equal(producer.stopped, 1);
+    assert.equal(dispatcher.append(pub(2)), false);
+    assert.equal(dispatcher.discardCount, 1);
+    await dispatcher.shutdown(1000);
+    assert.equal(producer.stopped, 1, 'idempotent');
+  });
+
+  it('bounds the wait for trace sends at shutdown', async () => {
+    const producer = fakeProducer();
+    // A send that never settles.
+    producer.send = () => new Promise(() => undefined);
+    const dispatcher = new AsyncTraceDispatcher({ traceTopic: RMQ_SYS_TRACE_TOPIC, producer, logger: silentLogger });
+    await dispatcher.start();
+    dispatcher.append(pub(1));
+    const begin = Date.now();
+    await dispatcher.shutdown(50);
+    assert.ok(Date.now() - begin < 2000);
+    assert.equal(producer.stopped, 1);
+  });
+
+  it('drops everything when its producer did not start, without failing the traced client', async () => {
+    const producer = fakeProducer();
+    producer.start = () => Promise.reject(new Error('no name server'));
+    const dispatcher = new AsyncTraceDispatcher({ traceTopic: RMQ_SYS_TRACE_TOPIC, producer, logger: silentLogger });
+    await dispatcher.start();
+    assert.equal(dispatcher.append(pub(1)), false);
+    await dispatcher.shutdown(100);
+    assert.equal(producer.stopped, 0);
+  });
+
+  it('logs a failed trace send and goes on', async () => {
+    const producer = fakeProducer();
+    let attempts = 0;
+    producer.send = () => (attempts++, Promise.reject(new Error('broker gone')));
+    const dispatcher = new AsyncTraceDispatcher({ traceTopic: RMQ_SYS_TRACE_TOPIC, producer, logger: silentLogger, batchSize: 1 });
+    await dispatcher.start();
+    dispatcher.append(pub(1));
+    dispatcher.append(pub(2));
+    await turn();
+    await dispatcher.shutdown(1000);
+    assert.equal(attempts, 2);
+  });
+});
