@@ -22,7 +22,7 @@ export type WorkerRole = 'producer' | 'consumer';
 export type WorkerReport = { type: 'ready' } | { type: 'result'; rtSum: number; rtCount: number; failed: number };
 
 async function runProducer(namesrvAddr: string, topic: string, group: string, inflight: number, size: number, profileFile: string | undefined): Promise<void> {
-  const producer = new Producer({ nameServer: namesrvAddr, group, serializeType: SERIALIZE_TYPE });
+  const producer = new Producer({ nameServer: namesrvAddr, group, serializeType: SERIALIZE_TYPE, trace: process.env.BENCH_TRACE === '1' });
   await producer.start();
   const body = Buffer.alloc(size, 'a');
   const withProperties = process.env.BENCH_PROPERTIES === '1';
@@ -55,7 +55,7 @@ async function runProducer(namesrvAddr: string, topic: string, group: string, in
 }
 
 async function runConsumer(namesrvAddr: string, topic: string, group: string, inflight: number, profileFile: string | undefined): Promise<void> {
-  const consumer = new PushConsumer({ nameServer: namesrvAddr, group, consumeThreadMax: inflight, serializeType: SERIALIZE_TYPE });
+  const consumer = new PushConsumer({ nameServer: namesrvAddr, group, consumeThreadMax: inflight, serializeType: SERIALIZE_TYPE, trace: process.env.BENCH_TRACE === '1' });
   const sql = process.env.BENCH_SQL;
   consumer.subscribe(topic, sql === undefined || sql === '' ? '*' : MessageSelector.bySql(sql), () => undefined);
   await consumer.start();

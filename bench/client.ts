@@ -67,6 +67,7 @@ const USAGE = `usage: node dist-test/bench/client.js [options]
                     (the consumers drain our Producer's backlog, so --clients must name ts)
   --cpu-prof <dir>  write <dir>/<broker>-{producer,consumer}.cpuprofile: our clients' phases, profiled
                     (the profiler's own cost then shows in our CPU figures)
+  --trace           our Producer and PushConsumer with message trace on (trace: true): its cost on their figures
   --profile-ours <dir>  run our broker (rocketmq-ts dev) with --cpu-prof, the profile written to <dir> when it stops
   --json-only       only the final JSON line on stdout
   -h, --help        this text`;
@@ -84,6 +85,7 @@ interface Options {
   profileOurs: string | undefined;
   jsonOnly: boolean;
   sql: boolean;
+  trace: boolean;
 }
 
 interface Result {
@@ -132,6 +134,7 @@ function parseOptions(argv: string[]): Options | 'help' {
       'cpu-prof': { type: 'string' },
       'profile-ours': { type: 'string' },
       sql: { type: 'boolean' },
+      trace: { type: 'boolean' },
       'json-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -160,6 +163,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     profileOurs: values['profile-ours'],
     jsonOnly: values['json-only'] === true,
     sql: values.sql === true,
+    trace: values.trace === true,
   };
 }
 
@@ -300,7 +304,7 @@ async function startOurClient(role: WorkerRole, namesrvAddr: string, topic: stri
     path.join(REPO_ROOT, 'dist-test/bench/client-worker.js'),
     [role, namesrvAddr, topic, group, String(options.inflight), String(options.size), ...profileFile],
     `our ${role}`,
-    options.sql ? { BENCH_SQL: SQL_EXPRESSION, BENCH_PROPERTIES: '1' } : {},
+    { ...(options.sql ? { BENCH_SQL: SQL_EXPRESSION, BENCH_PROPERTIES: '1' } : {}), ...(options.trace ? { BENCH_TRACE: '1' } : {}) },
   );
   return {
     pid: worker.pid,
