@@ -363,11 +363,14 @@ describe('timer messages with our broker (a child process): the Java matrix, and
     await createTopic(namesrvAddr, running.addr, topic);
     const consumer = await startConsumer(classpath, namesrvAddr, topic, 6, 'timer-consumer-ours');
     try {
-      const sends = await runTimerProducer(classpath, namesrvAddr, topic, [...MATRIX, 'long']);
-      const timerMax = await timerQueueMax(namesrvAddr, running.addr, 'timer-ours');
-      const longSend = sends.find((s) => s.case === 'long') as SendLine;
-      const matrixKeys = sends.filter((s) => s.case !== 'long' && s.error === undefined).map((s) => s.key);
+      const matrix = await runTimerProducer(classpath, namesrvAddr, topic, MATRIX);
+      const matrixKeys = matrix.filter((s) => s.error === undefined).map((s) => s.key);
       await waitFor(() => matrixKeys.every((key) => firstDeliveries(consumer).has(key)), 30_000, 'the matrix delivered');
+      // The 10 s timer goes once the matrix is in: sent with it, a consumer slow to start (a CI run took 10 s more
+      // than usual to deliver the matrix) let it come due before the kill.
+      const [longSend] = (await runTimerProducer(classpath, namesrvAddr, topic, ['long'])) as [SendLine];
+      const sends = [...matrix, longSend];
+      const timerMax = await timerQueueMax(namesrvAddr, running.addr, 'timer-ours');
       assert.equal(firstDeliveries(consumer).has(longSend.key), false, 'the 10 s timer still pending');
 
       // kill -9 with the 10 s timer pending, and a restart on the same port and store.
