@@ -44,18 +44,38 @@ function brokerError(err: unknown): MQBrokerError | undefined {
   return undefined;
 }
 
+/** The MQBrokerError of a send that was refused. */
+async function refusal(p: Producer, topic: string): Promise<MQBrokerError | undefined> {
+  return brokerError(await p.send({ topic, body: Buffer.from('x') }).then(() => undefined, (err: unknown) => err));
+}
+
+/** The clients a suite started (shut down at its end), in one client manager. */
+class StartedClients {
+  readonly manager = new MQClientManager();
+  private readonly started: { shutdown(): Promise<void> }[] = [];
+
+  async add<T extends { start(): Promise<void>; shutdown(): Promise<void> }>(client: T): Promise<T> {
+    await client.start();
+    this.started.push(client);
+    return client;
+  }
+
+  /** A producer that does not retry, so a refusal is seen once. */
+  producer(nameServer: string, group: string, credentials?: SessionCredentials): Promise<Producer> {
+    return this.add(new Producer({ nameServer, group, clientManager: this.manager, retryTimesWhenSendFailed: 0, ...(credentials === undefined ? {} : { credentials }) }));
+  }
+
+  async shutdown(): Promise<void> {
+    for (const client of this.started.reverse()) await client.shutdown().catch(() => undefined);
+  }
+}
+
 describe('our clients signing their requests: Java 5.3.3 broker with ACL 2.0', { skip, timeout: 5 * 60_000 }, () => {
   let namesrv: JavaServer;
   let broker: JavaServer;
-  const manager = new MQClientManager();
-  const clients: { shutdown(): Promise<void> }[] = [];
-
-  const producer = async (group: string, credentials?: SessionCredentials): Promise<Producer> => {
-    const p = new Producer({ nameServer: namesrv.addr, group, clientManager: manager, retryTimesWhenSendFailed: 0, ...(credentials === undefined ? {} : { credentials }) });
-    await p.start();
-    clients.push(p);
-    return p;
-  };
+  let admin: Admin;
+  const clients = new StartedClients();
+  const producer = (group: string, credentials?: SessionCredentials): Promise<Producer> => clients.producer(namesrv.addr, group, credentials);
 
   before(async () => {
     namesrv = await startJavaNameServer();
@@ -70,9 +90,7 @@ describe('our clients signing their requests: Java 5.3.3 broker with ACL 2.0', {
         innerClientAuthenticationCredentials: JSON.stringify({ accessKey: ROOT.accessKey, secretKey: ROOT.secretKey }),
       },
     });
-    const admin = new Admin({ nameServer: namesrv.addr, clientManager: manager, credentials: ROOT });
-    await admin.start();
-    clients.push(admin);
+    admin = await clients.add(new Admin({ nameServer: namesrv.addr, clientManager: clients.manager, credentials: ROOT }));
     // The broker registers with its inner credentials; the name server (no ACL in 5.3.3) then knows it.
     for (let i = 0; i < 600 && (await admin.clusterInfo()).brokerAddrTable.size === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
     for (const topic of [ALLOWED, FORBIDDEN]) await admin.createTopic({ brokerAddr: broker.addr }, topic, { readQueueNums: 2, writeQueueNums: 2 });
@@ -92,13 +110,12 @@ describe('our clients signing their requests: Java 5.3.3 broker with ACL 2.0', {
   });
 
   after(async () => {
-    for (const client of clients.reverse()) await client.shutdown().catch(() => undefined);
+    await clients.shutdown();
     await broker?.stop();
     await namesrv?.stop();
   });
 
   it('the super user reads back the user and the ACL it created (3004, 3005, 3009)', async () => {
-    const admin = clients[0] as Admin;
     const user = await admin.getUser(broker.addr, ALICE.accessKey);
     assert.equal(user.username, ALICE.accessKey);
     assert.equal(user.userType, 'Normal');
@@ -122,14 +139,13 @@ describe('our clients signing their requests: Java 5.3.3 broker with ACL 2.0', {
   });
 
   it('a wrong secret and no credentials are refused (16): nothing is stored', async () => {
-    const admin = clients[0] as Admin;
     const before = (await admin.topicStats(ALLOWED)).reduce((n, q) => n + q.maxOffset, 0);
     const wrong = await producer('PID_ACL_WRONG', { accessKey: ALICE.accessKey, secretKey: 'not-the-secret' });
-    const wrongErr = brokerError(await wrong.send({ topic: ALLOWED, body: Buffer.from('x') }).then(() => undefined, (err: unknown) => err));
+    const wrongErr = await refusal(wrong, ALLOWED);
     assert.equal(wrongErr?.responseCode, ResponseCode.NO_PERMISSION);
     assert.equal(wrongErr?.remark, 'check signature failed.');
     const anonymous = await producer('PID_ACL_NONE');
-    const anonymousErr = brokerError(await anonymous.send({ topic: ALLOWED, body: Buffer.from('x') }).then(() => undefined, (err: unknown) => err));
+    const anonymousErr = await refusal(anonymous, ALLOWED);
     assert.equal(anonymousErr?.responseCode, ResponseCode.NO_PERMISSION);
     assert.equal(anonymousErr?.remark, 'username cannot be null.');
     assert.equal((await admin.topicStats(ALLOWED)).reduce((n, q) => n + q.maxOffset, 0), before, 'no refused send was stored');
@@ -157,10 +173,9 @@ describe('our clients signing their requests: Java 5.3.3 broker with ACL 2.0', {
 
   it("a user's push consumer receives what was sent to the topic it may read", async () => {
     const received: ConsumerMessage[] = [];
-    const consumer = new PushConsumer({ nameServer: namesrv.addr, group: GROUP, clientManager: manager, credentials: ALICE, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    const consumer = new PushConsumer({ nameServer: namesrv.addr, group: GROUP, clientManager: clients.manager, credentials: ALICE, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
     consumer.subscribe(ALLOWED, '*', (msg) => void received.push(msg));
-    await consumer.start();
-    clients.push(consumer);
+    await clients.add(consumer);
     await waitFor(() => received.some((m) => m.keys.includes('acl-allowed')), 60_000, 'the allowed message');
   });
 });
@@ -192,30 +207,20 @@ accounts:
 describe('our clients signing their requests: Java 4.9.8 broker with ACL 1.0 (plain_acl.yml)', { skip, timeout: 5 * 60_000 }, () => {
   let namesrv: JavaServer;
   let broker: JavaServer;
-  const manager = new MQClientManager();
-  const clients: { shutdown(): Promise<void> }[] = [];
-  const producer = async (group: string, credentials?: SessionCredentials): Promise<Producer> => {
-    const p = new Producer({ nameServer: namesrv.addr, group, clientManager: manager, retryTimesWhenSendFailed: 0, ...(credentials === undefined ? {} : { credentials }) });
-    await p.start();
-    clients.push(p);
-    return p;
-  };
-  const refusal = async (p: Producer, topic: string): Promise<MQBrokerError | undefined> =>
-    brokerError(await p.send({ topic, body: Buffer.from('x') }).then(() => undefined, (err: unknown) => err));
+  const clients = new StartedClients();
+  const producer = (group: string, credentials?: SessionCredentials): Promise<Producer> => clients.producer(namesrv.addr, group, credentials);
 
   before(async () => {
     namesrv = await startJavaNameServer({ version: '4.9.8' });
     broker = await startJavaBroker({ version: '4.9.8', namesrvAddr: namesrv.addr, config: { aclEnable: true }, rocketmqHomeFiles: { 'conf/plain_acl.yml': PLAIN_ACL_YML } });
-    const admin = new Admin({ nameServer: namesrv.addr, clientManager: manager, credentials: V1_ADMIN });
-    await admin.start();
-    clients.push(admin);
+    const admin = await clients.add(new Admin({ nameServer: namesrv.addr, clientManager: clients.manager, credentials: V1_ADMIN }));
     for (let i = 0; i < 600 && (await admin.clusterInfo()).brokerAddrTable.size === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
     // UPDATE_AND_CREATE_TOPIC (17) is for admin accounts.
     for (const topic of [V1_TOPIC, V1_DENIED]) await admin.createTopic({ brokerAddr: broker.addr }, topic, { readQueueNums: 2, writeQueueNums: 2 });
   });
 
   after(async () => {
-    for (const client of clients.reverse()) await client.shutdown().catch(() => undefined);
+    await clients.shutdown();
     await broker?.stop();
     await namesrv?.stop();
   });
@@ -235,19 +240,16 @@ describe('our clients signing their requests: Java 4.9.8 broker with ACL 1.0 (pl
     const none = await refusal(await producer('PID_ACL_V1_NONE'), V1_TOPIC);
     assert.equal(none?.responseCode, ResponseCode.SYSTEM_ERROR);
     assert.match(none?.remark ?? '', /AclException: No accessKey is configured/);
-    const user = new Admin({ nameServer: namesrv.addr, clientManager: manager, credentials: V1_USER });
-    await user.start();
-    clients.push(user);
+    const user = await clients.add(new Admin({ nameServer: namesrv.addr, clientManager: clients.manager, credentials: V1_USER }));
     const created = await user.createTopic({ brokerAddr: broker.addr }, 'AclV1ByUser').then(() => undefined, (err: unknown) => err);
     assert.match(brokerError(created)?.remark ?? String(created), /AclException/);
   });
 
   it("an account's push consumer receives what was sent to its topic", async () => {
     const received: ConsumerMessage[] = [];
-    const consumer = new PushConsumer({ nameServer: namesrv.addr, group: V1_GROUP, clientManager: manager, credentials: V1_USER, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    const consumer = new PushConsumer({ nameServer: namesrv.addr, group: V1_GROUP, clientManager: clients.manager, credentials: V1_USER, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
     consumer.subscribe(V1_TOPIC, '*', (msg) => void received.push(msg));
-    await consumer.start();
-    clients.push(consumer);
+    await clients.add(consumer);
     await waitFor(() => received.some((m) => m.keys.includes('acl-v1')), 60_000, 'the message sent with the account');
   });
 });
