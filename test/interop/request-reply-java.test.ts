@@ -22,7 +22,6 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import type { NamesrvController } from '../../src/namesrv/name-server.js';
 import {
-  Admin,
   MQClientManager,
   Producer,
   PushConsumer,
@@ -34,7 +33,7 @@ import {
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
 import { buildInterop, interopSkip, runJava, startJava, startJavaBroker, type JavaProcess, type JavaServer, type RocketMQVersion } from '../helpers/java.js';
 import { waitFor } from '../helpers/wait.js';
-import { waitForTopicRoute } from '../helpers/route.js';
+import { waitForTopicRoute, withAdmin } from '../helpers/route.js';
 
 const skip = await interopSkip();
 const REPLY_TOPIC = 'DefaultCluster_REPLY_TOPIC';
@@ -88,16 +87,6 @@ const jsonLines = <T>(stdout: string): T[] =>
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as T);
-
-async function withAdmin<T>(namesrvAddr: string, body: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new Admin({ nameServer: namesrvAddr, clientIP: '127.0.0.1', clientManager: new MQClientManager() });
-  await admin.start();
-  try {
-    return await body(admin);
-  } finally {
-    await admin.shutdown();
-  }
-}
 
 /** Creates the topics on the broker and waits until the name server routes them. */
 async function createTopics(namesrvAddr: string, brokerAddr: string, topics: readonly string[]): Promise<void> {

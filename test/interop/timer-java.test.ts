@@ -18,7 +18,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import {
-  Admin,
   MQBrokerError,
   MQClientManager,
   Producer,
@@ -35,7 +34,7 @@ import { startBrokerProcess, type RunningBroker } from '../helpers/broker-proces
 import { startTestNamesrv } from '../helpers/cluster.js';
 import { buildInterop, freePort, interopSkip, runJava, startJava, startJavaBroker, type JavaProcess, type JavaServer } from '../helpers/java.js';
 import { waitFor } from '../helpers/wait.js';
-import { waitForTopicRoute } from '../helpers/route.js';
+import { waitForTopicRoute, withAdmin } from '../helpers/route.js';
 
 const skip = await interopSkip();
 const TIMER_TOPIC = 'rmq_sys_wheel_timer';
@@ -82,16 +81,6 @@ function firstDeliveries(consumer: JavaProcess): Map<string, ConsumedLine> {
   const first = new Map<string, ConsumedLine>();
   for (const line of jsonLines<ConsumedLine>(consumer.stdout)) if (!first.has(line.key)) first.set(line.key, line);
   return first;
-}
-
-async function withAdmin<T>(namesrvAddr: string, body: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new Admin({ nameServer: namesrvAddr, clientIP: '127.0.0.1', clientManager: new MQClientManager() });
-  await admin.start();
-  try {
-    return await body(admin);
-  } finally {
-    await admin.shutdown();
-  }
 }
 
 /** Creates `topic` on the broker and waits until the name server routes it (clients that start later find it). */
