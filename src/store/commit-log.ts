@@ -257,6 +257,14 @@ export class CommitLog {
     return data.length === size ? data : null;
   }
 
+  /** Up to `maxBytes` of the log from `offset`, never past its segment or what was written; empty when none. */
+  readSpan(offset: number, maxBytes: number): Buffer {
+    const file = this.mappedFileQueue.findMappedFileByOffset(offset);
+    if (file === undefined) return Buffer.alloc(0);
+    const position = offset - file.fileFromOffset;
+    return file.read(position, Math.min(maxBytes, file.fileSize - position));
+  }
+
   /** CommitLog.rollNextFile: the start of the segment after the one holding `offset`. */
   rollNextFile(offset: number): number {
     const size = this.config.mappedFileSizeCommitLog;

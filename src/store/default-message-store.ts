@@ -16,6 +16,7 @@ import { BLANK_UNIT_SIZE, CQ_STORE_UNIT_SIZE, ConsumeQueue, type CqUnit } from '
 import { parseDelayLevel } from './delay-level.js';
 import { consumeQueueTagsCode, isDispatchedToConsumeQueue, type DispatchRequest } from './dispatch-request.js';
 import { FdCache } from './fd-cache.js';
+import { FilterVerdictCache } from './filter-verdict-cache.js';
 import { FlushCommitLogService } from './flush-commit-log-service.js';
 import { IndexService } from './index-service.js';
 import {
@@ -63,6 +64,7 @@ export interface DefaultMessageStoreOptions {
 export class DefaultMessageStore implements MessageStore {
   readonly config: MessageStoreConfig;
   readonly commitLog: CommitLog;
+  private readonly filterVerdicts: FilterVerdictCache;
   readonly indexService: IndexService;
   readonly flushCommitLogService: FlushCommitLogService;
   readonly cleanCommitLogService: CleanCommitLogService;
@@ -100,6 +102,7 @@ export class DefaultMessageStore implements MessageStore {
     this.delayLevelTable = parseDelayLevel(this.config.messageDelayLevel);
     this.fdCache = new FdCache(this.config.maxOpenSegmentFiles);
     this.commitLog = new CommitLog(this.io, this.fdCache, this.config);
+    this.filterVerdicts = new FilterVerdictCache((offset, maxBytes) => this.commitLog.readSpan(offset, maxBytes));
     this.indexService = new IndexService(this.io, this.config.storePathRootDir, this.config, this.clock);
     this.checkpoint = new StoreCheckpoint(this.io, StorePathConfigHelper.checkpoint(this.config.storePathRootDir));
     this.storeStatsService = new StoreStatsService(this.clock, () => performance.now());
@@ -486,14 +489,19 @@ export class DefaultMessageStore implements MessageStore {
             if (bufferTotalSize === 0) status = 'NO_MATCHED_MESSAGE';
             continue;
           }
+          // Property filters (SQL92) judge the message itself, read here or judged in bulk with its neighbours.
+          const verdict = filter?.verdictScope === undefined ? undefined : this.filterVerdicts.verdict(filter, unit.pos);
+          if (verdict === false) {
+            if (bufferTotalSize === 0) status = 'NO_MATCHED_MESSAGE';
+            continue;
+          }
           const buffer = this.commitLog.getMessage(unit.pos, unit.size);
           if (buffer === null) {
             if (bufferTotalSize === 0) status = 'MESSAGE_WAS_REMOVING';
             nextPhyFileStartOffset = this.commitLog.rollNextFile(unit.pos);
             continue;
           }
-          // Property filters (SQL92) read the message itself.
-          if (filter?.isMatchedByCommitLog !== undefined && !filter.isMatchedByCommitLog(buffer)) {
+          if (verdict === undefined && filter?.isMatchedByCommitLog !== undefined && !filter.isMatchedByCommitLog(buffer)) {
             if (bufferTotalSize === 0) status = 'NO_MATCHED_MESSAGE';
             continue;
           }

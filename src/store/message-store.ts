@@ -62,6 +62,12 @@ export interface MessageFilter {
    * message just dispatched (long polling). Absent for filters that never look at the message.
    */
   isMatchedByCommitLog?(record: Buffer | undefined, properties?: ReadonlyMap<string, string>): boolean;
+  /**
+   * Set when isMatchedByCommitLog's verdict on a record depends on the record alone (a compiled SQL92 expression):
+   * the store may then judge the records of `topic` near a pulled one in one read, and remember the verdicts by
+   * commit-log offset under `key` (an object that lives as long as the expression; a new version is a new key).
+   */
+  readonly verdictScope?: { readonly key: object; readonly topic: string };
 }
 
 export interface QueryMessageResult {

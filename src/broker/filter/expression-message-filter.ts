@@ -70,7 +70,16 @@ export class ExpressionMessageFilter implements MessageFilter {
  * in Java.
  */
 export class PropertyMessageFilter implements MessageFilter {
-  constructor(protected readonly filterData: ConsumerFilterData | undefined) {}
+  readonly verdictScope: MessageFilter['verdictScope'];
+
+  /** @param judgedAlone whether a verdict depends on the record alone, so that the store may judge in bulk. */
+  constructor(
+    protected readonly filterData: ConsumerFilterData | undefined,
+    judgedAlone = true,
+  ) {
+    const expression = filterData?.compiledExpression;
+    this.verdictScope = !judgedAlone || expression === undefined || filterData === undefined ? undefined : { key: expression, topic: filterData.topic };
+  }
 
   isMatchedByConsumeQueue(): boolean {
     return true;
@@ -97,8 +106,10 @@ export class RetryPropertyMessageFilter extends PropertyMessageFilter {
     filterData: ConsumerFilterData | undefined,
     private readonly filterOf: (topic: string, group: string) => ConsumerFilterData | undefined,
   ) {
-    super(filterData);
-    this.retryGroup = subscriptionData.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX) ? parseGroup(subscriptionData.topic) : undefined;
+    // A retry topic's verdicts follow each message's first topic's filter, which can change: judged one by one.
+    const retryGroup = subscriptionData.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX) ? parseGroup(subscriptionData.topic) : undefined;
+    super(filterData, retryGroup === undefined);
+    this.retryGroup = retryGroup;
   }
 
   override isMatchedByCommitLog(record: Buffer | undefined, properties?: ReadonlyMap<string, string>): boolean {

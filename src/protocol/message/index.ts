@@ -23,6 +23,7 @@ export {
   encodeMessages,
   encodeStoredMessage,
   readStoredPropertiesString,
+  readStoredTopic,
   sysFlagForHosts,
   type DecodeOptions,
 } from './message-decoder.js';

@@ -189,6 +189,22 @@ export function decodeStoredMessage(buf: Buffer, at = 0, options: DecodeOptions 
  * the field lengths alone (nothing else is decoded). Throws RangeError when the record does not hold one.
  */
 export function readStoredPropertiesString(buf: Buffer, at = 0): string {
+  const { end, topicAt, topicLength } = storedTopicField(buf, at);
+  const p = topicAt + topicLength;
+  need(p, 2, end);
+  const propertiesLength = buf.readInt16BE(p);
+  need(p + 2, propertiesLength, end);
+  return propertiesLength > 0 ? buf.toString('utf8', p + 2, p + 2 + propertiesLength) : '';
+}
+
+/** The topic of the stored record at `at`, found as readStoredPropertiesString finds the properties. */
+export function readStoredTopic(buf: Buffer, at = 0): string {
+  const { topicAt, topicLength } = storedTopicField(buf, at);
+  return buf.toString('utf8', topicAt, topicAt + topicLength);
+}
+
+/** Where the topic of the stored record at `at` lies, by the field lengths before it. */
+function storedTopicField(buf: Buffer, at: number): { end: number; topicAt: number; topicLength: number } {
   need(at, 40, buf.length);
   const end = at + buf.readInt32BE(at);
   const magic = buf.readInt32BE(at + 4);
@@ -198,14 +214,12 @@ export function readStoredPropertiesString(buf: Buffer, at = 0): string {
   // 40 fixed bytes, born timestamp and host, store timestamp and host, reconsume times, prepared offset.
   const bodySizeAt = at + 40 + 8 + bornIp + 4 + 8 + storeIp + 4 + 4 + 8;
   need(bodySizeAt, 4, end);
-  let p = bodySizeAt + 4 + buf.readInt32BE(bodySizeAt);
+  const p = bodySizeAt + 4 + buf.readInt32BE(bodySizeAt);
   const topicLengthSize = magic === MESSAGE_MAGIC_CODE_V2 ? 2 : 1;
   need(p, topicLengthSize, end);
-  p += topicLengthSize + (topicLengthSize === 2 ? buf.readInt16BE(p) : buf.readInt8(p));
-  need(p, 2, end);
-  const propertiesLength = buf.readInt16BE(p);
-  need(p + 2, propertiesLength, end);
-  return propertiesLength > 0 ? buf.toString('utf8', p + 2, p + 2 + propertiesLength) : '';
+  const topicLength = topicLengthSize === 2 ? buf.readInt16BE(p) : buf.readInt8(p);
+  need(p + topicLengthSize, topicLength, end);
+  return { end, topicAt: p + topicLengthSize, topicLength };
 }
 
 /** MessageDecoder.decodes: every record of a pull body, stopping at the first one that does not decode (as Java). */
