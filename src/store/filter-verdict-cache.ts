@@ -10,8 +10,8 @@ const EMPTY: Buffer = Buffer.alloc(0);
 const MAX_SCAN_BYTES = 1 << 20;
 /** The smallest scan: a topic sparse in its log is read nearly record by record anyway. */
 const MIN_SCAN_BYTES = 64 << 10;
-/** Slots remembered per filter (about 50 offsets each at 1 KiB records): an LRU, the oldest dropped first. */
-const MAX_SLOTS_PER_FILTER = 65_536;
+/** Slots remembered per filter (1 GiB of log; about 50 records each at 1 KiB): an LRU, the oldest dropped first. */
+const MAX_SLOTS_PER_FILTER = 16_384;
 
 /** The verdicts of one run of records: every record of the topic starting in [from, to) was judged. */
 interface ScannedRun {
