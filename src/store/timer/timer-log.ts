@@ -27,6 +27,13 @@ const MAGIC = 0x544d5231; // "TMR1"
 const CRC_AT = 52;
 /** The unit was filed at the window's end, not at its time: at that slot it goes back to the timer topic. */
 export const TIMER_UNIT_ROLL = 1;
+/** The unit is a recall marker (RECALL_MESSAGE): it names a message of its slot not to deliver. */
+export const TIMER_UNIT_RECALL = 2;
+/**
+ * TIMER_UNIT_RECALL is set when it applies: units filed before the flag existed lack this bit, and delivery reads
+ * their messages to find the markers among them.
+ */
+export const TIMER_UNIT_RECALL_KNOWN = 4;
 /** Units per segment: 7 MiB files. */
 const UNITS_PER_FILE = 1 << 17;
 

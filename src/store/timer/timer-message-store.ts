@@ -7,7 +7,7 @@ import type { PutMessageResult } from '../message-store.js';
 import { StorePathConfigHelper, type MessageStoreConfig } from '../message-store-config.js';
 import { nodeStorageIO, type StorageIO } from '../storage-io.js';
 import { TimerCheckpoint } from './timer-checkpoint.js';
-import { TIMER_UNIT_ROLL, TimerLog, type TimerUnit } from './timer-log.js';
+import { TIMER_UNIT_RECALL, TIMER_UNIT_RECALL_KNOWN, TIMER_UNIT_ROLL, TimerLog, type TimerUnit } from './timer-log.js';
 import { TimerMetrics } from './timer-metrics.js';
 import { TimerWheel } from './timer-wheel.js';
 
@@ -17,8 +17,12 @@ export const TIMER_TOPIC = 'rmq_sys_wheel_timer';
 const BLANK_UNIT_SIZE = 0x7fffffff;
 /** Timer-topic entries filed per look; the enqueue yields to the event loop between looks. */
 const ENQUEUE_BATCH = 256;
-/** Deliveries written together (one intent record covers them). */
-const DELIVER_BATCH = 32;
+/**
+ * Deliveries written together (one intent record covers them). Each batch waits a turn of the event loop for its
+ * puts: 32 made a crowded slot (16 k messages at 1 000 timers a second spread over 16 s) take some 500 turns, each
+ * as long as the broker's other work in it, and the slot's last messages half a second late.
+ */
+const DELIVER_BATCH = 256;
 /** Empty slots passed before the cursor yields to the event loop (a broker back after a long stop has many). */
 const SLOTS_PER_TURN = 4096;
 const RETRY_AFTER_MILLIS = 1000;
@@ -260,7 +264,8 @@ export class TimerMessageStore {
     const earliest = this.delivering ? cursor + this.precision : cursor;
     const out = Number(msg.getProperty(MessageConst.PROPERTY_TIMER_OUT_MS));
     let slot = Number.isFinite(out) ? Math.max(this.floor(out), earliest) : earliest;
-    let flags = 0;
+    const recallMarker = msg.getProperty(MessageConst.PROPERTY_TIMER_DEL_UNIQKEY) !== undefined;
+    let flags = TIMER_UNIT_RECALL_KNOWN | (recallMarker ? TIMER_UNIT_RECALL : 0);
     const latest = cursor + this.wheel.windowMs - this.precision;
     if (slot > latest) {
       slot = latest;
@@ -279,7 +284,7 @@ export class TimerMessageStore {
     this.wheel.link(slot, pos);
     if ((flags & TIMER_UNIT_ROLL) === 0) {
       // A recall marker takes its message out of the pending count at once, as Java's.
-      const delta = msg.getProperty(MessageConst.PROPERTY_TIMER_DEL_UNIQKEY) === undefined ? 1 : -1;
+      const delta = recallMarker ? -1 : 1;
       this.metrics.add(msg.getProperty(MessageConst.PROPERTY_REAL_TOPIC) ?? msg.topic, delta, unit.enqueueTimeMs);
     }
     this.checkpoint.enqueueOffset = next;
@@ -345,6 +350,7 @@ export class TimerMessageStore {
     // without bodies first; the messages themselves are read a batch at a time, so a crowded slot is not all in memory.
     const recalled = new Set<string>();
     for (const unit of chain) {
+      if ((unit.flags & TIMER_UNIT_RECALL_KNOWN) !== 0 && (unit.flags & TIMER_UNIT_RECALL) === 0) continue;
       const key = this.propertiesAt(unit.commitLogOffset)?.getProperty(MessageConst.PROPERTY_TIMER_DEL_UNIQKEY);
       if (key !== undefined) recalled.add(key);
     }
