@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseAuthConfig } from '../../src/broker/auth/auth-config.js';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
-import { Admin, MQClientManager, Producer, PushConsumer, type ConsumerMessage, type SessionCredentials } from '../../src/client/index.js';
+import { Admin, MQClientManager, Producer, PushConsumer, TransactionProducer, TransactionState, type ConsumerMessage, type SessionCredentials } from '../../src/client/index.js';
 import { MQBrokerError, RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/index.js';
 import type { NamesrvController } from '../../src/namesrv/name-server.js';
 import { AclClientRPCHook } from '../../src/remoting/acl-client-rpc-hook.js';
@@ -26,6 +26,8 @@ const OFF: SessionCredentials = { accessKey: 'off', secretKey: 'off-secret' };
 const ALLOWED = 'AclAllowedTopic';
 const FORBIDDEN = 'AclForbiddenTopic';
 const GROUP = 'GID_ACL_ALICE';
+/** Transactions are checked every 200 ms once 1.5 s old (past the producer's first heartbeat). */
+const BROKER = { transactionCheckInterval: 200, transactionTimeOut: 1500 };
 
 const AUTH = parseAuthConfig(
   new Map([
@@ -73,7 +75,7 @@ describe('our broker with ACL 2.0 and our signed clients', { timeout: 120_000 },
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rmq-acl2-'));
     ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
-    broker = await startTestBroker(dir, namesrvAddr, { auth: AUTH });
+    broker = await startTestBroker(dir, namesrvAddr, { auth: AUTH, broker: BROKER });
     await raw.start();
     manager = new MQClientManager();
     admin = await add(new Admin({ nameServer: namesrvAddr, clientManager: manager, clientIP: '127.0.0.1', credentials: ROOT }));
@@ -180,12 +182,36 @@ describe('our broker with ACL 2.0 and our signed clients', { timeout: 120_000 },
     await waitFor(() => received.some((m) => m.keys.includes('acl-allowed')), 30_000, 'the allowed message');
   });
 
+  it("a normal user's transaction committed when the broker checks it is delivered: the answer is authorized on the real topic", async () => {
+    const before = stored(ALLOWED);
+    const checked: string[] = [];
+    const tx = await add(
+      new TransactionProducer({
+        group: 'PID_ACL_TX',
+        nameServer: namesrvAddr,
+        clientIP: '127.0.0.1',
+        credentials: ALICE,
+        heartbeatBrokerInterval: 1000,
+        checkLocalTransaction: (msg) => {
+          checked.push(msg.keys ?? '');
+          return TransactionState.COMMIT;
+        },
+      }),
+    );
+    const sent = await tx.sendMessageInTransaction({ topic: ALLOWED, body: 'tx', keys: 'acl-tx' }, () => TransactionState.UNKNOWN);
+    assert.equal(sent.localTransactionState, 'UNKNOW');
+    // The check names RMQ_SYS_TRANS_HALF_TOPIC, which the answer echoes; alice may not publish there (Java 5.3.3
+    // refuses this commit and keeps checking).
+    await waitFor(() => stored(ALLOWED) === before + 1, 20_000, 'the message committed by the check in its topic');
+    assert.deepEqual(checked, ['acl-tx']);
+  });
+
   it('users and ACLs survive a restart (users.json, acls.json under config/)', async () => {
     for (const client of started.splice(0).reverse()) await client.shutdown();
     await broker.shutdown();
     const users = JSON.parse(await readFile(join(dir, 'broker', 'config', 'users.json'), 'utf8')) as { username: string }[];
     assert.deepEqual(users.map((u) => u.username).sort(), ['alice', 'carol', 'off', 'rocketmq']);
-    broker = await startTestBroker(dir, namesrvAddr, { auth: AUTH });
+    broker = await startTestBroker(dir, namesrvAddr, { auth: AUTH, broker: BROKER });
     const acl = await call(ROOT, RequestCode.AUTH_GET_ACL, { subject: 'User:alice' });
     assert.equal(acl.code, ResponseCode.SUCCESS);
     assert.match(acl.body?.toString('utf8') ?? '', /Topic:AclAllowedTopic/);
