@@ -390,7 +390,7 @@ export class BrokerController implements BrokerContext {
     const endTransaction = new EndTransactionProcessor(this.transactionalMessageService);
     server.registerProcessor(RequestCode.END_TRANSACTION, endTransaction, new BoundedExecutor({ maxConcurrency: 64, queueCapacity: 100_000 }));
     const authAdmin = new AuthAdminProcessor({ users: this.authenticationMetadataManager, acls: this.authorizationMetadataManager, logger: this.logger });
-    // One at a time: each admin change checks the users and ACLs, then writes them, without interleaving.
+    // One at a time, in arrival order: a change is answered once written, and the next request sees it.
     const authAdminExecutor = new BoundedExecutor({ maxConcurrency: 1, queueCapacity: 1_000 });
     for (let code = RequestCode.AUTH_CREATE_USER; code <= RequestCode.AUTH_LIST_ACL; code++) server.registerProcessor(code, authAdmin, authAdminExecutor);
     server.registerDefaultProcessor(new AdminBrokerProcessor(this), new BoundedExecutor({ maxConcurrency: 16, queueCapacity: 10_000 }));
