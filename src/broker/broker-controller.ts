@@ -42,6 +42,15 @@ import type { TimerMessageStore } from '../store/timer/timer-message-store.js';
 import { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
 import { PermName } from '../protocol/perm-name.js';
 import { TopicConfigManager } from './topic/topic-config-manager.js';
+import { AclClientRPCHook } from '../remoting/acl-client-rpc-hook.js';
+import { defaultAuthConfig, type AuthConfig } from './auth/auth-config.js';
+import { AuthPipeline } from './auth/auth-pipeline.js';
+import { AuthenticationEvaluator } from './auth/authentication-evaluator.js';
+import { AuthenticationMetadataManager } from './auth/authentication-metadata-manager.js';
+import { AuthorizationEvaluator } from './auth/authorization-evaluator.js';
+import { AuthorizationMetadataManager } from './auth/authorization-metadata-manager.js';
+import { AuthAdminProcessor } from './processors/auth-admin-processor.js';
+import { MessageConst } from '../protocol/message/message-const.js';
 
 /** Java registers for the first time (periodically) 10 s after start; the period is clamped to 10..60 s. */
 const REGISTER_INITIAL_DELAY_MILLIS = 10_000;
@@ -67,6 +76,8 @@ export interface BrokerControllerOptions {
   timerConfig?: TimerHookConfig;
   /** The timer store over `messageStore` (none: timer messages wait forever; the CLI always makes one when enabled). */
   timerMessageStore?: TimerMessageStore;
+  /** ACL 2.0 (authentication, authorization, users and ACLs in the config store); default: off. */
+  authConfig?: AuthConfig;
 }
 
 type State = 'created' | 'running' | 'stopped';
@@ -97,6 +108,10 @@ export class BrokerController implements BrokerContext {
   readonly transactionalMessageService: TransactionalMessageService;
   private readonly transactionalMessageCheckService: TransactionalMessageCheckService;
   readonly broker2Client: Broker2Client;
+  readonly authConfig: AuthConfig;
+  /** ACL 2.0's users and ACLs; undefined when their metadata provider is not configured. */
+  readonly authenticationMetadataManager: AuthenticationMetadataManager | undefined;
+  readonly authorizationMetadataManager: AuthorizationMetadataManager | undefined;
   startupTimeMillis = 0;
   private currentConfig: BrokerConfig;
   private configDataVersion: DataVersion = newDataVersion();
@@ -114,6 +129,12 @@ export class BrokerController implements BrokerContext {
     this.currentConfig = { ...config };
     this.logger = options.logger ?? silentLogger;
     this.messageStore = options.messageStore;
+    this.authConfig = options.authConfig ?? defaultAuthConfig();
+    const users = this.authConfig.authenticationMetadataConfigured ? new AuthenticationMetadataManager(options.configStore, this.logger) : undefined;
+    this.authenticationMetadataManager = users;
+    this.authorizationMetadataManager = this.authConfig.authorizationMetadataConfigured
+      ? new AuthorizationMetadataManager(options.configStore, this.logger, (subject) => users?.getUser(subject.slice('User:'.length)) !== undefined)
+      : undefined;
     const brokerConfig = (): Readonly<BrokerConfig> => this.currentConfig;
     this.timerConfig = options.timerConfig ?? { timerWheelEnable: true, timerPrecisionMs: 1000, timerMaxDelaySec: 3 * 24 * 3600 };
     this.timerMessageStore = this.timerConfig.timerWheelEnable ? options.timerMessageStore : undefined;
@@ -217,7 +238,10 @@ export class BrokerController implements BrokerContext {
       },
       this.logger,
     );
-    this.brokerOuterAPI = new BrokerOuterAPI({ logger: this.logger, ...options.outerAPI });
+    // The broker signs its own requests (name-server registration) with the inner credentials, as Java's does.
+    const inner = this.authConfig.innerClientCredentials;
+    const innerHook = inner === undefined ? undefined : new AclClientRPCHook(inner);
+    this.brokerOuterAPI = new BrokerOuterAPI({ logger: this.logger, ...(innerHook === undefined ? {} : { rpcHook: innerHook }), ...options.outerAPI });
   }
 
   get config(): Readonly<BrokerConfig> {
@@ -365,8 +389,30 @@ export class BrokerController implements BrokerContext {
     server.registerProcessor(RequestCode.VIEW_MESSAGE_BY_ID, query, queryExecutor);
     const endTransaction = new EndTransactionProcessor(this.transactionalMessageService);
     server.registerProcessor(RequestCode.END_TRANSACTION, endTransaction, new BoundedExecutor({ maxConcurrency: 64, queueCapacity: 100_000 }));
+    const authAdmin = new AuthAdminProcessor({ users: this.authenticationMetadataManager, acls: this.authorizationMetadataManager, logger: this.logger });
+    // One at a time, in arrival order: a change is answered once written, and the next request sees it.
+    const authAdminExecutor = new BoundedExecutor({ maxConcurrency: 1, queueCapacity: 1_000 });
+    for (let code = RequestCode.AUTH_CREATE_USER; code <= RequestCode.AUTH_LIST_ACL; code++) server.registerProcessor(code, authAdmin, authAdminExecutor);
     server.registerDefaultProcessor(new AdminBrokerProcessor(this), new BoundedExecutor({ maxConcurrency: 16, queueCapacity: 10_000 }));
+    if (this.authConfig.authenticationEnabled || this.authConfig.authorizationEnabled) server.setRequestPipeline(this.createAuthPipeline());
     return server;
+  }
+
+  /** ACL 2.0's pipeline: every request is authenticated and authorized before its processor runs. */
+  private createAuthPipeline(): AuthPipeline {
+    const users = this.authenticationMetadataManager;
+    return new AuthPipeline(
+      new AuthenticationEvaluator(this.authConfig, users),
+      new AuthorizationEvaluator(this.authConfig, users, this.authorizationMetadataManager),
+      () => this.currentConfig.brokerClusterName,
+      (commitLogOffset) => this.messageStore.lookMessageByOffset(commitLogOffset)?.getProperty(MessageConst.PROPERTY_REAL_TOPIC),
+      this.logger,
+    );
+  }
+
+  /** The request codes with a processor of their own; the admin processor serves the others. */
+  requestCodes(): number[] {
+    return this.remotingServer.registeredRequestCodes();
   }
 
   handlePutHooks(msg: MessageExtBrokerInner): PutRefusal | undefined {
@@ -374,6 +420,7 @@ export class BrokerController implements BrokerContext {
   }
 
   private async doStart(): Promise<void> {
+    await this.loadAuth();
     await this.topicConfigManager.load();
     await this.consumerOffsetManager.load();
     await this.subscriptionGroupManager.load();
@@ -404,6 +451,15 @@ export class BrokerController implements BrokerContext {
     this.schedule(PERSIST_CONSUMER_FILTER_INTERVAL, PERSIST_CONSUMER_FILTER_INTERVAL, () => this.consumerFilterManager.persistIfChanged());
     this.logger.info(`broker ${this.currentConfig.brokerName} listening on ${this.port} (fast port ${this.fastPort}), advertised as ${this.brokerAddr}`);
     await this.registerBrokerAll();
+  }
+
+  /** Users and ACLs, then the initial and inner users (created as Super users when missing), before serving. */
+  private async loadAuth(): Promise<void> {
+    await this.authenticationMetadataManager?.load();
+    await this.authorizationMetadataManager?.load();
+    const { initAuthenticationUser: init, innerClientCredentials: inner } = this.authConfig;
+    const initial = [...(init === undefined ? [] : [init]), ...(inner === undefined ? [] : [{ username: inner.accessKey, password: inner.secretKey }])];
+    if (initial.length > 0) await this.authenticationMetadataManager?.initUser(initial);
   }
 
   /** A getter so the checks after each await are not narrowed away by the compiler. */

@@ -7,6 +7,7 @@ import { createConsoleLogger } from '../common/logger.js';
 import { applyBrokerProperties, defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.js';
 import { BrokerController } from '../broker/broker-controller.js';
 import { ConfigFileStore } from '../broker/config-file-store.js';
+import { AUTH_CONFIG_KEYS, defaultAuthConfig, parseAuthConfig, type AuthConfig } from '../broker/auth/auth-config.js';
 import type { Logger } from '../common/logger.js';
 import { DefaultMessageStore } from '../store/default-message-store.js';
 import { TimerMessageStore } from '../store/timer/timer-message-store.js';
@@ -17,7 +18,9 @@ export const BROKER_USAGE = `usage: rocketmq-ts broker [-c broker.conf] [-n "hos
 
   -c FILE              a broker.conf with Java property names (brokerClusterName, brokerName, brokerId,
                        namesrvAddr, brokerIP1, listenPort, storePathRootDir, autoCreateTopicEnable, and the
-                       store's flushDiskType, mappedFileSizeCommitLog, fileReservedTime, maxMessageSize, ...)
+                       store's flushDiskType, mappedFileSizeCommitLog, fileReservedTime, maxMessageSize, ...,
+                       and ACL 2.0's authenticationEnabled, authorizationEnabled, authenticationMetadataProvider,
+                       authorizationMetadataProvider, initAuthenticationUser, ... as Java's broker reads them)
   -n ADDRS             name servers to register with, "host:port;host:port" (namesrvAddr)
   --listen-port PORT   port to serve clients on (default 10911; the fast port is PORT - 2; 0 picks free ports)
   --data-dir DIR       the store root: commitlog/, consumequeue/, index/, config/*.json (default ~/store)
@@ -60,14 +63,15 @@ export async function runBroker(argv: string[]): Promise<number> {
   const logger = createConsoleLogger('broker');
   let config: BrokerConfig;
   let storeConfig: MessageStoreConfig;
+  let authConfig: AuthConfig;
   try {
-    ({ config, storeConfig } = await buildConfig(values, (message) => logger.warn(message)));
+    ({ config, storeConfig, authConfig } = await buildConfig(values, (message) => logger.warn(message)));
   } catch (err) {
     process.stderr.write(`rocketmq-ts broker: ${(err as Error).message}\n`);
     return 2;
   }
 
-  const controller = createBrokerController(config, storeConfig, logger);
+  const controller = createBrokerController(config, storeConfig, logger, authConfig);
   const stop = waitForSignal();
   try {
     await controller.start();
@@ -86,17 +90,24 @@ export async function runBroker(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function buildConfig(values: BrokerArgs, warn: (message: string) => void): Promise<{ config: BrokerConfig; storeConfig: MessageStoreConfig }> {
+async function buildConfig(
+  values: BrokerArgs,
+  warn: (message: string) => void,
+): Promise<{ config: BrokerConfig; storeConfig: MessageStoreConfig; authConfig: AuthConfig }> {
   let config = defaultBrokerConfig(homedir(), process.env['ROCKETMQ_HOME'] ?? '');
   // Java's broker reads NAMESRV_ADDR when broker.conf does not say.
   const fromEnv = process.env['NAMESRV_ADDR'];
   if (fromEnv !== undefined && fromEnv !== '') config.namesrvAddr = fromEnv;
   const storeProperties = new Map<string, string>();
+  let authConfig = defaultAuthConfig();
   if (values.config !== undefined) {
     const properties = parseJavaProperties(await readFile(values.config, 'utf8'));
     const applied = applyBrokerProperties(config, properties);
     config = applied.config;
+    // Java's BrokerStartup fills AuthConfig from the same file.
+    authConfig = parseAuthConfig(properties);
     for (const key of applied.unknown) {
+      if (AUTH_CONFIG_KEYS.has(key)) continue;
       if (isMessageStoreConfigKey(key)) storeProperties.set(key, properties.get(key) as string);
       else warn(`${values.config}: '${key}' is not a broker or store config key, ignored`);
     }
@@ -106,11 +117,11 @@ async function buildConfig(values: BrokerArgs, warn: (message: string) => void):
   if (values['namesrv-addr'] !== undefined) overrides.set('namesrvAddr', values['namesrv-addr']);
   if (values['data-dir'] !== undefined) overrides.set('storePathRootDir', resolve(values['data-dir']));
   config = applyBrokerProperties(config, overrides).config;
-  return { config, storeConfig: applyMessageStoreProperties(config.storePathRootDir, storeProperties) };
+  return { config, storeConfig: applyMessageStoreProperties(config.storePathRootDir, storeProperties), authConfig };
 }
 
-/** A BrokerController over a DefaultMessageStore and JSON configs, both under storePathRootDir. */
-export function createBrokerController(config: BrokerConfig, storeConfig: MessageStoreConfig, logger: Logger): BrokerController {
+/** A BrokerController over a DefaultMessageStore and JSON configs (users and ACLs too), all under storePathRootDir. */
+export function createBrokerController(config: BrokerConfig, storeConfig: MessageStoreConfig, logger: Logger, authConfig?: AuthConfig): BrokerController {
   const messageStore = new DefaultMessageStore(storeConfig, { logger });
   return new BrokerController(config, {
     configStore: new ConfigFileStore(join(config.storePathRootDir, 'config')),
@@ -119,6 +130,7 @@ export function createBrokerController(config: BrokerConfig, storeConfig: Messag
     fileReservedTime: storeConfig.fileReservedTime,
     timerConfig: storeConfig,
     timerMessageStore: storeConfig.timerWheelEnable ? new TimerMessageStore({ store: messageStore, config: storeConfig, logger }) : undefined,
+    authConfig,
   });
 }
 

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseAuthConfig, type AuthConfig } from '../broker/auth/auth-config.js';
 import { defaultBrokerConfig } from '../broker/broker-config.js';
 import type { BrokerController } from '../broker/broker-controller.js';
 import { createConsoleLogger, type Logger } from '../common/logger.js';
@@ -13,7 +14,7 @@ import { waitForSignal } from './signals.js';
 /** Kept between runs, outside any project checkout, so `npm start` in a clone leaves the tree clean. */
 export const DEFAULT_DEV_DATA_DIR = join(homedir(), '.rocketmq-ts', 'dev');
 
-export const DEV_USAGE = `usage: rocketmq-ts dev [--namesrv-port 9876] [--broker-port 10911] [--data-dir DIR] [--broker-ip 127.0.0.1]
+export const DEV_USAGE = `usage: rocketmq-ts dev [--namesrv-port 9876] [--broker-port 10911] [--data-dir DIR] [--broker-ip 127.0.0.1] [--acl USER:PASSWORD]
 
 A name server and a broker in one process, for development: topics are created on first send
 (autoCreateTopicEnable=true), SQL92 subscriptions are filtered (enablePropertyFilter=true), data is kept
@@ -24,6 +25,8 @@ between runs.
   --data-dir DIR       where messages, offsets and topics are kept (default ${DEFAULT_DEV_DATA_DIR})
   --broker-ip IP       the address the broker advertises (default 127.0.0.1, and then both servers listen
                        on loopback only; any other address makes them listen on every interface)
+  --acl USER:PASSWORD  ACL 2.0 on (authentication and authorization): USER is created as the super user; every
+                       client must sign with a user's credentials (ROCKETMQ_ACCESS_KEY / ROCKETMQ_SECRET_KEY)
 
 Stops cleanly on SIGTERM or SIGINT (Ctrl-C): messages flushed, checkpoint written.`;
 
@@ -32,6 +35,8 @@ export interface DevOptions {
   brokerPort: number;
   dataDir: string;
   brokerIP: string;
+  /** ACL 2.0 with this initial super user (also the broker's own signing credentials). */
+  aclUser?: { username: string; password: string };
   logger?: Logger;
 }
 
@@ -75,7 +80,7 @@ export async function startDev(options: DevOptions): Promise<DevCluster> {
       // Java's default is off; a development broker lets SQL92 subscriptions in.
       enablePropertyFilter: true,
     };
-    broker = createBrokerController(config, createMessageStoreConfig({ storePathRootDir }), logger);
+    broker = createBrokerController(config, createMessageStoreConfig({ storePathRootDir }), logger, devAuthConfig(options.aclUser));
     await broker.start();
     const started = broker;
     return {
@@ -94,10 +99,25 @@ export async function startDev(options: DevOptions): Promise<DevCluster> {
   }
 }
 
+/** The broker.conf keys a Java broker would need for the same: Java's providers, the user as initial and inner user. */
+function devAuthConfig(user: { username: string; password: string } | undefined): AuthConfig | undefined {
+  if (user === undefined) return undefined;
+  return parseAuthConfig(
+    new Map([
+      ['authenticationEnabled', 'true'],
+      ['authorizationEnabled', 'true'],
+      ['authenticationMetadataProvider', 'org.apache.rocketmq.auth.authentication.provider.LocalAuthenticationMetadataProvider'],
+      ['authorizationMetadataProvider', 'org.apache.rocketmq.auth.authorization.provider.LocalAuthorizationMetadataProvider'],
+      ['initAuthenticationUser', JSON.stringify(user)],
+      ['innerClientAuthenticationCredentials', JSON.stringify({ accessKey: user.username, secretKey: user.password })],
+    ]),
+  );
+}
+
 /** `rocketmq-ts dev`: runs until SIGTERM/SIGINT; resolves to the process exit code. */
 export async function runDev(argv: string[]): Promise<number> {
   const begin = performance.now();
-  let values: { 'namesrv-port'?: string; 'broker-port'?: string; 'data-dir'?: string; 'broker-ip'?: string; help?: boolean };
+  let values: { 'namesrv-port'?: string; 'broker-port'?: string; 'data-dir'?: string; 'broker-ip'?: string; acl?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -108,6 +128,7 @@ export async function runDev(argv: string[]): Promise<number> {
         'broker-port': { type: 'string' },
         'data-dir': { type: 'string' },
         'broker-ip': { type: 'string' },
+        acl: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -125,7 +146,14 @@ export async function runDev(argv: string[]): Promise<number> {
     process.stderr.write(`rocketmq-ts dev: a port is an integer from 0 to 65535\n\n${DEV_USAGE}\n`);
     return 2;
   }
+  const acl = values.acl;
+  const colon = acl?.indexOf(':') ?? -1;
+  if (acl !== undefined && (colon < 1 || colon === acl.length - 1)) {
+    process.stderr.write(`rocketmq-ts dev: --acl takes USER:PASSWORD\n\n${DEV_USAGE}\n`);
+    return 2;
+  }
   const options: DevOptions = {
+    ...(acl === undefined ? {} : { aclUser: { username: acl.slice(0, colon), password: acl.slice(colon + 1) } }),
     namesrvPort,
     brokerPort,
     dataDir: resolve(values['data-dir'] ?? DEFAULT_DEV_DATA_DIR),
@@ -156,7 +184,9 @@ rocketmq-ts dev is ready (${Math.round(startMillis)} ms)
   name server  ${namesrvAddr}
   broker       ${broker.brokerAddr}  (cluster DefaultCluster, broker-a; fast port ${broker.fastPort})
   data         ${options.dataDir}  (kept between runs; delete it to start afresh)
-  topics       created on first send (autoCreateTopicEnable=true); SQL92 selectors on (enablePropertyFilter=true)
+  topics       created on first send (autoCreateTopicEnable=true); SQL92 selectors on (enablePropertyFilter=true)${
+    options.aclUser === undefined ? '' : `\n  ACL 2.0      on: sign with ROCKETMQ_ACCESS_KEY=${options.aclUser.username} and its password; add users with rocketmq-ts user`
+  }
 
 Send a first message with the Java quickstart from an Apache RocketMQ distribution:
   export NAMESRV_ADDR=${namesrvAddr}

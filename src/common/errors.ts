@@ -97,6 +97,22 @@ export class MQBrokerError extends RocketMQError {
   }
 }
 
+/**
+ * AbortProcessException: a server step before the processor (a request pipeline such as ACL 2.0's, or an RPC hook)
+ * refuses the request. It is answered with `responseCode` and `remark` as they are, not as SYSTEM_ERROR with a
+ * stack frame; a oneway request gets nothing.
+ */
+export class AbortProcessError extends RocketMQError {
+  readonly responseCode: number;
+  readonly remark: string;
+
+  constructor(responseCode: number, remark: string) {
+    super(remark, 'ABORT_PROCESS', false);
+    this.responseCode = responseCode;
+    this.remark = remark;
+  }
+}
+
 /** Java's `UtilAll.exceptionSimpleDesc`: the error and the first frame of its stack, for response remarks. */
 export function exceptionSimpleDesc(err: unknown): string {
   if (!(err instanceof Error)) return String(err);

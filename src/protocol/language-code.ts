@@ -36,6 +36,8 @@ export function languageFromWire(value: unknown): LanguageName {
 /** MQVersion.Version ordinals that change behaviour somewhere in the protocol. */
 export const MQVersion = {
   V4_5_2: 317,
+  /** Up to this version a signature leaves out _UNIQUE_KEY_QUERY (5.x's PlainAccessResource, ACL 2.0). */
+  V4_9_3: 399,
   V4_9_4: 401,
   V4_9_8: 409,
   V5_0_0: 413,

@@ -1,5 +1,6 @@
 import { BoundedExecutor, type ExecutorOptions } from '../common/executor.js';
 import {
+  AbortProcessError,
   RemotingTimeoutError,
   RemotingTooMuchRequestError,
   RemotingSendRequestError,
@@ -13,6 +14,7 @@ import { ChannelEventExecutor, type ChannelEventListener, type ChannelEventType 
 import type { ChannelHandler, RemotingChannel } from './remoting-channel.js';
 import type { ProcessorPair, RequestContext, RequestProcessor } from './request-processor.js';
 import { InvokeFailure, ResponseFuture, type InvokeOutcome } from './response-future.js';
+import type { RequestPipeline } from './request-pipeline.js';
 import type { RPCHook } from './rpc-hook.js';
 
 export interface RemotingEndpointOptions {
@@ -42,6 +44,7 @@ export abstract class RemotingAbstract {
   private readonly processorTable = new Map<number, ProcessorPair>();
   private defaultProcessor: ProcessorPair | undefined;
   private readonly rpcHooks: RPCHook[] = [];
+  private requestPipeline: RequestPipeline | undefined;
   private readonly publicExecutor: BoundedExecutor;
   private readonly eventExecutor: ChannelEventExecutor | undefined;
   private scanTimer: NodeJS.Timeout | undefined;
@@ -95,6 +98,19 @@ export abstract class RemotingAbstract {
 
   clearRPCHook(): void {
     this.rpcHooks.length = 0;
+  }
+
+  /**
+   * NettyRemotingAbstract.setRequestPipeline: a step run after the RPC hooks and before every processor (ACL 2.0's
+   * authentication and authorization). Undefined (the default) costs one comparison per request.
+   */
+  setRequestPipeline(pipeline: RequestPipeline | undefined): void {
+    this.requestPipeline = pipeline;
+  }
+
+  /** The request codes with a processor of their own (the default processor serves the others). */
+  registeredRequestCodes(): number[] {
+    return [...this.processorTable.keys()];
   }
 
   /** Called when a channel closes, after its pending requests failed; subclasses drop it from their tables. */
@@ -182,6 +198,7 @@ export abstract class RemotingAbstract {
     let result: ReturnType<RequestProcessor['processRequest']>;
     try {
       this.doBeforeRpcHooks(channel.remoteAddr, request);
+      if (this.requestPipeline !== undefined) this.requestPipeline.execute(channel.remoteAddr, request);
       result = processor.processRequest(ctx, request);
     } catch (err) {
       this.processorFailed(channel, request, err);
@@ -199,6 +216,11 @@ export abstract class RemotingAbstract {
   }
 
   private processorFailed(channel: RemotingChannel, request: RemotingCommand, err: unknown): void {
+    if (err instanceof AbortProcessError) {
+      // A refusal, not a failure: its code and remark are the answer (writeResponse drops it for oneway requests).
+      this.respond(channel, request, err.responseCode, err.remark);
+      return;
+    }
     this.logger.error(`process ${request.describe()} from ${channel.remoteAddr} failed`, err);
     this.respond(channel, request, ResponseCode.SYSTEM_ERROR, exceptionSimpleDesc(err));
   }

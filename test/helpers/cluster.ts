@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { defaultBrokerConfig, type BrokerConfig } from '../../src/broker/broker-config.js';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
+import type { AuthConfig } from '../../src/broker/auth/auth-config.js';
 import { createBrokerController } from '../../src/cli/broker.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { defaultNamesrvConfig } from '../../src/namesrv/config.js';
@@ -21,7 +22,7 @@ export async function startTestNamesrv(dir: string): Promise<{ namesrv: NamesrvC
 export async function startTestBroker(
   dir: string,
   namesrvAddr: string,
-  options: { broker?: Partial<BrokerConfig>; store?: Partial<MessageStoreConfig> } = {},
+  options: { broker?: Partial<BrokerConfig>; store?: Partial<MessageStoreConfig>; auth?: AuthConfig } = {},
 ): Promise<BrokerController> {
   const storePathRootDir = join(dir, 'broker');
   const broker = createBrokerController(
@@ -39,6 +40,7 @@ export async function startTestBroker(
     },
     createMessageStoreConfig({ storePathRootDir, ...options.store }),
     silentLogger,
+    options.auth,
   );
   await broker.start();
   return broker;

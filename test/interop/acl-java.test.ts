@@ -1,9 +1,11 @@
 /**
  * Our clients with credentials (issue 16): every request signed as Java's AclClientRPCHook signs it.
- * - Java 5.3.3 broker with ACL 2.0: our Admin, as the initial super user, creates two topics, a Normal user and its
- *   ACL (codes 17, 3001, 3006) and reads them back (3004, 3005, 3009); the user's Producer sends where its ACL allows
- *   and is refused elsewhere; a wrong secret and no credentials are refused with the broker's remarks (16), nothing
- *   stored; the user's PushConsumer receives what was sent.
+ * - ACL 2.0, the same cases against the Java 5.3.3 broker and against ours (both configured with the same
+ *   broker.conf keys): our Admin, as the initial super user, creates two topics, a Normal user and its ACL (codes
+ *   17, 3001, 3006) and reads them back (3004, 3005, 3009); the user's Producer sends where its ACL allows and is
+ *   refused elsewhere; a wrong secret and no credentials are refused with the broker's remarks (16), nothing
+ *   stored; the user's PushConsumer receives what was sent; Java 5.3.3's DefaultMQAdminExt, producer and push
+ *   consumer do the same (AclDriver).
  * - Java 4.9.8 broker with ACL 1.0 (plain_acl.yml): an account sends to its topic and is refused a DENY one, a wrong
  *   secret and no credentials are refused (1, AclException), a non-admin account cannot create topics, the account's
  *   PushConsumer receives.
@@ -11,11 +13,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Admin, MQClientManager, Producer, PushConsumer, type ConsumerMessage, type SessionCredentials } from '../../src/client/index.js';
 import { MQBrokerError, ResponseCode } from '../../src/index.js';
-import { interopSkip, startJavaBroker, startJavaNameServer, type JavaServer } from '../helpers/java.js';
+import { buildInterop, interopSkip, runJava, startJavaBroker, startJavaNameServer, type JavaServer } from '../helpers/java.js';
+import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
+import { parseAuthConfig } from '../../src/broker/auth/auth-config.js';
 import { waitFor } from '../helpers/wait.js';
 
 const skip = await interopSkip();
@@ -70,115 +77,187 @@ class StartedClients {
   }
 }
 
-describe('our clients signing their requests: Java 5.3.3 broker with ACL 2.0', { skip, timeout: 5 * 60_000 }, () => {
-  let namesrv: JavaServer;
-  let broker: JavaServer;
-  let admin: Admin;
-  const clients = new StartedClients();
-  const producer = (group: string, credentials?: SessionCredentials): Promise<Producer> => clients.producer(namesrv.addr, group, credentials);
+/** A name server and a broker with ACL 2.0 on, as acl2Config says. */
+interface Acl2Cluster {
+  namesrvAddr: string;
+  brokerAddr: string;
+  stop(): Promise<void>;
+}
 
-  before(async () => {
-    namesrv = await startJavaNameServer();
-    broker = await startJavaBroker({
-      namesrvAddr: namesrv.addr,
-      config: {
-        authenticationEnabled: true,
-        authorizationEnabled: true,
-        authenticationMetadataProvider: 'org.apache.rocketmq.auth.authentication.provider.LocalAuthenticationMetadataProvider',
-        authorizationMetadataProvider: 'org.apache.rocketmq.auth.authorization.provider.LocalAuthorizationMetadataProvider',
-        initAuthenticationUser: JSON.stringify({ username: ROOT.accessKey, password: ROOT.secretKey }),
-        innerClientAuthenticationCredentials: JSON.stringify({ accessKey: ROOT.accessKey, secretKey: ROOT.secretKey }),
-      },
+/** The broker.conf keys both brokers get: Java's providers, the root user as initial and inner user. */
+const ACL2_CONFIG = {
+  authenticationEnabled: 'true',
+  authorizationEnabled: 'true',
+  authenticationMetadataProvider: 'org.apache.rocketmq.auth.authentication.provider.LocalAuthenticationMetadataProvider',
+  authorizationMetadataProvider: 'org.apache.rocketmq.auth.authorization.provider.LocalAuthorizationMetadataProvider',
+  initAuthenticationUser: JSON.stringify({ username: ROOT.accessKey, password: ROOT.secretKey }),
+  innerClientAuthenticationCredentials: JSON.stringify({ accessKey: ROOT.accessKey, secretKey: ROOT.secretKey }),
+};
+
+async function javaAcl2Cluster(): Promise<Acl2Cluster> {
+  const namesrv = await startJavaNameServer();
+  const broker = await startJavaBroker({ namesrvAddr: namesrv.addr, config: ACL2_CONFIG }).catch(async (err: unknown) => {
+    await namesrv.stop();
+    throw err;
+  });
+  return {
+    namesrvAddr: namesrv.addr,
+    brokerAddr: broker.addr,
+    async stop() {
+      await broker.stop();
+      await namesrv.stop();
+    },
+  };
+}
+
+/** Ours, in this process, reading the same keys as `rocketmq-ts broker -c broker.conf` does. */
+async function ourAcl2Cluster(): Promise<Acl2Cluster> {
+  const dir = await mkdtemp(join(tmpdir(), 'rmq-acl2-interop-'));
+  const { namesrv, namesrvAddr } = await startTestNamesrv(dir);
+  const broker = await startTestBroker(dir, namesrvAddr, { auth: parseAuthConfig(new Map(Object.entries(ACL2_CONFIG))) });
+  return {
+    namesrvAddr,
+    brokerAddr: broker.brokerAddr,
+    async stop() {
+      await broker.shutdown();
+      await namesrv.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Java 5.3.3's clients (DefaultMQAdminExt, producer, push consumer) with AclClientRPCHook: what AclDriver reports. */
+interface AclDriverReport {
+  userType: string | null;
+  acl: string[];
+  allowed: string;
+  forbidden: { code?: number; remark?: string; sent?: string; error?: string };
+  wrongPassword: { code?: number; remark?: string; sent?: string; error?: string };
+  consumed: boolean;
+}
+
+// The same cases against the Java 5.3.3 broker (the expectation) and against ours.
+for (const [brokerName, startCluster] of [
+  ['the Java 5.3.3 broker', javaAcl2Cluster],
+  ['our broker', ourAcl2Cluster],
+] as const) {
+  describe(`clients signing their requests: ${brokerName} with ACL 2.0`, { skip, timeout: 5 * 60_000 }, () => {
+    let cluster: Acl2Cluster;
+    let admin: Admin;
+    const clients = new StartedClients();
+    const producer = (group: string, credentials?: SessionCredentials): Promise<Producer> => clients.producer(cluster.namesrvAddr, group, credentials);
+
+    before(async () => {
+      cluster = await startCluster();
+      admin = await clients.add(new Admin({ nameServer: cluster.namesrvAddr, clientManager: clients.manager, credentials: ROOT }));
+      // The broker registers with its inner credentials; the name server (no ACL in 5.3.3) then knows it.
+      for (let i = 0; i < 600 && (await admin.clusterInfo()).brokerAddrTable.size === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      for (const topic of [ALLOWED, FORBIDDEN]) await admin.createTopic({ brokerAddr: cluster.brokerAddr }, topic, { readQueueNums: 2, writeQueueNums: 2 });
+      await admin.createUser(cluster.brokerAddr, { username: ALICE.accessKey, password: ALICE.secretKey, userType: 'Normal' });
+      await admin.createAcl(cluster.brokerAddr, {
+        subject: `User:${ALICE.accessKey}`,
+        policies: [
+          {
+            policyType: 'Custom',
+            entries: [
+              { resource: `Topic:${ALLOWED}`, actions: ['Pub', 'Sub', 'Get'], decision: 'Allow' },
+              { resource: `Group:${GROUP}`, actions: ['Sub', 'Get'], decision: 'Allow' },
+            ],
+          },
+        ],
+      });
     });
-    admin = await clients.add(new Admin({ nameServer: namesrv.addr, clientManager: clients.manager, credentials: ROOT }));
-    // The broker registers with its inner credentials; the name server (no ACL in 5.3.3) then knows it.
-    for (let i = 0; i < 600 && (await admin.clusterInfo()).brokerAddrTable.size === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
-    for (const topic of [ALLOWED, FORBIDDEN]) await admin.createTopic({ brokerAddr: broker.addr }, topic, { readQueueNums: 2, writeQueueNums: 2 });
-    await admin.createUser(broker.addr, { username: ALICE.accessKey, password: ALICE.secretKey, userType: 'Normal' });
-    await admin.createAcl(broker.addr, {
-      subject: `User:${ALICE.accessKey}`,
-      policies: [
-        {
-          policyType: 'Custom',
-          entries: [
-            { resource: `Topic:${ALLOWED}`, actions: ['Pub', 'Sub', 'Get'], decision: 'Allow' },
-            { resource: `Group:${GROUP}`, actions: ['Sub', 'Get'], decision: 'Allow' },
-          ],
-        },
-      ],
+
+    after(async () => {
+      await clients.shutdown();
+      await cluster?.stop();
+    });
+
+    it('the super user reads back the user and the ACL it created (3004, 3005, 3009)', async () => {
+      const user = await admin.getUser(cluster.brokerAddr, ALICE.accessKey);
+      assert.equal(user.username, ALICE.accessKey);
+      assert.equal(user.userType, 'Normal');
+      assert.ok((await admin.listUsers(cluster.brokerAddr)).some((u) => u.username === ALICE.accessKey));
+      const acl = await admin.getAcl(cluster.brokerAddr, `User:${ALICE.accessKey}`);
+      const resources = acl.policies.flatMap((p) => p.entries.map((e) => `${e.resource}=${[...e.actions].sort().join(',')}/${e.decision}`));
+      assert.deepEqual(resources.sort(), [`Group:${GROUP}=Get,Sub/Allow`, `Topic:${ALLOWED}=Get,Pub,Sub/Allow`]);
+    });
+
+    it("a user's producer sends where its ACL allows and is refused elsewhere (16, Java's remark)", async () => {
+      const p = await producer('PID_ACL_ALICE', ALICE);
+      const sent = await p.send({ topic: ALLOWED, body: Buffer.from('allowed'), keys: 'acl-allowed' });
+      assert.equal(sent.status, 'SEND_OK');
+      const refused = await p.send({ topic: FORBIDDEN, body: Buffer.from('forbidden') }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      const error = brokerError(refused);
+      assert.equal(error?.responseCode, ResponseCode.NO_PERMISSION, String(refused));
+      assert.match(error?.remark ?? '', /^User:alice has no permission to access Topic:AclForbiddenTopic from [0-9.]+, no matched policies\.$/);
+    });
+
+    it('a wrong secret and no credentials are refused (16): nothing is stored', async () => {
+      const before = (await admin.topicStats(ALLOWED)).reduce((n, q) => n + q.maxOffset, 0);
+      const wrong = await producer('PID_ACL_WRONG', { accessKey: ALICE.accessKey, secretKey: 'not-the-secret' });
+      const wrongErr = await refusal(wrong, ALLOWED);
+      assert.equal(wrongErr?.responseCode, ResponseCode.NO_PERMISSION);
+      assert.equal(wrongErr?.remark, 'check signature failed.');
+      const anonymous = await producer('PID_ACL_NONE');
+      const anonymousErr = await refusal(anonymous, ALLOWED);
+      assert.equal(anonymousErr?.responseCode, ResponseCode.NO_PERMISSION);
+      assert.equal(anonymousErr?.remark, 'username cannot be null.');
+      assert.equal((await admin.topicStats(ALLOWED)).reduce((n, q) => n + q.maxOffset, 0), before, 'no refused send was stored');
+    });
+
+    it('the CLI creates and reads users and ACLs, signed from its environment, and fails unsigned', async () => {
+      const n = ['-n', cluster.namesrvAddr, '-b', cluster.brokerAddr];
+      const created = await cli(['user', 'create', ...n, '-u', 'bob', '-p', 'bob-secret', '-t', 'Normal'], ROOT);
+      assert.equal(created.code, 0, created.stderr);
+      const acl = await cli(['acl', 'create', ...n, '-s', 'User:bob', '-r', `Topic:${ALLOWED},Group:GID_BOB`, '-a', 'Sub,Get', '-d', 'Allow'], ROOT);
+      assert.equal(acl.code, 0, acl.stderr);
+      const users = await cli(['user', 'list', ...n, '--json'], ROOT);
+      assert.equal(users.code, 0, users.stderr);
+      assert.deepEqual(
+        (JSON.parse(users.stdout) as { username: string }[]).map((u) => u.username).sort(),
+        [ALICE.accessKey, 'bob', ROOT.accessKey].sort(),
+      );
+      const got = await cli(['acl', 'get', ...n, '-s', 'User:bob'], ROOT);
+      assert.equal(got.code, 0, got.stderr);
+      assert.match(got.stdout, /User:bob\s+Custom\s+Topic:AclAllowedTopic\s+Sub,Get\s+Allow/);
+      const unsigned = await cli(['user', 'get', ...n, '-u', 'bob']);
+      assert.equal(unsigned.code, 1);
+      assert.match(unsigned.stderr, /CODE: 16\s+DESC: username cannot be null\./);
+    });
+
+    it("a user's push consumer receives what was sent to the topic it may read", async () => {
+      const received: ConsumerMessage[] = [];
+      const consumer = new PushConsumer({ nameServer: cluster.namesrvAddr, group: GROUP, clientManager: clients.manager, credentials: ALICE, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+      consumer.subscribe(ALLOWED, '*', (msg) => void received.push(msg));
+      await clients.add(consumer);
+      await waitFor(() => received.some((m) => m.keys.includes('acl-allowed')), 60_000, 'the allowed message');
+    });
+
+    it("Java 5.3.3 clients: the super user's DefaultMQAdminExt creates a user and its ACL, the user sends and consumes where allowed, is refused elsewhere (16)", async () => {
+      const { classpath } = await buildInterop('5.3.3');
+      const run = await runJava({
+        mainClass: 'io.rocketmqts.interop.AclDriver',
+        classpath,
+        timeoutMs: 120_000,
+        args: ['--namesrv', cluster.namesrvAddr, '--broker', cluster.brokerAddr, '--root-ak', ROOT.accessKey, '--root-sk', ROOT.secretKey,
+          '--user', 'carol', '--password', 'carol-secret', '--allowed', 'AclJavaAllowed', '--forbidden', 'AclJavaForbidden', '--group', 'GID_ACL_JAVA'],
+      });
+      assert.equal(run.code, 0, run.stderr);
+      const report = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as AclDriverReport;
+      assert.equal(report.userType, 'Normal');
+      assert.deepEqual(report.acl, ['Topic:AclJavaAllowed=Pub,Sub,Get/Allow', 'Group:GID_ACL_JAVA=Pub,Sub,Get/Allow']);
+      assert.equal(report.allowed, 'SEND_OK');
+      assert.equal(report.forbidden.code, ResponseCode.NO_PERMISSION, JSON.stringify(report.forbidden));
+      assert.match(report.forbidden.remark ?? '', /^User:carol has no permission to access Topic:AclJavaForbidden from [0-9.]+, no matched policies\.$/);
+      assert.deepEqual(report.wrongPassword, { code: ResponseCode.NO_PERMISSION, remark: 'check signature failed.' });
+      assert.equal(report.consumed, true);
     });
   });
-
-  after(async () => {
-    await clients.shutdown();
-    await broker?.stop();
-    await namesrv?.stop();
-  });
-
-  it('the super user reads back the user and the ACL it created (3004, 3005, 3009)', async () => {
-    const user = await admin.getUser(broker.addr, ALICE.accessKey);
-    assert.equal(user.username, ALICE.accessKey);
-    assert.equal(user.userType, 'Normal');
-    assert.ok((await admin.listUsers(broker.addr)).some((u) => u.username === ALICE.accessKey));
-    const acl = await admin.getAcl(broker.addr, `User:${ALICE.accessKey}`);
-    const resources = acl.policies.flatMap((p) => p.entries.map((e) => `${e.resource}=${[...e.actions].sort().join(',')}/${e.decision}`));
-    assert.deepEqual(resources.sort(), [`Group:${GROUP}=Get,Sub/Allow`, `Topic:${ALLOWED}=Get,Pub,Sub/Allow`]);
-  });
-
-  it("a user's producer sends where its ACL allows and is refused elsewhere (16, Java's remark)", async () => {
-    const p = await producer('PID_ACL_ALICE', ALICE);
-    const sent = await p.send({ topic: ALLOWED, body: Buffer.from('allowed'), keys: 'acl-allowed' });
-    assert.equal(sent.status, 'SEND_OK');
-    const refused = await p.send({ topic: FORBIDDEN, body: Buffer.from('forbidden') }).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    const error = brokerError(refused);
-    assert.equal(error?.responseCode, ResponseCode.NO_PERMISSION, String(refused));
-    assert.match(error?.remark ?? '', /User:alice has no permission to access Topic:AclForbiddenTopic from .*, no matched policies\./);
-  });
-
-  it('a wrong secret and no credentials are refused (16): nothing is stored', async () => {
-    const before = (await admin.topicStats(ALLOWED)).reduce((n, q) => n + q.maxOffset, 0);
-    const wrong = await producer('PID_ACL_WRONG', { accessKey: ALICE.accessKey, secretKey: 'not-the-secret' });
-    const wrongErr = await refusal(wrong, ALLOWED);
-    assert.equal(wrongErr?.responseCode, ResponseCode.NO_PERMISSION);
-    assert.equal(wrongErr?.remark, 'check signature failed.');
-    const anonymous = await producer('PID_ACL_NONE');
-    const anonymousErr = await refusal(anonymous, ALLOWED);
-    assert.equal(anonymousErr?.responseCode, ResponseCode.NO_PERMISSION);
-    assert.equal(anonymousErr?.remark, 'username cannot be null.');
-    assert.equal((await admin.topicStats(ALLOWED)).reduce((n, q) => n + q.maxOffset, 0), before, 'no refused send was stored');
-  });
-
-  it('the CLI creates and reads users and ACLs, signed from its environment, and fails unsigned', async () => {
-    const n = ['-n', namesrv.addr, '-b', broker.addr];
-    const created = await cli(['user', 'create', ...n, '-u', 'bob', '-p', 'bob-secret', '-t', 'Normal'], ROOT);
-    assert.equal(created.code, 0, created.stderr);
-    const acl = await cli(['acl', 'create', ...n, '-s', 'User:bob', '-r', `Topic:${ALLOWED},Group:GID_BOB`, '-a', 'Sub,Get', '-d', 'Allow'], ROOT);
-    assert.equal(acl.code, 0, acl.stderr);
-    const users = await cli(['user', 'list', ...n, '--json'], ROOT);
-    assert.equal(users.code, 0, users.stderr);
-    assert.deepEqual(
-      (JSON.parse(users.stdout) as { username: string }[]).map((u) => u.username).sort(),
-      [ALICE.accessKey, 'bob', ROOT.accessKey].sort(),
-    );
-    const got = await cli(['acl', 'get', ...n, '-s', 'User:bob'], ROOT);
-    assert.equal(got.code, 0, got.stderr);
-    assert.match(got.stdout, /User:bob\s+Custom\s+Topic:AclAllowedTopic\s+Sub,Get\s+Allow/);
-    const unsigned = await cli(['user', 'get', ...n, '-u', 'bob']);
-    assert.equal(unsigned.code, 1);
-    assert.match(unsigned.stderr, /CODE: 16\s+DESC: username cannot be null\./);
-  });
-
-  it("a user's push consumer receives what was sent to the topic it may read", async () => {
-    const received: ConsumerMessage[] = [];
-    const consumer = new PushConsumer({ nameServer: namesrv.addr, group: GROUP, clientManager: clients.manager, credentials: ALICE, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
-    consumer.subscribe(ALLOWED, '*', (msg) => void received.push(msg));
-    await clients.add(consumer);
-    await waitFor(() => received.some((m) => m.keys.includes('acl-allowed')), 60_000, 'the allowed message');
-  });
-});
+}
 
 const V1_USER: SessionCredentials = { accessKey: 'RocketMQ', secretKey: '12345678' };
 const V1_ADMIN: SessionCredentials = { accessKey: 'rocketmq2', secretKey: '87654321' };

@@ -97,6 +97,22 @@ describe('architecture', () => {
     assert.deepEqual(violations, []);
   });
 
+  it('keeps ACL 2.0 (src/broker/auth) free of transports: only its pipeline sees requests', () => {
+    // Users, ACLs, the evaluators and the resource table read plain values; auth-pipeline.ts adapts a request to
+    // them, and the admin processor (3001-3010) lives with the other processors.
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      if (!rel.startsWith('broker/auth/') || rel === 'broker/auth/auth-pipeline.ts') continue;
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = relative(srcRoot, join(file, '..', spec));
+        if (target.startsWith('remoting/') || target.startsWith('broker/processors/') || target === 'protocol/remoting-command.ts') violations.push(`${rel} -> ${target}`);
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
   it('keeps src/protocol, src/common and src/filter free of I/O', () => {
     // The SQL92 compiler and evaluator (src/filter) are pure like the protocol: the broker and the client share them.
     const violations: string[] = [];

@@ -1,3 +1,4 @@
 export * as NamesrvHeaders from './namesrv.js';
 export * as BrokerHeaders from './broker.js';
 export * as ConsumerAdminHeaders from './consumer-admin.js';
+export * as AuthHeaders from './auth.js';

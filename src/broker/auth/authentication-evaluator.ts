@@ -1,0 +1,48 @@
+import { timingSafeEqual } from 'node:crypto';
+import { ACCESS_KEY, SIGNATURE, aclSignature } from '../../protocol/acl-signature.js';
+import { MQVersion } from '../../protocol/language-code.js';
+import type { AuthConfig } from './auth-config.js';
+import { AuthenticationError } from './auth-errors.js';
+import type { AuthenticationMetadataManager } from './authentication-metadata-manager.js';
+
+/** MixAll.UNIQUE_MSG_QUERY_FLAG: clients up to 4.9.3 added it after signing, so it is not part of their content. */
+const UNIQUE_MSG_QUERY_FLAG = '_UNIQUE_KEY_QUERY';
+
+/** What authentication reads from a request. */
+export interface SignedRequest {
+  readonly code: number;
+  readonly version: number;
+  readonly extFields: Readonly<Record<string, string>> | undefined;
+  readonly body: Buffer | undefined;
+}
+
+/**
+ * DefaultAuthenticationProvider + DefaultAuthenticationHandler (5.3.3): the request's AccessKey names a user, whose
+ * password must have signed the request (the content AclClientRPCHook signs). Throws AuthenticationError with
+ * Java's messages; `users` is undefined when no authenticationMetadataProvider is configured.
+ */
+export class AuthenticationEvaluator {
+  constructor(
+    private readonly config: AuthConfig,
+    private readonly users: AuthenticationMetadataManager | undefined,
+  ) {}
+
+  /** The authenticated username, or undefined when authentication is off or skips this code. */
+  evaluate(request: SignedRequest): string | undefined {
+    if (!this.config.authenticationEnabled || this.config.authenticationWhitelist.has(String(request.code))) return undefined;
+    if (this.users === undefined) throw new AuthenticationError('The authenticationMetadataProvider is not configured');
+    const fields = request.extFields ?? {};
+    const username = fields[ACCESS_KEY];
+    if (username === undefined || username === '') throw new AuthenticationError('username cannot be null.');
+    const user = this.users.getUser(username);
+    if (user === undefined) throw new AuthenticationError(`User:${username} is not found.`);
+    if (user.userStatus === 'disable') throw new AuthenticationError(`User:${username} is disabled.`);
+    const omit = request.version <= MQVersion.V4_9_3 ? UNIQUE_MSG_QUERY_FLAG : undefined;
+    const expected = Buffer.from(aclSignature(fields, request.body, user.password, omit), 'utf8');
+    const given = fields[SIGNATURE];
+    const givenBytes = given === undefined ? undefined : Buffer.from(given, 'utf8');
+    // Constant time over the signature (its length is public: Base64 of 20 bytes).
+    if (givenBytes?.length !== expected.length || !timingSafeEqual(givenBytes, expected)) throw new AuthenticationError('check signature failed.');
+    return username;
+  }
+}
