@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { ACCESS_KEY, SECURITY_TOKEN, SIGNATURE, aclSignature } from '../../protocol/acl-signature.js';
 import type { RemotingCommand } from '../../protocol/remoting-command.js';
 import type { RPCHook } from '../../remoting/rpc-hook.js';
 
@@ -13,24 +13,7 @@ export interface SessionCredentials {
   securityToken?: string;
 }
 
-/** Ext-field names of SessionCredentials. */
-export const ACCESS_KEY = 'AccessKey';
-export const SECURITY_TOKEN = 'SecurityToken';
-export const SIGNATURE = 'Signature';
-
-/**
- * AclUtils.combineRequestContent + AclSigner.calSignature: the values of every ext field but Signature, in the
- * order of their keys (Java's String.compareTo, which is JavaScript's default string order: UTF-16 code units),
- * concatenated without separators as UTF-8, then the raw body; HmacSHA1 with the secret, in Base64 with padding.
- */
-export function aclSignature(extFields: Readonly<Record<string, string>>, body: Uint8Array | undefined, secretKey: string): string {
-  const keys = Object.keys(extFields).filter((key) => key !== SIGNATURE);
-  keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const hmac = createHmac('sha1', Buffer.from(secretKey, 'utf8'));
-  hmac.update(Buffer.from(keys.map((key) => extFields[key] as string).join(''), 'utf8'));
-  if (body !== undefined && body.length > 0) hmac.update(body);
-  return hmac.digest('base64');
-}
+export { ACCESS_KEY, SECURITY_TOKEN, SIGNATURE, aclSignature } from '../../protocol/acl-signature.js';
 
 /**
  * AclClientRPCHook: before every request (to brokers and name servers alike) it adds AccessKey, the optional
