@@ -9,6 +9,7 @@ import { BrokerController } from '../broker/broker-controller.js';
 import { ConfigFileStore } from '../broker/config-file-store.js';
 import type { Logger } from '../common/logger.js';
 import { DefaultMessageStore } from '../store/default-message-store.js';
+import { PlainAclFileStore } from '../store/plain-acl-file-store.js';
 import { TimerMessageStore } from '../store/timer/timer-message-store.js';
 import { createMessageStoreConfig, type MessageStoreConfig } from '../store/message-store-config.js';
 import { waitForSignal } from './signals.js';
@@ -106,10 +107,17 @@ async function buildConfig(values: BrokerArgs, warn: (message: string) => void):
   if (values['namesrv-addr'] !== undefined) overrides.set('namesrvAddr', values['namesrv-addr']);
   if (values['data-dir'] !== undefined) overrides.set('storePathRootDir', resolve(values['data-dir']));
   config = applyBrokerProperties(config, overrides).config;
+  if (config.aclEnable && config.rocketmqHome === '') {
+    throw new Error('aclEnable=true needs ROCKETMQ_HOME (or rocketmqHome in broker.conf): the ACL is read from $ROCKETMQ_HOME/conf/plain_acl.yml');
+  }
   return { config, storeConfig: applyMessageStoreProperties(config.storePathRootDir, storeProperties) };
 }
 
-/** A BrokerController over a DefaultMessageStore and JSON configs, both under storePathRootDir. */
+/**
+ * A BrokerController over a DefaultMessageStore and JSON configs, both under storePathRootDir; with aclEnable, the
+ * ACL files under rocketmqHome (ROCKETMQ_ACL_PLAIN_FILE, a path relative to it, stands for Java's
+ * -Drocketmq.acl.plain.file).
+ */
 export function createBrokerController(config: BrokerConfig, storeConfig: MessageStoreConfig, logger: Logger): BrokerController {
   const messageStore = new DefaultMessageStore(storeConfig, { logger });
   return new BrokerController(config, {
@@ -119,6 +127,7 @@ export function createBrokerController(config: BrokerConfig, storeConfig: Messag
     fileReservedTime: storeConfig.fileReservedTime,
     timerConfig: storeConfig,
     timerMessageStore: storeConfig.timerWheelEnable ? new TimerMessageStore({ store: messageStore, config: storeConfig, logger }) : undefined,
+    aclFileStore: config.aclEnable ? new PlainAclFileStore(config.rocketmqHome, process.env['ROCKETMQ_ACL_PLAIN_FILE'] || undefined) : undefined,
   });
 }
 
