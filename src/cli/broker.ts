@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { parseJavaProperties } from '../common/java-properties.js';
 import { createConsoleLogger } from '../common/logger.js';
 import { applyBrokerProperties, defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.js';
-import { BrokerController } from '../broker/broker-controller.js';
+import { BrokerController, type BrokerControllerOptions } from '../broker/broker-controller.js';
 import { ConfigFileStore } from '../broker/config-file-store.js';
 import type { Logger } from '../common/logger.js';
 import { DefaultMessageStore } from '../store/default-message-store.js';
@@ -118,7 +118,12 @@ async function buildConfig(values: BrokerArgs, warn: (message: string) => void):
  * ACL files under rocketmqHome (ROCKETMQ_ACL_PLAIN_FILE, a path relative to it, stands for Java's
  * -Drocketmq.acl.plain.file).
  */
-export function createBrokerController(config: BrokerConfig, storeConfig: MessageStoreConfig, logger: Logger): BrokerController {
+export function createBrokerController(
+  config: BrokerConfig,
+  storeConfig: MessageStoreConfig,
+  logger: Logger,
+  overrides: Pick<BrokerControllerOptions, 'aclWatchIntervalMillis'> = {},
+): BrokerController {
   const messageStore = new DefaultMessageStore(storeConfig, { logger });
   return new BrokerController(config, {
     configStore: new ConfigFileStore(join(config.storePathRootDir, 'config')),
@@ -128,6 +133,7 @@ export function createBrokerController(config: BrokerConfig, storeConfig: Messag
     timerConfig: storeConfig,
     timerMessageStore: storeConfig.timerWheelEnable ? new TimerMessageStore({ store: messageStore, config: storeConfig, logger }) : undefined,
     aclFileStore: config.aclEnable ? new PlainAclFileStore(config.rocketmqHome, process.env['ROCKETMQ_ACL_PLAIN_FILE'] || undefined) : undefined,
+    ...overrides,
   });
 }
 

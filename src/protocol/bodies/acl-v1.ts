@@ -1,5 +1,6 @@
+import { RemotingCommandError } from '../../common/errors.js';
 import { toFastjson } from './fastjson-writer.js';
-import { asObject, asString, optArray, optBoolean, optString, parseJsonBody, type JsonObject } from './json-fields.js';
+import { asObject, asString, optArray, optBoolean, optInteger, optString, parseJsonBody, type JsonObject } from './json-fields.js';
 
 /** PlainAccessConfig.java as GET_BROKER_CLUSTER_ACL_CONFIG (54) carries it. */
 export interface PlainAccessConfigBody {
@@ -55,4 +56,23 @@ export function decodeBrokerClusterAclConfig(body: Buffer | string | undefined):
 /** DataVersion as fastjson writes 4.9.8's (counter, timestamp). */
 export function aclFileVersionJson(version: AclFileVersion): string {
   return toFastjson({ counter: version.counter, timestamp: version.timestamp });
+}
+
+/** A DataVersion JSON (`version`, and each value of `allAclFileVersion`, of GET_BROKER_CLUSTER_ACL_INFO). */
+export function decodeAclFileVersion(json: string): AclFileVersion {
+  const what = 'DataVersion';
+  const obj = asObject(parseJsonBody(json, what), what);
+  return { counter: optInteger(obj, 'counter', what) ?? 0, timestamp: optInteger(obj, 'timestamp', what) ?? 0 };
+}
+
+/** `allAclFileVersion`: a JSON map of file path to DataVersion. */
+export function decodeAllAclFileVersion(json: string | undefined): Map<string, AclFileVersion> {
+  const out = new Map<string, AclFileVersion>();
+  if (json === undefined || json === '') return out;
+  const obj = asObject(parseJsonBody(json, 'allAclFileVersion'), 'allAclFileVersion');
+  for (const [path, version] of Object.entries(obj)) {
+    if (typeof version !== 'object' || version === null || Array.isArray(version)) throw new RemotingCommandError(`allAclFileVersion: the version of ${path} is not an object`);
+    out.set(path, decodeAclFileVersion(JSON.stringify(version)));
+  }
+  return out;
 }

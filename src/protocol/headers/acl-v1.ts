@@ -34,10 +34,13 @@ export const GetBrokerAclConfigResponseHeader = {
   clusterName: 'string',
 } as const satisfies HeaderSchema;
 
-/** UPDATE_GLOBAL_WHITE_ADDRS_CONFIG (53). */
+/**
+ * UPDATE_GLOBAL_WHITE_ADDRS_CONFIG (53). Java marks aclFileFullPath @CFNotNull; blank means the default file, and
+ * we take a missing one the same way (DefaultMQAdminExt.updateGlobalWhiteAddrConfig(addr, addrs) sends none).
+ */
 export const UpdateGlobalWhiteAddrsConfigRequestHeader = {
   globalWhiteAddrs: 'string',
-  aclFileFullPath: 'string',
+  aclFileFullPath: 'string?',
 } as const satisfies HeaderSchema;
 
 /**
