@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { defaultBrokerConfig } from '../../src/broker/broker-config.js';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
@@ -44,6 +46,16 @@ accounts:
     whiteRemoteAddress:
     admin: true
 `;
+
+/** The compiled CLI (the same code as dist/cli/main.js), signing with `credentials` through its environment. */
+const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
+    });
+  });
+}
 
 function brokerError(err: unknown): MQBrokerError | undefined {
   for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof MQBrokerError) return e;
@@ -201,5 +213,23 @@ describe('our broker with ACL 1.0 (plain_acl.yml) and our signed clients', { tim
     assert.equal((await anonymous.send({ topic: DENIED, body: Buffer.from('whitelisted') })).status, 'SEND_OK');
     await admin.updateGlobalWhiteAddrs(brokerAddr, []);
     assert.match((await refusal(anonymous, DENIED))?.remark ?? '', /No accessKey is configured/);
+  });
+
+  it('the CLI manages accounts (acl update-config, version, get-config, delete-config), signed as an admin', async () => {
+    const signer = { ROCKETMQ_ACCESS_KEY: ADMIN.accessKey, ROCKETMQ_SECRET_KEY: ADMIN.secretKey };
+    const n = ['-n', nameServer, '-b', brokerAddr];
+    const created = await cli(['acl', 'update-config', ...n, '-a', 'cli-account', '-i', 'PUB', '-t', `${DENIED}=DENY,${TOPIC}=SUB`], { ...signer, ROCKETMQ_ACL_SECRET_KEY: 'cli-secret' });
+    assert.equal(created.code, 0, created.stderr);
+    const version = await cli(['acl', 'version', ...n], signer);
+    assert.equal(version.code, 0, version.stderr);
+    assert.match(version.stdout, new RegExp(`broker-acl\\s+${brokerAddr.replace(/\./g, '\\.')}\\s+${aclFile.replace(/[.]/g, '\\.')}\\s+\\d+`));
+    const config = await cli(['acl', 'get-config', ...n], signer);
+    assert.match(config.stdout, /cli-account\s+false\s+PUB\s+AclV1Denied=DENY,AclV1Topic=SUB/);
+    assert.doesNotMatch(config.stdout, /cli-secret/, 'secrets only with --json');
+    assert.equal((await cli(['acl', 'delete-config', ...n, '-a', 'cli-account'], signer)).code, 0);
+    assert.ok(!accessKeys(await aclDoc()).includes('cli-account'));
+    const unsigned = await cli(['acl', 'version', ...n], {});
+    assert.equal(unsigned.code, 1);
+    assert.match(unsigned.stderr, /No accessKey is configured/);
   });
 });
