@@ -295,6 +295,9 @@ function aclV1Suite(title: string, start: () => Promise<AclV1Cluster>): void {
         assert.match(out[step]?.remark ?? '', remark, step);
       };
       assert.deepEqual(out['send'], { ok: 'SEND_OK' });
+      // Java 4.9.4+ signs the _UNIQUE_KEY_QUERY field it adds to QUERY_MESSAGE and a 4.9.8 broker leaves it out of
+      // the content: the signature fails, which MQAdminImpl reports as finding nothing. Ours does the same.
+      assert.deepEqual(out['queryByKey'], { code: 208, remark: 'query message by key finished, but no message.' });
       refused('sendDenied', /^org\.apache\.rocketmq\.acl\.common\.AclException: No default permission for topic:AclV1Denied, /);
       refused('wrongSecret', /AclException: Check signature failed for accessKey=RocketMQ/);
       refused('noCredentials', /AclException: No accessKey is configured/);

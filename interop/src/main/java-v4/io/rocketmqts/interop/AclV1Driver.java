@@ -61,6 +61,10 @@ public final class AclV1Driver {
             return "created";
         }));
 
+        // QUERY_MESSAGE (12): 4.9.4+ clients sign the _UNIQUE_KEY_QUERY ext field they add, which a 4.9.8 broker
+        // leaves out of the content it checks.
+        out.put("queryByKey", admin(namesrv, hook(user[0], user[1]), a -> a.queryMessage(topic, key, 32, 0, Long.MAX_VALUE).getMessageList().size()));
+
         RPCHook adminHook = hook(admin[0], admin[1]);
         out.put("updateAclConfig", admin(namesrv, adminHook, a -> {
             PlainAccessConfig config = new PlainAccessConfig();
