@@ -70,10 +70,9 @@ export class AclConfigProcessor implements RequestProcessor {
       }
       case RequestCode.GET_BROKER_CLUSTER_ACL_INFO: {
         if (manager === undefined) return RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, NOT_ENABLED);
-        const versions = new Map([...manager.allAclFileVersions()].map(([path, v]) => [path, { counter: v.counter, timestamp: v.timestamp }] as const));
         return RemotingCommand.createResponseCommand(ResponseCode.SUCCESS, undefined, {
           version: aclFileVersionJson(manager.aclConfigVersion()),
-          allAclFileVersion: toFastjson(JsonMap.of(versions)),
+          allAclFileVersion: toFastjson(JsonMap.of(manager.allAclFileVersions())),
           brokerName: this.broker.config.brokerName,
           brokerAddr: this.broker.brokerAddr,
           clusterName: this.broker.config.brokerClusterName,
