@@ -72,6 +72,9 @@ describe('our broker with ACL 1.0 (plain_acl.yml) and our signed clients', { tim
   const manager = new MQClientManager();
   const started: { shutdown(): Promise<void> }[] = [];
   let admin: Admin;
+  /** What the broker logged as errors: its own requests to clients must never be refused by its ACL. */
+  const errors: string[] = [];
+  const logger = { ...silentLogger, error: (message: string, ...args: unknown[]) => void errors.push(`${message} ${args.map(String).join(' ')}`) };
 
   async function add<T extends { start(): Promise<void>; shutdown(): Promise<void> }>(client: T): Promise<T> {
     await client.start();
@@ -107,7 +110,7 @@ describe('our broker with ACL 1.0 (plain_acl.yml) and our signed clients', { tim
         aclEnable: true,
       },
       createMessageStoreConfig({ storePathRootDir }),
-      silentLogger,
+      logger,
       { aclWatchIntervalMillis: 100 },
     );
     await broker.start();
@@ -161,6 +164,17 @@ describe('our broker with ACL 1.0 (plain_acl.yml) and our signed clients', { tim
     consumer.subscribe(TOPIC, '*', (msg) => void received.push(msg));
     await add(consumer);
     await waitFor(() => received.some((m) => m.keys.includes('acl-v1')), 30_000, 'the message sent with the account');
+    // The broker's own requests to clients are not validated (Java runs server hooks on incoming requests only): a
+    // second member makes the broker send NOTIFY_CONSUMER_IDS_CHANGED, unsigned, to both.
+    const second = new PushConsumer({ nameServer, group: GROUP, clientManager: new MQClientManager(), credentials: USER, clientIP: '127.0.0.2' });
+    second.subscribe(TOPIC, '*', () => undefined);
+    await add(second);
+    const info = await admin.consumerRunningInfo(GROUP, consumer.clientId ?? '');
+    assert.ok(info.mqTable.length > 0, 'a forwarded GET_CONSUMER_RUNNING_INFO is answered');
+    await waitFor(() => (broker.consumerManager.getConsumerGroupInfo(GROUP)?.channelInfoTable.size ?? 0) === 2, 10_000, 'two members');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // (Refused requests are logged as processing failures, as Java logs them; nothing else may fail.)
+    assert.deepEqual(errors.filter((e) => !e.startsWith('process request ')), []);
   });
 
   it('an edit of plain_acl.yml takes effect without a restart', async () => {
