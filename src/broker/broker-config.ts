@@ -89,6 +89,11 @@ export interface BrokerConfig {
   filterSupportRetry: boolean;
   /** A consumer filter (consumerFilter.json) whose group left is forgotten this long after, in ms (24 h). */
   filterDataCleanTimeSpan: number;
+  /**
+   * ACL 1.0: every request is validated against $rocketmqHome/conf/plain_acl.yml and conf/acl/*.yml (signature,
+   * whitelists, topic and group permissions). Read at startup only.
+   */
+  aclEnable: boolean;
 }
 
 export type BrokerConfigKey = keyof BrokerConfig;
@@ -147,6 +152,7 @@ export function defaultBrokerConfig(home: string = homedir(), rocketmqHome = '')
     enablePropertyFilter: false,
     filterSupportRetry: false,
     filterDataCleanTimeSpan: 24 * 3600_000,
+    aclEnable: false,
   };
 }
 

@@ -40,6 +40,9 @@ import { handlePutHooks, type PutRefusal, type TimerHookConfig } from './timer/t
 import { parseHostAddress, type MessageExtBrokerInner } from '../protocol/message/index.js';
 import type { TimerMessageStore } from '../store/timer/timer-message-store.js';
 import { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
+import { PlainAccessValidator } from './acl/plain-access-validator.js';
+import { PlainPermissionManager, type AclFileStore } from './acl/plain-permission-manager.js';
+import { AclConfigProcessor } from './processors/acl-config-processor.js';
 import { PermName } from '../protocol/perm-name.js';
 import { TopicConfigManager } from './topic/topic-config-manager.js';
 import { AclClientRPCHook } from '../remoting/acl-client-rpc-hook.js';
@@ -58,6 +61,8 @@ const REGISTER_INITIAL_DELAY_MILLIS = 10_000;
 const FLUSH_DELAY_OFFSET_INTERVAL = 10_000;
 /** consumerFilter.json is written this often (when it changed) and at shutdown, as Java does every 10 s. */
 const PERSIST_CONSUMER_FILTER_INTERVAL = 10_000;
+/** AclFileWatchService.WATCH_INTERVAL: the ACL files are checked for changes this often. */
+const ACL_WATCH_INTERVAL = 5000;
 
 export interface BrokerControllerOptions {
   /** Where topics.json, consumerOffset.json and subscriptionGroup.json are kept. */
@@ -78,6 +83,10 @@ export interface BrokerControllerOptions {
   timerMessageStore?: TimerMessageStore;
   /** ACL 2.0 (authentication, authorization, users and ACLs in the config store); default: off. */
   authConfig?: AuthConfig;
+  /** Where plain_acl.yml and conf/acl/ are (required with aclEnable). */
+  aclFileStore?: AclFileStore;
+  /** How often the ACL files are checked for changes, in ms (Java: 5 s). */
+  aclWatchIntervalMillis?: number;
 }
 
 type State = 'created' | 'running' | 'stopped';
@@ -112,6 +121,9 @@ export class BrokerController implements BrokerContext {
   /** ACL 2.0's users and ACLs; undefined when their metadata provider is not configured. */
   readonly authenticationMetadataManager: AuthenticationMetadataManager | undefined;
   readonly authorizationMetadataManager: AuthorizationMetadataManager | undefined;
+  /** ACL 1.0's accounts and their validation (aclEnable), undefined otherwise. */
+  readonly plainPermissionManager: PlainPermissionManager | undefined;
+  private readonly aclWatchIntervalMillis: number;
   startupTimeMillis = 0;
   private currentConfig: BrokerConfig;
   private configDataVersion: DataVersion = newDataVersion();
@@ -223,6 +235,11 @@ export class BrokerController implements BrokerContext {
       },
       onChannelIdle: (remoteAddr, channel) => this.clientHousekeepingService.onChannelIdle(remoteAddr, channel),
     };
+    if (config.aclEnable) {
+      if (options.aclFileStore === undefined) throw new Error('aclEnable needs the ACL files (aclFileStore)');
+      this.plainPermissionManager = new PlainPermissionManager(options.aclFileStore, this.logger);
+    }
+    this.aclWatchIntervalMillis = options.aclWatchIntervalMillis ?? ACL_WATCH_INTERVAL;
     this.remotingServer = this.createRemotingServer(config.listenPort, channelEvents, options.maxFrameLength);
     // A listenPort of 0 (any free port) gives the fast server its own free port: port - 2 means nothing then.
     const fastPort = config.listenPort > 2 ? config.listenPort - 2 : 0;
@@ -393,8 +410,24 @@ export class BrokerController implements BrokerContext {
     // One at a time, in arrival order: a change is answered once written, and the next request sees it.
     const authAdminExecutor = new BoundedExecutor({ maxConcurrency: 1, queueCapacity: 1_000 });
     for (let code = RequestCode.AUTH_CREATE_USER; code <= RequestCode.AUTH_LIST_ACL; code++) server.registerProcessor(code, authAdmin, authAdminExecutor);
-    server.registerDefaultProcessor(new AdminBrokerProcessor(this), new BoundedExecutor({ maxConcurrency: 16, queueCapacity: 10_000 }));
     if (this.authConfig.authenticationEnabled || this.authConfig.authorizationEnabled) server.setRequestPipeline(this.createAuthPipeline());
+    // The ACL admin codes write files: one at a time, in arrival order (Java's synchronized handlers).
+    const aclConfig = new AclConfigProcessor(this, this.plainPermissionManager);
+    const aclExecutor = new BoundedExecutor({ maxConcurrency: 1, queueCapacity: 1000 });
+    for (const code of [
+      RequestCode.UPDATE_AND_CREATE_ACL_CONFIG,
+      RequestCode.DELETE_ACL_CONFIG,
+      RequestCode.GET_BROKER_CLUSTER_ACL_INFO,
+      RequestCode.UPDATE_GLOBAL_WHITE_ADDRS_CONFIG,
+      RequestCode.GET_BROKER_CLUSTER_ACL_CONFIG,
+    ]) {
+      server.registerProcessor(code, aclConfig, aclExecutor);
+    }
+    server.registerDefaultProcessor(new AdminBrokerProcessor(this), new BoundedExecutor({ maxConcurrency: 16, queueCapacity: 10_000 }));
+    // BrokerController#initialAcl: the validator runs before every processor, on both ports.
+    if (this.plainPermissionManager !== undefined) {
+      server.registerRPCHook(new PlainAccessValidator(this.plainPermissionManager, (request) => this.broker2Client.isSentByBroker(request)));
+    }
     return server;
   }
 
@@ -421,6 +454,8 @@ export class BrokerController implements BrokerContext {
 
   private async doStart(): Promise<void> {
     await this.loadAuth();
+    // Before anything listens: a broker with aclEnable never serves a request unchecked.
+    await this.plainPermissionManager?.load();
     await this.topicConfigManager.load();
     await this.consumerOffsetManager.load();
     await this.subscriptionGroupManager.load();
@@ -449,6 +484,8 @@ export class BrokerController implements BrokerContext {
     this.schedule(flushInterval, flushInterval, () => this.consumerOffsetManager.persistInBackground());
     this.schedule(FLUSH_DELAY_OFFSET_INTERVAL, FLUSH_DELAY_OFFSET_INTERVAL, () => this.scheduleMessageService.persistInBackground());
     this.schedule(PERSIST_CONSUMER_FILTER_INTERVAL, PERSIST_CONSUMER_FILTER_INTERVAL, () => this.consumerFilterManager.persistIfChanged());
+    const acl = this.plainPermissionManager;
+    if (acl !== undefined) this.schedule(this.aclWatchIntervalMillis, this.aclWatchIntervalMillis, () => acl.reloadIfChanged());
     this.logger.info(`broker ${this.currentConfig.brokerName} listening on ${this.port} (fast port ${this.fastPort}), advertised as ${this.brokerAddr}`);
     await this.registerBrokerAll();
   }

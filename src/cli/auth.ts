@@ -1,5 +1,6 @@
 import type { Admin } from '../client/admin/admin.js';
 import type { AclInfo, UserInfo } from '../protocol/bodies/auth.js';
+import { ACL_V1_SUB_COMMANDS, runAclV1 } from './acl-v1.js';
 import { formatTable, output, parseCommand, usageError, UsageError, withAdmin, type ParsedValues } from './table.js';
 
 /** ACL 2.0 users and ACLs of one broker (codes 3001-3010), as mqadmin's createUser ... listAcl. */
@@ -22,7 +23,9 @@ export const ACL_USAGE = `usage: rocketmq-ts acl <create|update|delete|get|list>
   acl list   -b BROKER_ADDR [-s SUBJECT_FILTER] [-r RESOURCE_FILTER]
 
 SUBJECT is User:NAME; a RESOURCE is Cluster:NAME, Namespace:NAME, Topic:NAME, Group:NAME (a trailing * for a
-prefix) or *; ACTIONs are All, Pub, Sub, Create, Update, Delete, Get, List; the decision defaults to Allow.`;
+prefix) or *; ACTIONs are All, Pub, Sub, Create, Update, Delete, Get, List; the decision defaults to Allow.
+
+ACL 1.0 (plain_acl.yml): acl update-config | delete-config | version | global-white | get-config (acl version -h).`;
 
 const SUB_COMMANDS = ['create', 'update', 'delete', 'get', 'list'] as const;
 type SubCommand = (typeof SUB_COMMANDS)[number];
@@ -106,6 +109,7 @@ async function writeUser(admin: Admin, sub: 'create' | 'update', broker: string,
 
 /** `rocketmq-ts acl ...`. */
 export async function runAcl(argv: string[]): Promise<number> {
+  if (ACL_V1_SUB_COMMANDS.has(argv[0] ?? '')) return runAclV1(argv);
   const state = { exitCode: 0 };
   const parsed = parseCommand(
     'acl',

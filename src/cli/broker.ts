@@ -5,11 +5,12 @@ import { parseArgs } from 'node:util';
 import { parseJavaProperties } from '../common/java-properties.js';
 import { createConsoleLogger } from '../common/logger.js';
 import { applyBrokerProperties, defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.js';
-import { BrokerController } from '../broker/broker-controller.js';
+import { BrokerController, type BrokerControllerOptions } from '../broker/broker-controller.js';
 import { ConfigFileStore } from '../broker/config-file-store.js';
 import { AUTH_CONFIG_KEYS, defaultAuthConfig, parseAuthConfig, type AuthConfig } from '../broker/auth/auth-config.js';
 import type { Logger } from '../common/logger.js';
 import { DefaultMessageStore } from '../store/default-message-store.js';
+import { PlainAclFileStore } from '../store/plain-acl-file-store.js';
 import { TimerMessageStore } from '../store/timer/timer-message-store.js';
 import { createMessageStoreConfig, type MessageStoreConfig } from '../store/message-store-config.js';
 import { waitForSignal } from './signals.js';
@@ -71,7 +72,7 @@ export async function runBroker(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const controller = createBrokerController(config, storeConfig, logger, authConfig);
+  const controller = createBrokerController(config, storeConfig, logger, { authConfig });
   const stop = waitForSignal();
   try {
     await controller.start();
@@ -117,11 +118,23 @@ async function buildConfig(
   if (values['namesrv-addr'] !== undefined) overrides.set('namesrvAddr', values['namesrv-addr']);
   if (values['data-dir'] !== undefined) overrides.set('storePathRootDir', resolve(values['data-dir']));
   config = applyBrokerProperties(config, overrides).config;
+  if (config.aclEnable && config.rocketmqHome === '') {
+    throw new Error('aclEnable=true needs ROCKETMQ_HOME (or rocketmqHome in broker.conf): the ACL is read from $ROCKETMQ_HOME/conf/plain_acl.yml');
+  }
   return { config, storeConfig: applyMessageStoreProperties(config.storePathRootDir, storeProperties), authConfig };
 }
 
-/** A BrokerController over a DefaultMessageStore and JSON configs (users and ACLs too), all under storePathRootDir. */
-export function createBrokerController(config: BrokerConfig, storeConfig: MessageStoreConfig, logger: Logger, authConfig?: AuthConfig): BrokerController {
+/**
+ * A BrokerController over a DefaultMessageStore and JSON configs (users and ACLs of ACL 2.0 too), all under
+ * storePathRootDir; with aclEnable, the ACL 1.0 files under rocketmqHome (ROCKETMQ_ACL_PLAIN_FILE, a path relative
+ * to it, stands for Java's -Drocketmq.acl.plain.file).
+ */
+export function createBrokerController(
+  config: BrokerConfig,
+  storeConfig: MessageStoreConfig,
+  logger: Logger,
+  options: Pick<BrokerControllerOptions, 'authConfig' | 'aclWatchIntervalMillis'> = {},
+): BrokerController {
   const messageStore = new DefaultMessageStore(storeConfig, { logger });
   return new BrokerController(config, {
     configStore: new ConfigFileStore(join(config.storePathRootDir, 'config')),
@@ -130,7 +143,8 @@ export function createBrokerController(config: BrokerConfig, storeConfig: Messag
     fileReservedTime: storeConfig.fileReservedTime,
     timerConfig: storeConfig,
     timerMessageStore: storeConfig.timerWheelEnable ? new TimerMessageStore({ store: messageStore, config: storeConfig, logger }) : undefined,
-    authConfig,
+    aclFileStore: config.aclEnable ? new PlainAclFileStore(config.rocketmqHome, process.env['ROCKETMQ_ACL_PLAIN_FILE'] || undefined) : undefined,
+    ...options,
   });
 }
 

@@ -80,7 +80,7 @@ export async function startDev(options: DevOptions): Promise<DevCluster> {
       // Java's default is off; a development broker lets SQL92 subscriptions in.
       enablePropertyFilter: true,
     };
-    broker = createBrokerController(config, createMessageStoreConfig({ storePathRootDir }), logger, devAuthConfig(options.aclUser));
+    broker = createBrokerController(config, createMessageStoreConfig({ storePathRootDir }), logger, { authConfig: devAuthConfig(options.aclUser) });
     await broker.start();
     const started = broker;
     return {

@@ -29,7 +29,8 @@ export { type ClientOptions, type ClientConfig, buildMQClientId, getLocalAddress
 export { MessageClientIDSetter, parseUniqID } from './message-client-id.js';
 export { MQFaultStrategy, DEFAULT_LATENCY_MAX, DEFAULT_NOT_AVAILABLE_DURATION, type MQFaultStrategyOptions } from './route/mq-fault-strategy.js';
 export { TopicPublishInfo, topicRouteData2TopicPublishInfo, type QueueFilter } from './route/topic-publish-info.js';
-export { Admin, type AdminOptions, type BrokerTarget, type CreateTopicOptions, type PullResult } from './admin/admin.js';
+export { Admin, type AdminOptions, type BrokerAclConfigVersion, type BrokerTarget, type CreateTopicOptions, type PullResult } from './admin/admin.js';
+export type { AclFileVersion, BrokerClusterAclConfig, PlainAccessConfigBody } from '../protocol/bodies/acl-v1.js';
 export type { TopicOffset, QueueProgress, ConsumeProgress, ConsumerRunningInfo, ProcessQueueInfo } from './admin/admin-bodies.js';
 export { PushConsumer, type PushConsumerOptions } from './consumer/push-consumer.js';
 export { LitePullConsumer, type LitePullConsumerOptions } from './consumer/lite-pull-consumer.js';

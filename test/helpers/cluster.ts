@@ -40,7 +40,7 @@ export async function startTestBroker(
     },
     createMessageStoreConfig({ storePathRootDir, ...options.store }),
     silentLogger,
-    options.auth,
+    options.auth === undefined ? {} : { authConfig: options.auth },
   );
   await broker.start();
   return broker;

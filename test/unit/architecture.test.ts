@@ -113,6 +113,24 @@ describe('architecture', () => {
     assert.deepEqual(violations, []);
   });
 
+  it('keeps ACL 1.0 (src/broker/acl) free of transports and files: only its RPC hook sees requests', () => {
+    // The permission manager validates what the hook parsed from a request and reads its files through an
+    // AclFileStore (src/store/plain-acl-file-store.ts); plain-access-validator.ts is the hook, the one adapter.
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      if (!rel.startsWith('broker/acl/')) continue;
+      for (const spec of importsOf(file)) {
+        if (ioModules.test(spec)) violations.push(`${rel} imports ${spec}`);
+        if (!spec.startsWith('.')) continue;
+        const target = relative(srcRoot, join(file, '..', spec));
+        if (target.startsWith('broker/processors/') || target.startsWith('store/')) violations.push(`${rel} -> ${target}`);
+        if (target.startsWith('remoting/') && rel !== 'broker/acl/plain-access-validator.ts') violations.push(`${rel} -> ${target}`);
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
   it('keeps src/protocol, src/common and src/filter free of I/O', () => {
     // The SQL92 compiler and evaluator (src/filter) are pure like the protocol: the broker and the client share them.
     const violations: string[] = [];

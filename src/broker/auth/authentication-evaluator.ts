@@ -1,12 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
-import { ACCESS_KEY, SIGNATURE, aclSignature } from '../../protocol/acl-signature.js';
+import { ACCESS_KEY, SIGNATURE, UNIQUE_MSG_QUERY_FLAG, aclSignature, signatureMatches } from '../../protocol/acl-signature.js';
 import { MQVersion } from '../../protocol/language-code.js';
 import type { AuthConfig } from './auth-config.js';
 import { AuthenticationError } from './auth-errors.js';
 import type { AuthenticationMetadataManager } from './authentication-metadata-manager.js';
 
-/** MixAll.UNIQUE_MSG_QUERY_FLAG: clients up to 4.9.3 added it after signing, so it is not part of their content. */
-const UNIQUE_MSG_QUERY_FLAG = '_UNIQUE_KEY_QUERY';
 
 /** What authentication reads from a request. */
 export interface SignedRequest {
@@ -38,11 +35,7 @@ export class AuthenticationEvaluator {
     if (user === undefined) throw new AuthenticationError(`User:${username} is not found.`);
     if (user.userStatus === 'disable') throw new AuthenticationError(`User:${username} is disabled.`);
     const omit = request.version <= MQVersion.V4_9_3 ? UNIQUE_MSG_QUERY_FLAG : undefined;
-    const expected = Buffer.from(aclSignature(fields, request.body, user.password, omit), 'utf8');
-    const given = fields[SIGNATURE];
-    const givenBytes = given === undefined ? undefined : Buffer.from(given, 'utf8');
-    // Constant time over the signature (its length is public: Base64 of 20 bytes).
-    if (givenBytes?.length !== expected.length || !timingSafeEqual(givenBytes, expected)) throw new AuthenticationError('check signature failed.');
+    if (!signatureMatches(aclSignature(fields, request.body, user.password, omit), fields[SIGNATURE])) throw new AuthenticationError('check signature failed.');
     return username;
   }
 }

@@ -186,6 +186,13 @@ export const RESOURCE_TABLE: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [RequestCode.AUTH_DELETE_ACL, cluster('Update')],
   [RequestCode.AUTH_GET_ACL, cluster('Get')],
   [RequestCode.AUTH_LIST_ACL, cluster('Get')],
+  // ACL 1.0's admin codes (gone from 5.3.3, served here for aclEnable): they change or show the access rules of the
+  // whole broker, as the ACL 2.0 codes above do.
+  [RequestCode.UPDATE_AND_CREATE_ACL_CONFIG, cluster('Update')],
+  [RequestCode.DELETE_ACL_CONFIG, cluster('Update')],
+  [RequestCode.UPDATE_GLOBAL_WHITE_ADDRS_CONFIG, cluster('Update')],
+  [RequestCode.GET_BROKER_CLUSTER_ACL_INFO, cluster('Get')],
+  [RequestCode.GET_BROKER_CLUSTER_ACL_CONFIG, cluster('Get')],
   // No annotated header in 5.3.3, so Java lets any authenticated user change these; we ask Update on the cluster.
   [RequestCode.UPDATE_BROKER_CONFIG, cluster('Update')],
   [RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, cluster('Update')],

@@ -1,5 +1,13 @@
 import { MQBrokerError } from '../../common/errors.js';
 import { decodeAclInfo, decodeAclInfoList, decodeUserInfo, decodeUserInfoList, encodeAuthBody, type AclInfo, type UserInfo } from '../../protocol/bodies/auth.js';
+import {
+  decodeAclFileVersion,
+  decodeAllAclFileVersion,
+  decodeBrokerClusterAclConfig,
+  type AclFileVersion,
+  type BrokerClusterAclConfig,
+  type PlainAccessConfigBody,
+} from '../../protocol/bodies/acl-v1.js';
 import { decodeClusterInfo, type ClusterInfo } from '../../protocol/bodies/cluster-info.js';
 import { decodeKVTable } from '../../protocol/bodies/kv-table.js';
 import { decodeConsumeStats, decodeResetOffsetBody, type ConsumerConnection } from '../../protocol/bodies/consumer-admin.js';
@@ -8,6 +16,7 @@ import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import { decodeTopicList } from '../../protocol/bodies/topic-list.js';
 import type { TopicRouteData } from '../../protocol/bodies/topic-route-data.js';
 import type { CustomHeader } from '../../protocol/custom-header.js';
+import { GetBrokerAclConfigResponseHeader } from '../../protocol/headers/acl-v1.js';
 import { OffsetResponseHeader, PullMessageResponseHeader, QueryConsumerOffsetResponseHeader } from '../../protocol/headers/broker.js';
 import { decodeStoredMessage, decodeStoredMessages } from '../../protocol/message/message-decoder.js';
 import { decodeMessageId } from '../../protocol/message/message-id.js';
@@ -61,6 +70,17 @@ export interface CreateTopicOptions {
   /** PermName bits: 2 write, 4 read, 1 inherit; default 6. */
   perm?: number;
   order?: boolean;
+}
+
+/** GET_BROKER_CLUSTER_ACL_INFO's answer (mqadmin clusterAclConfigVersion). */
+export interface BrokerAclConfigVersion {
+  brokerName: string;
+  brokerAddr: string;
+  clusterName: string;
+  /** The default plain_acl.yml's version. */
+  version: AclFileVersion;
+  /** Every ACL file's version, by path on the broker. */
+  allAclFileVersion: Map<string, AclFileVersion>;
 }
 
 export interface PullResult {
@@ -448,6 +468,51 @@ export class Admin {
   /** AUTH_LIST_ACL (3010), filtered by subject and resource if given. */
   async listAcls(brokerAddr: string, filters: { subject?: string; resource?: string } = {}): Promise<AclInfo[]> {
     return decodeAclInfoList((await this.call(brokerAddr, RequestCode.AUTH_LIST_ACL, { subjectFilter: filters.subject, resourceFilter: filters.resource })).body);
+  }
+
+  /**
+   * UPDATE_AND_CREATE_ACL_CONFIG (50, ACL 1.0): creates the account in the broker's plain_acl.yml or updates it in
+   * its file; DefaultMQAdminExt.createAndUpdatePlainAccessConfig. Lists travel joined by ','.
+   */
+  async updatePlainAccessConfig(brokerAddr: string, config: PlainAccessConfigBody): Promise<void> {
+    await this.call(brokerAddr, RequestCode.UPDATE_AND_CREATE_ACL_CONFIG, {
+      accessKey: config.accessKey,
+      secretKey: config.secretKey,
+      admin: config.admin,
+      defaultGroupPerm: config.defaultGroupPerm,
+      defaultTopicPerm: config.defaultTopicPerm,
+      whiteRemoteAddress: config.whiteRemoteAddress,
+      topicPerms: config.topicPerms?.join(','),
+      groupPerms: config.groupPerms?.join(','),
+    });
+  }
+
+  /** DELETE_ACL_CONFIG (51); DefaultMQAdminExt.deletePlainAccessConfig. */
+  async deletePlainAccessConfig(brokerAddr: string, accessKey: string): Promise<void> {
+    await this.call(brokerAddr, RequestCode.DELETE_ACL_CONFIG, { accessKey });
+  }
+
+  /** GET_BROKER_CLUSTER_ACL_INFO (52); DefaultMQAdminExt.examineBrokerClusterAclVersionInfo. */
+  async aclConfigVersion(brokerAddr: string): Promise<BrokerAclConfigVersion> {
+    const response = await this.call(brokerAddr, RequestCode.GET_BROKER_CLUSTER_ACL_INFO);
+    const header = response.decodeCommandCustomHeader(GetBrokerAclConfigResponseHeader);
+    return {
+      brokerName: header.brokerName,
+      brokerAddr: header.brokerAddr,
+      clusterName: header.clusterName,
+      version: decodeAclFileVersion(header.version),
+      allAclFileVersion: decodeAllAclFileVersion(header.allAclFileVersion),
+    };
+  }
+
+  /** UPDATE_GLOBAL_WHITE_ADDRS_CONFIG (53): the whitelist of one ACL file (the default plain_acl.yml when omitted). */
+  async updateGlobalWhiteAddrs(brokerAddr: string, addrs: readonly string[], aclFileFullPath = ''): Promise<void> {
+    await this.call(brokerAddr, RequestCode.UPDATE_GLOBAL_WHITE_ADDRS_CONFIG, { globalWhiteAddrs: addrs.join(','), aclFileFullPath });
+  }
+
+  /** GET_BROKER_CLUSTER_ACL_CONFIG (54, 5.0-5.3.2): every ACL file's whitelist and accounts, secrets included. */
+  async brokerClusterAclConfig(brokerAddr: string): Promise<BrokerClusterAclConfig> {
+    return decodeBrokerClusterAclConfig((await this.call(brokerAddr, RequestCode.GET_BROKER_CLUSTER_ACL_CONFIG)).body);
   }
 
   private async doQueryMessage(topic: string, key: string, maxNum: number, begin: number, end: number, isUniqKey: boolean): Promise<MessageExt[]> {
