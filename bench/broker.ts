@@ -22,6 +22,7 @@
  */
 import { loadavg } from 'node:os';
 import { RemotingClient } from '../src/index.js';
+import { AclClientRPCHook, Admin, MQClientManager, type SessionCredentials } from '../src/client/index.js';
 import { buildInterop, startJava, type JavaProcess } from '../test/helpers/java.js';
 import {
   BROKER_CPUS,
@@ -67,6 +68,8 @@ const USAGE = `usage: node dist-test/bench/broker.js [options]
   --brokers <b,...>     ours, java, in this order (default ours,java); a broker named twice (ours,java,java,ours)
                         counts with its mean, which cancels the order out
   --client-heap-mb <n>  heap of each benchmark-client JVM (default 512)
+  --acl                 ACL 2.0 on both brokers (authentication and authorization, Java's providers): the Producer
+                        and the Consumer sign as a Normal user whose ACL allows the topic and the consumer group
   --pin                 once started, pin the broker (all threads) to CPU 0 and its name server, the Producer and
                         the Consumer to the other CPUs (taskset), so the broker gets one core whatever its thread count
   --profile-ours <dir>  run our broker with --cpu-prof, the profile written to <dir> when it stops
@@ -79,6 +82,43 @@ const USAGE = `usage: node dist-test/bench/broker.js [options]
 
 interface Options extends BenchArgs {
   pin: boolean;
+  acl: boolean;
+}
+
+/** --acl: the initial (Super) user, which creates the topic and the benchmark's Normal user, and that user. */
+const ACL_ROOT: SessionCredentials = { accessKey: 'rocketmq', secretKey: '12345678' };
+const ACL_USER: SessionCredentials = { accessKey: 'benchuser', secretKey: 'bench-secret' };
+/** The broker.conf keys of ACL 2.0, the same for both brokers (Java 5.3.3's names and providers). */
+const ACL_BROKER_CONFIG = {
+  authenticationEnabled: 'true',
+  authorizationEnabled: 'true',
+  authenticationMetadataProvider: 'org.apache.rocketmq.auth.authentication.provider.LocalAuthenticationMetadataProvider',
+  authorizationMetadataProvider: 'org.apache.rocketmq.auth.authorization.provider.LocalAuthorizationMetadataProvider',
+  initAuthenticationUser: JSON.stringify({ username: ACL_ROOT.accessKey, password: ACL_ROOT.secretKey }),
+  innerClientAuthenticationCredentials: JSON.stringify({ accessKey: ACL_ROOT.accessKey, secretKey: ACL_ROOT.secretKey }),
+};
+
+/** The benchmark's Normal user and its ACL: everything on the topic and the consumer group, nothing else. */
+async function createAclUser(namesrvAddr: string, brokerAddr: string, topic: string, group: string): Promise<void> {
+  const admin = new Admin({ nameServer: namesrvAddr, credentials: ACL_ROOT, clientManager: new MQClientManager() });
+  await admin.start();
+  try {
+    await admin.createUser(brokerAddr, { username: ACL_USER.accessKey, password: ACL_USER.secretKey, userType: 'Normal' });
+    await admin.createAcl(brokerAddr, {
+      subject: `User:${ACL_USER.accessKey}`,
+      policies: [
+        {
+          policyType: 'Custom',
+          entries: [
+            { resource: `Topic:${topic}`, actions: ['All'], decision: 'Allow' },
+            { resource: `Group:${group}`, actions: ['All'], decision: 'Allow' },
+          ],
+        },
+      ],
+    });
+  } finally {
+    await admin.shutdown();
+  }
 }
 
 interface SendReport {
@@ -137,9 +177,9 @@ interface Result {
 }
 
 function parseOptions(argv: string[]): Options | 'help' {
-  const values = parseBenchArgs(argv, { pin: { type: 'boolean' } });
+  const values = parseBenchArgs(argv, { pin: { type: 'boolean' }, acl: { type: 'boolean' } });
   if (values.help === true) return 'help';
-  return { ...benchArgs(values, { topic: 'BenchTopic', threads: 16, size: 1024, minSize: 1 }), pin: values.pin === true };
+  return { ...benchArgs(values, { topic: 'BenchTopic', threads: 16, size: 1024, minSize: 1 }), pin: values.pin === true, acl: values.acl === true };
 }
 
 // ------------------------------------------------------------------------------------------------------------------
@@ -160,20 +200,24 @@ function parseConsumeReports(stdout: string): ConsumeReport[] {
 // One broker
 
 async function benchBroker(kind: BrokerKind, options: Options, client: RemotingClient): Promise<Result> {
-  const { deployment, probe, rssReady } = await deployBroker(kind, options, client, options.pin);
+  const deploy = options.acl ? { ...options, brokerConfig: ACL_BROKER_CONFIG, adminCredentials: ACL_ROOT } : options;
+  const { deployment, probe, rssReady } = await deployBroker(kind, deploy, client, options.pin);
   const clients: JavaProcess[] = [];
   let window: MeasuredWindow | undefined;
   try {
     progress(`${kind}: topic ${options.topic} (${options.queues} queues) created; starting the Consumer and the Producer`);
 
     const { classpath } = await buildInterop(JAVA_VERSION);
-    const common = ['-n', deployment.namesrvAddr, '-t', options.topic, '-w', String(options.threads), '-ri', '1000'];
+    const group = `bench_consumer_${kind}`;
+    if (options.acl) await createAclUser(deployment.namesrvAddr, deployment.brokerAddr, options.topic, group);
+    const signed = options.acl ? ['-a', 'true', '-ak', ACL_USER.accessKey, '-sk', ACL_USER.secretKey] : [];
+    const common = ['-n', deployment.namesrvAddr, '-t', options.topic, '-w', String(options.threads), '-ri', '1000', ...signed];
     const consumer = await startJava({
       mainClass: 'org.apache.rocketmq.example.benchmark.Consumer',
       name: `bench-consumer-${kind}`,
       classpath,
       heapMb: options.clientHeapMb,
-      args: [...common, '-g', `bench_consumer_${kind}`],
+      args: [...common, '-g', group],
       readyLine: /Consumer Started/,
       readyTimeoutMs: 60_000,
     });
@@ -285,7 +329,11 @@ function printTable(results: Result[]): void {
 async function main(options: Options): Promise<number> {
   configureProgress('broker', options.quiet);
   const load0 = loadavg()[0] ?? 0;
-  const results = await runPhases(options.brokers, options, (kind, client) => benchBroker(kind, options, client));
+  const results = await runPhases(options.brokers, options, (kind, client) => {
+    // The window's offset readings (GET_MAX_OFFSET) are signed too, as the initial user.
+    if (options.acl) client.registerRPCHook(new AclClientRPCHook(ACL_ROOT));
+    return benchBroker(kind, options, client);
+  });
 
   const ours = results.find((r) => r.broker === 'ours');
   const java = results.find((r) => r.broker === 'java');
@@ -317,7 +365,8 @@ async function main(options: Options): Promise<number> {
     process.stdout.write(
       `\nbench:broker: ${options.threads} producer threads (sync send), ${options.threads} consume threads, ${options.size} B bodies, ` +
         `topic ${options.topic} x ${options.queues} queues, ${options.warmup} s warm-up + ${options.seconds} s measured, ASYNC_FLUSH, ${options.segmentMib} MiB segments` +
-        `${options.pin ? `, broker pinned to CPU ${BROKER_CPUS}, the rest to ${otherCpus()}` : ''}\n\n`,
+        `${options.pin ? `, broker pinned to CPU ${BROKER_CPUS}, the rest to ${otherCpus()}` : ''}` +
+        `${options.acl ? ', ACL 2.0 on both brokers (the clients sign as a Normal user)' : ''}\n\n`,
     );
     printTable(results);
     if (ours !== undefined && java !== undefined) {
@@ -343,7 +392,7 @@ async function main(options: Options): Promise<number> {
       ratios,
       targets,
       results,
-      params: { ...benchParams(options), pin: options.pin, java_version: JAVA_VERSION },
+      params: { ...benchParams(options), pin: options.pin, acl: options.acl, java_version: JAVA_VERSION },
       ...machineInfo(load0),
     })}\n`,
   );

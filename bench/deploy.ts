@@ -12,6 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeTopicRouteData } from '../src/protocol/bodies/index.js';
 import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../src/index.js';
+import { Admin, MQClientManager, type SessionCredentials } from '../src/client/index.js';
 import { REPO_ROOT, buildInterop, runMqAdmin, startJavaBroker, startJavaNameServer } from '../test/helpers/java.js';
 import { loopbackRoundTrips } from './machine-probe.js';
 
@@ -47,6 +48,8 @@ export interface DeployOptions {
   logPatterns?: Record<string, RegExp>;
   /** The Java broker's heap and MaxDirectMemorySize, MiB (startJavaBroker's default, 512, when unset). */
   javaHeapMb?: number | undefined;
+  /** A super user of ACL 2.0: the topic is created by our Admin signing as it (mqadmin would need a tools.yml). */
+  adminCredentials?: SessionCredentials;
 }
 
 // ------------------------------------------------------------------------------------------------------------------
@@ -650,6 +653,16 @@ export async function deployBroker(kind: BrokerKind, options: DeployOptions, cli
 // Topic and offsets
 
 async function createTopic(deployment: Deployment, options: DeployOptions): Promise<void> {
+  if (options.adminCredentials !== undefined) {
+    const admin = new Admin({ nameServer: deployment.namesrvAddr, credentials: options.adminCredentials, clientManager: new MQClientManager() });
+    await admin.start();
+    try {
+      await admin.createTopic({ brokerAddr: deployment.brokerAddr }, options.topic, { readQueueNums: options.queues, writeQueueNums: options.queues });
+    } finally {
+      await admin.shutdown();
+    }
+    return;
+  }
   const q = String(options.queues);
   const result = await runMqAdmin(['updateTopic', '-n', deployment.namesrvAddr, '-b', deployment.brokerAddr, '-t', options.topic, '-r', q, '-w', q], {
     version: JAVA_VERSION,
