@@ -425,9 +425,7 @@ export class BrokerController implements BrokerContext {
     }
     server.registerDefaultProcessor(new AdminBrokerProcessor(this), new BoundedExecutor({ maxConcurrency: 16, queueCapacity: 10_000 }));
     // BrokerController#initialAcl: the validator runs before every processor, on both ports.
-    if (this.plainPermissionManager !== undefined) {
-      server.registerRPCHook(new PlainAccessValidator(this.plainPermissionManager, (request) => this.broker2Client.isSentByBroker(request)));
-    }
+    if (this.plainPermissionManager !== undefined) server.registerRPCHook(new PlainAccessValidator(this.plainPermissionManager));
     return server;
   }
 

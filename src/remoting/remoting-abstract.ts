@@ -44,6 +44,12 @@ export abstract class RemotingAbstract {
   private readonly processorTable = new Map<number, ProcessorPair>();
   private defaultProcessor: ProcessorPair | undefined;
   private readonly rpcHooks: RPCHook[] = [];
+  /**
+   * Whether the hooks also run around the requests this endpoint sends. Java's NettyRemotingClient runs them
+   * there; NettyRemotingServer runs them around the requests it receives only, so a server's hook (the ACL 1.0
+   * validator) never sees what the broker sends to its clients.
+   */
+  protected readonly hooksOnOutgoing: boolean = true;
   private requestPipeline: RequestPipeline | undefined;
   private readonly publicExecutor: BoundedExecutor;
   private readonly eventExecutor: ChannelEventExecutor | undefined;
@@ -296,7 +302,7 @@ export abstract class RemotingAbstract {
       if (outcome.kind === 'timeout') this.onSyncTimeout(channel, timeoutMillis);
       throw outcome.toError();
     }
-    this.doAfterRpcHooks(channel.remoteAddr, request, outcome);
+    if (this.hooksOnOutgoing) this.doAfterRpcHooks(channel.remoteAddr, request, outcome);
     return outcome;
   }
 
@@ -332,7 +338,7 @@ export abstract class RemotingAbstract {
       this.sendRequest(channel, request, future);
     });
     if (outcome instanceof InvokeFailure) throw outcome.toError();
-    this.doAfterRpcHooks(channel.remoteAddr, request, outcome);
+    if (this.hooksOnOutgoing) this.doAfterRpcHooks(channel.remoteAddr, request, outcome);
     return outcome;
   }
 
@@ -354,7 +360,7 @@ export abstract class RemotingAbstract {
     );
     let failure: unknown;
     try {
-      this.doBeforeRpcHooks(channel.remoteAddr, request);
+      if (this.hooksOnOutgoing) this.doBeforeRpcHooks(channel.remoteAddr, request);
       failure = await new Promise<Error | null | undefined>((resolve) => channel.write(request, resolve));
     } finally {
       release();
@@ -384,7 +390,7 @@ export abstract class RemotingAbstract {
   /** Registers the future, runs the before-request hooks and writes; a failed write fails the request at once. */
   private sendRequest(channel: RemotingChannel, request: RemotingCommand, future: ResponseFuture): void {
     try {
-      this.doBeforeRpcHooks(channel.remoteAddr, request);
+      if (this.hooksOnOutgoing) this.doBeforeRpcHooks(channel.remoteAddr, request);
     } catch (err) {
       future.settle(new InvokeFailure('send', channel.remoteAddr, future.timeoutMillis, err));
       return;

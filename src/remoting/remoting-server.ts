@@ -45,6 +45,7 @@ export class RemotingServer extends RemotingAbstract {
   private server: Server | undefined;
   private state: State = 'created';
   private boundPort = -1;
+  protected override readonly hooksOnOutgoing = false;
 
   constructor(options: RemotingServerOptions = {}) {
     super(

@@ -15,17 +15,9 @@ import type { AccessRequest, PlainPermissionManager } from './plain-permission-m
  * denied request has no effect.
  */
 export class PlainAccessValidator implements RPCHook {
-  /**
-   * `sentByBroker` tells the broker's own requests to clients (Broker2Client) from incoming ones: our remoting layer
-   * runs server hooks on both, Java's only on incoming requests, and the broker's requests carry no credentials.
-   */
-  constructor(
-    private readonly manager: PlainPermissionManager,
-    private readonly sentByBroker: (request: RemotingCommand) => boolean,
-  ) {}
+  constructor(private readonly manager: PlainPermissionManager) {}
 
   doBeforeRequest(remoteAddr: string, request: RemotingCommand): void {
-    if (this.sentByBroker(request)) return;
     this.manager.validate(parseAccessRequest(request, remoteAddr));
   }
 

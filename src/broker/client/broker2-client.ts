@@ -36,38 +36,16 @@ export interface Broker2ClientDeps {
 
 /** Broker2Client.java: the calls a broker makes to its clients over their own connections. */
 export class Broker2Client {
-  /** The requests this broker sent (or forwarded) to clients, for isSentByBroker. */
-  private readonly sent = new WeakSet<RemotingCommand>();
-
   constructor(
     private readonly remotingServer: RemotingServer,
     private readonly deps: Broker2ClientDeps,
     private readonly logger: Logger = silentLogger,
   ) {}
 
-  /**
-   * Whether the broker itself is sending `request` to a client. Our remoting layer runs a server's RPC hooks on the
-   * requests it sends too, where Java's NettyRemotingServer runs them around incoming requests only; a server hook
-   * that checks incoming requests (the ACL 1.0 validator) asks this to leave the broker's own requests alone.
-   */
-  isSentByBroker(request: RemotingCommand): boolean {
-    return this.sent.has(request);
-  }
-
-  private oneway(channel: RemotingChannel, request: RemotingCommand, timeoutMillis: number): Promise<void> {
-    this.sent.add(request);
-    return this.remotingServer.invokeOneway(channel, request, timeoutMillis);
-  }
-
-  private sync(channel: RemotingChannel, request: RemotingCommand, timeoutMillis: number): Promise<RemotingCommand> {
-    this.sent.add(request);
-    return this.remotingServer.invokeSync(channel, request, timeoutMillis);
-  }
-
   /** NOTIFY_CONSUMER_IDS_CHANGED (40), oneway: the client rebalances at once instead of on its 20 s timer. */
   notifyConsumerIdsChanged(channel: RemotingChannel, consumerGroup: string): void {
     const request = RemotingCommand.createRequestCommand(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, { consumerGroup });
-    this.oneway(channel, request, NOTIFY_TIMEOUT_MILLIS).catch((err: unknown) => {
+    this.remotingServer.invokeOneway(channel, request, NOTIFY_TIMEOUT_MILLIS).catch((err: unknown) => {
       this.logger.error(`notifyConsumerIdsChanged exception. group=${consumerGroup}, channel=${channel.remoteAddr}`, err);
     });
   }
@@ -79,14 +57,14 @@ export class Broker2Client {
    */
   checkProducerTransactionState(group: string, channel: RemotingChannel, header: Record<string, string | number>, body: Buffer): Promise<void> {
     const request = RemotingCommand.createRequestCommand(RequestCode.CHECK_TRANSACTION_STATE, header, body);
-    return this.oneway(channel, request, NOTIFY_TIMEOUT_MILLIS).catch((err: unknown) => {
+    return this.remotingServer.invokeOneway(channel, request, NOTIFY_TIMEOUT_MILLIS).catch((err: unknown) => {
       this.logger.error(`Check transaction failed because invoke producer exception. group=${group}, channel=${channel.remoteAddr}: ${String(err)}`);
     });
   }
 
   /** callClient: a request forwarded to one client, answered with whatever the client answers. */
   callClient(channel: RemotingChannel, request: RemotingCommand): Promise<RemotingCommand> {
-    return this.sync(channel, request, CALL_CLIENT_TIMEOUT_MILLIS);
+    return this.remotingServer.invokeSync(channel, request, CALL_CLIENT_TIMEOUT_MILLIS);
   }
 
   /**
@@ -124,7 +102,7 @@ export class Broker2Client {
     await Promise.all(
       members.map(async (info) => {
         try {
-          await this.oneway(info.channel, request, RESET_TIMEOUT_MILLIS);
+          await this.remotingServer.invokeOneway(info.channel, request, RESET_TIMEOUT_MILLIS);
           this.logger.info(`[reset-offset] reset offset success. topic=${topic}, group=${group}, clientId=${info.clientId}`);
         } catch (err) {
           this.logger.error(`[reset-offset] reset offset exception. topic=${topic}, group=${group}, clientId=${info.clientId}`, err);
@@ -153,7 +131,7 @@ export class Broker2Client {
     for (const info of wanted) {
       const request = RemotingCommand.createRequestCommand(RequestCode.GET_CONSUMER_STATUS_FROM_CLIENT, { topic, group });
       try {
-        const response = await this.sync(info.channel, request, RESET_TIMEOUT_MILLIS);
+        const response = await this.remotingServer.invokeSync(info.channel, request, RESET_TIMEOUT_MILLIS);
         if (response.code === ResponseCode.SUCCESS && response.body !== undefined) {
           consumerTable.set(info.clientId, decodeConsumerStatusMessageQueueTable(response.body));
         }

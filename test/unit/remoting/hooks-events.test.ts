@@ -50,6 +50,47 @@ describe('RPC hooks', () => {
     }
   });
 
+  it("run on a server around the requests it receives only, not around those it sends to clients (Java's NettyRemotingServer)", async () => {
+    const seen: string[] = [];
+    const peer = await startPeerServer();
+    const CALL_BACK = 9101;
+    const CALLED = 9102;
+    // The server answers CALL_BACK by calling the client back over the client's own connection.
+    peer.server.registerProcessor(CALL_BACK, {
+      processRequest: async (ctx) => {
+        const back = await peer.server.invokeSync(ctx.channel, RemotingCommand.createRequestCommand(CALLED), 3000);
+        return RemotingCommand.createResponseCommand(back.code, 'called back');
+      },
+    });
+    peer.server.registerRPCHook({
+      doBeforeRequest: (_addr, req) => void seen.push(`server before ${req.code}`),
+      doAfterResponse: (_addr, req) => void seen.push(`server after ${req.code}`),
+    });
+    const client = new RemotingClient();
+    client.registerProcessor(CALLED, { processRequest: () => RemotingCommand.createResponseCommand(ResponseCode.SUCCESS) });
+    client.registerRPCHook({
+      doBeforeRequest: (_addr, req) => void seen.push(`client before ${req.code}`),
+      doAfterResponse: (_addr, req) => void seen.push(`client after ${req.code}`),
+    });
+    await client.start();
+    try {
+      const response = await client.invokeSync(peer.addr, RemotingCommand.createRequestCommand(CALL_BACK), 3000);
+      assert.equal(response.remark, 'called back');
+      assert.deepEqual(seen, [
+        `client before ${CALL_BACK}`,
+        `server before ${CALL_BACK}`,
+        // The call back: the client's hooks run around the request it received, the server's not at all.
+        `client before ${CALLED}`,
+        `client after ${CALLED}`,
+        `server after ${CALL_BACK}`,
+        `client after ${CALL_BACK}`,
+      ]);
+    } finally {
+      await client.shutdown();
+      await peer.server.shutdown();
+    }
+  });
+
   it('turn a throwing server hook into SYSTEM_ERROR, and a throwing client hook into a rejected call', async () => {
     const peer = await startPeerServer();
     peer.server.registerRPCHook({
