@@ -180,6 +180,11 @@ export class Producer implements MQProducerInner {
     return this.instance?.clientId;
   }
 
+  /** Trace records dropped so far because the trace queue was full (Java's discardCount); 0 without `trace`. */
+  get traceDiscardCount(): number {
+    return this.traceDispatcher?.discardCount ?? 0;
+  }
+
   /** The namespace its names are wrapped in (the option, or its name-server endpoint's); undefined for none. */
   get namespace(): string | undefined {
     return this.ns.namespace;
@@ -675,7 +680,16 @@ export function createTraceDispatcher(
     // Not the client's own limit: a body of 128 000 chars may take more bytes.
     maxMessageSize: DEFAULTS.maxMessageSize,
   });
-  return new AsyncTraceDispatcher({ traceTopic, producer, logger });
+  return new AsyncTraceDispatcher({
+    traceTopic,
+    producer: {
+      start: () => producer.start(),
+      // Several trace messages go as one batch request; each is stored, and indexed by its keys, on its own.
+      send: (messages) => producer.send(messages.length === 1 ? (messages[0] as ProducerMessage) : messages),
+      shutdown: () => producer.shutdown(),
+    },
+    logger,
+  });
 }
 
 /** The request as sent: the message with CORRELATION_ID, REPLY_TO_CLIENT and TTL (what is no message is left for validation). */
