@@ -140,7 +140,8 @@ export class Producer implements MQProducerInner {
   private readonly topicPublishInfoTable = new Map<string, TopicPublishInfo>();
   private instance: MQClientInstance | undefined;
   private state: State = 'created';
-  private readonly traceDispatcher: AsyncTraceDispatcher | undefined;
+  /** Where its trace records go (undefined when `trace` is off); a TransactionProducer adds its EndTransaction records. */
+  protected readonly traceDispatcher: AsyncTraceDispatcher | undefined;
   private readonly sendTraceHook: SendMessageTraceHook | undefined;
 
   constructor(options: ProducerOptions) {

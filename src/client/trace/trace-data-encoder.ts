@@ -41,6 +41,14 @@ export function encodeTraceContext(ctx: TraceContext): TraceTransferBean {
           .join(''),
         transKeys: keysOf(ctx.beans),
       };
+    case 'EndTransaction':
+      return {
+        transData: record([
+          'EndTransaction', ctx.timeStamp, ctx.regionId, ctx.groupName, ctx.topic, ctx.msgId, ctx.tags, ctx.keys,
+          ctx.storeHost, ctx.msgType, ctx.transactionId, ctx.transactionState, ctx.fromTransactionCheck,
+        ]),
+        transKeys: keysOf([ctx]),
+      };
   }
 }
 
@@ -61,3 +69,4 @@ function keysOf(beans: readonly { msgId: string; keys: string | null }[]): strin
   }
   return keys;
 }
+
