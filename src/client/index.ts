@@ -1,5 +1,6 @@
 export { Producer, type ProducerOptions, type SendOptions, type RequestOptions } from './producer/producer.js';
 export { RMQ_SYS_TRACE_TOPIC, type TraceOption } from './trace/async-trace-dispatcher.js';
+export type { ConsumeAttempt, ConsumerGroupTrace, EndTransactionTrace, MessageTrace, PubTrace, RecallTrace } from './trace/message-trace.js';
 export type { ProducerMessage } from './producer/producer-message.js';
 export { createReplyMessage, getReplyTopic, REPLY_MESSAGE_FLAG, type ReplyMessage, type RequestMessageLike } from './producer/reply-message.js';
 export {

@@ -1,5 +1,5 @@
 import { MessageConst } from '../../protocol/message/message-const.js';
-import type { TraceContext } from './trace-context.js';
+import type { EndTransactionContext, MessageTypeOrdinal, TraceContext } from './trace-context.js';
 
 /** TraceConstants.CONTENT_SPLITOR: between the fields of a record. */
 export const CONTENT_SPLITOR = '\u0001';
@@ -70,3 +70,95 @@ function keysOf(beans: readonly { msgId: string; keys: string | null }[]): strin
   return keys;
 }
 
+/** A record 5.3.x clients write that ours do not: a timer message recalled. */
+export interface RecallContext {
+  readonly traceType: 'Recall';
+  readonly timeStamp: number;
+  readonly regionId: string;
+  readonly groupName: string;
+  readonly topic: string;
+  readonly msgId: string;
+  readonly success: boolean;
+}
+
+/** A record as read back: one message each (a consume context of several messages is one record per message). */
+export type DecodedTraceContext = TraceContext | RecallContext;
+
+const MESSAGE_TYPES = ['Normal_Msg', 'Trans_Msg_Half', 'Trans_msg_Commit', 'Delay_Msg', 'Order_Msg'] as const;
+const TRANSACTION_STATES = new Set(['COMMIT_MESSAGE', 'ROLLBACK_MESSAGE', 'UNKNOW']);
+
+/**
+ * TraceDataEncoder.decoderFromTraceDataString: the records of a trace message body, of any writer (Java 4.9 and
+ * 5.x, ours). Java's own reader throws on a malformed record; this one skips it, since a trace topic is written by
+ * every client of a cluster and one bad record must not hide the others. "null" fields read as null.
+ */
+export function decodeTraceData(text: string): DecodedTraceContext[] {
+  const contexts: DecodedTraceContext[] = [];
+  for (const record of text.split(FIELD_SPLITOR)) {
+    if (record === '') continue;
+    const context = decodeRecord(record.split(CONTENT_SPLITOR));
+    if (context !== undefined) contexts.push(context);
+  }
+  return contexts;
+}
+
+function decodeRecord(f: readonly string[]): DecodedTraceContext | undefined {
+  const str = (i: number): string => f[i] ?? '';
+  const nullable = (i: number): string | null => {
+    const value = f[i];
+    return value === undefined || value === 'null' ? null : value;
+  };
+  const int = (i: number): number | undefined => {
+    const value = f[i];
+    return value !== undefined && /^-?\d+$/.test(value) ? Number(value) : undefined;
+  };
+  // Boolean.parseBoolean: anything but "true" (any case) is false.
+  const bool = (i: number): boolean => str(i).toLowerCase() === 'true';
+  switch (f[0]) {
+    case 'Pub': {
+      const [timeStamp, bodyLength, costTime, msgType] = [int(1), int(9), int(10), int(11)];
+      if (f.length < 13 || timeStamp === undefined || bodyLength === undefined || costTime === undefined || msgType === undefined || MESSAGE_TYPES[msgType] === undefined) return undefined;
+      // 13 fields: no offsetMsgId (old clients); 14 and more: offsetMsgId, success (and clientHost, older 4.x).
+      const withOffset = f.length >= 14;
+      return {
+        traceType: 'Pub', timeStamp, regionId: str(2), groupName: str(3), topic: str(4), msgId: str(5), tags: nullable(6), keys: nullable(7),
+        storeHost: str(8), bodyLength, costTime, msgType: msgType as MessageTypeOrdinal, offsetMsgId: withOffset ? nullable(12) : null, success: bool(withOffset ? 13 : 12),
+      };
+    }
+    case 'SubBefore': {
+      const [timeStamp, retryTimes] = [int(1), int(6)];
+      if (f.length < 7 || timeStamp === undefined || retryTimes === undefined) return undefined;
+      return { traceType: 'SubBefore', timeStamp, regionId: str(2), groupName: str(3), requestId: str(4), beans: [{ msgId: str(5), retryTimes, keys: nullable(7) }] };
+    }
+    case 'SubAfter': {
+      const costTime = int(3);
+      if (f.length < 6 || costTime === undefined) return undefined;
+      // Older writers stop after keys (no contextCode) or after contextCode (no timestamp and group: AccessChannel.CLOUD).
+      return {
+        traceType: 'SubAfter', requestId: str(1), costTime, success: bool(4), contextCode: int(6) ?? 0,
+        timeStamp: int(7) ?? 0, groupName: str(8), beans: [{ msgId: str(2), retryTimes: 0, keys: nullable(5) }],
+      };
+    }
+    case 'EndTransaction': {
+      const [timeStamp, msgType] = [int(1), int(9)];
+      if (f.length < 13 || timeStamp === undefined || msgType === undefined || MESSAGE_TYPES[msgType] === undefined || !TRANSACTION_STATES.has(str(11))) return undefined;
+      return {
+        traceType: 'EndTransaction', timeStamp, regionId: str(2), groupName: str(3), topic: str(4), msgId: str(5), tags: nullable(6), keys: nullable(7),
+        storeHost: str(8), msgType: msgType as MessageTypeOrdinal, transactionId: nullable(10),
+        transactionState: str(11) as EndTransactionContext['transactionState'], fromTransactionCheck: bool(12),
+      };
+    }
+    case 'Recall': {
+      const timeStamp = int(1);
+      if (f.length < 7 || timeStamp === undefined) return undefined;
+      return { traceType: 'Recall', timeStamp, regionId: str(2), groupName: str(3), topic: str(4), msgId: str(5), success: bool(6) };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** MessageType's name for a record's ordinal. */
+export function messageTypeName(ordinal: number): string {
+  return MESSAGE_TYPES[ordinal] ?? String(ordinal);
+}
