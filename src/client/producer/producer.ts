@@ -34,6 +34,7 @@ import type { ReplyMessage } from './reply-message.js';
 import type { RequestFailure } from './request-future-holder.js';
 import { processSendResponse, type SendResult } from './send-result.js';
 import { AsyncTraceDispatcher, traceProducerGroup, traceTopicOf, type TraceOption } from '../trace/async-trace-dispatcher.js';
+import { applyTraceContext } from '../trace/propagation.js';
 import { SendMessageTraceHook } from '../trace/send-message-trace-hook.js';
 
 /** DefaultMQProducer's settings, with Java's names and defaults. */
@@ -423,6 +424,8 @@ export class Producer implements MQProducerInner {
     const timeout = options.timeout === undefined ? this.sendMsgTimeout : positiveInt(options.timeout, 0, 'timeout');
     const deadline = begin + timeout;
     const instance = this.makeSureStateOK();
+    // A W3C trace context becomes properties first (an OpenTelemetry Context needs its API, imported on first use).
+    if (hasTraceContext(input)) input = isBatch(input) ? await Promise.all(input.map(applyTraceContext)) : await applyTraceContext(input);
     // What goes on the wire carries the namespace: the topics (DefaultMQProducer.send's withNamespace) and, for
     // any namespace at all, even "", the INSTANCE_ID property (sendKernelImpl's setInstanceId).
     const wire = this.ns.active ? this.wrapTopics(input) : input;
@@ -691,6 +694,12 @@ export function createTraceDispatcher(
     },
     logger,
   });
+}
+
+/** Whether any message of a send has a traceContext to write (messages without cost nothing more). */
+function hasTraceContext(input: ProducerMessage | readonly ProducerMessage[]): boolean {
+  if (isBatch(input)) return input.some((m) => typeof m === 'object' && m !== null && m.traceContext !== undefined);
+  return typeof input === 'object' && input !== null && input.traceContext !== undefined;
 }
 
 /** The request as sent: the message with CORRELATION_ID, REPLY_TO_CLIENT and TTL (what is no message is left for validation). */
