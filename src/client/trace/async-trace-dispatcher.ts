@@ -55,10 +55,10 @@ export interface AsyncTraceDispatcherOptions {
 
 /**
  * AsyncTraceDispatcher's limits: traceContextQueue of 2048, 5 s flushes, 128 000 characters per body, and batches
- * of 20 contexts (traceMsgBatchNum's maximum; Java's default is 10). Two requests in flight, like a sender that
- * keeps the connection busy without queueing behind itself.
+ * of 20 contexts (traceMsgBatchNum's maximum; Java's default is 10). Four requests in flight, as Java's trace
+ * send pool has four threads at most.
  */
-const DEFAULTS = { queueCapacity: 2048, batchSize: 20, flushIntervalMillis: 5000, maxMsgSize: 128_000, maxRequestsInFlight: 2 };
+const DEFAULTS = { queueCapacity: 2048, batchSize: 20, flushIntervalMillis: 5000, maxMsgSize: 128_000, maxRequestsInFlight: 4 };
 /** Java's cap on traceMsgBatchNum. */
 const MAX_BATCH_SIZE = 20;
 /** Body characters per request at most: at 3 UTF-8 bytes each, well below the 4 MiB a batch may hold. */
