@@ -61,8 +61,12 @@ export interface AsyncTraceDispatcherOptions {
 const DEFAULTS = { queueCapacity: 2048, batchSize: 20, flushIntervalMillis: 5000, maxMsgSize: 128_000, maxRequestsInFlight: 4 };
 /** Java's cap on traceMsgBatchNum. */
 const MAX_BATCH_SIZE = 20;
-/** Body characters per request at most: at 3 UTF-8 bytes each, well below the 4 MiB a batch may hold. */
-const MAX_REQUEST_CHARS = 1_000_000;
+/**
+ * Body characters per request at most (about 30 trace messages of 20 records): enough to make the per-request cost
+ * small, and small enough that the broker's write of one request does not hold up the traced client's own requests
+ * (its pulls) for long. A message longer than this goes in a request of its own.
+ */
+const MAX_REQUEST_CHARS = 128_000;
 
 /**
  * AsyncTraceDispatcher.java: traced clients append contexts without waiting; the dispatcher turns every batchSize
