@@ -1,5 +1,5 @@
 import type { Logger } from '../../common/logger.js';
-import { encodeTraceContext } from './trace-data-encoder.js';
+import { addTraceKeys, encodeTraceData } from './trace-data-encoder.js';
 import type { TraceContext } from './trace-context.js';
 
 /** TopicValidator.RMQ_SYS_TRACE_TOPIC: where Java's clients and the dashboard keep trace records by default. */
@@ -26,7 +26,8 @@ export function traceProducerGroup(group: string, type: 'PRODUCE' | 'CONSUME'): 
 export interface TraceMessage {
   readonly topic: string;
   readonly body: string;
-  readonly keys: readonly string[];
+  /** Space separated, as the KEYS property holds them. */
+  readonly keys: string;
 }
 
 /** What the dispatcher sends trace messages with: an untraced Producer of its own. */
@@ -200,16 +201,16 @@ export class AsyncTraceDispatcher {
     let body = '';
     let keys = new Set<string>();
     for (const ctx of contexts) {
-      const bean = encodeTraceContext(ctx);
-      if (body.length > 0 && body.length + bean.transData.length > this.maxMsgSize) {
-        messages.push({ topic: this.traceTopic, body, keys: [...keys] });
+      const data = encodeTraceData(ctx);
+      if (body.length > 0 && body.length + data.length > this.maxMsgSize) {
+        messages.push({ topic: this.traceTopic, body, keys: joinKeys(keys) });
         body = '';
         keys = new Set();
       }
-      body += bean.transData;
-      for (const key of bean.transKeys) keys.add(key);
+      body += data;
+      addTraceKeys(ctx, keys);
     }
-    if (body.length > 0) messages.push({ topic: this.traceTopic, body, keys: [...keys] });
+    if (body.length > 0) messages.push({ topic: this.traceTopic, body, keys: joinKeys(keys) });
     return messages;
   }
 
@@ -228,4 +229,11 @@ export class AsyncTraceDispatcher {
       });
     this.inFlight.add(send);
   }
+}
+
+/** Message.setKeys(Collection): the keys joined by spaces. */
+function joinKeys(keys: ReadonlySet<string>): string {
+  let text = '';
+  for (const key of keys) text = text === '' ? key : `${text} ${key}`;
+  return text;
 }

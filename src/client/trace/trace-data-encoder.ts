@@ -6,50 +6,43 @@ export const CONTENT_SPLITOR = '\u0001';
 /** TraceConstants.FIELD_SPLITOR: after each record. */
 export const FIELD_SPLITOR = '\u0002';
 
-/** A context as it goes into a trace message: its records, and the keys the trace message is indexed by. */
-export interface TraceTransferBean {
-  readonly transData: string;
-  /** The traced messages' msgIds and their own keys: what the dashboard queries the trace topic by. */
-  readonly transKeys: readonly string[];
+/**
+ * TraceDataEncoder.encoderFromContextBean's text: the records Java's decoderFromTraceDataString and the dashboard
+ * read, one per message of the context. SubAfter carries the timestamp and group (Java leaves them out only for
+ * AccessChannel.CLOUD).
+ */
+export function encodeTraceData(ctx: TraceContext): string {
+  switch (ctx.traceType) {
+    case 'Pub':
+      return record([
+        'Pub', ctx.timeStamp, ctx.regionId, ctx.groupName, ctx.topic, ctx.msgId, ctx.tags, ctx.keys, ctx.storeHost,
+        ctx.bodyLength, ctx.costTime, ctx.msgType, ctx.offsetMsgId, ctx.success,
+      ]);
+    case 'SubBefore': {
+      let data = '';
+      for (const bean of ctx.beans) data += record(['SubBefore', ctx.timeStamp, ctx.regionId, ctx.groupName, ctx.requestId, bean.msgId, bean.retryTimes, bean.keys]);
+      return data;
+    }
+    case 'SubAfter': {
+      let data = '';
+      for (const bean of ctx.beans) data += record(['SubAfter', ctx.requestId, bean.msgId, ctx.costTime, ctx.success, bean.keys, ctx.contextCode, ctx.timeStamp, ctx.groupName]);
+      return data;
+    }
+    case 'EndTransaction':
+      return record([
+        'EndTransaction', ctx.timeStamp, ctx.regionId, ctx.groupName, ctx.topic, ctx.msgId, ctx.tags, ctx.keys,
+        ctx.storeHost, ctx.msgType, ctx.transactionId, ctx.transactionState, ctx.fromTransactionCheck,
+      ]);
+  }
 }
 
 /**
- * TraceDataEncoder.encoderFromContextBean: the record text Java's decoderFromTraceDataString and the dashboard
- * read. SubAfter carries the timestamp and group (Java leaves them out only for AccessChannel.CLOUD).
+ * encoderFromContextBean's transKey: the traced messages' msgIds and their own keys, which the trace message is
+ * indexed by (what the dashboard queries the trace topic by), added to `keys` (a batch's set, as Java's keySet).
  */
-export function encodeTraceContext(ctx: TraceContext): TraceTransferBean {
-  switch (ctx.traceType) {
-    case 'Pub':
-      return {
-        transData: record([
-          'Pub', ctx.timeStamp, ctx.regionId, ctx.groupName, ctx.topic, ctx.msgId, ctx.tags, ctx.keys, ctx.storeHost,
-          ctx.bodyLength, ctx.costTime, ctx.msgType, ctx.offsetMsgId, ctx.success,
-        ]),
-        transKeys: keysOf([ctx]),
-      };
-    case 'SubBefore':
-      return {
-        transData: ctx.beans
-          .map((bean) => record(['SubBefore', ctx.timeStamp, ctx.regionId, ctx.groupName, ctx.requestId, bean.msgId, bean.retryTimes, bean.keys]))
-          .join(''),
-        transKeys: keysOf(ctx.beans),
-      };
-    case 'SubAfter':
-      return {
-        transData: ctx.beans
-          .map((bean) => record(['SubAfter', ctx.requestId, bean.msgId, ctx.costTime, ctx.success, bean.keys, ctx.contextCode, ctx.timeStamp, ctx.groupName]))
-          .join(''),
-        transKeys: keysOf(ctx.beans),
-      };
-    case 'EndTransaction':
-      return {
-        transData: record([
-          'EndTransaction', ctx.timeStamp, ctx.regionId, ctx.groupName, ctx.topic, ctx.msgId, ctx.tags, ctx.keys,
-          ctx.storeHost, ctx.msgType, ctx.transactionId, ctx.transactionState, ctx.fromTransactionCheck,
-        ]),
-        transKeys: keysOf([ctx]),
-      };
-  }
+export function addTraceKeys(ctx: TraceContext, keys: Set<string>): void {
+  if (ctx.traceType === 'Pub' || ctx.traceType === 'EndTransaction') addKeys(ctx.msgId, ctx.keys, keys);
+  else for (const bean of ctx.beans) addKeys(bean.msgId, bean.keys, keys);
 }
 
 type Field = string | number | boolean | null;
@@ -61,13 +54,11 @@ function record(fields: readonly Field[]): string {
   return line + FIELD_SPLITOR;
 }
 
-function keysOf(beans: readonly { msgId: string; keys: string | null }[]): string[] {
-  const keys: string[] = [];
-  for (const bean of beans) {
-    keys.push(bean.msgId);
-    if (bean.keys !== null) for (const key of bean.keys.split(MessageConst.KEY_SEPARATOR)) if (key !== '') keys.push(key);
-  }
-  return keys;
+function addKeys(msgId: string, messageKeys: string | null, keys: Set<string>): void {
+  keys.add(msgId);
+  if (messageKeys === null || messageKeys === '') return;
+  if (!messageKeys.includes(MessageConst.KEY_SEPARATOR)) keys.add(messageKeys);
+  else for (const key of messageKeys.split(MessageConst.KEY_SEPARATOR)) if (key !== '') keys.add(key);
 }
 
 /** A record 5.3.x clients write that ours do not: a timer message recalled. */

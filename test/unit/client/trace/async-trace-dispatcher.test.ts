@@ -11,13 +11,13 @@ import {
   type TraceProducer,
 } from '../../../../src/client/trace/async-trace-dispatcher.js';
 import type { PubContext } from '../../../../src/client/trace/trace-context.js';
-import { encodeTraceContext } from '../../../../src/client/trace/trace-data-encoder.js';
+import { encodeTraceData } from '../../../../src/client/trace/trace-data-encoder.js';
 import { waitFor } from '../../../helpers/wait.js';
 
 interface Sent {
   topic: string;
   body: string;
-  keys: readonly string[];
+  keys: string;
 }
 
 /** A trace producer that records what it is asked to send: the messages, and how many went in each request. */
@@ -86,8 +86,8 @@ describe('AsyncTraceDispatcher', () => {
     assert.equal(producer.sent.length, 1);
     const [message] = producer.sent as [Sent];
     assert.equal(message.topic, RMQ_SYS_TRACE_TOPIC);
-    assert.equal(message.body, Array.from({ length: 20 }, (_, i) => encodeTraceContext(pub(i)).transData).join(''));
-    assert.deepEqual([...message.keys].sort(), Array.from({ length: 20 }, (_, i) => [`MSG${i}`, `key${i}`]).flat().sort());
+    assert.equal(message.body, Array.from({ length: 20 }, (_, i) => encodeTraceData(pub(i))).join(''));
+    assert.deepEqual(message.keys.split(' ').sort(), Array.from({ length: 20 }, (_, i) => [`MSG${i}`, `key${i}`]).flat().sort());
     await dispatcher.shutdown(1000);
   });
 
@@ -124,7 +124,7 @@ describe('AsyncTraceDispatcher', () => {
     (pending.shift() as () => void)();
     await shutdown;
     assert.deepEqual(producer.requests, [3, 4, 1]);
-    assert.equal(producer.sent.map((m) => m.body).join(''), Array.from({ length: 15 }, (_, i) => encodeTraceContext(pub(i)).transData).join(''));
+    assert.equal(producer.sent.map((m) => m.body).join(''), Array.from({ length: 15 }, (_, i) => encodeTraceData(pub(i))).join(''));
   });
 
   it('sends fewer contexts once the flush interval has passed since the last send', async () => {
@@ -132,18 +132,18 @@ describe('AsyncTraceDispatcher', () => {
     dispatcher.append(pub(1));
     dispatcher.append(pub(2));
     await waitFor(() => producer.sent.length === 1, 2000, 'the timed flush');
-    assert.equal((producer.sent[0] as Sent).body, encodeTraceContext(pub(1)).transData + encodeTraceContext(pub(2)).transData);
+    assert.equal((producer.sent[0] as Sent).body, encodeTraceData(pub(1)) + encodeTraceData(pub(2)));
     await dispatcher.shutdown(1000);
   });
 
   it('splits a batch whose records exceed the body limit into several messages, each keyed by its own records', async () => {
-    const record = encodeTraceContext(pub(0)).transData.length;
+    const record = encodeTraceData(pub(0)).length;
     const { dispatcher, producer } = await started({ maxMsgSize: record * 3, batchSize: 10 });
     for (let i = 0; i < 10; i++) dispatcher.append(pub(i));
     await turn();
     assert.deepEqual(producer.sent.map((m) => m.body.length), [3, 3, 3, 1].map((n) => n * record));
-    assert.equal(producer.sent.map((m) => m.body).join(''), Array.from({ length: 10 }, (_, i) => encodeTraceContext(pub(i)).transData).join(''));
-    assert.deepEqual(producer.sent[3]?.keys, ['MSG9', 'key9']);
+    assert.equal(producer.sent.map((m) => m.body).join(''), Array.from({ length: 10 }, (_, i) => encodeTraceData(pub(i))).join(''));
+    assert.equal(producer.sent[3]?.keys, 'MSG9 key9');
     await dispatcher.shutdown(1000);
   });
 
@@ -170,7 +170,7 @@ describe('AsyncTraceDispatcher', () => {
     dispatcher.append(pub(1, null));
     await dispatcher.shutdown(1000);
     assert.equal(producer.sent.length, 1);
-    assert.deepEqual(producer.sent[0]?.keys, ['MSG1']);
+    assert.equal(producer.sent[0]?.keys, 'MSG1');
     assert.equal(producer.stopped, 1);
     assert.equal(dispatcher.append(pub(2)), false);
     assert.equal(dispatcher.discardCount, 1);

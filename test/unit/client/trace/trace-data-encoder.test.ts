@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PubContext, SubAfterContext, TraceContext } from '../../../../src/client/trace/trace-context.js';
-import { decodeTraceData, encodeTraceContext, type RecallContext } from '../../../../src/client/trace/trace-data-encoder.js';
+import { addTraceKeys, decodeTraceData, encodeTraceData, type RecallContext } from '../../../../src/client/trace/trace-data-encoder.js';
 
 /** Separators shown as | (\u0001) and # (\u0002), as in the research notes' records from Java 5.3.3. */
 const show = (text: string): string => text.replaceAll('\u0001', '|').replaceAll('\u0002', '#');
@@ -9,7 +9,14 @@ const show = (text: string): string => text.replaceAll('\u0001', '|').replaceAll
 const MSG_ID = 'FD00000000000000000000000000000D';
 const REQUEST_ID = 'FD00000000000000000000000000000F';
 
-describe('encodeTraceContext (TraceDataEncoder.encoderFromContextBean)', () => {
+/** encoderFromContextBean's pair: the records and the keys of one context. */
+function encodeTraceContext(ctx: TraceContext): { transData: string; transKeys: string[] } {
+  const keys = new Set<string>();
+  addTraceKeys(ctx, keys);
+  return { transData: encodeTraceData(ctx), transKeys: [...keys] };
+}
+
+describe('encodeTraceData and addTraceKeys (TraceDataEncoder.encoderFromContextBean)', () => {
   it('writes a Pub record as Java 5.3.3 did, keyed by the msgId and the keys', () => {
     const bean = encodeTraceContext({
       traceType: 'Pub',
