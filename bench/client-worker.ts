@@ -19,7 +19,8 @@ const SERIALIZE_TYPE = 'ROCKETMQ';
 
 export type WorkerRole = 'producer' | 'consumer';
 
-export type WorkerReport = { type: 'ready' } | { type: 'result'; rtSum: number; rtCount: number; failed: number };
+/** traceDiscarded: trace records the client dropped because its trace queue was full (--trace). */
+export type WorkerReport = { type: 'ready' } | { type: 'result'; rtSum: number; rtCount: number; failed: number; traceDiscarded: number };
 
 async function runProducer(namesrvAddr: string, topic: string, group: string, inflight: number, size: number, profileFile: string | undefined): Promise<void> {
   const producer = new Producer({ nameServer: namesrvAddr, group, serializeType: SERIALIZE_TYPE, trace: process.env.BENCH_TRACE === '1' });
@@ -51,7 +52,7 @@ async function runProducer(namesrvAddr: string, topic: string, group: string, in
   running = false;
   await Promise.all(workers);
   await producer.shutdown();
-  if (process.connected) await report<WorkerReport>({ type: 'result', rtSum, rtCount, failed });
+  if (process.connected) await report<WorkerReport>({ type: 'result', rtSum, rtCount, failed, traceDiscarded: producer.traceDiscardCount });
 }
 
 async function runConsumer(namesrvAddr: string, topic: string, group: string, inflight: number, profileFile: string | undefined): Promise<void> {
@@ -61,7 +62,7 @@ async function runConsumer(namesrvAddr: string, topic: string, group: string, in
   await consumer.start();
   await runWindow(profileFile);
   await consumer.shutdown();
-  if (process.connected) await report<WorkerReport>({ type: 'result', rtSum: 0, rtCount: 0, failed: 0 });
+  if (process.connected) await report<WorkerReport>({ type: 'result', rtSum: 0, rtCount: 0, failed: 0, traceDiscarded: consumer.traceDiscardCount });
 }
 
 const [role, namesrvAddr, topic, group, inflight, size, profileFile] = process.argv.slice(2);

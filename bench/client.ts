@@ -41,6 +41,7 @@ import { loopbackRoundTrips } from './machine-probe.js';
 import { forkWorker } from './worker-ipc.js';
 
 const JAVA_VERSION = '5.3.3';
+const RMQ_SYS_TRACE_TOPIC = 'RMQ_SYS_TRACE_TOPIC';
 const CLUSTER = 'DefaultCluster';
 const START_TIMEOUT_MILLIS = 120_000;
 /** The Java tool reports every second over its last 10 snapshots: a report covers the 9 s before it. */
@@ -98,6 +99,8 @@ interface Result {
   cpu_ms_per_1k: number | null;
   /** Loopback round trips per second just before the phase (machine-probe.ts): low means a slowed machine. */
   probe_round_trips_per_s?: number;
+  /** --trace: trace records our client dropped, its trace queue full (they are not in the trace topic). */
+  trace_discarded?: number;
 }
 
 interface ConsumeResult {
@@ -111,6 +114,7 @@ interface ConsumeResult {
   drained: boolean;
   cpu_ms_per_1k: number | null;
   probe_round_trips_per_s?: number;
+  trace_discarded?: number;
 }
 
 interface Deployment {
@@ -331,7 +335,7 @@ async function measureOurs(admin: Admin, namesrvAddr: string, topic: string, opt
     const c1 = await processCpuMillis(producer.pid);
     const t1 = Date.now();
     stopped = producer.stop();
-    const { rtSum, rtCount, failed } = await stopped;
+    const { rtSum, rtCount, failed, traceDiscarded } = await stopped;
     return {
       broker,
       client: 'ts',
@@ -339,6 +343,7 @@ async function measureOurs(admin: Admin, namesrvAddr: string, topic: string, opt
       avg_rt_ms: rtCount === 0 ? null : round3(rtSum / rtCount),
       failed,
       cpu_ms_per_1k: perThousand(c0, c1, n1 - n0),
+      ...(options.trace ? { trace_discarded: traceDiscarded } : {}),
     };
   } finally {
     if (stopped === undefined) await producer.stop().catch(() => undefined);
@@ -437,17 +442,25 @@ async function measureJavaConsumer(admin: Admin, namesrvAddr: string, topic: str
   }
 }
 
+/** --trace: how many trace records our client dropped. */
+function traceNote(result: { trace_discarded?: number }): string {
+  return result.trace_discarded === undefined ? '' : `, ${result.trace_discarded} trace records dropped`;
+}
+
 async function measureOurConsumer(admin: Admin, namesrvAddr: string, topic: string, options: Options, broker: BrokerKind, role: 'measured' | 'warm-up' = 'measured'): Promise<ConsumeResult> {
   const group = `bench_client_consumer_${role === 'measured' ? 'ts' : 'warmup'}_${broker}`;
   const backlog = await stored(admin, topic);
   await groupAtStart(admin, topic, group);
   const consumer = await startOurClient('consumer', namesrvAddr, topic, group, options, role === 'measured' ? `${broker}-consumer` : undefined);
+  let stopped: Promise<Extract<WorkerReport, { type: 'result' }>> | undefined;
   try {
     consumer.measure();
     const { tps, drained, cpu_ms_per_1k } = await watchDrain(admin, group, topic, backlog, options, () => processCpuMillis(consumer.pid));
-    return { broker, client: 'ts', ...consumeRates(tps, options), backlog, drained, cpu_ms_per_1k };
+    stopped = consumer.stop();
+    const { traceDiscarded } = await stopped;
+    return { broker, client: 'ts', ...consumeRates(tps, options), backlog, drained, cpu_ms_per_1k, ...(options.trace ? { trace_discarded: traceDiscarded } : {}) };
   } finally {
-    await consumer.stop();
+    if (stopped === undefined) await consumer.stop().catch(() => undefined);
   }
 }
 
@@ -531,7 +544,7 @@ async function benchBroker(broker: BrokerKind, options: Options): Promise<{ send
       progress(`${broker}: loopback probe ${probe} round trips/s; ${client} Producer, ${options.warmup} s warm-up then ${options.seconds} s measured`);
       const result = client === 'java' ? await measureJava(admin, deployment.namesrvAddr, topic, options, broker) : await measureOurs(admin, deployment.namesrvAddr, topic, options, broker);
       result.probe_round_trips_per_s = probe;
-      progress(`${broker}: ${client} Producer ${result.send_tps} msg/s, avg RT ${result.avg_rt_ms ?? '-'} ms, ${result.failed} failed, ${result.cpu_ms_per_1k ?? '-'} CPU ms/1k msgs`);
+      progress(`${broker}: ${client} Producer ${result.send_tps} msg/s, avg RT ${result.avg_rt_ms ?? '-'} ms, ${result.failed} failed, ${result.cpu_ms_per_1k ?? '-'} CPU ms/1k msgs${traceNote(result)}`);
       sends.push(result);
     }
     // The consumers drain the same backlog, one after the other, after an unmeasured drain of it: the producers
@@ -549,9 +562,11 @@ async function benchBroker(broker: BrokerKind, options: Options): Promise<{ send
       const measure = client === 'java' ? measureJavaConsumer : measureOurConsumer;
       const result = await measure(admin, deployment.namesrvAddr, backlogTopic, options, broker);
       result.probe_round_trips_per_s = probe;
-      progress(`${broker}: ${client} consumer ${result.consume_tps ?? '-'} msg/s over a backlog of ${result.backlog}${result.drained ? '' : ' (not drained in time)'}, ${result.cpu_ms_per_1k ?? '-'} CPU ms/1k msgs`);
+      progress(`${broker}: ${client} consumer ${result.consume_tps ?? '-'} msg/s over a backlog of ${result.backlog}${result.drained ? '' : ' (not drained in time)'}, ${result.cpu_ms_per_1k ?? '-'} CPU ms/1k msgs${traceNote(result)}`);
       consumes.push(result);
     }
+    // --trace: what reached the trace topic (a trace message holds the records of up to 20 traced events).
+    if (options.trace) progress(`${broker}: the trace topic holds ${await stored(admin, RMQ_SYS_TRACE_TOPIC)} trace messages`);
     return { sends, consumes };
   } finally {
     await admin.shutdown();

@@ -23,7 +23,7 @@ commands:
   topic          create, list, route, stats, delete
   cluster        list the brokers of every cluster
   consumer       progress (lag per queue), connections and offset reset of a consumer group
-  message        get a message by id or by key
+  message        get a message by id or by key, or its trace
   user           ACL 2.0 users of a broker: create, update, delete, get, list
   acl            ACL 2.0 access policies of a broker: create, update, delete, get, list; ACL 1.0 accounts
                  (plain_acl.yml): update-config, delete-config, version, global-white, get-config

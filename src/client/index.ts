@@ -1,5 +1,8 @@
 export { Producer, type ProducerOptions, type SendOptions, type RequestOptions } from './producer/producer.js';
 export { RMQ_SYS_TRACE_TOPIC, type TraceOption } from './trace/async-trace-dispatcher.js';
+export { openTelemetryContextOf, type OpenTelemetryContext, type TraceContextInput } from './trace/propagation.js';
+export { parseTraceparent, type TraceParent, type W3CTraceContext } from './trace/w3c-trace-context.js';
+export type { ConsumeAttempt, ConsumerGroupTrace, EndTransactionTrace, MessageTrace, PubTrace, RecallTrace } from './trace/message-trace.js';
 export type { ProducerMessage } from './producer/producer-message.js';
 export { createReplyMessage, getReplyTopic, REPLY_MESSAGE_FLAG, type ReplyMessage, type RequestMessageLike } from './producer/reply-message.js';
 export {

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startDev, type DevCluster } from '../../src/cli/dev.js';
 import { silentLogger } from '../../src/common/logger.js';
-import { MQClientManager, PushConsumer } from '../../src/client/index.js';
-import { waitFor } from '../helpers/wait.js';
+import { MQClientManager, Producer, PushConsumer } from '../../src/client/index.js';
+import { deferred, waitFor } from '../helpers/wait.js';
 
 /** The compiled CLI next to this test (the same code as dist/cli/main.js, built by tsconfig.test.json). */
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -232,6 +232,40 @@ describe('rocketmq-ts client commands against an in-process dev cluster', () => 
     const far = await cli(['send', ...n, '-t', timerTopic, '--delay', String(4 * 24 * 3600 * 1000)]);
     assert.equal(far.code, 1);
     assert.match(far.stderr, /CODE: 13 .*timer message illegal/);
+  });
+
+  it("message trace prints a traced message's send and deliveries, as a table or JSON", async () => {
+    const manager = new MQClientManager();
+    const common = { nameServer: dev.namesrvAddr, clientIP: '127.0.0.1', clientManager: manager, trace: true } as const;
+    const producer = new Producer({ ...common, group: 'CliTracePG' });
+    const consumer = new PushConsumer({ ...common, group: 'CliTraceCG', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    const consumed = deferred();
+    consumer.subscribe('CliTraceTopic', '*', () => consumed.resolve());
+    await producer.start();
+    const { msgId } = await producer.send({ topic: 'CliTraceTopic', body: 'traced' });
+    await consumer.start();
+    await consumed.promise;
+    // Shutdown sends the queued records.
+    await producer.shutdown();
+    await consumer.shutdown();
+    let trace: { msgId: string; sends: { groupName: string }[]; consumerGroups: { groupName: string; attempts: { status: string }[] }[] } | undefined;
+    // The records are indexed shortly after the shutdowns sent them: ask again, a bounded number of times.
+    for (let attempt = 0; attempt < 30; attempt++) {
+      const run = await cli(['message', 'trace', ...n, '--id', msgId, '--json']);
+      trace = run.code === 0 ? (JSON.parse(run.stdout) as typeof trace) : undefined;
+      if (trace !== undefined && trace.sends.length === 1 && trace.consumerGroups.length === 1) break;
+    }
+    assert.equal(trace?.msgId, msgId);
+    assert.deepEqual(trace?.consumerGroups.map((g) => [g.groupName, g.attempts.map((a) => a.status)]), [['CliTraceCG', ['SUCCESS']]]);
+    const table = await cli(['message', 'trace', ...n, '--id', msgId]);
+    assert.equal(table.code, 0, table.stderr);
+    const lines = table.stdout.trim().split('\n');
+    assert.match(lines[0] as string, /^#Type\s+#Group\s+#ClientHost\s+#Time\s+#CostTimes\s+#Status/);
+    assert.match(lines[1] as string, /^Pub\s+CliTracePG\s+127\.0\.0\.1:\d+\s+\S+ \S+\s+\d+ms\s+success\s+Normal_Msg to /);
+    assert.match(lines[2] as string, /^Sub\s+CliTraceCG\s+127\.0\.0\.1:\d+\s+\S+ \S+\s+\d+ms\s+SUCCESS\s+retry 0$/);
+    const none = await cli(['message', 'trace', ...n, '--id', 'NO_SUCH_MESSAGE']);
+    assert.equal(none.stdout.trim(), 'no trace records of NO_SUCH_MESSAGE in RMQ_SYS_TRACE_TOPIC');
+    assert.equal((await cli(['message', 'trace', ...n])).code, 2, 'trace needs --id');
   });
 
   it('usage errors exit 2, failures exit 1, help exits 0', async () => {

@@ -1,8 +1,11 @@
 /**
- * Message trace against RocketMQ 5.3.3: our traced Producer and PushConsumer on the Java broker leave Pub,
- * SubBefore and SubAfter records in RMQ_SYS_TRACE_TOPIC that Java's own TraceDataEncoder.decoderFromTraceDataString
- * reads back field for field (interop TraceDriver --decode); and a Java 5.3.3 traced producer's Pub and our traced
- * consumer's SubBefore/SubAfter form one message's life, found by its id.
+ * Message trace against RocketMQ 5.3.3: our traced Producer, TransactionProducer and PushConsumer on the Java broker
+ * leave Pub, EndTransaction, SubBefore and SubAfter records in RMQ_SYS_TRACE_TOPIC that Java's own
+ * TraceDataEncoder.decoderFromTraceDataString reads back field for field (interop TraceDriver --decode); a Java
+ * 5.3.3 traced producer's Pub and our traced consumer's SubBefore/SubAfter form one message's life, found by its id
+ * and read by our Admin.queryTrace, and so do our traced producer's Pub and a Java 5.3.3 traced consumer's records.
+ * W3C trace context crosses both ways: a traceparent the Java producer sets as the OpenTelemetry Java agent does
+ * (a user property) is our consumer's message.traceContext, and ours reaches the Java consumer as that property.
  *
  * Skipped (loudly) without java and mvn, unless CI is set.
  */
@@ -12,11 +15,23 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { Admin, MQClientManager, Producer, PushConsumer, RMQ_SYS_TRACE_TOPIC, type ConsumerMessage } from '../../src/client/index.js';
+import {
+  Admin,
+  MQClientManager,
+  Producer,
+  PushConsumer,
+  RMQ_SYS_TRACE_TOPIC,
+  TransactionProducer,
+  TransactionState,
+  type ConsumerMessage,
+  type MessageTrace,
+} from '../../src/client/index.js';
 import { buildInterop, interopSkip, runJava, startJavaBroker, startJavaNameServer, type JavaServer } from '../helpers/java.js';
 import { deferred } from '../helpers/wait.js';
 
 const skip = await interopSkip();
+const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+const NO_TRANSACTION = { transactionId: null, transactionState: null, fromTransactionCheck: false };
 
 interface DecodedBean {
   topic: string | null;
@@ -28,10 +43,13 @@ interface DecodedBean {
   msgType: string | null;
   offsetMsgId: string | null;
   retryTimes: number;
+  transactionId: string | null;
+  transactionState: string | null;
+  fromTransactionCheck: boolean;
 }
 
 interface DecodedContext {
-  type: 'Pub' | 'SubBefore' | 'SubAfter';
+  type: 'Pub' | 'SubBefore' | 'SubAfter' | 'EndTransaction';
   timeStamp: number;
   regionId: string;
   groupName: string;
@@ -78,6 +96,17 @@ describe('message trace with the Java 5.3.3 broker, read by Java 5.3.3', { skip,
     }
   }
 
+  /** Our Admin.queryTrace of `msgId`, once `done` holds (the Java broker indexes asynchronously). */
+  async function awaitTrace(msgId: string, done: (trace: MessageTrace) => boolean): Promise<MessageTrace> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const trace = await admin.queryTrace(msgId).catch(() => undefined);
+      if (trace !== undefined && done(trace)) return trace;
+      if (Date.now() > deadline) assert.fail(`trace of ${msgId} incomplete: ${JSON.stringify(trace)}`);
+      await delay(100);
+    }
+  }
+
   async function createTopic(topic: string): Promise<void> {
     await admin.createTopic({ brokerAddr: broker.addr }, topic, { readQueueNums: 2, writeQueueNums: 2 });
     for (let i = 0; i < 300; i++) {
@@ -115,13 +144,30 @@ describe('message trace with the Java 5.3.3 broker, read by Java 5.3.3', { skip,
     assert.equal((await consumed.promise).msgId, result.msgId);
     await producer.shutdown();
     await consumer.shutdown();
+    const txProducer = new TransactionProducer({ ...common, group: 'TraceTsTxPG', checkLocalTransaction: () => TransactionState.COMMIT });
+    await txProducer.start();
+    const tx = await txProducer.sendMessageInTransaction({ topic, body: 'tx', keys: 'txk' }, () => TransactionState.COMMIT);
+    await txProducer.shutdown();
 
-    const contexts = await javaDecode(await traceBodies(result.msgId, ['Pub', 'SubBefore', 'SubAfter']));
+    const [contexts, txContexts] = await Promise.all([
+      traceBodies(result.msgId, ['Pub', 'SubBefore', 'SubAfter']),
+      traceBodies(tx.msgId, ['Pub', 'EndTransaction']),
+    ]).then(async ([a, b]) => {
+      const decoded = await javaDecode([...a, ...b]);
+      return [decoded, decoded.filter((c) => c.beans[0]?.msgId === tx.msgId)] as const;
+    });
+    const end = txContexts.find((c) => c.type === 'EndTransaction') as DecodedContext;
+    assert.deepEqual([end.regionId, end.groupName], ['DefaultRegion', 'TraceTsTxPG']);
+    // Java reads the text "null" back as the string "null" (its encoder wrote it so for a message without tags).
+    assert.deepEqual(end.beans, [
+      { topic, msgId: tx.msgId, tags: 'null', keys: 'txk', storeHost: broker.addr, bodyLength: 0, msgType: 'Trans_msg_Commit', offsetMsgId: '', retryTimes: 0, transactionId: tx.msgId, transactionState: 'COMMIT_MESSAGE', fromTransactionCheck: false },
+    ]);
+    assert.equal((txContexts.find((c) => c.type === 'Pub') as DecodedContext).beans[0]?.msgType, 'Trans_Msg_Half');
     const of = (type: string): DecodedContext => contexts.find((c) => c.type === type && c.beans[0]?.msgId === result.msgId) as DecodedContext;
     const pub = of('Pub');
     assert.deepEqual([pub.regionId, pub.groupName, pub.success], ['DefaultRegion', 'TraceTsPG', true]);
     assert.deepEqual(pub.beans, [
-      { topic, msgId: result.msgId, tags: 'tagT', keys: 'key1 key2', storeHost: broker.addr, bodyLength: 6, msgType: 'Normal_Msg', offsetMsgId: result.offsetMsgId, retryTimes: 0 },
+      { topic, msgId: result.msgId, tags: 'tagT', keys: 'key1 key2', storeHost: broker.addr, bodyLength: 6, msgType: 'Normal_Msg', offsetMsgId: result.offsetMsgId, retryTimes: 0, ...NO_TRANSACTION },
     ]);
     const subBefore = of('SubBefore');
     const subAfter = of('SubAfter');
@@ -144,13 +190,14 @@ describe('message trace with the Java 5.3.3 broker, read by Java 5.3.3', { skip,
     const { code, stdout, stderr } = await runJava({
       mainClass: 'io.rocketmqts.interop.TraceDriver',
       classpath,
-      args: ['--produce', '--namesrv', namesrv.addr, '--topic', topic, '--group', 'JavaTracePG'],
+      args: ['--produce', '--namesrv', namesrv.addr, '--topic', topic, '--group', 'JavaTracePG', '--traceparent', TRACEPARENT, '--tracestate', 'java=1'],
       timeoutMs: 120_000,
     });
     assert.equal(code, 0, stderr);
     const sent = JSON.parse(stdout.split('\n').find((line) => line.startsWith('{')) as string) as { msgId: string; offsetMsgId: string };
     const msg = await consumed.promise;
     assert.equal(msg.msgId, sent.msgId);
+    assert.deepEqual(msg.traceContext, { traceparent: TRACEPARENT, tracestate: 'java=1' }, "the OpenTelemetry agent's properties, read as the parent");
     await consumer.shutdown();
 
     const contexts = await javaDecode(await traceBodies(sent.msgId, ['Pub', 'SubBefore', 'SubAfter']));
@@ -161,5 +208,33 @@ describe('message trace with the Java 5.3.3 broker, read by Java 5.3.3', { skip,
     const subAfter = life.find((c) => c.type === 'SubAfter') as DecodedContext;
     assert.deepEqual([subBefore.groupName, subBefore.beans[0]?.keys], ['TraceTsCG2', 'jk1 jk2']);
     assert.deepEqual([subAfter.requestId, subAfter.success, subAfter.groupName], [subBefore.requestId, true, 'TraceTsCG2']);
+    // Our Admin.queryTrace sees the same life: Java's send, our group's delivery.
+    const trace = await awaitTrace(sent.msgId, (t) => t.sends.length > 0 && t.consumerGroups.length > 0);
+    assert.deepEqual(trace.sends.map((p) => [p.groupName, p.topic, p.keys, p.storeHost, p.offsetMsgId, p.success]), [['JavaTracePG', topic, 'jk1 jk2', broker.addr, sent.offsetMsgId, true]]);
+    assert.deepEqual(trace.consumerGroups.map((g) => [g.groupName, g.attempts.map((a) => [a.requestId, a.status])]), [['TraceTsCG2', [[subBefore.requestId, 'SUCCESS']]]]);
+  });
+
+  it("our traced producer's Pub and a Java 5.3.3 traced consumer's records form one life for queryTrace; our traceparent reaches Java", async () => {
+    const topic = 'TraceTsToJavaTopic';
+    await createTopic(topic);
+    const producer = new Producer({ nameServer: namesrv.addr, clientManager: manager, trace: true, group: 'TraceTsPG3' });
+    await producer.start();
+    const result = await producer.send({ topic, body: 'to java', keys: 'tk', traceContext: TRACEPARENT });
+    await producer.shutdown();
+    const { classpath } = await buildInterop('5.3.3');
+    const consumer = await runJava({
+      mainClass: 'io.rocketmqts.interop.ConsumerDriver',
+      classpath,
+      args: ['--namesrv', namesrv.addr, '--topic', topic, '--group', 'JavaTraceCG', '--expect', '1', '--trace', '--settle-ms', '500'],
+      timeoutMs: 120_000,
+    });
+    assert.equal(consumer.code, 0, consumer.stderr);
+    const line = consumer.stdout.split('\n').find((l) => l.startsWith('{')) as string;
+    const received = JSON.parse(line) as { msgId: string; properties: Record<string, string> };
+    assert.equal(received.msgId, result.msgId);
+    assert.equal(received.properties['traceparent'], TRACEPARENT, 'a plain user property, where the OpenTelemetry Java agent reads it');
+    const trace = await awaitTrace(result.msgId, (t) => t.sends.length > 0 && t.consumerGroups.some((g) => g.attempts.some((a) => a.status !== 'PENDING')));
+    assert.deepEqual(trace.sends.map((p) => [p.groupName, p.topic, p.keys, p.success]), [['TraceTsPG3', topic, 'tk', true]]);
+    assert.deepEqual(trace.consumerGroups.map((g) => [g.groupName, g.attempts.map((a) => [a.status, a.retryTimes])]), [['JavaTraceCG', [['SUCCESS', 0]]]]);
   });
 });

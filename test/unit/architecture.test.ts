@@ -141,4 +141,25 @@ describe('architecture', () => {
     }
     assert.deepEqual(violations, []);
   });
+
+  it('keeps message trace records, their view and W3C trace context pure; only propagation.ts loads OpenTelemetry', () => {
+    // The codec, the assembled view (Admin.queryTrace) and the W3C parsing are shared by producers, consumers, the
+    // admin and the CLI: they import nothing that sends, stores or loads; the OpenTelemetry API is loaded lazily by
+    // propagation.ts alone.
+    const pure = ['trace-context.ts', 'trace-data-encoder.ts', 'message-trace.ts', 'w3c-trace-context.ts'].map((name) => `client/trace/${name}`);
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      if (!pure.includes(rel)) continue;
+      for (const spec of importsOf(file)) {
+        if (ioModules.test(spec)) violations.push(`${rel} imports ${spec}`);
+        if (!spec.startsWith('.')) continue;
+        const target = relative(srcRoot, join(file, '..', spec)).replace(/\.js$/, '.ts');
+        if (!target.startsWith('protocol/') && !pure.includes(target)) violations.push(`${rel} -> ${target}`);
+      }
+    }
+    assert.deepEqual(violations, []);
+    const dynamicImports = files.filter((file) => /\bimport\(/.test(readFileSync(file, 'utf8'))).map((file) => relative(srcRoot, file));
+    assert.ok(dynamicImports.includes('client/trace/propagation.ts'));
+  });
 });

@@ -1,3 +1,5 @@
+import { promisify } from 'node:util';
+import { inflate } from 'node:zlib';
 import { MQBrokerError } from '../../common/errors.js';
 import { decodeAclInfo, decodeAclInfoList, decodeUserInfo, decodeUserInfoList, encodeAuthBody, type AclInfo, type UserInfo } from '../../protocol/bodies/auth.js';
 import {
@@ -21,6 +23,7 @@ import { OffsetResponseHeader, PullMessageResponseHeader, QueryConsumerOffsetRes
 import { decodeStoredMessage, decodeStoredMessages } from '../../protocol/message/message-decoder.js';
 import { decodeMessageId } from '../../protocol/message/message-id.js';
 import type { MessageExt } from '../../protocol/message/message.js';
+import { MessageSysFlag } from '../../protocol/message/message-sys-flag.js';
 import { RemotingCommand } from '../../protocol/remoting-command.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
@@ -30,6 +33,9 @@ import { MQClientManager } from '../client-manager.js';
 import { resolveClientConfig, type ClientOptions } from '../config.js';
 import { MQClientError } from '../errors.js';
 import { clientNamespace, isAlreadyWithNamespace, type ClientNamespace } from '../namespace.js';
+import { RMQ_SYS_TRACE_TOPIC } from '../trace/async-trace-dispatcher.js';
+import { buildMessageTrace, type FoundTraceRecord, type MessageTrace } from '../trace/message-trace.js';
+import { decodeTraceData } from '../trace/trace-data-encoder.js';
 import {
   compareMessageQueue,
   decodeConsumerConnection,
@@ -48,6 +54,9 @@ const DEFAULT_QUEUE_NUMS = 8;
 const RETRY_GROUP_TOPIC_PREFIX = '%RETRY%';
 /** MessageConst / QueryMessageProcessor: the extField that turns QUERY_MESSAGE into a lookup by UNIQ_KEY. */
 const UNIQUE_KEY_QUERY = '_UNIQUE_KEY_QUERY';
+const inflateAsync = promisify(inflate);
+/** The dashboard's query of the trace topic: at most 64 trace messages. */
+const TRACE_QUERY_MAX_NUM = 64;
 /** MQAdminImpl.queryMessageByUniqKey: at most 32 hits, from the last three days. */
 const UNIQ_KEY_MAX_NUM = 32;
 const THREE_DAYS_MILLIS = 3 * 24 * 3600_000;
@@ -188,7 +197,11 @@ export class Admin {
 
   /** GET_ROUTEINFO_BY_TOPIC (105); an unknown topic is MQClientError with TOPIC_NOT_EXIST. */
   async topicRoute(userTopic: string): Promise<TopicRouteData> {
-    const topic = this.ns.wrap(userTopic);
+    return this.routeOf(this.ns.wrap(userTopic));
+  }
+
+  /** The route of a topic as named on the wire. */
+  private async routeOf(topic: string): Promise<TopicRouteData> {
     const route = await this.api().getTopicRouteInfoFromNameServer(topic, this.timeoutMillis);
     if (route === undefined) {
       throw new MQClientError(`No topic route info in name server for the topic: ${topic}`, { responseCode: ResponseCode.TOPIC_NOT_EXIST });
@@ -307,6 +320,33 @@ export class Admin {
   async queryMessage(topic: string, key: string, options: { maxNum?: number; begin?: number; end?: number } = {}): Promise<MessageExt[]> {
     const found = await this.doQueryMessage(this.ns.wrap(topic), key, options.maxNum ?? 32, options.begin ?? 0, options.end ?? Number.MAX_SAFE_INTEGER, false);
     return found.map((msg) => this.unwrapMessage(msg));
+  }
+
+  /**
+   * A message's life from its trace records, as the dashboard's message trace shows it: the trace topic (default
+   * RMQ_SYS_TRACE_TOPIC; never namespaced, as traced clients write it) queried by key = `msgId` (QUERY_MESSAGE on
+   * every broker of the topic, up to 64 trace messages, as the dashboard asks), its records decoded, and those of
+   * `msgId` assembled: the sends (Pub), transaction ends (EndTransaction), and each consumer group's attempts
+   * (SubBefore joined with SubAfter). `msgId` is the producer's id (UNIQ_KEY), which the records carry. A message
+   * with no records gives an empty trace; a trace topic no name server knows is MQClientError TOPIC_NOT_EXIST.
+   */
+  async queryTrace(msgId: string, options: { traceTopic?: string } = {}): Promise<MessageTrace> {
+    const traceTopic = options.traceTopic ?? RMQ_SYS_TRACE_TOPIC;
+    let found: MessageExt[] = [];
+    try {
+      found = await this.doQueryMessage(traceTopic, msgId, TRACE_QUERY_MAX_NUM, 0, Date.now(), false);
+    } catch (err) {
+      if (!(err instanceof MQClientError && err.responseCode === ResponseCode.NO_MESSAGE)) throw err;
+    }
+    const records: FoundTraceRecord[] = [];
+    for (const msg of found) {
+      // Java's trace producer, as ours, compresses a body over 4 KiB; the admin's decoder inflates it (MessageDecoder.decodes).
+      const body = (msg.sysFlag & MessageSysFlag.COMPRESSED_FLAG) === 0 ? msg.body : await inflateAsync(msg.body).catch(() => undefined);
+      if (body === undefined) continue;
+      const clientHost = `${msg.bornHost.address}:${msg.bornHost.port}`;
+      for (const record of decodeTraceData(body.toString('utf8'))) records.push({ record, clientHost });
+    }
+    return buildMessageTrace(msgId, traceTopic, records);
   }
 
   /** GET_CONSUMER_CONNECTION_LIST (203) from a broker of the group's retry topic (or any master). */
@@ -516,7 +556,7 @@ export class Admin {
   }
 
   private async doQueryMessage(topic: string, key: string, maxNum: number, begin: number, end: number, isUniqKey: boolean): Promise<MessageExt[]> {
-    const route = await this.topicRoute(topic);
+    const route = await this.routeOf(topic);
     const header = { topic, key, maxNum, beginTimestamp: begin, endTimestamp: end };
     const found: MessageExt[] = [];
     // As MQAdminImpl: a broker that fails or finds nothing leaves the others' answers standing.

@@ -6,6 +6,7 @@ import { MessageConst } from '../../protocol/message/message-const.js';
 import { MessageSysFlag } from '../../protocol/message/message-sys-flag.js';
 import type { MessageExt } from '../../protocol/message/message.js';
 import type { ClientNamespace } from '../namespace.js';
+import { traceContextOf, type W3CTraceContext } from '../trace/w3c-trace-context.js';
 import { filtersByTag, tagMatches } from './subscription.js';
 
 const inflateAsync = promisify(inflate);
@@ -31,6 +32,12 @@ export interface ConsumerMessage {
   readonly bornTimestamp: number;
   readonly storeTimestamp: number;
   readonly brokerName: string;
+  /**
+   * The W3C trace context its producer wrote (traceparent, tracestate, baggage properties: the OpenTelemetry Java
+   * agent's, or a traceContext given to our Producer); undefined when it has no valid traceparent. For an
+   * OpenTelemetry Context to start the consumer's span from, see openTelemetryContextOf.
+   */
+  readonly traceContext?: W3CTraceContext | undefined;
 }
 
 class ReceivedMessage implements ConsumerMessage {
@@ -77,8 +84,13 @@ class ReceivedMessage implements ConsumerMessage {
     return this.#message.msgId;
   }
 
+  get traceContext(): W3CTraceContext | undefined {
+    return traceContextOf((name) => this.#message.getProperty(name));
+  }
+
   toJSON(): ConsumerMessage {
-    return { ...this, offsetMsgId: this.offsetMsgId, properties: this.properties };
+    const traceContext = this.traceContext;
+    return { ...this, offsetMsgId: this.offsetMsgId, properties: this.properties, ...(traceContext === undefined ? {} : { traceContext }) };
   }
 
   [inspect.custom](): ConsumerMessage {

@@ -32,6 +32,9 @@ import type { OffsetStore } from './offset-store.js';
 import { ProcessQueue } from './process-queue.js';
 import { RebalanceImpl, type PullRequest } from './rebalance-impl.js';
 import { consumerRunningInfo } from './running-info.js';
+import { createTraceDispatcher, TRACE_TIMEOUT_MILLIS } from '../producer/producer.js';
+import type { AsyncTraceDispatcher, TraceOption } from '../trace/async-trace-dispatcher.js';
+import { ConsumeMessageTraceHook } from '../trace/consume-message-trace-hook.js';
 import { buildSubscription, buildSubscriptionData, SUB_ALL, type MessageSelector } from './subscription.js';
 
 /** DefaultLitePullConsumer's settings, with Java's names and defaults. */
@@ -58,6 +61,12 @@ export interface LitePullConsumerOptions extends ClientOptions {
   pullThresholdSizeForQueue?: number;
   /** Flow control: offset span cached per queue; default 2000. */
   consumeMaxSpan?: number;
+  /**
+   * Message trace (DefaultLitePullConsumer's enableMsgTrace): a SubBefore and a SubAfter (success) record for the
+   * messages of every poll() that returns some, as Java's poll does, sent in batches to RMQ_SYS_TRACE_TOPIC (or
+   * `topic`) by an inner producer.
+   */
+  trace?: TraceOption;
   /** How long poll() waits without an argument, ms; default 5000. */
   pollTimeoutMillis?: number;
   /** How long the broker holds a pull that finds nothing, ms; default 20000. */
@@ -166,6 +175,8 @@ export class LitePullConsumer implements MQConsumerInner {
   private nextAutoCommitDeadline = 0;
   private state: State = 'created';
   private startTimestamp = 0;
+  private readonly traceDispatcher: AsyncTraceDispatcher | undefined;
+  private traceHook: ConsumeMessageTraceHook | undefined;
 
   constructor(options: LitePullConsumerOptions) {
     this.ns = clientNamespace(options);
@@ -198,6 +209,7 @@ export class LitePullConsumer implements MQConsumerInner {
       pullTimeDelayMillsWhenException: intSetting(options.pullTimeDelayMillsWhenException, 3000, 0, 'pullTimeDelayMillsWhenException'),
       persistConsumerOffsetInterval: intSetting(options.persistConsumerOffsetInterval, 5000, 1, 'persistConsumerOffsetInterval'),
     };
+    this.traceDispatcher = createTraceDispatcher(options, this.groupName, 'CONSUME', this.logger);
   }
 
   /** The client id this consumer runs under (ip@instanceName), once started. */
@@ -294,6 +306,11 @@ export class LitePullConsumer implements MQConsumerInner {
     this.wakePollers();
   }
 
+  /** Trace records dropped so far because the trace queue was full (Java's discardCount); 0 without `trace`. */
+  get traceDiscardCount(): number {
+    return this.traceDispatcher?.discardCount ?? 0;
+  }
+
   async start(): Promise<void> {
     if (this.state === 'running') return;
     if (this.state === 'stopping') throw new MQClientError(`consumer ${this.groupName} is shutting down`);
@@ -326,6 +343,11 @@ export class LitePullConsumer implements MQConsumerInner {
     if (this.subscriptionType === 'ASSIGN') this.updateAssignPullTask();
     await instance.sendHeartbeatToAllBroker();
     if (this.subscriptionType === 'SUBSCRIBE') instance.rebalanceImmediately();
+    if (this.traceDispatcher !== undefined) {
+      await this.traceDispatcher.start();
+      const idSetter = instance.idSetter;
+      this.traceHook = new ConsumeMessageTraceHook(this.traceDispatcher, this.options.group, () => idSetter.createUniqID());
+    }
     this.instrumentation.emit('start', { group: this.groupName, clientId: instance.clientId });
   }
 
@@ -343,6 +365,9 @@ export class LitePullConsumer implements MQConsumerInner {
     await this.rebalance.running;
     if (this.settings.autoCommit) this.commitAll();
     await this.persistConsumerOffset();
+    // The polls' records are queued by now: they go out before the inner producer stops.
+    this.traceHook = undefined;
+    await this.traceDispatcher?.shutdown(TRACE_TIMEOUT_MILLIS);
     for (const state of this.queueStates.values()) state.pq.dropped = true;
     this.queueStates.clear();
     this.consumeRequestCache = [];
@@ -376,6 +401,8 @@ export class LitePullConsumer implements MQConsumerInner {
         if (offset >= 0) state.consumeOffset = offset;
         if (this.instrumentation.has('poll')) this.instrumentation.emit('poll', { ...consumeStartPayload(state.mq, msgs), duration: performance.now() - begin });
         resetNamespace(msgs, this.ns);
+        // DefaultLitePullConsumerImpl.poll: before and after at once, a success (what the application does next is not seen).
+        if (this.traceHook !== undefined) this.traceHook.consumeMessageAfter(this.traceHook.consumeMessageBefore(msgs), msgs.length, 'SUCCESS');
         return msgs.map((msg) => toConsumerMessage(msg, state.mq.brokerName));
       }
       const remaining = deadline - Date.now();

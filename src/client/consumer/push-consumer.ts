@@ -230,6 +230,11 @@ export class PushConsumer implements MQConsumerInner {
     this.paused = false;
   }
 
+  /** Trace records dropped so far because the trace queue was full (Java's discardCount); 0 without `trace`. */
+  get traceDiscardCount(): number {
+    return this.traceDispatcher?.discardCount ?? 0;
+  }
+
   async start(): Promise<void> {
     if (this.state === 'running') return;
     if (this.state === 'stopping') throw new MQClientError(`consumer ${this.groupName} is shutting down`);

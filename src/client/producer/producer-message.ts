@@ -7,6 +7,7 @@ import { Message } from '../../protocol/message/message.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { MQClientError } from '../errors.js';
 import type { MessageClientIDSetter } from '../message-client-id.js';
+import type { TraceContextInput } from '../trace/propagation.js';
 import { REPLY_MESSAGE_FLAG } from './reply-message.js';
 import { Validators } from '../validators.js';
 
@@ -50,6 +51,12 @@ export interface ProducerMessage {
   flag?: number;
   /** false: the broker may answer before the message is flushed or replicated (WAIT). Default true. */
   waitStoreMsgOK?: boolean;
+  /**
+   * W3C Trace Context for the consumers: a traceparent string, `{ traceparent, tracestate?, baggage? }`, or an
+   * OpenTelemetry Context (its span; needs the optional peer dependency @opentelemetry/api, loaded then). Written
+   * as the user properties traceparent, tracestate and baggage, as the OpenTelemetry Java agent does.
+   */
+  traceContext?: TraceContextInput;
 }
 
 /** A message ready to go: validated, with its UNIQ_KEY, and its wire body (compressed or batch-encoded). */

@@ -34,6 +34,7 @@ import type { ReplyMessage } from './reply-message.js';
 import type { RequestFailure } from './request-future-holder.js';
 import { processSendResponse, type SendResult } from './send-result.js';
 import { AsyncTraceDispatcher, traceProducerGroup, traceTopicOf, type TraceOption } from '../trace/async-trace-dispatcher.js';
+import { applyTraceContext } from '../trace/propagation.js';
 import { SendMessageTraceHook } from '../trace/send-message-trace-hook.js';
 
 /** DefaultMQProducer's settings, with Java's names and defaults. */
@@ -140,7 +141,8 @@ export class Producer implements MQProducerInner {
   private readonly topicPublishInfoTable = new Map<string, TopicPublishInfo>();
   private instance: MQClientInstance | undefined;
   private state: State = 'created';
-  private readonly traceDispatcher: AsyncTraceDispatcher | undefined;
+  /** Where its trace records go (undefined when `trace` is off); a TransactionProducer adds its EndTransaction records. */
+  protected readonly traceDispatcher: AsyncTraceDispatcher | undefined;
   private readonly sendTraceHook: SendMessageTraceHook | undefined;
 
   constructor(options: ProducerOptions) {
@@ -178,6 +180,11 @@ export class Producer implements MQProducerInner {
   /** The client id this producer runs under (ip@instanceName), once started. */
   get clientId(): string | undefined {
     return this.instance?.clientId;
+  }
+
+  /** Trace records dropped so far because the trace queue was full (Java's discardCount); 0 without `trace`. */
+  get traceDiscardCount(): number {
+    return this.traceDispatcher?.discardCount ?? 0;
   }
 
   /** The namespace its names are wrapped in (the option, or its name-server endpoint's); undefined for none. */
@@ -417,6 +424,8 @@ export class Producer implements MQProducerInner {
     const timeout = options.timeout === undefined ? this.sendMsgTimeout : positiveInt(options.timeout, 0, 'timeout');
     const deadline = begin + timeout;
     const instance = this.makeSureStateOK();
+    // A W3C trace context becomes properties first (an OpenTelemetry Context needs its API, imported on first use).
+    if (hasTraceContext(input)) input = isBatch(input) ? await Promise.all(input.map(applyTraceContext)) : await applyTraceContext(input);
     // What goes on the wire carries the namespace: the topics (DefaultMQProducer.send's withNamespace) and, for
     // any namespace at all, even "", the INSTANCE_ID property (sendKernelImpl's setInstanceId).
     const wire = this.ns.active ? this.wrapTopics(input) : input;
@@ -674,8 +683,27 @@ export function createTraceDispatcher(
     sendMsgTimeout: TRACE_TIMEOUT_MILLIS,
     // Not the client's own limit: a body of 128 000 chars may take more bytes.
     maxMessageSize: DEFAULTS.maxMessageSize,
+    // Never compressed: deflating a trace message of 20 records (about 4 KB, Java's 4 KiB threshold) costs more CPU
+    // than making the records; the trace messages of a batch request are not compressed anyway (Java never
+    // compresses batches), and readers take both.
+    compressMsgBodyOverHowmuch: DEFAULTS.maxMessageSize,
   });
-  return new AsyncTraceDispatcher({ traceTopic, producer, logger });
+  return new AsyncTraceDispatcher({
+    traceTopic,
+    producer: {
+      start: () => producer.start(),
+      // Several trace messages go as one batch request; each is stored, and indexed by its keys, on its own.
+      send: (messages) => producer.send(messages.length === 1 ? (messages[0] as ProducerMessage) : messages),
+      shutdown: () => producer.shutdown(),
+    },
+    logger,
+  });
+}
+
+/** Whether any message of a send has a traceContext to write (messages without cost nothing more). */
+function hasTraceContext(input: ProducerMessage | readonly ProducerMessage[]): boolean {
+  if (isBatch(input)) return input.some((m) => typeof m === 'object' && m !== null && m.traceContext !== undefined);
+  return typeof input === 'object' && input !== null && input.traceContext !== undefined;
 }
 
 /** The request as sent: the message with CORRELATION_ID, REPLY_TO_CLIENT and TTL (what is no message is left for validation). */

@@ -6,6 +6,7 @@ import { MessageSysFlag } from '../../protocol/message/message-sys-flag.js';
 import { RemotingCommand } from '../../protocol/remoting-command.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { MQClientError } from '../errors.js';
+import { EndTransactionTraceHook, keysProperty } from '../trace/end-transaction-trace-hook.js';
 import type { TransactionCheckRequest } from './mq-producer-inner.js';
 import { Producer, type ProducerOptions } from './producer.js';
 import type { ProducerMessage } from './producer-message.js';
@@ -59,9 +60,11 @@ const STATE_CODE: Readonly<Record<LocalTransactionState, number>> = {
 export class TransactionProducer extends Producer {
   private readonly checker: TransactionChecker;
   private readonly checkExecutor: BoundedExecutor;
+  private readonly endTransactionTraceHook: EndTransactionTraceHook | undefined;
 
   constructor(options: TransactionProducerOptions) {
     super(options);
+    if (this.traceDispatcher !== undefined) this.endTransactionTraceHook = new EndTransactionTraceHook(this.traceDispatcher, options.group);
     if (typeof options.checkLocalTransaction !== 'function') throw new MQClientError('checkLocalTransaction is required: the broker asks it about transactions it has not heard the end of');
     this.checker = options.checkLocalTransaction;
     this.checkExecutor = new BoundedExecutor({
@@ -93,7 +96,7 @@ export class TransactionProducer extends Producer {
         error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       }
     }
-    await this.endTransaction(result, state, error);
+    await this.endTransaction(half, result, state, error);
     return { ...result, localTransactionState: state };
   }
 
@@ -106,10 +109,22 @@ export class TransactionProducer extends Producer {
   }
 
   /** DefaultMQProducerImpl.endTransaction: END_TRANSACTION, oneway, to the master of the broker that stored the half. */
-  private async endTransaction(result: SendResult, state: LocalTransactionState, error: string | undefined): Promise<void> {
+  private async endTransaction(message: ProducerMessage, result: SendResult, state: LocalTransactionState, error: string | undefined): Promise<void> {
     const instance = this.makeSureStateOK();
     const brokerAddr = instance.findBrokerAddressInPublish(result.messageQueue.brokerName);
     if (brokerAddr === undefined) throw new MQClientError(`The broker[${result.messageQueue.brokerName}] not exist`);
+    // Java's message.getTransactionId() here is the message's UNIQ_KEY; the region is the default (a message sent has none).
+    this.endTransactionTraceHook?.endTransaction({
+      topic: result.messageQueue.topic,
+      tags: message.tags,
+      keys: keysProperty(message.keys),
+      regionId: undefined,
+      msgId: result.msgId,
+      transactionId: result.msgId,
+      brokerAddr,
+      state,
+      fromTransactionCheck: false,
+    });
     const header = {
       producerGroup: this.group,
       tranStateTableOffset: result.queueOffset,
@@ -168,6 +183,17 @@ export class TransactionProducer extends Producer {
     };
     const end = RemotingCommand.createRequestCommand(RequestCode.END_TRANSACTION, header);
     end.remark = error;
+    this.endTransactionTraceHook?.endTransaction({
+      topic: message.topic,
+      tags: message.tags,
+      keys: message.keys,
+      regionId: message.getProperty(MessageConst.PROPERTY_MSG_REGION),
+      msgId: uniqKey,
+      transactionId: message.uniqKey,
+      brokerAddr: request.brokerAddr,
+      state,
+      fromTransactionCheck: true,
+    });
     const instance = this.makeSureStateOK();
     try {
       await instance.remotingClient.invokeOneway(request.brokerAddr, end, END_TRANSACTION_TIMEOUT_MILLIS);

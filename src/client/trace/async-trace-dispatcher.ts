@@ -1,5 +1,5 @@
 import type { Logger } from '../../common/logger.js';
-import { encodeTraceContext } from './trace-data-encoder.js';
+import { addTraceKeys, encodeTraceData } from './trace-data-encoder.js';
 import type { TraceContext } from './trace-context.js';
 
 /** TopicValidator.RMQ_SYS_TRACE_TOPIC: where Java's clients and the dashboard keep trace records by default. */
@@ -22,10 +22,19 @@ export function traceProducerGroup(group: string, type: 'PRODUCE' | 'CONSUME'): 
   return `${GROUP_NAME_PREFIX}-${group}-${type}`;
 }
 
+/** One trace message: records of at most batchSize contexts, keyed by their messages' ids and keys. */
+export interface TraceMessage {
+  readonly topic: string;
+  readonly body: string;
+  /** Space separated, as the KEYS property holds them. */
+  readonly keys: string;
+}
+
 /** What the dispatcher sends trace messages with: an untraced Producer of its own. */
 export interface TraceProducer {
   start(): Promise<void>;
-  send(message: { topic: string; body: string; keys: readonly string[] }): Promise<unknown>;
+  /** Sends the messages in one request (a batch when there are several: each is stored as a message of its own). */
+  send(messages: readonly TraceMessage[]): Promise<unknown>;
   shutdown(): Promise<void>;
 }
 
@@ -33,23 +42,41 @@ export interface AsyncTraceDispatcherOptions {
   traceTopic: string;
   producer: TraceProducer;
   logger: Logger;
-  /** Contexts held at most; more are dropped (and counted), since tracing must never slow sends or consumption. */
+  /** Contexts waiting at most; more are dropped (and counted), since tracing must never slow sends or consumption. */
   queueCapacity?: number;
-  /** Contexts per trace send: a send starts as soon as this many are queued. */
+  /** Contexts per trace message (Java's traceMsgBatchNum, at most 20): a send starts as soon as this many wait. */
   batchSize?: number;
   /** Fewer contexts are sent this long after the last send, ms. */
   flushIntervalMillis?: number;
   /** Longest trace message body in characters; a batch beyond is split into several messages. */
   maxMsgSize?: number;
+  /** Trace requests in flight at once; contexts wait (up to queueCapacity) for one to finish. */
+  maxRequestsInFlight?: number;
 }
 
-/** AsyncTraceDispatcher's defaults: traceContextQueue of 2048, batches of 10, 5 s flushes, 128 000 per body. */
-const DEFAULTS = { queueCapacity: 2048, batchSize: 10, flushIntervalMillis: 5000, maxMsgSize: 128_000 };
+/**
+ * AsyncTraceDispatcher's limits: traceContextQueue of 2048, 5 s flushes, 128 000 characters per body, and batches
+ * of 20 contexts (traceMsgBatchNum's maximum; Java's default is 10). Four requests in flight, as Java's trace
+ * send pool has four threads at most.
+ */
+const DEFAULTS = { queueCapacity: 2048, batchSize: 20, flushIntervalMillis: 5000, maxMsgSize: 128_000, maxRequestsInFlight: 4 };
+/** Java's cap on traceMsgBatchNum. */
+const MAX_BATCH_SIZE = 20;
+/**
+ * Body characters per request at most (about 30 trace messages of 20 records): enough to make the per-request cost
+ * small, and small enough that the broker's write of one request does not hold up the traced client's own requests
+ * (its pulls) for long. A message longer than this goes in a request of its own.
+ */
+const MAX_REQUEST_CHARS = 128_000;
 
 /**
- * AsyncTraceDispatcher.java: traced clients append contexts without waiting; the dispatcher sends them in batches
- * as trace messages, each indexed by the traced messages' ids and keys. Sends are not awaited by anyone but
- * shutdown, and a failed one is logged and forgotten, as Java's callback does.
+ * AsyncTraceDispatcher.java: traced clients append contexts without waiting; the dispatcher turns every batchSize
+ * of them into one trace message, indexed by the traced messages' ids and keys, as Java does. Unlike Java, which
+ * sends each trace message on its own, the trace messages ready at once go out in one request (a batch send; the
+ * broker stores and indexes each as a message of its own), and at most maxRequestsInFlight requests are out: under
+ * load, the contexts that arrive meanwhile make the next request larger rather than adding requests, which is what
+ * keeps tracing cheap for the traced client and the broker. Sends are not awaited by anyone but shutdown, and a
+ * failed one is logged and forgotten, as Java's callback does.
  */
 export class AsyncTraceDispatcher {
   readonly traceTopic: string;
@@ -59,11 +86,12 @@ export class AsyncTraceDispatcher {
   private readonly batchSize: number;
   private readonly flushIntervalMillis: number;
   private readonly maxMsgSize: number;
+  private readonly maxRequestsInFlight: number;
   private queue: TraceContext[] = [];
   private discarded = 0;
   private lastFlush = Date.now();
   private timer: NodeJS.Timeout | undefined;
-  private batchScheduled = false;
+  private sendScheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
   private running = false;
 
@@ -72,9 +100,10 @@ export class AsyncTraceDispatcher {
     this.producer = options.producer;
     this.logger = options.logger;
     this.queueCapacity = options.queueCapacity ?? DEFAULTS.queueCapacity;
-    this.batchSize = options.batchSize ?? DEFAULTS.batchSize;
+    this.batchSize = Math.min(options.batchSize ?? DEFAULTS.batchSize, MAX_BATCH_SIZE);
     this.flushIntervalMillis = options.flushIntervalMillis ?? DEFAULTS.flushIntervalMillis;
     this.maxMsgSize = options.maxMsgSize ?? DEFAULTS.maxMsgSize;
+    this.maxRequestsInFlight = options.maxRequestsInFlight ?? DEFAULTS.maxRequestsInFlight;
   }
 
   /** Contexts dropped because the queue was full (or the dispatcher not running). */
@@ -98,11 +127,12 @@ export class AsyncTraceDispatcher {
   append(ctx: TraceContext): boolean {
     if (!this.running || this.queue.length >= this.queueCapacity) {
       this.discarded++;
-      if (this.running) this.logger.info(`trace buffer full, ${this.discarded} contexts dropped so far`);
+      // Java logs every drop; one line per 1000 says the same without flooding a log at 100 k drops a second.
+      if (this.running && this.discarded % 1000 === 1) this.logger.info(`trace buffer full, ${this.discarded} contexts dropped so far`);
       return false;
     }
     this.queue.push(ctx);
-    if (this.queue.length >= this.batchSize) this.scheduleBatches();
+    if (this.queue.length >= this.batchSize) this.scheduleSend();
     else this.armTimer();
     return true;
   }
@@ -116,7 +146,7 @@ export class AsyncTraceDispatcher {
     this.running = false;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.flush();
+    this.sendQueued(true);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMillis)));
     await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
@@ -125,12 +155,12 @@ export class AsyncTraceDispatcher {
   }
 
   /** Full batches go out on the next turn of the event loop, so that the traced send or listener call returns first. */
-  private scheduleBatches(): void {
-    if (this.batchScheduled) return;
-    this.batchScheduled = true;
+  private scheduleSend(): void {
+    if (this.sendScheduled || this.inFlight.size >= this.maxRequestsInFlight) return;
+    this.sendScheduled = true;
     setImmediate(() => {
-      this.batchScheduled = false;
-      while (this.queue.length >= this.batchSize) this.sendBatch(this.queue.splice(0, this.batchSize));
+      this.sendScheduled = false;
+      this.sendQueued(false);
       if (this.queue.length > 0) this.armTimer();
     });
   }
@@ -141,43 +171,69 @@ export class AsyncTraceDispatcher {
     const delay = Math.max(0, this.lastFlush + this.flushIntervalMillis - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flush();
+      this.sendQueued(true);
     }, delay);
     // A client that has nothing else to do must not be kept alive by its tracing.
     this.timer.unref();
   }
 
-  /** Sends everything queued, a batch at a time. */
-  private flush(): void {
-    while (this.queue.length > 0) this.sendBatch(this.queue.splice(0, this.batchSize));
+  /**
+   * Sends the full batches queued, in requests of at most MAX_REQUEST_CHARS while a request slot is free; `all`
+   * sends everything queued, a last partial batch too, slots or not (the timed flush and shutdown).
+   */
+  private sendQueued(all: boolean): void {
+    while (this.queue.length >= (all ? 1 : this.batchSize) && (all || this.inFlight.size < this.maxRequestsInFlight)) {
+      const messages: TraceMessage[] = [];
+      let chars = 0;
+      while (chars < MAX_REQUEST_CHARS && this.queue.length >= (all ? 1 : this.batchSize)) {
+        for (const message of this.encodeBatch(this.queue.splice(0, this.batchSize))) {
+          messages.push(message);
+          chars += message.body.length;
+        }
+      }
+      this.sendRequest(messages);
+    }
   }
 
-  /** One batch: its records concatenated into bodies of at most maxMsgSize characters (a longer record goes alone). */
-  private sendBatch(contexts: readonly TraceContext[]): void {
-    this.lastFlush = Date.now();
+  /** One batch's records concatenated into bodies of at most maxMsgSize characters (a longer record goes alone). */
+  private encodeBatch(contexts: readonly TraceContext[]): TraceMessage[] {
+    const messages: TraceMessage[] = [];
     let body = '';
     let keys = new Set<string>();
     for (const ctx of contexts) {
-      const bean = encodeTraceContext(ctx);
-      if (body.length > 0 && body.length + bean.transData.length > this.maxMsgSize) {
-        this.sendTraceData(body, keys);
+      const data = encodeTraceData(ctx);
+      if (body.length > 0 && body.length + data.length > this.maxMsgSize) {
+        messages.push({ topic: this.traceTopic, body, keys: joinKeys(keys) });
         body = '';
         keys = new Set();
       }
-      body += bean.transData;
-      for (const key of bean.transKeys) keys.add(key);
+      body += data;
+      addTraceKeys(ctx, keys);
     }
-    if (body.length > 0) this.sendTraceData(body, keys);
+    if (body.length > 0) messages.push({ topic: this.traceTopic, body, keys: joinKeys(keys) });
+    return messages;
   }
 
-  private sendTraceData(body: string, keys: ReadonlySet<string>): void {
+  private sendRequest(messages: readonly TraceMessage[]): void {
+    this.lastFlush = Date.now();
     const send = this.producer
-      .send({ topic: this.traceTopic, body, keys: [...keys] })
+      .send(messages)
       .then(
         () => undefined,
-        (err: unknown) => this.logger.warn(`sending trace data to ${this.traceTopic} failed`, err),
+        (err: unknown) => this.logger.warn(`sending ${messages.length} trace messages to ${this.traceTopic} failed`, err),
       )
-      .finally(() => this.inFlight.delete(send));
+      .finally(() => {
+        this.inFlight.delete(send);
+        // Contexts that came in meanwhile go out as one request now.
+        if (this.running && this.queue.length >= this.batchSize) this.scheduleSend();
+      });
     this.inFlight.add(send);
   }
+}
+
+/** Message.setKeys(Collection): the keys joined by spaces. */
+function joinKeys(keys: ReadonlySet<string>): string {
+  let text = '';
+  for (const key of keys) text = text === '' ? key : `${text} ${key}`;
+  return text;
 }

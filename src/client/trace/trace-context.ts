@@ -6,7 +6,8 @@
 
 /** MessageType.java's ordinals, as a Pub record carries them. Order_Msg (4) is never written: older readers know only 0-3. */
 export const MessageType = { Normal_Msg: 0, Trans_Msg_Half: 1, Trans_msg_Commit: 2, Delay_Msg: 3 } as const;
-export type MessageTypeOrdinal = (typeof MessageType)[keyof typeof MessageType];
+/** 4 is Order_Msg, as Java 5.x clients' records may carry it: read back, never written by ours. */
+export type MessageTypeOrdinal = (typeof MessageType)[keyof typeof MessageType] | 4;
 
 /** ConsumeReturnType.java's ordinals: a SubAfter record's contextCode. */
 export const ConsumeReturnType = { SUCCESS: 0, TIME_OUT: 1, EXCEPTION: 2, RETURNNULL: 3, FAILED: 4 } as const;
@@ -66,4 +67,27 @@ export interface SubAfterContext {
   readonly beans: readonly SubBean[];
 }
 
-export type TraceContext = PubContext | SubBeforeContext | SubAfterContext;
+/** A transactional producer's end of a transaction (commit, rollback or unknown): EndTransaction. */
+export interface EndTransactionContext {
+  readonly traceType: 'EndTransaction';
+  readonly timeStamp: number;
+  /** The message's MSG_REGION, or DefaultRegion (EndTransactionTraceHookImpl). */
+  readonly regionId: string;
+  readonly groupName: string;
+  readonly topic: string;
+  /** UNIQ_KEY. */
+  readonly msgId: string;
+  readonly tags: string | null;
+  readonly keys: string | null;
+  /** The broker the END_TRANSACTION goes to. */
+  readonly storeHost: string;
+  /** Java always writes Trans_msg_Commit here, whatever the state. */
+  readonly msgType: MessageTypeOrdinal;
+  readonly transactionId: string | null;
+  /** LocalTransactionState's name: COMMIT_MESSAGE, ROLLBACK_MESSAGE or UNKNOW. */
+  readonly transactionState: 'COMMIT_MESSAGE' | 'ROLLBACK_MESSAGE' | 'UNKNOW';
+  /** True when the end answers a broker's check. */
+  readonly fromTransactionCheck: boolean;
+}
+
+export type TraceContext = PubContext | SubBeforeContext | SubAfterContext | EndTransactionContext;

@@ -1,61 +1,155 @@
 import { MessageConst } from '../../protocol/message/message-const.js';
-import type { TraceContext } from './trace-context.js';
+import type { EndTransactionContext, MessageTypeOrdinal, TraceContext } from './trace-context.js';
 
 /** TraceConstants.CONTENT_SPLITOR: between the fields of a record. */
 export const CONTENT_SPLITOR = '\u0001';
 /** TraceConstants.FIELD_SPLITOR: after each record. */
 export const FIELD_SPLITOR = '\u0002';
 
-/** A context as it goes into a trace message: its records, and the keys the trace message is indexed by. */
-export interface TraceTransferBean {
-  readonly transData: string;
-  /** The traced messages' msgIds and their own keys: what the dashboard queries the trace topic by. */
-  readonly transKeys: readonly string[];
+/**
+ * TraceDataEncoder.encoderFromContextBean's text: the records Java's decoderFromTraceDataString and the dashboard
+ * read, one per message of the context. SubAfter carries the timestamp and group (Java leaves them out only for
+ * AccessChannel.CLOUD).
+ */
+export function encodeTraceData(ctx: TraceContext): string {
+  switch (ctx.traceType) {
+    case 'Pub':
+      return record([
+        'Pub', ctx.timeStamp, ctx.regionId, ctx.groupName, ctx.topic, ctx.msgId, ctx.tags, ctx.keys, ctx.storeHost,
+        ctx.bodyLength, ctx.costTime, ctx.msgType, ctx.offsetMsgId, ctx.success,
+      ]);
+    case 'SubBefore': {
+      let data = '';
+      for (const bean of ctx.beans) data += record(['SubBefore', ctx.timeStamp, ctx.regionId, ctx.groupName, ctx.requestId, bean.msgId, bean.retryTimes, bean.keys]);
+      return data;
+    }
+    case 'SubAfter': {
+      let data = '';
+      for (const bean of ctx.beans) data += record(['SubAfter', ctx.requestId, bean.msgId, ctx.costTime, ctx.success, bean.keys, ctx.contextCode, ctx.timeStamp, ctx.groupName]);
+      return data;
+    }
+    case 'EndTransaction':
+      return record([
+        'EndTransaction', ctx.timeStamp, ctx.regionId, ctx.groupName, ctx.topic, ctx.msgId, ctx.tags, ctx.keys,
+        ctx.storeHost, ctx.msgType, ctx.transactionId, ctx.transactionState, ctx.fromTransactionCheck,
+      ]);
+  }
 }
 
 /**
- * TraceDataEncoder.encoderFromContextBean: the record text Java's decoderFromTraceDataString and the dashboard
- * read. SubAfter carries the timestamp and group (Java leaves them out only for AccessChannel.CLOUD).
+ * encoderFromContextBean's transKey: the traced messages' msgIds and their own keys, which the trace message is
+ * indexed by (what the dashboard queries the trace topic by), added to `keys` (a batch's set, as Java's keySet).
  */
-export function encodeTraceContext(ctx: TraceContext): TraceTransferBean {
-  switch (ctx.traceType) {
-    case 'Pub':
-      return {
-        transData: record([
-          'Pub', ctx.timeStamp, ctx.regionId, ctx.groupName, ctx.topic, ctx.msgId, ctx.tags, ctx.keys, ctx.storeHost,
-          ctx.bodyLength, ctx.costTime, ctx.msgType, ctx.offsetMsgId, ctx.success,
-        ]),
-        transKeys: keysOf([ctx]),
-      };
-    case 'SubBefore':
-      return {
-        transData: ctx.beans
-          .map((bean) => record(['SubBefore', ctx.timeStamp, ctx.regionId, ctx.groupName, ctx.requestId, bean.msgId, bean.retryTimes, bean.keys]))
-          .join(''),
-        transKeys: keysOf(ctx.beans),
-      };
-    case 'SubAfter':
-      return {
-        transData: ctx.beans
-          .map((bean) => record(['SubAfter', ctx.requestId, bean.msgId, ctx.costTime, ctx.success, bean.keys, ctx.contextCode, ctx.timeStamp, ctx.groupName]))
-          .join(''),
-        transKeys: keysOf(ctx.beans),
-      };
-  }
+export function addTraceKeys(ctx: TraceContext, keys: Set<string>): void {
+  if (ctx.traceType === 'Pub' || ctx.traceType === 'EndTransaction') addKeys(ctx.msgId, ctx.keys, keys);
+  else for (const bean of ctx.beans) addKeys(bean.msgId, bean.keys, keys);
 }
 
 type Field = string | number | boolean | null;
 
-/** Java's StringBuilder.append: null prints as "null". */
+/** Java's StringBuilder.append: null prints as "null". Concatenated, not joined: this runs twice per consumed message. */
 function record(fields: readonly Field[]): string {
-  return fields.map((f) => (f === null ? 'null' : String(f))).join(CONTENT_SPLITOR) + FIELD_SPLITOR;
+  let line = String(fields[0]);
+  for (let i = 1; i < fields.length; i++) line += CONTENT_SPLITOR + String(fields[i]);
+  return line + FIELD_SPLITOR;
 }
 
-function keysOf(beans: readonly { msgId: string; keys: string | null }[]): string[] {
-  const keys: string[] = [];
-  for (const bean of beans) {
-    keys.push(bean.msgId);
-    if (bean.keys !== null) for (const key of bean.keys.split(MessageConst.KEY_SEPARATOR)) if (key !== '') keys.push(key);
+function addKeys(msgId: string, messageKeys: string | null, keys: Set<string>): void {
+  keys.add(msgId);
+  if (messageKeys === null || messageKeys === '') return;
+  if (!messageKeys.includes(MessageConst.KEY_SEPARATOR)) keys.add(messageKeys);
+  else for (const key of messageKeys.split(MessageConst.KEY_SEPARATOR)) if (key !== '') keys.add(key);
+}
+
+/** A record 5.3.x clients write that ours do not: a timer message recalled. */
+export interface RecallContext {
+  readonly traceType: 'Recall';
+  readonly timeStamp: number;
+  readonly regionId: string;
+  readonly groupName: string;
+  readonly topic: string;
+  readonly msgId: string;
+  readonly success: boolean;
+}
+
+/** A record as read back: one message each (a consume context of several messages is one record per message). */
+export type DecodedTraceContext = TraceContext | RecallContext;
+
+const MESSAGE_TYPES = ['Normal_Msg', 'Trans_Msg_Half', 'Trans_msg_Commit', 'Delay_Msg', 'Order_Msg'] as const;
+const TRANSACTION_STATES = new Set(['COMMIT_MESSAGE', 'ROLLBACK_MESSAGE', 'UNKNOW']);
+
+/**
+ * TraceDataEncoder.decoderFromTraceDataString: the records of a trace message body, of any writer (Java 4.9 and
+ * 5.x, ours). Java's own reader throws on a malformed record; this one skips it, since a trace topic is written by
+ * every client of a cluster and one bad record must not hide the others. "null" fields read as null.
+ */
+export function decodeTraceData(text: string): DecodedTraceContext[] {
+  const contexts: DecodedTraceContext[] = [];
+  for (const record of text.split(FIELD_SPLITOR)) {
+    if (record === '') continue;
+    const context = decodeRecord(record.split(CONTENT_SPLITOR));
+    if (context !== undefined) contexts.push(context);
   }
-  return keys;
+  return contexts;
+}
+
+function decodeRecord(f: readonly string[]): DecodedTraceContext | undefined {
+  const str = (i: number): string => f[i] ?? '';
+  const nullable = (i: number): string | null => {
+    const value = f[i];
+    return value === undefined || value === 'null' ? null : value;
+  };
+  const int = (i: number): number | undefined => {
+    const value = f[i];
+    return value !== undefined && /^-?\d+$/.test(value) ? Number(value) : undefined;
+  };
+  // Boolean.parseBoolean: anything but "true" (any case) is false.
+  const bool = (i: number): boolean => str(i).toLowerCase() === 'true';
+  switch (f[0]) {
+    case 'Pub': {
+      const [timeStamp, bodyLength, costTime, msgType] = [int(1), int(9), int(10), int(11)];
+      if (f.length < 13 || timeStamp === undefined || bodyLength === undefined || costTime === undefined || msgType === undefined || MESSAGE_TYPES[msgType] === undefined) return undefined;
+      // 13 fields: no offsetMsgId (old clients); 14 and more: offsetMsgId, success (and clientHost, older 4.x).
+      const withOffset = f.length >= 14;
+      return {
+        traceType: 'Pub', timeStamp, regionId: str(2), groupName: str(3), topic: str(4), msgId: str(5), tags: nullable(6), keys: nullable(7),
+        storeHost: str(8), bodyLength, costTime, msgType: msgType as MessageTypeOrdinal, offsetMsgId: withOffset ? nullable(12) : null, success: bool(withOffset ? 13 : 12),
+      };
+    }
+    case 'SubBefore': {
+      const [timeStamp, retryTimes] = [int(1), int(6)];
+      if (f.length < 7 || timeStamp === undefined || retryTimes === undefined) return undefined;
+      return { traceType: 'SubBefore', timeStamp, regionId: str(2), groupName: str(3), requestId: str(4), beans: [{ msgId: str(5), retryTimes, keys: nullable(7) }] };
+    }
+    case 'SubAfter': {
+      const costTime = int(3);
+      if (f.length < 6 || costTime === undefined) return undefined;
+      // Older writers stop after keys (no contextCode) or after contextCode (no timestamp and group: AccessChannel.CLOUD).
+      return {
+        traceType: 'SubAfter', requestId: str(1), costTime, success: bool(4), contextCode: int(6) ?? 0,
+        timeStamp: int(7) ?? 0, groupName: str(8), beans: [{ msgId: str(2), retryTimes: 0, keys: nullable(5) }],
+      };
+    }
+    case 'EndTransaction': {
+      const [timeStamp, msgType] = [int(1), int(9)];
+      if (f.length < 13 || timeStamp === undefined || msgType === undefined || MESSAGE_TYPES[msgType] === undefined || !TRANSACTION_STATES.has(str(11))) return undefined;
+      return {
+        traceType: 'EndTransaction', timeStamp, regionId: str(2), groupName: str(3), topic: str(4), msgId: str(5), tags: nullable(6), keys: nullable(7),
+        storeHost: str(8), msgType: msgType as MessageTypeOrdinal, transactionId: nullable(10),
+        transactionState: str(11) as EndTransactionContext['transactionState'], fromTransactionCheck: bool(12),
+      };
+    }
+    case 'Recall': {
+      const timeStamp = int(1);
+      if (f.length < 7 || timeStamp === undefined) return undefined;
+      return { traceType: 'Recall', timeStamp, regionId: str(2), groupName: str(3), topic: str(4), msgId: str(5), success: bool(6) };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** MessageType's name for a record's ordinal. */
+export function messageTypeName(ordinal: number): string {
+  return MESSAGE_TYPES[ordinal] ?? String(ordinal);
 }

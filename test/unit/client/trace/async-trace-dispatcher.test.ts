@@ -7,26 +7,31 @@ import {
   traceProducerGroup,
   traceTopicOf,
   type AsyncTraceDispatcherOptions,
+  type TraceMessage,
   type TraceProducer,
 } from '../../../../src/client/trace/async-trace-dispatcher.js';
 import type { PubContext } from '../../../../src/client/trace/trace-context.js';
-import { encodeTraceContext } from '../../../../src/client/trace/trace-data-encoder.js';
+import { encodeTraceData } from '../../../../src/client/trace/trace-data-encoder.js';
 import { waitFor } from '../../../helpers/wait.js';
 
 interface Sent {
   topic: string;
   body: string;
-  keys: readonly string[];
+  keys: string;
 }
 
-/** A trace producer that records what it is asked to send. */
-function fakeProducer(): TraceProducer & { sent: Sent[]; started: number; stopped: number } {
+/** A trace producer that records what it is asked to send: the messages, and how many went in each request. */
+function fakeProducer(): TraceProducer & { sent: Sent[]; requests: number[]; started: number; stopped: number } {
   const fake = {
     sent: [] as Sent[],
+    requests: [] as number[],
     started: 0,
     stopped: 0,
     start: (): Promise<void> => Promise.resolve(void fake.started++),
-    send: (message: Sent): Promise<unknown> => Promise.resolve(fake.sent.push(message)),
+    send: (messages: readonly TraceMessage[]): Promise<unknown> => {
+      fake.requests.push(messages.length);
+      return Promise.resolve(fake.sent.push(...messages));
+    },
     shutdown: (): Promise<void> => Promise.resolve(void fake.stopped++),
   };
   return fake;
@@ -71,19 +76,55 @@ describe('AsyncTraceDispatcher', () => {
     assert.equal(traceProducerGroup('G', 'CONSUME'), '_INNER_TRACE_PRODUCER-G-CONSUME');
   });
 
-  it('sends a batch as soon as 10 contexts are queued, one message with all their records and keys', async () => {
+  it('sends a batch as soon as 20 contexts are queued, one message with all their records and keys', async () => {
     const { dispatcher, producer } = await started();
-    for (let i = 0; i < 9; i++) dispatcher.append(pub(i));
+    for (let i = 0; i < 19; i++) dispatcher.append(pub(i));
     await turn();
-    assert.equal(producer.sent.length, 0, 'nine contexts wait for the interval');
-    dispatcher.append(pub(9));
+    assert.equal(producer.sent.length, 0, 'nineteen contexts wait for the interval');
+    dispatcher.append(pub(19));
     await turn();
     assert.equal(producer.sent.length, 1);
     const [message] = producer.sent as [Sent];
     assert.equal(message.topic, RMQ_SYS_TRACE_TOPIC);
-    assert.equal(message.body, Array.from({ length: 10 }, (_, i) => encodeTraceContext(pub(i)).transData).join(''));
-    assert.deepEqual([...message.keys].sort(), Array.from({ length: 10 }, (_, i) => [`MSG${i}`, `key${i}`]).flat().sort());
+    assert.equal(message.body, Array.from({ length: 20 }, (_, i) => encodeTraceData(pub(i))).join(''));
+    assert.deepEqual(message.keys.split(' ').sort(), Array.from({ length: 20 }, (_, i) => [`MSG${i}`, `key${i}`]).flat().sort());
     await dispatcher.shutdown(1000);
+  });
+
+  it('never puts more than 20 contexts in a message (Java caps traceMsgBatchNum at 20)', async () => {
+    const { dispatcher, producer } = await started({ batchSize: 50 });
+    for (let i = 0; i < 40; i++) dispatcher.append(pub(i));
+    await turn();
+    assert.deepEqual(producer.sent.map((m) => m.body.split('\u0002').length - 1), [20, 20]);
+    await dispatcher.shutdown(1000);
+  });
+
+  it('sends the messages ready at once in one request, and what comes while the requests are out in the next one', async () => {
+    const producer = fakeProducer();
+    const pending: (() => void)[] = [];
+    producer.send = (messages) => {
+      producer.requests.push(messages.length);
+      producer.sent.push(...messages);
+      return new Promise<void>((resolve) => pending.push(resolve));
+    };
+    const dispatcher = new AsyncTraceDispatcher({ traceTopic: RMQ_SYS_TRACE_TOPIC, producer, logger: silentLogger, batchSize: 2, maxRequestsInFlight: 1, flushIntervalMillis: 60_000 });
+    await dispatcher.start();
+    for (let i = 0; i < 6; i++) dispatcher.append(pub(i));
+    await turn();
+    assert.deepEqual(producer.requests, [3], 'three messages of two contexts, one request');
+    for (let i = 6; i < 15; i++) dispatcher.append(pub(i));
+    await turn();
+    assert.deepEqual(producer.requests, [3], 'no second request while the first is out');
+    (pending.shift() as () => void)();
+    await waitFor(() => producer.requests.length === 2, 2000, 'the next request');
+    assert.deepEqual(producer.requests, [3, 4], 'the four full batches that came meanwhile; the odd context waits');
+    (pending.shift() as () => void)();
+    const shutdown = dispatcher.shutdown(1000);
+    await waitFor(() => producer.requests.length === 3, 2000, 'the rest at shutdown');
+    (pending.shift() as () => void)();
+    await shutdown;
+    assert.deepEqual(producer.requests, [3, 4, 1]);
+    assert.equal(producer.sent.map((m) => m.body).join(''), Array.from({ length: 15 }, (_, i) => encodeTraceData(pub(i))).join(''));
   });
 
   it('sends fewer contexts once the flush interval has passed since the last send', async () => {
@@ -91,18 +132,18 @@ describe('AsyncTraceDispatcher', () => {
     dispatcher.append(pub(1));
     dispatcher.append(pub(2));
     await waitFor(() => producer.sent.length === 1, 2000, 'the timed flush');
-    assert.equal((producer.sent[0] as Sent).body, encodeTraceContext(pub(1)).transData + encodeTraceContext(pub(2)).transData);
+    assert.equal((producer.sent[0] as Sent).body, encodeTraceData(pub(1)) + encodeTraceData(pub(2)));
     await dispatcher.shutdown(1000);
   });
 
   it('splits a batch whose records exceed the body limit into several messages, each keyed by its own records', async () => {
-    const record = encodeTraceContext(pub(0)).transData.length;
-    const { dispatcher, producer } = await started({ maxMsgSize: record * 3 });
+    const record = encodeTraceData(pub(0)).length;
+    const { dispatcher, producer } = await started({ maxMsgSize: record * 3, batchSize: 10 });
     for (let i = 0; i < 10; i++) dispatcher.append(pub(i));
     await turn();
     assert.deepEqual(producer.sent.map((m) => m.body.length), [3, 3, 3, 1].map((n) => n * record));
-    assert.equal(producer.sent.map((m) => m.body).join(''), Array.from({ length: 10 }, (_, i) => encodeTraceContext(pub(i)).transData).join(''));
-    assert.deepEqual(producer.sent[3]?.keys, ['MSG9', 'key9']);
+    assert.equal(producer.sent.map((m) => m.body).join(''), Array.from({ length: 10 }, (_, i) => encodeTraceData(pub(i))).join(''));
+    assert.equal(producer.sent[3]?.keys, 'MSG9 key9');
     await dispatcher.shutdown(1000);
   });
 
@@ -129,7 +170,7 @@ describe('AsyncTraceDispatcher', () => {
     dispatcher.append(pub(1, null));
     await dispatcher.shutdown(1000);
     assert.equal(producer.sent.length, 1);
-    assert.deepEqual(producer.sent[0]?.keys, ['MSG1']);
+    assert.equal(producer.sent[0]?.keys, 'MSG1');
     assert.equal(producer.stopped, 1);
     assert.equal(dispatcher.append(pub(2)), false);
     assert.equal(dispatcher.discardCount, 1);
@@ -167,6 +208,8 @@ describe('AsyncTraceDispatcher', () => {
     const dispatcher = new AsyncTraceDispatcher({ traceTopic: RMQ_SYS_TRACE_TOPIC, producer, logger: silentLogger, batchSize: 1 });
     await dispatcher.start();
     dispatcher.append(pub(1));
+    await turn();
+    await turn();
     dispatcher.append(pub(2));
     await turn();
     await dispatcher.shutdown(1000);

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { silentLogger } from '../../../../src/common/logger.js';
 import { AsyncTraceDispatcher, RMQ_SYS_TRACE_TOPIC, type TraceProducer } from '../../../../src/client/trace/async-trace-dispatcher.js';
 import { ConsumeMessageTraceHook } from '../../../../src/client/trace/consume-message-trace-hook.js';
+import { EndTransactionTraceHook } from '../../../../src/client/trace/end-transaction-trace-hook.js';
 import { SendMessageTraceHook } from '../../../../src/client/trace/send-message-trace-hook.js';
 import type { TraceContext } from '../../../../src/client/trace/trace-context.js';
 import type { SendResult } from '../../../../src/client/producer/send-result.js';
@@ -114,6 +115,41 @@ describe('ConsumeMessageTraceHook', () => {
     hook.consumeMessageAfter(noRegion, 1, 'FAILED');
     assert.equal(off, undefined);
     assert.equal(noRegion, undefined);
+    assert.equal(appended.length, 0);
+    await dispatcher.shutdown(100);
+  });
+});
+
+describe('EndTransactionTraceHook', () => {
+  const ended = {
+    topic: 'T',
+    tags: 'tg',
+    keys: 'k1 k2',
+    regionId: undefined,
+    msgId: 'U1',
+    transactionId: 'U1',
+    brokerAddr: 'h:1',
+    state: 'ROLLBACK_MESSAGE',
+    fromTransactionCheck: false,
+  } as const;
+
+  it("records the end with Java's msgType Trans_msg_Commit whatever the state, and DefaultRegion for a message without one", async () => {
+    const { dispatcher, appended } = await recordingDispatcher();
+    const hook = new EndTransactionTraceHook(dispatcher, 'TxG');
+    hook.endTransaction(ended);
+    hook.endTransaction({ ...ended, regionId: 'R2', state: 'UNKNOW', fromTransactionCheck: true, transactionId: undefined });
+    assert.deepEqual({ ...appended[0], timeStamp: 0 }, {
+      traceType: 'EndTransaction', timeStamp: 0, regionId: 'DefaultRegion', groupName: 'TxG', topic: 'T', msgId: 'U1', tags: 'tg', keys: 'k1 k2',
+      storeHost: 'h:1', msgType: 2, transactionId: 'U1', transactionState: 'ROLLBACK_MESSAGE', fromTransactionCheck: false,
+    });
+    assert.ok(appended[1]?.traceType === 'EndTransaction');
+    assert.deepEqual([appended[1].regionId, appended[1].transactionState, appended[1].fromTransactionCheck, appended[1].transactionId], ['R2', 'UNKNOW', true, null]);
+    await dispatcher.shutdown(100);
+  });
+
+  it('never traces the trace topic', async () => {
+    const { dispatcher, appended } = await recordingDispatcher();
+    new EndTransactionTraceHook(dispatcher, 'TxG').endTransaction({ ...ended, topic: RMQ_SYS_TRACE_TOPIC });
     assert.equal(appended.length, 0);
     await dispatcher.shutdown(100);
   });

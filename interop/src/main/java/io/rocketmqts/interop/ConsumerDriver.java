@@ -30,6 +30,9 @@ import org.apache.rocketmq.common.message.MessageExt;
  * each message that long), --instance NAME (setInstanceName, so two processes are two clients). Every line then
  * also carries the consume timeline: client, thread, consumedAt and returnedAt (epoch ms).
  *
+ * --trace: message trace on (enableMsgTrace, the default trace topic): SubBefore/SubAfter records around each call;
+ * shutdown flushes them (add --settle-ms so that the last SubAfter is queued first).
+ *
  * --namespace NS: setNamespace(NS) (deprecated in 5.x, still honoured): the group and topic are wrapped as NS%name on
  * the wire, and the lines show topics without NS.
  * SQL92 tests add: --sql EXPR (subscribe with MessageSelector.bySql instead of "*"), --settle-ms S (wait that long
@@ -51,7 +54,7 @@ public final class ConsumerDriver {
         int failTimes = args.getInt("fail-times", 0);
         long sleepMs = args.getInt("consume-sleep-ms", 0);
         String instance = args.get("instance", "DEFAULT");
-        DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(args.get("group", "InteropCG"));
+        DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(args.get("group", "InteropCG"), args.has("trace"), null);
         consumer.setNamesrvAddr(args.require("namesrv"));
         consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
         consumer.setInstanceName(instance);

@@ -24,9 +24,11 @@ import org.apache.rocketmq.common.message.Message;
  * {@code TraceDataEncoder.decoderFromTraceDataString}, and every context is printed as one JSON line (type,
  * timeStamp, regionId, groupName, requestId, costTime, success, contextCode, and its beans), then "DONE n".
  *
- * --produce --namesrv ADDR --topic T [--group PG]: a DefaultMQProducer with message trace on (the default trace
- * topic) sends one message (tags "javaTag", keys "jk1 jk2") and shuts down, which sends its Pub record; prints
- * {"msgId":...,"offsetMsgId":...} then "SENT".
+ * --produce --namesrv ADDR --topic T [--group PG] [--traceparent TP [--tracestate TS]]: a DefaultMQProducer with
+ * message trace on (the default trace topic) sends one message (tags "javaTag", keys "jk1 jk2") and shuts down,
+ * which sends its Pub record; prints {"msgId":...,"offsetMsgId":...} then "SENT". --traceparent/--tracestate put
+ * those W3C headers into the message as user properties, as the OpenTelemetry Java agent's RocketMQ
+ * instrumentation does (its propagators' keys, MessageExt properties).
  */
 public final class TraceDriver {
     private TraceDriver() {
@@ -76,6 +78,9 @@ public final class TraceDriver {
             b.put("msgType", bean.getMsgType() == null ? null : bean.getMsgType().name());
             b.put("offsetMsgId", bean.getOffsetMsgId());
             b.put("retryTimes", bean.getRetryTimes());
+            b.put("transactionId", bean.getTransactionId());
+            b.put("transactionState", bean.getTransactionState() == null ? null : bean.getTransactionState().name());
+            b.put("fromTransactionCheck", bean.isFromTransactionCheck());
             beans.add(b);
         }
         line.put("beans", beans);
@@ -91,6 +96,12 @@ public final class TraceDriver {
         try {
             Message msg = new Message(args.require("topic"), "javaTag", "", "from java".getBytes(StandardCharsets.UTF_8));
             msg.setKeys(Arrays.asList("jk1", "jk2"));
+            if (args.has("traceparent")) {
+                msg.putUserProperty("traceparent", args.require("traceparent"));
+            }
+            if (args.has("tracestate")) {
+                msg.putUserProperty("tracestate", args.require("tracestate"));
+            }
             SendResult result = producer.send(msg);
             report.put("msgId", result.getMsgId());
             report.put("offsetMsgId", result.getOffsetMsgId());
