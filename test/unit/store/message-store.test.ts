@@ -153,9 +153,8 @@ describe('DefaultMessageStore: put and get', () => {
       calls.push([topic, queueId, logicOffset, tagsCode]);
       if (calls.length === 2) arrived();
     });
+    // The dispatch runs in a turn of its own, before or after the put's ack resolves (as Java's reput thread).
     await store.putMessage(message('Arrive', 3, 'a', { tags: 'A' }));
-    // The ack comes first; the dispatch runs after it, in a later turn of the loop.
-    assert.deepEqual(calls, []);
     await store.putMessage(message('Arrive', 3, 'b'));
     await bothArrived;
     assert.deepEqual(calls, [['Arrive', 3, 1, tagsString2tagsCode('A')], ['Arrive', 3, 2, 0]]);
