@@ -10,7 +10,7 @@ const EMPTY: Buffer = Buffer.alloc(0);
 const MAX_SCAN_BYTES = 1 << 20;
 /** The smallest scan: a topic sparse in its log is read nearly record by record anyway. */
 const MIN_SCAN_BYTES = 64 << 10;
-/** Slots remembered per filter (1 GiB of log; about 50 records each at 1 KiB): an LRU, the oldest dropped first. */
+/** Slots remembered per filter (1 GiB of log; about 50 records each at 1 KiB): the one judged longest ago goes first. */
 const MAX_SLOTS_PER_FILTER = 16_384;
 
 /** The verdicts of one run of records: every record of the topic starting in [from, to) was judged. */
