@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { startDev, type DevCluster } from '../../src/cli/dev.js';
 import { silentLogger } from '../../src/common/logger.js';
@@ -29,7 +28,7 @@ import {
   type MessageTrace,
 } from '../../src/client/index.js';
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
-import { deferred } from '../helpers/wait.js';
+import { deferred, pollFor } from '../helpers/wait.js';
 
 const TOPIC = 'TraceItTopic';
 
@@ -40,25 +39,14 @@ async function traceRecords(admin: Admin, traceTopic: string, key: string): Prom
 }
 
 /** Polls the trace topic until `done` holds for the records of `key` (bounded: the index may lag the store). */
-async function awaitRecords(admin: Admin, traceTopic: string, key: string, done: (records: string[][]) => boolean): Promise<string[][]> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const records = await traceRecords(admin, traceTopic, key);
-    if (done(records)) return records;
-    if (Date.now() > deadline) assert.fail(`trace records for ${key} incomplete: ${JSON.stringify(records)}`);
-    await delay(50);
-  }
+function awaitRecords(admin: Admin, traceTopic: string, key: string, done: (records: string[][]) => boolean): Promise<string[][]> {
+  return pollFor(() => traceRecords(admin, traceTopic, key), done, { timeoutMillis: 10_000, intervalMillis: 50, what: `trace records for ${key}` });
 }
 
 /** Asks Admin.queryTrace until `done` holds (bounded: the index may lag the store). */
-async function awaitTrace(admin: Admin, msgId: string, done: (trace: MessageTrace) => boolean, traceTopic?: string): Promise<MessageTrace> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const trace = await admin.queryTrace(msgId, traceTopic === undefined ? {} : { traceTopic });
-    if (done(trace)) return trace;
-    if (Date.now() > deadline) assert.fail(`trace of ${msgId} incomplete: ${JSON.stringify(trace)}`);
-    await delay(50);
-  }
+function awaitTrace(admin: Admin, msgId: string, done: (trace: MessageTrace) => boolean, traceTopic?: string): Promise<MessageTrace> {
+  const query = (): Promise<MessageTrace> => admin.queryTrace(msgId, traceTopic === undefined ? {} : { traceTopic });
+  return pollFor(query, done, { timeoutMillis: 10_000, intervalMillis: 50, what: `trace of ${msgId}` });
 }
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';

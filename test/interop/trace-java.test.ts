@@ -27,7 +27,7 @@ import {
   type MessageTrace,
 } from '../../src/client/index.js';
 import { buildInterop, interopSkip, runJava, startJavaBroker, startJavaNameServer, type JavaServer } from '../helpers/java.js';
-import { deferred } from '../helpers/wait.js';
+import { deferred, pollFor } from '../helpers/wait.js';
 
 const skip = await interopSkip();
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
@@ -97,14 +97,9 @@ describe('message trace with the Java 5.3.3 broker, read by Java 5.3.3', { skip,
   }
 
   /** Our Admin.queryTrace of `msgId`, once `done` holds (the Java broker indexes asynchronously). */
-  async function awaitTrace(msgId: string, done: (trace: MessageTrace) => boolean): Promise<MessageTrace> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const trace = await admin.queryTrace(msgId).catch(() => undefined);
-      if (trace !== undefined && done(trace)) return trace;
-      if (Date.now() > deadline) assert.fail(`trace of ${msgId} incomplete: ${JSON.stringify(trace)}`);
-      await delay(100);
-    }
+  function awaitTrace(msgId: string, done: (trace: MessageTrace) => boolean): Promise<MessageTrace> {
+    const query = (): Promise<MessageTrace | undefined> => admin.queryTrace(msgId).catch(() => undefined);
+    return pollFor(query, (trace) => trace !== undefined && done(trace), { timeoutMillis: 30_000, intervalMillis: 100, what: `trace of ${msgId}` }) as Promise<MessageTrace>;
   }
 
   async function createTopic(topic: string): Promise<void> {
