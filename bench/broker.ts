@@ -23,7 +23,7 @@
 import { loadavg } from 'node:os';
 import { RemotingClient } from '../src/index.js';
 import { AclClientRPCHook, Admin, MQClientManager, type SessionCredentials } from '../src/client/index.js';
-import { buildInterop, startJava, type JavaProcess } from '../test/helpers/java.js';
+import { acl2BrokerConfig, buildInterop, startJava, type JavaProcess } from '../test/helpers/java.js';
 import {
   BROKER_CPUS,
   JAVA_VERSION,
@@ -89,14 +89,7 @@ interface Options extends BenchArgs {
 const ACL_ROOT: SessionCredentials = { accessKey: 'rocketmq', secretKey: '12345678' };
 const ACL_USER: SessionCredentials = { accessKey: 'benchuser', secretKey: 'bench-secret' };
 /** The broker.conf keys of ACL 2.0, the same for both brokers (Java 5.3.3's names and providers). */
-const ACL_BROKER_CONFIG = {
-  authenticationEnabled: 'true',
-  authorizationEnabled: 'true',
-  authenticationMetadataProvider: 'org.apache.rocketmq.auth.authentication.provider.LocalAuthenticationMetadataProvider',
-  authorizationMetadataProvider: 'org.apache.rocketmq.auth.authorization.provider.LocalAuthorizationMetadataProvider',
-  initAuthenticationUser: JSON.stringify({ username: ACL_ROOT.accessKey, password: ACL_ROOT.secretKey }),
-  innerClientAuthenticationCredentials: JSON.stringify({ accessKey: ACL_ROOT.accessKey, secretKey: ACL_ROOT.secretKey }),
-};
+const ACL_BROKER_CONFIG = acl2BrokerConfig(ACL_ROOT);
 
 /** The benchmark's Normal user and its ACL: everything on the topic and the consumer group, nothing else. */
 async function createAclUser(namesrvAddr: string, brokerAddr: string, topic: string, group: string): Promise<void> {

@@ -576,3 +576,18 @@ export async function runMqAdmin(
     timeoutMs: options.timeoutMs ?? 60_000,
   });
 }
+
+/**
+ * The broker.conf keys that turn ACL 2.0 on in a Java 5.3.3 broker and in ours alike: authentication and
+ * authorization with Java's Local metadata providers, `root` as the initial Super user and the inner credentials.
+ */
+export function acl2BrokerConfig(root: { accessKey: string; secretKey: string }): Record<string, string> {
+  return {
+    authenticationEnabled: 'true',
+    authorizationEnabled: 'true',
+    authenticationMetadataProvider: 'org.apache.rocketmq.auth.authentication.provider.LocalAuthenticationMetadataProvider',
+    authorizationMetadataProvider: 'org.apache.rocketmq.auth.authorization.provider.LocalAuthorizationMetadataProvider',
+    initAuthenticationUser: JSON.stringify({ username: root.accessKey, password: root.secretKey }),
+    innerClientAuthenticationCredentials: JSON.stringify({ accessKey: root.accessKey, secretKey: root.secretKey }),
+  };
+}

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Admin, MQClientManager, Producer, PushConsumer, type ConsumerMessage, type SessionCredentials } from '../../src/client/index.js';
 import { MQBrokerError, ResponseCode } from '../../src/index.js';
-import { buildInterop, interopSkip, runJava, startJavaBroker, startJavaNameServer } from '../helpers/java.js';
+import { acl2BrokerConfig, buildInterop, interopSkip, runJava, startJavaBroker, startJavaNameServer } from '../helpers/java.js';
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
 import { parseAuthConfig } from '../../src/broker/auth/auth-config.js';
 import { waitFor } from '../helpers/wait.js';
@@ -86,14 +86,7 @@ interface Acl2Cluster {
 }
 
 /** The broker.conf keys both brokers get: Java's providers, the root user as initial and inner user. */
-const ACL2_CONFIG = {
-  authenticationEnabled: 'true',
-  authorizationEnabled: 'true',
-  authenticationMetadataProvider: 'org.apache.rocketmq.auth.authentication.provider.LocalAuthenticationMetadataProvider',
-  authorizationMetadataProvider: 'org.apache.rocketmq.auth.authorization.provider.LocalAuthorizationMetadataProvider',
-  initAuthenticationUser: JSON.stringify({ username: ROOT.accessKey, password: ROOT.secretKey }),
-  innerClientAuthenticationCredentials: JSON.stringify({ accessKey: ROOT.accessKey, secretKey: ROOT.secretKey }),
-};
+const ACL2_CONFIG = acl2BrokerConfig(ROOT);
 
 async function javaAcl2Cluster(): Promise<Acl2Cluster> {
   const namesrv = await startJavaNameServer();
