@@ -36,6 +36,8 @@ export const MessageConst = {
   PROPERTY_CLUSTER: 'CLUSTER',
   PROPERTY_MESSAGE_TYPE: 'MSG_TYPE',
   PROPERTY_POP_CK: 'POP_CK',
+  /** POP revive: when the message was first popped (set on its first copy into the POP retry topic). */
+  PROPERTY_FIRST_POP_TIME: '1ST_POP_TIME',
   PROPERTY_SHARDING_KEY: '__SHARDINGKEY',
   PROPERTY_CRC32: '__CRC32#',
   /** Timer messages (5.x): what the producer asks (absolute ms, relative s, relative ms) and what the broker adds. */
