@@ -170,6 +170,8 @@ export class PopEngine {
   private reviveTimer: NodeJS.Timeout | undefined;
   private reviving: Promise<unknown> | undefined;
   private stopped = false;
+  /** The last popTime handed out: each pop and change gets a later one, so no two checkpoints share a key. */
+  private lastPopTime = 0;
 
   constructor(private readonly options: PopEngineOptions) {
     this.now = options.now ?? Date.now;
@@ -208,6 +210,7 @@ export class PopEngine {
           if (record.tags === CK_TAG) {
             const ck = decodeCheckPoint(record.body.toString('utf8'));
             this.table.add(ck, record.queueOffset);
+            this.lastPopTime = Math.max(this.lastPopTime, ck.popTime);
             const key = `${ck.topic}@${ck.group}@${ck.queueId}`;
             if ((popOffsets.get(key)?.next ?? -1) < ck.nextBeginOffset) popOffsets.set(key, { ck, next: ck.nextBeginOffset });
           } else if (record.tags === ACK_TAG) {
@@ -314,9 +317,7 @@ export class PopEngine {
     const oldKey = checkPointKey(request.group, realTopic, info.queueId, info.ckQueueOffset, info.popTime);
     return this.ckLocks.withLock(oldKey, async () => {
       if (!this.table.isUnacked(request.group, realTopic, info.queueId, info.ckQueueOffset, info.popTime, info.queueOffset)) return undefined;
-      let popTime = this.now();
-      // The new checkpoint's key must differ from every pending one of this queue (a change within the pop's millisecond).
-      while (this.table.has(request.group, realTopic, info.queueId, info.queueOffset, popTime)) popTime++;
+      const popTime = this.nextPopTime();
       const ck: PopCheckPoint = {
         group: request.group,
         topic: realTopic,
@@ -344,6 +345,15 @@ export class PopEngine {
       });
       return { receiptHandle, popTime, invisibleTime: request.invisibleTime, reviveQid: REVIVE_QUEUE_ID };
     });
+  }
+
+  /**
+   * A popTime later than every one handed out: a checkpoint's key (queue, start offset, popTime) then never
+   * names an older one, so a stale handle can never ack a newer checkpoint of the same offset.
+   */
+  private nextPopTime(): number {
+    this.lastPopTime = Math.max(this.now(), this.lastPopTime + 1);
+    return this.lastPopTime;
   }
 
   /** Wakes the parked pops of `topic` (hooked where the store tells of new messages). */
@@ -443,7 +453,7 @@ export class PopEngine {
   private async popOnce(request: PopRequest, reviveQid: number): Promise<PopResult> {
     const { config, broker } = this.options;
     const { popFromRetryProbability, enableRetryTopicV2 } = config();
-    const popTime = this.now();
+    const popTime = this.nextPopTime();
     const max = Math.min(MAX_POP_MSG_NUMS, Math.max(1, request.maxMsgNums));
     const order = request.order === true;
     const found: QueuePop[] = [];
