@@ -63,6 +63,17 @@ export interface BrokerConfig {
   allowRecallWhenBrokerNotWriteable: boolean;
   /** Hold caught-up pulls for the time the client asks (true), or for shortPollingTimeMills. */
   longPollingEnable: boolean;
+  /** POP: percent of pops that read the group's retry topic first (Java: 20). */
+  popFromRetryProbability: number;
+  /** POP retry topics are %RETRY%group+topic (true) or %RETRY%group_topic (false, Java's default). */
+  enableRetryTopicV2: boolean;
+  /** A new POP group starts at offset 0 of a queue whose head is still in memory, else at its newest message. */
+  initPopOffsetByCheckMsgInMem: boolean;
+  /** Parked POP requests, in all and per (topic, group, queue): beyond them a pop answers POLLING_FULL. */
+  maxPopPollingSize: number;
+  popPollingSize: number;
+  /** How often POP checkpoints whose invisible time passed are revived, in ms. */
+  reviveInterval: number;
   shortPollingTimeMills: number;
   /** Answer SYSTEM_BUSY to a send that waited in the send queue for waitTimeMillsInSendQueue ms. */
   brokerFastFailureEnable: boolean;
@@ -138,6 +149,12 @@ export function defaultBrokerConfig(home: string = homedir(), rocketmqHome = '')
     recallMessageEnable: false,
     allowRecallWhenBrokerNotWriteable: true,
     longPollingEnable: true,
+    popFromRetryProbability: 20,
+    enableRetryTopicV2: false,
+    initPopOffsetByCheckMsgInMem: true,
+    maxPopPollingSize: 100_000,
+    popPollingSize: 1024,
+    reviveInterval: 1000,
     shortPollingTimeMills: 1000,
     brokerFastFailureEnable: true,
     waitTimeMillsInSendQueue: 200,
@@ -191,6 +208,9 @@ export const RUNTIME_UPDATABLE_KEYS: ReadonlySet<BrokerConfigKey> = new Set<Brok
   'enablePropertyFilter',
   'filterSupportRetry',
   'filterDataCleanTimeSpan',
+  'popFromRetryProbability',
+  'maxPopPollingSize',
+  'popPollingSize',
 ]);
 
 export class BrokerConfigError extends Error {

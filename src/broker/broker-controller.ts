@@ -54,6 +54,10 @@ import { AuthorizationEvaluator } from './auth/authorization-evaluator.js';
 import { AuthorizationMetadataManager } from './auth/authorization-metadata-manager.js';
 import { AuthAdminProcessor } from './processors/auth-admin-processor.js';
 import { MessageConst } from '../protocol/message/message-const.js';
+import { ConsumerOrderInfoManager } from './pop/consumer-order-info-manager.js';
+import { PopEngine } from './pop/pop-engine.js';
+import { PopMessageProcessor } from './processors/pop-message-processor.js';
+import { AckMessageProcessor } from './processors/ack-message-processor.js';
 
 /** Java registers for the first time (periodically) 10 s after start; the period is clamped to 10..60 s. */
 const REGISTER_INITIAL_DELAY_MILLIS = 10_000;
@@ -117,6 +121,8 @@ export class BrokerController implements BrokerContext {
   readonly transactionalMessageService: TransactionalMessageService;
   private readonly transactionalMessageCheckService: TransactionalMessageCheckService;
   readonly broker2Client: Broker2Client;
+  readonly consumerOrderInfoManager: ConsumerOrderInfoManager;
+  readonly popEngine: PopEngine;
   readonly authConfig: AuthConfig;
   /** ACL 2.0's users and ACLs; undefined when their metadata provider is not configured. */
   readonly authenticationMetadataManager: AuthenticationMetadataManager | undefined;
@@ -216,10 +222,27 @@ export class BrokerController implements BrokerContext {
       fileReservedMillis: () => (options.fileReservedTime ?? 72) * 3600_000,
       logger: this.logger,
     });
+    this.consumerOrderInfoManager = new ConsumerOrderInfoManager(options.configStore, Date.now, this.logger);
+    this.popEngine = new PopEngine({
+      store: this.messageStore,
+      broker: {
+        queryOffset: (group, topic, queueId) => this.consumerOffsetManager.queryOffset(group, topic, queueId),
+        commitOffset: (group, topic, queueId, offset) => this.consumerOffsetManager.commitOffset('PopEngine', group, topic, queueId, offset),
+        readQueueNums: (topic) => this.topicConfigManager.selectTopicConfig(topic)?.readQueueNums,
+        createTopicIfAbsent: (topic, queueNums) => {
+          this.topicConfigManager.createTopicInSendMessageBackMethod(topic, queueNums, PermName.PERM_READ | PermName.PERM_WRITE, false, 0);
+        },
+      },
+      orderInfo: this.consumerOrderInfoManager,
+      config: brokerConfig,
+      storeHost: () => parseHostAddress(this.brokerAddr),
+      logger: this.logger,
+    });
     // Arrivals wake parked pulls, and a message parked at a delay level sets its level's timer (its tag code is its due time).
     const wakePulls = notifyMessageArrivingListener(this.pullRequestHoldService);
     this.messageStore.setMessageArrivingListener((topic, queueId, logicOffset, tagsCode, storeTimestamp, properties) => {
       wakePulls(topic, queueId, logicOffset, tagsCode, storeTimestamp, properties);
+      this.popEngine.notifyMessageArriving(topic, queueId);
       this.scheduleMessageService.onMessageArriving(topic, queueId, tagsCode);
       this.timerMessageStore?.onMessageArriving(topic);
     });
@@ -312,6 +335,7 @@ export class BrokerController implements BrokerContext {
     await this.scheduleMessageService.shutdown().catch((err: unknown) => this.logger.error('stopping the schedule service failed', err));
     await this.timerMessageStore?.shutdown().catch((err: unknown) => this.logger.error('stopping the timer store failed', err));
     await this.transactionalMessageCheckService.stop();
+    await this.popEngine.shutdown().catch((err: unknown) => this.logger.error('stopping the POP engine failed', err));
     await this.transactionalMessageService.shutdown().catch((err: unknown) => this.logger.error('writing the pending transaction op records failed', err));
     if (this.startupTimeMillis > 0) {
       const { brokerClusterName, brokerName, brokerId } = this.currentConfig;
@@ -325,6 +349,7 @@ export class BrokerController implements BrokerContext {
       this.topicConfigManager.persist(),
       this.subscriptionGroupManager.persist(),
       this.consumerFilterManager.persist(),
+      this.consumerOrderInfoManager.persist(),
     ]);
     for (const result of persisted) if (result.status === 'rejected') this.logger.error('persisting a config at shutdown failed', result.reason);
     await this.messageStore.shutdown();
@@ -400,6 +425,13 @@ export class BrokerController implements BrokerContext {
     const pullExecutor = new BoundedExecutor({ maxConcurrency: 64, queueCapacity: 100_000 });
     server.registerProcessor(RequestCode.PULL_MESSAGE, this.pullMessageProcessor, pullExecutor);
     server.registerProcessor(RequestCode.LITE_PULL_MESSAGE, this.pullMessageProcessor, pullExecutor);
+    // Pops answer later (long polling), acks once their record is stored.
+    const pop = new PopMessageProcessor(this, this.popEngine);
+    server.registerProcessor(RequestCode.POP_MESSAGE, pop, pullExecutor);
+    const ack = new AckMessageProcessor(this, this.popEngine);
+    const ackExecutor = new BoundedExecutor({ maxConcurrency: 64, queueCapacity: 100_000 });
+    server.registerProcessor(RequestCode.ACK_MESSAGE, ack, ackExecutor);
+    server.registerProcessor(RequestCode.CHANGE_MESSAGE_INVISIBLETIME, ack, ackExecutor);
     const query = new QueryMessageProcessor(this);
     const queryExecutor = new BoundedExecutor({ maxConcurrency: 8, queueCapacity: 20_000 });
     server.registerProcessor(RequestCode.QUERY_MESSAGE, query, queryExecutor);
@@ -459,9 +491,13 @@ export class BrokerController implements BrokerContext {
     await this.subscriptionGroupManager.load();
     await this.consumerFilterManager.load();
     await this.scheduleMessageService.load();
+    await this.consumerOrderInfoManager.load();
     if (this.stopped) return;
     await this.messageStore.start();
     if (this.stopped) return;
+    // Before serving: what was popped and not acked before a restart is pending again.
+    this.popEngine.load();
+    this.popEngine.start();
     // The op records since the check's progress tell which half messages are already finished.
     this.transactionalMessageService.load(this.consumerOffsetManager.queryOffset(TRANSACTION_CONSUMER_GROUP, OP_TOPIC, 0));
     this.scheduleMessageService.start();

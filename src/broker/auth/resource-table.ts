@@ -148,6 +148,10 @@ export const RESOURCE_TABLE: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   // Java 5.3.3 has no rule for LITE_PULL_MESSAGE (its header is PULL_MESSAGE's), so a lite-pull consumer reads
   // any topic unchecked; we check it as a pull.
   [RequestCode.LITE_PULL_MESSAGE, pull],
+  // The POP headers are annotated (consumerGroup: Group, topic: Topic) with action Sub.
+  [RequestCode.POP_MESSAGE, annotated(['Sub'], [group('consumerGroup'), topic()])],
+  [RequestCode.ACK_MESSAGE, annotated(['Sub'], [group('consumerGroup'), topic()])],
+  [RequestCode.CHANGE_MESSAGE_INVISIBLETIME, annotated(['Sub'], [group('consumerGroup'), topic()])],
   [RequestCode.QUERY_MESSAGE, ({ extFields }) => [{ resource: ofTopic(extFields['topic'] ?? ''), actions: ['Sub', 'Get'] }]],
   [RequestCode.HEART_BEAT, heartbeat],
   [RequestCode.UNREGISTER_CLIENT, ({ extFields }) => (isBlank(extFields['consumerGroup']) ? [] : [{ resource: ofGroup(extFields['consumerGroup']), actions: ['Sub'] }])],

@@ -11,6 +11,7 @@ import type { ConsumerFilterManager, FilterFactory } from '../filter/consumer-fi
 import type { ConsumerOffsetManager } from '../offset/consumer-offset-manager.js';
 import type { ScheduleMessageService } from '../schedule/schedule-message-service.js';
 import type { SubscriptionGroupManager } from '../subscription/subscription-group-manager.js';
+import type { PopEngine } from '../pop/pop-engine.js';
 import type { TopicConfigManager } from '../topic/topic-config-manager.js';
 import type { TimerMessageStore } from '../../store/timer/timer-message-store.js';
 import type { PutRefusal } from '../timer/timer-message-hook.js';
@@ -41,6 +42,8 @@ export interface BrokerContext {
    * message to rmq_sys_wheel_timer, a DELAY level to the schedule topic. A refusal means: do not store it.
    */
   handlePutHooks(msg: MessageExtBrokerInner): PutRefusal | undefined;
+  /** POP consumption (5.x): pops, acks, invisible-time changes and the revive of what was not acked. */
+  readonly popEngine: PopEngine;
   /** Calls to clients over their own connections (reset offsets, running info, consume directly). */
   readonly broker2Client: Broker2Client;
   /** The DataVersion of the configuration, as JSON (GET_BROKER_CONFIG's `version` header). */
