@@ -94,7 +94,7 @@ export class ConsumerOrderInfoManager {
       }
     }
     let queues = this.table.get(`${topic}@${group}`);
-    if (queues === undefined) this.table.set(`${topic}@${group}`, (queues = new Map()));
+    if (queues === undefined) this.table.set(`${topic}@${group}`, (queues = new Map<number, OrderInfo>()));
     queues.set(queueId, info);
     return { consumedCounts: info.offsetConsumedCount };
   }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { PopEngine, PoppedMessage } from '../../../../src/broker/pop/pop-engine.js';
+import type { PoppedMessage } from '../../../../src/broker/pop/pop-engine.js';
 import type { DefaultMessageStore } from '../../../../src/store/index.js';
 import { message, openStore, tempDir } from '../../store/support.js';
 import { engineOver } from './support.js';
