@@ -74,6 +74,11 @@ export interface BrokerConfig {
   popPollingSize: number;
   /** How often POP checkpoints whose invisible time passed are revived, in ms. */
   reviveInterval: number;
+  /** QUERY_ASSIGNMENT: a group with no mode set consumes by PULL or POP; POP groups share queues by popShareQueueNum. */
+  defaultMessageRequestMode: string;
+  defaultPopShareQueueNum: number;
+  /** QUERY_ASSIGNMENT splits the queues among the group's clients (off: every client gets them all). */
+  serverLoadBalancerEnable: boolean;
   shortPollingTimeMills: number;
   /** Answer SYSTEM_BUSY to a send that waited in the send queue for waitTimeMillsInSendQueue ms. */
   brokerFastFailureEnable: boolean;
@@ -155,6 +160,9 @@ export function defaultBrokerConfig(home: string = homedir(), rocketmqHome = '')
     maxPopPollingSize: 100_000,
     popPollingSize: 1024,
     reviveInterval: 1000,
+    defaultMessageRequestMode: 'PULL',
+    defaultPopShareQueueNum: -1,
+    serverLoadBalancerEnable: true,
     shortPollingTimeMills: 1000,
     brokerFastFailureEnable: true,
     waitTimeMillsInSendQueue: 200,

@@ -58,6 +58,8 @@ import { ConsumerOrderInfoManager } from './pop/consumer-order-info-manager.js';
 import { PopEngine } from './pop/pop-engine.js';
 import { PopMessageProcessor } from './processors/pop-message-processor.js';
 import { AckMessageProcessor } from './processors/ack-message-processor.js';
+import { MessageRequestModeManager } from './loadbalance/message-request-mode-manager.js';
+import { QueryAssignmentProcessor } from './processors/query-assignment-processor.js';
 
 /** Java registers for the first time (periodically) 10 s after start; the period is clamped to 10..60 s. */
 const REGISTER_INITIAL_DELAY_MILLIS = 10_000;
@@ -123,6 +125,7 @@ export class BrokerController implements BrokerContext {
   readonly broker2Client: Broker2Client;
   readonly consumerOrderInfoManager: ConsumerOrderInfoManager;
   readonly popEngine: PopEngine;
+  readonly messageRequestModeManager: MessageRequestModeManager;
   readonly authConfig: AuthConfig;
   /** ACL 2.0's users and ACLs; undefined when their metadata provider is not configured. */
   readonly authenticationMetadataManager: AuthenticationMetadataManager | undefined;
@@ -222,6 +225,7 @@ export class BrokerController implements BrokerContext {
       fileReservedMillis: () => (options.fileReservedTime ?? 72) * 3600_000,
       logger: this.logger,
     });
+    this.messageRequestModeManager = new MessageRequestModeManager(options.configStore, this.logger);
     this.consumerOrderInfoManager = new ConsumerOrderInfoManager(options.configStore, Date.now, this.logger);
     this.popEngine = new PopEngine({
       store: this.messageStore,
@@ -432,6 +436,9 @@ export class BrokerController implements BrokerContext {
     const ackExecutor = new BoundedExecutor({ maxConcurrency: 64, queueCapacity: 100_000 });
     server.registerProcessor(RequestCode.ACK_MESSAGE, ack, ackExecutor);
     server.registerProcessor(RequestCode.CHANGE_MESSAGE_INVISIBLETIME, ack, ackExecutor);
+    const assignment = new QueryAssignmentProcessor(this, this.messageRequestModeManager);
+    server.registerProcessor(RequestCode.QUERY_ASSIGNMENT, assignment, consumerExecutor);
+    server.registerProcessor(RequestCode.SET_MESSAGE_REQUEST_MODE, assignment, consumerExecutor);
     const query = new QueryMessageProcessor(this);
     const queryExecutor = new BoundedExecutor({ maxConcurrency: 8, queueCapacity: 20_000 });
     server.registerProcessor(RequestCode.QUERY_MESSAGE, query, queryExecutor);
@@ -492,6 +499,7 @@ export class BrokerController implements BrokerContext {
     await this.consumerFilterManager.load();
     await this.scheduleMessageService.load();
     await this.consumerOrderInfoManager.load();
+    await this.messageRequestModeManager.load();
     if (this.stopped) return;
     await this.messageStore.start();
     if (this.stopped) return;

@@ -152,6 +152,9 @@ export const RESOURCE_TABLE: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [RequestCode.POP_MESSAGE, annotated(['Sub'], [group('consumerGroup'), topic()])],
   [RequestCode.ACK_MESSAGE, annotated(['Sub'], [group('consumerGroup'), topic()])],
   [RequestCode.CHANGE_MESSAGE_INVISIBLETIME, annotated(['Sub'], [group('consumerGroup'), topic()])],
+  // Body-only requests with no annotated header: Java 5.3.3 checks nothing beyond authentication.
+  [RequestCode.QUERY_ASSIGNMENT, authenticatedOnly],
+  [RequestCode.SET_MESSAGE_REQUEST_MODE, authenticatedOnly],
   [RequestCode.QUERY_MESSAGE, ({ extFields }) => [{ resource: ofTopic(extFields['topic'] ?? ''), actions: ['Sub', 'Get'] }]],
   [RequestCode.HEART_BEAT, heartbeat],
   [RequestCode.UNREGISTER_CLIENT, ({ extFields }) => (isBlank(extFields['consumerGroup']) ? [] : [{ resource: ofGroup(extFields['consumerGroup']), actions: ['Sub'] }])],
