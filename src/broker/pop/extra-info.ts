@@ -67,8 +67,13 @@ export function isOrder(info: ExtraInfo): boolean {
   return info.reviveQid === POP_ORDER_REVIVE_QUEUE;
 }
 
-/** ExtraInfoUtil.getRealTopic: the topic the handle's message was popped from (the group's retry topic for types 1 and 2). */
+/**
+ * ExtraInfoUtil.getRealTopic: the topic the handle's message was popped from (the group's retry topic for types 1
+ * and 2). Java clients and the proxy convert before they ack (the request then names the retry topic itself),
+ * the gRPC SDKs name the topic they subscribed: both are accepted.
+ */
 export function realTopicOf(info: ExtraInfo, topic: string, group: string): string {
+  if (topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) return topic;
   if (info.topicType === '1') return buildPopRetryTopic(topic, group, false);
   if (info.topicType === '2') return buildPopRetryTopic(topic, group, true);
   return topic;

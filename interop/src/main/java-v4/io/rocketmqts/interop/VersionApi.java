@@ -91,4 +91,9 @@ final class VersionApi {
         response.setRemark(null);
         return response;
     }
+
+    /** 4.9.x has no server-side rebalance and no POP. */
+    static void disableClientRebalance(org.apache.rocketmq.client.consumer.DefaultMQPushConsumer consumer) {
+        throw new UnsupportedOperationException("--pop needs a 5.x client");
+    }
 }

@@ -93,4 +93,9 @@ final class VersionApi {
         response.setRemark(null);
         return response;
     }
+
+    /** 5.x: the broker rebalances (QUERY_ASSIGNMENT) and may put the group in POP mode. */
+    static void disableClientRebalance(org.apache.rocketmq.client.consumer.DefaultMQPushConsumer consumer) {
+        consumer.setClientRebalance(false);
+    }
 }

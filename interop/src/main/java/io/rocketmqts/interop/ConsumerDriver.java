@@ -33,6 +33,9 @@ import org.apache.rocketmq.common.message.MessageExt;
  * --trace: message trace on (enableMsgTrace, the default trace topic): SubBefore/SubAfter records around each call;
  * shutdown flushes them (add --settle-ms so that the last SubAfter is queued first).
  *
+ * --pop: setClientRebalance(false) (5.x only): the broker assigns the queues (QUERY_ASSIGNMENT), and a group the
+ * broker puts in POP mode pops (POP_MESSAGE, ACK_MESSAGE, CHANGE_MESSAGE_INVISIBLETIME) instead of pulling.
+ *
  * --namespace NS: setNamespace(NS) (deprecated in 5.x, still honoured): the group and topic are wrapped as NS%name on
  * the wire, and the lines show topics without NS.
  * SQL92 tests add: --sql EXPR (subscribe with MessageSelector.bySql instead of "*"), --settle-ms S (wait that long
@@ -60,6 +63,9 @@ public final class ConsumerDriver {
         consumer.setInstanceName(instance);
         if (args.has("namespace")) {
             consumer.setNamespace(args.require("namespace"));
+        }
+        if (args.has("pop")) {
+            VersionApi.disableClientRebalance(consumer);
         }
         if (args.has("max-reconsume-times")) {
             consumer.setMaxReconsumeTimes(args.getInt("max-reconsume-times", 16));
