@@ -60,6 +60,7 @@ import { PopMessageProcessor } from './processors/pop-message-processor.js';
 import { AckMessageProcessor } from './processors/ack-message-processor.js';
 import { MessageRequestModeManager } from './loadbalance/message-request-mode-manager.js';
 import { QueryAssignmentProcessor } from './processors/query-assignment-processor.js';
+import { NotificationProcessor } from './processors/notification-processor.js';
 
 /** Java registers for the first time (periodically) 10 s after start; the period is clamped to 10..60 s. */
 const REGISTER_INITIAL_DELAY_MILLIS = 10_000;
@@ -436,6 +437,9 @@ export class BrokerController implements BrokerContext {
     const ackExecutor = new BoundedExecutor({ maxConcurrency: 64, queueCapacity: 100_000 });
     server.registerProcessor(RequestCode.ACK_MESSAGE, ack, ackExecutor);
     server.registerProcessor(RequestCode.CHANGE_MESSAGE_INVISIBLETIME, ack, ackExecutor);
+    server.registerProcessor(RequestCode.BATCH_ACK_MESSAGE, ack, ackExecutor);
+    const notification = new NotificationProcessor(this, this.popEngine);
+    for (const code of [RequestCode.NOTIFICATION, RequestCode.POLLING_INFO, RequestCode.PEEK_MESSAGE]) server.registerProcessor(code, notification, pullExecutor);
     const assignment = new QueryAssignmentProcessor(this, this.messageRequestModeManager);
     server.registerProcessor(RequestCode.QUERY_ASSIGNMENT, assignment, consumerExecutor);
     server.registerProcessor(RequestCode.SET_MESSAGE_REQUEST_MODE, assignment, consumerExecutor);

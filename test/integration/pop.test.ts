@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import { defaultTopicConfig } from '../../src/protocol/bodies/topic-config.js';
-import { decodeStoredMessages, RemotingClient, ResponseCode } from '../../src/index.js';
+import { decodeStoredMessages, RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/index.js';
+import { decodeConsumeStats } from '../../src/protocol/bodies/consumer-admin.js';
+import { encodeHeartbeatData } from '../../src/protocol/bodies/heartbeat-data.js';
+import { encodeSetMessageRequestModeRequestBody } from '../../src/protocol/bodies/message-request-mode.js';
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
 import { changedHandle, PopClient } from '../helpers/pop-client.js';
 import { waitFor } from '../helpers/wait.js';
@@ -198,6 +201,88 @@ describe('POP on our broker', () => {
       (await waiting).messages.map((m) => m.body.toString()),
       ['f2'],
     );
+  });
+
+  it('PEEK_MESSAGE reads without popping; NOTIFICATION long-polls for a message; POLLING_INFO counts parked pops', async () => {
+    const { topic, group } = await freshTopic(1);
+    const call = (code: number, header: Record<string, string | number | boolean>, timeout = 5000): Promise<RemotingCommand> =>
+      client.invokeSync(broker.brokerAddr, RemotingCommand.createRequestCommand(code, header), timeout);
+    const notify = (pollTime: number): Promise<RemotingCommand> => call(RequestCode.NOTIFICATION, { consumerGroup: group, topic, queueId: -1, pollTime, bornTime: Date.now() }, pollTime + 5000);
+    assert.equal((await notify(0)).extFields?.['hasMsg'], 'false');
+    const waiting = notify(10_000);
+    await waitParked(broker, 1);
+    const pollingInfo = await call(RequestCode.POLLING_INFO, { consumerGroup: group, topic, queueId: -1 });
+    assert.equal(pollingInfo.extFields?.['pollingNum'], '1');
+    await pop.send(topic, 0, 'p0');
+    await pop.send(topic, 0, 'p1');
+    assert.equal((await waiting).extFields?.['hasMsg'], 'true', 'woken by the send');
+    const peek = (): Promise<RemotingCommand> => call(RequestCode.PEEK_MESSAGE, { consumerGroup: group, topic, queueId: 0, maxMsgNums: 32 });
+    const peeked = await peek();
+    assert.equal(peeked.code, ResponseCode.SUCCESS);
+    assert.deepEqual(
+      decodeStoredMessages(peeked.body as Buffer).map((m) => m.body.toString()),
+      ['p0', 'p1'],
+    );
+    const popped = await pop.pop(group, topic);
+    assert.equal(popped.messages.length, 2, 'a peek pops nothing');
+    assert.equal((await peek()).code, ResponseCode.PULL_NOT_FOUND);
+  });
+
+  it('BATCH_ACK_MESSAGE acks the offsets of its bit set; GET_CONSUME_STATS shows the pop offset', async () => {
+    const { topic, group } = await freshTopic(1);
+    for (const body of ['b0', 'b1', 'b2', 'b3']) await pop.send(topic, 0, body);
+    const popped = await pop.pop(group, topic, { max: 3, invisibleTime: 300 });
+    assert.equal(popped.messages.length, 3);
+    // Bits 0 and 2 of the pop starting at offset 0: b0 and b2 acked, b1 left to come back.
+    const ack = { c: group, t: topic, r: '0', so: 0, q: 0, rq: 0, pt: Number(popped.header['popTime']), it: 300, b: Buffer.from([0b101]).toString('base64') };
+    const request = RemotingCommand.createRequestCommand(RequestCode.BATCH_ACK_MESSAGE, {});
+    request.body = Buffer.from(JSON.stringify({ brokerName: 'broker-a', acks: [ack] }));
+    assert.equal((await client.invokeSync(broker.brokerAddr, request, 5000)).code, ResponseCode.SUCCESS);
+    assert.equal(broker.popEngine.inFlightCount(group, topic, 0), 1);
+    const stats = await client.invokeSync(broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.GET_CONSUME_STATS, { consumerGroup: group, topic }), 5000);
+    const wrappers = decodeConsumeStats(stats.body).offsetTable.map(([, w]) => [w.brokerOffset, w.consumerOffset]);
+    assert.deepEqual(wrappers, [[4, 3]], 'the consumer offset is the pop offset, as Java shows it');
+    const back: string[] = [];
+    for (let round = 0; round < 10 && back.length < 2; round++) {
+      for (const m of (await pop.pop(group, topic, { pollTime: 3000 })).messages) {
+        back.push(m.body.toString());
+        await pop.ack(group, topic, m);
+      }
+    }
+    assert.deepEqual(back.sort(), ['b1', 'b3'], 'b1 (not in the batch ack) comes back, b0 and b2 do not');
+    assert.equal((await pop.pop(group, topic, { pollTime: 500 })).code, ResponseCode.POLLING_TIMEOUT);
+  });
+
+  it('SET_MESSAGE_REQUEST_MODE puts a group in POP mode; QUERY_ASSIGNMENT then answers one POP assignment with queueId -1', async () => {
+    const { topic, group } = await freshTopic(4);
+    const clientID = '127.0.0.1@pop-test';
+    const heartbeat = RemotingCommand.createRequestCommand(RequestCode.HEART_BEAT, {});
+    const sub = { topic, subString: '*', tagsSet: [], codeSet: [], subVersion: Date.now(), expressionType: 'TAG', classFilterMode: false };
+    heartbeat.body = encodeHeartbeatData({
+      clientID,
+      producerDataSet: [],
+      consumerDataSet: [{ groupName: group, consumeType: 'CONSUME_POP', messageModel: 'CLUSTERING', consumeFromWhere: 'CONSUME_FROM_LAST_OFFSET', subscriptionDataSet: [sub], unitMode: false }],
+      heartbeatFingerprint: 0,
+      withoutSub: false,
+    });
+    assert.equal((await client.invokeSync(broker.brokerAddr, heartbeat, 5000)).code, ResponseCode.SUCCESS);
+    const query = async (): Promise<unknown> => {
+      const request = RemotingCommand.createRequestCommand(RequestCode.QUERY_ASSIGNMENT, {});
+      request.body = Buffer.from(JSON.stringify({ topic, consumerGroup: group, clientId: clientID, strategyName: 'AVG', messageModel: 'CLUSTERING' }));
+      const response = await client.invokeSync(broker.brokerAddr, request, 5000);
+      assert.equal(response.code, ResponseCode.SUCCESS);
+      return JSON.parse((response.body as Buffer).toString());
+    };
+    const pulled = (await query()) as { messageQueueAssignments: { messageQueue: { queueId: number }; mode: string }[] };
+    assert.deepEqual(
+      pulled.messageQueueAssignments.map((a) => [a.messageQueue.queueId, a.mode]),
+      [[0, 'PULL'], [1, 'PULL'], [2, 'PULL'], [3, 'PULL']],
+      'PULL by default: the only client gets every queue',
+    );
+    const set = RemotingCommand.createRequestCommand(RequestCode.SET_MESSAGE_REQUEST_MODE, {});
+    set.body = Buffer.from(encodeSetMessageRequestModeRequestBody({ topic, consumerGroup: group, mode: 'POP', popShareQueueNum: 0 }));
+    assert.equal((await client.invokeSync(broker.brokerAddr, set, 5000)).code, ResponseCode.SUCCESS);
+    assert.deepEqual(await query(), { messageQueueAssignments: [{ messageQueue: { brokerName: 'broker-a', queueId: -1, topic }, mode: 'POP' }] });
   });
 
   it('concurrent pops of one queue never hand out the same offset twice', async () => {

@@ -152,6 +152,11 @@ export const RESOURCE_TABLE: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [RequestCode.POP_MESSAGE, annotated(['Sub'], [group('consumerGroup'), topic()])],
   [RequestCode.ACK_MESSAGE, annotated(['Sub'], [group('consumerGroup'), topic()])],
   [RequestCode.CHANGE_MESSAGE_INVISIBLETIME, annotated(['Sub'], [group('consumerGroup'), topic()])],
+  [RequestCode.PEEK_MESSAGE, annotated(['Sub'], [topic(), group('consumerGroup')])],
+  [RequestCode.NOTIFICATION, annotated(['Sub'], [group('consumerGroup'), topic()])],
+  [RequestCode.POLLING_INFO, annotated(['Get'], [group('consumerGroup'), topic()])],
+  // Its body names the groups and topics; Java 5.3.3's header has no annotated field: authentication only.
+  [RequestCode.BATCH_ACK_MESSAGE, authenticatedOnly],
   // Body-only requests with no annotated header: Java 5.3.3 checks nothing beyond authentication.
   [RequestCode.QUERY_ASSIGNMENT, authenticatedOnly],
   [RequestCode.SET_MESSAGE_REQUEST_MODE, authenticatedOnly],

@@ -128,6 +128,17 @@ export interface ChangeInvisibleTimeResult {
   readonly reviveQid: number;
 }
 
+/** NOTIFICATION's question: would a pop of these find something? */
+export interface NotificationRequest {
+  readonly group: string;
+  readonly topic: string;
+  readonly queueId: number;
+  readonly pollTime: number;
+  readonly order?: boolean;
+  readonly attemptId?: string;
+  readonly initMode?: number;
+}
+
 /** One handle to ack, with the group and the topic it was popped for. */
 export interface AckRequest {
   readonly group: string;
@@ -348,6 +359,72 @@ export class PopEngine {
   }
 
   /**
+   * NOTIFICATION (NotificationProcessor): whether a pop would find something (filters aside, as Java), waiting up
+   * to pollTime for a message to arrive. pollingFull: the wait was refused by the long-polling limits.
+   */
+  async notification(request: NotificationRequest): Promise<{ hasMsg: boolean; pollingFull: boolean }> {
+    const deadline = this.now() + Math.max(0, request.pollTime);
+    const topics = request.order === true ? [request.topic] : [request.topic, buildPopRetryTopic(request.topic, request.group, this.options.config().enableRetryTopicV2)];
+    for (;;) {
+      if (this.hasMessage(request, topics)) return { hasMsg: true, pollingFull: false };
+      const left = deadline - this.now();
+      if (left <= 0 || this.stopped) return { hasMsg: false, pollingFull: false };
+      const woken = this.popLongPollingService.polling(topics, request.group, request.queueId, left);
+      if (woken === undefined) return { hasMsg: false, pollingFull: true };
+      await woken;
+    }
+  }
+
+  /**
+   * PEEK_MESSAGE (PeekMessageProcessor): up to maxMsgNums stored records from the pop offsets (the retry topic
+   * first one time in five, as Java), changing nothing. restNum: what is left behind them.
+   */
+  peek(request: { readonly group: string; readonly topic: string; readonly queueId: number; readonly maxMsgNums: number }): { records: Buffer[]; restNum: number } {
+    const { broker, store, config } = this.options;
+    const retryTopic = buildPopRetryTopic(request.topic, request.group, config().enableRetryTopicV2);
+    const max = Math.min(MAX_POP_MSG_NUMS, Math.max(1, request.maxMsgNums));
+    const records: Buffer[] = [];
+    let restNum = 0;
+    const peekTopic = (topic: string, isRetry: boolean): void => {
+      const queueNums = broker.readQueueNums(topic);
+      if (queueNums === undefined) return;
+      const queueIds = !isRetry && request.queueId >= 0 ? [request.queueId] : rotate(queueNums, this.queueCursor++);
+      for (const queueId of queueIds) {
+        const offset = this.popOffset(request, topic, queueId, false);
+        if (records.length < max) {
+          const result = store.getMessage(request.group, topic, queueId, offset, max - records.length);
+          records.push(...(result.messageCount === 0 ? [] : splitRecords(result.messageBuffers)));
+        }
+        restNum += Math.max(0, store.getMaxOffsetInQueue(topic, queueId) - offset);
+      }
+    };
+    const retryFirst = this.random() * 5 < 1;
+    if (retryFirst) peekTopic(retryTopic, true);
+    peekTopic(request.topic, false);
+    if (!retryFirst && records.length < max) peekTopic(retryTopic, true);
+    return { records, restNum: Math.max(0, restNum - records.length) };
+  }
+
+  /** POLLING_INFO: how many pops of the group wait on (topic, queueId). */
+  pollingNum(topic: string, group: string, queueId: number): number {
+    return this.popLongPollingService.pollingNumOf(topic, group, queueId);
+  }
+
+  private hasMessage(request: NotificationRequest, topics: readonly string[]): boolean {
+    const { broker, store, orderInfo } = this.options;
+    for (const topic of topics) {
+      const queueNums = broker.readQueueNums(topic);
+      if (queueNums === undefined) continue;
+      const queueIds = topic === request.topic && request.queueId >= 0 ? [request.queueId] : rotate(queueNums, 0);
+      for (const queueId of queueIds) {
+        if (request.order === true && orderInfo.checkBlock(request.attemptId, topic, request.group, queueId, 0)) continue;
+        if (store.getMaxOffsetInQueue(topic, queueId) > this.popOffset(request, topic, queueId, false)) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * A popTime later than every one handed out: a checkpoint's key (queue, start offset, popTime) then never
    * names an older one, so a stale handle can never ack a newer checkpoint of the same offset.
    */
@@ -563,8 +640,11 @@ export class PopEngine {
     });
   }
 
-  /** The queue's consume offset, or (none yet) PopMessageProcessor.getInitOffset's, committed at once. */
-  private popOffset(request: PopRequest, topic: string, queueId: number): number {
+  /**
+   * The queue's consume offset, or (none yet) PopMessageProcessor.getInitOffset's, committed at once unless only
+   * looked at (`commit` false: NOTIFICATION, PEEK_MESSAGE).
+   */
+  private popOffset(request: Pick<PopRequest, 'group' | 'initMode' | 'order'>, topic: string, queueId: number, commit = true): number {
     const { store, broker, orderInfo, config } = this.options;
     let offset = broker.queryOffset(request.group, topic, queueId);
     if (offset < 0) {
@@ -575,14 +655,14 @@ export class PopEngine {
       } else {
         offset = Math.max(0, store.getMaxOffsetInQueue(topic, queueId) - 1);
       }
-      broker.commitOffset(request.group, topic, queueId, offset);
+      if (commit) broker.commitOffset(request.group, topic, queueId, offset);
     }
     if (request.order === true) {
       // consumerOrderInfo.json is written before a FIFO pop or ack is answered; consumerOffset.json only every few seconds.
       const next = orderInfo.nextOffset(topic, request.group, queueId);
       if (next > offset) {
         offset = next;
-        broker.commitOffset(request.group, topic, queueId, offset);
+        if (commit) broker.commitOffset(request.group, topic, queueId, offset);
       }
     }
     return offset;

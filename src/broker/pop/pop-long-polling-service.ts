@@ -78,6 +78,11 @@ export class PopLongPollingService {
     for (const parked of [...this.byTopic.values()]) for (const request of [...parked]) request.wake();
   }
 
+  /** How many pops of `group` are parked on (topic, queueId) (POLLING_INFO). */
+  pollingNumOf(topic: string, group: string, queueId: number): number {
+    return this.perKey.get(`${topic}@${group}@${queueId}`) ?? 0;
+  }
+
   /** How many pops are parked. */
   get pollingNum(): number {
     return this.total;

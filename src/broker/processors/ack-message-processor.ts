@@ -3,13 +3,15 @@ import { RequestCode } from '../../protocol/request-code.js';
 import { RemotingCommand } from '../../protocol/remoting-command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import type { RequestContext, RequestProcessor } from '../../remoting/request-processor.js';
-import { parseExtraInfo } from '../pop/extra-info.js';
-import type { PopEngine } from '../pop/pop-engine.js';
+import { decodeBatchAckMessageRequestBody } from '../../protocol/bodies/batch-ack.js';
+import { buildExtraInfo, parseExtraInfo } from '../pop/extra-info.js';
+import { buildPopRetryTopic } from '../pop/key-builder.js';
+import type { AckRequest, PopEngine } from '../pop/pop-engine.js';
 import { answeringBadInput } from './bad-input.js';
 import type { BrokerContext } from './broker-context.js';
 
 /**
- * AckMessageProcessor.java (ACK_MESSAGE 200051) and ChangeInvisibleTimeProcessor.java (CHANGE_MESSAGE_INVISIBLETIME
+ * AckMessageProcessor.java (ACK_MESSAGE 200051, BATCH_ACK_MESSAGE 200151) and ChangeInvisibleTimeProcessor.java (CHANGE_MESSAGE_INVISIBLETIME
  * 200053) over the POP engine. An ack is answered once its record is stored; acking a handle that is no longer in
  * flight is SUCCESS and changes nothing, as Java. A handle that does not parse is INVALID_PARAMETER.
  */
@@ -20,7 +22,33 @@ export class AckMessageProcessor implements RequestProcessor {
   ) {}
 
   processRequest(_ctx: RequestContext, request: RemotingCommand): RemotingCommand | Promise<RemotingCommand> {
-    return answeringBadInput(() => (request.code === RequestCode.ACK_MESSAGE ? this.ack(request) : this.changeInvisibleTime(request)));
+    return answeringBadInput(() => {
+      if (request.code === RequestCode.ACK_MESSAGE) return this.ack(request);
+      if (request.code === RequestCode.BATCH_ACK_MESSAGE) return this.batchAck(request);
+      return this.changeInvisibleTime(request);
+    });
+  }
+
+  /** BATCH_ACK_MESSAGE: each entry acks the offsets of its bit set in one pop; unknown ones are ignored (SUCCESS). */
+  private async batchAck(request: RemotingCommand): Promise<RemotingCommand> {
+    let body;
+    try {
+      body = decodeBatchAckMessageRequestBody(request.body);
+    } catch (err) {
+      return RemotingCommand.createResponseCommand(ResponseCode.INVALID_PARAMETER, (err as Error).message);
+    }
+    const requests: AckRequest[] = [];
+    for (const ack of body.acks) {
+      if (ack.retry !== '0' && ack.retry !== '1' && ack.retry !== '2') return RemotingCommand.createResponseCommand(ResponseCode.INVALID_PARAMETER, `unknown retry type ${ack.retry}`);
+      const topic = ack.retry === '0' ? ack.topic : buildPopRetryTopic(ack.topic, ack.consumerGroup, ack.retry === '2');
+      if (this.broker.topicConfigManager.selectTopicConfig(topic) === undefined) continue;
+      for (const queueOffset of ack.offsets) {
+        const receiptHandle = buildExtraInfo({ ckQueueOffset: ack.startOffset, popTime: ack.popTime, invisibleTime: ack.invisibleTime, reviveQid: ack.reviveQueueId, topic, brokerName: body.brokerName, queueId: ack.queueId, queueOffset });
+        requests.push({ group: ack.consumerGroup, topic, receiptHandle });
+      }
+    }
+    await this.engine.batchAck(requests);
+    return RemotingCommand.createResponseCommand(ResponseCode.SUCCESS);
   }
 
   private async ack(request: RemotingCommand): Promise<RemotingCommand> {

@@ -27,22 +27,14 @@ export class PopMessageProcessor implements RequestProcessor {
 
   private pop(ctx: RequestContext, request: RemotingCommand): RemotingCommand | null {
     const header = request.decodeCommandCustomHeader(PopMessageRequestHeader);
-    const { config, subscriptionGroupManager, topicConfigManager } = this.broker;
+    const { config } = this.broker;
     const fail = (code: number, remark: string): RemotingCommand => RemotingCommand.createResponseCommand(code, remark);
-    if (!PermName.isReadable(config.brokerPermission)) return fail(ResponseCode.NO_PERMISSION, `the broker[${config.brokerIP1}] pop message is forbidden`);
     if (header.maxMsgNums > MAX_POP_MSG_NUMS || header.maxMsgNums <= 0) {
       return fail(ResponseCode.INVALID_PARAMETER, `the broker's max msgs num is ${MAX_POP_MSG_NUMS}, and it must be positive: ${header.maxMsgNums}`);
     }
     if (header.invisibleTime <= 0) return fail(ResponseCode.INVALID_PARAMETER, `invisibleTime must be positive: ${header.invisibleTime}`);
-    const topicConfig = topicConfigManager.selectTopicConfig(header.topic);
-    if (topicConfig === undefined) return fail(ResponseCode.TOPIC_NOT_EXIST, `topic[${header.topic}] not exist, apply first please!`);
-    if (!PermName.isReadable(topicConfig.perm)) return fail(ResponseCode.NO_PERMISSION, `the topic[${header.topic}] peeking message is forbidden`);
-    if (header.queueId >= topicConfig.readQueueNums) {
-      return fail(ResponseCode.INVALID_PARAMETER, `queueId[${header.queueId}] is illegal, topic:[${header.topic}] topicConfig.readQueueNums:[${topicConfig.readQueueNums}] consumer:[${ctx.remoteAddr}]`);
-    }
-    const groupConfig = subscriptionGroupManager.findSubscriptionGroupConfig(header.consumerGroup);
-    if (groupConfig === undefined) return fail(ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, `subscription group [${header.consumerGroup}] does not exist`);
-    if (!groupConfig.consumeEnable) return fail(ResponseCode.NO_PERMISSION, `subscription group no permission, ${header.consumerGroup}`);
+    const refused = checkPopTarget(this.broker, ctx.remoteAddr, header);
+    if (refused !== undefined) return refused;
     let subscriptionData;
     try {
       subscriptionData = buildSubscriptionData(header.topic, header.exp, header.expType);
@@ -81,6 +73,33 @@ export class PopMessageProcessor implements RequestProcessor {
       );
     return null;
   }
+}
+
+/**
+ * The checks POP_MESSAGE, PEEK_MESSAGE, NOTIFICATION and POLLING_INFO share (in Java's order, with its codes):
+ * the broker and the topic readable, the queue id within the topic's read queues, the group existing and enabled.
+ */
+export function checkPopTarget(
+  broker: BrokerContext,
+  remoteAddr: string,
+  header: { readonly consumerGroup: string; readonly topic: string; readonly queueId: number },
+): RemotingCommand | undefined {
+  const { config, subscriptionGroupManager, topicConfigManager } = broker;
+  const fail = (code: number, remark: string): RemotingCommand => RemotingCommand.createResponseCommand(code, remark);
+  if (!PermName.isReadable(config.brokerPermission)) return fail(ResponseCode.NO_PERMISSION, `the broker[${config.brokerIP1}] peeking message is forbidden`);
+  const topicConfig = topicConfigManager.selectTopicConfig(header.topic);
+  if (topicConfig === undefined) return fail(ResponseCode.TOPIC_NOT_EXIST, `topic[${header.topic}] not exist, apply first please!`);
+  if (!PermName.isReadable(topicConfig.perm)) return fail(ResponseCode.NO_PERMISSION, `the topic[${header.topic}] peeking message is forbidden`);
+  if (header.queueId >= topicConfig.readQueueNums) {
+    return fail(
+      ResponseCode.INVALID_PARAMETER,
+      `queueId[${header.queueId}] is illegal, topic:[${header.topic}] topicConfig.readQueueNums:[${topicConfig.readQueueNums}] consumer:[${remoteAddr}]`,
+    );
+  }
+  const groupConfig = subscriptionGroupManager.findSubscriptionGroupConfig(header.consumerGroup);
+  if (groupConfig === undefined) return fail(ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, `subscription group [${header.consumerGroup}] does not exist`);
+  if (!groupConfig.consumeEnable) return fail(ResponseCode.NO_PERMISSION, `subscription group no permission, ${header.consumerGroup}`);
+  return undefined;
 }
 
 function toResponse(result: PopResult): RemotingCommand {

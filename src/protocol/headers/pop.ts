@@ -55,3 +55,34 @@ export const ChangeInvisibleTimeResponseHeader = {
   invisibleTime: 'long',
   reviveQid: 'int',
 } as const satisfies HeaderSchema;
+
+/** NOTIFICATION 200054: would a POP find a message (waiting up to pollTime)? */
+export const NotificationRequestHeader = {
+  consumerGroup: 'string',
+  topic: 'string',
+  queueId: 'int',
+  pollTime: 'long',
+  bornTime: 'long',
+  order: 'boolean?',
+  attemptId: 'string?',
+} as const satisfies HeaderSchema;
+
+export const NotificationResponseHeader = {
+  hasMsg: 'boolean',
+  pollingFull: 'boolean',
+} as const satisfies HeaderSchema;
+
+/** POLLING_INFO 200055: how many pops wait on a queue. */
+export const PollingInfoRequestHeader = {
+  consumerGroup: 'string',
+  topic: 'string',
+  queueId: 'int',
+} as const satisfies HeaderSchema;
+
+/** PEEK_MESSAGE 200052: the messages a POP would read, without popping them. */
+export const PeekMessageRequestHeader = {
+  consumerGroup: 'string',
+  topic: 'string',
+  queueId: 'int',
+  maxMsgNums: 'int',
+} as const satisfies HeaderSchema;
