@@ -68,6 +68,19 @@ export class ConsumerOrderInfoManager {
     return false;
   }
 
+  /** When checkBlock stops blocking the queue (every unacked offset visible again); undefined: not blocked by time. */
+  unblockTime(topic: string, group: string, queueId: number): number | undefined {
+    const info = this.get(topic, group, queueId);
+    if (info === undefined) return undefined;
+    let latest: number | undefined;
+    for (let i = 0; i < info.offsetList.length; i++) {
+      if (isAcked(info, i)) continue;
+      const nextVisibleTime = info.offsetNextVisibleTime.get(queueOffsetAt(info, i)) ?? info.popTime + info.invisibleTime;
+      latest = Math.max(latest ?? 0, nextVisibleTime);
+    }
+    return latest;
+  }
+
   /**
    * ConsumerOrderInfoManager.update: a new batch replaces the last one. Offsets handed out again get their
    * consumed count + 1, unless the pop repeats the last one's attempt id (an idempotent retry keeps the counts).

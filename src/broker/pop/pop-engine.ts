@@ -272,10 +272,24 @@ export class PopEngine {
       const result = await this.popOnce(request, reviveQid);
       const left = deadline - this.now();
       if (result.status === 'FOUND' || left <= 0 || this.stopped) return result;
-      const woken = this.popLongPollingService.polling(topics, request.group, request.queueId, left);
+      // A FIFO queue blocked by a batch frees itself when the batch's invisible time passes: look again then.
+      const unblock = request.order === true ? this.unblockIn(request) : undefined;
+      const woken = this.popLongPollingService.polling(topics, request.group, request.queueId, Math.min(left, unblock ?? left));
       if (woken === undefined) return { ...result, status: 'POLLING_FULL' };
       await woken;
     }
+  }
+
+  /** In how many ms the first of the request's blocked FIFO queues frees itself (undefined: none is blocked). */
+  private unblockIn(request: PopRequest): number | undefined {
+    const queueNums = this.options.broker.readQueueNums(request.topic) ?? 0;
+    const queueIds = request.queueId >= 0 ? [request.queueId] : rotate(queueNums, 0);
+    let soonest: number | undefined;
+    for (const queueId of queueIds) {
+      const at = this.options.orderInfo.unblockTime(request.topic, request.group, queueId);
+      if (at !== undefined && at > this.now()) soonest = Math.min(soonest ?? Infinity, at - this.now());
+    }
+    return soonest;
   }
 
   /** ACK_MESSAGE: true when the handle's message was pending and is acked now (an unknown one is a no-op, as Java). */
