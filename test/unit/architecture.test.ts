@@ -97,6 +97,31 @@ describe('architecture', () => {
     assert.deepEqual(violations, []);
   });
 
+  it('keeps the POP engine (src/broker/pop) transport-free: the remoting processors and the gRPC activities adapt to it', () => {
+    // One engine serves POP_MESSAGE & co. and the gRPC ReceiveMessage/Ack/ChangeInvisibleDuration: it never sees
+    // a request, a connection or a server, and it keeps its state through the store and the ConfigStore only.
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      if (!rel.startsWith('broker/pop/')) continue;
+      for (const spec of importsOf(file)) {
+        if (ioModules.test(spec) || /^node:(http2|net|tls)$/.test(spec) || spec.includes('grpc')) violations.push(`${rel} imports ${spec}`);
+        if (!spec.startsWith('.')) continue;
+        const target = relative(srcRoot, join(file, '..', spec));
+        if (
+          target.startsWith('remoting/') ||
+          target.startsWith('broker/processors/') ||
+          target.startsWith('grpc/') ||
+          target.startsWith('broker/grpc/') ||
+          target === 'protocol/remoting-command.ts'
+        ) {
+          violations.push(`${rel} -> ${target}`);
+        }
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
   it('keeps ACL 2.0 (src/broker/auth) free of transports: only its pipeline sees requests', () => {
     // Users, ACLs, the evaluators and the resource table read plain values; auth-pipeline.ts adapts a request to
     // them, and the admin processor (3001-3010) lives with the other processors.
