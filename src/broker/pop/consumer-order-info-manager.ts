@@ -178,7 +178,7 @@ export class ConsumerOrderInfoManager {
     return next;
   }
 
-  /** Java's JSON: {"table":{"topic@group":{"queueId":{"a","pt","it","o","ot","cm","l","cb"}}}}. */
+  /** Java's JSON (OrderInfo's @JSONField names): {"table":{"topic@group":{"queueId":{"popTime","i","o","ot","oc","l","cm","a"}}}}. */
   encode(): string {
     const table: Record<string, Record<string, unknown>> = {};
     for (const [key, queues] of this.table) {
@@ -186,13 +186,13 @@ export class ConsumerOrderInfoManager {
       for (const [queueId, info] of queues) {
         entry[String(queueId)] = {
           ...(info.attemptId === undefined ? {} : { a: info.attemptId }),
-          pt: info.popTime,
-          it: info.invisibleTime,
+          popTime: info.popTime,
+          i: info.invisibleTime,
           o: info.offsetList,
           ot: Object.fromEntries(info.offsetNextVisibleTime),
-          cm: Object.fromEntries(info.offsetConsumedCount),
+          oc: Object.fromEntries(info.offsetConsumedCount),
           l: info.lastConsumeTimestamp,
-          cb: info.commitOffsetBit,
+          cm: info.commitOffsetBit,
         };
       }
       table[key] = entry;
@@ -229,13 +229,13 @@ function decodeTable(text: string): Map<string, Map<number, OrderInfo>> {
     for (const [queueId, info] of Object.entries(queues)) {
       decoded.set(Number(queueId), {
         attemptId: typeof info.a === 'string' ? info.a : undefined,
-        popTime: Number(info.pt ?? 0),
-        invisibleTime: Number(info.it ?? 0),
+        popTime: Number(info.popTime ?? 0),
+        invisibleTime: Number(info.i ?? 0),
         offsetList: Array.isArray(info.o) ? info.o.map(Number) : [],
         offsetNextVisibleTime: numberMap(info.ot),
-        offsetConsumedCount: numberMap(info.cm),
+        offsetConsumedCount: numberMap(info.oc),
         lastConsumeTimestamp: Number(info.l ?? 0),
-        commitOffsetBit: Number(info.cb ?? 0),
+        commitOffsetBit: Number(info.cm ?? 0),
       });
     }
     table.set(key, decoded);
