@@ -354,10 +354,8 @@ export class PopEngine {
         nextBeginOffset: info.queueOffset + 1,
       };
       const ack: PopAck = { group: request.group, topic: realTopic, queueId: info.queueId, startOffset: info.ckQueueOffset, popTime: info.popTime, offsets: [info.queueOffset] };
-      const reviveOffset = await this.appendReviveRecord(CK_TAG, encodeCheckPoint(ck));
-      this.table.add(ck, reviveOffset);
-      await this.appendReviveRecord(ACK_TAG, encodeAck(ack));
-      this.table.ack(ack);
+      await this.appendReviveRecord(CK_TAG, encodeCheckPoint(ck), (reviveOffset) => this.table.add(ck, reviveOffset));
+      await this.appendReviveRecord(ACK_TAG, encodeAck(ack), () => this.table.ack(ack));
       const receiptHandle = buildExtraInfo({
         ckQueueOffset: info.queueOffset,
         popTime,
@@ -472,8 +470,7 @@ export class PopEngine {
         const offsets = [...entry.unacked].sort((a, b) => a - b);
         for (const offset of offsets) await this.reviveOne(ck, offset);
         const ack: PopAck = { group: ck.group, topic: ck.topic, queueId: ck.queueId, startOffset: ck.startOffset, popTime: ck.popTime, offsets };
-        await this.appendReviveRecord(ACK_TAG, encodeAck(ack));
-        this.table.ack(ack);
+        await this.appendReviveRecord(ACK_TAG, encodeAck(ack), () => this.table.ack(ack));
         return offsets.length;
       });
     }
@@ -520,8 +517,7 @@ export class PopEngine {
       const pending = offsets.filter((o) => this.table.isUnacked(group, realTopic, info.queueId, info.ckQueueOffset, info.popTime, o));
       if (pending.length === 0) return false;
       const ack: PopAck = { group, topic: realTopic, queueId: info.queueId, startOffset: info.ckQueueOffset, popTime: info.popTime, offsets: pending };
-      await this.appendReviveRecord(ACK_TAG, encodeAck(ack));
-      this.table.ack(ack);
+      await this.appendReviveRecord(ACK_TAG, encodeAck(ack), () => this.table.ack(ack));
       return true;
     });
   }
@@ -639,7 +635,7 @@ export class PopEngine {
       const offsets = deliver.map((d) => d.message.queueOffset);
       if (offsets.length > 0) {
         const ck: PopCheckPoint = { group, topic, queueId, startOffset: offset, popTime, invisibleTime: request.invisibleTime, queueOffsets: offsets, nextBeginOffset: result.nextBeginOffset };
-        this.table.add(ck, await this.appendReviveRecord(CK_TAG, encodeCheckPoint(ck)));
+        await this.appendReviveRecord(CK_TAG, encodeCheckPoint(ck), (reviveOffset) => this.table.add(ck, reviveOffset));
       }
       broker.commitOffset(group, topic, queueId, result.nextBeginOffset);
       if (offsets.length === 0) return none;
@@ -727,8 +723,12 @@ export class PopEngine {
     this.logger.info(`POP: ${message.topic}:${message.queueId}:${message.queueOffset} of ${group} reached ${message.reconsumeTimes} attempts, moved to ${dlqTopic}`);
   }
 
-  /** Appends a checkpoint or ack record to the revive log; resolves with its queue offset once stored (PUT_OK). */
-  private async appendReviveRecord(tag: string, body: string): Promise<number> {
+  /**
+   * Appends a checkpoint or ack record to the revive log and, once it is stored (PUT_OK), applies it with its
+   * queue offset. The record counts as in flight until applied: the revive progress, which must never pass a
+   * checkpoint still pending, is not moved in between (a continuation of the caller would come too late).
+   */
+  private async appendReviveRecord(tag: string, body: string, apply: (reviveOffset: number) => void): Promise<void> {
     const msg = new MessageExtBrokerInner();
     msg.topic = this.reviveTopic;
     msg.queueId = REVIVE_QUEUE_ID;
@@ -741,7 +741,7 @@ export class PopEngine {
     try {
       const put = await this.options.store.putMessage(msg);
       if (put.status !== 'PUT_OK' || put.appendResult === undefined) throw new Error(`writing a POP ${tag} record failed: ${put.status}`);
-      return put.appendResult.logicsOffset;
+      apply(put.appendResult.logicsOffset);
     } finally {
       this.writesInFlight--;
     }
