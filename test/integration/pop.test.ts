@@ -129,6 +129,21 @@ describe('POP on our broker', () => {
     }
   });
 
+  it('a long poll woken after its requester left pops nothing for it', async () => {
+    const { topic, group } = await freshTopic(1);
+    let active = true;
+    const parked = broker.popEngine.pop({ group, topic, queueId: -1, maxMsgNums: 1, invisibleTime: 60_000, pollTime: 10_000, isActive: () => active });
+    await waitParked(broker, 1);
+    active = false;
+    await pop.send(topic, 0, 'for-the-living');
+    assert.equal((await parked).status, 'POLLING_TIMEOUT');
+    assert.deepEqual(
+      (await pop.pop(group, topic)).messages.map((m) => m.body.toString()),
+      ['for-the-living'],
+      'still visible to the next consumer',
+    );
+  });
+
   it('filters by tag and by SQL92, in the topic and in its retry topic', async () => {
     const { topic, group } = await freshTopic(1);
     await pop.send(topic, 0, 'tagA', { tags: 'A' });

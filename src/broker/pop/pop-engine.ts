@@ -91,6 +91,8 @@ export interface PopRequest {
   readonly retryFilter?: MessageFilter;
   /** Non-FIFO: a message whose reconsumeTimes reached this goes to %DLQ%<group> instead of being delivered. */
   readonly maxAttempts?: number;
+  /** False once the requester is gone: a woken long poll then pops nothing for it (PopLongPollingService.wakeUp). */
+  readonly isActive?: () => boolean;
 }
 
 export interface PoppedMessage {
@@ -277,6 +279,8 @@ export class PopEngine {
       const woken = this.popLongPollingService.polling(topics, request.group, request.queueId, Math.min(left, unblock ?? left));
       if (woken === undefined) return { ...result, status: 'POLLING_FULL' };
       await woken;
+      // Messages popped for a requester that is gone, or during shutdown, would stay invisible for nothing.
+      if (this.stopped || request.isActive?.() === false) return result;
     }
   }
 
@@ -606,7 +610,7 @@ export class PopEngine {
       const records = result.messageCount === 0 ? [] : splitRecords(result.messageBuffers);
       if (records.length === 0) {
         // Filtered out or removed: nothing to hand out, but the offset moves past what was looked at.
-        if (result.status !== 'FOUND' && result.nextBeginOffset > offset && !order) broker.commitOffset(group, topic, queueId, result.nextBeginOffset);
+        if (result.status !== 'FOUND' && result.nextBeginOffset > offset) broker.commitOffset(group, topic, queueId, result.nextBeginOffset);
         return none;
       }
       const decoded = records.map((record) => ({ record, message: decodeStoredMessages(record)[0] as MessageExt }));

@@ -63,6 +63,7 @@ export class PopMessageProcessor implements RequestProcessor {
         ...(header.attemptId === undefined ? {} : { attemptId: header.attemptId }),
         initMode: header.initMode,
         filter: filter.messageFilter,
+        isActive: () => ctx.channel.isActive,
       })
       .then(
         (result) => ctx.writeResponse(request, toResponse(result)),
