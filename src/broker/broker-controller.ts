@@ -53,6 +53,7 @@ import { AuthenticationMetadataManager } from './auth/authentication-metadata-ma
 import { AuthorizationEvaluator } from './auth/authorization-evaluator.js';
 import { AuthorizationMetadataManager } from './auth/authorization-metadata-manager.js';
 import { AuthAdminProcessor } from './processors/auth-admin-processor.js';
+import { migrateAuthFromV1, readV1Accounts } from './auth/auth-migrator.js';
 import { MessageConst } from '../protocol/message/message-const.js';
 
 /** Java registers for the first time (periodically) 10 s after start; the period is clamped to 10..60 s. */
@@ -83,7 +84,7 @@ export interface BrokerControllerOptions {
   timerMessageStore?: TimerMessageStore;
   /** ACL 2.0 (authentication, authorization, users and ACLs in the config store); default: off. */
   authConfig?: AuthConfig;
-  /** Where plain_acl.yml and conf/acl/ are (required with aclEnable). */
+  /** Where plain_acl.yml and conf/acl/ are (required with aclEnable; read by migrateAuthFromV1Enabled). */
   aclFileStore?: AclFileStore;
   /** How often the ACL files are checked for changes, in ms (Java: 5 s). */
   aclWatchIntervalMillis?: number;
@@ -124,6 +125,7 @@ export class BrokerController implements BrokerContext {
   /** ACL 1.0's accounts and their validation (aclEnable), undefined otherwise. */
   readonly plainPermissionManager: PlainPermissionManager | undefined;
   private readonly aclWatchIntervalMillis: number;
+  private readonly aclFileStore: AclFileStore | undefined;
   startupTimeMillis = 0;
   private currentConfig: BrokerConfig;
   private configDataVersion: DataVersion = newDataVersion();
@@ -240,6 +242,7 @@ export class BrokerController implements BrokerContext {
       this.plainPermissionManager = new PlainPermissionManager(options.aclFileStore, this.logger);
     }
     this.aclWatchIntervalMillis = options.aclWatchIntervalMillis ?? ACL_WATCH_INTERVAL;
+    this.aclFileStore = options.aclFileStore;
     this.remotingServer = this.createRemotingServer(config.listenPort, channelEvents, options.maxFrameLength);
     // A listenPort of 0 (any free port) gives the fast server its own free port: port - 2 means nothing then.
     const fastPort = config.listenPort > 2 ? config.listenPort - 2 : 0;
@@ -488,13 +491,34 @@ export class BrokerController implements BrokerContext {
     await this.registerBrokerAll();
   }
 
-  /** Users and ACLs, then the initial and inner users (created as Super users when missing), before serving. */
+  /**
+   * Users and ACLs, then the initial and inner users (created as Super users when missing), then, with
+   * migrateAuthFromV1Enabled, the ACL 1.0 accounts (Java migrates after initUser too), all before serving.
+   */
   private async loadAuth(): Promise<void> {
     await this.authenticationMetadataManager?.load();
     await this.authorizationMetadataManager?.load();
     const { initAuthenticationUser: init, innerClientCredentials: inner } = this.authConfig;
     const initial = [...(init === undefined ? [] : [init]), ...(inner === undefined ? [] : [{ username: inner.accessKey, password: inner.secretKey }])];
     if (initial.length > 0) await this.authenticationMetadataManager?.initUser(initial);
+    if (this.authConfig.migrateAuthFromV1Enabled) await this.migrateAuthFromV1();
+  }
+
+  private async migrateAuthFromV1(): Promise<void> {
+    // Java reads the files under ROCKETMQ_HOME and, without one, migrates nothing.
+    if (this.aclFileStore === undefined) {
+      this.logger.warn('migrateAuthFromV1Enabled: no rocketmqHome, no ACL 1.0 file to migrate');
+      return;
+    }
+    const accounts = await readV1Accounts(this.aclFileStore);
+    const users = this.authenticationMetadataManager;
+    if (users === undefined) {
+      // Java logs the failure of each account and starts.
+      if (accounts.length > 0) this.logger.error('[ACL MIGRATE] The authenticationMetadataProvider is not configured: no ACL 1.0 account migrated');
+      return;
+    }
+    const created = await migrateAuthFromV1(accounts, users, this.authorizationMetadataManager, this.logger);
+    this.logger.info(`[ACL MIGRATE] ${created} of ${accounts.length} ACL 1.0 accounts migrated to users and ACLs`);
   }
 
   /** A getter so the checks after each await are not narrowed away by the compiler. */
