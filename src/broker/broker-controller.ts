@@ -40,6 +40,7 @@ import { handlePutHooks, type PutRefusal, type TimerHookConfig } from './timer/t
 import { parseHostAddress, type MessageExtBrokerInner } from '../protocol/message/index.js';
 import type { TimerMessageStore } from '../store/timer/timer-message-store.js';
 import { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
+import { BrokerStatsManager } from './stats/broker-stats-manager.js';
 import { PlainAccessValidator } from './acl/plain-access-validator.js';
 import { PlainPermissionManager, type AclFileStore } from './acl/plain-permission-manager.js';
 import { AclConfigProcessor } from './processors/acl-config-processor.js';
@@ -117,6 +118,7 @@ export class BrokerController implements BrokerContext {
   readonly transactionalMessageService: TransactionalMessageService;
   private readonly transactionalMessageCheckService: TransactionalMessageCheckService;
   readonly broker2Client: Broker2Client;
+  readonly brokerStatsManager: BrokerStatsManager;
   readonly authConfig: AuthConfig;
   /** ACL 2.0's users and ACLs; undefined when their metadata provider is not configured. */
   readonly authenticationMetadataManager: AuthenticationMetadataManager | undefined;
@@ -188,7 +190,16 @@ export class BrokerController implements BrokerContext {
     });
     this.pullMessageProcessor.holdService = this.pullRequestHoldService;
     this.rebalanceLockManager = new RebalanceLockManager({ lockMaxLiveTime: options.rebalanceLockMaxLiveTime, logger: this.logger });
-    this.scheduleMessageService = new ScheduleMessageService({ store: this.messageStore, configStore: options.configStore, logger: this.logger });
+    this.brokerStatsManager = new BrokerStatsManager({
+      clusterName: config.brokerClusterName,
+      isSystemTopic: (topic) => this.topicConfigManager.isSystemTopic(topic),
+    });
+    this.scheduleMessageService = new ScheduleMessageService({
+      store: this.messageStore,
+      configStore: options.configStore,
+      stats: this.brokerStatsManager,
+      logger: this.logger,
+    });
     const idSetter = new MessageClientIDSetter(this.currentConfig.brokerIP1);
     this.transactionalMessageService = new TransactionalMessageService({
       store: this.messageStore,
@@ -196,6 +207,7 @@ export class BrokerController implements BrokerContext {
       storeHost: () => parseHostAddress(this.brokerAddr),
       createUniqID: () => idSetter.createUniqID(),
       beforeCommitPut: (msg) => this.handlePutHooks(msg),
+      stats: this.brokerStatsManager,
       logger: this.logger,
     });
     this.transactionalMessageCheckService = new TransactionalMessageCheckService({
@@ -304,6 +316,7 @@ export class BrokerController implements BrokerContext {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.length = 0;
     this.clientHousekeepingService.shutdown();
+    this.brokerStatsManager.shutdown();
     this.pullRequestHoldService.shutdown();
     this.sendThreadPoolQueue.shutdown();
     await this.starting?.catch(() => undefined);
@@ -475,6 +488,7 @@ export class BrokerController implements BrokerContext {
     this.state = 'running';
     this.startupTimeMillis = Date.now();
     this.clientHousekeepingService.start();
+    this.brokerStatsManager.start();
     this.schedule(REGISTER_INITIAL_DELAY_MILLIS, Math.max(10_000, Math.min(this.currentConfig.registerNameServerPeriod, 60_000)), () =>
       this.registerPeriodically(),
     );

@@ -705,7 +705,23 @@ export class DefaultMessageStore implements MessageStore {
     result.set('earliestMessageTimeStamp', String(this.commitLog.pickupStoreTimestamp(this.getMinPhyOffset(), STORE_TIMESTAMP_READ_SIZE)));
     const unflushed = this.getMaxPhyOffset() - this.commitLog.mappedFileQueue.flushedWhere;
     result.set('remainHowManyDataToFlush', humanReadableByteCount(Math.max(0, unflushed)));
+    // Java's Integer.MAX_VALUE: no transient store pool, so never short of buffers.
+    result.set('remainTransientStoreBufferNumbs', String(2 ** 31 - 1));
+    // rocketmq-exporter parses this key for every runtime metric: without it, it drops them all.
+    const capacity = this.diskCapacity(this.root);
+    if (capacity !== undefined) result.set('commitLogDirCapacity', capacity);
     return result;
+  }
+
+  /** AdminBrokerProcessor's commitLogDirCapacity of the store root: "Total : 97.9 GiB, Free : 50.1 GiB.". */
+  private diskCapacity(path: string): string | undefined {
+    try {
+      if (!this.io.exists(path)) return undefined;
+      const { total, free } = this.io.diskSpace(path);
+      return `Total : ${humanReadableByteCount(total)}, Free : ${humanReadableByteCount(free)}.`;
+    } catch {
+      return undefined;
+    }
   }
 
   /** UtilAll.getDiskPartitionSpaceUsedPercent: used share rounded up to a whole percent, -1 for a missing path. */

@@ -205,6 +205,7 @@ export class AdminBrokerProcessor implements RequestProcessor {
     this.broker.logger.info(`deleteSubscriptionGroup ${groupName}, caller=${caller}`);
     await this.broker.subscriptionGroupManager.deleteSubscriptionGroupConfig(groupName);
     if (cleanOffset === true) this.broker.consumerOffsetManager.removeOffset(groupName);
+    this.broker.brokerStatsManager.onGroupDeleted(groupName);
     return success();
   }
 
@@ -351,6 +352,7 @@ export class AdminBrokerProcessor implements RequestProcessor {
     const deleted = await this.broker.topicConfigManager.deleteTopicConfig(topic);
     this.broker.consumerOffsetManager.cleanOffsetByTopic(topic);
     this.broker.messageStore.deleteTopics(new Set([topic]));
+    this.broker.brokerStatsManager.onTopicDeleted(topic);
     if (deleted) await this.broker.registerBrokerAll();
     return success();
   }
@@ -404,25 +406,44 @@ export class AdminBrokerProcessor implements RequestProcessor {
   }
 
   /**
-   * The keys mqadmin clusterList and brokerStatus read. Counters the broker does not keep yet read 0; the store
-   * adds its own figures (putTps, getTransferredTps, commitLogDiskRatio, ...) over these.
+   * AdminBrokerProcessor.prepareRuntimeInfo: the keys mqadmin clusterList and brokerStatus, the dashboard and
+   * rocketmq-exporter read, with Java 5.3.3's names and formats. The store adds its own figures (putTps,
+   * getTransferredTps, commitLogDiskRatio, commitLogDirCapacity, ...). Java's thread-pool queues are our
+   * executors: the send queue is measured; the pull, query, ack and end-transaction executors report the
+   * capacities they are built with (Java's defaults) and an empty queue.
    */
   private runtimeInfo(): Map<string, string> {
+    const totals = this.broker.brokerStatsManager.dailyTotals();
+    const sendQueue = this.broker.sendThreadPoolQueue;
     const info = new Map<string, string>([
       ['brokerActive', 'true'],
       ['brokerVersionDesc', BROKER_VERSION_DESC],
       ['brokerVersion', String(CURRENT_VERSION)],
       ['bootTimestamp', String(this.broker.startupTimeMillis)],
-      ['msgPutTotalYesterdayMorning', '0'],
-      ['msgPutTotalTodayMorning', '0'],
-      ['msgPutTotalTodayNow', '0'],
-      ['msgGetTotalYesterdayMorning', '0'],
-      ['msgGetTotalTodayMorning', '0'],
-      ['msgGetTotalTodayNow', '0'],
-      ['sendThreadPoolQueueSize', '0'],
-      ['sendThreadPoolQueueHeadWaitTimeMills', '0'],
+      ['msgPutTotalYesterdayMorning', String(totals.msgPutTotalYesterdayMorning)],
+      ['msgPutTotalTodayMorning', String(totals.msgPutTotalTodayMorning)],
+      ['msgPutTotalTodayNow', String(totals.msgPutTotalTodayNow)],
+      ['msgGetTotalYesterdayMorning', String(totals.msgGetTotalYesterdayMorning)],
+      ['msgGetTotalTodayMorning', String(totals.msgGetTotalTodayMorning)],
+      ['msgGetTotalTodayNow', String(totals.msgGetTotalTodayNow)],
+      ['startAcceptSendRequestTimeStamp', '0'],
+      ['sendThreadPoolQueueSize', String(sendQueue.size)],
+      ['sendThreadPoolQueueCapacity', String(this.broker.config.sendThreadPoolQueueCapacity)],
+      ['sendThreadPoolQueueHeadWaitTimeMills', String(sendQueue.headWaitMillis())],
       ['pullThreadPoolQueueSize', '0'],
+      ['pullThreadPoolQueueCapacity', '100000'],
       ['pullThreadPoolQueueHeadWaitTimeMills', '0'],
+      ['litePullThreadPoolQueueSize', '0'],
+      ['litePullThreadPoolQueueCapacity', '100000'],
+      ['litePullThreadPoolQueueHeadWaitTimeMills', '0'],
+      ['queryThreadPoolQueueSize', '0'],
+      ['queryThreadPoolQueueCapacity', '20000'],
+      ['queryThreadPoolQueueHeadWaitTimeMills', '0'],
+      ['ackThreadPoolQueueSize', '0'],
+      ['ackThreadPoolQueueCapacity', '100000'],
+      ['ackThreadPoolQueueHeadWaitTimeMills', '0'],
+      ['EndTransactionQueueSize', '0'],
+      ['EndTransactionThreadPoolQueueCapacity', '100000'],
       ['pageCacheLockTimeMills', '0'],
       ['timerReadBehind', '0'],
       ['timerOffsetBehind', '0'],
@@ -430,6 +451,7 @@ export class AdminBrokerProcessor implements RequestProcessor {
       ['timerEnqueueTps', '0.0'],
       ['timerDequeueTps', '0.0'],
     ]);
+    for (const [key, value] of this.broker.scheduleMessageService.buildRunningStats()) info.set(key, value);
     for (const [key, value] of this.broker.messageStore.getRuntimeInfo()) info.set(key, value);
     for (const [key, value] of this.broker.timerMessageStore?.runtimeInfo() ?? []) info.set(key, value);
     // Ours (Java 5.x exports these as metrics only): transactions since start.
