@@ -8,7 +8,9 @@ import {
   type Connection,
   type OffsetWrapper,
 } from '../../protocol/bodies/consumer-admin.js';
+import { encodeBrokerStatsData, encodeProducerTableInfo, type ProducerInfo } from '../../protocol/bodies/broker-stats.js';
 import { encodeKVTable } from '../../protocol/bodies/kv-table.js';
+import { encodeTopicList } from '../../protocol/bodies/topic-list.js';
 import { decodeLockBatchRequestBody, encodeLockBatchResponseBody } from '../../protocol/bodies/lock-batch.js';
 import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import { decodeSubscriptionGroupConfig } from '../../protocol/bodies/subscription-group-config.js';
@@ -22,6 +24,7 @@ import {
   GetTopicStatsInfoRequestHeader,
   SearchOffsetRequestHeader,
   TopicQueueRequestHeader,
+  ViewBrokerStatsDataRequestHeader,
 } from '../../protocol/headers/broker.js';
 import {
   CloneGroupOffsetRequestHeader,
@@ -58,7 +61,8 @@ const V3_1_8_SNAPSHOT = 62;
 /**
  * AdminBrokerProcessor.java, the broker's default processor: topic and subscription-group administration, the
  * broker's configuration and runtime info, the slave-sync reads, the queue offset queries (29-32) and what
- * mqadmin topicStatus reads (202, 351). Every code nobody serves lands here and is answered
+ * mqadmin topicStatus reads (202, 351), and what the Java dashboard and rocketmq-exporter read: the system topics
+ * (305), a stats item's windows (315) and every online producer (328). Every code nobody serves lands here and is answered
  * REQUEST_CODE_NOT_SUPPORTED naming the code, as Java does.
  */
 export class AdminBrokerProcessor implements RequestProcessor {
@@ -171,6 +175,13 @@ export class AdminBrokerProcessor implements RequestProcessor {
         return this.consumeMessageDirectly(request);
       case RequestCode.CLONE_GROUP_OFFSET:
         return this.cloneGroupOffset(request);
+      case RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_BROKER:
+        // The dashboard's Topic page asks the name server (304), then the broker it names, for the system topics.
+        return success(encodeTopicList({ topicList: [...topicConfigManager.systemTopicSet()] }));
+      case RequestCode.VIEW_BROKER_STATS_DATA:
+        return this.viewBrokerStatsData(request);
+      case RequestCode.GET_ALL_PRODUCER_INFO:
+        return success(encodeProducerTableInfo(this.producerTable()));
       default:
         return RemotingCommand.createResponseCommand(ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ` request type ${request.code} not supported`);
     }
@@ -190,6 +201,36 @@ export class AdminBrokerProcessor implements RequestProcessor {
         consumeFromWhere: info.consumeFromWhere,
       }),
     );
+  }
+
+  /**
+   * mqadmin statsAll, the dashboard's charts and rocketmq-exporter's TPS families: one stats item's minute, hour
+   * and day windows. An item nothing was counted under is SYSTEM_ERROR, as in Java (the exporter skips those).
+   */
+  private viewBrokerStatsData(request: RemotingCommand): RemotingCommand {
+    const { statsName, statsKey } = request.decodeCommandCustomHeader(ViewBrokerStatsDataRequestHeader);
+    const item = this.broker.brokerStatsManager.getStatsItem(statsName, statsKey);
+    if (item === undefined) return RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, `The stats <${statsName}> <${statsKey}> not exist`);
+    return success(encodeBrokerStatsData({ statsMinute: item.snapshot('minute'), statsHour: item.snapshot('hour'), statsDay: item.snapshot('day') }));
+  }
+
+  /** ProducerManager.getProducerTable: every online producer by group (rocketmq-exporter's producer families). */
+  private producerTable(): Map<string, ProducerInfo[]> {
+    const table = new Map<string, ProducerInfo[]>();
+    for (const [group, members] of this.broker.producerManager.groups()) {
+      table.set(
+        group,
+        [...members.values()].map((info) => ({
+          clientId: info.clientId,
+          // Netty's InetSocketAddress.toString(), which Java puts here.
+          remoteIP: `/${info.channel.remoteAddr}`,
+          language: info.language,
+          version: info.version,
+          lastUpdateTimestamp: info.lastUpdateTimestamp,
+        })),
+      );
+    }
+    return table;
   }
 
   /** mqadmin producerConnection. */
