@@ -33,6 +33,7 @@ import type {
   PutMessageResult,
   PutMessageStatus,
   QueryMessageResult,
+  StorageMetrics,
 } from './message-store.js';
 import { ReputMessageService } from './reput-message-service.js';
 import { nodeStorageIO, writeFully, type StorageIO } from './storage-io.js';
@@ -711,6 +712,25 @@ export class DefaultMessageStore implements MessageStore {
     const capacity = this.diskCapacity(this.root);
     if (capacity !== undefined) result.set('commitLogDirCapacity', capacity);
     return result;
+  }
+
+  storageMetrics(): StorageMetrics {
+    let storageSizeBytes: number | undefined;
+    try {
+      if (this.io.exists(this.root)) {
+        const { total, free } = this.io.diskSpace(this.root);
+        if (total > 0) storageSizeBytes = total - free;
+      }
+    } catch {
+      storageSizeBytes = undefined;
+    }
+    const earliest = this.getMaxPhyOffset() > this.getMinPhyOffset() ? this.commitLog.pickupStoreTimestamp(this.getMinPhyOffset(), STORE_TIMESTAMP_READ_SIZE) : 0;
+    return {
+      storageSizeBytes,
+      flushBehindBytes: Math.max(0, this.getMaxPhyOffset() - this.commitLog.mappedFileQueue.flushedWhere),
+      dispatchBehindBytes: this.reput.dispatchBehindBytes,
+      earliestMessageTime: Math.max(0, earliest),
+    };
   }
 
   /** AdminBrokerProcessor's commitLogDirCapacity of the store root: "Total : 97.9 GiB, Free : 50.1 GiB.". */
