@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +10,18 @@ import { silentLogger } from '../../src/common/logger.js';
 import { MQClientManager, Producer } from '../../src/client/index.js';
 import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/index.js';
 import { parsePrometheusText } from '../helpers/prometheus-text.js';
+
+/** The compiled CLI next to this test (the same code as dist/cli/main.js). */
+const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** Runs `rocketmq-ts` as a child process (the event loop keeps serving the in-process cluster). */
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [MAIN, ...args], { env: { ...process.env, NAMESRV_ADDR: '' }, timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
+    });
+  });
+}
 
 describe('Prometheus metrics and health endpoints (dev --metrics-port)', () => {
   let dir: string;
@@ -90,5 +104,18 @@ describe('Prometheus metrics and health endpoints (dev --metrics-port)', () => {
     assert.deepEqual([ready.status, await ready.text()], [200, 'ready\n']);
     assert.equal((await fetch(`${base}/nope`)).status, 404);
     assert.equal((await fetch(`${base}/metrics`, { method: 'POST', body: 'x' })).status, 405);
+  });
+
+  it('rocketmq-ts health exits 0 for a healthy name server or broker, 1 for a server that is not one, 2 on bad usage', async () => {
+    const namesrv = await cli(['health', '-n', dev.namesrvAddr]);
+    assert.deepEqual([namesrv.code, namesrv.stdout], [0, 'name server is healthy (1 broker registered)\n']);
+    const broker = await cli(['health', '-b', dev.broker.brokerAddr, '--json']);
+    assert.equal(broker.code, 0, broker.stderr);
+    assert.deepEqual(JSON.parse(broker.stdout), { broker: dev.broker.brokerAddr, healthy: true, version: 'V5_3_3' });
+    // The name server does not serve GET_BROKER_RUNTIME_INFO: not a healthy broker.
+    const wrong = await cli(['health', '-b', dev.namesrvAddr]);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /not supported/);
+    assert.equal((await cli(['health', 'extra'])).code, 2);
   });
 });
