@@ -6,6 +6,8 @@ import { RequestCode } from '../protocol/request-code.js';
 import type { ChannelEventListener } from '../remoting/channel-event.js';
 import type { RemotingChannel } from '../remoting/remoting-channel.js';
 import { RemotingServer } from '../remoting/remoting-server.js';
+import { HttpEndpoint, type HttpAnswer } from '../remoting/http-endpoint.js';
+import { formatPrometheusText } from '../common/prometheus-text.js';
 import { RUNTIME_UPDATABLE_KEYS, applyBrokerProperties, type BrokerConfig } from './broker-config.js';
 import type { BrokerMessageStore } from './broker-message-store.js';
 import { Broker2Client } from './client/broker2-client.js';
@@ -40,6 +42,8 @@ import { handlePutHooks, type PutRefusal, type TimerHookConfig } from './timer/t
 import { parseHostAddress, type MessageExtBrokerInner } from '../protocol/message/index.js';
 import type { TimerMessageStore } from '../store/timer/timer-message-store.js';
 import { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
+import { BrokerStatsManager } from './stats/broker-stats-manager.js';
+import { brokerMetricsLabels, collectBrokerMetrics } from './stats/broker-metrics.js';
 import { PlainAccessValidator } from './acl/plain-access-validator.js';
 import { PlainPermissionManager, type AclFileStore } from './acl/plain-permission-manager.js';
 import { AclConfigProcessor } from './processors/acl-config-processor.js';
@@ -118,6 +122,7 @@ export class BrokerController implements BrokerContext {
   readonly transactionalMessageService: TransactionalMessageService;
   private readonly transactionalMessageCheckService: TransactionalMessageCheckService;
   readonly broker2Client: Broker2Client;
+  readonly brokerStatsManager: BrokerStatsManager;
   readonly authConfig: AuthConfig;
   /** ACL 2.0's users and ACLs; undefined when their metadata provider is not configured. */
   readonly authenticationMetadataManager: AuthenticationMetadataManager | undefined;
@@ -134,6 +139,10 @@ export class BrokerController implements BrokerContext {
   private readonly clientHousekeepingService: ClientHousekeepingService;
   private readonly pullMessageProcessor: PullMessageProcessor;
   private readonly timers: NodeJS.Timeout[] = [];
+  /** metricsExporterType=PROM: /metrics, /healthz and /readyz. */
+  private metricsEndpoint: HttpEndpoint | undefined;
+  /** A name server took a registration (readiness). */
+  private registered = false;
   private state: State = 'created';
   private starting: Promise<void> | undefined;
   private registering: Promise<void> | undefined;
@@ -190,7 +199,16 @@ export class BrokerController implements BrokerContext {
     });
     this.pullMessageProcessor.holdService = this.pullRequestHoldService;
     this.rebalanceLockManager = new RebalanceLockManager({ lockMaxLiveTime: options.rebalanceLockMaxLiveTime, logger: this.logger });
-    this.scheduleMessageService = new ScheduleMessageService({ store: this.messageStore, configStore: options.configStore, logger: this.logger });
+    this.brokerStatsManager = new BrokerStatsManager({
+      clusterName: config.brokerClusterName,
+      isSystemTopic: (topic) => this.topicConfigManager.isSystemTopic(topic),
+    });
+    this.scheduleMessageService = new ScheduleMessageService({
+      store: this.messageStore,
+      configStore: options.configStore,
+      stats: this.brokerStatsManager,
+      logger: this.logger,
+    });
     const idSetter = new MessageClientIDSetter(this.currentConfig.brokerIP1);
     this.transactionalMessageService = new TransactionalMessageService({
       store: this.messageStore,
@@ -198,6 +216,7 @@ export class BrokerController implements BrokerContext {
       storeHost: () => parseHostAddress(this.brokerAddr),
       createUniqID: () => idSetter.createUniqID(),
       beforeCommitPut: (msg) => this.handlePutHooks(msg),
+      stats: this.brokerStatsManager,
       logger: this.logger,
     });
     this.transactionalMessageCheckService = new TransactionalMessageCheckService({
@@ -282,6 +301,16 @@ export class BrokerController implements BrokerContext {
     return this.fastRemotingServer.port;
   }
 
+  /** The bound port of the Prometheus endpoint, undefined unless metricsExporterType is PROM (after start()). */
+  get metricsPort(): number | undefined {
+    return this.metricsEndpoint?.port;
+  }
+
+  /** Ready: serving, the store recovered, and registered with a name server when one is configured. */
+  get ready(): boolean {
+    return this.state === 'running' && (this.registered || this.currentConfig.namesrvAddr.trim() === '');
+  }
+
   /** What name servers and clients are told: brokerIP1 and the bound listen port. */
   get brokerAddr(): string {
     return `${this.currentConfig.brokerIP1}:${this.port}`;
@@ -307,10 +336,12 @@ export class BrokerController implements BrokerContext {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.length = 0;
     this.clientHousekeepingService.shutdown();
+    this.brokerStatsManager.shutdown();
     this.pullRequestHoldService.shutdown();
     this.sendThreadPoolQueue.shutdown();
     await this.starting?.catch(() => undefined);
     await this.registering?.catch(() => undefined);
+    await this.metricsEndpoint?.shutdown();
     // Before the store closes: deliveries in flight finish, and delayOffset.json gets the last offsets.
     await this.scheduleMessageService.shutdown().catch((err: unknown) => this.logger.error('stopping the schedule service failed', err));
     await this.timerMessageStore?.shutdown().catch((err: unknown) => this.logger.error('stopping the timer store failed', err));
@@ -473,11 +504,13 @@ export class BrokerController implements BrokerContext {
     await this.remotingServer.start();
     await this.fastRemotingServer.start();
     await this.brokerOuterAPI.start();
+    await this.startMetricsEndpoint();
     if (this.stopped) return;
     if (this.currentConfig.namesrvAddr.trim() !== '') this.brokerOuterAPI.updateNameServerAddressList(this.currentConfig.namesrvAddr);
     this.state = 'running';
     this.startupTimeMillis = Date.now();
     this.clientHousekeepingService.start();
+    this.brokerStatsManager.start();
     this.schedule(REGISTER_INITIAL_DELAY_MILLIS, Math.max(10_000, Math.min(this.currentConfig.registerNameServerPeriod, 60_000)), () =>
       this.registerPeriodically(),
     );
@@ -489,6 +522,40 @@ export class BrokerController implements BrokerContext {
     if (acl !== undefined) this.schedule(this.aclWatchIntervalMillis, this.aclWatchIntervalMillis, () => acl.reloadIfChanged());
     this.logger.info(`broker ${this.currentConfig.brokerName} listening on ${this.port} (fast port ${this.fastPort}), advertised as ${this.brokerAddr}`);
     await this.registerBrokerAll();
+  }
+
+  /**
+   * BrokerMetricsManager's Prometheus exporter (metricsExporterType=PROM), with the health checks on the same
+   * port. The other exporter types are accepted for Java's broker.conf and said to be not applied.
+   */
+  private async startMetricsEndpoint(): Promise<void> {
+    const { metricsExporterType, metricsPromExporterHost, metricsPromExporterPort } = this.currentConfig;
+    if (metricsExporterType === 'DISABLE') return;
+    if (metricsExporterType !== 'PROM') {
+      this.logger.warn(`metricsExporterType=${metricsExporterType} is not applied: only PROM (and DISABLE) are supported`);
+      return;
+    }
+    const text = (status: number, body: string): HttpAnswer => ({ status, contentType: 'text/plain; charset=utf-8', body });
+    const endpoint = new HttpEndpoint({
+      host: metricsPromExporterHost.trim() === '' ? '127.0.0.1' : metricsPromExporterHost,
+      port: metricsPromExporterPort,
+      logger: this.logger,
+      routes: new Map([
+        [
+          '/metrics',
+          () => ({
+            status: 200,
+            contentType: 'text/plain; version=0.0.4; charset=utf-8',
+            body: formatPrometheusText(collectBrokerMetrics(this), brokerMetricsLabels(this.currentConfig), Date.now()),
+          }),
+        ],
+        ['/healthz', () => text(200, 'ok\n')],
+        ['/readyz', () => (this.ready ? text(200, 'ready\n') : text(503, 'not ready\n'))],
+      ]),
+    });
+    await endpoint.start();
+    this.metricsEndpoint = endpoint;
+    this.logger.info(`broker metrics (Prometheus) on ${metricsPromExporterHost.trim() === '' ? '127.0.0.1' : metricsPromExporterHost}:${endpoint.port}/metrics`);
   }
 
   /**
@@ -570,6 +637,7 @@ export class BrokerController implements BrokerContext {
         heartbeatTimeoutMillis: config.enableSlaveActingMaster ? config.brokerNotActiveTimeoutMillis : undefined,
       });
       // The first answer carries the name servers' order-topic configuration, which sets the order flags.
+      if (results.length > 0) this.registered = true;
       const first = results[0];
       if (first?.kvTable !== undefined) this.topicConfigManager.updateOrderTopicConfig(first.kvTable);
     } catch (err) {
