@@ -308,14 +308,30 @@ public final class GrpcSdkDriver {
                     Thread.sleep(100);
                 }
             }
+            // The checker's COMMIT must land before this producer goes: the committed orphan reaches a consumer.
+            boolean consumed = false;
+            if (askedAt != null) {
+                try (SimpleConsumer sc = simpleConsumer(sdk + "-orphan", "TopicTRANSACTION")) {
+                    Received got = receiveUntil(sc, m -> text(m).equals(body("orphan")), 20_000,
+                        Duration.ofSeconds(10), acking(sc));
+                    consumed = got != null;
+                    if (got != null) {
+                        sc.ack(got.message());
+                    }
+                }
+            }
             TreeSet<String> checked = new TreeSet<>();
-            int prefix = sdk.length() + 1;
+            int others = 0;
             for (Object[] c : checks) {
                 String text = (String) c[0];
-                checked.add(text.substring(prefix, text.length() - run.length() - 1));
+                if (text.startsWith(sdk + "-") && text.endsWith("-" + run)) {
+                    checked.add(text.substring(sdk.length() + 1, text.length() - run.length() - 1));
+                } else {
+                    others++;
+                }
             }
             emit("orphan-tx", fields("checkerCalled", askedAt != null, "afterMs", askedAt == null ? null
-                : askedAt - sentAt, "checked", new ArrayList<>(checked)));
+                : askedAt - sentAt, "consumed", consumed, "checked", new ArrayList<>(checked), "otherChecks", others));
         }
     }
 }
