@@ -60,6 +60,8 @@ const NOT_ALLOWED_SEND_TOPICS: ReadonlySet<string> = new Set([
   TopicValidator.RMQ_SYS_SELF_TEST_TOPIC,
   TopicValidator.RMQ_SYS_OFFSET_MOVED_EVENT,
 ]);
+/** Half messages are stored in queue 0 of the half topic, and counted there. */
+const HALF_QUEUE = { topic: TopicValidator.RMQ_SYS_TRANS_HALF_TOPIC, queueId: 0 } as const;
 /** TopicSysFlag.buildSysFlag(unit, unitSub). */
 const FLAG_UNIT = 0x1;
 const FLAG_UNIT_SUB = 0x2;
@@ -135,7 +137,7 @@ export class SendMessageProcessor implements RequestProcessor {
       fill(batch, header, queueId, sysFlag, body, properties, bornHost, storeHost);
       batch.properties.set(MessageConst.PROPERTY_CLUSTER, this.broker.config.brokerClusterName);
       result = await this.broker.messageStore.putMessages(batch);
-      return this.handlePutMessageResult(result, response, queueId, batch.uniqKey);
+      return this.handlePutMessageResult(result, response, queueId, batch, batch.uniqKey);
     }
     if (properties.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX) === undefined) {
       properties.set(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX, this.idSetter.createUniqID());
@@ -153,12 +155,12 @@ export class SendMessageProcessor implements RequestProcessor {
       // into the half topic (Java's issue #1540).
       const uniqKey = msg.uniqKey;
       result = await this.broker.transactionalMessageService.prepareMessage(msg);
-      return this.handlePutMessageResult(result, response, queueId, uniqKey);
+      return this.handlePutMessageResult(result, response, queueId, HALF_QUEUE, uniqKey);
     }
     const refusedByHook = this.broker.handlePutHooks(msg);
     if (refusedByHook !== undefined) return fail(response, refusedByHook.code, refusedByHook.remark);
     result = await this.broker.messageStore.putMessage(msg);
-    const answer = this.handlePutMessageResult(result, response, queueId, msg.uniqKey);
+    const answer = this.handlePutMessageResult(result, response, queueId, msg, msg.uniqKey);
     const recallHandle = answer.code === ResponseCode.SUCCESS ? recallHandleOf(msg, this.broker.config.brokerName) : undefined;
     if (recallHandle !== undefined) answer.addExtField('recallHandle', recallHandle);
     return answer;
@@ -254,20 +256,36 @@ export class SendMessageProcessor implements RequestProcessor {
 
     const result = await messageStore.putMessage(msgInner);
     if (result.status !== 'PUT_OK') return refuse(ResponseCode.SYSTEM_ERROR, result.status);
+    // As Java: a send-back counts as a put only when parked at a delay level, and always as the group's send-back.
+    if (msgInner.topic === TopicValidator.RMQ_SYS_SCHEDULE_TOPIC && result.appendResult !== undefined) {
+      this.countPut(msgInner.topic, msgInner.queueId, 1, result.appendResult.wroteBytes);
+    }
+    this.broker.brokerStatsManager.incSendBackNums(header.group, properties.get(MessageConst.PROPERTY_RETRY_TOPIC) ?? msgExt.topic);
     if (isDLQ) {
       logger.info(`send msg to DLQ ${newTopic}, originalTopic=${header.originTopic ?? msgExt.topic}, consumerId=${header.group}, msgUniqKey=${msgExt.uniqKey ?? ''}, reconsumeTimes=${msgInner.reconsumeTimes}`);
     }
     return RemotingCommand.createResponseCommand(ResponseCode.SUCCESS);
   }
 
-  /** SendMessageProcessor.handlePutMessageResult. */
-  private handlePutMessageResult(result: PutMessageResult, response: RemotingCommand, queueId: number, uniqKey: string | undefined): RemotingCommand {
+  /**
+   * SendMessageProcessor.handlePutMessageResult, with its stats: a stored send counts under the topic and queue
+   * it was `stored` in (SCHEDULE_TOPIC_XXXX for a delay level, the half topic for a transaction), as in Java,
+   * while the answer names the queue the producer chose.
+   */
+  private handlePutMessageResult(
+    result: PutMessageResult,
+    response: RemotingCommand,
+    queueId: number,
+    stored: { readonly topic: string; readonly queueId: number },
+    uniqKey: string | undefined,
+  ): RemotingCommand {
     const code = STORED[result.status];
     const appended = result.appendResult;
     if (code === undefined || appended === undefined) {
       const [failCode, remark] = failure(result.status, this.broker.messageStore.getRuntimeInfo().get('commitLogDiskRatio'));
       return fail(response, failCode, remark);
     }
+    this.countPut(stored.topic, stored.queueId, appended.msgNum, appended.wroteBytes);
     response.code = code;
     response.remark = undefined;
     response.addExtField('msgId', appended.msgId);
@@ -275,6 +293,12 @@ export class SendMessageProcessor implements RequestProcessor {
     response.addExtField('queueOffset', String(appended.logicsOffset));
     if (uniqKey !== undefined) response.addExtField('transactionId', uniqKey);
     return response;
+  }
+
+  private countPut(topic: string, queueId: number, msgNum: number, wroteBytes: number): void {
+    const stats = this.broker.brokerStatsManager;
+    if (topic === TopicValidator.RMQ_SYS_SCHEDULE_TOPIC) stats.incQueuePut(topic, queueId, msgNum, wroteBytes);
+    stats.incTopicPut(topic, msgNum, wroteBytes);
   }
 
   private storeHost(): HostAddress {
