@@ -138,7 +138,7 @@ describe('architecture', () => {
         const target = relative(srcRoot, join(file, '..', spec));
         if (target.startsWith('store/')) violations.push(`${rel} -> ${target}`);
         if (rel === 'broker/auth/auth-pipeline.ts') continue;
-        if (target.startsWith('remoting/') || target.startsWith('broker/processors/') || target === 'protocol/remoting-command.ts') violations.push(`${rel} -> ${target}`);
+        if (target.startsWith('remoting/') || target.startsWith('broker/processors/') || target.replace(/\.js$/, '.ts') === 'protocol/remoting-command.ts') violations.push(`${rel} -> ${target}`);
       }
     }
     assert.deepEqual(violations, []);
