@@ -22,7 +22,8 @@ export class RawMessagingClient {
 
   constructor(
     address: string,
-    readonly clientId: string | undefined = `test@${process.pid}@0@${Math.random().toString(36).slice(2, 10)}`,
+    /** null: send no x-mq-client-id. */
+    readonly clientId: string | null = `test@${process.pid}@0@${Math.random().toString(36).slice(2, 10)}`,
     creds: ChannelCredentials = credentials.createInsecure(),
     options: ClientOptions = {},
   ) {
@@ -31,7 +32,7 @@ export class RawMessagingClient {
 
   metadata(extra: Record<string, string> = {}): Metadata {
     const md = new Metadata();
-    if (this.clientId !== undefined) md.set('x-mq-client-id', this.clientId);
+    if (this.clientId !== null) md.set('x-mq-client-id', this.clientId);
     md.set('x-mq-language', 'HTTP');
     md.set('x-mq-protocol', 'v2');
     for (const [k, v] of Object.entries(extra)) md.set(k, v);
