@@ -6,7 +6,7 @@ import type { Logger } from '../common/logger.js';
 
 const run = promisify(execFile);
 
-/** A PEM key and certificate, and where the certificate is (for NODE_EXTRA_CA_CERTS). */
+/** A PEM key and certificate, and where the certificate is (for GRPC_DEFAULT_SSL_ROOTS_FILE_PATH). */
 export interface DevCertificate {
   key: Buffer;
   cert: Buffer;
@@ -23,8 +23,8 @@ async function exists(path: string): Promise<boolean> {
 /**
  * The Java proxy's tlsTestModeEnable: a self-signed certificate for localhost and 127.0.0.1, made once with
  * `openssl` under `dir` and reused afterwards (Node has no X.509 generator; no key is ever shipped). The Java, Go
- * and C# SDKs use TLS by default and accept any certificate; Node and Python verify it, so the path is printed for
- * NODE_EXTRA_CA_CERTS / SSL_CERT_FILE. Undefined (and a warning) when openssl is not available.
+ * and C# SDKs use TLS by default and accept any certificate; Node and Python (grpc-js, grpcio) verify it, so the path
+ * is printed for GRPC_DEFAULT_SSL_ROOTS_FILE_PATH, which both read (grpc-js ignores NODE_EXTRA_CA_CERTS here). Undefined (and a warning) when openssl is not available.
  */
 export async function ensureDevCertificate(dir: string, logger: Logger): Promise<DevCertificate | undefined> {
   const keyPath = join(dir, 'grpc-dev.key');

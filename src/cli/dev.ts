@@ -207,7 +207,7 @@ function banner(cluster: DevCluster, options: DevOptions, startMillis: number): 
     grpcEndpoint === undefined
       ? ''
       : `\n  gRPC         ${grpcEndpoint}  (RocketMQ 5.x SDKs: endpoints '${grpcEndpoint}'; producers only for now)${
-          grpcCertificate === undefined ? '' : `\n               TLS too; to trust its test certificate: NODE_EXTRA_CA_CERTS=${grpcCertificate.certPath}`
+          grpcCertificate === undefined ? '' : `\n               TLS too (Java SDK default); Node/Python SDKs with TLS on trust its test certificate with\n               GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=${grpcCertificate.certPath}`
         }`;
   return `
 rocketmq-ts dev is ready (${Math.round(startMillis)} ms)
