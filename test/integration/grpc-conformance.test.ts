@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { credentials, status as grpcStatus } from '@grpc/grpc-js';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import { enums } from '../../src/grpc/schema.js';
-import type { MsgInit } from '../../src/grpc/types.js';
+import type { Msg, MsgInit } from '../../src/grpc/types.js';
+import { decode, encode } from '../../src/grpc/codec.js';
 import { defaultTopicConfig } from '../../src/protocol/bodies/topic-config.js';
 import { defaultSubscriptionGroupConfig } from '../../src/protocol/bodies/subscription-group-wrapper.js';
 import { Producer } from '../../src/client/index.js';
@@ -49,6 +50,7 @@ describe('gRPC endpoint conformance (raw client, in-process broker)', () => {
     dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-'));
     ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
     broker = await startTestBroker(dir, namesrvAddr, {
+      broker: { recallMessageEnable: true },
       grpc: {
         port: 0,
         bindAddress: '127.0.0.1',
@@ -238,10 +240,11 @@ describe('gRPC endpoint conformance (raw client, in-process broker)', () => {
     const handle = sent.entries[0]?.recallHandle ?? '';
     assert.notEqual(handle, '');
     const recalled = await c.unary('RecallMessage', { topic: { name: 'TopicDELAY' }, recallHandle: handle });
-    if (broker.config.recallMessageEnable) {
-      assert.equal(recalled.status?.code, Code.OK, recalled.status?.message);
-      assert.equal(recalled.messageId, m.systemProperties?.messageId);
-    } else assert.equal(recalled.status?.code, Code.FORBIDDEN);
+    assert.equal(recalled.status?.code, Code.OK, recalled.status?.message);
+    assert.equal(recalled.messageId, m.systemProperties?.messageId);
+    const garbage = await c.unary('RecallMessage', { topic: { name: 'TopicDELAY' }, recallHandle: 'not a handle' });
+    assert.equal(garbage.status?.code, Code.INTERNAL_SERVER_ERROR);
+    assert.equal(garbage.status?.message, 'recall handle is invalid');
   });
 
   it('answers EndTransaction without or with an unknown transaction id with INVALID_TRANSACTION_ID (40008)', async () => {
@@ -262,6 +265,24 @@ describe('gRPC endpoint conformance (raw client, in-process broker)', () => {
     for (const method of ['UpdateOffset', 'GetOffset', 'QueryOffset', 'SyncLiteSubscription'] as const) {
       await assert.rejects(c.unary(method, {}), (err: { code: number }) => err.code === (grpcStatus.UNIMPLEMENTED as number), method);
     }
+    const pull = c.client.makeServerStreamRequest('/apache.rocketmq.v2.MessagingService/PullMessage', (v: Buffer) => v, (v: Buffer) => v, Buffer.alloc(0), c.metadata());
+    pull.on('data', () => undefined);
+    pull.on('error', () => undefined);
+    const pullStatus = await new Promise<number>((resolve) => pull.on('status', (s: { code: number }) => resolve(s.code)));
+    assert.equal(pullStatus, grpcStatus.UNIMPLEMENTED);
+    const receive = c.client.makeServerStreamRequest(
+      '/apache.rocketmq.v2.MessagingService/ReceiveMessage',
+      (v: MsgInit<'ReceiveMessageRequest'>) => encode('ReceiveMessageRequest', v),
+      (b: Buffer) => decode('ReceiveMessageResponse', b),
+      { group: { name: 'G' } },
+      c.metadata(),
+    );
+    const elements: Msg<'ReceiveMessageResponse'>[] = [];
+    receive.on('data', (e: Msg<'ReceiveMessageResponse'>) => elements.push(e));
+    receive.on('error', () => undefined);
+    await new Promise((resolve) => receive.on('status', resolve));
+    assert.equal(elements[0]?.status?.code, Code.NOT_IMPLEMENTED);
+    assert.ok((elements[1]?.deliveryTimestamp ?? 0) > 0);
   });
 
   it('answers garbage protobuf with INVALID_ARGUMENT and keeps serving gRPC and remoting', async () => {
