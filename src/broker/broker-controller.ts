@@ -268,7 +268,10 @@ export class BrokerController implements BrokerContext {
     // The broker signs its own requests (name-server registration) with the inner credentials, as Java's does.
     const inner = this.authConfig.innerClientCredentials;
     const innerHook = inner === undefined ? undefined : new AclClientRPCHook(inner);
-    this.grpcEndpoint = options.grpc === undefined ? undefined : new GrpcEndpoint(this, options.grpc, this.timerConfig.timerMaxDelaySec, this.logger);
+    // ACL (1.0 or 2.0) is not checked over gRPC yet: an endpoint that let requests in unchecked would bypass it.
+    const aclOn = config.aclEnable || this.authConfig.authenticationEnabled || this.authConfig.authorizationEnabled;
+    const grpc = options.grpc === undefined || !aclOn ? options.grpc : { ...options.grpc, refuseAll: 'this broker enforces ACL, which its gRPC endpoint does not check yet: use a remoting client' };
+    this.grpcEndpoint = grpc === undefined ? undefined : new GrpcEndpoint(this, grpc, this.timerConfig.timerMaxDelaySec, this.logger);
     this.brokerOuterAPI = new BrokerOuterAPI({ logger: this.logger, ...(innerHook === undefined ? {} : { rpcHook: innerHook }), ...options.outerAPI });
   }
 

@@ -33,7 +33,12 @@ export interface GrpcEndpointOptions {
   autoCreateTopics: boolean;
   /** grpcClientConsumerMaxLongPollingTimeoutMillis (20 s). */
   longPollingTimeoutMillis?: number;
+  /** Answer every RPC with UNAUTHORIZED and this reason (the broker enforces an ACL the endpoint cannot check yet). */
+  refuseAll?: string | undefined;
 }
+
+/** How often clients gone quiet are looked for (as the broker's ClientHousekeepingService, 10 s). */
+const SCAN_INTERVAL_MILLIS = 10_000;
 
 /** What the endpoint needs of the broker. */
 export interface GrpcEndpointBroker extends SendContext {
@@ -54,9 +59,10 @@ export class GrpcEndpoint {
   private readonly server: GrpcServer;
   private readonly clients: ClientActivity;
   private readonly transactions: TransactionActivity;
+  private scanTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    broker: GrpcEndpointBroker,
+    private readonly broker: GrpcEndpointBroker,
     private readonly options: GrpcEndpointOptions,
     timerMaxDelaySec: number,
     private readonly logger: Logger,
@@ -95,6 +101,7 @@ export class GrpcEndpoint {
       sends,
       transactions: this.transactions,
       recall: (topic, recallHandle, peer) => recallMessage(broker, { topic, recallHandle, producerGroup: topic, remoteAddr: peer }, timerMaxDelaySec),
+      refuseAll: options.refuseAll,
       logger,
     });
     this.server = new GrpcServer(handlers, {
@@ -113,11 +120,14 @@ export class GrpcEndpoint {
 
   async start(): Promise<void> {
     await this.server.start();
+    this.scanTimer = setInterval(() => this.clients.scanNotActiveClients(this.broker.config.channelExpiredTimeout), SCAN_INTERVAL_MILLIS);
+    this.scanTimer.unref();
     const tls = this.server.tlsEnabled ? 'TLS and plaintext' : 'plaintext';
     this.logger.info(`gRPC endpoint (RocketMQ 5.x SDKs, ${tls}) listening on ${this.options.bindAddress}:${this.port}`);
   }
 
   async shutdown(): Promise<void> {
+    clearInterval(this.scanTimer);
     this.clients.shutdown();
     await this.server.shutdown();
   }

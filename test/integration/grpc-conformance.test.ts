@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { credentials, status as grpcStatus } from '@grpc/grpc-js';
+import { parseAuthConfig } from '../../src/broker/auth/auth-config.js';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import { enums } from '../../src/grpc/schema.js';
 import type { Msg, MsgInit } from '../../src/grpc/types.js';
@@ -308,5 +309,39 @@ describe('gRPC endpoint conformance (raw client, in-process broker)', () => {
     clients.push(tls);
     assert.equal((await tls.unary('QueryRoute', { topic: { name: 'TopicNORMAL' } })).status?.code, Code.OK);
     assert.equal((await client('plain').unary('QueryRoute', { topic: { name: 'TopicNORMAL' } })).status?.code, Code.OK);
+  });
+});
+
+describe('gRPC endpoint of a broker that enforces ACL', () => {
+  it('refuses every RPC with UNAUTHORIZED (ACL is not checked over gRPC yet, so nothing gets in unchecked)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-acl-'));
+    const { namesrv, namesrvAddr } = await startTestNamesrv(dir);
+    const broker = await startTestBroker(dir, namesrvAddr, {
+      auth: parseAuthConfig(
+        new Map([
+          ['authenticationEnabled', 'true'],
+          ['authenticationMetadataProvider', 'org.apache.rocketmq.auth.authentication.provider.LocalAuthenticationMetadataProvider'],
+          ['initAuthenticationUser', JSON.stringify({ username: 'root', password: 'secret123' })],
+          ['innerClientAuthenticationCredentials', JSON.stringify({ accessKey: 'root', secretKey: 'secret123' })],
+        ]),
+      ),
+      grpc: { port: 0, bindAddress: '127.0.0.1', maxMessageSize: 4 << 20, autoCreateTopics: true },
+    });
+    const c = new RawMessagingClient(`127.0.0.1:${broker.grpcEndpoint?.port ?? 0}`, 'acl-client');
+    try {
+      const route = await c.unary('QueryRoute', { topic: { name: 'AnyTopic' } });
+      assert.equal(route.status?.code, Code.UNAUTHORIZED);
+      assert.match(route.status?.message ?? '', /enforces ACL/);
+      assert.equal((await c.unary('SendMessage', { messages: [message('AnyTopic')] })).status?.code, Code.UNAUTHORIZED);
+      assert.equal(broker.topicConfigManager.containsTopic('AnyTopic'), false, 'a refused request has no side effect');
+      const t = c.telemetry();
+      t.send({ settings: { clientType: enums.ClientType.PRODUCER } });
+      assert.equal((await t.ended).code, grpcStatus.INVALID_ARGUMENT);
+    } finally {
+      c.close();
+      await broker.shutdown();
+      await namesrv.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -58,6 +58,23 @@ export class ClientActivity {
     return this.clients.size;
   }
 
+  /**
+   * Forgets clients with no Telemetry stream that have not called for `expiredMillis` (channelExpiredTimeout). The
+   * producer and consumer tables expire their members themselves; this catches the clients in neither (a producer
+   * without topics, a client that never sent Settings). Returns how many were dropped.
+   */
+  scanNotActiveClients(expiredMillis: number, now = Date.now()): number {
+    let dropped = 0;
+    for (const channel of [...this.clients.values()]) {
+      if (channel.isActive || now - channel.lastUpdateTimestamp <= expiredMillis) continue;
+      this.logger.info(`gRPC client ${channel.clientId} (${channel.remoteAddr}) expired: no Telemetry stream and no call for ${expiredMillis} ms`);
+      if (channel.settings !== undefined) this.unregister(channel, channel.settings);
+      channel.close();
+      dropped++;
+    }
+    return dropped;
+  }
+
   /** The client's channel, made on its first call; its address follows its latest call. */
   channelOf(clientId: string, context: CallContext): GrpcClientChannel {
     let channel = this.clients.get(clientId);
@@ -65,11 +82,8 @@ export class ClientActivity {
       channel = new GrpcClientChannel(clientId, context.peer, (closed) => this.forget(closed));
       this.clients.set(clientId, channel);
     } else channel.remoteAddr = context.peer;
+    channel.lastUpdateTimestamp = Date.now();
     return channel;
-  }
-
-  findChannel(clientId: string): GrpcClientChannel | undefined {
-    return this.clients.get(clientId);
   }
 
   /** Telemetry: the client's commands; each Settings is stored, registered and answered merged. */
@@ -119,6 +133,7 @@ export class ClientActivity {
     const settings = channel?.settings;
     if (channel === undefined || settings === undefined) return status(Code.UNRECOGNIZED_CLIENT_TYPE, 'cannot find client settings for this client');
     channel.remoteAddr = context.peer;
+    channel.lastUpdateTimestamp = Date.now();
     this.register(channel, settings, context, false);
     return OK;
   }

@@ -12,6 +12,8 @@ export type TelemetryCall = BidiCall<Msg<'TelemetryCommand'>, MsgInit<'Telemetry
 export class GrpcClientChannel implements ClientChannel {
   /** The Settings the client last sent (raw, before the server's merge). */
   settings: Msg<'Settings'> | undefined;
+  /** When the client last called (ms): a client gone quiet without a Telemetry stream is forgotten after a while. */
+  lastUpdateTimestamp = Date.now();
   private telemetry: TelemetryCall | undefined;
 
   constructor(

@@ -15,6 +15,11 @@ export interface MessagingServiceDeps {
   routes: RouteActivity;
   sends: SendMessageActivity;
   transactions: TransactionActivity;
+  /**
+   * Why every RPC is refused (UNAUTHORIZED), when it is: the broker enforces ACL 1.0 or 2.0, which this endpoint does
+   * not check yet, so it lets nothing in rather than everything.
+   */
+  refuseAll?: string | undefined;
   /** RecallMessage over the broker's recall (remoting code and remark, the UNIQ_KEY on success). */
   recall: (topic: string, recallHandle: string, peer: string) => Promise<{ code: number; remark?: string; msgId?: string }>;
   logger?: Logger;
@@ -35,6 +40,7 @@ export function messagingServiceHandlers(deps: MessagingServiceDeps): MessagingS
   /** A unary RPC that needs the client id; its failures become the response status. */
   const unary = <M extends MethodName>(method: M, serve: (request: Parameters<UnaryHandler<M>>[0], clientId: string, context: CallContext) => Promise<ResponseOf<M>> | ResponseOf<M>): UnaryHandler<M> => {
     return async (request, context) => {
+      if (deps.refuseAll !== undefined) return { status: status(Code.UNAUTHORIZED, deps.refuseAll) } as ResponseOf<M>;
       if (context.clientId === undefined) return { status: status(Code.CLIENT_ID_REQUIRED, 'x-mq-client-id is required: the request metadata carries no client id') } as ResponseOf<M>;
       try {
         return await serve(request, context.clientId, context);
@@ -67,11 +73,16 @@ export function messagingServiceHandlers(deps: MessagingServiceDeps): MessagingS
     ForwardMessageToDeadLetterQueue: unary('ForwardMessageToDeadLetterQueue', () => notImplemented),
     ReceiveMessage: (_request, context, stream) => {
       // The stream shape clients expect: a status element, then the delivery timestamp.
-      stream.write({ status: context.clientId === undefined ? status(Code.CLIENT_ID_REQUIRED, 'x-mq-client-id is required') : notImplemented.status });
+      const refused = deps.refuseAll === undefined ? undefined : status(Code.UNAUTHORIZED, deps.refuseAll);
+      stream.write({ status: refused ?? (context.clientId === undefined ? status(Code.CLIENT_ID_REQUIRED, 'x-mq-client-id is required') : notImplemented.status) });
       stream.write({ deliveryTimestamp: Date.now() });
       return Promise.resolve();
     },
     Telemetry: (call) => {
+      if (deps.refuseAll !== undefined) {
+        call.fail('INVALID_ARGUMENT', `${Code.UNAUTHORIZED} ${deps.refuseAll}`);
+        return;
+      }
       const clientId = call.context.clientId;
       if (clientId === undefined) {
         call.fail('INVALID_ARGUMENT', `${Code.CLIENT_ID_REQUIRED} x-mq-client-id is required`);

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ClientChannel } from '../../../../src/broker/client/client-channel.js';
+import { ConsumerManager } from '../../../../src/broker/client/consumer-manager.js';
+import { ProducerManager } from '../../../../src/broker/client/producer-manager.js';
+import { ClientActivity } from '../../../../src/broker/grpc/client-activity.js';
 import { mergeSettings, defaultGrpcSettingsConfig } from '../../../../src/broker/grpc/client-settings.js';
 import { codeOfRemoting, statusOfError, GrpcStatusError } from '../../../../src/broker/grpc/grpc-status.js';
 import { buildMessage, DEFAULT_SEND_LIMITS } from '../../../../src/broker/grpc/message-builder.js';
@@ -187,5 +191,50 @@ describe('stored message -> proto Message (GrpcConverter.buildMessage)', () => {
     assert.deepEqual(p.systemProperties?.keys, ['k1', 'k2']);
     assert.equal(p.systemProperties?.messageId, 'ID');
     assert.ok(encode('Message', p).length > 0);
+  });
+});
+
+describe('gRPC client registry (ClientActivity)', () => {
+  /** A Telemetry call as the transport hands it over (the transport itself is tested in test/unit/grpc/transport.test.ts). */
+  function telemetryCall(clientId: string) {
+    const written: MsgInit<'TelemetryCommand'>[] = [];
+    const listeners: { message?: (m: Msg<'TelemetryCommand'>) => void; close: (() => void)[] } = { close: [] };
+    const call = {
+      context: { metadata: new Map<string, string>(), clientId, peer: '127.0.0.1:5000', deadline: Infinity },
+      write: (m: MsgInit<'TelemetryCommand'>) => void written.push(m),
+      end: () => listeners.close.forEach((l) => l()),
+      fail: () => listeners.close.forEach((l) => l()),
+      onMessage: (l: (m: Msg<'TelemetryCommand'>) => void) => void (listeners.message = l),
+      onClose: (l: () => void) => void listeners.close.push(l),
+    };
+    return { call, written, send: (m: MsgInit<'TelemetryCommand'>) => listeners.message?.(decode('TelemetryCommand', encode('TelemetryCommand', m))), close: call.end };
+  }
+
+  it('forgets a client whose Telemetry closed once it has been quiet past the expiry, and unregisters its topics', () => {
+    const producers = new ProducerManager<ClientChannel>();
+    const activity = new ClientActivity({
+      producerManager: producers,
+      consumerManager: new ConsumerManager<ClientChannel>({ onConsumerIdsChanged: () => undefined, channelExpiredTimeout: () => 120_000 }),
+      groupSettings: () => undefined,
+      settingsConfig: () => defaultGrpcSettingsConfig(4 << 20),
+    });
+    const withTopic = telemetryCall('p1');
+    activity.telemetry('p1', withTopic.call);
+    withTopic.send({ settings: { clientType: 1, publishing: { topics: [{ name: 'T' }] } } });
+    assert.equal(withTopic.written[0]?.status?.code, Code.OK);
+    const noTopics = telemetryCall('p2');
+    activity.telemetry('p2', noTopics.call);
+    noTopics.send({ settings: { clientType: 1, publishing: { topics: [] } } });
+    assert.equal(activity.clientCount, 2);
+    assert.equal(producers.getGroupChannelTable('T')?.size, 1);
+
+    // Open streams keep clients, however quiet.
+    assert.equal(activity.scanNotActiveClients(1000, Date.now() + 5000), 0);
+    withTopic.close();
+    noTopics.close();
+    assert.equal(activity.scanNotActiveClients(1000, Date.now()), 0, 'not quiet long enough');
+    assert.equal(activity.scanNotActiveClients(1000, Date.now() + 5000), 2);
+    assert.equal(activity.clientCount, 0);
+    assert.equal(producers.getGroupChannelTable('T')?.size ?? 0, 0);
   });
 });
