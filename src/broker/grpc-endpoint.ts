@@ -14,7 +14,9 @@ import { QueueSelector } from './grpc/queue-selector.js';
 import { RouteActivity } from './grpc/route-activity.js';
 import { SendMessageActivity } from './grpc/send-message-activity.js';
 import { TransactionActivity, type OrphanCheck } from './grpc/transaction-activity.js';
-import { MessageSender, type SendContext } from './send/message-sender.js';
+import { MessageSender, type SendContext, type SendOutcome } from './send/message-sender.js';
+import type { SendThreadPoolQueue } from './latency/send-thread-pool-queue.js';
+import { RemotingCommand } from '../protocol/remoting-command.js';
 import type { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
 import { recallMessage } from './timer/message-recall.js';
 import type { TopicConfigManager } from './topic/topic-config-manager.js';
@@ -48,6 +50,7 @@ export interface GrpcEndpointBroker extends SendContext {
   readonly producerManager: ProducerManager<ClientChannel>;
   readonly consumerManager: ConsumerManager<ClientChannel>;
   readonly messageStore: BrokerMessageStore;
+  readonly sendThreadPoolQueue: SendThreadPoolQueue;
   registerBrokerAll(): Promise<void>;
 }
 
@@ -89,6 +92,7 @@ export class GrpcEndpoint {
     this.transactions = new TransactionActivity(broker.transactionalMessageService, logger);
     const sends = new SendMessageActivity({
       sender: new MessageSender(broker),
+      throughSendQueue: (send) => throughSendQueue(broker.sendThreadPoolQueue, send),
       resolveTopic: (name) => routes.resolveTopic(name),
       queueSelector: new QueueSelector(),
       transactions: this.transactions,
@@ -138,4 +142,18 @@ export class GrpcEndpoint {
     this.transactions.checkOrphan(channel, group, check, body);
     return true;
   }
+}
+
+/**
+ * A gRPC send through the broker's send queue (SendThreadPoolQueue speaks RemotingCommand): the outcome when it ran,
+ * else the queue's refusal (SYSTEM_BUSY "[OVERLOAD]" or "[TIMEOUT_CLEAN_QUEUE]", which the activity answers
+ * TOO_MANY_REQUESTS, and clients retry after their backoff).
+ */
+async function throughSendQueue(queue: SendThreadPoolQueue, send: () => Promise<SendOutcome>): Promise<SendOutcome> {
+  let outcome: SendOutcome | undefined;
+  const response = await queue.submit(async () => {
+    outcome = await send();
+    return RemotingCommand.createResponseCommand(outcome.code, outcome.remark);
+  });
+  return outcome ?? { code: response.code, remark: response.remark };
 }

@@ -17,6 +17,8 @@ const CURRENT_CLIENT_VERSION = 479;
 
 export interface SendMessageActivityDeps {
   sender: MessageSender;
+  /** Runs a send through the broker's send queue (its flow control and fast failure), as remoting sends are. */
+  throughSendQueue: (send: () => Promise<SendOutcome>) => Promise<SendOutcome>;
   /** The topic's config (auto-created when the endpoint does that); throws GrpcStatusError for a refused topic. */
   resolveTopic: (name: string) => TopicConfig;
   queueSelector: QueueSelector;
@@ -53,7 +55,8 @@ export class SendMessageActivity {
       }
     }
     const queueId = this.deps.queueSelector.select(topicConfig.writeQueueNums, built.length === 1 ? first.systemProperties?.messageGroup : undefined);
-    const outcome = await this.deps.sender.send({ header: headerOf(built, queueId), body: bodyOf(built), remoteAddr: peer, version: CURRENT_CLIENT_VERSION });
+    const input = { header: headerOf(built, queueId), body: bodyOf(built), remoteAddr: peer, version: CURRENT_CLIENT_VERSION };
+    const outcome = await this.deps.throughSendQueue(() => this.deps.sender.send(input));
     return this.response(built, outcome);
   }
 
