@@ -182,6 +182,20 @@ describe('gRPC endpoint conformance (raw client, in-process broker)', () => {
     assert.equal(illegal.status?.code, Code.ILLEGAL_TOPIC);
   });
 
+  it('refuses namespaced resources with BAD_REQUEST rather than mixing namespaces into one topic', async () => {
+    const c = client('namespaced');
+    const route = await c.unary('QueryRoute', { topic: { resourceNamespace: 'ns1', name: 'TopicNORMAL' } });
+    assert.equal(route.status?.code, Code.BAD_REQUEST);
+    assert.match(route.status?.message ?? '', /namespaces are not supported over gRPC yet/);
+    const send = await c.unary('SendMessage', { messages: [{ ...message('TopicNORMAL'), topic: { resourceNamespace: 'ns1', name: 'TopicNORMAL' } }] });
+    assert.equal(send.status?.code, Code.BAD_REQUEST);
+    const t = c.telemetry();
+    t.send({ settings: { clientType: enums.ClientType.PRODUCER, publishing: { topics: [{ resourceNamespace: 'ns1', name: 'TopicNORMAL' }] } } });
+    const ended = await t.ended;
+    assert.equal(ended.code, grpcStatus.INVALID_ARGUMENT);
+    assert.match(ended.details, /^40000 namespace 'ns1'/);
+  });
+
   it('answers QueryAssignment: one queue per readable queue for a FIFO group, queue -1 otherwise', async () => {
     const c = client('assign');
     const fifo = await c.unary('QueryAssignment', { topic: { name: 'TopicFIFO' }, group: { name: 'GroupFifo' }, endpoints: { addresses: [{ host: '127.0.0.1', port }] } });

@@ -12,7 +12,7 @@ import { buildSubscriptionData } from '../filter/expression-message-filter.js';
 import { validateTopic } from '../topic/topic-validator.js';
 import { mergeSettings, type GroupSettings, type GrpcSettingsConfig } from './client-settings.js';
 import { GrpcClientChannel, type TelemetryCall } from './grpc-client-channel.js';
-import { GrpcStatusError, OK, status, type Status } from './grpc-status.js';
+import { GrpcStatusError, OK, resourceName, status, type Status } from './grpc-status.js';
 
 const Code = enums.Code;
 const ClientType = enums.ClientType;
@@ -204,14 +204,14 @@ export class ClientActivity {
 /** ClientActivity.processAndWriteClientSettings' checks: a producer's topics and a consumer's group and topics. */
 function validateSettings(settings: Msg<'Settings'>): void {
   for (const topic of settings.publishing?.topics ?? []) {
-    const invalid = validateTopic(topic.name);
+    const invalid = validateTopic(resourceName(topic));
     if (invalid !== undefined) throw new GrpcStatusError(Code.ILLEGAL_TOPIC, invalid);
   }
   const subscription = settings.subscription;
   if (subscription === undefined) return;
-  if (subscription.group === undefined || subscription.group.name.trim() === '') throw new GrpcStatusError(Code.ILLEGAL_CONSUMER_GROUP, 'consumer group cannot be empty');
+  if (subscription.group === undefined || resourceName(subscription.group).trim() === '') throw new GrpcStatusError(Code.ILLEGAL_CONSUMER_GROUP, 'consumer group cannot be empty');
   for (const entry of subscription.subscriptions) {
-    const invalid = validateTopic(entry.topic?.name ?? '');
+    const invalid = validateTopic(resourceName(entry.topic));
     if (invalid !== undefined) throw new GrpcStatusError(Code.ILLEGAL_TOPIC, invalid);
   }
 }

@@ -52,6 +52,18 @@ export function statusOfRemoting(remotingCode: number, remark: string | undefine
   return status(codeOfRemoting(remotingCode), remark ?? String(remotingCode));
 }
 
+/**
+ * A Resource's name (topic or group). A namespace (the SDKs' `namespace` option; Java's proxy stores "ns%name") is
+ * refused rather than ignored, which would put the messages of every namespace into one topic.
+ */
+export function resourceName(resource: { resourceNamespace: string; name: string } | undefined): string {
+  const namespace = resource?.resourceNamespace ?? '';
+  if (namespace !== '') {
+    throw new GrpcStatusError(Code.BAD_REQUEST, `namespace '${namespace}' of ${resource?.name ?? ''}: namespaces are not supported over gRPC yet; use the SDK with namespace ''`);
+  }
+  return resource?.name ?? '';
+}
+
 /** What an unexpected failure is answered with: INTERNAL_SERVER_ERROR and the error's text; a GrpcStatusError keeps its code. */
 export function statusOfError(err: unknown): Status {
   if (err instanceof GrpcStatusError) return status(err.code, err.message);

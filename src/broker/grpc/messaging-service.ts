@@ -3,7 +3,7 @@ import { enums, type MethodName } from '../../grpc/schema.js';
 import type { ResponseOf } from '../../grpc/types.js';
 import type { CallContext, MessagingServiceHandlers, UnaryHandler } from '../../grpc/transport/handler.js';
 import type { ClientActivity } from './client-activity.js';
-import { status, statusOfError, statusOfRemoting } from './grpc-status.js';
+import { resourceName, status, statusOfError, statusOfRemoting } from './grpc-status.js';
 import type { RouteActivity } from './route-activity.js';
 import type { SendMessageActivity } from './send-message-activity.js';
 import type { TransactionActivity } from './transaction-activity.js';
@@ -65,7 +65,7 @@ export function messagingServiceHandlers(deps: MessagingServiceDeps): MessagingS
     SendMessage: unary('SendMessage', (request, _clientId, context) => deps.sends.sendMessage(request, context.peer)),
     EndTransaction: unary('EndTransaction', async (request, _clientId, context) => ({ status: await deps.transactions.endTransaction(request, context.peer) })),
     RecallMessage: unary('RecallMessage', async (request, _clientId, context) => {
-      const outcome = await deps.recall(request.topic?.name ?? '', request.recallHandle, context.peer);
+      const outcome = await deps.recall(resourceName(request.topic), request.recallHandle, context.peer);
       return { status: statusOfRemoting(outcome.code, outcome.remark ?? 'OK'), messageId: outcome.msgId };
     }),
     AckMessage: unary('AckMessage', () => notImplemented),

@@ -6,7 +6,7 @@ import type { BrokerConfig } from '../broker-config.js';
 import type { SubscriptionGroupManager } from '../subscription/subscription-group-manager.js';
 import type { TopicConfigManager } from '../topic/topic-config-manager.js';
 import { validateTopic } from '../topic/topic-validator.js';
-import { GrpcStatusError, OK, status } from './grpc-status.js';
+import { GrpcStatusError, OK, resourceName, status } from './grpc-status.js';
 import { MESSAGE_TYPE_ATTRIBUTE, acceptMessageTypes, topicMessageTypeOf } from './topic-message-type.js';
 
 const Code = enums.Code;
@@ -36,7 +36,7 @@ export class RouteActivity {
   constructor(private readonly deps: RouteActivityDeps) {}
 
   queryRoute(request: Msg<'QueryRouteRequest'>): MsgInit<'QueryRouteResponse'> {
-    const topicConfig = this.resolveTopic(request.topic?.name ?? '');
+    const topicConfig = this.resolveTopic(resourceName(request.topic));
     const broker = this.broker(request.endpoints);
     const accept = acceptMessageTypes(topicMessageTypeOf(topicConfig));
     const queues = queuesOf(topicConfig, this.deps.config().brokerPermission).map(([id, permission]) => ({
@@ -54,8 +54,8 @@ export class RouteActivity {
    * group one assignment with queue id -1, "any queue": the server's pop shares the queues among the members.
    */
   queryAssignment(request: Msg<'QueryAssignmentRequest'>): MsgInit<'QueryAssignmentResponse'> {
-    const topicConfig = this.resolveTopic(request.topic?.name ?? '');
-    const groupName = request.group?.name ?? '';
+    const topicConfig = this.resolveTopic(resourceName(request.topic));
+    const groupName = resourceName(request.group);
     if (groupName.trim() === '') throw new GrpcStatusError(Code.ILLEGAL_CONSUMER_GROUP, 'consumer group cannot be empty');
     const group = this.deps.subscriptionGroupManager.findSubscriptionGroupConfig(groupName);
     if (group === undefined) throw new GrpcStatusError(Code.CONSUMER_GROUP_NOT_FOUND, `consumer group ${groupName} not found`);

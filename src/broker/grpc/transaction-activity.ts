@@ -5,7 +5,7 @@ import { decodeStoredMessage, MessageSysFlag } from '../../protocol/message/inde
 import { ResponseCode } from '../../protocol/response-code.js';
 import type { TransactionalMessageService } from '../transaction/transactional-message-service.js';
 import type { GrpcClientChannel } from './grpc-client-channel.js';
-import { OK, status, statusOfRemoting, type Status } from './grpc-status.js';
+import { OK, resourceName, status, statusOfRemoting, type Status } from './grpc-status.js';
 import { toProtoMessage } from './message-converter.js';
 
 const Code = enums.Code;
@@ -57,7 +57,7 @@ export class TransactionActivity {
   }
 
   async endTransaction(request: Msg<'EndTransactionRequest'>, peer: string): Promise<Status> {
-    const topic = request.topic?.name ?? '';
+    const topic = resourceName(request.topic);
     if (request.transactionId.trim() === '') return status(Code.INVALID_TRANSACTION_ID, 'transaction id cannot be empty');
     const resolution = request.resolution;
     if (resolution !== enums.TransactionResolution.COMMIT && resolution !== enums.TransactionResolution.ROLLBACK) {
