@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-test/**', 'interop/**', 'node_modules/**', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'dist-test/**', 'interop/**', 'node_modules/**', 'eslint.config.js', 'test/fixtures/grpc-sdk/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

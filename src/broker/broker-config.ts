@@ -94,6 +94,16 @@ export interface BrokerConfig {
    * whitelists, topic and group permissions). Read at startup only.
    */
   aclEnable: boolean;
+  /**
+   * DISABLE, PROM (Prometheus text on metricsPromExporterHost:metricsPromExporterPort, with /healthz and /readyz),
+   * OTLP_GRPC or LOG (accepted for Java's broker.conf; not applied, said once at start).
+   */
+  metricsExporterType: string;
+  /** Empty: loopback (Java binds brokerIP1; we bind nothing beyond loopback unless told). */
+  metricsPromExporterHost: string;
+  metricsPromExporterPort: number;
+  /** `k1:v1,k2:v2`: labels added to every series. */
+  metricsLabel: string;
 }
 
 export type BrokerConfigKey = keyof BrokerConfig;
@@ -153,6 +163,10 @@ export function defaultBrokerConfig(home: string = homedir(), rocketmqHome = '')
     filterSupportRetry: false,
     filterDataCleanTimeSpan: 24 * 3600_000,
     aclEnable: false,
+    metricsExporterType: 'DISABLE',
+    metricsPromExporterHost: '',
+    metricsPromExporterPort: 5557,
+    metricsLabel: '',
   };
 }
 

@@ -8,6 +8,8 @@ import { RemotingChannel } from '../remoting/remoting-channel.js';
 import type { ClientChannel } from './client/client-channel.js';
 import { GrpcEndpoint, type GrpcEndpointOptions } from './grpc-endpoint.js';
 import { RemotingServer } from '../remoting/remoting-server.js';
+import { HttpEndpoint, type HttpAnswer } from '../remoting/http-endpoint.js';
+import { formatPrometheusText } from '../common/prometheus-text.js';
 import { RUNTIME_UPDATABLE_KEYS, applyBrokerProperties, type BrokerConfig } from './broker-config.js';
 import type { BrokerMessageStore } from './broker-message-store.js';
 import { Broker2Client } from './client/broker2-client.js';
@@ -42,6 +44,8 @@ import { handlePutHooks, type PutRefusal, type TimerHookConfig } from './timer/t
 import { parseHostAddress, type MessageExtBrokerInner } from '../protocol/message/index.js';
 import type { TimerMessageStore } from '../store/timer/timer-message-store.js';
 import { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
+import { BrokerStatsManager } from './stats/broker-stats-manager.js';
+import { brokerMetricsLabels, collectBrokerMetrics } from './stats/broker-metrics.js';
 import { PlainAccessValidator } from './acl/plain-access-validator.js';
 import { PlainPermissionManager, type AclFileStore } from './acl/plain-permission-manager.js';
 import { AclConfigProcessor } from './processors/acl-config-processor.js';
@@ -55,6 +59,7 @@ import { AuthenticationMetadataManager } from './auth/authentication-metadata-ma
 import { AuthorizationEvaluator } from './auth/authorization-evaluator.js';
 import { AuthorizationMetadataManager } from './auth/authorization-metadata-manager.js';
 import { AuthAdminProcessor } from './processors/auth-admin-processor.js';
+import { migrateAuthFromV1, readV1Accounts } from './auth/auth-migrator.js';
 import { MessageConst } from '../protocol/message/message-const.js';
 
 /** Java registers for the first time (periodically) 10 s after start; the period is clamped to 10..60 s. */
@@ -85,7 +90,7 @@ export interface BrokerControllerOptions {
   timerMessageStore?: TimerMessageStore;
   /** ACL 2.0 (authentication, authorization, users and ACLs in the config store); default: off. */
   authConfig?: AuthConfig;
-  /** Where plain_acl.yml and conf/acl/ are (required with aclEnable). */
+  /** Where plain_acl.yml and conf/acl/ are (required with aclEnable; read by migrateAuthFromV1Enabled). */
   aclFileStore?: AclFileStore;
   /** How often the ACL files are checked for changes, in ms (Java: 5 s). */
   aclWatchIntervalMillis?: number;
@@ -121,6 +126,7 @@ export class BrokerController implements BrokerContext {
   readonly transactionalMessageService: TransactionalMessageService;
   private readonly transactionalMessageCheckService: TransactionalMessageCheckService;
   readonly broker2Client: Broker2Client;
+  readonly brokerStatsManager: BrokerStatsManager;
   readonly authConfig: AuthConfig;
   /** ACL 2.0's users and ACLs; undefined when their metadata provider is not configured. */
   readonly authenticationMetadataManager: AuthenticationMetadataManager | undefined;
@@ -128,6 +134,7 @@ export class BrokerController implements BrokerContext {
   /** ACL 1.0's accounts and their validation (aclEnable), undefined otherwise. */
   readonly plainPermissionManager: PlainPermissionManager | undefined;
   private readonly aclWatchIntervalMillis: number;
+  private readonly aclFileStore: AclFileStore | undefined;
   startupTimeMillis = 0;
   private currentConfig: BrokerConfig;
   private configDataVersion: DataVersion = newDataVersion();
@@ -138,6 +145,10 @@ export class BrokerController implements BrokerContext {
   /** The gRPC endpoint, when configured. */
   readonly grpcEndpoint: GrpcEndpoint | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
+  /** metricsExporterType=PROM: /metrics, /healthz and /readyz. */
+  private metricsEndpoint: HttpEndpoint | undefined;
+  /** A name server took a registration (readiness). */
+  private registered = false;
   private state: State = 'created';
   private starting: Promise<void> | undefined;
   private registering: Promise<void> | undefined;
@@ -194,7 +205,16 @@ export class BrokerController implements BrokerContext {
     });
     this.pullMessageProcessor.holdService = this.pullRequestHoldService;
     this.rebalanceLockManager = new RebalanceLockManager({ lockMaxLiveTime: options.rebalanceLockMaxLiveTime, logger: this.logger });
-    this.scheduleMessageService = new ScheduleMessageService({ store: this.messageStore, configStore: options.configStore, logger: this.logger });
+    this.brokerStatsManager = new BrokerStatsManager({
+      clusterName: config.brokerClusterName,
+      isSystemTopic: (topic) => this.topicConfigManager.isSystemTopic(topic),
+    });
+    this.scheduleMessageService = new ScheduleMessageService({
+      store: this.messageStore,
+      configStore: options.configStore,
+      stats: this.brokerStatsManager,
+      logger: this.logger,
+    });
     const idSetter = new MessageClientIDSetter(this.currentConfig.brokerIP1);
     this.transactionalMessageService = new TransactionalMessageService({
       store: this.messageStore,
@@ -202,6 +222,7 @@ export class BrokerController implements BrokerContext {
       storeHost: () => parseHostAddress(this.brokerAddr),
       createUniqID: () => idSetter.createUniqID(),
       beforeCommitPut: (msg) => this.handlePutHooks(msg),
+      stats: this.brokerStatsManager,
       logger: this.logger,
     });
     this.transactionalMessageCheckService = new TransactionalMessageCheckService({
@@ -250,6 +271,7 @@ export class BrokerController implements BrokerContext {
       this.plainPermissionManager = new PlainPermissionManager(options.aclFileStore, this.logger);
     }
     this.aclWatchIntervalMillis = options.aclWatchIntervalMillis ?? ACL_WATCH_INTERVAL;
+    this.aclFileStore = options.aclFileStore;
     this.remotingServer = this.createRemotingServer(config.listenPort, channelEvents, options.maxFrameLength);
     // A listenPort of 0 (any free port) gives the fast server its own free port: port - 2 means nothing then.
     const fastPort = config.listenPort > 2 ? config.listenPort - 2 : 0;
@@ -293,6 +315,16 @@ export class BrokerController implements BrokerContext {
     return this.fastRemotingServer.port;
   }
 
+  /** The bound port of the Prometheus endpoint, undefined unless metricsExporterType is PROM (after start()). */
+  get metricsPort(): number | undefined {
+    return this.metricsEndpoint?.port;
+  }
+
+  /** Ready: serving, the store recovered, and registered with a name server when one is configured. */
+  get ready(): boolean {
+    return this.state === 'running' && (this.registered || this.currentConfig.namesrvAddr.trim() === '');
+  }
+
   /** What name servers and clients are told: brokerIP1 and the bound listen port. */
   get brokerAddr(): string {
     return `${this.currentConfig.brokerIP1}:${this.port}`;
@@ -318,10 +350,12 @@ export class BrokerController implements BrokerContext {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.length = 0;
     this.clientHousekeepingService.shutdown();
+    this.brokerStatsManager.shutdown();
     this.pullRequestHoldService.shutdown();
     this.sendThreadPoolQueue.shutdown();
     await this.starting?.catch(() => undefined);
     await this.registering?.catch(() => undefined);
+    await this.metricsEndpoint?.shutdown();
     // Before the store closes: deliveries in flight finish, and delayOffset.json gets the last offsets.
     await this.scheduleMessageService.shutdown().catch((err: unknown) => this.logger.error('stopping the schedule service failed', err));
     await this.timerMessageStore?.shutdown().catch((err: unknown) => this.logger.error('stopping the timer store failed', err));
@@ -486,11 +520,13 @@ export class BrokerController implements BrokerContext {
     await this.fastRemotingServer.start();
     await this.grpcEndpoint?.start();
     await this.brokerOuterAPI.start();
+    await this.startMetricsEndpoint();
     if (this.stopped) return;
     if (this.currentConfig.namesrvAddr.trim() !== '') this.brokerOuterAPI.updateNameServerAddressList(this.currentConfig.namesrvAddr);
     this.state = 'running';
     this.startupTimeMillis = Date.now();
     this.clientHousekeepingService.start();
+    this.brokerStatsManager.start();
     this.schedule(REGISTER_INITIAL_DELAY_MILLIS, Math.max(10_000, Math.min(this.currentConfig.registerNameServerPeriod, 60_000)), () =>
       this.registerPeriodically(),
     );
@@ -504,13 +540,68 @@ export class BrokerController implements BrokerContext {
     await this.registerBrokerAll();
   }
 
-  /** Users and ACLs, then the initial and inner users (created as Super users when missing), before serving. */
+  /**
+   * BrokerMetricsManager's Prometheus exporter (metricsExporterType=PROM), with the health checks on the same
+   * port. The other exporter types are accepted for Java's broker.conf and said to be not applied.
+   */
+  private async startMetricsEndpoint(): Promise<void> {
+    const { metricsExporterType, metricsPromExporterHost, metricsPromExporterPort } = this.currentConfig;
+    if (metricsExporterType === 'DISABLE') return;
+    if (metricsExporterType !== 'PROM') {
+      this.logger.warn(`metricsExporterType=${metricsExporterType} is not applied: only PROM (and DISABLE) are supported`);
+      return;
+    }
+    const text = (status: number, body: string): HttpAnswer => ({ status, contentType: 'text/plain; charset=utf-8', body });
+    const endpoint = new HttpEndpoint({
+      host: metricsPromExporterHost.trim() === '' ? '127.0.0.1' : metricsPromExporterHost,
+      port: metricsPromExporterPort,
+      logger: this.logger,
+      routes: new Map([
+        [
+          '/metrics',
+          () => ({
+            status: 200,
+            contentType: 'text/plain; version=0.0.4; charset=utf-8',
+            body: formatPrometheusText(collectBrokerMetrics(this), brokerMetricsLabels(this.currentConfig), Date.now()),
+          }),
+        ],
+        ['/healthz', () => text(200, 'ok\n')],
+        ['/readyz', () => (this.ready ? text(200, 'ready\n') : text(503, 'not ready\n'))],
+      ]),
+    });
+    await endpoint.start();
+    this.metricsEndpoint = endpoint;
+    this.logger.info(`broker metrics (Prometheus) on ${metricsPromExporterHost.trim() === '' ? '127.0.0.1' : metricsPromExporterHost}:${endpoint.port}/metrics`);
+  }
+
+  /**
+   * Users and ACLs, then the initial and inner users (created as Super users when missing), then, with
+   * migrateAuthFromV1Enabled, the ACL 1.0 accounts (Java migrates after initUser too), all before serving.
+   */
   private async loadAuth(): Promise<void> {
     await this.authenticationMetadataManager?.load();
     await this.authorizationMetadataManager?.load();
     const { initAuthenticationUser: init, innerClientCredentials: inner } = this.authConfig;
     const initial = [...(init === undefined ? [] : [init]), ...(inner === undefined ? [] : [{ username: inner.accessKey, password: inner.secretKey }])];
     if (initial.length > 0) await this.authenticationMetadataManager?.initUser(initial);
+    if (this.authConfig.migrateAuthFromV1Enabled) await this.migrateAuthFromV1();
+  }
+
+  private async migrateAuthFromV1(): Promise<void> {
+    // Java reads the files under ROCKETMQ_HOME and, without one, migrates nothing.
+    if (this.aclFileStore === undefined) {
+      this.logger.warn('migrateAuthFromV1Enabled: no rocketmqHome, no ACL 1.0 file to migrate');
+      return;
+    }
+    const accounts = await readV1Accounts(this.aclFileStore);
+    const users = this.authenticationMetadataManager;
+    if (users === undefined) {
+      // Java logs the failure of each account and starts.
+      if (accounts.length > 0) this.logger.error('[ACL MIGRATE] The authenticationMetadataProvider is not configured: no ACL 1.0 account migrated');
+      return;
+    }
+    const created = await migrateAuthFromV1(accounts, users, this.authorizationMetadataManager, this.logger);
+    this.logger.info(`[ACL MIGRATE] ${created} of ${accounts.length} ACL 1.0 accounts migrated to users and ACLs`);
   }
 
   /** A getter so the checks after each await are not narrowed away by the compiler. */
@@ -562,6 +653,7 @@ export class BrokerController implements BrokerContext {
         heartbeatTimeoutMillis: config.enableSlaveActingMaster ? config.brokerNotActiveTimeoutMillis : undefined,
       });
       // The first answer carries the name servers' order-topic configuration, which sets the order flags.
+      if (results.length > 0) this.registered = true;
       const first = results[0];
       if (first?.kvTable !== undefined) this.topicConfigManager.updateOrderTopicConfig(first.kvTable);
     } catch (err) {

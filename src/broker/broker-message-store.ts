@@ -1,6 +1,6 @@
 import type { MessageExt, MessageExtBatch, MessageExtBrokerInner } from '../protocol/message/index.js';
 import type { CqUnit } from '../store/consume-queue.js';
-import type { GetMessageResult, MessageArrivingListener, MessageFilter, PutMessageResult, QueryMessageResult } from '../store/message-store.js';
+import type { GetMessageResult, MessageArrivingListener, MessageFilter, PutMessageResult, QueryMessageResult, StorageMetrics } from '../store/message-store.js';
 
 /**
  * What the broker's managers and processors need of the message store (Java's MessageStore interface, the part
@@ -21,6 +21,8 @@ export interface BrokerMessageStore {
   checkInMemByConsumeOffset(topic: string, queueId: number, consumeOffset: number, batchSize: number): boolean;
   /** Drops the consume queues (and index entries) of deleted topics. */
   deleteTopics(topics: ReadonlySet<string>): void;
+  /** The figures of Java's store metrics (rocketmq_storage_*), as numbers. */
+  storageMetrics(): StorageMetrics;
   /** The store's part of GET_BROKER_RUNTIME_INFO (putTps, getTransferredTps, commitLogDiskRatio, ...). */
   getRuntimeInfo(): Map<string, string>;
   /**

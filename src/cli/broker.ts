@@ -182,7 +182,10 @@ export function createBrokerController(
     fileReservedTime: storeConfig.fileReservedTime,
     timerConfig: storeConfig,
     timerMessageStore: storeConfig.timerWheelEnable ? new TimerMessageStore({ store: messageStore, config: storeConfig, logger }) : undefined,
-    aclFileStore: config.aclEnable ? new PlainAclFileStore(config.rocketmqHome, process.env['ROCKETMQ_ACL_PLAIN_FILE'] || undefined) : undefined,
+    aclFileStore:
+      config.aclEnable || (options.authConfig?.migrateAuthFromV1Enabled === true && config.rocketmqHome !== '')
+        ? new PlainAclFileStore(config.rocketmqHome, process.env['ROCKETMQ_ACL_PLAIN_FILE'] || undefined)
+        : undefined,
     ...options,
   });
 }

@@ -16,6 +16,7 @@ import { waitForSignal } from './signals.js';
 export const DEFAULT_DEV_DATA_DIR = join(homedir(), '.rocketmq-ts', 'dev');
 
 export const DEV_USAGE = `usage: rocketmq-ts dev [--namesrv-port 9876] [--broker-port 10911] [--grpc-port 8081|off] [--data-dir DIR] [--broker-ip 127.0.0.1] [--acl USER:PASSWORD]
+                       [--metrics-port PORT]
 
 A name server and a broker in one process, for development: topics are created on first send
 (autoCreateTopicEnable=true), SQL92 subscriptions are filtered (enablePropertyFilter=true), data is kept
@@ -30,6 +31,8 @@ between runs.
                        on loopback only; any other address makes them listen on every interface)
   --acl USER:PASSWORD  ACL 2.0 on (authentication and authorization): USER is created as the super user; every
                        client must sign with a user's credentials (ROCKETMQ_ACCESS_KEY / ROCKETMQ_SECRET_KEY)
+  --metrics-port PORT  serve Prometheus metrics (Java 5.x names) at /metrics, and /healthz and /readyz, on
+                       loopback (metricsExporterType=PROM; Java's default port is 5557; 0 picks a free one)
 
 Stops cleanly on SIGTERM or SIGINT (Ctrl-C): messages flushed, checkpoint written.`;
 
@@ -44,6 +47,8 @@ export interface DevOptions {
   grpcTls?: boolean;
   /** ACL 2.0 with this initial super user (also the broker's own signing credentials). */
   aclUser?: { username: string; password: string };
+  /** metricsExporterType=PROM on this port (loopback). */
+  metricsPort?: number;
   logger?: Logger;
 }
 
@@ -90,6 +95,7 @@ export async function startDev(options: DevOptions): Promise<DevCluster> {
       autoCreateTopicEnable: true,
       // Java's default is off; a development broker lets SQL92 subscriptions in.
       enablePropertyFilter: true,
+      ...(options.metricsPort === undefined ? {} : { metricsExporterType: 'PROM', metricsPromExporterPort: options.metricsPort }),
     };
     const storeConfig = createMessageStoreConfig({ storePathRootDir });
     const certificate = options.grpcPort !== undefined && options.grpcTls !== false ? await ensureDevCertificate(join(options.dataDir, 'tls'), logger) : undefined;
@@ -137,7 +143,16 @@ function devAuthConfig(user: { username: string; password: string } | undefined)
 /** `rocketmq-ts dev`: runs until SIGTERM/SIGINT; resolves to the process exit code. */
 export async function runDev(argv: string[]): Promise<number> {
   const begin = performance.now();
-  let values: { 'namesrv-port'?: string; 'broker-port'?: string; 'grpc-port'?: string; 'data-dir'?: string; 'broker-ip'?: string; acl?: string; help?: boolean };
+  let values: {
+    'namesrv-port'?: string;
+    'broker-port'?: string;
+    'grpc-port'?: string;
+    'data-dir'?: string;
+    'broker-ip'?: string;
+    acl?: string;
+    'metrics-port'?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -150,6 +165,7 @@ export async function runDev(argv: string[]): Promise<number> {
         'data-dir': { type: 'string' },
         'broker-ip': { type: 'string' },
         acl: { type: 'string' },
+        'metrics-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -165,7 +181,10 @@ export async function runDev(argv: string[]): Promise<number> {
   const brokerPort = parsePort(values['broker-port'] ?? '10911');
   const grpcText = values['grpc-port'] ?? '8081';
   const grpcPort = grpcText === 'off' ? undefined : parsePort(grpcText);
-  if (namesrvPort === undefined || brokerPort === undefined || (grpcText !== 'off' && grpcPort === undefined)) {
+  const metricsPort = values['metrics-port'] === undefined ? undefined : parsePort(values['metrics-port']);
+  const badGrpc = grpcText !== 'off' && grpcPort === undefined;
+  const badMetrics = values['metrics-port'] !== undefined && metricsPort === undefined;
+  if (namesrvPort === undefined || brokerPort === undefined || badGrpc || badMetrics) {
     process.stderr.write(`rocketmq-ts dev: a port is an integer from 0 to 65535\n\n${DEV_USAGE}\n`);
     return 2;
   }
@@ -177,6 +196,7 @@ export async function runDev(argv: string[]): Promise<number> {
   }
   const options: DevOptions = {
     ...(acl === undefined ? {} : { aclUser: { username: acl.slice(0, colon), password: acl.slice(colon + 1) } }),
+    ...(metricsPort === undefined ? {} : { metricsPort }),
     namesrvPort,
     brokerPort,
     grpcPort,
@@ -216,7 +236,7 @@ rocketmq-ts dev is ready (${Math.round(startMillis)} ms)
   data         ${options.dataDir}  (kept between runs; delete it to start afresh)
   topics       created on first send (autoCreateTopicEnable=true); SQL92 selectors on (enablePropertyFilter=true)${
     options.aclUser === undefined ? '' : `\n  ACL 2.0      on: sign with ROCKETMQ_ACCESS_KEY=${options.aclUser.username} and its password; add users with rocketmq-ts user`
-  }
+  }${broker.metricsPort === undefined ? '' : `\n  metrics      http://127.0.0.1:${broker.metricsPort}/metrics  (and /healthz, /readyz)`}
 
 Send a first message with the Java quickstart from an Apache RocketMQ distribution:
   export NAMESRV_ADDR=${namesrvAddr}

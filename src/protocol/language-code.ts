@@ -44,5 +44,10 @@ export const MQVersion = {
   V5_3_3: 479,
 } as const;
 
+/** MQVersion.getVersionDesc: "V5_3_3" for the ordinals named above, "V<ordinal>" for others. */
+export function mqVersionDesc(version: number): string {
+  return Object.entries(MQVersion).find(([, value]) => value === version)?.[0] ?? `V${version}`;
+}
+
 /** The version we stamp on what we send: we speak the 5.3.3 protocol. */
 export const CURRENT_VERSION = MQVersion.V5_3_3;

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { silentLogger, type Logger } from '../common/logger.js';
-import { CURRENT_VERSION, MQVersion } from '../protocol/language-code.js';
+import { CURRENT_VERSION, mqVersionDesc } from '../protocol/language-code.js';
 
 /** MixAll.DEFAULT_NAMESRV_ADDR_LOOKUP: the address server of Alibaba's internal environment. */
 export const DEFAULT_NAMESRV_ADDR_LOOKUP = 'jmenv.tbsite.net';
@@ -78,7 +78,7 @@ export class TopAddressing {
         method: 'GET',
         headers: {
           // HttpTinyClient's headers, which address servers may log or route on.
-          'Client-Version': versionDesc(CURRENT_VERSION),
+          'Client-Version': mqVersionDesc(CURRENT_VERSION),
           'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8',
           'Metaq-Client-RequestTS': String(Date.now()),
         },
@@ -123,7 +123,3 @@ function clearNewLine(text: string): string {
   return lf === -1 ? trimmed : trimmed.slice(0, lf);
 }
 
-/** MQVersion.getVersionDesc: "V5_3_3". */
-function versionDesc(version: number): string {
-  return Object.entries(MQVersion).find(([, value]) => value === version)?.[0] ?? `V${version}`;
-}

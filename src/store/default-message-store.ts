@@ -33,6 +33,7 @@ import type {
   PutMessageResult,
   PutMessageStatus,
   QueryMessageResult,
+  StorageMetrics,
 } from './message-store.js';
 import { ReputMessageService } from './reput-message-service.js';
 import { nodeStorageIO, writeFully, type StorageIO } from './storage-io.js';
@@ -705,7 +706,42 @@ export class DefaultMessageStore implements MessageStore {
     result.set('earliestMessageTimeStamp', String(this.commitLog.pickupStoreTimestamp(this.getMinPhyOffset(), STORE_TIMESTAMP_READ_SIZE)));
     const unflushed = this.getMaxPhyOffset() - this.commitLog.mappedFileQueue.flushedWhere;
     result.set('remainHowManyDataToFlush', humanReadableByteCount(Math.max(0, unflushed)));
+    // Java's Integer.MAX_VALUE: no transient store pool, so never short of buffers.
+    result.set('remainTransientStoreBufferNumbs', String(2 ** 31 - 1));
+    // rocketmq-exporter parses this key for every runtime metric: without it, it drops them all.
+    const capacity = this.diskCapacity(this.root);
+    if (capacity !== undefined) result.set('commitLogDirCapacity', capacity);
     return result;
+  }
+
+  storageMetrics(): StorageMetrics {
+    let storageSizeBytes: number | undefined;
+    try {
+      if (this.io.exists(this.root)) {
+        const { total, free } = this.io.diskSpace(this.root);
+        if (total > 0) storageSizeBytes = total - free;
+      }
+    } catch {
+      storageSizeBytes = undefined;
+    }
+    const earliest = this.getMaxPhyOffset() > this.getMinPhyOffset() ? this.commitLog.pickupStoreTimestamp(this.getMinPhyOffset(), STORE_TIMESTAMP_READ_SIZE) : 0;
+    return {
+      storageSizeBytes,
+      flushBehindBytes: Math.max(0, this.getMaxPhyOffset() - this.commitLog.mappedFileQueue.flushedWhere),
+      dispatchBehindBytes: this.reput.dispatchBehindBytes,
+      earliestMessageTime: Math.max(0, earliest),
+    };
+  }
+
+  /** AdminBrokerProcessor's commitLogDirCapacity of the store root: "Total : 97.9 GiB, Free : 50.1 GiB.". */
+  private diskCapacity(path: string): string | undefined {
+    try {
+      if (!this.io.exists(path)) return undefined;
+      const { total, free } = this.io.diskSpace(path);
+      return `Total : ${humanReadableByteCount(total)}, Free : ${humanReadableByteCount(free)}.`;
+    } catch {
+      return undefined;
+    }
   }
 
   /** UtilAll.getDiskPartitionSpaceUsedPercent: used share rounded up to a whole percent, -1 for a missing path. */

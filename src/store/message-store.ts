@@ -22,6 +22,16 @@ export interface AppendMessageResult {
   readonly msgNum: number;
 }
 
+/** DefaultStoreMetricsManager's gauges: used bytes of the store's disk, flush and dispatch backlogs, oldest message. */
+export interface StorageMetrics {
+  /** Undefined when the store directory is missing or its file system cannot be read. */
+  readonly storageSizeBytes: number | undefined;
+  readonly flushBehindBytes: number;
+  readonly dispatchBehindBytes: number;
+  /** Store time of the oldest message kept, 0 when the log is empty. */
+  readonly earliestMessageTime: number;
+}
+
 export interface PutMessageResult {
   readonly status: PutMessageStatus;
   /** Present whenever the record was written (PUT_OK, FLUSH_DISK_TIMEOUT, and UNKNOWN_ERROR after a failed fsync). */

@@ -45,6 +45,8 @@ export interface StorageIO {
   removeTree(path: string): void;
   /** Used fraction (0..1) of the file system holding `path`: the retention and disk-full probe. */
   diskUsageRatio(path: string): number;
+  /** Size and free bytes of the file system holding `path` (Java's File.getTotalSpace / getFreeSpace). */
+  diskSpace(path: string): { total: number; free: number };
 }
 
 function promisify(fn: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void, fd: number): Promise<void> {
@@ -88,6 +90,10 @@ export const nodeStorageIO: StorageIO = {
   diskUsageRatio(path) {
     const s = statfsSync(path);
     return s.blocks === 0 ? 0 : (s.blocks - s.bfree) / s.blocks;
+  },
+  diskSpace(path) {
+    const s = statfsSync(path);
+    return { total: s.blocks * s.bsize, free: s.bfree * s.bsize };
   },
 };
 

@@ -6,7 +6,7 @@
  * users and ACLs survive a restart.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -204,6 +204,40 @@ describe('our broker with ACL 2.0 and our signed clients', { timeout: 120_000 },
     // refuses this commit and keeps checking).
     await waitFor(() => stored(ALLOWED) === before + 1, 20_000, 'the message committed by the check in its topic');
     assert.deepEqual(checked, ['acl-tx']);
+  });
+
+  it('even the super user cannot point a path, the home or a config file elsewhere (25, 318): 16, nothing applied, nothing written', async () => {
+    // Java 5.3.3 refuses only its blacklists (broker: brokerConfigPath, configBlackList; name server: configStorePath,
+    // kvConfigPath, configBlackList; checked against it in test/interop/acl-java.test.ts) and takes the other paths,
+    // writing them to its config file; ours changes at runtime only what its allow-list names.
+    const target = await mkdtemp(join(tmpdir(), 'rmq-acl2-paths-'));
+    try {
+      const signed = (code: number, body?: string): RemotingCommand => {
+        const request = RemotingCommand.createRequestCommand(code, undefined, body === undefined ? undefined : Buffer.from(body));
+        new AclClientRPCHook(ROOT).doBeforeRequest(broker.brokerAddr, request);
+        return request;
+      };
+      const brokerConfig = async (): Promise<string> => (await raw.invokeSync(broker.brokerAddr, signed(RequestCode.GET_BROKER_CONFIG), 5000)).body?.toString('utf8') ?? '';
+      const namesrvConfig = async (): Promise<string> => (await raw.invokeSync(namesrvAddr, signed(RequestCode.GET_NAMESRV_CONFIG), 5000)).body?.toString('utf8') ?? '';
+      const brokerBefore = await brokerConfig();
+      const brokerKeys = ['brokerConfigPath', 'configBlackList', 'rocketmqHome', 'storePathRootDir', 'storePathCommitLog', 'storePathConsumeQueue', 'storePathIndex', 'storeCheckpoint', 'abortFile', 'kvConfigPath', 'configStorePath'];
+      for (const key of brokerKeys) {
+        // With a key the broker may change in the same body: a refused update applies none of it.
+        const response = await raw.invokeSync(broker.brokerAddr, signed(RequestCode.UPDATE_BROKER_CONFIG, `brokerPermission=4\n${key}=${join(target, key)}\n`), 5000);
+        assert.equal(response.code, ResponseCode.NO_PERMISSION, `${key}: ${response.remark ?? ''}`);
+      }
+      assert.equal(await brokerConfig(), brokerBefore);
+      assert.equal(broker.config.brokerPermission, 6);
+      const namesrvBefore = await namesrvConfig();
+      for (const key of ['configStorePath', 'kvConfigPath', 'rocketmqHome', 'configBlackList']) {
+        const response = await raw.invokeSync(namesrvAddr, signed(RequestCode.UPDATE_NAMESRV_CONFIG, `orderMessageEnable=true\n${key}=${join(target, key)}\n`), 5000);
+        assert.equal(response.code, ResponseCode.NO_PERMISSION, `${key}: ${response.remark ?? ''}`);
+      }
+      assert.equal(await namesrvConfig(), namesrvBefore);
+      assert.deepEqual(await readdir(target), [], 'nothing written where the refused updates pointed');
+    } finally {
+      await rm(target, { recursive: true, force: true });
+    }
   });
 
   it('users and ACLs survive a restart (users.json, acls.json under config/)', async () => {

@@ -27,6 +27,7 @@ import {
   type ConsumerMessage,
   type MessageTrace,
 } from '../../src/client/index.js';
+import { MQBrokerError } from '../../src/index.js';
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
 import { deferred, pollFor } from '../helpers/wait.js';
 
@@ -230,6 +231,7 @@ describe('message trace with a broker of its own trace topic and region', () => 
         traceTopicEnable: true,
         msgTraceTopicName: TRACE_TOPIC,
         regionId: 'Region9',
+        recallMessageEnable: true,
         // Checks of half messages within a second, for the EndTransaction of a check.
         transactionCheckInterval: 200,
         transactionTimeOut: 500,
@@ -266,6 +268,36 @@ describe('message trace with a broker of its own trace topic and region', () => 
     assert.deepEqual(records.filter((r) => r[0] !== 'SubAfter').map((r) => [r[0], r[2]]).sort(), [['Pub', 'Region9'], ['SubBefore', 'Region9']]);
     const trace = await admin.queryTrace(result.msgId, { traceTopic: TRACE_TOPIC });
     assert.deepEqual([trace.sends[0]?.regionId, trace.consumerGroups[0]?.attempts[0]?.status], ['Region9', 'SUCCESS']);
+  });
+
+  it('traces the recalls the broker answered with trace: { recall: true }, successful or not; not without it', async () => {
+    const common = { nameServer: namesrvAddr, clientIP: '127.0.0.1', clientManager: manager } as const;
+    const producer = new Producer({ ...common, group: 'RecallPG', trace: { topic: TRACE_TOPIC, recall: true } });
+    const quiet = new Producer({ ...common, group: 'RecallQuietPG', trace: { topic: TRACE_TOPIC } });
+    await producer.start();
+    await quiet.start();
+    const timed = await producer.send({ topic: 'RecallTopic', body: 'later', delayTimeSec: 3600 });
+    const handle = timed.recallHandle ?? assert.fail('a recall handle');
+    assert.equal(await producer.recallMessage('RecallTopic', handle), timed.msgId);
+    const refused = await producer.recallMessage('RecallOtherTopic', handle).then(() => undefined, (err: unknown) => err);
+    assert.ok(refused instanceof MQBrokerError, String(refused));
+    const quietTimed = await quiet.send({ topic: 'RecallTopic', body: 'later', delayTimeSec: 3600 });
+    assert.equal(await quiet.recallMessage('RecallTopic', quietTimed.recallHandle ?? assert.fail('a recall handle')), quietTimed.msgId);
+    await producer.shutdown();
+    await quiet.shutdown();
+    const records = await awaitRecords(admin, TRACE_TOPIC, timed.msgId, (r) => r.filter((f) => f[0] === 'Recall').length >= 2);
+    const recalls = records.filter((f) => f[0] === 'Recall').sort((a, b) => Number(a[1]) - Number(b[1]));
+    assert.deepEqual(
+      recalls.map((f) => f.slice(2)),
+      [
+        ['Region9', 'RecallPG', 'RecallTopic', timed.msgId, 'true'],
+        ['Region9', 'RecallPG', 'RecallOtherTopic', timed.msgId, 'false'],
+      ],
+    );
+    const trace = await admin.queryTrace(timed.msgId, { traceTopic: TRACE_TOPIC });
+    assert.deepEqual(trace.recalls.map((r) => [r.groupName, r.success]), [['RecallPG', true], ['RecallPG', false]]);
+    const quietRecords = await awaitRecords(admin, TRACE_TOPIC, quietTimed.msgId, (r) => r.some((f) => f[0] === 'Pub'));
+    assert.deepEqual(quietRecords.map((f) => f[0]), ['Pub'], 'no Recall record without trace.recall');
   });
 
   it("writes EndTransaction records for an UNKNOW end and for the check's answer that commits it", async () => {

@@ -5,8 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Admin, MQClientManager, Producer, type SendResult } from '../../src/client/index.js';
-import { interopSkip, startJavaBroker, startJavaNameServer, type JavaServer } from '../helpers/java.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Admin, MQClientManager, PushConsumer, Producer, type SendResult } from '../../src/client/index.js';
+import { buildInterop, interopSkip, runJava, startJavaBroker, startJavaNameServer, type JavaServer } from '../helpers/java.js';
+import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
 
 const skip = await interopSkip();
 
@@ -83,5 +88,88 @@ describe('our Admin with Java 5.3.3 name server and broker', { skip, timeout: 10
     assert.equal(byUniq.msgId, sent.offsetMsgId);
     const stats = await admin.topicStats(topic);
     assert.equal(stats.reduce((n, s) => n + s.maxOffset, 0), 1);
+  });
+
+  it("answers the dashboard's and the exporter's admin calls (28, 305, 315, 328) as the Java broker does", async () => {
+    // One driver (Java 5.3.3's DefaultMQAdminExt) runs the calls against the Java broker and against ours, each with a
+    // live producer and a consumer group that has pulled, so that every answer has something to show.
+    const dir = await mkdtemp(join(tmpdir(), 'rmqts-ops-admin-'));
+    const ours = await startTestNamesrv(dir);
+    const oursBroker = await startTestBroker(dir, ours.namesrvAddr);
+    const oursAddr = `127.0.0.1:${oursBroker.port}`;
+    try {
+      const runFor = async (nameServer: string, broker: string): Promise<Map<string, Record<string, unknown>[]>> => {
+        const opsTopic = 'TsOpsTopic';
+        const producer = new Producer({ nameServer, group: 'TsOpsPG', clientIP: '127.0.0.1', clientManager: manager });
+        const consumer = new PushConsumer({ nameServer, group: 'TsOpsCG', clientIP: '127.0.0.1', clientManager: manager, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+        await producer.start();
+        try {
+          for (let i = 0; i < 5; i++) await producer.send({ topic: opsTopic, body: `ops ${i}` });
+          let consumed = 0;
+          consumer.subscribe(opsTopic, '*', () => {
+            consumed++;
+            return 'CONSUME_SUCCESS';
+          });
+          await consumer.start();
+          await waitFor(() => consumed >= 5, 30_000, 'the consumer to get the 5 messages');
+          const { classpath } = await buildInterop('5.3.3');
+          // The brokers sample their counters every 10 s (Java's StatsItem), so the minute window shows the puts and
+          // gets only after the next sample: the driver runs again until it does (bounded).
+          for (let attempt = 1; ; attempt++) {
+            const { code, stdout, stderr } = await runJava({
+              mainClass: 'io.rocketmqts.interop.OpsAdminDriver',
+              classpath,
+              args: ['--namesrv', nameServer, '--broker', broker, '--topic', opsTopic, '--group', 'TsOpsCG'],
+              timeoutMs: 60_000,
+            });
+            assert.equal(code, 0, stderr);
+            assert.match(stdout, /DONE/);
+            const calls = new Map<string, Record<string, unknown>[]>();
+            for (const line of stdout.split('\n').filter((l) => l.startsWith('{'))) {
+              const parsed = JSON.parse(line) as Record<string, unknown>;
+              const call = parsed.call as string;
+              calls.set(call, [...(calls.get(call) ?? []), parsed]);
+            }
+            const sampled = (calls.get('stats') ?? []).slice(0, 2).every((line) => Number(line.minuteSum) >= 5);
+            if (sampled || attempt === 6) return calls;
+            await new Promise((resolve) => setTimeout(resolve, 3000));
+          }
+        } finally {
+          await consumer.shutdown();
+          await producer.shutdown();
+        }
+      };
+      const java = await runFor(namesrvAddr, brokerAddr);
+      const ts = await runFor(ours.namesrvAddr, oursAddr);
+      // 28: every key the Java broker serves (the exporter parses them all), with today's totals counted.
+      // commitLogDiskRatio_<commit log dir> names each broker's own directory.
+      const keys = (calls: Map<string, Record<string, unknown>[]>): string[] =>
+        (calls.get('runtime')?.[0]?.keys as string[]).map((k) => k.replace(/^commitLogDiskRatio_\/.*$/, 'commitLogDiskRatio_<dir>'));
+      const missing = keys(java).filter((k) => !keys(ts).includes(k));
+      assert.deepEqual(missing, [], 'runtime keys the Java broker serves and ours does not');
+      for (const calls of [java, ts]) {
+        const runtime = calls.get('runtime')?.[0] as Record<string, string>;
+        assert.match(runtime.commitLogDirCapacity as string, /^Total : .+, Free : .+\.$/);
+        assert.ok(Number(runtime.msgPutTotalTodayNow) >= 5, `msgPutTotalTodayNow ${runtime.msgPutTotalTodayNow}`);
+        assert.ok(Number(runtime.msgGetTotalTodayNow) >= 5, `msgGetTotalTodayNow ${runtime.msgGetTotalTodayNow}`);
+        // 305: the system topics, the dashboard's Topic page filter.
+        const system = calls.get('systemTopics')?.[0]?.topics as string[];
+        assert.ok(system.includes('SCHEDULE_TOPIC_XXXX') && system.includes('TBW102'), JSON.stringify(system));
+        // 315: the minute window has the 5 puts and the 5 gets; an unknown key is an error on both.
+        const [put, get, unknown] = calls.get('stats') as Record<string, unknown>[];
+        assert.equal(put?.minuteSum, 5);
+        assert.equal(get?.minuteSum, 5);
+        assert.equal(typeof unknown?.error, 'string');
+        // 328: the live producer, by group.
+        const groups = calls.get('producers')?.[0]?.groups as Record<string, { clientId: string; remoteIP: string; language: string }[]>;
+        const members = groups.TsOpsPG ?? [];
+        assert.equal(members.length, 1, JSON.stringify(groups));
+        assert.match(members[0]?.remoteIP ?? '', /^\/127\.0\.0\.1:\d+$/);
+      }
+    } finally {
+      await oursBroker.shutdown();
+      await ours.namesrv.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The official RocketMQ 5.x Python SDK (rocketmq-python-client 5.1.2, from PyPI, unchanged, in a virtual environment
- * made by the test) as a producer against our broker's gRPC endpoint (plaintext, the SDK's default). What it sends is
+ * The official RocketMQ 5.x Python SDK (rocketmq-python-client 5.1.2, from PyPI, unchanged, in the venv of
+ * test/helpers/grpc-sdk.ts) as a producer against our broker's gRPC endpoint (plaintext, the SDK's default). What it sends is
  * read back by our remoting PushConsumer.
  */
 import assert from 'node:assert/strict';
@@ -13,10 +13,28 @@ import { PushConsumer, type ConsumerMessage } from '../../src/client/index.js';
 import type { NamesrvController } from '../../src/namesrv/name-server.js';
 import { defaultTopicConfig } from '../../src/protocol/bodies/topic-config.js';
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
-import { pythonInteropSkip, pythonSdk, runPython } from '../helpers/python.js';
+import { execFile } from 'node:child_process';
+import { mkdtemp as makeTemp } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { pythonAvailable, pythonSdkVenv } from '../helpers/grpc-sdk.js';
 import { waitFor } from '../helpers/wait.js';
 
-const skip = await pythonInteropSkip();
+const availability = await pythonAvailable();
+if (!availability.ok && process.env.CI !== undefined) throw new Error(`the Python SDK interop test needs python3 with venv: ${availability.why}`);
+const skip = availability.ok ? false : `python3 with venv missing: ${availability.why}`;
+const script = fileURLToPath(new URL('../../../test/fixtures/grpc-sdk/python-producer.py', import.meta.url));
+
+/** Runs the producer script with the SDK's venv and a home of its own (the SDK logs under ~/logs). */
+async function runProducer(endpoint: string, prefix: string): Promise<string> {
+  const python = await pythonSdkVenv();
+  const home = await makeTemp(join(tmpdir(), 'rmqts-python-'));
+  try {
+    return (await promisify(execFile)(python, [script, endpoint, prefix], { timeout: 90_000, env: { ...process.env, HOME: home } })).stdout;
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
 
 interface Line {
   event: string;
@@ -34,7 +52,7 @@ describe('Python SDK 5.1.2 producer against the broker’s gRPC endpoint', { ski
   const received = new Map<string, ConsumerMessage & { arrivedAt: number }>();
 
   before(async () => {
-    await pythonSdk();
+    await pythonSdkVenv();
     dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-python-'));
     let namesrvAddr: string;
     ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
@@ -60,7 +78,7 @@ describe('Python SDK 5.1.2 producer against the broker’s gRPC endpoint', { ski
   });
 
   it('sends NORMAL, FIFO, DELAY and a transaction, and refuses the wrong type', async () => {
-    const { stdout } = await runPython('grpc_producer.py', [`127.0.0.1:${broker.grpcEndpoint?.port ?? 0}`, 'py']);
+    const stdout = await runProducer(`127.0.0.1:${broker.grpcEndpoint?.port ?? 0}`, 'py');
     const lines = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
     assert.ok((lines.find((l) => l.event === 'started')?.millis ?? Infinity) < 10_000, stdout);
     assert.equal(lines.find((l) => l.event === 'wrongType')?.error, 'IllegalArgumentException');

@@ -49,7 +49,7 @@ interface DecodedBean {
 }
 
 interface DecodedContext {
-  type: 'Pub' | 'SubBefore' | 'SubAfter' | 'EndTransaction';
+  type: 'Pub' | 'SubBefore' | 'SubAfter' | 'EndTransaction' | 'Recall';
   timeStamp: number;
   regionId: string;
   groupName: string;
@@ -113,7 +113,7 @@ describe('message trace with the Java 5.3.3 broker, read by Java 5.3.3', { skip,
 
   before(async () => {
     namesrv = await startJavaNameServer();
-    broker = await startJavaBroker({ namesrvAddr: namesrv.addr, config: { traceTopicEnable: true } });
+    broker = await startJavaBroker({ namesrvAddr: namesrv.addr, config: { traceTopicEnable: true, recallMessageEnable: true } });
     admin = new Admin({ nameServer: namesrv.addr, clientManager: manager });
     await admin.start();
     for (let i = 0; i < 600 && (await admin.clusterInfo()).brokerAddrTable.size === 0; i++) await delay(100);
@@ -172,6 +172,30 @@ describe('message trace with the Java 5.3.3 broker, read by Java 5.3.3', { skip,
     assert.deepEqual([subAfter.requestId, subAfter.success, subAfter.contextCode, subAfter.groupName], [subBefore.requestId, true, 0, 'TraceTsCG']);
     assert.equal(subAfter.beans[0]?.keys, 'key1 key2');
     assert.ok(subAfter.timeStamp >= subBefore.timeStamp && subBefore.timeStamp >= pub.timeStamp);
+  });
+
+  it("our producer's Recall records (trace.recall), for a recall the broker took and one it refused, decode in Java as written", async () => {
+    const topic = 'TraceRecallTopic';
+    await createTopic(topic);
+    await createTopic('TraceRecallOther');
+    const producer = new Producer({ nameServer: namesrv.addr, clientManager: manager, group: 'TraceTsRecallPG', trace: { recall: true } });
+    await producer.start();
+    const timed = await producer.send({ topic, body: 'later', delayTimeSec: 3600 });
+    const handle = timed.recallHandle ?? assert.fail('the Java broker answers a recall handle');
+    assert.equal(await producer.recallMessage(topic, handle), timed.msgId);
+    await assert.rejects(producer.recallMessage('TraceRecallOther', handle), /topic not match/);
+    await producer.shutdown();
+    const bodies = await traceBodies(timed.msgId, ['Recall']);
+    const recalls = (await javaDecode(bodies)).filter((c) => c.type === 'Recall').sort((a, b) => a.timeStamp - b.timeStamp);
+    assert.deepEqual(
+      recalls.map((c) => [c.regionId, c.groupName, c.success, c.beans.map((b) => [b.topic, b.msgId])]),
+      [
+        ['DefaultRegion', 'TraceTsRecallPG', true, [[topic, timed.msgId]]],
+        ['DefaultRegion', 'TraceTsRecallPG', false, [['TraceRecallOther', timed.msgId]]],
+      ],
+    );
+    const trace = await awaitTrace(timed.msgId, (t) => t.recalls.length === 2);
+    assert.deepEqual(trace.recalls.map((r) => r.success), [true, false]);
   });
 
   it("a Java 5.3.3 traced producer's Pub and our traced consumer's SubBefore/SubAfter form one message's life", async () => {

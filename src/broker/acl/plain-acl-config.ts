@@ -87,19 +87,30 @@ export function buildAccount(config: PlainAccessConfig): Account {
  * a bad account, permission or IP pattern fails the whole file. `now` stands for the version of a file without one.
  */
 export function readAclFile(doc: YamlValue, path: string, now: number): AclFileContent {
-  if (doc === null || (doc instanceof Map && doc.size === 0)) return { globalWhiteAddrs: [], globalWhite: [], accounts: [], configs: [], dataVersion: undefined };
-  if (!(doc instanceof Map)) throw new AclException(`${path}: an ACL file must be a mapping`);
-  const globalWhiteAddrs = stringList(doc.get(CONFIG_GLOBAL_WHITE_ADDRS), `${path}: ${CONFIG_GLOBAL_WHITE_ADDRS}`) ?? [];
-  const accountsValue = doc.get(CONFIG_ACCOUNTS);
-  if (accountsValue !== undefined && accountsValue !== null && !Array.isArray(accountsValue)) throw new AclException(`${path}: accounts must be a list`);
-  const configs = (accountsValue ?? []).map((entry, i) => accessConfigOf(entry, `${path}: accounts[${i}]`));
+  const data = readPlainAccessData(doc, path);
+  if (data === undefined) return { globalWhiteAddrs: [], globalWhite: [], accounts: [], configs: [], dataVersion: undefined };
+  const { globalWhiteAddrs, configs } = data;
   return {
     globalWhiteAddrs,
     globalWhite: globalWhiteAddrs.map((pattern) => remoteAddressStrategy(pattern)),
     accounts: configs.map(buildAccount),
     configs,
-    dataVersion: dataVersionOf(doc.get(CONFIG_DATA_VERSION), path) ?? { counter: 0, timestamp: now },
+    dataVersion: dataVersionOf((doc as YamlMap).get(CONFIG_DATA_VERSION), path) ?? { counter: 0, timestamp: now },
   };
+}
+
+/**
+ * PlainAccessData as a plain_acl.yml document holds it, the accounts as written (not checked as the validator
+ * checks them: 5.3.3's AuthMigrator reads them so); undefined for a file without data.
+ */
+export function readPlainAccessData(doc: YamlValue, path: string): { globalWhiteAddrs: string[]; configs: PlainAccessConfig[] } | undefined {
+  if (doc === null || (doc instanceof Map && doc.size === 0)) return undefined;
+  if (!(doc instanceof Map)) throw new AclException(`${path}: an ACL file must be a mapping`);
+  const globalWhiteAddrs = stringList(doc.get(CONFIG_GLOBAL_WHITE_ADDRS), `${path}: ${CONFIG_GLOBAL_WHITE_ADDRS}`) ?? [];
+  const accountsValue = doc.get(CONFIG_ACCOUNTS);
+  if (accountsValue !== undefined && accountsValue !== null && !Array.isArray(accountsValue)) throw new AclException(`${path}: accounts must be a list`);
+  const configs = (accountsValue ?? []).map((entry, i) => accessConfigOf(entry, `${path}: accounts[${i}]`));
+  return { globalWhiteAddrs, configs };
 }
 
 /** The first `dataVersion` entry, as Java reads it. */

@@ -19,9 +19,8 @@ const ACTIONS: readonly Action[] = ['All', 'Any', 'Pub', 'Sub', 'Create', 'Updat
 const DECISIONS: readonly Decision[] = ['Allow', 'Deny'];
 const POLICY_TYPES: readonly PolicyType[] = ['Custom', 'Default'];
 
-/** MixAll.RETRY_GROUP_TOPIC_PREFIX and DLQ_GROUP_TOPIC_PREFIX: retry and dead-letter topics stand for their group. */
+/** MixAll.RETRY_GROUP_TOPIC_PREFIX: a retry topic stands for its group. */
 export const RETRY_PREFIX = '%RETRY%';
-const DLQ_PREFIX = '%DLQ%';
 
 function byName<T extends string>(names: readonly T[], name: string | undefined): T | undefined {
   if (name === undefined) return undefined;
@@ -48,10 +47,12 @@ export function ofTopic(name: string): Resource {
   return { type: 'Topic', name, pattern: 'LITERAL' };
 }
 
-/** Resource.ofGroup: a retry (or dead-letter) topic names its group. */
+/**
+ * Resource.ofGroup: a retry topic names its group. A dead-letter topic's name is kept as it is: 5.3.3 strips the
+ * prefixes only from a name that starts with %RETRY%.
+ */
 export function ofGroup(name: string): Resource {
-  const group = name.startsWith(RETRY_PREFIX) ? name.slice(RETRY_PREFIX.length) : name.startsWith(DLQ_PREFIX) ? name.slice(DLQ_PREFIX.length) : name;
-  return { type: 'Group', name: group, pattern: 'LITERAL' };
+  return { type: 'Group', name: name.startsWith(RETRY_PREFIX) ? name.slice(RETRY_PREFIX.length) : name, pattern: 'LITERAL' };
 }
 
 /** Resource.of(String): "*", "Topic:*", "Topic:abc*", "Topic:abc"; undefined for a blank key or an unknown type. */

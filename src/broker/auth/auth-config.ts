@@ -18,6 +18,8 @@ export interface AuthConfig {
   initAuthenticationUser: { username: string; password: string } | undefined;
   /** innerClientAuthenticationCredentials: the broker signs its own requests with them; created as a Super user. */
   innerClientCredentials: { accessKey: string; secretKey: string } | undefined;
+  /** At startup, the ACL 1.0 accounts of plain_acl.yml and conf/acl/ become users and ACLs (AuthMigrator). */
+  migrateAuthFromV1Enabled: boolean;
 }
 
 const PACKAGE = 'org.apache.rocketmq.auth';
@@ -72,6 +74,7 @@ export function defaultAuthConfig(): AuthConfig {
     authorizationWhitelist: new Set(),
     initAuthenticationUser: undefined,
     innerClientCredentials: undefined,
+    migrateAuthFromV1Enabled: false,
   };
 }
 
@@ -127,9 +130,7 @@ export function parseAuthConfig(properties: ReadonlyMap<string, string>): AuthCo
   };
   config.authenticationEnabled = enabled('authenticationEnabled');
   config.authorizationEnabled = enabled('authorizationEnabled');
-  if (enabled('migrateAuthFromV1Enabled')) {
-    throw new AuthConfigError('migrateAuthFromV1Enabled=true is not supported yet: create the users and ACLs with `rocketmq-ts user` / `acl`');
-  }
+  config.migrateAuthFromV1Enabled = enabled('migrateAuthFromV1Enabled');
   config.authenticationMetadataConfigured = get('authenticationMetadataProvider') !== undefined;
   config.authorizationMetadataConfigured = get('authorizationMetadataProvider') !== undefined;
   config.authenticationWhitelist = whitelistOf(get('authenticationWhitelist'));

@@ -33,6 +33,11 @@ export class ConsumerManager<C> {
     this.logger = options.logger ?? silentLogger;
   }
 
+  /** Every online group (the connection metrics). */
+  groups(): IterableIterator<ConsumerGroupInfo<C>> {
+    return this.consumerTable.values();
+  }
+
   getConsumerGroupInfo(group: string): ConsumerGroupInfo<C> | undefined {
     return this.consumerTable.get(group);
   }

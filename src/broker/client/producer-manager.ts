@@ -22,6 +22,11 @@ export class ProducerManager<C> {
   }
 
   /** The members of a producer group, undefined when the group has none (GET_PRODUCER_CONNECTION_LIST). */
+  /** Every group with its members (GET_ALL_PRODUCER_INFO). */
+  groups(): IterableIterator<[string, ReadonlyMap<C, ClientChannelInfo<C>>]> {
+    return this.groupChannelTable.entries();
+  }
+
   getGroupChannelTable(group: string): ReadonlyMap<C, ClientChannelInfo<C>> | undefined {
     return this.groupChannelTable.get(group);
   }

@@ -52,6 +52,14 @@ export class ConsumerOffsetManager extends ConfigManager<ConsumerOffsetSerialize
   }
 
   /** The topics `group` has committed offsets on. */
+  /** Every committed (topic, group) with its offsets by queue (the consumer-lag metrics). */
+  *offsetEntries(): Generator<{ topic: string; group: string; offsets: ReadonlyMap<number, number> }> {
+    for (const [key, offsets] of this.offsetTable) {
+      const split = key.indexOf(TOPIC_GROUP_SEPARATOR);
+      if (split > 0) yield { topic: key.slice(0, split), group: key.slice(split + 1), offsets };
+    }
+  }
+
   whichTopicByConsumer(group: string): Set<string> {
     const topics = new Set<string>();
     for (const key of this.offsetTable.keys()) {

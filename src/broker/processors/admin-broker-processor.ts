@@ -8,7 +8,9 @@ import {
   type Connection,
   type OffsetWrapper,
 } from '../../protocol/bodies/consumer-admin.js';
+import { encodeBrokerStatsData, encodeProducerTableInfo, type ProducerInfo } from '../../protocol/bodies/broker-stats.js';
 import { encodeKVTable } from '../../protocol/bodies/kv-table.js';
+import { encodeTopicList } from '../../protocol/bodies/topic-list.js';
 import { decodeLockBatchRequestBody, encodeLockBatchResponseBody } from '../../protocol/bodies/lock-batch.js';
 import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import { decodeSubscriptionGroupConfig } from '../../protocol/bodies/subscription-group-config.js';
@@ -22,6 +24,7 @@ import {
   GetTopicStatsInfoRequestHeader,
   SearchOffsetRequestHeader,
   TopicQueueRequestHeader,
+  ViewBrokerStatsDataRequestHeader,
 } from '../../protocol/headers/broker.js';
 import {
   CloneGroupOffsetRequestHeader,
@@ -58,7 +61,8 @@ const V3_1_8_SNAPSHOT = 62;
 /**
  * AdminBrokerProcessor.java, the broker's default processor: topic and subscription-group administration, the
  * broker's configuration and runtime info, the slave-sync reads, the queue offset queries (29-32) and what
- * mqadmin topicStatus reads (202, 351). Every code nobody serves lands here and is answered
+ * mqadmin topicStatus reads (202, 351), and what the Java dashboard and rocketmq-exporter read: the system topics
+ * (305), a stats item's windows (315) and every online producer (328). Every code nobody serves lands here and is answered
  * REQUEST_CODE_NOT_SUPPORTED naming the code, as Java does.
  */
 export class AdminBrokerProcessor implements RequestProcessor {
@@ -171,6 +175,13 @@ export class AdminBrokerProcessor implements RequestProcessor {
         return this.consumeMessageDirectly(request);
       case RequestCode.CLONE_GROUP_OFFSET:
         return this.cloneGroupOffset(request);
+      case RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_BROKER:
+        // The dashboard's Topic page asks the name server (304), then the broker it names, for the system topics.
+        return success(encodeTopicList({ topicList: [...topicConfigManager.systemTopicSet()] }));
+      case RequestCode.VIEW_BROKER_STATS_DATA:
+        return this.viewBrokerStatsData(request);
+      case RequestCode.GET_ALL_PRODUCER_INFO:
+        return success(encodeProducerTableInfo(this.producerTable()));
       default:
         return RemotingCommand.createResponseCommand(ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ` request type ${request.code} not supported`);
     }
@@ -192,6 +203,36 @@ export class AdminBrokerProcessor implements RequestProcessor {
     );
   }
 
+  /**
+   * mqadmin statsAll, the dashboard's charts and rocketmq-exporter's TPS families: one stats item's minute, hour
+   * and day windows. An item nothing was counted under is SYSTEM_ERROR, as in Java (the exporter skips those).
+   */
+  private viewBrokerStatsData(request: RemotingCommand): RemotingCommand {
+    const { statsName, statsKey } = request.decodeCommandCustomHeader(ViewBrokerStatsDataRequestHeader);
+    const item = this.broker.brokerStatsManager.getStatsItem(statsName, statsKey);
+    if (item === undefined) return RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, `The stats <${statsName}> <${statsKey}> not exist`);
+    return success(encodeBrokerStatsData({ statsMinute: item.snapshot('minute'), statsHour: item.snapshot('hour'), statsDay: item.snapshot('day') }));
+  }
+
+  /** ProducerManager.getProducerTable: every online producer by group (rocketmq-exporter's producer families). */
+  private producerTable(): Map<string, ProducerInfo[]> {
+    const table = new Map<string, ProducerInfo[]>();
+    for (const [group, members] of this.broker.producerManager.groups()) {
+      table.set(
+        group,
+        [...members.values()].map((info) => ({
+          clientId: info.clientId,
+          // Netty's InetSocketAddress.toString(), which Java puts here.
+          remoteIP: `/${info.channel.remoteAddr}`,
+          language: info.language,
+          version: info.version,
+          lastUpdateTimestamp: info.lastUpdateTimestamp,
+        })),
+      );
+    }
+    return table;
+  }
+
   /** mqadmin producerConnection. */
   private getProducerConnectionList(request: RemotingCommand): RemotingCommand {
     const { producerGroup } = request.decodeCommandCustomHeader(GetProducerConnectionListRequestHeader);
@@ -205,6 +246,7 @@ export class AdminBrokerProcessor implements RequestProcessor {
     this.broker.logger.info(`deleteSubscriptionGroup ${groupName}, caller=${caller}`);
     await this.broker.subscriptionGroupManager.deleteSubscriptionGroupConfig(groupName);
     if (cleanOffset === true) this.broker.consumerOffsetManager.removeOffset(groupName);
+    this.broker.brokerStatsManager.onGroupDeleted(groupName);
     return success();
   }
 
@@ -351,6 +393,7 @@ export class AdminBrokerProcessor implements RequestProcessor {
     const deleted = await this.broker.topicConfigManager.deleteTopicConfig(topic);
     this.broker.consumerOffsetManager.cleanOffsetByTopic(topic);
     this.broker.messageStore.deleteTopics(new Set([topic]));
+    this.broker.brokerStatsManager.onTopicDeleted(topic);
     if (deleted) await this.broker.registerBrokerAll();
     return success();
   }
@@ -404,25 +447,44 @@ export class AdminBrokerProcessor implements RequestProcessor {
   }
 
   /**
-   * The keys mqadmin clusterList and brokerStatus read. Counters the broker does not keep yet read 0; the store
-   * adds its own figures (putTps, getTransferredTps, commitLogDiskRatio, ...) over these.
+   * AdminBrokerProcessor.prepareRuntimeInfo: the keys mqadmin clusterList and brokerStatus, the dashboard and
+   * rocketmq-exporter read, with Java 5.3.3's names and formats. The store adds its own figures (putTps,
+   * getTransferredTps, commitLogDiskRatio, commitLogDirCapacity, ...). Java's thread-pool queues are our
+   * executors: the send queue is measured; the pull, query, ack and end-transaction executors report the
+   * capacities they are built with (Java's defaults) and an empty queue.
    */
   private runtimeInfo(): Map<string, string> {
+    const totals = this.broker.brokerStatsManager.dailyTotals();
+    const sendQueue = this.broker.sendThreadPoolQueue;
     const info = new Map<string, string>([
       ['brokerActive', 'true'],
       ['brokerVersionDesc', BROKER_VERSION_DESC],
       ['brokerVersion', String(CURRENT_VERSION)],
       ['bootTimestamp', String(this.broker.startupTimeMillis)],
-      ['msgPutTotalYesterdayMorning', '0'],
-      ['msgPutTotalTodayMorning', '0'],
-      ['msgPutTotalTodayNow', '0'],
-      ['msgGetTotalYesterdayMorning', '0'],
-      ['msgGetTotalTodayMorning', '0'],
-      ['msgGetTotalTodayNow', '0'],
-      ['sendThreadPoolQueueSize', '0'],
-      ['sendThreadPoolQueueHeadWaitTimeMills', '0'],
+      ['msgPutTotalYesterdayMorning', String(totals.msgPutTotalYesterdayMorning)],
+      ['msgPutTotalTodayMorning', String(totals.msgPutTotalTodayMorning)],
+      ['msgPutTotalTodayNow', String(totals.msgPutTotalTodayNow)],
+      ['msgGetTotalYesterdayMorning', String(totals.msgGetTotalYesterdayMorning)],
+      ['msgGetTotalTodayMorning', String(totals.msgGetTotalTodayMorning)],
+      ['msgGetTotalTodayNow', String(totals.msgGetTotalTodayNow)],
+      ['startAcceptSendRequestTimeStamp', '0'],
+      ['sendThreadPoolQueueSize', String(sendQueue.size)],
+      ['sendThreadPoolQueueCapacity', String(this.broker.config.sendThreadPoolQueueCapacity)],
+      ['sendThreadPoolQueueHeadWaitTimeMills', String(sendQueue.headWaitMillis())],
       ['pullThreadPoolQueueSize', '0'],
+      ['pullThreadPoolQueueCapacity', '100000'],
       ['pullThreadPoolQueueHeadWaitTimeMills', '0'],
+      ['litePullThreadPoolQueueSize', '0'],
+      ['litePullThreadPoolQueueCapacity', '100000'],
+      ['litePullThreadPoolQueueHeadWaitTimeMills', '0'],
+      ['queryThreadPoolQueueSize', '0'],
+      ['queryThreadPoolQueueCapacity', '20000'],
+      ['queryThreadPoolQueueHeadWaitTimeMills', '0'],
+      ['ackThreadPoolQueueSize', '0'],
+      ['ackThreadPoolQueueCapacity', '100000'],
+      ['ackThreadPoolQueueHeadWaitTimeMills', '0'],
+      ['EndTransactionQueueSize', '0'],
+      ['EndTransactionThreadPoolQueueCapacity', '100000'],
       ['pageCacheLockTimeMills', '0'],
       ['timerReadBehind', '0'],
       ['timerOffsetBehind', '0'],
@@ -430,6 +492,7 @@ export class AdminBrokerProcessor implements RequestProcessor {
       ['timerEnqueueTps', '0.0'],
       ['timerDequeueTps', '0.0'],
     ]);
+    for (const [key, value] of this.broker.scheduleMessageService.buildRunningStats()) info.set(key, value);
     for (const [key, value] of this.broker.messageStore.getRuntimeInfo()) info.set(key, value);
     for (const [key, value] of this.broker.timerMessageStore?.runtimeInfo() ?? []) info.set(key, value);
     // Ours (Java 5.x exports these as metrics only): transactions since start.

@@ -9,6 +9,8 @@ import type { ProducerManager } from '../client/producer-manager.js';
 import type { RebalanceLockManager } from '../client/rebalance-lock-manager.js';
 import type { ConsumerFilterManager, FilterFactory } from '../filter/consumer-filter-manager.js';
 import type { ConsumerOffsetManager } from '../offset/consumer-offset-manager.js';
+import type { BrokerStatsManager } from '../stats/broker-stats-manager.js';
+import type { SendThreadPoolQueue } from '../latency/send-thread-pool-queue.js';
 import type { ScheduleMessageService } from '../schedule/schedule-message-service.js';
 import type { SubscriptionGroupManager } from '../subscription/subscription-group-manager.js';
 import type { TopicConfigManager } from '../topic/topic-config-manager.js';
@@ -41,6 +43,10 @@ export interface BrokerContext {
    * message to rmq_sys_wheel_timer, a DELAY level to the schedule topic. A refusal means: do not store it.
    */
   handlePutHooks(msg: MessageExtBrokerInner): PutRefusal | undefined;
+  /** Sends waiting for the store (the runtime info's sendThreadPoolQueue* keys). */
+  readonly sendThreadPoolQueue: SendThreadPoolQueue;
+  /** Per-topic and per-group put/get counters (VIEW_BROKER_STATS_DATA, the runtime info, the metrics endpoint). */
+  readonly brokerStatsManager: BrokerStatsManager;
   /** Calls to clients over their own connections (reset offsets, running info, consume directly). */
   readonly broker2Client: Broker2Client;
   /** The DataVersion of the configuration, as JSON (GET_BROKER_CONFIG's `version` header). */

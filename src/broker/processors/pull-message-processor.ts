@@ -116,6 +116,8 @@ export class PullMessageProcessor implements RequestProcessor {
     this.tryCommitOffset(brokerAllowSuspend, header, ctx.remoteAddr);
     switch (response.code) {
       case ResponseCode.SUCCESS:
+        this.broker.brokerStatsManager.incGroupGet(header.consumerGroup, header.topic, result.messageCount, result.bufferTotalSize);
+        this.broker.brokerStatsManager.incBrokerGet(header.topic, result.messageCount);
         response.body = result.messageBuffers.length === 1 ? result.messageBuffers[0] : Buffer.concat(result.messageBuffers, result.bufferTotalSize);
         return response;
       case ResponseCode.PULL_NOT_FOUND: {

@@ -65,6 +65,7 @@ export class ReplyMessageProcessor implements RequestProcessor {
       const result = await this.broker.messageStore.putMessage(msg);
       const appended = result.appendResult;
       if ((result.status === 'PUT_OK' || result.status === 'FLUSH_DISK_TIMEOUT') && appended !== undefined) {
+        this.broker.brokerStatsManager.incTopicPut(msg.topic, appended.msgNum, appended.wroteBytes);
         response.addExtField('msgId', appended.msgId);
         response.addExtField('queueId', String(queueId));
         response.addExtField('queueOffset', String(appended.logicsOffset));

@@ -7,8 +7,8 @@ import { ResponseCode } from '../../protocol/response-code.js';
 import type { RequestContext, RequestProcessor } from '../../remoting/request-processor.js';
 import type { SendThreadPoolQueue } from '../latency/send-thread-pool-queue.js';
 import { PermName } from '../../protocol/perm-name.js';
-import { dlqTopic, retryTopic } from '../topic/topic-validator.js';
-import { DLQ_NUMS_PER_GROUP, FLAG_UNIT_SUB, MessageSender, V3_4_9, randomQueueId, type SendHeader } from '../send/message-sender.js';
+import { TopicValidator, dlqTopic, retryTopic } from '../topic/topic-validator.js';
+import { DLQ_NUMS_PER_GROUP, FLAG_UNIT_SUB, MessageSender, V3_4_9, countPut, randomQueueId, type SendHeader } from '../send/message-sender.js';
 import { answeringBadInput } from './bad-input.js';
 import type { BrokerContext } from './broker-context.js';
 
@@ -126,10 +126,19 @@ export class SendMessageProcessor implements RequestProcessor {
 
     const result = await messageStore.putMessage(msgInner);
     if (result.status !== 'PUT_OK') return refuse(ResponseCode.SYSTEM_ERROR, result.status);
+    // As Java: a send-back counts as a put only when parked at a delay level, and always as the group's send-back.
+    if (msgInner.topic === TopicValidator.RMQ_SYS_SCHEDULE_TOPIC && result.appendResult !== undefined) {
+      this.countPut(msgInner.topic, msgInner.queueId, 1, result.appendResult.wroteBytes);
+    }
+    this.broker.brokerStatsManager.incSendBackNums(header.group, properties.get(MessageConst.PROPERTY_RETRY_TOPIC) ?? msgExt.topic);
     if (isDLQ) {
       logger.info(`send msg to DLQ ${newTopic}, originalTopic=${header.originTopic ?? msgExt.topic}, consumerId=${header.group}, msgUniqKey=${msgExt.uniqKey ?? ''}, reconsumeTimes=${msgInner.reconsumeTimes}`);
     }
     return RemotingCommand.createResponseCommand(ResponseCode.SUCCESS);
+  }
+
+  private countPut(topic: string, queueId: number, msgNum: number, wroteBytes: number): void {
+    countPut(this.broker.brokerStatsManager, topic, queueId, msgNum, wroteBytes);
   }
 
   private storeHost(): HostAddress {

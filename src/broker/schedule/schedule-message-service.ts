@@ -9,6 +9,8 @@ import { MessageConst, MessageExtBrokerInner, MessageSysFlag, getTransactionValu
 import type { BrokerMessageStore } from '../broker-message-store.js';
 import { ConfigManager, newDataVersion, nextDataVersion } from '../config-manager.js';
 import type { ConfigStore } from '../config-store.js';
+import type { AppendMessageResult } from '../../store/message-store.js';
+import type { BrokerStatsManager } from '../stats/broker-stats-manager.js';
 import { TopicValidator } from '../topic/topic-validator.js';
 
 /** Java waits this long after a failed re-put before trying the level again. */
@@ -23,6 +25,8 @@ const VERSION_STEP = 200;
 const BLANK_UNIT_SIZE = 0x7fffffff;
 
 const SCHEDULE_TOPIC = TopicValidator.RMQ_SYS_SCHEDULE_TOPIC;
+/** MixAll.SCHEDULE_CONSUMER_GROUP: the group the deliveries are counted as reads of. */
+const SCHEDULE_CONSUMER_GROUP = 'SCHEDULE_CONSUMER';
 
 export function queueId2DelayLevel(queueId: number): number {
   return queueId + 1;
@@ -67,6 +71,8 @@ export type ScheduleStore = Pick<
 export interface ScheduleMessageServiceOptions {
   store: ScheduleStore;
   configStore: ConfigStore;
+  /** Counts deliveries as Java does: a get of SCHEDULE_CONSUMER from the level's queue, a put to the real topic. */
+  stats?: Pick<BrokerStatsManager, 'incTopicPut' | 'incGroupGet' | 'incQueueGet'>;
   logger?: Logger;
   clock?: () => number;
 }
@@ -95,6 +101,7 @@ export class ScheduleMessageService extends ConfigManager<DelayOffsetSerializeWr
   private readonly offsetTable = new Map<number, number>();
   private readonly levels = new Map<number, LevelState>();
   private readonly store: ScheduleStore;
+  private readonly stats: ScheduleMessageServiceOptions['stats'];
   private readonly clock: () => number;
   private dataVersion: DataVersion = newDataVersion();
   private versionChangeCounter = 0;
@@ -103,6 +110,7 @@ export class ScheduleMessageService extends ConfigManager<DelayOffsetSerializeWr
   constructor(options: ScheduleMessageServiceOptions) {
     super(options.configStore, 'delayOffset.json', options.logger ?? silentLogger);
     this.store = options.store;
+    this.stats = options.stats;
     this.clock = options.clock ?? Date.now;
   }
 
@@ -241,6 +249,7 @@ export class ScheduleMessageService extends ConfigManager<DelayOffsetSerializeWr
             this.updateOffset(level, offset);
             return { kind: 'retry', afterMillis: DELAY_FOR_A_PERIOD };
           }
+          this.countDelivery(level, msgInner.topic, result.appendResult);
         }
         offset = unit.queueOffset + 1;
         this.updateOffset(level, offset);
@@ -269,6 +278,24 @@ export class ScheduleMessageService extends ConfigManager<DelayOffsetSerializeWr
     msgInner.topic = topic;
     msgInner.queueId = queueId;
     return msgInner;
+  }
+
+  /** DeliverDelayedMessageTimerTask's stats on a delivered message, under the level's queue and the real topic. */
+  private countDelivery(level: number, topic: string, appended: AppendMessageResult | undefined): void {
+    if (this.stats === undefined || appended === undefined) return;
+    const { msgNum, wroteBytes } = appended;
+    this.stats.incQueueGet(SCHEDULE_CONSUMER_GROUP, SCHEDULE_TOPIC, delayLevel2QueueId(level), msgNum, wroteBytes);
+    this.stats.incGroupGet(SCHEDULE_CONSUMER_GROUP, SCHEDULE_TOPIC, msgNum, wroteBytes);
+    this.stats.incTopicPut(topic, msgNum, wroteBytes);
+  }
+
+  /** buildRunningStats: `scheduleMessageOffset_<level>` = "<delivered offset>,<max offset>" for the runtime info. */
+  buildRunningStats(): Map<string, string> {
+    const stats = new Map<string, string>();
+    for (const [level, offset] of this.offsetTable) {
+      stats.set(`scheduleMessageOffset_${level}`, `${offset},${this.store.getMaxOffsetInQueue(SCHEDULE_TOPIC, delayLevel2QueueId(level))}`);
+    }
+    return stats;
   }
 
   private updateOffset(level: number, offset: number): void {

@@ -22,6 +22,7 @@ import { RETRY_GROUP_TOPIC_PREFIX, TOPIC_MAX_LENGTH, TopicValidator, dlqTopic, v
 import type { TransactionalMessageService } from '../transaction/transactional-message-service.js';
 import { isHalfMessageSend } from '../transaction/transactional-message-util.js';
 import type { Logger } from '../../common/logger.js';
+import type { BrokerStatsManager } from '../stats/broker-stats-manager.js';
 import { MessageClientIDSetter } from '../processors/message-client-id-setter.js';
 
 /** SendMessageRequestHeader as the send path uses it, whichever encoding (or transport) it arrived in. */
@@ -73,6 +74,7 @@ export interface SendContext {
   readonly messageStore: BrokerMessageStore;
   readonly rebalanceLockManager: RebalanceLockManager;
   readonly transactionalMessageService: TransactionalMessageService;
+  readonly brokerStatsManager: BrokerStatsManager;
   readonly brokerAddr: string;
   handlePutHooks(msg: MessageExtBrokerInner): PutRefusal | undefined;
 }
@@ -96,6 +98,8 @@ const NOT_ALLOWED_SEND_TOPICS: ReadonlySet<string> = new Set([
   TopicValidator.RMQ_SYS_SELF_TEST_TOPIC,
   TopicValidator.RMQ_SYS_OFFSET_MOVED_EVENT,
 ]);
+/** Half messages are stored in queue 0 of the half topic, and counted there. */
+const HALF_QUEUE = { topic: TopicValidator.RMQ_SYS_TRANS_HALF_TOPIC, queueId: 0 } as const;
 /** TopicSysFlag.buildSysFlag(unit, unitSub). */
 const FLAG_UNIT = 0x1;
 export const FLAG_UNIT_SUB = 0x2;
@@ -146,7 +150,7 @@ export class MessageSender {
       fill(batch, header, queueId, sysFlag, input.body, properties, bornHost, storeHost);
       batch.properties.set(MessageConst.PROPERTY_CLUSTER, this.broker.config.brokerClusterName);
       result = await this.broker.messageStore.putMessages(batch);
-      return this.handlePutMessageResult(result, queueId, batch.uniqKey);
+      return this.handlePutMessageResult(result, queueId, batch, batch.uniqKey);
     }
     if (properties.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX) === undefined) {
       properties.set(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX, this.idSetter.createUniqID());
@@ -164,12 +168,12 @@ export class MessageSender {
       // into the half topic (Java's issue #1540).
       const uniqKey = msg.uniqKey;
       result = await this.broker.transactionalMessageService.prepareMessage(msg);
-      return this.handlePutMessageResult(result, queueId, uniqKey);
+      return this.handlePutMessageResult(result, queueId, HALF_QUEUE, uniqKey);
     }
     const refusedByHook = this.broker.handlePutHooks(msg);
     if (refusedByHook !== undefined) return refused(refusedByHook.code, refusedByHook.remark);
     result = await this.broker.messageStore.putMessage(msg);
-    const outcome = this.handlePutMessageResult(result, queueId, msg.uniqKey);
+    const outcome = this.handlePutMessageResult(result, queueId, msg, msg.uniqKey);
     if (outcome.code === ResponseCode.SUCCESS) {
       const recallHandle = recallHandleOf(msg, this.broker.config.brokerName);
       if (recallHandle !== undefined) outcome.recallHandle = recallHandle;
@@ -203,14 +207,24 @@ export class MessageSender {
     return undefined;
   }
 
-  /** SendMessageProcessor.handlePutMessageResult. */
-  private handlePutMessageResult(result: PutMessageResult, queueId: number, uniqKey: string | undefined): SendOutcome {
+  /**
+   * SendMessageProcessor.handlePutMessageResult, with its stats: a stored send counts under the topic and queue
+   * it was `stored` in (SCHEDULE_TOPIC_XXXX for a delay level, the half topic for a transaction), as in Java,
+   * while the answer names the queue the producer chose.
+   */
+  private handlePutMessageResult(
+    result: PutMessageResult,
+    queueId: number,
+    stored: { readonly topic: string; readonly queueId: number },
+    uniqKey: string | undefined,
+  ): SendOutcome {
     const code = STORED[result.status];
     const appended = result.appendResult;
     if (code === undefined || appended === undefined) {
       const [failCode, remark] = failure(result.status, this.broker.messageStore.getRuntimeInfo().get('commitLogDiskRatio'));
       return refused(failCode, remark);
     }
+    countPut(this.broker.brokerStatsManager, stored.topic, stored.queueId, appended.msgNum, appended.wroteBytes);
     const outcome: SendOutcome = { code, remark: undefined, msgId: appended.msgId, queueId, queueOffset: appended.logicsOffset };
     if (uniqKey !== undefined) outcome.transactionId = uniqKey;
     return outcome;
@@ -300,6 +314,12 @@ function failure(status: PutMessageResult['status'], diskRatio: string | undefin
     default:
       return [ResponseCode.SYSTEM_ERROR, 'UNKNOWN_ERROR DEFAULT'];
   }
+}
+
+/** A stored put in the broker's stats (a delay-level put also per queue of SCHEDULE_TOPIC_XXXX, as Java). */
+export function countPut(stats: BrokerStatsManager, topic: string, queueId: number, msgNum: number, wroteBytes: number): void {
+  if (topic === TopicValidator.RMQ_SYS_SCHEDULE_TOPIC) stats.incQueuePut(topic, queueId, msgNum, wroteBytes);
+  stats.incTopicPut(topic, msgNum, wroteBytes);
 }
 
 /** AbstractSendMessageProcessor.randomQueueId. */

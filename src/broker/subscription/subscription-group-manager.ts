@@ -51,6 +51,11 @@ export class SubscriptionGroupManager extends ConfigManager<SubscriptionGroupWra
     return { ...this.dataVersion };
   }
 
+  /** rocketmq_consumer_group_number. */
+  get groupCount(): number {
+    return this.subscriptionGroupTable.size;
+  }
+
   containsSubscriptionGroup(group: string): boolean {
     return this.subscriptionGroupTable.has(group);
   }

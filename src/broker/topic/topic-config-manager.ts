@@ -68,6 +68,11 @@ export class TopicConfigManager extends ConfigManager<TopicConfigSerializeWrappe
     return this.systemTopics.has(topic) || topic.startsWith(TopicValidator.SYSTEM_TOPIC_PREFIX);
   }
 
+  /** TopicValidator.getSystemTopicSet: what GET_SYSTEM_TOPIC_LIST_FROM_BROKER (305) lists. */
+  systemTopicSet(): ReadonlySet<string> {
+    return this.systemTopics;
+  }
+
   isOrderTopic(topic: string): boolean {
     return this.topicConfigTable.get(topic)?.order ?? false;
   }

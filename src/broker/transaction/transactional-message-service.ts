@@ -1,3 +1,4 @@
+import type { BrokerStatsManager } from '../stats/broker-stats-manager.js';
 import type { Logger } from '../../common/logger.js';
 import { MessageConst, MessageSysFlag, type HostAddress, type MessageExt, type MessageExtBrokerInner } from '../../protocol/message/index.js';
 import { ResponseCode } from '../../protocol/response-code.js';
@@ -42,6 +43,8 @@ export interface TransactionalMessageServiceDeps {
    * DELAY in the schedule topic; a refusal (an illegal timer) fails the commit, as Java's put does.
    */
   beforeCommitPut: (msg: MessageExtBrokerInner) => { code: number; remark: string } | undefined;
+  /** A committed message counts as a put to the topic it was stored in, as Java's EndTransactionProcessor counts it. */
+  stats?: Pick<BrokerStatsManager, 'incTopicPut'>;
   logger: Logger;
   now?: () => number;
 }
@@ -150,6 +153,7 @@ export class TransactionalMessageService {
         this.finished.delete(half.queueOffset);
         return { code: ResponseCode.SYSTEM_ERROR, remark: result.status };
       }
+      if (result.appendResult !== undefined) this.deps.stats?.incTopicPut(committed.topic, result.appendResult.msgNum, result.appendResult.wroteBytes);
       this.stats.commits++;
     } else {
       this.stats.rollbacks++;

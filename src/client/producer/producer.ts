@@ -33,7 +33,8 @@ import { decodeRecallHandle } from './recall-handle.js';
 import type { ReplyMessage } from './reply-message.js';
 import type { RequestFailure } from './request-future-holder.js';
 import { processSendResponse, type SendResult } from './send-result.js';
-import { AsyncTraceDispatcher, traceProducerGroup, traceTopicOf, type TraceOption } from '../trace/async-trace-dispatcher.js';
+import { AsyncTraceDispatcher, traceProducerGroup, traceRecallOf, traceTopicOf, type TraceOption } from '../trace/async-trace-dispatcher.js';
+import { RecallMessageTraceHook } from '../trace/recall-message-trace-hook.js';
 import { applyTraceContext } from '../trace/propagation.js';
 import { SendMessageTraceHook } from '../trace/send-message-trace-hook.js';
 
@@ -144,6 +145,7 @@ export class Producer implements MQProducerInner {
   /** Where its trace records go (undefined when `trace` is off); a TransactionProducer adds its EndTransaction records. */
   protected readonly traceDispatcher: AsyncTraceDispatcher | undefined;
   private readonly sendTraceHook: SendMessageTraceHook | undefined;
+  private readonly recallTraceHook: RecallMessageTraceHook | undefined;
 
   constructor(options: ProducerOptions) {
     this.ns = clientNamespace(options);
@@ -175,6 +177,7 @@ export class Producer implements MQProducerInner {
     this.inFlightLimit = new Semaphore(positiveInt(options.maxInFlightSends, DEFAULTS.maxInFlightSends, 'maxInFlightSends'));
     this.traceDispatcher = createTraceDispatcher(options, this.group, 'PRODUCE', this.logger);
     if (this.traceDispatcher !== undefined) this.sendTraceHook = new SendMessageTraceHook(this.traceDispatcher, options.group);
+    if (this.traceDispatcher !== undefined && traceRecallOf(options.trace)) this.recallTraceHook = new RecallMessageTraceHook(this.traceDispatcher, options.group);
   }
 
   /** The client id this producer runs under (ip@instanceName), once started. */
@@ -369,8 +372,9 @@ export class Producer implements MQProducerInner {
   /**
    * Recalls a timer message before its time (DefaultMQProducer.recallMessage, RECALL_MESSAGE 370): `recallHandle`
    * is its SendResult's. Resolves with the message's msgId once the broker stored the recall; the message is then
-   * never delivered. Apache RocketMQ 5.3.x brokers with `recallMessageEnable=true` only (others answer
-   * NO_PERMISSION, or "request code not supported", as ours does for now): an MQBrokerError. A handle that is no
+   * never delivered. Apache RocketMQ 5.3.x brokers and ours with `recallMessageEnable=true` only (others answer
+   * NO_PERMISSION, or "request code not supported"): an MQBrokerError. With `trace: { recall: true }` each recall
+   * the broker answered is traced (a Recall record), successful or not. A handle that is no
    * recall handle fails before any I/O; the broker refuses a topic that is not the handle's, and a message due
    * already (ILLEGAL_OPERATION).
    */
@@ -392,6 +396,8 @@ export class Producer implements MQProducerInner {
     // RecallMessageRequestHeader; bname is its RpcRequestHeader's broker name.
     const header = { producerGroup: this.group, topic: wireTopic, recallHandle, bname: handle.brokerName };
     const response = await instance.remotingClient.invokeSync(brokerAddr, RemotingCommand.createRequestCommand(RequestCode.RECALL_MESSAGE, header), timeout);
+    const regionId = response.extFields?.[MessageConst.PROPERTY_MSG_REGION];
+    if (regionId !== undefined) this.recallTraceHook?.recalled({ topic, msgId: handle.messageId, regionId, success: response.code === ResponseCode.SUCCESS });
     if (response.code !== ResponseCode.SUCCESS) throw new MQBrokerError(response.code, response.remark, brokerAddr);
     return response.decodeCommandCustomHeader({ msgId: 'string' }).msgId;
   }

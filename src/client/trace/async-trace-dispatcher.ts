@@ -7,8 +7,16 @@ export const RMQ_SYS_TRACE_TOPIC = 'RMQ_SYS_TRACE_TOPIC';
 /** TraceConstants.GROUP_NAME_PREFIX: the inner producer's group is "_INNER_TRACE_PRODUCER-<group>-<type>". */
 const GROUP_NAME_PREFIX = '_INNER_TRACE_PRODUCER';
 
-/** The `trace` option of a producer or push consumer: on, or on with another topic than RMQ_SYS_TRACE_TOPIC. */
-export type TraceOption = boolean | { topic?: string };
+/**
+ * The `trace` option of a producer or push consumer: on, or on with another topic than RMQ_SYS_TRACE_TOPIC.
+ * `recall`: a producer also traces its recalls (Java's -Dcom.rocketmq.recall.default.trace.enable, off by default).
+ */
+export type TraceOption = boolean | { topic?: string; recall?: boolean };
+
+/** Whether a traced producer traces its recalls too. */
+export function traceRecallOf(option: TraceOption | undefined): boolean {
+  return typeof option === 'object' && option.recall === true;
+}
 
 /** The trace topic the option asks for; undefined when tracing is off. */
 export function traceTopicOf(option: TraceOption | undefined): string | undefined {

@@ -90,4 +90,19 @@ export interface EndTransactionContext {
   readonly fromTransactionCheck: boolean;
 }
 
-export type TraceContext = PubContext | SubBeforeContext | SubAfterContext | EndTransactionContext;
+/** A timer message recalled, or a recall the broker refused (Recall, 5.3.x). */
+export interface RecallContext {
+  readonly traceType: 'Recall';
+  readonly timeStamp: number;
+  /** The MSG_REGION of the broker's answer. */
+  readonly regionId: string;
+  /** The producer group without the namespace. */
+  readonly groupName: string;
+  /** The topic without the namespace. */
+  readonly topic: string;
+  /** The recall handle's message id (UNIQ_KEY). */
+  readonly msgId: string;
+  readonly success: boolean;
+}
+
+export type TraceContext = PubContext | SubBeforeContext | SubAfterContext | EndTransactionContext | RecallContext;

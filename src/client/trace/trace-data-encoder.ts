@@ -33,6 +33,8 @@ export function encodeTraceData(ctx: TraceContext): string {
         'EndTransaction', ctx.timeStamp, ctx.regionId, ctx.groupName, ctx.topic, ctx.msgId, ctx.tags, ctx.keys,
         ctx.storeHost, ctx.msgType, ctx.transactionId, ctx.transactionState, ctx.fromTransactionCheck,
       ]);
+    case 'Recall':
+      return record(['Recall', ctx.timeStamp, ctx.regionId, ctx.groupName, ctx.topic, ctx.msgId, ctx.success]);
   }
 }
 
@@ -42,6 +44,7 @@ export function encodeTraceData(ctx: TraceContext): string {
  */
 export function addTraceKeys(ctx: TraceContext, keys: Set<string>): void {
   if (ctx.traceType === 'Pub' || ctx.traceType === 'EndTransaction') addKeys(ctx.msgId, ctx.keys, keys);
+  else if (ctx.traceType === 'Recall') addKeys(ctx.msgId, null, keys);
   else for (const bean of ctx.beans) addKeys(bean.msgId, bean.keys, keys);
 }
 
@@ -61,19 +64,8 @@ function addKeys(msgId: string, messageKeys: string | null, keys: Set<string>): 
   else for (const key of messageKeys.split(MessageConst.KEY_SEPARATOR)) if (key !== '') keys.add(key);
 }
 
-/** A record 5.3.x clients write that ours do not: a timer message recalled. */
-export interface RecallContext {
-  readonly traceType: 'Recall';
-  readonly timeStamp: number;
-  readonly regionId: string;
-  readonly groupName: string;
-  readonly topic: string;
-  readonly msgId: string;
-  readonly success: boolean;
-}
-
 /** A record as read back: one message each (a consume context of several messages is one record per message). */
-export type DecodedTraceContext = TraceContext | RecallContext;
+export type DecodedTraceContext = TraceContext;
 
 const MESSAGE_TYPES = ['Normal_Msg', 'Trans_Msg_Half', 'Trans_msg_Commit', 'Delay_Msg', 'Order_Msg'] as const;
 const TRANSACTION_STATES = new Set(['COMMIT_MESSAGE', 'ROLLBACK_MESSAGE', 'UNKNOW']);

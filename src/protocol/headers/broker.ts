@@ -193,6 +193,12 @@ export const GetTopicStatsInfoRequestHeader = {
   topic: 'string',
 } as const satisfies HeaderSchema;
 
+/** VIEW_BROKER_STATS_DATA 315: a BrokerStatsManager item by its Java name and key (topic, topic@group, cluster). */
+export const ViewBrokerStatsDataRequestHeader = {
+  statsName: 'string',
+  statsKey: 'string',
+} as const satisfies HeaderSchema;
+
 /** GET_TOPIC_CONFIG 351 (5.x; mqadmin topicStatus reads the topic's config from each broker first). */
 export const GetTopicConfigRequestHeader = {
   topic: 'string',

@@ -260,8 +260,8 @@ describe('queue locks and admin codes over loopback (41, 42, 203, 204, 207, 208,
   });
 
   it('codes still not implemented answer REQUEST_CODE_NOT_SUPPORTED naming the code', async () => {
-    const response = await call(RequestCode.VIEW_BROKER_STATS_DATA, { statsName: 'x', statsKey: 'y' });
+    const response = await call(RequestCode.QUERY_CONSUME_QUEUE, { topic: 'x', queueId: 0, index: 0, count: 1, consumerGroup: 'g' });
     assert.equal(response.code, ResponseCode.REQUEST_CODE_NOT_SUPPORTED);
-    assert.equal(response.remark, ` request type ${RequestCode.VIEW_BROKER_STATS_DATA} not supported`);
+    assert.equal(response.remark, ` request type ${RequestCode.QUERY_CONSUME_QUEUE} not supported`);
   });
 });

@@ -1,5 +1,5 @@
 import type { BrokerMessageStore } from '../../../src/broker/broker-message-store.js';
-import type { GetMessageResult, MessageArrivingListener, PutMessageResult, QueryMessageResult } from '../../../src/store/message-store.js';
+import type { GetMessageResult, MessageArrivingListener, PutMessageResult, QueryMessageResult, StorageMetrics } from '../../../src/store/message-store.js';
 import type { ConfigStore } from '../../../src/broker/config-store.js';
 import type { CqUnit } from '../../../src/store/consume-queue.js';
 
@@ -48,6 +48,9 @@ export class FakeMessageStore implements BrokerMessageStore {
   }
   getRuntimeInfo(): Map<string, string> {
     return this.runtimeInfo;
+  }
+  storageMetrics(): StorageMetrics {
+    return { storageSizeBytes: undefined, flushBehindBytes: 0, dispatchBehindBytes: 0, earliestMessageTime: 0 };
   }
   /** Sends are refused: these tests do not store messages. */
   putMessage(): Promise<PutMessageResult> {

@@ -35,9 +35,9 @@ describe('ACL 2.0 resources', () => {
     assert.equal(parseResource(' '), undefined);
   });
 
-  it('a retry or dead-letter topic names its group', () => {
+  it('a retry topic names its group; a dead-letter name is kept (5.3.3 strips prefixes only after %RETRY%)', () => {
     assert.equal(resourceKey(ofGroup('%RETRY%g1')), 'Group:g1');
-    assert.equal(resourceKey(ofGroup('%DLQ%g1')), 'Group:g1');
+    assert.equal(resourceKey(ofGroup('%DLQ%g1')), 'Group:%DLQ%g1');
     assert.equal(resourceKey(ofTopic('%RETRY%g1')), 'Topic:%RETRY%g1');
   });
 });

@@ -170,5 +170,7 @@ describe('ACL 2.0 config (broker.conf keys)', () => {
     assert.throws(() => parseAuthConfig(new Map([...PROVIDERS, ['initAuthenticationUser', 'root:pw']])), (err: Error) => err instanceof AuthConfigError && !err.message.includes('pw'));
     assert.throws(() => parseAuthConfig(new Map([['initAuthenticationUser', '{"username":"r","password":"p"}']])), /need authenticationMetadataProvider/);
     assert.equal(parseAuthConfig(new Map([['authenticationEnabled', 'true']])).authenticationMetadataConfigured, false);
+    assert.equal(parseAuthConfig(new Map([['migrateAuthFromV1Enabled', 'true']])).migrateAuthFromV1Enabled, true);
+    assert.equal(parseAuthConfig(PROVIDERS).migrateAuthFromV1Enabled, false);
   });
 });

@@ -5,7 +5,7 @@ import {
   AsyncTraceDispatcher,
   RMQ_SYS_TRACE_TOPIC,
   traceProducerGroup,
-  traceTopicOf,
+  traceRecallOf, traceTopicOf,
   type AsyncTraceDispatcherOptions,
   type TraceMessage,
   type TraceProducer,
@@ -74,6 +74,8 @@ describe('AsyncTraceDispatcher', () => {
     assert.equal(traceTopicOf({}), 'RMQ_SYS_TRACE_TOPIC');
     assert.equal(traceTopicOf({ topic: 'MyTrace' }), 'MyTrace');
     assert.equal(traceProducerGroup('G', 'CONSUME'), '_INNER_TRACE_PRODUCER-G-CONSUME');
+    // Recalls are traced only when asked, as Java's com.rocketmq.recall.default.trace.enable (false by default).
+    assert.deepEqual([traceRecallOf(true), traceRecallOf({}), traceRecallOf({ recall: true }), traceRecallOf(undefined)], [false, false, true, false]);
   });
 
   it('sends a batch as soon as 20 contexts are queued, one message with all their records and keys', async () => {

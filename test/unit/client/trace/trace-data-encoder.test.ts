@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { PubContext, SubAfterContext, TraceContext } from '../../../../src/client/trace/trace-context.js';
-import { addTraceKeys, decodeTraceData, encodeTraceData, type RecallContext } from '../../../../src/client/trace/trace-data-encoder.js';
+import type { PubContext, RecallContext, SubAfterContext, TraceContext } from '../../../../src/client/trace/trace-context.js';
+import { addTraceKeys, decodeTraceData, encodeTraceData } from '../../../../src/client/trace/trace-data-encoder.js';
 
 /** Separators shown as | (\u0001) and # (\u0002), as in the research notes' records from Java 5.3.3. */
 const show = (text: string): string => text.replaceAll('\u0001', '|').replaceAll('\u0002', '#');
@@ -122,6 +122,12 @@ describe('encodeTraceData and addTraceKeys (TraceDataEncoder.encoderFromContextB
     assert.equal(show(bean.transData), `EndTransaction|1796593116800|DefaultRegion|txGroup|TxTopic|${MSG_ID}|null|k1|127.0.0.1:10911|2|${MSG_ID}|COMMIT_MESSAGE|false#`);
     assert.deepEqual(bean.transKeys, [MSG_ID, 'k1']);
   });
+
+  it('writes a Recall record as DefaultRecallMessageTraceHook and TraceDataEncoder do, keyed by the msgId', () => {
+    const bean = encodeTraceContext({ traceType: 'Recall', timeStamp: 1796593116900, regionId: 'DefaultRegion', groupName: 'recallGroup', topic: 'TimerTopic', msgId: MSG_ID, success: false });
+    assert.equal(show(bean.transData), `Recall|1796593116900|DefaultRegion|recallGroup|TimerTopic|${MSG_ID}|false#`);
+    assert.deepEqual(bean.transKeys, [MSG_ID]);
+  });
 });
 
 describe('decodeTraceData (TraceDataEncoder.decoderFromTraceDataString)', () => {
@@ -136,6 +142,7 @@ describe('decodeTraceData (TraceDataEncoder.decoderFromTraceDataString)', () => 
       traceType: 'EndTransaction', timeStamp: 4, regionId: 'r', groupName: 'g', topic: 't', msgId: 'M', tags: 'x', keys: null,
       storeHost: 'h:1', msgType: 2, transactionId: 'T', transactionState: 'UNKNOW', fromTransactionCheck: true,
     },
+    { traceType: 'Recall', timeStamp: 5, regionId: 'r', groupName: 'g', topic: 't', msgId: 'M', success: true },
   ];
 
   it('reads back what the encoder writes', () => {
