@@ -9,21 +9,24 @@
  * (MiB, all its processes, at the end), and the server's ready time.
  *
  * Targets (--brokers): `java` = Apache RocketMQ's name server + broker + rocketmq-proxy 5.3.3 in cluster mode, the
- * reference stack of test/interop/grpc-sdk.test.ts, with the proxy's long polling capped at 3 s. `ours` will be our
- * broker's own endpoint (issue 17) once it is on main; until then it is refused with that reason.
+ * reference stack of test/interop/grpc-sdk.test.ts, with the proxy's long polling capped at 3 s. `ours` = our name
+ * server and broker (`rocketmq-ts namesrv` / `broker -c`, as bench:broker deploys them), the broker serving gRPC
+ * itself (grpcServerPort): one process where Java needs three. Ready time: name server plus broker (plus proxy).
  * Prints a table and a final JSON line.
  */
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO_ROOT, startJavaBroker, startJavaNameServer, type JavaServer } from '../test/helpers/java.js';
+import { RemotingClient } from '../src/index.js';
+import { REPO_ROOT, freePort, startJavaBroker, startJavaNameServer, type JavaServer } from '../test/helpers/java.js';
 import { createTypedTopic, startJavaProxy, type JavaProxy } from '../test/helpers/java-proxy.js';
-import { configureProgress, fmt, machineInfo, processCpuSeconds, progress, readRss, round2, runBench, sleep } from './deploy.js';
+import { configureProgress, deployBroker, fmt, machineInfo, ratio, processCpuSeconds, progress, readRss, round2, runBench, sleep } from './deploy.js';
 import { LatencyReservoir } from './latency.js';
 
 const USAGE = `usage: node dist-test/bench/grpc.js [options]
-  --brokers <b,...>   java (name server + broker + proxy 5.3.3); ours: once our gRPC endpoint is on main (default java)
+  --brokers <b,...>   java (name server + broker + proxy 5.3.3), ours (our name server + broker), in this order
+                      (default ours,java)
   --seconds <s>       measured seconds per phase (default 10)
   --warmup <s>        unmeasured seconds before each phase's window (default 3)
   --inflight <n>      sends outstanding at once (default 16)
@@ -34,7 +37,7 @@ const USAGE = `usage: node dist-test/bench/grpc.js [options]
   -h, --help          this text`;
 
 interface Options {
-  brokers: 'java'[];
+  brokers: ('ours' | 'java')[];
   seconds: number;
   warmup: number;
   inflight: number;
@@ -64,14 +67,13 @@ function parse(argv: string[]): Options | 'help' {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, not '${raw}'`);
     return n;
   };
-  const brokers = (values.brokers ?? 'java').split(',').map((b) => b.trim());
+  const brokers = (values.brokers ?? 'ours,java').split(',').map((b) => b.trim());
   for (const b of brokers) {
-    if (b === 'ours') throw new Error('--brokers ours: our gRPC endpoint (issue 17) is not on this branch yet');
-    if (b !== 'java') throw new Error(`--brokers: unknown target '${b}' (java)`);
+    if (b !== 'java' && b !== 'ours') throw new Error(`--brokers: unknown target '${b}' (ours, java)`);
   }
   configureProgress('grpc', values.quiet === true);
   return {
-    brokers: brokers as 'java'[],
+    brokers: brokers as ('ours' | 'java')[],
     seconds: positive('seconds', values.seconds, 10),
     warmup: positive('warmup', values.warmup, 3),
     inflight: positive('inflight', values.inflight, 16),
@@ -150,6 +152,29 @@ async function deployJava(topic: string): Promise<Target> {
       await n.stop();
     },
   };
+}
+
+/** Our name server and broker as bench:broker deploys them, the broker serving gRPC on a free port. */
+async function deployOurs(topic: string): Promise<Target> {
+  const grpcPort = await freePort();
+  const client = new RemotingClient();
+  await client.start();
+  try {
+    const { deployment } = await deployBroker(
+      'ours',
+      { oursMain: path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), oursNodeArgs: [], keep: false, segmentMib: 256, queues: 8, topic, brokerConfig: { grpcServerPort: grpcPort } },
+      client,
+      false,
+    );
+    return {
+      endpoint: `127.0.0.1:${grpcPort}`,
+      pids: [deployment.namesrvPid, deployment.brokerPid],
+      readyMs: Math.round(deployment.namesrvStartupMs + deployment.startupMs),
+      stop: () => deployment.stop(),
+    };
+  } finally {
+    await client.shutdown();
+  }
 }
 
 // ------------------------------------------------------------------------------------------------------------------
@@ -292,7 +317,7 @@ async function main(options: Options): Promise<number> {
   const rows: ({ broker: string; ready_ms: number } & PhaseResult)[] = [];
   for (const broker of options.brokers) {
     progress(`${broker}: starting`);
-    const target = await deployJava(options.topic);
+    const target = broker === 'ours' ? await deployOurs(options.topic) : await deployJava(options.topic);
     try {
       progress(`${broker}: ready in ${target.readyMs} ms at ${target.endpoint}`);
       for (const result of await runTarget(options, sdk, target)) {
@@ -310,7 +335,16 @@ async function main(options: Options): Promise<number> {
     for (const line of [header, ...lines]) console.log(line.map((cell, i) => cell.padStart(widths[i] ?? 0)).join('  '));
   }
   const { seconds, warmup, inflight, size, topic } = options;
-  console.log(JSON.stringify({ bench: 'grpc', sdk: 'rocketmq-client-nodejs@1.0.8', params: { seconds, warmup, inflight, size, topic }, results: rows, ...machineInfo(load0) }));
+  // ours / java per phase, when both ran (the targets of issue 17: throughput >= 1.5x, RSS <= 15 %).
+  const of = (broker: string, phase: string): (typeof rows)[number] | undefined => rows.find((r) => r.broker === broker && r.phase === phase);
+  const ratios = Object.fromEntries(
+    (['send', 'simple', 'push'] as const).map((phase) => {
+      const [o, j] = [of('ours', phase), of('java', phase)];
+      return [phase, { msgs_per_s: ratio(o?.msgs_per_s, j?.msgs_per_s), server_rss: ratio(o?.server_rss_mib, j?.server_rss_mib), server_cores: ratio(o?.server_cores, j?.server_cores) }];
+    }),
+  );
+  const ready = ratio(of('ours', 'send')?.ready_ms, of('java', 'send')?.ready_ms);
+  console.log(JSON.stringify({ bench: 'grpc', sdk: 'rocketmq-client-nodejs@1.0.8', params: { seconds, warmup, inflight, size, topic }, results: rows, ratios: { ...ratios, ready_ms: ready }, ...machineInfo(load0) }));
   return 0;
 }
 
