@@ -9,6 +9,8 @@ import { BrokerController, type BrokerControllerOptions } from '../broker/broker
 import { ConfigFileStore } from '../broker/config-file-store.js';
 import { AUTH_CONFIG_KEYS, defaultAuthConfig, parseAuthConfig, type AuthConfig } from '../broker/auth/auth-config.js';
 import type { Logger } from '../common/logger.js';
+import type { GrpcEndpointOptions } from '../broker/grpc-endpoint.js';
+import { ensureDevCertificate, readCertificate } from './dev-certificate.js';
 import { DefaultMessageStore } from '../store/default-message-store.js';
 import { PlainAclFileStore } from '../store/plain-acl-file-store.js';
 import { TimerMessageStore } from '../store/timer/timer-message-store.js';
@@ -21,7 +23,11 @@ export const BROKER_USAGE = `usage: rocketmq-ts broker [-c broker.conf] [-n "hos
                        namesrvAddr, brokerIP1, listenPort, storePathRootDir, autoCreateTopicEnable, and the
                        store's flushDiskType, mappedFileSizeCommitLog, fileReservedTime, maxMessageSize, ...,
                        and ACL 2.0's authenticationEnabled, authorizationEnabled, authenticationMetadataProvider,
-                       authorizationMetadataProvider, initAuthenticationUser, ... as Java's broker reads them)
+                       authorizationMetadataProvider, initAuthenticationUser, ... as Java's broker reads them;
+                       with grpcServerPort the broker serves the RocketMQ 5.x gRPC protocol too, as the Java
+                       proxy's keys say: grpcServerPort, grpcBindAddress (default 127.0.0.1), tlsKeyPath and
+                       tlsCertPath, or tlsTestModeEnable (default true: a self-signed certificate made with
+                       openssl under storePathRootDir/tls); TLS and plaintext share the port)
   -n ADDRS             name servers to register with, "host:port;host:port" (namesrvAddr)
   --listen-port PORT   port to serve clients on (default 10911; the fast port is PORT - 2; 0 picks free ports)
   --data-dir DIR       the store root: commitlog/, consumequeue/, index/, config/*.json (default ~/store)
@@ -65,14 +71,15 @@ export async function runBroker(argv: string[]): Promise<number> {
   let config: BrokerConfig;
   let storeConfig: MessageStoreConfig;
   let authConfig: AuthConfig;
+  let grpc: GrpcEndpointOptions | undefined;
   try {
-    ({ config, storeConfig, authConfig } = await buildConfig(values, (message) => logger.warn(message)));
+    ({ config, storeConfig, authConfig, grpc } = await buildConfig(values, logger));
   } catch (err) {
     process.stderr.write(`rocketmq-ts broker: ${(err as Error).message}\n`);
     return 2;
   }
 
-  const controller = createBrokerController(config, storeConfig, logger, { authConfig });
+  const controller = createBrokerController(config, storeConfig, logger, { authConfig, ...(grpc === undefined ? {} : { grpc }) });
   const stop = waitForSignal();
   try {
     await controller.start();
@@ -91,16 +98,21 @@ export async function runBroker(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** The Java proxy's keys for the gRPC endpoint, read from broker.conf. */
+const GRPC_CONFIG_KEYS: ReadonlySet<string> = new Set(['grpcServerPort', 'grpcBindAddress', 'tlsTestModeEnable', 'tlsKeyPath', 'tlsCertPath']);
+
 async function buildConfig(
   values: BrokerArgs,
-  warn: (message: string) => void,
-): Promise<{ config: BrokerConfig; storeConfig: MessageStoreConfig; authConfig: AuthConfig }> {
+  logger: Logger,
+): Promise<{ config: BrokerConfig; storeConfig: MessageStoreConfig; authConfig: AuthConfig; grpc: GrpcEndpointOptions | undefined }> {
+  const warn = (message: string): void => logger.warn(message);
   let config = defaultBrokerConfig(homedir(), process.env['ROCKETMQ_HOME'] ?? '');
   // Java's broker reads NAMESRV_ADDR when broker.conf does not say.
   const fromEnv = process.env['NAMESRV_ADDR'];
   if (fromEnv !== undefined && fromEnv !== '') config.namesrvAddr = fromEnv;
   const storeProperties = new Map<string, string>();
   let authConfig = defaultAuthConfig();
+  const grpcProperties = new Map<string, string>();
   if (values.config !== undefined) {
     const properties = parseJavaProperties(await readFile(values.config, 'utf8'));
     const applied = applyBrokerProperties(config, properties);
@@ -109,7 +121,8 @@ async function buildConfig(
     authConfig = parseAuthConfig(properties);
     for (const key of applied.unknown) {
       if (AUTH_CONFIG_KEYS.has(key)) continue;
-      if (isMessageStoreConfigKey(key)) storeProperties.set(key, properties.get(key) as string);
+      if (GRPC_CONFIG_KEYS.has(key)) grpcProperties.set(key, (properties.get(key) as string).trim());
+      else if (isMessageStoreConfigKey(key)) storeProperties.set(key, properties.get(key) as string);
       else warn(`${values.config}: '${key}' is not a broker or store config key, ignored`);
     }
   }
@@ -121,7 +134,33 @@ async function buildConfig(
   if (config.aclEnable && config.rocketmqHome === '') {
     throw new Error('aclEnable=true needs ROCKETMQ_HOME (or rocketmqHome in broker.conf): the ACL is read from $ROCKETMQ_HOME/conf/plain_acl.yml');
   }
-  return { config, storeConfig: applyMessageStoreProperties(config.storePathRootDir, storeProperties), authConfig };
+  const storeConfig = applyMessageStoreProperties(config.storePathRootDir, storeProperties);
+  return { config, storeConfig, authConfig, grpc: await grpcOptions(grpcProperties, config, storeConfig, logger) };
+}
+
+/** The gRPC endpoint when broker.conf sets grpcServerPort (Java proxy keys), else undefined. */
+async function grpcOptions(properties: ReadonlyMap<string, string>, config: BrokerConfig, storeConfig: MessageStoreConfig, logger: Logger): Promise<GrpcEndpointOptions | undefined> {
+  const portText = properties.get('grpcServerPort');
+  if (portText === undefined) return undefined;
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 0 && port <= 65535)) throw new Error(`grpcServerPort must be a port number, not '${portText}'`);
+  const keyPath = properties.get('tlsKeyPath');
+  const certPath = properties.get('tlsCertPath');
+  if ((keyPath === undefined) !== (certPath === undefined)) throw new Error('tlsKeyPath and tlsCertPath go together');
+  const testMode = (properties.get('tlsTestModeEnable') ?? 'true').toLowerCase() === 'true';
+  const tls =
+    keyPath !== undefined && certPath !== undefined
+      ? await readCertificate(keyPath, certPath)
+      : testMode
+        ? await ensureDevCertificate(join(config.storePathRootDir, 'tls'), logger)
+        : undefined;
+  return {
+    port,
+    bindAddress: properties.get('grpcBindAddress') ?? '127.0.0.1',
+    tls,
+    maxMessageSize: storeConfig.maxMessageSize,
+    autoCreateTopics: false,
+  };
 }
 
 /**
@@ -133,7 +172,7 @@ export function createBrokerController(
   config: BrokerConfig,
   storeConfig: MessageStoreConfig,
   logger: Logger,
-  options: Pick<BrokerControllerOptions, 'authConfig' | 'aclWatchIntervalMillis'> = {},
+  options: Pick<BrokerControllerOptions, 'authConfig' | 'aclWatchIntervalMillis' | 'grpc'> = {},
 ): BrokerController {
   const messageStore = new DefaultMessageStore(storeConfig, { logger });
   return new BrokerController(config, {

@@ -9,12 +9,13 @@ import { defaultNamesrvConfig } from '../namesrv/config.js';
 import { NamesrvController } from '../namesrv/name-server.js';
 import { createMessageStoreConfig } from '../store/message-store-config.js';
 import { createBrokerController } from './broker.js';
+import { ensureDevCertificate, type DevCertificate } from './dev-certificate.js';
 import { waitForSignal } from './signals.js';
 
 /** Kept between runs, outside any project checkout, so `npm start` in a clone leaves the tree clean. */
 export const DEFAULT_DEV_DATA_DIR = join(homedir(), '.rocketmq-ts', 'dev');
 
-export const DEV_USAGE = `usage: rocketmq-ts dev [--namesrv-port 9876] [--broker-port 10911] [--data-dir DIR] [--broker-ip 127.0.0.1] [--acl USER:PASSWORD]
+export const DEV_USAGE = `usage: rocketmq-ts dev [--namesrv-port 9876] [--broker-port 10911] [--grpc-port 8081|off] [--data-dir DIR] [--broker-ip 127.0.0.1] [--acl USER:PASSWORD]
                        [--metrics-port PORT]
 
 A name server and a broker in one process, for development: topics are created on first send
@@ -23,6 +24,8 @@ between runs.
 
   --namesrv-port PORT  name server port (default 9876; 0 picks a free one)
   --broker-port PORT   broker port (default 10911; its fast port is PORT - 2; 0 picks free ones)
+  --grpc-port PORT     the RocketMQ 5.x gRPC endpoint for the 5.x SDKs (default 8081; 0 picks a free one; off:
+                       none); plaintext, and TLS on the same port with a test certificate made by openssl
   --data-dir DIR       where messages, offsets and topics are kept (default ${DEFAULT_DEV_DATA_DIR})
   --broker-ip IP       the address the broker advertises (default 127.0.0.1, and then both servers listen
                        on loopback only; any other address makes them listen on every interface)
@@ -38,6 +41,10 @@ export interface DevOptions {
   brokerPort: number;
   dataDir: string;
   brokerIP: string;
+  /** The gRPC endpoint's port (0: a free one); undefined: no gRPC endpoint. */
+  grpcPort?: number | undefined;
+  /** gRPC over TLS too (with a test certificate under the data dir, made by openssl); default on when grpcPort is set. */
+  grpcTls?: boolean;
   /** ACL 2.0 with this initial super user (also the broker's own signing credentials). */
   aclUser?: { username: string; password: string };
   /** metricsExporterType=PROM on this port (loopback). */
@@ -51,6 +58,10 @@ export interface DevCluster {
   readonly broker: BrokerController;
   /** host:port of the name server, as clients are told (NAMESRV_ADDR). */
   readonly namesrvAddr: string;
+  /** host:port of the gRPC endpoint (the 5.x SDKs' endpoints), when served. */
+  readonly grpcEndpoint: string | undefined;
+  /** The test certificate the gRPC endpoint's TLS uses, when it has one. */
+  readonly grpcCertificate: DevCertificate | undefined;
   stop(): Promise<void>;
 }
 
@@ -86,13 +97,22 @@ export async function startDev(options: DevOptions): Promise<DevCluster> {
       enablePropertyFilter: true,
       ...(options.metricsPort === undefined ? {} : { metricsExporterType: 'PROM', metricsPromExporterPort: options.metricsPort }),
     };
-    broker = createBrokerController(config, createMessageStoreConfig({ storePathRootDir }), logger, { authConfig: devAuthConfig(options.aclUser) });
+    const storeConfig = createMessageStoreConfig({ storePathRootDir });
+    const certificate = options.grpcPort !== undefined && options.grpcTls !== false ? await ensureDevCertificate(join(options.dataDir, 'tls'), logger) : undefined;
+    const grpc =
+      options.grpcPort === undefined
+        ? undefined
+        : { port: options.grpcPort, bindAddress, tls: certificate, maxMessageSize: storeConfig.maxMessageSize, autoCreateTopics: true };
+    broker = createBrokerController(config, storeConfig, logger, { authConfig: devAuthConfig(options.aclUser), ...(grpc === undefined ? {} : { grpc }) });
     await broker.start();
     const started = broker;
+    const grpcPort = started.grpcEndpoint?.port;
     return {
       namesrv,
       broker: started,
       namesrvAddr,
+      grpcEndpoint: grpcPort === undefined ? undefined : `${options.brokerIP}:${grpcPort}`,
+      grpcCertificate: certificate,
       async stop() {
         await started.shutdown();
         await namesrv.shutdown();
@@ -123,7 +143,16 @@ function devAuthConfig(user: { username: string; password: string } | undefined)
 /** `rocketmq-ts dev`: runs until SIGTERM/SIGINT; resolves to the process exit code. */
 export async function runDev(argv: string[]): Promise<number> {
   const begin = performance.now();
-  let values: { 'namesrv-port'?: string; 'broker-port'?: string; 'data-dir'?: string; 'broker-ip'?: string; acl?: string; 'metrics-port'?: string; help?: boolean };
+  let values: {
+    'namesrv-port'?: string;
+    'broker-port'?: string;
+    'grpc-port'?: string;
+    'data-dir'?: string;
+    'broker-ip'?: string;
+    acl?: string;
+    'metrics-port'?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -132,6 +161,7 @@ export async function runDev(argv: string[]): Promise<number> {
       options: {
         'namesrv-port': { type: 'string' },
         'broker-port': { type: 'string' },
+        'grpc-port': { type: 'string' },
         'data-dir': { type: 'string' },
         'broker-ip': { type: 'string' },
         acl: { type: 'string' },
@@ -149,8 +179,12 @@ export async function runDev(argv: string[]): Promise<number> {
   }
   const namesrvPort = parsePort(values['namesrv-port'] ?? '9876');
   const brokerPort = parsePort(values['broker-port'] ?? '10911');
+  const grpcText = values['grpc-port'] ?? '8081';
+  const grpcPort = grpcText === 'off' ? undefined : parsePort(grpcText);
   const metricsPort = values['metrics-port'] === undefined ? undefined : parsePort(values['metrics-port']);
-  if (namesrvPort === undefined || brokerPort === undefined || (values['metrics-port'] !== undefined && metricsPort === undefined)) {
+  const badGrpc = grpcText !== 'off' && grpcPort === undefined;
+  const badMetrics = values['metrics-port'] !== undefined && metricsPort === undefined;
+  if (namesrvPort === undefined || brokerPort === undefined || badGrpc || badMetrics) {
     process.stderr.write(`rocketmq-ts dev: a port is an integer from 0 to 65535\n\n${DEV_USAGE}\n`);
     return 2;
   }
@@ -165,6 +199,7 @@ export async function runDev(argv: string[]): Promise<number> {
     ...(metricsPort === undefined ? {} : { metricsPort }),
     namesrvPort,
     brokerPort,
+    grpcPort,
     dataDir: resolve(values['data-dir'] ?? DEFAULT_DEV_DATA_DIR),
     brokerIP: values['broker-ip'] ?? '127.0.0.1',
     logger: createConsoleLogger('dev'),
@@ -187,11 +222,17 @@ export async function runDev(argv: string[]): Promise<number> {
 }
 
 function banner(cluster: DevCluster, options: DevOptions, startMillis: number): string {
-  const { namesrvAddr, broker } = cluster;
+  const { namesrvAddr, broker, grpcEndpoint, grpcCertificate } = cluster;
+  const grpcLine =
+    grpcEndpoint === undefined
+      ? ''
+      : `\n  gRPC         ${grpcEndpoint}  (RocketMQ 5.x SDKs: endpoints '${grpcEndpoint}'; producers only for now)${
+          grpcCertificate === undefined ? '' : `\n               TLS too (Java SDK default); Node/Python SDKs with TLS on trust its test certificate with\n               GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=${grpcCertificate.certPath}`
+        }`;
   return `
 rocketmq-ts dev is ready (${Math.round(startMillis)} ms)
   name server  ${namesrvAddr}
-  broker       ${broker.brokerAddr}  (cluster DefaultCluster, broker-a; fast port ${broker.fastPort})
+  broker       ${broker.brokerAddr}  (cluster DefaultCluster, broker-a; fast port ${broker.fastPort})${grpcLine}
   data         ${options.dataDir}  (kept between runs; delete it to start afresh)
   topics       created on first send (autoCreateTopicEnable=true); SQL92 selectors on (enablePropertyFilter=true)${
     options.aclUser === undefined ? '' : `\n  ACL 2.0      on: sign with ROCKETMQ_ACCESS_KEY=${options.aclUser.username} and its password; add users with rocketmq-ts user`

@@ -4,6 +4,7 @@ import { formatTable, humanTime, intOption, NAMESPACE_OPTION, output, parseComma
 export const TOPIC_USAGE = `usage: rocketmq-ts topic <create|list|route|stats|delete> [options]
 
   topic create -t TOPIC (-c CLUSTER | -b BROKER_ADDR) [-r READ_QUEUES] [-w WRITE_QUEUES] [-p PERM] [--order]
+               [--type NORMAL|FIFO|DELAY|TRANSACTION|MIXED]
   topic list
   topic route -t TOPIC
   topic stats -t TOPIC             min and max offset of every queue
@@ -12,7 +13,11 @@ export const TOPIC_USAGE = `usage: rocketmq-ts topic <create|list|route|stats|de
   -n ADDR         name server (default $NAMESRV_ADDR, else 127.0.0.1:9876)
   --namespace NS  topics of namespace NS: TOPIC is NS%TOPIC on the wire; list shows only NS's, without NS%
   --json          one JSON document instead of text
-Queue counts default to 8, perm to 6 (read and write).`;
+Queue counts default to 8, perm to 6 (read and write). --type sets the topic attribute message.type, which the
+RocketMQ 5.x (gRPC) SDKs check before sending: FIFO takes messages with a message group, DELAY with a delivery
+time, TRANSACTION transactional ones, NORMAL the rest, MIXED all four (mqadmin updateTopic -a +message.type=...).`;
+
+const MESSAGE_TYPES = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION', 'MIXED'] as const;
 
 const SUBCOMMANDS = ['create', 'list', 'route', 'stats', 'delete'] as const;
 
@@ -27,6 +32,7 @@ export async function runTopic(argv: string[]): Promise<number> {
     write: { type: 'string', short: 'w' },
     perm: { type: 'string', short: 'p' },
     order: { type: 'boolean' },
+    type: { type: 'string' },
     ...NAMESPACE_OPTION,
   }, state);
   if (parsed === undefined) return state.exitCode;
@@ -74,16 +80,20 @@ async function create(admin: Admin, topic: string, values: ParsedValues, json: b
   const cluster = values.cluster;
   const broker = values.broker;
   if ((typeof cluster === 'string') === (typeof broker === 'string')) throw new UsageError('give one of -c CLUSTER and -b BROKER_ADDR');
+  const type = values.type;
+  const messageType = MESSAGE_TYPES.find((t) => t === (typeof type === 'string' ? type.toUpperCase() : undefined));
+  if (type !== undefined && messageType === undefined) throw new UsageError(`--type is one of ${MESSAGE_TYPES.join(', ')}, not '${String(type)}'`);
   const options = {
     readQueueNums: intOption(values, 'read', 8, 1),
     writeQueueNums: intOption(values, 'write', 8, 1),
     perm: intOption(values, 'perm', 6),
     order: values.order === true,
+    ...(messageType === undefined ? {} : { messageType }),
   };
   const target = typeof cluster === 'string' ? { cluster } : { brokerAddr: broker as string };
   const brokers = await admin.createTopic(target, topic, options);
   // mqadmin updateTopic prints one line per broker, then the config.
-  output(json, { topic, brokers, ...options }, () => [...brokers.map((addr) => `create topic to ${addr} success.`), `TopicConfig [topicName=${topic}, readQueueNums=${options.readQueueNums}, writeQueueNums=${options.writeQueueNums}, perm=${options.perm}, order=${options.order}]`].join('\n'));
+  output(json, { topic, brokers, ...options }, () => [...brokers.map((addr) => `create topic to ${addr} success.`), `TopicConfig [topicName=${topic}, readQueueNums=${options.readQueueNums}, writeQueueNums=${options.writeQueueNums}, perm=${options.perm}, order=${options.order}${messageType === undefined ? '' : `, attributes={message.type=${messageType}}`}]`].join('\n'));
 }
 
 /** A string option the sub-command cannot do without. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { defaultBrokerConfig, type BrokerConfig } from '../../src/broker/broker-config.js';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import type { AuthConfig } from '../../src/broker/auth/auth-config.js';
+import type { GrpcEndpointOptions } from '../../src/broker/grpc-endpoint.js';
 import { createBrokerController } from '../../src/cli/broker.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { defaultNamesrvConfig } from '../../src/namesrv/config.js';
@@ -22,7 +23,7 @@ export async function startTestNamesrv(dir: string): Promise<{ namesrv: NamesrvC
 export async function startTestBroker(
   dir: string,
   namesrvAddr: string,
-  options: { broker?: Partial<BrokerConfig>; store?: Partial<MessageStoreConfig>; auth?: AuthConfig } = {},
+  options: { broker?: Partial<BrokerConfig>; store?: Partial<MessageStoreConfig>; auth?: AuthConfig; grpc?: GrpcEndpointOptions } = {},
 ): Promise<BrokerController> {
   const storePathRootDir = join(dir, 'broker');
   const broker = createBrokerController(
@@ -40,7 +41,7 @@ export async function startTestBroker(
     },
     createMessageStoreConfig({ storePathRootDir, ...options.store }),
     silentLogger,
-    options.auth === undefined ? {} : { authConfig: options.auth },
+    { ...(options.auth === undefined ? {} : { authConfig: options.auth }), ...(options.grpc === undefined ? {} : { grpc: options.grpc }) },
   );
   await broker.start();
   return broker;

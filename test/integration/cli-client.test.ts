@@ -62,6 +62,16 @@ describe('rocketmq-ts client commands against an in-process dev cluster', () => 
     assert.match(route.stdout, /broker-a\s+2\s+2\s+6/);
   });
 
+  it('topic create --type sets the message.type attribute the 5.x SDKs check; a wrong type is a usage error', async () => {
+    const fifo = await cli(['topic', 'create', ...n, '-t', `${topic}_fifo`, '-c', 'DefaultCluster', '--type', 'fifo']);
+    assert.equal(fifo.code, 0, fifo.stderr);
+    assert.match(fifo.stdout, /attributes=\{message\.type=FIFO\}/);
+    assert.equal(dev.broker.topicConfigManager.selectTopicConfig(`${topic}_fifo`)?.attributes?.get('message.type'), 'FIFO');
+    const wrong = await cli(['topic', 'create', ...n, '-t', `${topic}_x`, '-c', 'DefaultCluster', '--type', 'ORDERED']);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /--type is one of NORMAL, FIFO, DELAY, TRANSACTION, MIXED/);
+  });
+
   it('send --transaction commits or rolls back transactional messages; cluster status counts them', async () => {
     const txTopic = `${topic}_tx`;
     const committed = await cli(['send', ...n, '-t', txTopic, '--count', '3', '--transaction', 'commit', '--json']);

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDev, type DevCluster } from '../../src/cli/dev.js';
+import { enums } from '../../src/grpc/schema.js';
+import { RawMessagingClient } from '../helpers/grpc-client.js';
 import { silentLogger } from '../../src/common/logger.js';
 import {
   RemotingClient,
@@ -104,7 +106,7 @@ describe('rocketmq-ts dev, as a command', () => {
     const dir = await mkdtemp(join(tmpdir(), 'rmq-dev-cli-'));
     const cliModule = new URL('../../src/cli/dev.js', import.meta.url).href;
     const script = `import { runDev } from ${JSON.stringify(cliModule)}; process.exitCode = await runDev(process.argv.slice(1));`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', '--namesrv-port', '0', '--broker-port', '0', '--data-dir', dir], {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', '--namesrv-port', '0', '--broker-port', '0', '--grpc-port', '0', '--data-dir', dir], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -120,11 +122,33 @@ describe('rocketmq-ts dev, as a command', () => {
     assert.match(out, /rocketmq-ts dev is ready \(\d+ ms\)/);
     assert.match(out, /name server {2}127\.0\.0\.1:\d+/);
     assert.match(out, /export NAMESRV_ADDR=127\.0\.0\.1:\d+/);
+    assert.match(out, /gRPC {9}127\.0\.0\.1:\d+ {2}\(RocketMQ 5\.x SDKs/);
+    // The test certificate (openssl) is made under the data dir and named for the SDKs that verify it.
+    assert.ok(out.includes(`GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=${join(dir, 'tls', 'grpc-dev.crt')}`), out);
     assert.ok(existsSync(join(dir, 'broker', 'abort')));
     child.kill('SIGTERM');
     assert.equal(await exit, 0, out);
     assert.equal(existsSync(join(dir, 'broker', 'abort')), false);
     assert.ok(existsSync(join(dir, 'broker', 'checkpoint')));
     await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('rocketmq-ts dev with its gRPC endpoint', () => {
+  it('creates an unknown topic as MIXED on a 5.x client’s QueryRoute, so any message type can be sent to it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rmq-dev-grpc-'));
+    const dev = await startDev({ namesrvPort: 0, brokerPort: 0, grpcPort: 0, grpcTls: false, dataDir: dir, brokerIP: '127.0.0.1', logger: silentLogger });
+    const client = new RawMessagingClient(dev.grpcEndpoint ?? '');
+    try {
+      assert.match(dev.grpcEndpoint ?? '', /^127\.0\.0\.1:\d+$/);
+      const route = await client.unary('QueryRoute', { topic: { name: 'DevGrpcTopic' } });
+      assert.equal(route.status?.code, enums.Code.OK, route.status?.message);
+      assert.deepEqual(route.messageQueues[0]?.acceptMessageTypes, [1, 2, 3, 4]);
+      assert.equal(dev.broker.topicConfigManager.selectTopicConfig('DevGrpcTopic')?.attributes?.get('message.type'), 'MIXED');
+    } finally {
+      client.close();
+      await dev.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -15,7 +15,9 @@ const allowed: Record<string, string[]> = {
   namesrv: ['common', 'protocol', 'remoting', 'store', 'namesrv'],
   store: ['common', 'protocol', 'store'],
   filter: ['common', 'protocol', 'filter'],
-  broker: ['common', 'protocol', 'remoting', 'store', 'filter', 'broker'],
+  // src/grpc: the 5.x gRPC schema and codec (pure) and its transport (src/grpc/transport, the only grpc-js user).
+  grpc: ['common', 'protocol', 'grpc'],
+  broker: ['common', 'protocol', 'remoting', 'store', 'filter', 'grpc', 'broker'],
   client: ['common', 'protocol', 'remoting', 'filter', 'client'],
   cli: ['*'],
 };
@@ -62,7 +64,39 @@ describe('architecture', () => {
     assert.deepEqual(violations, []);
   });
 
-  it('opens sockets only in src/remoting, and files only in src/store, the CLI, the broadcasting offset file and kernel-input', () => {
+  it('keeps the gRPC schema and codec pure: only src/grpc/transport imports @grpc/grpc-js and socket modules', () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      for (const spec of importsOf(file)) {
+        if (spec.startsWith('@grpc/') && !rel.startsWith('grpc/transport/')) violations.push(`${rel} imports ${spec}`);
+        if (rel.startsWith('grpc/') && !rel.startsWith('grpc/transport/') && ioModules.test(spec)) violations.push(`${rel} imports ${spec}`);
+        if (!spec.startsWith('.') || !rel.startsWith('grpc/') || rel.startsWith('grpc/transport/')) continue;
+        const target = relative(srcRoot, join(file, '..', spec));
+        if (target.startsWith('grpc/transport/')) violations.push(`${rel} -> ${target}`);
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
+  it('keeps the broker gRPC activities (src/broker/grpc) free of the transport: they see handler interfaces and decoded messages', () => {
+    // handler.ts of the transport is the seam (plain interfaces, no grpc-js types): the broker implements it.
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      if (!rel.startsWith('broker/grpc/')) continue;
+      for (const spec of importsOf(file)) {
+        if (ioModules.test(spec) || spec.startsWith('@grpc/')) violations.push(`${rel} imports ${spec}`);
+        if (!spec.startsWith('.')) continue;
+        const target = relative(srcRoot, join(file, '..', spec));
+        if (target.startsWith('remoting/') || target.startsWith('broker/processors/')) violations.push(`${rel} -> ${target}`);
+        if (target.startsWith('grpc/transport/') && target !== 'grpc/transport/handler.js') violations.push(`${rel} -> ${target}`);
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
+  it('opens sockets only in src/remoting and src/grpc/transport, and files only in src/store, the CLI, the broadcasting offset file and kernel-input', () => {
     const socketModules = /^node:(net|tls|http|https|http2|dgram)$/;
     const fileModules = /^node:fs(\/promises)?$/;
     // The broadcasting consumer keeps its own offsets in a local file, as Java's LocalFileOffsetStore does; the
@@ -72,7 +106,7 @@ describe('architecture', () => {
     for (const file of files) {
       const rel = relative(srcRoot, file);
       for (const spec of importsOf(file)) {
-        if (socketModules.test(spec) && !rel.startsWith('remoting/')) violations.push(`${rel} imports ${spec}`);
+        if (socketModules.test(spec) && !rel.startsWith('remoting/') && !rel.startsWith('grpc/transport/')) violations.push(`${rel} imports ${spec}`);
         if (fileModules.test(spec) && !fileOwners.some((owner) => owner.test(rel))) violations.push(`${rel} imports ${spec}`);
       }
     }

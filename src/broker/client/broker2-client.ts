@@ -8,7 +8,8 @@ import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import { RemotingCommand } from '../../protocol/remoting-command.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import type { RemotingChannel } from '../../remoting/remoting-channel.js';
+import { RemotingChannel } from '../../remoting/remoting-channel.js';
+import type { ClientChannel } from './client-channel.js';
 import type { RemotingServer } from '../../remoting/remoting-server.js';
 import type { BrokerMessageStore } from '../broker-message-store.js';
 import type { ConsumerOffsetManager } from '../offset/consumer-offset-manager.js';
@@ -30,7 +31,7 @@ export interface Broker2ClientDeps {
   brokerName: () => string;
   topicConfigManager: TopicConfigManager;
   consumerOffsetManager: ConsumerOffsetManager;
-  consumerManager: ConsumerManager<RemotingChannel>;
+  consumerManager: ConsumerManager<ClientChannel>;
   messageStore: BrokerMessageStore;
 }
 
@@ -63,8 +64,8 @@ export class Broker2Client {
   }
 
   /** callClient: a request forwarded to one client, answered with whatever the client answers. */
-  callClient(channel: RemotingChannel, request: RemotingCommand): Promise<RemotingCommand> {
-    return this.remotingServer.invokeSync(channel, request, CALL_CLIENT_TIMEOUT_MILLIS);
+  callClient(channel: ClientChannel, request: RemotingCommand): Promise<RemotingCommand> {
+    return this.remotingServer.invokeSync(remotingChannel(channel), request, CALL_CLIENT_TIMEOUT_MILLIS);
   }
 
   /**
@@ -102,7 +103,7 @@ export class Broker2Client {
     await Promise.all(
       members.map(async (info) => {
         try {
-          await this.remotingServer.invokeOneway(info.channel, request, RESET_TIMEOUT_MILLIS);
+          await this.remotingServer.invokeOneway(remotingChannel(info.channel), request, RESET_TIMEOUT_MILLIS);
           this.logger.info(`[reset-offset] reset offset success. topic=${topic}, group=${group}, clientId=${info.clientId}`);
         } catch (err) {
           this.logger.error(`[reset-offset] reset offset exception. topic=${topic}, group=${group}, clientId=${info.clientId}`, err);
@@ -131,7 +132,7 @@ export class Broker2Client {
     for (const info of wanted) {
       const request = RemotingCommand.createRequestCommand(RequestCode.GET_CONSUMER_STATUS_FROM_CLIENT, { topic, group });
       try {
-        const response = await this.remotingServer.invokeSync(info.channel, request, RESET_TIMEOUT_MILLIS);
+        const response = await this.remotingServer.invokeSync(remotingChannel(info.channel), request, RESET_TIMEOUT_MILLIS);
         if (response.code === ResponseCode.SUCCESS && response.body !== undefined) {
           consumerTable.set(info.clientId, decodeConsumerStatusMessageQueueTable(response.body));
         }
@@ -145,6 +146,12 @@ export class Broker2Client {
   }
 }
 
-function tooOldResponse(info: ClientChannelInfo<RemotingChannel>): RemotingCommand {
+/** The client's remoting connection; a gRPC client takes no remoting request (the caller reports the error). */
+function remotingChannel(channel: ClientChannel): RemotingChannel {
+  if (channel instanceof RemotingChannel) return channel;
+  throw new Error(`the client at ${channel.remoteAddr} speaks gRPC: it takes no remoting request`);
+}
+
+function tooOldResponse(info: ClientChannelInfo<ClientChannel>): RemotingCommand {
   return RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, `the client does not support this feature. version=${info.version}`);
 }

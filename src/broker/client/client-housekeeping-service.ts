@@ -1,6 +1,7 @@
 import { silentLogger, type Logger } from '../../common/logger.js';
 import type { ChannelEventListener } from '../../remoting/channel-event.js';
 import type { RemotingChannel } from '../../remoting/remoting-channel.js';
+import type { ClientChannel } from './client-channel.js';
 import type { ConsumerManager } from './consumer-manager.js';
 import type { ProducerManager } from './producer-manager.js';
 
@@ -15,8 +16,8 @@ export class ClientHousekeepingService implements ChannelEventListener {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly producerManager: ProducerManager<RemotingChannel>,
-    private readonly consumerManager: ConsumerManager<RemotingChannel>,
+    private readonly producerManager: ProducerManager<ClientChannel>,
+    private readonly consumerManager: ConsumerManager<ClientChannel>,
     private readonly logger: Logger = silentLogger,
   ) {}
 

@@ -44,7 +44,7 @@ import { CURRENT_VERSION } from '../../protocol/language-code.js';
 import { RemotingCommand } from '../../protocol/remoting-command.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import type { RemotingChannel } from '../../remoting/remoting-channel.js';
+import type { ClientChannel } from '../client/client-channel.js';
 import type { RequestContext, RequestProcessor } from '../../remoting/request-processor.js';
 import type { ClientChannelInfo } from '../client/client-channel-info.js';
 import { BrokerConfigError, formatBrokerConfig } from '../broker-config.js';
@@ -506,7 +506,7 @@ export class AdminBrokerProcessor implements RequestProcessor {
   }
 }
 
-function connectionOf(info: ClientChannelInfo<RemotingChannel>): Connection {
+function connectionOf(info: ClientChannelInfo<ClientChannel>): Connection {
   return { clientId: info.clientId, clientAddr: info.channel.remoteAddr, language: info.language, version: info.version };
 }
 

@@ -1,9 +1,9 @@
 import type { Logger } from '../../common/logger.js';
 import type { MessageExtBrokerInner } from '../../protocol/message/index.js';
-import type { RemotingChannel } from '../../remoting/remoting-channel.js';
 import type { BrokerConfig } from '../broker-config.js';
 import type { BrokerMessageStore } from '../broker-message-store.js';
 import type { Broker2Client } from '../client/broker2-client.js';
+import type { ClientChannel } from '../client/client-channel.js';
 import type { ConsumerManager } from '../client/consumer-manager.js';
 import type { ProducerManager } from '../client/producer-manager.js';
 import type { RebalanceLockManager } from '../client/rebalance-lock-manager.js';
@@ -26,8 +26,8 @@ export interface BrokerContext {
   readonly topicConfigManager: TopicConfigManager;
   readonly subscriptionGroupManager: SubscriptionGroupManager;
   readonly consumerOffsetManager: ConsumerOffsetManager;
-  readonly consumerManager: ConsumerManager<RemotingChannel>;
-  readonly producerManager: ProducerManager<RemotingChannel>;
+  readonly consumerManager: ConsumerManager<ClientChannel>;
+  readonly producerManager: ProducerManager<ClientChannel>;
   readonly messageStore: BrokerMessageStore;
   readonly rebalanceLockManager: RebalanceLockManager;
   /** The groups' compiled SQL92 filters, registered by heartbeats (consumerFilter.json). */

@@ -5,7 +5,8 @@ import { ResponseCode } from '../../protocol/response-code.js';
 import type { RequestContext, RequestProcessor } from '../../remoting/request-processor.js';
 import { answeringBadInput } from './bad-input.js';
 import type { BrokerContext } from './broker-context.js';
-import { msgCheck, parseSendHeader, type SendHeader } from './send-message-processor.js';
+import { msgCheck, type SendHeader } from '../send/message-sender.js';
+import { parseSendHeader } from './send-message-processor.js';
 
 /** The outcome of the push to the requester: ok, or the remark the replier gets. */
 type PushOutcome = { ok: true } | { ok: false; remark: string };
@@ -30,7 +31,7 @@ export class ReplyMessageProcessor implements RequestProcessor {
     const response = RemotingCommand.createResponseCommand(ResponseCode.SUCCESS);
     response.addExtField(MessageConst.PROPERTY_MSG_REGION, config.regionId);
     response.addExtField(MessageConst.PROPERTY_TRACE_SWITCH, String(config.traceOn));
-    const topicConfig = msgCheck(this.broker, ctx, header);
+    const topicConfig = msgCheck(this.broker, ctx.remoteAddr, header);
     if ('code' in topicConfig) return fail(response, topicConfig.code, topicConfig.remark);
     const queueId = header.queueId < 0 ? Math.floor(Math.random() * 99_999_999) % topicConfig.writeQueueNums : header.queueId;
 

@@ -79,6 +79,11 @@ export interface CreateTopicOptions {
   /** PermName bits: 2 write, 4 read, 1 inherit; default 6. */
   perm?: number;
   order?: boolean;
+  /**
+   * The topic attribute `message.type` (what the 5.x gRPC SDKs may send to it): NORMAL, FIFO, DELAY, TRANSACTION or
+   * MIXED (all four); sent as mqadmin's `-a +message.type=…`. Absent: no attribute (the topic reads as NORMAL).
+   */
+  messageType?: 'NORMAL' | 'FIFO' | 'DELAY' | 'TRANSACTION' | 'MIXED';
 }
 
 /** GET_BROKER_CLUSTER_ACL_INFO's answer (mqadmin clusterAclConfigVersion). */
@@ -162,6 +167,7 @@ export class Admin {
       topicFilterType: 'SINGLE_TAG',
       topicSysFlag: 0,
       order: options.order ?? false,
+      ...(options.messageType === undefined ? {} : { attributes: `+message.type=${options.messageType}` }),
     };
     for (const addr of addrs) await this.call(addr, RequestCode.UPDATE_AND_CREATE_TOPIC, header);
     return addrs;

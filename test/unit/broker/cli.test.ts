@@ -8,6 +8,8 @@ import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../.
 import { defaultNamesrvConfig } from '../../../src/namesrv/config.js';
 import { NamesrvController } from '../../../src/namesrv/name-server.js';
 import { decodeClusterInfo } from '../../../src/protocol/bodies/index.js';
+import { enums } from '../../../src/grpc/schema.js';
+import { RawMessagingClient } from '../../helpers/grpc-client.js';
 
 const cliModule = new URL('../../../src/cli/broker.js', import.meta.url).href;
 
@@ -74,10 +76,45 @@ describe('rocketmq-ts broker', () => {
     assert.match(await readFile(join(dataDir, 'config', 'consumerOffset.json'), 'utf8'), /"offsetTable":\{\}/);
   });
 
+  it('serves the 5.x gRPC protocol when broker.conf sets grpcServerPort (Java proxy keys), and logs its endpoint', async () => {
+    const conf = join(dir, 'grpc-broker.conf');
+    await writeFile(conf, 'brokerName=grpc-broker\nbrokerIP1=127.0.0.1\ngrpcServerPort=0\ntlsTestModeEnable=false\n');
+    const cli = startCli(['-c', conf, '--listen-port', '0', '-n', `127.0.0.1:${namesrv.port}`, '--data-dir', join(dir, 'grpc-store')]);
+    const addr = await cli.addr;
+    const remoting = new RemotingClient();
+    await remoting.start();
+    const create = RemotingCommand.createRequestCommand(RequestCode.UPDATE_AND_CREATE_TOPIC, {
+      topic: 'GrpcCliTopic', defaultTopic: 'TBW102', readQueueNums: 2, writeQueueNums: 2, perm: 6, topicFilterType: 'SINGLE_TAG', order: false, attributes: '+message.type=FIFO',
+    });
+    assert.equal((await remoting.invokeSync(addr, create, 3000)).code, ResponseCode.SUCCESS);
+    await remoting.shutdown();
+    const endpoint = /gRPC endpoint \(RocketMQ 5\.x SDKs, plaintext\) listening on (127\.0\.0\.1:\d+)/.exec(cli.output())?.[1];
+    assert.ok(endpoint !== undefined, cli.output());
+    const client = new RawMessagingClient(endpoint);
+    try {
+      const route = await client.unary('QueryRoute', { topic: { name: 'GrpcCliTopic' } });
+      assert.equal(route.status?.code, enums.Code.OK, route.status?.message);
+      assert.equal(route.messageQueues[0]?.broker?.name, 'grpc-broker');
+      assert.deepEqual(route.messageQueues[0]?.acceptMessageTypes, [enums.MessageType.FIFO]);
+      // Not dev: an unknown topic is not created.
+      assert.equal((await client.unary('QueryRoute', { topic: { name: 'GrpcCliUnknown' } })).status?.code, enums.Code.TOPIC_NOT_FOUND);
+    } finally {
+      client.close();
+    }
+    cli.child.kill('SIGTERM');
+    assert.equal(await cli.exit, 0);
+    assert.doesNotMatch(cli.output(), /'grpcServerPort' is not a broker or store config key/);
+  });
+
   it('exits 2 with the usage on a bad option or a bad config value', async () => {
     assert.equal(await startCli(['--bogus']).exit, 2);
     const bad = startCli(['--listen-port', 'x']);
     assert.equal(await bad.exit, 2);
     assert.match(bad.output(), /listenPort/);
+    const conf = join(dir, 'bad-grpc.conf');
+    await writeFile(conf, 'grpcServerPort=eighty\n');
+    const badGrpc = startCli(['-c', conf]);
+    assert.equal(await badGrpc.exit, 2);
+    assert.match(badGrpc.output(), /grpcServerPort must be a port number, not 'eighty'/);
   });
 });

@@ -4,6 +4,7 @@ import { newClientChannelInfo } from '../../../src/broker/client/client-channel-
 import { ClientHousekeepingService } from '../../../src/broker/client/client-housekeeping-service.js';
 import { ConsumerManager } from '../../../src/broker/client/consumer-manager.js';
 import { ProducerManager } from '../../../src/broker/client/producer-manager.js';
+import type { ClientChannel } from '../../../src/broker/client/client-channel.js';
 import type { RemotingChannel } from '../../../src/remoting/remoting-channel.js';
 
 /** The two members of RemotingChannel the housekeeping uses. */
@@ -13,10 +14,10 @@ function fakeChannel(remoteAddr: string): RemotingChannel & { wasClosed: boolean
 }
 
 describe('ClientHousekeepingService', () => {
-  function setup(): { producers: ProducerManager<RemotingChannel>; consumers: ConsumerManager<RemotingChannel>; service: ClientHousekeepingService; notified: string[] } {
+  function setup(): { producers: ProducerManager<ClientChannel>; consumers: ConsumerManager<ClientChannel>; service: ClientHousekeepingService; notified: string[] } {
     const notified: string[] = [];
-    const producers = new ProducerManager<RemotingChannel>();
-    const consumers = new ConsumerManager<RemotingChannel>({ onConsumerIdsChanged: (group) => notified.push(group), channelExpiredTimeout: () => 120_000 });
+    const producers = new ProducerManager<ClientChannel>();
+    const consumers = new ConsumerManager<ClientChannel>({ onConsumerIdsChanged: (group) => notified.push(group), channelExpiredTimeout: () => 120_000 });
     return { producers, consumers, service: new ClientHousekeepingService(producers, consumers), notified };
   }
 

@@ -1,0 +1,159 @@
+import type { Logger } from '../common/logger.js';
+import { GrpcServer } from '../grpc/transport/grpc-server.js';
+import type { BrokerConfig } from './broker-config.js';
+import type { BrokerMessageStore } from './broker-message-store.js';
+import type { ClientChannel } from './client/client-channel.js';
+import type { ConsumerManager } from './client/consumer-manager.js';
+import type { ProducerManager } from './client/producer-manager.js';
+import { ClientActivity } from './grpc/client-activity.js';
+import { defaultGrpcSettingsConfig, type GrpcSettingsConfig } from './grpc/client-settings.js';
+import { GrpcClientChannel } from './grpc/grpc-client-channel.js';
+import { DEFAULT_SEND_LIMITS } from './grpc/message-builder.js';
+import { messagingServiceHandlers } from './grpc/messaging-service.js';
+import { QueueSelector } from './grpc/queue-selector.js';
+import { RouteActivity } from './grpc/route-activity.js';
+import { SendMessageActivity } from './grpc/send-message-activity.js';
+import { TransactionActivity, type OrphanCheck } from './grpc/transaction-activity.js';
+import { MessageSender, type SendContext, type SendOutcome } from './send/message-sender.js';
+import type { SendThreadPoolQueue } from './latency/send-thread-pool-queue.js';
+import { RemotingCommand } from '../protocol/remoting-command.js';
+import type { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
+import { recallMessage } from './timer/message-recall.js';
+import type { TopicConfigManager } from './topic/topic-config-manager.js';
+
+/** The gRPC endpoint's configuration (Java proxy key names where there is one). */
+export interface GrpcEndpointOptions {
+  /** grpcServerPort (8081 in Java; 0: any free port). */
+  port: number;
+  /** Where to listen (loopback unless configured otherwise). */
+  bindAddress: string;
+  /** PEM key and certificate: TLS next to plaintext on the same port. */
+  tls?: { key: string | Buffer; cert: string | Buffer } | undefined;
+  /** The store's maxMessageSize: the Settings' max body size, and the send check. */
+  maxMessageSize: number;
+  /** Create unknown topics on QueryRoute, as MIXED (the dev server); off: TOPIC_NOT_FOUND. */
+  autoCreateTopics: boolean;
+  /** grpcClientConsumerMaxLongPollingTimeoutMillis (20 s). */
+  longPollingTimeoutMillis?: number;
+  /** Answer every RPC with UNAUTHORIZED and this reason (the broker enforces an ACL the endpoint cannot check yet). */
+  refuseAll?: string | undefined;
+}
+
+/** How often clients gone quiet are looked for (as the broker's ClientHousekeepingService, 10 s). */
+const SCAN_INTERVAL_MILLIS = 10_000;
+
+/** What the endpoint needs of the broker. */
+export interface GrpcEndpointBroker extends SendContext {
+  readonly config: Readonly<BrokerConfig>;
+  readonly topicConfigManager: TopicConfigManager;
+  readonly subscriptionGroupManager: SubscriptionGroupManager;
+  readonly producerManager: ProducerManager<ClientChannel>;
+  readonly consumerManager: ConsumerManager<ClientChannel>;
+  readonly messageStore: BrokerMessageStore;
+  readonly sendThreadPoolQueue: SendThreadPoolQueue;
+  registerBrokerAll(): Promise<void>;
+}
+
+/**
+ * The broker's MessagingService endpoint: the activities (src/broker/grpc, transport-free) over the broker's
+ * managers, served by the gRPC transport (src/grpc/transport). The broker creates it when grpcServerPort is set.
+ */
+export class GrpcEndpoint {
+  private readonly server: GrpcServer;
+  private readonly clients: ClientActivity;
+  private readonly transactions: TransactionActivity;
+  private scanTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly broker: GrpcEndpointBroker,
+    private readonly options: GrpcEndpointOptions,
+    timerMaxDelaySec: number,
+    private readonly logger: Logger,
+  ) {
+    const settings: GrpcSettingsConfig = {
+      ...defaultGrpcSettingsConfig(options.maxMessageSize),
+      ...(options.longPollingTimeoutMillis === undefined ? {} : { longPollingTimeoutMillis: options.longPollingTimeoutMillis }),
+    };
+    this.clients = new ClientActivity({
+      producerManager: broker.producerManager,
+      consumerManager: broker.consumerManager,
+      groupSettings: (group) => broker.subscriptionGroupManager.findSubscriptionGroupConfig(group),
+      settingsConfig: () => settings,
+      logger,
+    });
+    const routes = new RouteActivity({
+      config: () => broker.config,
+      topicConfigManager: broker.topicConfigManager,
+      subscriptionGroupManager: broker.subscriptionGroupManager,
+      autoCreateTopics: () => options.autoCreateTopics,
+      announceTopics: () => void broker.registerBrokerAll(),
+      defaultEndpoint: () => ({ host: broker.config.brokerIP1, port: this.port }),
+    });
+    this.transactions = new TransactionActivity(broker.transactionalMessageService, logger);
+    const sends = new SendMessageActivity({
+      sender: new MessageSender(broker),
+      throughSendQueue: (send) => throughSendQueue(broker.sendThreadPoolQueue, send),
+      resolveTopic: (name) => routes.resolveTopic(name),
+      queueSelector: new QueueSelector(),
+      transactions: this.transactions,
+      limits: () => ({ ...DEFAULT_SEND_LIMITS, maxMessageSize: options.maxMessageSize }),
+      checkMessageType: () => settings.enableTopicMessageTypeCheck,
+    });
+    const handlers = messagingServiceHandlers({
+      clients: this.clients,
+      routes,
+      sends,
+      transactions: this.transactions,
+      recall: (topic, recallHandle, peer) => recallMessage(broker, { topic, recallHandle, producerGroup: topic, remoteAddr: peer }, timerMaxDelaySec),
+      refuseAll: options.refuseAll,
+      logger,
+    });
+    this.server = new GrpcServer(handlers, {
+      port: options.port,
+      host: options.bindAddress,
+      tls: options.tls,
+      // A batch of bodies at the limit plus their properties fits (grpc-js's own default is 4 MiB).
+      maxReceiveMessageLength: options.maxMessageSize * 4 + (1 << 20),
+      logger,
+    });
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  async start(): Promise<void> {
+    await this.server.start();
+    this.scanTimer = setInterval(() => this.clients.scanNotActiveClients(this.broker.config.channelExpiredTimeout), SCAN_INTERVAL_MILLIS);
+    this.scanTimer.unref();
+    const tls = this.server.tlsEnabled ? 'TLS and plaintext' : 'plaintext';
+    this.logger.info(`gRPC endpoint (RocketMQ 5.x SDKs, ${tls}) listening on ${this.options.bindAddress}:${this.port}`);
+  }
+
+  async shutdown(): Promise<void> {
+    clearInterval(this.scanTimer);
+    this.clients.shutdown();
+    await this.server.shutdown();
+  }
+
+  /** The broker's transaction check picked this client: true when the channel is a gRPC producer (then it is asked). */
+  checkTransaction(channel: ClientChannel, group: string, check: OrphanCheck, body: Buffer): boolean {
+    if (!(channel instanceof GrpcClientChannel)) return false;
+    this.transactions.checkOrphan(channel, group, check, body);
+    return true;
+  }
+}
+
+/**
+ * A gRPC send through the broker's send queue (SendThreadPoolQueue speaks RemotingCommand): the outcome when it ran,
+ * else the queue's refusal (SYSTEM_BUSY "[OVERLOAD]" or "[TIMEOUT_CLEAN_QUEUE]", which the activity answers
+ * TOO_MANY_REQUESTS, and clients retry after their backoff).
+ */
+async function throughSendQueue(queue: SendThreadPoolQueue, send: () => Promise<SendOutcome>): Promise<SendOutcome> {
+  let outcome: SendOutcome | undefined;
+  const response = await queue.submit(async () => {
+    outcome = await send();
+    return RemotingCommand.createResponseCommand(outcome.code, outcome.remark);
+  });
+  return outcome ?? { code: response.code, remark: response.remark };
+}
