@@ -12,9 +12,9 @@ import { DLQ_NUMS_PER_GROUP, FLAG_UNIT_SUB, V3_4_9, countPut, randomQueueId, typ
  * limit, or when the client asks a negative level, it goes to `%DLQ%<group>` instead, not delayed.
  */
 export async function consumerSendMsgBack(
-broker: SendContext,
-header: { offset: number; group: string; delayLevel: number; unitMode?: boolean; maxReconsumeTimes?: number; originTopic?: string },
-version: number,
+  broker: SendContext,
+  header: { offset: number; group: string; delayLevel: number; unitMode?: boolean; maxReconsumeTimes?: number; originTopic?: string },
+  version: number,
 ): Promise<{ code: number; remark?: string }> {
   const { config, subscriptionGroupManager, topicConfigManager, messageStore, logger } = broker;
   const refuse = (code: number, remark: string) => ({ code, remark });
