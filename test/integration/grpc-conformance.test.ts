@@ -181,18 +181,24 @@ describe('gRPC endpoint conformance (raw client, in-process broker)', () => {
     assert.equal(illegal.status?.code, Code.ILLEGAL_TOPIC);
   });
 
-  it('refuses namespaced resources with BAD_REQUEST rather than mixing namespaces into one topic', async () => {
+  it('maps a namespace to the wire name ns%topic, as the proxy does: routes, sends and producer groups', async () => {
+    await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig('ns1%TopicNS'), readQueueNums: 2, writeQueueNums: 2, attributes: new Map([['message.type', 'FIFO']]) });
     const c = client('namespaced');
-    const route = await c.unary('QueryRoute', { topic: { resourceNamespace: 'ns1', name: 'TopicNORMAL' } });
-    assert.equal(route.status?.code, Code.BAD_REQUEST);
-    assert.match(route.status?.message ?? '', /namespaces are not supported over gRPC yet/);
-    const send = await c.unary('SendMessage', { messages: [{ ...message('TopicNORMAL'), topic: { resourceNamespace: 'ns1', name: 'TopicNORMAL' } }] });
-    assert.equal(send.status?.code, Code.BAD_REQUEST);
+    const topic = { resourceNamespace: 'ns1', name: 'TopicNS' };
+    const route = await c.unary('QueryRoute', { topic });
+    assert.equal(route.status?.code, Code.OK, route.status?.message);
+    assert.deepEqual(route.messageQueues[0]?.topic, topic);
+    assert.deepEqual(route.messageQueues[0]?.acceptMessageTypes, [enums.MessageType.FIFO]);
+    assert.equal((await c.unary('QueryRoute', { topic: { resourceNamespace: 'ns2', name: 'TopicNS' } })).status?.code, Code.TOPIC_NOT_FOUND);
+    const sent = await c.unary('SendMessage', { messages: [{ ...message('TopicNS', { messageGroup: 'g' }), topic }] });
+    assert.equal(sent.status?.code, Code.OK, sent.status?.message);
+    const stored = [0, 1].reduce((sum, q) => sum + broker.messageStore.getMaxOffsetInQueue('ns1%TopicNS', q), 0);
+    assert.equal(stored, 1);
     const t = c.telemetry();
-    t.send({ settings: { clientType: enums.ClientType.PRODUCER, publishing: { topics: [{ resourceNamespace: 'ns1', name: 'TopicNORMAL' }] } } });
-    const ended = await t.ended;
-    assert.equal(ended.code, grpcStatus.INVALID_ARGUMENT);
-    assert.match(ended.details, /^40000 namespace 'ns1'/);
+    t.send({ settings: { clientType: enums.ClientType.PRODUCER, publishing: { topics: [topic] } } });
+    await t.nth(1);
+    assert.deepEqual([...(broker.producerManager.getGroupChannelTable('ns1%TopicNS')?.values() ?? [])].map((i) => i.clientId), ['namespaced']);
+    t.call.end();
   });
 
   it('answers QueryAssignment: one queue per readable queue for a FIFO group, queue -1 otherwise', async () => {

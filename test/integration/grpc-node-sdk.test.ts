@@ -158,6 +158,19 @@ describe('Node SDK 1.0.8 producer against the broker’s gRPC endpoint', () => {
     assert.equal(checked.filter((id) => id === receipt.messageId).length >= 1, true);
   });
 
+  it('sends in a namespace: the message is stored in ns%topic, where remoting clients of that namespace find it', async () => {
+    await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig('ns1%TopicNS'), readQueueNums: 2, writeQueueNums: 2 });
+    const namespaced = new sdk.Producer({ endpoints, namespace: 'ns1', logger: quiet, topics: ['TopicNS'] });
+    await namespaced.startup();
+    try {
+      const receipt = await namespaced.send({ topic: 'TopicNS', body: Buffer.from('in ns1') });
+      assert.ok(receipt.offset >= 0);
+      assert.equal([0, 1].reduce((sum, q) => sum + broker.messageStore.getMaxOffsetInQueue('ns1%TopicNS', q), 0), 1);
+    } finally {
+      await namespaced.shutdown();
+    }
+  });
+
   it('refuses a message of the wrong type before sending (the route’s accept_message_types)', async () => {
     await assert.rejects(producer.send({ topic: 'TopicFIFO', body: Buffer.from('no group') }), TypeError);
   });

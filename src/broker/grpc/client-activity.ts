@@ -168,8 +168,8 @@ export class ClientActivity {
 
   /** The Settings to write back to a client: its own, merged with the server's values. */
   merged(settings: Msg<'Settings'>): MsgInit<'Settings'> {
-    const group = settings.subscription?.group?.name;
-    return mergeSettings(settings, this.deps.settingsConfig(), group === undefined ? undefined : this.deps.groupSettings(group));
+    const group = settings.subscription?.group;
+    return mergeSettings(settings, this.deps.settingsConfig(), group === undefined ? undefined : this.deps.groupSettings(resourceName(group)));
   }
 
   private onSettings(channel: GrpcClientChannel, settings: Msg<'Settings'>, context: CallContext): void {
@@ -183,16 +183,16 @@ export class ClientActivity {
   private register(channel: GrpcClientChannel, settings: Msg<'Settings'>, context: CallContext, withSubscriptions: boolean): void {
     const info = newClientChannelInfo<ClientChannel>(channel, channel.clientId, languageOf(context), CURRENT_VERSION);
     if (settings.publishing !== undefined) {
-      for (const topic of settings.publishing.topics) this.deps.producerManager.registerProducer(topic.name, info);
+      for (const topic of settings.publishing.topics) this.deps.producerManager.registerProducer(resourceName(topic), info);
     }
     const subscription = settings.subscription;
-    const group = subscription?.group?.name;
-    if (subscription === undefined || group === undefined) return;
+    if (subscription?.group === undefined) return;
+    const group = resourceName(subscription.group);
     const consumeType = settings.clientType === ClientType.PUSH_CONSUMER ? 'CONSUME_PASSIVELY' : 'CONSUME_ACTIVELY';
     const { consumerManager } = this.deps;
     if (withSubscriptions) {
       const subList: SubscriptionData[] = subscription.subscriptions.map((entry) =>
-        buildSubscriptionData(entry.topic?.name ?? '', entry.expression?.expression, entry.expression?.type === enums.FilterType.SQL ? 'SQL92' : 'TAG'),
+        buildSubscriptionData(resourceName(entry.topic), entry.expression?.expression, entry.expression?.type === enums.FilterType.SQL ? 'SQL92' : 'TAG'),
       );
       consumerManager.registerConsumer(group, info, consumeType, 'CLUSTERING', 'CONSUME_FROM_LAST_OFFSET', subList, false);
     } else {
@@ -201,9 +201,9 @@ export class ClientActivity {
   }
 
   private unregister(channel: GrpcClientChannel, settings: Msg<'Settings'>): void {
-    for (const topic of settings.publishing?.topics ?? []) this.deps.producerManager.unregisterProducer(topic.name, channel, channel.clientId);
-    const group = settings.subscription?.group?.name;
-    if (group !== undefined) this.deps.consumerManager.unregisterConsumer(group, channel, false);
+    for (const topic of settings.publishing?.topics ?? []) this.deps.producerManager.unregisterProducer(resourceName(topic), channel, channel.clientId);
+    const group = settings.subscription?.group;
+    if (group !== undefined) this.deps.consumerManager.unregisterConsumer(resourceName(group), channel, false);
   }
 
   private forget(channel: GrpcClientChannel): void {

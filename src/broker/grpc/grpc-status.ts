@@ -1,5 +1,6 @@
 import { enums } from '../../grpc/schema.js';
 import type { MsgInit } from '../../grpc/types.js';
+import { getNamespaceFromResource, withoutAnyNamespace, wrapNamespace } from '../../protocol/namespace-util.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 
 const Code = enums.Code;
@@ -53,15 +54,16 @@ export function statusOfRemoting(remotingCode: number, remark: string | undefine
 }
 
 /**
- * A Resource's name (topic or group). A namespace (the SDKs' `namespace` option; Java's proxy stores "ns%name") is
- * refused rather than ignored, which would put the messages of every namespace into one topic.
+ * A Resource's wire name (topic or group): its name in its namespace, "ns%name", as Java's proxy makes it
+ * (NamespaceUtil.wrapNamespace), so a 5.x SDK and a remoting client of one namespace meet on the same topics.
  */
 export function resourceName(resource: { resourceNamespace: string; name: string } | undefined): string {
-  const namespace = resource?.resourceNamespace ?? '';
-  if (namespace !== '') {
-    throw new GrpcStatusError(Code.BAD_REQUEST, `namespace '${namespace}' of ${resource?.name ?? ''}: namespaces are not supported over gRPC yet; use the SDK with namespace ''`);
-  }
-  return resource?.name ?? '';
+  return wrapNamespace(resource?.resourceNamespace, resource?.name ?? '');
+}
+
+/** GrpcConverter: a wire name back as a Resource, namespace split off. */
+export function resourceOf(wireName: string): { resourceNamespace: string; name: string } {
+  return { resourceNamespace: getNamespaceFromResource(wireName), name: withoutAnyNamespace(wireName) };
 }
 
 /** What an unexpected failure is answered with: INTERNAL_SERVER_ERROR and the error's text; a GrpcStatusError keeps its code. */

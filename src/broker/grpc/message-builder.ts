@@ -50,14 +50,14 @@ function refuse(code: number, message: string): never {
 }
 
 /**
- * SendMessageActivity.buildMessage / buildMessageProperty / buildSysFlag: validates one message with the proxy's
+ * SendMessageActivity.buildMessage / buildMessageProperty / buildSysFlag: validates one message of `topic` (its wire
+ * name, namespace included) with the proxy's
  * codes and texts (the numbers named) and builds its stored properties — TAGS, KEYS (space-joined), UNIQ_KEY = the
  * client's message id, PGROUP = the topic (the proxy's producer group, which transaction checks use),
  * __SHARDINGKEY = the message group, TIMER_DELIVER_MS, TRAN_MSG and CHECK_IMMUNITY_TIME_IN_SECONDS, TRACE_CONTEXT,
  * __BORNHOST, BORN_TIMESTAMP, RECONSUME_TIME — and its sysFlag (GZIP body, transaction half).
  */
-export function buildMessage(message: Msg<'Message'>, peer: string, limits: SendLimits, now: number): BuiltMessage {
-  const topic = message.topic?.name ?? '';
+export function buildMessage(message: Msg<'Message'>, topic: string, peer: string, limits: SendLimits, now: number): BuiltMessage {
   const sys = message.systemProperties;
   if (sys === undefined) refuse(Code.MESSAGE_CORRUPTED, 'message has no system properties');
   if (message.body.length === 0) refuse(Code.MESSAGE_BODY_EMPTY, 'message body cannot be empty');

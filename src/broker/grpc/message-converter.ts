@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { enums } from '../../grpc/schema.js';
 import type { MsgInit } from '../../grpc/types.js';
 import { MessageConst, MessageSysFlag, type HostAddress, type MessageExt } from '../../protocol/message/index.js';
+import { resourceOf } from './grpc-status.js';
 import { INTERNAL_PROPERTY_NAMES, SYSTEM_PROPERTY_NAMES } from './system-properties.js';
 import { messageTypeOfProperties, protoMessageType } from './topic-message-type.js';
 
@@ -23,7 +24,7 @@ function hostString(host: HostAddress): string {
  * orphaned-transaction check). The body digest is always MD5, upper-case hex of the body as stored: Node's SDK
  * throws on a message without one and writes CRC32 in decimal where Java writes hex, so MD5 is the one both
  * verify. User properties are the properties the system does not own. The topic is the real one (a retry or
- * transaction-check copy carries it in REAL_TOPIC / RETRY_TOPIC).
+ * transaction-check copy carries it in REAL_TOPIC / RETRY_TOPIC), its namespace split off as the SDKs expect.
  */
 export function toProtoMessage(msg: MessageExt, delivery: DeliveryInfo = {}): MsgInit<'Message'> {
   const props = msg.properties;
@@ -35,7 +36,7 @@ export function toProtoMessage(msg: MessageExt, delivery: DeliveryInfo = {}): Ms
   const bornHost = props.get('__BORNHOST') ?? hostString(msg.bornHost);
   const compressed = (msg.sysFlag & MessageSysFlag.COMPRESSED_FLAG) !== 0;
   return {
-    topic: { name: topic },
+    topic: resourceOf(topic),
     userProperties,
     systemProperties: {
       tag: props.get(MessageConst.PROPERTY_TAGS),

@@ -46,7 +46,7 @@ export class SendMessageActivity {
     if (messages.some((m) => resourceName(m.topic) !== topic)) throw new GrpcStatusError(Code.MESSAGE_CORRUPTED, 'topic in message is not same');
     const topicConfig = this.deps.resolveTopic(topic);
     const now = Date.now();
-    const built = messages.map((m) => buildMessage(m, peer, this.deps.limits(), now));
+    const built = messages.map((m) => buildMessage(m, topic, peer, this.deps.limits(), now));
     if (this.deps.checkMessageType() && !topic.startsWith(RETRY_GROUP_TOPIC_PREFIX) && !topic.startsWith(DLQ_GROUP_TOPIC_PREFIX)) {
       const expected = topicMessageTypeOf(topicConfig);
       for (const message of built) {

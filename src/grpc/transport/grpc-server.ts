@@ -313,8 +313,17 @@ export class GrpcServer {
         onMessage: (listener) =>
           call.on('data', (message: unknown) => {
             const malformed = this.malformed(message, call.getPath());
-            if (malformed === undefined) listener(message);
-            else bidiCall.fail('INVALID_ARGUMENT', malformed.details);
+            if (malformed !== undefined) {
+              bidiCall.fail('INVALID_ARGUMENT', malformed.details);
+              return;
+            }
+            // A listener's bug ends this call, never the process (it runs inside grpc-js's stream events).
+            try {
+              listener(message);
+            } catch (err) {
+              this.options.logger.error(`gRPC ${call.getPath()} failed`, err);
+              bidiCall.fail('INTERNAL', internalError(err).details);
+            }
           }),
         onClose: (listener) => closeListeners.push(listener),
       };
@@ -323,7 +332,12 @@ export class GrpcServer {
       call.on('cancelled', close);
       call.on('error', close);
       call.on('close', close);
-      handler(bidiCall as Parameters<BidiHandler<'Telemetry'>>[0]);
+      try {
+        handler(bidiCall as Parameters<BidiHandler<'Telemetry'>>[0]);
+      } catch (err) {
+        this.options.logger.error(`gRPC ${call.getPath()} failed`, err);
+        bidiCall.fail('INTERNAL', internalError(err).details);
+      }
     };
   }
 }

@@ -33,6 +33,7 @@ const handlers: MessagingServiceHandlers = {
   },
   Telemetry: (call) => {
     call.onMessage((cmd) => {
+      if (cmd.threadStackTrace !== undefined) throw new Error('handler bug');
       if (cmd.settings !== undefined) call.write({ status: { code: 20000, message: 'OK' }, settings: cmd.settings });
       else call.fail('INVALID_ARGUMENT', '40000 settings expected');
     });
@@ -247,6 +248,20 @@ describe('gRPC transport', () => {
       const ended = await t.ended;
       assert.equal(ended.code, status.INVALID_ARGUMENT);
       assert.equal(ended.details, '40000 settings expected');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('ends a stream whose handler throws with INTERNAL, and keeps serving', async () => {
+    const client = new RawMessagingClient(address, 'buggy-telemetry');
+    try {
+      const t = client.telemetry();
+      t.send({ threadStackTrace: { nonce: 'n' } });
+      const ended = await t.ended;
+      assert.equal(ended.code, status.INTERNAL);
+      assert.equal(ended.details, 'handler bug');
+      assert.equal((await client.unary('QueryRoute', { topic: { name: 'still' } })).status?.message, 'still');
     } finally {
       client.close();
     }

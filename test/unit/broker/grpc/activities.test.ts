@@ -58,7 +58,7 @@ describe('gRPC send validation (SendMessageActivity.buildMessage)', () => {
     proto({ topic: { name: 'T' }, systemProperties: { messageId: 'ID1', messageType: 1, bornTimestamp: now - 5, ...sys }, body: Buffer.from('b'), ...extra });
   const refused = (m: Msg<'Message'>, code: number, text?: RegExp): void => {
     assert.throws(
-      () => buildMessage(m, '10.0.0.9:5555', DEFAULT_SEND_LIMITS, now),
+      () => buildMessage(m, 'T', '10.0.0.9:5555', DEFAULT_SEND_LIMITS, now),
       (err: unknown) => err instanceof GrpcStatusError && err.code === code && (text === undefined || text.test(err.message)),
     );
   };
@@ -66,6 +66,7 @@ describe('gRPC send validation (SendMessageActivity.buildMessage)', () => {
   it('builds the stored properties the proxy builds', () => {
     const built = buildMessage(
       base({ tag: 'TagA', keys: ['k1', 'k2'], messageGroup: 'g', traceContext: 'tc', deliveryAttempt: 2 }, { userProperties: new Map([['p', 'v']]) }),
+      'T',
       '10.0.0.9:5555',
       DEFAULT_SEND_LIMITS,
       now,
@@ -87,11 +88,11 @@ describe('gRPC send validation (SendMessageActivity.buildMessage)', () => {
   });
 
   it('marks transactions (TRAN_MSG, prepared flag, immunity seconds), delays (TIMER_DELIVER_MS) and GZIP bodies', () => {
-    const tx = buildMessage(base({ messageType: 4, orphanedTransactionRecoveryDuration: 30_000 }), 'p:1', DEFAULT_SEND_LIMITS, now);
+    const tx = buildMessage(base({ messageType: 4, orphanedTransactionRecoveryDuration: 30_000 }), 'T', 'p:1', DEFAULT_SEND_LIMITS, now);
     assert.equal(tx.properties.get('TRAN_MSG'), 'true');
     assert.equal(tx.properties.get('CHECK_IMMUNITY_TIME_IN_SECONDS'), '30');
     assert.equal(tx.sysFlag & 0x4, 0x4);
-    const delay = buildMessage(base({ messageType: 3, deliveryTimestamp: now + 2000, bodyEncoding: enums.Encoding.GZIP }), 'p:1', DEFAULT_SEND_LIMITS, now);
+    const delay = buildMessage(base({ messageType: 3, deliveryTimestamp: now + 2000, bodyEncoding: enums.Encoding.GZIP }), 'T', 'p:1', DEFAULT_SEND_LIMITS, now);
     assert.equal(delay.properties.get('TIMER_DELIVER_MS'), String(now + 2000));
     assert.equal(delay.sysFlag & 0x1, 0x1);
   });
@@ -184,7 +185,9 @@ describe('stored message -> proto Message (GrpcConverter.buildMessage)', () => {
     m.queueId = 2;
     m.queueOffset = 7;
     const p = toProtoMessage(m);
-    assert.equal(p.topic?.name, 'T');
+    assert.deepEqual(p.topic, { resourceNamespace: '', name: 'T' });
+    const namespaced = new MessageExt('ns1%T', Buffer.from('x'));
+    assert.deepEqual(toProtoMessage(namespaced).topic, { resourceNamespace: 'ns1', name: 'T' });
     assert.deepEqual([...(p.userProperties ?? new Map())], [['p', 'v']]);
     assert.equal(p.systemProperties?.bodyDigest?.checksum, '5D41402ABC4B2A76B9719D911017C592');
     assert.equal(p.systemProperties?.messageType, enums.MessageType.TRANSACTION);
