@@ -234,3 +234,85 @@ describe('gRPC consumption conformance (raw client, in-process broker)', () => {
     assert.ok(Date.now() - started < 2500, 'not held for the cancelled call');
   });
 });
+
+describe('gRPC push auto-renew (raw client, in-process broker, 2 s default invisible time)', () => {
+  let dir: string;
+  let namesrv: NamesrvController;
+  let broker: BrokerController;
+  let address: string;
+  const clients: RawMessagingClient[] = [];
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-renew-'));
+    let namesrvAddr: string;
+    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
+    broker = await startTestBroker(dir, namesrvAddr, {
+      grpc: {
+        port: 0,
+        bindAddress: '127.0.0.1',
+        maxMessageSize: 4 * 1024 * 1024,
+        autoCreateTopics: false,
+        longPollingTimeoutMillis: 2000,
+        consumer: { minLongPollingTimeoutMillis: 500, defaultInvisibleTimeMillis: 2000, renewAheadTimeMillis: 1500, renewSchedulePeriodMillis: 200 },
+      },
+    });
+    address = `127.0.0.1:${broker.grpcEndpoint?.port ?? 0}`;
+    await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig('TopicRenew'), readQueueNums: 1, writeQueueNums: 1, attributes: new Map([['message.type', 'NORMAL']]) });
+  });
+
+  after(async () => {
+    for (const c of clients) c.close();
+    await broker.shutdown();
+    await namesrv.shutdown();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const pushClient = async (id: string) => {
+    const c = new RawMessagingClient(address, id);
+    clients.push(c);
+    const t = c.telemetry();
+    t.send({ settings: { clientType: enums.ClientType.PUSH_CONSUMER, requestTimeout: 3000, subscription: { group: { name: 'GroupRenew' }, subscriptions: [{ topic: { name: 'TopicRenew' }, expression: { type: enums.FilterType.TAG, expression: '*' } }] } } });
+    assert.equal((await t.nth(1)).status?.code, Code.OK);
+    return { c, t };
+  };
+  const request: MsgInit<'ReceiveMessageRequest'> = {
+    group: { name: 'GroupRenew' },
+    messageQueue: { topic: { name: 'TopicRenew' }, id: -1 },
+    filterExpression: { type: enums.FilterType.TAG, expression: '*' },
+    batchSize: 32,
+    autoRenew: true,
+    longPollingTimeout: 1000,
+  };
+  const messagesOf = (elements: Msg<'ReceiveMessageResponse'>[]): Msg<'Message'>[] => elements.flatMap((e) => (e.message === undefined ? [] : [e.message]));
+
+  it('keeps an auto-renewed message invisible past its invisible time, and acks it with the stale first handle', async () => {
+    const { c } = await pushClient('push-renew-1');
+    const sent = await c.unary('SendMessage', { messages: [message('TopicRenew', 'held')] });
+    assert.equal(sent.status?.code, Code.OK);
+    const [m] = messagesOf((await c.receive(request)).elements);
+    assert.equal(m?.body.toString(), 'held');
+    // Three times the 2 s invisible time: without renewal it would be handed out again (attempt 2).
+    const other = await pushClient('push-renew-2');
+    for (let i = 0; i < 3; i++) assert.deepEqual(messagesOf((await other.c.receive({ ...request, longPollingTimeout: 2000 })).elements), [], `round ${i}`);
+    const ack = await c.unary('AckMessage', { group: { name: 'GroupRenew' }, topic: { name: 'TopicRenew' }, entries: [{ messageId: m?.systemProperties?.messageId, receiptHandle: m?.systemProperties?.receiptHandle }] });
+    assert.equal(ack.status?.code, Code.OK, 'the server swapped in its latest handle');
+    assert.equal(broker.popEngine.inFlightCount('GroupRenew', 'TopicRenew', 0), 0);
+    assert.deepEqual(messagesOf((await other.c.receive(request)).elements), []);
+  });
+
+  it('gives a leaving client’s held messages back at once (Telemetry ended)', async () => {
+    const { c, t } = await pushClient('push-leave-1');
+    await c.unary('SendMessage', { messages: [message('TopicRenew', 'orphan')] });
+    const [m] = messagesOf((await c.receive(request)).elements);
+    assert.equal(m?.body.toString(), 'orphan');
+    t.call.end();
+    await t.ended;
+    const other = await pushClient('push-leave-2');
+    let again: Msg<'Message'>[] = [];
+    const started = Date.now();
+    for (let i = 0; i < 5 && again.length === 0; i++) again = messagesOf((await other.c.receive(request)).elements);
+    assert.equal(again[0]?.body.toString(), 'orphan');
+    assert.equal(again[0]?.systemProperties?.deliveryAttempt, 2);
+    assert.ok(Date.now() - started < 5000, `given back after ${Date.now() - started} ms`);
+  });
+});
