@@ -49,11 +49,16 @@ describe('Node SDK 1.0.8 consumers against the broker’s gRPC endpoint', () => 
     for (const name of ['TopicSimple', 'TopicRedeliver', 'TopicPush', 'TopicDead']) {
       await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig(name), readQueueNums: 4, writeQueueNums: 4, attributes: new Map([['message.type', 'NORMAL']]) });
     }
-    await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig('TopicOrdered'), readQueueNums: 4, writeQueueNums: 4, attributes: new Map([['message.type', 'FIFO']]) });
+    for (const [name, type] of [['TopicOrdered', 'FIFO'], ['TopicBlocked', 'FIFO'], ['TopicLater', 'DELAY'], ['TopicTx', 'TRANSACTION']]) {
+      await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig(name as string), readQueueNums: 4, writeQueueNums: 4, attributes: new Map([['message.type', type as string]]) });
+    }
     await broker.subscriptionGroupManager.updateSubscriptionGroupConfig({ ...defaultSubscriptionGroupConfig('GroupDead'), retryMaxTimes: 1 });
     await broker.subscriptionGroupManager.updateSubscriptionGroupConfig({ ...defaultSubscriptionGroupConfig('GroupOrdered'), consumeMessageOrderly: true });
+    await broker.subscriptionGroupManager.updateSubscriptionGroupConfig({ ...defaultSubscriptionGroupConfig('GroupBlocked'), consumeMessageOrderly: true });
     await broker.registerBrokerAll();
-    producer = new sdk.Producer({ endpoints, namespace: '', logger: quiet, topics: ['TopicSimple', 'TopicRedeliver', 'TopicPush', 'TopicDead', 'TopicOrdered'] });
+    producer = new sdk.Producer({ endpoints, namespace: '', logger: quiet, topics: ['TopicSimple', 'TopicRedeliver', 'TopicPush', 'TopicDead', 'TopicOrdered', 'TopicBlocked', 'TopicLater', 'TopicTx'],
+      checker: { check: () => Promise.resolve(1) },
+    });
     await producer.startup();
   });
 
@@ -159,5 +164,46 @@ describe('Node SDK 1.0.8 consumers against the broker’s gRPC endpoint', () => 
     for (let i = 0; i < 3; i++) await producer.send({ topic: 'TopicOrdered', messageGroup: 'g1', body: Buffer.from(`o${i}`) });
     await waitFor(() => bodies.length >= 3, 20_000, 'three FIFO messages');
     assert.deepEqual(bodies, ['o0', 'o1', 'o2']);
+  });
+
+  it('SimpleConsumer of a FIFO group: the second receive gets nothing while the first message is unacked, the next one after the ack', async () => {
+    for (let i = 0; i < 3; i++) await producer.send({ topic: 'TopicBlocked', messageGroup: 'g1', body: Buffer.from(`b${i}`) });
+    const consumer = await simpleConsumer('GroupBlocked', 'TopicBlocked');
+    const receiveOne = async (): Promise<MessageView[]> => {
+      for (let i = 0; i < 5; i++) {
+        const got = await consumer.receive(1, 15_000);
+        if (got.length > 0) return got;
+      }
+      return [];
+    };
+    const [first] = await receiveOne();
+    assert.equal(first?.body.toString(), 'b0');
+    assert.equal(first?.messageGroup, 'g1');
+    assert.deepEqual(await consumer.receive(1, 15_000), [], 'blocked while b0 is in flight');
+    await consumer.ack(first);
+    const started = Date.now();
+    const [next] = await receiveOne();
+    assert.equal(next?.body.toString(), 'b1');
+    assert.equal(next?.deliveryAttempt, 1);
+    assert.ok(Date.now() - started < 3000, 'handed out once b0 was acked, not after an invisible time');
+  });
+
+  it('SimpleConsumer: a delay message not before its time, and a committed transactional message', async () => {
+    const due = Date.now() + 2000;
+    const delayed = await producer.send({ topic: 'TopicLater', deliveryTimestamp: new Date(due), body: Buffer.from('later') });
+    const tx = producer.beginTransaction();
+    const committed = await producer.send({ topic: 'TopicTx', body: Buffer.from('tx') }, tx);
+    await tx.commit();
+    const later = await simpleConsumer('GroupLater', 'TopicLater');
+    const [d] = await receiveAll(later, 1, 15_000);
+    assert.equal(d?.messageId, delayed.messageId);
+    assert.ok(Date.now() >= due - 1000, 'not more than a timer slot early');
+    assert.equal(d?.deliveryTimestamp?.getTime(), due);
+    await later.ack(d);
+    const txConsumer = await simpleConsumer('GroupTx', 'TopicTx');
+    const [m] = await receiveAll(txConsumer, 1, 15_000);
+    assert.equal(m?.messageId, committed.messageId);
+    assert.equal(m?.properties.has('__transactionId__'), false);
+    await txConsumer.ack(m);
   });
 });
