@@ -5,8 +5,16 @@ import type { BrokerMessageStore } from './broker-message-store.js';
 import type { ClientChannel } from './client/client-channel.js';
 import type { ConsumerManager } from './client/consumer-manager.js';
 import type { ProducerManager } from './client/producer-manager.js';
+import { buildSubscriptionData } from './filter/expression-message-filter.js';
+import type { ConsumerFilterManager } from './filter/consumer-filter-manager.js';
+import { resolvePullMessageFilter } from './filter/pull-message-filter.js';
+import { AckMessageActivity } from './grpc/ack-message-activity.js';
 import { ClientActivity } from './grpc/client-activity.js';
-import { defaultGrpcSettingsConfig, type GrpcSettingsConfig } from './grpc/client-settings.js';
+import { defaultGrpcSettingsConfig, nextRetryDelay, type GrpcSettingsConfig } from './grpc/client-settings.js';
+import { defaultGrpcConsumerConfig, type GrpcConsumerConfig } from './grpc/consumer-config.js';
+import { GrpcStatusError, statusOfRemoting } from './grpc/grpc-status.js';
+import { ReceiptHandleManager } from './grpc/receipt-handle-manager.js';
+import { ReceiveMessageActivity } from './grpc/receive-message-activity.js';
 import { GrpcClientChannel } from './grpc/grpc-client-channel.js';
 import { DEFAULT_SEND_LIMITS } from './grpc/message-builder.js';
 import { messagingServiceHandlers } from './grpc/messaging-service.js';
@@ -14,9 +22,14 @@ import { QueueSelector } from './grpc/queue-selector.js';
 import { RouteActivity } from './grpc/route-activity.js';
 import { SendMessageActivity } from './grpc/send-message-activity.js';
 import { TransactionActivity, type OrphanCheck } from './grpc/transaction-activity.js';
-import { MessageSender, type SendContext, type SendOutcome } from './send/message-sender.js';
+import type { PopEngine } from './pop/pop-engine.js';
+import { checkPopTarget } from './processors/pop-message-processor.js';
+import { consumerSendMsgBack } from './send/consumer-send-back.js';
+import { MessageSender, V3_4_9, type SendContext } from './send/message-sender.js';
 import type { SendThreadPoolQueue } from './latency/send-thread-pool-queue.js';
+import { enums } from '../grpc/schema.js';
 import { RemotingCommand } from '../protocol/remoting-command.js';
+import { ResponseCode } from '../protocol/response-code.js';
 import type { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
 import { recallMessage } from './timer/message-recall.js';
 import type { TopicConfigManager } from './topic/topic-config-manager.js';
@@ -35,6 +48,8 @@ export interface GrpcEndpointOptions {
   autoCreateTopics: boolean;
   /** grpcClientConsumerMaxLongPollingTimeoutMillis (20 s). */
   longPollingTimeoutMillis?: number;
+  /** The other consumption settings (ProxyConfig names: grpcClientConsumerMinLongPollingTimeoutMillis, renew…). */
+  consumer?: Partial<GrpcConsumerConfig>;
   /** Answer every RPC with UNAUTHORIZED and this reason (the broker enforces an ACL the endpoint cannot check yet). */
   refuseAll?: string | undefined;
 }
@@ -51,6 +66,8 @@ export interface GrpcEndpointBroker extends SendContext {
   readonly consumerManager: ConsumerManager<ClientChannel>;
   readonly messageStore: BrokerMessageStore;
   readonly sendThreadPoolQueue: SendThreadPoolQueue;
+  readonly popEngine: PopEngine;
+  readonly consumerFilterManager: ConsumerFilterManager;
   registerBrokerAll(): Promise<void>;
 }
 
@@ -62,6 +79,7 @@ export class GrpcEndpoint {
   private readonly server: GrpcServer;
   private readonly clients: ClientActivity;
   private readonly transactions: TransactionActivity;
+  private readonly renewals: ReceiptHandleManager;
   private scanTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -74,11 +92,24 @@ export class GrpcEndpoint {
       ...defaultGrpcSettingsConfig(options.maxMessageSize),
       ...(options.longPollingTimeoutMillis === undefined ? {} : { longPollingTimeoutMillis: options.longPollingTimeoutMillis }),
     };
+    const consumer: GrpcConsumerConfig = {
+      ...defaultGrpcConsumerConfig(),
+      ...(options.longPollingTimeoutMillis === undefined ? {} : { maxLongPollingTimeoutMillis: options.longPollingTimeoutMillis }),
+      ...options.consumer,
+    };
+    const groupSettings = (group: string) => broker.subscriptionGroupManager.findSubscriptionGroupConfig(group);
+    this.renewals = new ReceiptHandleManager({
+      engine: broker.popEngine,
+      config: () => consumer,
+      retryDelayOf: (group, reconsumeTimes) => nextRetryDelay(groupSettings(group), reconsumeTimes),
+      logger,
+    });
     this.clients = new ClientActivity({
       producerManager: broker.producerManager,
       consumerManager: broker.consumerManager,
-      groupSettings: (group) => broker.subscriptionGroupManager.findSubscriptionGroupConfig(group),
+      groupSettings,
       settingsConfig: () => settings,
+      onClientGone: (clientId) => void this.renewals.clearClient(clientId),
       logger,
     });
     const routes = new RouteActivity({
@@ -104,6 +135,29 @@ export class GrpcEndpoint {
       routes,
       sends,
       transactions: this.transactions,
+      receives: new ReceiveMessageActivity({
+        settingsOf: (clientId) => this.clients.settingsOf(clientId),
+        engine: broker.popEngine,
+        checkTarget: (group, topic, peer) => {
+          const refused = checkPopTarget(broker, peer, { consumerGroup: group, topic, queueId: -1 });
+          return refused === undefined ? undefined : statusOfRemoting(refused.code, refused.remark);
+        },
+        resolveFilter: (group, topic, type, expression) => resolveFilter(broker, group, topic, type, expression),
+        renewals: this.renewals,
+        config: () => consumer,
+        logger,
+      }),
+      acks: new AckMessageActivity({
+        engine: broker.popEngine,
+        renewals: this.renewals,
+        sendToDLQ: ({ group, commitLogOffset, originMessageId, originTopic }) =>
+          throughSendQueue(broker.sendThreadPoolQueue, () => consumerSendMsgBack(broker, { offset: commitLogOffset, group, delayLevel: -1, originTopic }, V3_4_9)).then((outcome) => {
+            logger.debug(`gRPC forward of ${originMessageId} (${originTopic}) to the DLQ of ${group}: ${outcome.code}`);
+            return outcome;
+          }),
+        config: () => consumer,
+        logger,
+      }),
       recall: (topic, recallHandle, peer) => recallMessage(broker, { topic, recallHandle, producerGroup: topic, remoteAddr: peer }, timerMaxDelaySec),
       refuseAll: options.refuseAll,
       logger,
@@ -124,6 +178,7 @@ export class GrpcEndpoint {
 
   async start(): Promise<void> {
     await this.server.start();
+    this.renewals.start();
     this.scanTimer = setInterval(() => this.clients.scanNotActiveClients(this.broker.config.channelExpiredTimeout), SCAN_INTERVAL_MILLIS);
     this.scanTimer.unref();
     const tls = this.server.tlsEnabled ? 'TLS and plaintext' : 'plaintext';
@@ -132,6 +187,7 @@ export class GrpcEndpoint {
 
   async shutdown(): Promise<void> {
     clearInterval(this.scanTimer);
+    await this.renewals.shutdown();
     this.clients.shutdown();
     await this.server.shutdown();
   }
@@ -149,11 +205,30 @@ export class GrpcEndpoint {
  * else the queue's refusal (SYSTEM_BUSY "[OVERLOAD]" or "[TIMEOUT_CLEAN_QUEUE]", which the activity answers
  * TOO_MANY_REQUESTS, and clients retry after their backoff).
  */
-async function throughSendQueue(queue: SendThreadPoolQueue, send: () => Promise<SendOutcome>): Promise<SendOutcome> {
-  let outcome: SendOutcome | undefined;
+async function throughSendQueue<T extends { code: number; remark?: string | undefined }>(queue: SendThreadPoolQueue, send: () => Promise<T>): Promise<T | { code: number; remark: string | undefined }> {
+  let outcome: T | undefined;
   const response = await queue.submit(async () => {
     outcome = await send();
     return RemotingCommand.createResponseCommand(outcome.code, outcome.remark);
   });
   return outcome ?? { code: response.code, remark: response.remark };
+}
+
+/**
+ * ReceiveMessageActivity's filter: FilterAPI.build of the request's expression, compiled as a pop's carried
+ * subscription. One that does not parse or compile is ILLEGAL_FILTER_EXPRESSION; SQL92 on a broker without
+ * enablePropertyFilter is refused as the broker refuses it.
+ */
+function resolveFilter(broker: GrpcEndpointBroker, group: string, topic: string, type: 'TAG' | 'SQL92', expression: string) {
+  let subscriptionData;
+  try {
+    subscriptionData = buildSubscriptionData(topic, expression, type);
+  } catch (err) {
+    throw new GrpcStatusError(enums.Code.ILLEGAL_FILTER_EXPRESSION, (err as Error).message);
+  }
+  const filter = resolvePullMessageFilter(broker.consumerFilterManager, broker.config, { topic, consumerGroup: group, subVersion: subscriptionData.subVersion, subscriptionData, carried: true });
+  if ('messageFilter' in filter) return filter.messageFilter;
+  if (filter.code === ResponseCode.SUBSCRIPTION_PARSE_FAILED) throw new GrpcStatusError(enums.Code.ILLEGAL_FILTER_EXPRESSION, `${type} expression '${expression}' does not parse`);
+  const answer = statusOfRemoting(filter.code, filter.remark);
+  throw new GrpcStatusError(answer.code, answer.message);
 }

@@ -10,6 +10,7 @@ import { ConfigFileStore } from '../broker/config-file-store.js';
 import { AUTH_CONFIG_KEYS, defaultAuthConfig, parseAuthConfig, type AuthConfig } from '../broker/auth/auth-config.js';
 import type { Logger } from '../common/logger.js';
 import type { GrpcEndpointOptions } from '../broker/grpc-endpoint.js';
+import type { GrpcConsumerConfig } from '../broker/grpc/consumer-config.js';
 import { ensureDevCertificate, readCertificate } from './dev-certificate.js';
 import { DefaultMessageStore } from '../store/default-message-store.js';
 import { PlainAclFileStore } from '../store/plain-acl-file-store.js';
@@ -99,7 +100,19 @@ export async function runBroker(argv: string[]): Promise<number> {
 }
 
 /** The Java proxy's keys for the gRPC endpoint, read from broker.conf. */
-const GRPC_CONFIG_KEYS: ReadonlySet<string> = new Set(['grpcServerPort', 'grpcBindAddress', 'tlsTestModeEnable', 'tlsKeyPath', 'tlsCertPath']);
+const GRPC_CONSUMER_KEYS: Readonly<Record<string, keyof GrpcConsumerConfig>> = {
+  grpcClientConsumerMinLongPollingTimeoutMillis: 'minLongPollingTimeoutMillis',
+  grpcClientConsumerMaxLongPollingTimeoutMillis: 'maxLongPollingTimeoutMillis',
+  defaultInvisibleTimeMills: 'defaultInvisibleTimeMillis',
+  minInvisibleTimeMillsForRecv: 'minInvisibleTimeMillisForRecv',
+  maxInvisibleTimeMills: 'maxInvisibleTimeMillis',
+  invisibleTimeMillisWhenClear: 'invisibleTimeMillisWhenClear',
+  renewAheadTimeMillis: 'renewAheadTimeMillis',
+  renewMaxTimeMillis: 'renewMaxTimeMillis',
+  renewSchedulePeriodMillis: 'renewSchedulePeriodMillis',
+  maxRenewRetryTimes: 'maxRenewRetryTimes',
+};
+const GRPC_CONFIG_KEYS: ReadonlySet<string> = new Set(['grpcServerPort', 'grpcBindAddress', 'tlsTestModeEnable', 'tlsKeyPath', 'tlsCertPath', ...Object.keys(GRPC_CONSUMER_KEYS)]);
 
 async function buildConfig(
   values: BrokerArgs,
@@ -154,12 +167,21 @@ async function grpcOptions(properties: ReadonlyMap<string, string>, config: Brok
       : testMode
         ? await ensureDevCertificate(join(config.storePathRootDir, 'tls'), logger)
         : undefined;
+  // The proxy's consumption keys (its spelling, "Mills" included), whole non-negative numbers of ms.
+  const consumer: Partial<GrpcConsumerConfig> = {};
+  for (const [key, field] of Object.entries(GRPC_CONSUMER_KEYS)) {
+    const text = properties.get(key);
+    if (text === undefined) continue;
+    if (!/^\d{1,15}$/.test(text)) throw new Error(`${key} must be a whole number, not '${text}'`);
+    consumer[field] = Number(text);
+  }
   return {
     port,
     bindAddress: properties.get('grpcBindAddress') ?? '127.0.0.1',
     tls,
     maxMessageSize: storeConfig.maxMessageSize,
     autoCreateTopics: false,
+    consumer,
   };
 }
 

@@ -69,6 +69,31 @@ export class RawMessagingClient {
     });
   }
 
+  /**
+   * ReceiveMessage: every element of the response stream, how long the call took and its gRPC status. `deadlineMillis`
+   * is the gRPC deadline from now; `cancelAfterMillis` cancels the call then (a client giving up).
+   */
+  receive(
+    request: Req<'ReceiveMessage'>,
+    options: { deadlineMillis?: number; cancelAfterMillis?: number; extra?: Record<string, string> } = {},
+  ): Promise<{ elements: Res<'ReceiveMessage'>[]; elapsed: number; grpcCode: number }> {
+    const m = messagingService.methods.ReceiveMessage;
+    const started = Date.now();
+    const call = this.client.makeServerStreamRequest(
+      `/${messagingService.name}/ReceiveMessage`,
+      (value: Req<'ReceiveMessage'>) => encode(m.request, value),
+      (bytes: Buffer) => decode(m.response, bytes),
+      request,
+      this.metadata(options.extra),
+      { deadline: started + (options.deadlineMillis ?? 30_000) },
+    );
+    const elements: Res<'ReceiveMessage'>[] = [];
+    call.on('data', (e: Res<'ReceiveMessage'>) => elements.push(e));
+    call.on('error', () => undefined);
+    if (options.cancelAfterMillis !== undefined) setTimeout(() => call.cancel(), options.cancelAfterMillis).unref();
+    return new Promise((resolve) => call.on('status', (s: { code: number }) => resolve({ elements, elapsed: Date.now() - started, grpcCode: s.code })));
+  }
+
   /** Opens Telemetry; `received` collects the server's commands, `ended` settles with the final status. */
   telemetry(extra: Record<string, string> = {}) {
     const call = this.client.makeBidiStreamRequest(

@@ -9,7 +9,16 @@
  * server"; each such place says so (see JAVA_STACK_DEVIATIONS).
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { BrokerController } from '../../src/broker/broker-controller.js';
+import type { NamesrvController } from '../../src/namesrv/name-server.js';
+import { defaultSubscriptionGroupConfig } from '../../src/protocol/bodies/subscription-group-wrapper.js';
+import { defaultTopicConfig } from '../../src/protocol/bodies/topic-config.js';
+import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
 import {
   fifoGroup,
   nodeSdkAvailable,
@@ -183,12 +192,49 @@ describe('5.x gRPC SDKs against the Java reference stack (name server + broker +
   }
 });
 
-describe('5.x gRPC SDKs against our broker', { skip: javaSkip }, () => {
-  // TODO(issue 17): our endpoint is H1's (branch grpc-endpoint; not on main yet) and consuming needs H2's POP engine.
-  // Once both are on main: start our name server + broker in-process with gRPC on a free port
-  // (startTestBroker(dir, namesrvAddr, { broker: { transactionCheckInterval: 2000, transactionTimeOut: 3000 },
-  // grpc: { port: 0, bindAddress: '127.0.0.1', ... } }) in test/helpers/cluster.ts on that branch), create the same
-  // typed topics and FIFO groups with createTypedTopic / createSubscriptionGroup against our name server, and run
-  // each driver with expectScenarios(t, sdk, 'ours', ...) — the same expectations, plus the deviations above.
-  for (const sdk of SDKS) void it.todo(`${sdk}: the scenario matrix against our gRPC endpoint (needs the endpoint and the POP engine on main)`);
+describe('5.x gRPC SDKs against our broker (in-process name server + broker, gRPC endpoint)', { skip: javaSkip, timeout: 6 * 60_000 }, () => {
+  let dir: string;
+  let namesrv: NamesrvController | undefined;
+  let broker: BrokerController | undefined;
+  let endpoint = '';
+  let venvReady: Promise<string> | undefined;
+
+  before(async () => {
+    venvReady = python.ok ? pythonSdkVenv() : undefined;
+    venvReady?.catch(() => undefined);
+    dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-sdk-ours-'));
+    let namesrvAddr: string;
+    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
+    // The same settings as the Java stack's: orphan checks within seconds, receive invisible times down to 1 s.
+    broker = await startTestBroker(dir, namesrvAddr, {
+      broker: { transactionCheckInterval: 2000, transactionTimeOut: 3000, transactionOpBatchInterval: 200 },
+      grpc: { port: 0, bindAddress: '127.0.0.1', tls: await devTls(), maxMessageSize: 4 * 1024 * 1024, autoCreateTopics: false, consumer: { minInvisibleTimeMillisForRecv: 1000 } },
+    });
+    endpoint = `127.0.0.1:${broker.grpcEndpoint?.port ?? 0}`;
+    for (const [topic, type] of SDK_TOPICS) {
+      await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig(topic), readQueueNums: 8, writeQueueNums: 8, attributes: new Map([['message.type', type]]) });
+    }
+    for (const sdk of SDKS) await broker.subscriptionGroupManager.updateSubscriptionGroupConfig({ ...defaultSubscriptionGroupConfig(fifoGroup(sdk)), consumeMessageOrderly: true });
+    await broker.registerBrokerAll();
+  });
+  after(async () => {
+    await broker?.shutdown();
+    await namesrv?.shutdown();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const sdk of SDKS) {
+    it(`${sdk}: ${sdk === 'java-plain' ? 'startup, send, receive, change-invisible, ack with TLS off' : 'the scenario matrix'}`, { skip: skipFor(sdk), timeout: 3 * 60_000 }, async (t) => {
+      if (sdk === 'python') await venvReady;
+      const id = `${sdk}-${Date.now().toString(36)}`;
+      const run = await runDriver(sdk, endpoint, id);
+      expectScenarios(t, sdk, 'ours', run, id, sdk === 'java-plain');
+    });
+  }
 });
+
+/** The test TLS pair: Java's SDK speaks TLS by default and trusts any certificate. */
+async function devTls(): Promise<{ key: Buffer; cert: Buffer }> {
+  const fixtures = fileURLToPath(new URL('../../../test/fixtures/tls/', import.meta.url));
+  return { key: await readFile(`${fixtures}server.key`), cert: await readFile(`${fixtures}server.crt`) };
+}

@@ -131,6 +131,24 @@ describe('architecture', () => {
     assert.deepEqual(violations, []);
   });
 
+  it('keeps the shared send paths (src/broker/send: sends, consumer send-back) free of transports: remoting and gRPC both adapt them', () => {
+    // ForwardMessageToDeadLetterQueue reuses CONSUMER_SEND_MSG_BACK's code: it must not need a RemotingCommand.
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      if (!rel.startsWith('broker/send/')) continue;
+      for (const spec of importsOf(file)) {
+        if (ioModules.test(spec) || spec.includes('grpc')) violations.push(`${rel} imports ${spec}`);
+        if (!spec.startsWith('.')) continue;
+        const target = relative(srcRoot, join(file, '..', spec));
+        if (target.startsWith('remoting/') || target.startsWith('broker/grpc/') || target.replace(/\.js$/, '.ts') === 'protocol/remoting-command.ts') {
+          violations.push(`${rel} -> ${target}`);
+        }
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
   it('keeps the POP engine (src/broker/pop) transport-free: the remoting processors and the gRPC activities adapt to it', () => {
     // One engine serves POP_MESSAGE & co. and the gRPC ReceiveMessage/Ack/ChangeInvisibleDuration: it never sees
     // a request, a connection or a server, and it keeps its state through the store and the ConfigStore only.

@@ -26,6 +26,8 @@ export interface ClientActivityDeps {
   /** The group's FIFO flag and retry policy; undefined for a group that does not exist and may not be created. */
   groupSettings: (group: string) => GroupSettings | undefined;
   settingsConfig: () => GrpcSettingsConfig;
+  /** The client left (terminated, its Telemetry stream ended, or it expired): what it holds goes back (auto-renew). */
+  onClientGone?: (clientId: string) => void;
   logger?: Logger;
 }
 
@@ -90,6 +92,10 @@ export class ClientActivity {
   telemetry(clientId: string, call: TelemetryCall): void {
     const channel = this.channelOf(clientId, call.context);
     channel.attachTelemetry(call);
+    // A newer stream of the same client keeps its messages; the last one closing gives them back.
+    call.onClose(() => {
+      if (!channel.isActive) this.deps.onClientGone?.(clientId);
+    });
     call.onMessage((command) => {
       if (command.settings !== undefined) {
         try {
@@ -125,6 +131,12 @@ export class ClientActivity {
     }, SETTINGS_REPUSH_DELAY_MILLIS);
     timer.unref();
     this.repushTimers.set(clientId, timer);
+  }
+
+  /** The client's Settings merged with the server's (what ReceiveMessage reads its FIFO flag and max attempts from). */
+  settingsOf(clientId: string): MsgInit<'Settings'> | undefined {
+    const settings = this.clients.get(clientId)?.settings;
+    return settings === undefined ? undefined : this.merged(settings);
   }
 
   /** Heartbeat: refreshes the client's registration; a client that never sent Settings is unknown. */
@@ -196,6 +208,7 @@ export class ClientActivity {
 
   private forget(channel: GrpcClientChannel): void {
     if (this.clients.get(channel.clientId) === channel) this.clients.delete(channel.clientId);
+    this.deps.onClientGone?.(channel.clientId);
     clearTimeout(this.repushTimers.get(channel.clientId));
     this.repushTimers.delete(channel.clientId);
   }

@@ -91,3 +91,14 @@ function retryPolicyOf(group: GroupSettings): MsgInit<'RetryPolicy'> {
   }
   return { maxAttempts, customizedBackoff: { next: policy.customizedRetryPolicy?.next ?? DEFAULT_CUSTOMIZED_NEXT } };
 }
+
+/** RetryPolicy.nextDelayDuration of the group's policy (defaults as Java's): the delay before attempt reconsumeTimes + 2. */
+export function nextRetryDelay(group: GroupSettings | undefined, reconsumeTimes: number): number {
+  const policy = group?.groupRetryPolicy;
+  if (policy?.type === 'EXPONENTIAL') {
+    const e = policy.exponentialRetryPolicy ?? DEFAULT_EXPONENTIAL;
+    return Math.min(e.max, e.initial * Math.pow(e.multiplier, Math.max(0, reconsumeTimes)));
+  }
+  const next = policy?.customizedRetryPolicy?.next ?? DEFAULT_CUSTOMIZED_NEXT;
+  return next[Math.min(Math.max(0, reconsumeTimes), next.length - 1)] ?? 1000;
+}

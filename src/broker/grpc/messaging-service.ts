@@ -2,8 +2,10 @@ import { silentLogger, type Logger } from '../../common/logger.js';
 import { enums, type MethodName } from '../../grpc/schema.js';
 import type { ResponseOf } from '../../grpc/types.js';
 import type { CallContext, MessagingServiceHandlers, UnaryHandler } from '../../grpc/transport/handler.js';
+import type { AckMessageActivity } from './ack-message-activity.js';
 import type { ClientActivity } from './client-activity.js';
 import { resourceName, status, statusOfError, statusOfRemoting } from './grpc-status.js';
+import type { ReceiveMessageActivity } from './receive-message-activity.js';
 import type { RouteActivity } from './route-activity.js';
 import type { SendMessageActivity } from './send-message-activity.js';
 import type { TransactionActivity } from './transaction-activity.js';
@@ -15,6 +17,8 @@ export interface MessagingServiceDeps {
   routes: RouteActivity;
   sends: SendMessageActivity;
   transactions: TransactionActivity;
+  receives: ReceiveMessageActivity;
+  acks: AckMessageActivity;
   /**
    * Why every RPC is refused (UNAUTHORIZED), when it is: the broker enforces ACL 1.0 or 2.0, which this endpoint does
    * not check yet, so it lets nothing in rather than everything.
@@ -25,15 +29,13 @@ export interface MessagingServiceDeps {
   logger?: Logger;
 }
 
-const CONSUMPTION_NOT_AVAILABLE = 'consumption over gRPC is not available yet: consume with a remoting consumer (rocketmq-ts consume, or a 4.x/5.x remoting client)';
-
 /**
  * GrpcMessagingApplication.java for a broker serving MessagingService itself: every RPC's handler. Failures are
  * answered in the response's `status` (gRPC OK), never as a gRPC error — a request without x-mq-client-id is
  * CLIENT_ID_REQUIRED, a validation failure its proxy code, anything unexpected INTERNAL_SERVER_ERROR with its text.
- * Consumption (ReceiveMessage, AckMessage, ChangeInvisibleDuration, ForwardMessageToDeadLetterQueue) answers
- * NOT_IMPLEMENTED until the POP engine is wired; PullMessage, the offset RPCs and SyncLiteSubscription are not
- * served (gRPC UNIMPLEMENTED), as with the Java proxy.
+ * Consumption (ReceiveMessage, AckMessage, ChangeInvisibleDuration, ForwardMessageToDeadLetterQueue) runs over
+ * the broker's POP engine; PullMessage, the offset RPCs and SyncLiteSubscription are not served (gRPC
+ * UNIMPLEMENTED), as with the Java proxy.
  */
 export function messagingServiceHandlers(deps: MessagingServiceDeps): MessagingServiceHandlers {
   const logger = deps.logger ?? silentLogger;
@@ -51,7 +53,6 @@ export function messagingServiceHandlers(deps: MessagingServiceDeps): MessagingS
       }
     };
   };
-  const notImplemented = { status: status(Code.NOT_IMPLEMENTED, CONSUMPTION_NOT_AVAILABLE) };
 
   return {
     QueryRoute: unary('QueryRoute', (request, clientId) => {
@@ -68,13 +69,14 @@ export function messagingServiceHandlers(deps: MessagingServiceDeps): MessagingS
       const outcome = await deps.recall(resourceName(request.topic), request.recallHandle, context.peer);
       return { status: statusOfRemoting(outcome.code, outcome.remark ?? 'OK'), messageId: outcome.msgId };
     }),
-    AckMessage: unary('AckMessage', () => notImplemented),
-    ChangeInvisibleDuration: unary('ChangeInvisibleDuration', () => notImplemented),
-    ForwardMessageToDeadLetterQueue: unary('ForwardMessageToDeadLetterQueue', () => notImplemented),
-    ReceiveMessage: (_request, context, stream) => {
-      // The stream shape clients expect: a status element, then the delivery timestamp.
-      const refused = deps.refuseAll === undefined ? undefined : status(Code.UNAUTHORIZED, deps.refuseAll);
-      stream.write({ status: refused ?? (context.clientId === undefined ? status(Code.CLIENT_ID_REQUIRED, 'x-mq-client-id is required') : notImplemented.status) });
+    AckMessage: unary('AckMessage', (request, clientId) => deps.acks.ackMessage(request, clientId)),
+    ChangeInvisibleDuration: unary('ChangeInvisibleDuration', (request, clientId) => deps.acks.changeInvisibleDuration(request, clientId)),
+    ForwardMessageToDeadLetterQueue: unary('ForwardMessageToDeadLetterQueue', (request, clientId) => deps.acks.forwardToDeadLetterQueue(request, clientId)),
+    ReceiveMessage: (request, context, stream) => {
+      // Refusals keep the stream shape clients expect: a status element, then the delivery timestamp.
+      const refused = deps.refuseAll !== undefined ? status(Code.UNAUTHORIZED, deps.refuseAll) : context.clientId === undefined ? status(Code.CLIENT_ID_REQUIRED, 'x-mq-client-id is required') : undefined;
+      if (refused === undefined && context.clientId !== undefined) return deps.receives.receiveMessage(request, context.clientId, context, stream);
+      stream.write({ status: refused });
       stream.write({ deliveryTimestamp: Date.now() });
       return Promise.resolve();
     },

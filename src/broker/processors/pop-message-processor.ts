@@ -81,7 +81,7 @@ export class PopMessageProcessor implements RequestProcessor {
  * the broker and the topic readable, the queue id within the topic's read queues, the group existing and enabled.
  */
 export function checkPopTarget(
-  broker: BrokerContext,
+  broker: Pick<BrokerContext, 'config' | 'subscriptionGroupManager' | 'topicConfigManager'>,
   remoteAddr: string,
   header: { readonly consumerGroup: string; readonly topic: string; readonly queueId: number },
 ): RemotingCommand | undefined {
