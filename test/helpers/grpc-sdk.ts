@@ -229,3 +229,15 @@ export async function runJavaSdkDriver(
     }),
   );
 }
+
+/**
+ * For test files that run the Node SDK in their own process: rocketmq-client-nodejs 1.0.8 keeps gRPC channels and
+ * timers after its clients' shutdown() (its PushConsumer and SimpleConsumer in particular), so a file's process can
+ * stay alive after every test passed and stall the whole suite. Call once at the top of the file: once the tests are
+ * reported, an unref'd timer ends a process that would otherwise hang, and never delays one that exits by itself.
+ */
+export function exitAfterNodeSdkTests(after: (fn: () => void) => void): void {
+  after(() => {
+    setTimeout(() => process.exit(), 3000).unref();
+  });
+}

@@ -9,11 +9,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/index.js';
 import { startBrokerProcess, type RunningBroker } from '../helpers/broker-process.js';
 import { freePort } from '../helpers/java.js';
 import { waitFor } from '../helpers/wait.js';
+import { exitAfterNodeSdkTests } from '../helpers/grpc-sdk.js';
 
 const require = createRequire(import.meta.url);
 const sdk = require('rocketmq-client-nodejs') as typeof import('rocketmq-client-nodejs');
@@ -26,6 +27,7 @@ const MESSAGES = 200;
 const ACK_SETTLED_MILLIS = 2000;
 
 describe('gRPC consumption durability', () => {
+  exitAfterNodeSdkTests(after);
   it('a Node SDK PushConsumer across a SIGKILL of the broker: nothing lost, nothing long acked comes back, duplicates counted', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-kill-'));
     const grpcPort = await freePort();

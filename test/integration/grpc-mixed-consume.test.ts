@@ -16,11 +16,14 @@ import { defaultTopicConfig } from '../../src/protocol/bodies/topic-config.js';
 import type { NamesrvController } from '../../src/namesrv/name-server.js';
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
+import { exitAfterNodeSdkTests } from '../helpers/grpc-sdk.js';
 
 const require = createRequire(import.meta.url);
 const sdk = require('rocketmq-client-nodejs') as typeof import('rocketmq-client-nodejs');
 const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined, close: () => undefined, error: (...args: unknown[]) => void args };
 
+
+exitAfterNodeSdkTests(after);
 describe('remoting and gRPC consumers on one topic', () => {
   let dir: string;
   let namesrv: NamesrvController;

@@ -16,6 +16,7 @@ import { defaultTopicConfig } from '../../src/protocol/bodies/topic-config.js';
 import type { NamesrvController } from '../../src/namesrv/name-server.js';
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
+import { exitAfterNodeSdkTests } from '../helpers/grpc-sdk.js';
 
 const require = createRequire(import.meta.url);
 const sdk = require('rocketmq-client-nodejs') as typeof import('rocketmq-client-nodejs');
@@ -23,6 +24,8 @@ type MessageView = import('rocketmq-client-nodejs').MessageView;
 
 const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined, close: () => undefined, error: (...args: unknown[]) => void args };
 
+
+exitAfterNodeSdkTests(after);
 describe('Node SDK 1.0.8 consumers against the broker’s gRPC endpoint', () => {
   let dir: string;
   let namesrv: NamesrvController;

@@ -18,6 +18,7 @@ import { defaultTopicConfig } from '../../src/protocol/bodies/topic-config.js';
 import type { NamesrvController } from '../../src/namesrv/name-server.js';
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
+import { exitAfterNodeSdkTests } from '../helpers/grpc-sdk.js';
 
 const require = createRequire(import.meta.url);
 const sdkPath = require.resolve('rocketmq-client-nodejs');
@@ -28,6 +29,8 @@ const COMMIT = 1;
 /** The SDK logs through egg-logger by default; tests keep its errors only. */
 const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined, close: () => undefined, error: (...args: unknown[]) => void args };
 
+
+exitAfterNodeSdkTests(after);
 describe('Node SDK 1.0.8 producer against the broker’s gRPC endpoint', () => {
   let dir: string;
   let namesrv: NamesrvController;
