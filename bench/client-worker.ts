@@ -19,8 +19,14 @@ const SERIALIZE_TYPE = 'ROCKETMQ';
 
 export type WorkerRole = 'producer' | 'consumer';
 
-/** traceDiscarded: trace records the client dropped because its trace queue was full (--trace). */
-export type WorkerReport = { type: 'ready' } | { type: 'result'; rtSum: number; rtCount: number; failed: number; traceDiscarded: number };
+/**
+ * traceDiscarded: trace records the client dropped because its trace queue was full (--trace). Producers also report
+ * their send RT percentiles in the window (ms) and `notOk`: sends stored with a status other than SEND_OK (a
+ * SYNC_MASTER's FLUSH_SLAVE_TIMEOUT or SLAVE_NOT_AVAILABLE, bench:ha).
+ */
+export type WorkerReport =
+  | { type: 'ready' }
+  | { type: 'result'; rtSum: number; rtCount: number; failed: number; traceDiscarded: number; rtP50?: number; rtP99?: number; notOk?: number };
 
 async function runProducer(namesrvAddr: string, topic: string, group: string, inflight: number, size: number, profileFile: string | undefined): Promise<void> {
   const producer = new Producer({ nameServer: namesrvAddr, group, serializeType: SERIALIZE_TYPE, trace: process.env.BENCH_TRACE === '1' });
@@ -33,14 +39,19 @@ async function runProducer(namesrvAddr: string, topic: string, group: string, in
   let rtSum = 0;
   let rtCount = 0;
   let failed = 0;
+  let notOk = 0;
+  const rts: number[] = [];
   const worker = async (): Promise<void> => {
     while (running) {
       const begin = performance.now();
       try {
-        await producer.send(withProperties ? { topic, body, properties: sqlBenchProperties(sent++) } : { topic, body });
+        const result = await producer.send(withProperties ? { topic, body, properties: sqlBenchProperties(sent++) } : { topic, body });
         if (measuring) {
-          rtSum += performance.now() - begin;
+          const rt = performance.now() - begin;
+          rtSum += rt;
           rtCount++;
+          rts.push(rt);
+          if (result.status !== 'SEND_OK') notOk++;
         }
       } catch {
         failed++;
@@ -52,7 +63,11 @@ async function runProducer(namesrvAddr: string, topic: string, group: string, in
   running = false;
   await Promise.all(workers);
   await producer.shutdown();
-  if (process.connected) await report<WorkerReport>({ type: 'result', rtSum, rtCount, failed, traceDiscarded: producer.traceDiscardCount });
+  rts.sort((a, b) => a - b);
+  const percentile = (p: number): number => rts[Math.min(rts.length - 1, Math.floor(p * rts.length))] ?? NaN;
+  if (process.connected) {
+    await report<WorkerReport>({ type: 'result', rtSum, rtCount, failed, traceDiscarded: producer.traceDiscardCount, rtP50: percentile(0.5), rtP99: percentile(0.99), notOk });
+  }
 }
 
 async function runConsumer(namesrvAddr: string, topic: string, group: string, inflight: number, profileFile: string | undefined): Promise<void> {

@@ -521,7 +521,7 @@ async function deployOurs(options: DeployOptions): Promise<Deployment> {
   );
   const namesrvAddr = `127.0.0.1:${/:(\d+)\s*$/.exec(namesrv.readyLine)?.[1] ?? '?'}`;
   const brokerConf = path.join(dir, 'broker.conf');
-  await writeFile(brokerConf, properties({ ...commonBrokerConfig(options, namesrvAddr, path.join(dir, 'store')), ...options.brokerConfig, listenPort: 0 }));
+  await writeFile(brokerConf, properties({ ...commonBrokerConfig(options, namesrvAddr, path.join(dir, 'store')), listenPort: 0, ...options.brokerConfig }));
   const nodeArgs = [...options.oursNodeArgs, ...(options.profileOurs === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(options.profileOurs)])];
   let broker: OurProcess;
   try {
@@ -608,6 +608,48 @@ async function deployJava(options: DeployOptions): Promise<Deployment> {
     stop: async () => {
       await broker.stop();
       await namesrv.stop();
+    },
+  };
+}
+
+/** Another broker of the deployed group (a slave: `entries` set brokerId and brokerRole), with the same common keys. */
+export interface GroupBroker {
+  addr: string;
+  pid: number;
+  /** Spawn to its "boot success" line. */
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a broker of `deployment`'s cluster and group on its name server: ours with `broker -c` in a temp dir of its
+ * own (broker.conf: the common keys, then options.brokerConfig, then `entries`), Java's with startJavaBroker.
+ */
+export async function startGroupBroker(deployment: Deployment, options: DeployOptions, entries: BrokerConfigEntries): Promise<GroupBroker> {
+  if (deployment.kind === 'java') {
+    const begin = performance.now();
+    const broker = await startJavaBroker({
+      version: JAVA_VERSION,
+      namesrvAddr: deployment.namesrvAddr,
+      clusterName: CLUSTER,
+      brokerName: BROKER_NAME,
+      config: { mappedFileSizeCommitLog: options.segmentMib * 1024 * 1024, ...options.brokerConfig, ...entries },
+      ...(options.javaHeapMb === undefined ? {} : { heapMb: options.javaHeapMb }),
+    });
+    return { addr: broker.addr, pid: broker.process.pid, startupMs: performance.now() - begin, stop: () => broker.stop() };
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), `rmqts-bench-${benchName}-ours-group-`));
+  const conf = path.join(dir, 'broker.conf');
+  await writeFile(conf, properties({ ...commonBrokerConfig(options, deployment.namesrvAddr, path.join(dir, 'store')), listenPort: 0, ...options.brokerConfig, ...entries }));
+  const broker = await spawnOurs([options.oursMain, 'broker', '-c', conf], options.oursNodeArgs, /The broker\[.*\] boot success\..*$/m, 'our group broker');
+  if (options.keep) progress(`our group broker's store: ${dir}`);
+  return {
+    addr: /, ([^\]]+)\] boot success/.exec(broker.readyLine)?.[1] ?? '?',
+    pid: broker.pid,
+    startupMs: broker.readyMs,
+    stop: async () => {
+      await broker.stop();
+      if (!options.keep) await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -141,6 +141,7 @@ public final class ProducerDriver {
         out.put("status", result.getSendStatus().name());
         out.put("msgId", result.getMsgId());
         out.put("offsetMsgId", result.getOffsetMsgId());
+        out.put("brokerName", result.getMessageQueue().getBrokerName());
         out.put("queueId", result.getMessageQueue().getQueueId());
         out.put("queueOffset", result.getQueueOffset());
         out.put("regionId", result.getRegionId());
