@@ -7,7 +7,7 @@ import { defaultBrokerConfig, type BrokerConfig } from '../../src/broker/broker-
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import type { AuthConfig } from '../../src/broker/auth/auth-config.js';
 import type { GrpcEndpointOptions } from '../../src/broker/grpc-endpoint.js';
-import { createBrokerController } from '../../src/cli/broker.js';
+import { createBrokerController } from '../../src/broker/broker-startup.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { defaultNamesrvConfig } from '../../src/namesrv/config.js';
 import { NamesrvController } from '../../src/namesrv/name-server.js';
