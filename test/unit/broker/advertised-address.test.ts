@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { advertisedAddressWarning } from '../../../src/broker/advertised-address.js';
 
 const iface = (address: string): NetworkInterfaceInfo =>
-  ({ address, netmask: '255.255.255.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: address.startsWith('127.'), cidr: `${address}/24` }) as NetworkInterfaceInfo;
+  ({ address, netmask: '255.255.255.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: address.startsWith('127.'), cidr: `${address}/24` });
 const host = { lo: [iface('127.0.0.1')], eth0: [iface('172.17.0.2')] };
 
 describe('the brokerIP1 pitfall', () => {
