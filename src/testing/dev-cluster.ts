@@ -3,6 +3,7 @@ import { defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.
 import type { BrokerController } from '../broker/broker-controller.js';
 import { applyMessageStoreProperties, createBrokerController, grpcConsumerProperties, GRPC_SERVER_KEYS, splitBrokerProperties } from '../broker/broker-startup.js';
 import type { GrpcEndpointOptions } from '../broker/grpc-endpoint.js';
+import { defaultGrpcConsumerConfig, type GrpcConsumerConfig } from '../broker/grpc/consumer-config.js';
 import { Admin, type CreateTopicOptions } from '../client/admin/admin.js';
 import { createConsoleLogger, silentLogger, type Logger, type LogLevel } from '../common/logger.js';
 import { defaultNamesrvConfig } from '../namesrv/config.js';
@@ -95,7 +96,7 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
             tls: undefined,
             maxMessageSize: storeConfig.maxMessageSize,
             autoCreateTopics: config.autoCreateTopicEnable,
-            consumer: grpcConsumerProperties(grpcProperties),
+            consumer: grpcConsumer(grpcProperties, options.longPollingMaxMs),
             ...(options.longPollingMaxMs === undefined ? {} : { longPollingTimeoutMillis: options.longPollingMaxMs }),
           }
         : undefined;
@@ -147,6 +148,14 @@ function brokerSetup(options: DevClusterOptions, dataDir: string, nameServer: st
   if (split.unknown.length > 0) throw new Error(`brokerConfig: unknown keys ${split.unknown.join(', ')} (broker.conf's Java names are expected)`);
   split.config = { ...split.config, namesrvAddr: nameServer, storePathRootDir: join(dataDir, 'broker') };
   return split;
+}
+
+/** The proxy's consumption keys, then longPollingMaxMs as the poll's maximum (and the minimum when that is lower). */
+function grpcConsumer(properties: ReadonlyMap<string, string>, longPollingMaxMs: number | undefined): Partial<GrpcConsumerConfig> {
+  const consumer = grpcConsumerProperties(properties);
+  if (longPollingMaxMs === undefined) return consumer;
+  const min = Math.min(consumer.minLongPollingTimeoutMillis ?? defaultGrpcConsumerConfig().minLongPollingTimeoutMillis, longPollingMaxMs);
+  return { ...consumer, minLongPollingTimeoutMillis: min, maxLongPollingTimeoutMillis: longPollingMaxMs };
 }
 
 function runningCluster(namesrv: NamesrvController, broker: BrokerController, admin: Admin, nameServer: string, dataDir: string, ownDir: boolean): DevCluster {

@@ -143,7 +143,7 @@ describe('rocketmq-ts/testing: startDevCluster', () => {
     }
   });
 
-  it('longPollingMaxMs: a caught-up pull asking for 15 s is answered after about that long; a new message still wakes it at once', async () => {
+  it('longPollingMaxMs: a caught-up pull asking for 15 s is answered empty after about 300 ms; a new message still wakes it at once', async () => {
     await using cluster = await startDevCluster({ longPollingMaxMs: 300 });
     await cluster.createTopic('Poll', { queues: 1 });
     const client = new RemotingClient();
@@ -221,13 +221,33 @@ describe('rocketmq-ts/testing: startDevCluster', () => {
     }
   });
 
-  it('grpc: serves the 5.x protocol on its own free port, plaintext', async () => {
-    await using cluster = await startDevCluster({ grpc: true });
+  it('grpc: serves the 5.x protocol on its own free port, plaintext; longPollingMaxMs bounds an empty ReceiveMessage', async () => {
+    await using cluster = await startDevCluster({ grpc: true, longPollingMaxMs: 300 });
     assert.match(cluster.grpcEndpoint ?? '', /^127\.0\.0\.1:\d+$/);
     const client = new RawMessagingClient(cluster.grpcEndpoint ?? '');
     try {
       const route = await client.unary('QueryRoute', { topic: { name: 'GrpcTopic' } });
       assert.equal(route.status?.code, enums.Code.OK, route.status?.message);
+      const telemetry = client.telemetry();
+      telemetry.send({
+        settings: {
+          clientType: enums.ClientType.SIMPLE_CONSUMER,
+          requestTimeout: 3000,
+          subscription: { group: { name: 'GrpcCG' }, subscriptions: [{ topic: { name: 'GrpcTopic' }, expression: { type: enums.FilterType.TAG, expression: '*' } }] },
+        },
+      });
+      assert.equal((await telemetry.nth(1)).status?.code, enums.Code.OK);
+      const empty = await client.receive({
+        group: { name: 'GrpcCG' },
+        messageQueue: { topic: { name: 'GrpcTopic' }, id: 0 },
+        filterExpression: { type: enums.FilterType.TAG, expression: '*' },
+        batchSize: 32,
+        invisibleDuration: 10_000,
+        autoRenew: false,
+        longPollingTimeout: 15_000,
+      });
+      assert.equal(empty.elements[0]?.status?.code, enums.Code.MESSAGE_NOT_FOUND);
+      assert.ok(empty.elapsed >= 250 && empty.elapsed < 3000, `a 15 s poll held ${empty.elapsed} ms`);
     } finally {
       client.close();
     }
