@@ -1,6 +1,7 @@
 /**
  * A name server and brokers as `dev` runs them, in this process, on free loopback ports: for tests that need more
- * control than startDev gives (stopping only the broker, restarting it on a new port, store settings).
+ * control than rocketmq-ts/testing's startDevCluster gives (stopping only the broker, restarting it on a new port,
+ * several brokers, options the package does not offer). A test that needs a whole cluster uses startDevCluster.
  */
 import { join } from 'node:path';
 import { defaultBrokerConfig, type BrokerConfig } from '../../src/broker/broker-config.js';
