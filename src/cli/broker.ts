@@ -3,19 +3,13 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseJavaProperties } from '../common/java-properties.js';
-import { createConsoleLogger } from '../common/logger.js';
+import { createConsoleLogger, type Logger } from '../common/logger.js';
 import { applyBrokerProperties, defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.js';
-import { BrokerController, type BrokerControllerOptions } from '../broker/broker-controller.js';
-import { ConfigFileStore } from '../broker/config-file-store.js';
-import { AUTH_CONFIG_KEYS, defaultAuthConfig, parseAuthConfig, type AuthConfig } from '../broker/auth/auth-config.js';
-import type { Logger } from '../common/logger.js';
+import { defaultAuthConfig, type AuthConfig } from '../broker/auth/auth-config.js';
+import { applyMessageStoreProperties, createBrokerController, grpcConsumerProperties, splitBrokerProperties } from '../broker/broker-startup.js';
 import type { GrpcEndpointOptions } from '../broker/grpc-endpoint.js';
-import type { GrpcConsumerConfig } from '../broker/grpc/consumer-config.js';
 import { ensureDevCertificate, readCertificate } from './dev-certificate.js';
-import { DefaultMessageStore } from '../store/default-message-store.js';
-import { PlainAclFileStore } from '../store/plain-acl-file-store.js';
-import { TimerMessageStore } from '../store/timer/timer-message-store.js';
-import { createMessageStoreConfig, type MessageStoreConfig } from '../store/message-store-config.js';
+import type { MessageStoreConfig } from '../store/message-store-config.js';
 import { waitForSignal } from './signals.js';
 
 export const BROKER_USAGE = `usage: rocketmq-ts broker [-c broker.conf] [-n "host:port;host:port"] [--listen-port 10911] [--data-dir DIR]
@@ -99,21 +93,6 @@ export async function runBroker(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** The Java proxy's keys for the gRPC endpoint, read from broker.conf. */
-const GRPC_CONSUMER_KEYS: Readonly<Record<string, keyof GrpcConsumerConfig>> = {
-  grpcClientConsumerMinLongPollingTimeoutMillis: 'minLongPollingTimeoutMillis',
-  grpcClientConsumerMaxLongPollingTimeoutMillis: 'maxLongPollingTimeoutMillis',
-  defaultInvisibleTimeMills: 'defaultInvisibleTimeMillis',
-  minInvisibleTimeMillsForRecv: 'minInvisibleTimeMillisForRecv',
-  maxInvisibleTimeMills: 'maxInvisibleTimeMillis',
-  invisibleTimeMillisWhenClear: 'invisibleTimeMillisWhenClear',
-  renewAheadTimeMillis: 'renewAheadTimeMillis',
-  renewMaxTimeMillis: 'renewMaxTimeMillis',
-  renewSchedulePeriodMillis: 'renewSchedulePeriodMillis',
-  maxRenewRetryTimes: 'maxRenewRetryTimes',
-};
-const GRPC_CONFIG_KEYS: ReadonlySet<string> = new Set(['grpcServerPort', 'grpcBindAddress', 'tlsTestModeEnable', 'tlsKeyPath', 'tlsCertPath', ...Object.keys(GRPC_CONSUMER_KEYS)]);
-
 async function buildConfig(
   values: BrokerArgs,
   logger: Logger,
@@ -123,21 +102,14 @@ async function buildConfig(
   // Java's broker reads NAMESRV_ADDR when broker.conf does not say.
   const fromEnv = process.env['NAMESRV_ADDR'];
   if (fromEnv !== undefined && fromEnv !== '') config.namesrvAddr = fromEnv;
-  const storeProperties = new Map<string, string>();
+  let storeProperties = new Map<string, string>();
   let authConfig = defaultAuthConfig();
-  const grpcProperties = new Map<string, string>();
+  let grpcProperties = new Map<string, string>();
   if (values.config !== undefined) {
-    const properties = parseJavaProperties(await readFile(values.config, 'utf8'));
-    const applied = applyBrokerProperties(config, properties);
-    config = applied.config;
+    const split = splitBrokerProperties(config, parseJavaProperties(await readFile(values.config, 'utf8')));
     // Java's BrokerStartup fills AuthConfig from the same file.
-    authConfig = parseAuthConfig(properties);
-    for (const key of applied.unknown) {
-      if (AUTH_CONFIG_KEYS.has(key)) continue;
-      if (GRPC_CONFIG_KEYS.has(key)) grpcProperties.set(key, (properties.get(key) as string).trim());
-      else if (isMessageStoreConfigKey(key)) storeProperties.set(key, properties.get(key) as string);
-      else warn(`${values.config}: '${key}' is not a broker or store config key, ignored`);
-    }
+    ({ config, storeProperties, authConfig, grpcProperties } = split);
+    for (const key of split.unknown) warn(`${values.config}: '${key}' is not a broker or store config key, ignored`);
   }
   const overrides = new Map<string, string>();
   if (values['listen-port'] !== undefined) overrides.set('listenPort', values['listen-port']);
@@ -167,14 +139,7 @@ async function grpcOptions(properties: ReadonlyMap<string, string>, config: Brok
       : testMode
         ? await ensureDevCertificate(join(config.storePathRootDir, 'tls'), logger)
         : undefined;
-  // The proxy's consumption keys (its spelling, "Mills" included), whole non-negative numbers of ms.
-  const consumer: Partial<GrpcConsumerConfig> = {};
-  for (const [key, field] of Object.entries(GRPC_CONSUMER_KEYS)) {
-    const text = properties.get(key);
-    if (text === undefined) continue;
-    if (!/^\d{1,15}$/.test(text)) throw new Error(`${key} must be a whole number, not '${text}'`);
-    consumer[field] = Number(text);
-  }
+  const consumer = grpcConsumerProperties(properties);
   return {
     port,
     bindAddress: properties.get('grpcBindAddress') ?? '127.0.0.1',
@@ -183,62 +148,4 @@ async function grpcOptions(properties: ReadonlyMap<string, string>, config: Brok
     autoCreateTopics: false,
     consumer,
   };
-}
-
-/**
- * A BrokerController over a DefaultMessageStore and JSON configs (users and ACLs of ACL 2.0 too), all under
- * storePathRootDir; with aclEnable, the ACL 1.0 files under rocketmqHome (ROCKETMQ_ACL_PLAIN_FILE, a path relative
- * to it, stands for Java's -Drocketmq.acl.plain.file).
- */
-export function createBrokerController(
-  config: BrokerConfig,
-  storeConfig: MessageStoreConfig,
-  logger: Logger,
-  options: Pick<BrokerControllerOptions, 'authConfig' | 'aclWatchIntervalMillis' | 'grpc'> = {},
-): BrokerController {
-  const messageStore = new DefaultMessageStore(storeConfig, { logger });
-  return new BrokerController(config, {
-    configStore: new ConfigFileStore(join(config.storePathRootDir, 'config')),
-    messageStore,
-    logger,
-    fileReservedTime: storeConfig.fileReservedTime,
-    timerConfig: storeConfig,
-    timerMessageStore: storeConfig.timerWheelEnable ? new TimerMessageStore({ store: messageStore, config: storeConfig, logger }) : undefined,
-    aclFileStore:
-      config.aclEnable || (options.authConfig?.migrateAuthFromV1Enabled === true && config.rocketmqHome !== '')
-        ? new PlainAclFileStore(config.rocketmqHome, process.env['ROCKETMQ_ACL_PLAIN_FILE'] || undefined)
-        : undefined,
-    ...options,
-  });
-}
-
-function isMessageStoreConfigKey(key: string): boolean {
-  return Object.hasOwn(createMessageStoreConfig({ storePathRootDir: '' }), key) && key !== 'storePathRootDir';
-}
-
-/**
- * MessageStoreConfig keys of broker.conf (Java names) over the defaults; the commit-log path follows
- * storePathRootDir unless set. A value of the wrong type is an error, as for the broker's own keys.
- */
-export function applyMessageStoreProperties(storePathRootDir: string, properties: ReadonlyMap<string, string>): MessageStoreConfig {
-  const defaults = createMessageStoreConfig({ storePathRootDir });
-  const overrides: Record<string, string | number | boolean> = {};
-  for (const [key, raw] of properties) {
-    const current = defaults[key as keyof MessageStoreConfig];
-    const value = raw.trim();
-    if (typeof current === 'number') {
-      const n = /^\d{1,15}$/.test(value) ? Number(value) : NaN;
-      if (!Number.isSafeInteger(n)) throw new Error(`the store config '${key}' must be a non-negative integer, not '${value}'`);
-      overrides[key] = n;
-    } else if (typeof current === 'boolean') {
-      if (!/^(true|false)$/i.test(value)) throw new Error(`the store config '${key}' must be true or false, not '${value}'`);
-      overrides[key] = value.toLowerCase() === 'true';
-    } else {
-      if (key === 'flushDiskType' && value !== 'ASYNC_FLUSH' && value !== 'SYNC_FLUSH') {
-        throw new Error(`flushDiskType must be ASYNC_FLUSH or SYNC_FLUSH, not '${value}'`);
-      }
-      overrides[key] = value;
-    }
-  }
-  return createMessageStoreConfig({ ...(overrides as Partial<MessageStoreConfig>), storePathRootDir });
 }

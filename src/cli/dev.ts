@@ -1,22 +1,24 @@
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAuthConfig, type AuthConfig } from '../broker/auth/auth-config.js';
 import { defaultBrokerConfig } from '../broker/broker-config.js';
 import type { BrokerController } from '../broker/broker-controller.js';
+import { applyMessageStoreProperties, createBrokerController, grpcConsumerProperties, GRPC_SERVER_KEYS, splitBrokerProperties } from '../broker/broker-startup.js';
+import { parseJavaProperties } from '../common/java-properties.js';
 import { createConsoleLogger, type Logger } from '../common/logger.js';
 import { defaultNamesrvConfig } from '../namesrv/config.js';
 import { NamesrvController } from '../namesrv/name-server.js';
-import { createMessageStoreConfig } from '../store/message-store-config.js';
-import { createBrokerController } from './broker.js';
 import { ensureDevCertificate, type DevCertificate } from './dev-certificate.js';
+import { envLines, removeReadyFile, writeReadyFile } from './dev-ready.js';
 import { waitForSignal } from './signals.js';
 
 /** Kept between runs, outside any project checkout, so `npm start` in a clone leaves the tree clean. */
 export const DEFAULT_DEV_DATA_DIR = join(homedir(), '.rocketmq-ts', 'dev');
 
 export const DEV_USAGE = `usage: rocketmq-ts dev [--namesrv-port 9876] [--broker-port 10911] [--grpc-port 8081|off] [--data-dir DIR] [--broker-ip 127.0.0.1] [--acl USER:PASSWORD]
-                       [--metrics-port PORT]
+                       [--metrics-port PORT] [-c broker.conf] [--print-env] [--ready-file PATH]
 
 A name server and a broker in one process, for development: topics are created on first send
 (autoCreateTopicEnable=true), SQL92 subscriptions are filtered (enablePropertyFilter=true), data is kept
@@ -33,6 +35,12 @@ between runs.
                        client must sign with a user's credentials (ROCKETMQ_ACCESS_KEY / ROCKETMQ_SECRET_KEY)
   --metrics-port PORT  serve Prometheus metrics (Java 5.x names) at /metrics, and /healthz and /readyz, on
                        loopback (metricsExporterType=PROM; Java's default port is 5557; 0 picks a free one)
+  -c FILE              a broker.conf with Java property names, read as \`rocketmq-ts broker -c\` reads it (its
+                       listenPort and brokerIP1 stand in for --broker-port and --broker-ip when those are not given)
+  --print-env          once ready, print only NAMESRV_ADDR=..., ROCKETMQ_BROKER=... and ROCKETMQ_GRPC_ENDPOINT=...
+                       (empty with --grpc-port off) on stdout, in this order; the log goes to stderr
+  --ready-file PATH    once ready, write the addresses there as JSON ({"nameServer", "brokerAddr", "grpcEndpoint",
+                       "pid"}), atomically; removed on stop
 
 Stops cleanly on SIGTERM or SIGINT (Ctrl-C): messages flushed, checkpoint written.`;
 
@@ -49,6 +57,11 @@ export interface DevOptions {
   aclUser?: { username: string; password: string };
   /** metricsExporterType=PROM on this port (loopback). */
   metricsPort?: number;
+  /**
+   * A broker.conf's keys (Java names), read as `broker -c` reads them, over dev's defaults; the options above win,
+   * and namesrvAddr and storePathRootDir stay dev's own.
+   */
+  brokerProperties?: ReadonlyMap<string, string>;
   logger?: Logger;
 }
 
@@ -82,28 +95,42 @@ export async function startDev(options: DevOptions): Promise<DevCluster> {
     await namesrv.start();
     const namesrvAddr = `${options.brokerIP}:${namesrv.port}`;
     const storePathRootDir = join(options.dataDir, 'broker');
-    const config = {
-      ...defaultBrokerConfig(options.dataDir),
-      brokerClusterName: 'DefaultCluster',
-      brokerName: 'broker-a',
-      namesrvAddr,
-      brokerIP1: options.brokerIP,
-      brokerIP2: options.brokerIP,
-      listenPort: options.brokerPort,
-      bindAddress,
-      storePathRootDir,
-      autoCreateTopicEnable: true,
+    const properties = options.brokerProperties ?? new Map<string, string>();
+    const split = splitBrokerProperties(
       // Java's default is off; a development broker lets SQL92 subscriptions in.
-      enablePropertyFilter: true,
+      { ...defaultBrokerConfig(options.dataDir), brokerClusterName: 'DefaultCluster', brokerName: 'broker-a', autoCreateTopicEnable: true, enablePropertyFilter: true },
+      properties,
+    );
+    for (const key of split.unknown) logger.warn(`broker.conf: '${key}' is not a broker or store config key, ignored`);
+    for (const key of ['namesrvAddr', 'storePathRootDir', ...GRPC_SERVER_KEYS].filter((k) => properties.has(k))) {
+      logger.warn(`broker.conf: '${key}' ignored: dev sets it (its own name server, --data-dir, --grpc-port)`);
+    }
+    const config = {
+      ...split.config,
+      // Its own name server is always on loopback too: registering works even when brokerIP is not this host's.
+      namesrvAddr: `127.0.0.1:${namesrv.port}`,
+      brokerIP1: options.brokerIP,
+      brokerIP2: properties.has('brokerIP2') ? split.config.brokerIP2 : options.brokerIP,
+      listenPort: options.brokerPort,
+      bindAddress: properties.has('bindAddress') ? split.config.bindAddress : bindAddress,
+      storePathRootDir,
       ...(options.metricsPort === undefined ? {} : { metricsExporterType: 'PROM', metricsPromExporterPort: options.metricsPort }),
     };
-    const storeConfig = createMessageStoreConfig({ storePathRootDir });
+    const storeConfig = applyMessageStoreProperties(storePathRootDir, split.storeProperties);
     const certificate = options.grpcPort !== undefined && options.grpcTls !== false ? await ensureDevCertificate(join(options.dataDir, 'tls'), logger) : undefined;
     const grpc =
       options.grpcPort === undefined
         ? undefined
-        : { port: options.grpcPort, bindAddress, tls: certificate, maxMessageSize: storeConfig.maxMessageSize, autoCreateTopics: true };
-    broker = createBrokerController(config, storeConfig, logger, { authConfig: devAuthConfig(options.aclUser), ...(grpc === undefined ? {} : { grpc }) });
+        : {
+            port: options.grpcPort,
+            bindAddress,
+            tls: certificate,
+            maxMessageSize: storeConfig.maxMessageSize,
+            autoCreateTopics: config.autoCreateTopicEnable,
+            consumer: grpcConsumerProperties(split.grpcProperties),
+          };
+    const authConfig = options.aclUser === undefined ? split.authConfig : devAuthConfig(options.aclUser);
+    broker = createBrokerController(config, storeConfig, logger, { authConfig, ...(grpc === undefined ? {} : { grpc }) });
     await broker.start();
     const started = broker;
     const grpcPort = started.grpcEndpoint?.port;
@@ -126,8 +153,7 @@ export async function startDev(options: DevOptions): Promise<DevCluster> {
 }
 
 /** The broker.conf keys a Java broker would need for the same: Java's providers, the user as initial and inner user. */
-function devAuthConfig(user: { username: string; password: string } | undefined): AuthConfig | undefined {
-  if (user === undefined) return undefined;
+function devAuthConfig(user: { username: string; password: string }): AuthConfig {
   return parseAuthConfig(
     new Map([
       ['authenticationEnabled', 'true'],
@@ -151,6 +177,9 @@ export async function runDev(argv: string[]): Promise<number> {
     'broker-ip'?: string;
     acl?: string;
     'metrics-port'?: string;
+    config?: string;
+    'print-env'?: boolean;
+    'ready-file'?: string;
     help?: boolean;
   };
   try {
@@ -166,6 +195,9 @@ export async function runDev(argv: string[]): Promise<number> {
         'broker-ip': { type: 'string' },
         acl: { type: 'string' },
         'metrics-port': { type: 'string' },
+        config: { type: 'string', short: 'c' },
+        'print-env': { type: 'boolean' },
+        'ready-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -177,8 +209,15 @@ export async function runDev(argv: string[]): Promise<number> {
     process.stdout.write(`${DEV_USAGE}\n`);
     return 0;
   }
+  let properties: Map<string, string> | undefined;
+  try {
+    if (values.config !== undefined) properties = parseJavaProperties(await readFile(values.config, 'utf8'));
+  } catch (err) {
+    process.stderr.write(`rocketmq-ts dev: ${(err as Error).message}\n`);
+    return 2;
+  }
   const namesrvPort = parsePort(values['namesrv-port'] ?? '9876');
-  const brokerPort = parsePort(values['broker-port'] ?? '10911');
+  const brokerPort = parsePort(values['broker-port'] ?? properties?.get('listenPort')?.trim() ?? '10911');
   const grpcText = values['grpc-port'] ?? '8081';
   const grpcPort = grpcText === 'off' ? undefined : parsePort(grpcText);
   const metricsPort = values['metrics-port'] === undefined ? undefined : parsePort(values['metrics-port']);
@@ -201,9 +240,13 @@ export async function runDev(argv: string[]): Promise<number> {
     brokerPort,
     grpcPort,
     dataDir: resolve(values['data-dir'] ?? DEFAULT_DEV_DATA_DIR),
-    brokerIP: values['broker-ip'] ?? '127.0.0.1',
-    logger: createConsoleLogger('dev'),
+    brokerIP: values['broker-ip'] ?? properties?.get('brokerIP1')?.trim() ?? '127.0.0.1',
+    ...(properties === undefined ? {} : { brokerProperties: properties }),
+    // With --print-env stdout carries the addresses alone.
+    logger: createConsoleLogger('dev', 'info', values['print-env'] === true ? process.stderr : process.stdout),
   };
+  const readyFile = values['ready-file'] === undefined ? undefined : resolve(values['ready-file']);
+  if (readyFile !== undefined) await removeReadyFile(readyFile);
 
   const stop = waitForSignal();
   let cluster: DevCluster;
@@ -214,9 +257,12 @@ export async function runDev(argv: string[]): Promise<number> {
     stop.cancel();
     return 1;
   }
-  process.stdout.write(banner(cluster, options, performance.now() - begin));
+  const addresses = { nameServer: cluster.namesrvAddr, brokerAddr: cluster.broker.brokerAddr, grpcEndpoint: cluster.grpcEndpoint };
+  if (readyFile !== undefined) await writeReadyFile(readyFile, addresses);
+  process.stdout.write(values['print-env'] === true ? envLines(addresses) : banner(cluster, options, performance.now() - begin));
   const signal = await stop.promise;
   options.logger?.info(`${signal} received, shutting down`);
+  if (readyFile !== undefined) await removeReadyFile(readyFile);
   await cluster.stop();
   return 0;
 }

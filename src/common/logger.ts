@@ -13,15 +13,15 @@ export const silentLogger: Logger = { debug: ignore, info: ignore, warn: ignore,
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const levelRank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
-/** One line per record on stdout: ISO time, level, component, message. */
-export function createConsoleLogger(component: string, level: LogLevel = 'info'): Logger {
+/** One line per record on stdout (or `out`): ISO time, level, component, message. */
+export function createConsoleLogger(component: string, level: LogLevel = 'info', out: { write(text: string): unknown } = process.stdout): Logger {
   const min = levelRank[level];
   const emit =
     (lvl: LogLevel) =>
     (message: string, ...args: unknown[]): void => {
       if (levelRank[lvl] < min) return;
       const extra = args.length === 0 ? '' : ' ' + args.map(formatArg).join(' ');
-      process.stdout.write(`${new Date().toISOString()} ${lvl.toUpperCase().padEnd(5)} [${component}] ${message}${extra}\n`);
+      out.write(`${new Date().toISOString()} ${lvl.toUpperCase().padEnd(5)} [${component}] ${message}${extra}\n`);
     };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

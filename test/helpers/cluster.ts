@@ -1,13 +1,14 @@
 /**
  * A name server and brokers as `dev` runs them, in this process, on free loopback ports: for tests that need more
- * control than startDev gives (stopping only the broker, restarting it on a new port, store settings).
+ * control than rocketmq-ts/testing's startDevCluster gives (stopping only the broker, restarting it on a new port,
+ * several brokers, options the package does not offer). A test that needs a whole cluster uses startDevCluster.
  */
 import { join } from 'node:path';
 import { defaultBrokerConfig, type BrokerConfig } from '../../src/broker/broker-config.js';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import type { AuthConfig } from '../../src/broker/auth/auth-config.js';
 import type { GrpcEndpointOptions } from '../../src/broker/grpc-endpoint.js';
-import { createBrokerController } from '../../src/cli/broker.js';
+import { createBrokerController } from '../../src/broker/broker-startup.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { defaultNamesrvConfig } from '../../src/namesrv/config.js';
 import { NamesrvController } from '../../src/namesrv/name-server.js';

@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { defaultBrokerConfig } from '../../src/broker/broker-config.js';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import { formatYaml, parseYaml, type YamlMap } from '../../src/broker/acl/yaml.js';
-import { createBrokerController } from '../../src/cli/broker.js';
+import { createBrokerController } from '../../src/broker/broker-startup.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { Admin, MQClientManager, Producer, PushConsumer, type ConsumerMessage, type SessionCredentials } from '../../src/client/index.js';
 import { MQBrokerError, ResponseCode } from '../../src/index.js';

@@ -4,10 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { defaultBrokerConfig } from '../../src/broker/broker-config.js';
-import type { BrokerController } from '../../src/broker/broker-controller.js';
-import { createBrokerController } from '../../src/cli/broker.js';
-import { silentLogger } from '../../src/common/logger.js';
 import {
   AllocateMessageQueueAveragely,
   MQClientManager,
@@ -18,59 +14,19 @@ import {
   type PushConsumerOptions,
 } from '../../src/client/index.js';
 import { compareMessageQueue } from '../../src/client/consumer/allocate-strategy.js';
-import { defaultNamesrvConfig } from '../../src/namesrv/config.js';
-import { NamesrvController } from '../../src/namesrv/name-server.js';
-import { createMessageStoreConfig } from '../../src/store/message-store-config.js';
 import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/index.js';
+import { startDevCluster, type DevCluster } from '../../src/testing/index.js';
 import { runLeakProbe } from '../helpers/leaks.js';
 import { waitFor } from '../helpers/wait.js';
 
-interface Cluster {
-  namesrvAddr: string;
-  brokerAddr: string;
-  stop(): Promise<void>;
-}
-
-/** A name server and a broker like `dev`, but with 1-second delay levels so retries come back within the test. */
-async function startCluster(dir: string): Promise<Cluster> {
-  const namesrv = new NamesrvController({ ...defaultNamesrvConfig(dir), listenPort: 0, bindAddress: '127.0.0.1' }, { logger: silentLogger });
-  await namesrv.start();
-  const namesrvAddr = `127.0.0.1:${namesrv.port}`;
-  const storePathRootDir = join(dir, 'broker');
-  const broker: BrokerController = createBrokerController(
-    {
-      ...defaultBrokerConfig(dir),
-      brokerName: 'broker-a',
-      namesrvAddr,
-      brokerIP1: '127.0.0.1',
-      brokerIP2: '127.0.0.1',
-      listenPort: 0,
-      bindAddress: '127.0.0.1',
-      storePathRootDir,
-      autoCreateTopicEnable: true,
-    },
-    createMessageStoreConfig({ storePathRootDir, messageDelayLevel: '1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s' }),
-    silentLogger,
-  );
-  await broker.start();
-  return {
-    namesrvAddr,
-    brokerAddr: broker.brokerAddr,
-    async stop() {
-      await broker.shutdown();
-      await namesrv.shutdown();
-    },
-  };
-}
-
 describe('PushConsumer against our broker', () => {
   let dir: string;
-  let cluster: Cluster;
+  let cluster: DevCluster;
   let manager: MQClientManager;
   let producer: Producer;
   let seq = 0;
   const consumerOptions = (group: string, extra: Partial<PushConsumerOptions> = {}): PushConsumerOptions => ({
-    nameServer: cluster.namesrvAddr,
+    nameServer: cluster.nameServer,
     group,
     clientIP: '127.0.0.1',
     clientManager: manager,
@@ -88,9 +44,10 @@ describe('PushConsumer against our broker', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rmq-consumer-'));
-    cluster = await startCluster(dir);
+    // 1-second delay levels, so retries come back within the test.
+    cluster = await startDevCluster({ dataDir: dir, messageDelayLevel: Array.from({ length: 18 }, () => '1s').join(' ') });
     manager = new MQClientManager();
-    producer = new Producer({ nameServer: cluster.namesrvAddr, group: 'ConsumerTestPG', clientIP: '127.0.0.1', clientManager: manager });
+    producer = new Producer({ nameServer: cluster.nameServer, group: 'ConsumerTestPG', clientIP: '127.0.0.1', clientManager: manager });
     await producer.start();
   });
   after(async () => {
@@ -336,7 +293,7 @@ describe('PushConsumer against our broker', () => {
         let got = 0;
         let done;
         const all = new Promise((resolve) => (done = resolve));
-        const consumer = new PushConsumer({ nameServer: ${JSON.stringify(cluster.namesrvAddr)}, group: 'ConsumerExitCG' + round, clientIP: '127.0.0.1', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+        const consumer = new PushConsumer({ nameServer: ${JSON.stringify(cluster.nameServer)}, group: 'ConsumerExitCG' + round, clientIP: '127.0.0.1', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
         consumer.subscribe(${JSON.stringify(topic)}, '*', () => { if (++got === 2) done(); });
         await consumer.start();
         await all;

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { defaultBrokerConfig } from '../../src/broker/broker-config.js';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import { BrokerOuterAPI } from '../../src/broker/out/index.js';
-import { createBrokerController } from '../../src/cli/broker.js';
+import { createBrokerController } from '../../src/broker/broker-startup.js';
 import { startDev, type DevCluster } from '../../src/cli/dev.js';
 import type { Logger } from '../../src/common/logger.js';
 import { silentLogger } from '../../src/common/logger.js';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { defaultBrokerConfig } from '../../src/broker/broker-config.js';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
-import { createBrokerController } from '../../src/cli/broker.js';
+import { createBrokerController } from '../../src/broker/broker-startup.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { defaultNamesrvConfig } from '../../src/namesrv/config.js';
 import { NamesrvController } from '../../src/namesrv/name-server.js';

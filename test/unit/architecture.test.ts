@@ -20,6 +20,9 @@ const allowed: Record<string, string[]> = {
   broker: ['common', 'protocol', 'remoting', 'store', 'filter', 'grpc', 'broker'],
   client: ['common', 'protocol', 'remoting', 'filter', 'client'],
   cli: ['*'],
+  // rocketmq-ts/testing composes a name server, a broker (built as BrokerStartup builds it) and a client Admin for
+  // application test suites; nothing in src/ imports it (checked below), the CLI included.
+  testing: ['common', 'protocol', 'store', 'broker', 'namesrv', 'client', 'testing'],
 };
 /** Node modules that do I/O: the pure layers must not touch them. */
 const ioModules = /^node:(net|tls|fs|fs\/promises|dgram|http|https|child_process|timers)$/;
@@ -59,6 +62,18 @@ describe('architecture', () => {
         if (targetLayer === 'cli' && layer !== 'cli') violations.push(`${rel} imports the CLI (${spec})`);
         const ok = allowed[layer];
         if (ok !== undefined && !ok.includes('*') && !ok.includes(targetLayer)) violations.push(`${rel} -> ${target}`);
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
+  it('keeps rocketmq-ts/testing a leaf: no module of src/ outside it imports it', () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      if (rel.startsWith('testing/')) continue;
+      for (const spec of importsOf(file)) {
+        if (spec.startsWith('.') && relative(srcRoot, join(file, '..', spec)).startsWith('testing/')) violations.push(`${rel} imports ${spec}`);
       }
     }
     assert.deepEqual(violations, []);
