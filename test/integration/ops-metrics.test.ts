@@ -29,6 +29,7 @@ describe('Prometheus metrics and health endpoints (dev --metrics-port)', () => {
   let base: string;
   const topic = 'OpsMetricsTopic';
   const group = 'OpsMetricsCG';
+  const emptyTopic = 'OpsMetricsEmptyTopic';
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rmq-metrics-'));
@@ -52,6 +53,13 @@ describe('Prometheus metrics and health endpoints (dev --metrics-port)', () => {
         const committed = await client.invokeSync(dev.broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.UPDATE_CONSUMER_OFFSET, commit), 3000);
         assert.equal(committed.code, ResponseCode.SUCCESS);
       }
+      const create = { topic: emptyTopic, defaultTopic: 'TBW102', readQueueNums: 1, writeQueueNums: 1, perm: 6, topicFilterType: 'SINGLE_TAG', order: false };
+      const created = await client.invokeSync(dev.broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.UPDATE_AND_CREATE_TOPIC, create), 3000);
+      assert.equal(created.code, ResponseCode.SUCCESS);
+      // A pull of an empty queue with FLAG_SUSPEND (2) is parked, then answered PULL_NOT_FOUND when its time is up.
+      const held = { consumerGroup: group, topic: emptyTopic, queueId: 0, queueOffset: 0, maxMsgNums: 1, sysFlag: 0x2 | 0x4, commitOffset: 0, suspendTimeoutMillis: 200, subscription: '*', subVersion: 0 };
+      const answer = await client.invokeSync(dev.broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.PULL_MESSAGE, held), 30_000);
+      assert.equal(answer.code, ResponseCode.PULL_NOT_FOUND);
     } finally {
       await client.shutdown();
     }
@@ -96,6 +104,44 @@ describe('Prometheus metrics and health endpoints (dev --metrics-port)', () => {
     assert.equal(lag?.value, 3);
     assert.equal(lag?.labels['is_retry'], 'false');
     assert.equal(families.get('rocketmq_broker_permission')?.samples[0]?.value, 6);
+  });
+
+  it('serves the rpc latency, message size and create time histograms, and inflight and ready messages', async () => {
+    const families = parsePrometheusText(await (await fetch(`${base}/metrics`)).text());
+    const rpc = families.get('rocketmq_rpc_latency_milliseconds');
+    assert.equal(rpc?.type, 'histogram');
+    // Java's buckets (ms), then +Inf.
+    const pullBuckets = rpc.samples.filter((s) => s.series.endsWith('_bucket') && s.labels['request_code'] === 'pull_message' && s.labels['is_long_polling'] === 'false');
+    assert.deepEqual([...new Set(pullBuckets.map((s) => s.labels['le']))], ['1.0', '3.0', '5.0', '7.0', '10.0', '100.0', '1000.0', '2000.0', '3000.0', '+Inf']);
+    const count = (labels: Record<string, string>): number | undefined =>
+      rpc.samples.find((s) => s.series === 'rocketmq_rpc_latency_milliseconds_count' && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+    assert.equal(count({ request_code: 'update_and_create_topic', response_code: 'success', result: 'success', protocol_type: 'remoting', is_long_polling: 'false' }), 1);
+    // The parked pull is labelled is_long_polling and took at least its suspend time.
+    const held = rpc.samples.find((s) => s.series.endsWith('_sum') && s.labels['request_code'] === 'pull_message' && s.labels['is_long_polling'] === 'true');
+    assert.equal(held?.labels['response_code'], 'pull_not_found');
+    assert.ok((held?.value ?? 0) >= 150, String(held?.value));
+    assert.equal(held?.labels['node_type'], 'broker');
+
+    const size = families.get('rocketmq_message_size');
+    assert.equal(size?.type, 'histogram');
+    const ours = (series: string, le?: string): number | undefined =>
+      size.samples.find((s) => s.series === series && s.labels['topic'] === topic && (le === undefined || s.labels['le'] === le))?.value;
+    assert.deepEqual([ours('rocketmq_message_size_count'), ours('rocketmq_message_size_bucket', '1024.0'), ours('rocketmq_message_size_bucket', '+Inf')], [3, 3, 3]);
+    assert.ok((ours('rocketmq_message_size_sum') ?? 0) > 3 * 50);
+
+    const created = families.get('rocketmq_topic_create_execution_time_milliseconds')?.samples.find((s) => s.series.endsWith('_count'));
+    assert.deepEqual([created?.value, created?.labels['invocation_status'], created?.labels['is_system']], [1, 'success', 'false']);
+
+    // Each queue that had a message was pulled one message ahead of its commit at 0: inflight and ready share the lag.
+    const pick = (name: string): number | undefined => families.get(name)?.samples.find((s) => s.labels['topic'] === topic && s.labels['consumer_group'] === group)?.value;
+    const inflight = pick('rocketmq_consumer_inflight_messages') ?? -1;
+    assert.ok(inflight >= 1 && inflight <= 3, String(inflight));
+    assert.equal(inflight + (pick('rocketmq_consumer_ready_messages') ?? -1), 3);
+    assert.ok((pick('rocketmq_consumer_queueing_latency_milliseconds') ?? -1) >= 0);
+    // The timer wheel is on by default: its families are served, as Java's with timerWheelEnable.
+    for (const name of ['rocketmq_timer_enqueue_lag', 'rocketmq_timer_dequeue_latency_milliseconds', 'rocketmq_timer_message_snapshot', 'rocketmq_pop_revive_lag_milliseconds']) {
+      assert.ok(families.has(name), name);
+    }
   });
 
   it('answers /healthz and /readyz, 404 for other paths and 405 for other methods', async () => {
