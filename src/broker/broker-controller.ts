@@ -46,6 +46,8 @@ import type { TimerMessageStore } from '../store/timer/timer-message-store.js';
 import { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
 import { BrokerStatsManager } from './stats/broker-stats-manager.js';
 import { brokerMetricsLabels, collectBrokerMetrics } from './stats/broker-metrics.js';
+import { BrokerMetricsManager } from './stats/broker-metrics-manager.js';
+import { RemotingMetricsManager } from '../remoting/remoting-metrics.js';
 import { PlainAccessValidator } from './acl/plain-access-validator.js';
 import { PlainPermissionManager, type AclFileStore } from './acl/plain-permission-manager.js';
 import { AclConfigProcessor } from './processors/acl-config-processor.js';
@@ -137,6 +139,9 @@ export class BrokerController implements BrokerContext {
   readonly popEngine: PopEngine;
   readonly messageRequestModeManager: MessageRequestModeManager;
   readonly brokerStatsManager: BrokerStatsManager;
+  readonly brokerMetricsManager = new BrokerMetricsManager();
+  /** The rpc latency of both remoting servers; recorded only with metricsExporterType=PROM. */
+  private readonly remotingMetrics = new RemotingMetricsManager();
   readonly authConfig: AuthConfig;
   /** ACL 2.0's users and ACLs; undefined when their metadata provider is not configured. */
   readonly authenticationMetadataManager: AuthenticationMetadataManager | undefined;
@@ -233,6 +238,7 @@ export class BrokerController implements BrokerContext {
       createUniqID: () => idSetter.createUniqID(),
       beforeCommitPut: (msg) => this.handlePutHooks(msg),
       stats: this.brokerStatsManager,
+      metrics: this.brokerMetricsManager,
       logger: this.logger,
     });
     this.transactionalMessageCheckService = new TransactionalMessageCheckService({
@@ -600,6 +606,8 @@ export class BrokerController implements BrokerContext {
       return;
     }
     const text = (status: number, body: string): HttpAnswer => ({ status, contentType: 'text/plain; charset=utf-8', body });
+    this.remotingServer.setRemotingMetrics(this.remotingMetrics);
+    this.fastRemotingServer.setRemotingMetrics(this.remotingMetrics);
     const endpoint = new HttpEndpoint({
       host: metricsPromExporterHost.trim() === '' ? '127.0.0.1' : metricsPromExporterHost,
       port: metricsPromExporterPort,
@@ -610,7 +618,7 @@ export class BrokerController implements BrokerContext {
           () => ({
             status: 200,
             contentType: 'text/plain; version=0.0.4; charset=utf-8',
-            body: formatPrometheusText(collectBrokerMetrics(this), brokerMetricsLabels(this.currentConfig), Date.now()),
+            body: formatPrometheusText([...collectBrokerMetrics(this), ...this.remotingMetrics.families()], brokerMetricsLabels(this.currentConfig), Date.now()),
           }),
         ],
         ['/healthz', () => text(200, 'ok\n')],

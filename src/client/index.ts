@@ -83,3 +83,4 @@ export {
   type CommitOffsetsPayload,
   type CrashPayload,
 } from './instrumentation.js';
+export { enableOpenTelemetryMetrics, type OpenTelemetryMeterProvider } from './otel-metrics.js';

@@ -32,6 +32,15 @@ export interface NamesrvConfig {
   serverChannelMaxIdleTimeSeconds: number;
   serverAsyncSemaphoreValue: number;
   serverOnewaySemaphoreValue: number;
+  /**
+   * Ours (Java 5.3.3's name server has no metrics): DISABLE or PROM, under the broker's key names. PROM serves
+   * /metrics (rpc latency, route counts), /healthz and /readyz on metricsPromExporterHost:metricsPromExporterPort.
+   */
+  metricsExporterType: string;
+  /** Empty: loopback. */
+  metricsPromExporterHost: string;
+  /** 5558: next to the broker's 5557, so both fit on one host. */
+  metricsPromExporterPort: number;
 }
 
 export type NamesrvConfigKey = keyof NamesrvConfig;
@@ -61,6 +70,9 @@ export function defaultNamesrvConfig(home: string = homedir(), rocketmqHome = ''
     serverChannelMaxIdleTimeSeconds: 120,
     serverAsyncSemaphoreValue: 64,
     serverOnewaySemaphoreValue: 256,
+    metricsExporterType: 'DISABLE',
+    metricsPromExporterHost: '',
+    metricsPromExporterPort: 5558,
   };
 }
 

@@ -4,6 +4,10 @@ import { RequestCode } from '../protocol/request-code.js';
 import type { ChannelEventListener } from '../remoting/channel-event.js';
 import type { RemotingChannel } from '../remoting/remoting-channel.js';
 import { RemotingServer } from '../remoting/remoting-server.js';
+import { HttpEndpoint, type HttpAnswer } from '../remoting/http-endpoint.js';
+import { RemotingMetricsManager } from '../remoting/remoting-metrics.js';
+import { formatPrometheusText } from '../common/prometheus-text.js';
+import { collectNamesrvMetrics } from './namesrv-metrics.js';
 import { RUNTIME_UPDATABLE_KEYS, applyNamesrvProperties, type NamesrvConfig } from './config.js';
 import { KVConfigManager } from './kv-config-manager.js';
 import { ClientRequestProcessor } from './processors/client-request-processor.js';
@@ -37,6 +41,8 @@ export class NamesrvController implements NamesrvContext {
   private state: State = 'created';
   private starting: Promise<void> | undefined;
   private scanTimer: NodeJS.Timeout | undefined;
+  /** metricsExporterType=PROM: /metrics, /healthz and /readyz. */
+  private metricsEndpoint: HttpEndpoint | undefined;
 
   constructor(config: NamesrvConfig, options: NamesrvControllerOptions = {}) {
     this.currentConfig = { ...config };
@@ -80,6 +86,11 @@ export class NamesrvController implements NamesrvContext {
     return this.remotingServer.port;
   }
 
+  /** The bound port of the Prometheus endpoint, undefined unless metricsExporterType is PROM (after start()). */
+  get metricsPort(): number | undefined {
+    return this.metricsEndpoint?.port;
+  }
+
   /** Loads the KV config, listens, and schedules the broker expiry scan. Calling it again is harmless. */
   start(): Promise<void> {
     if (this.state === 'stopped') return Promise.reject(new Error('the name server was shut down'));
@@ -95,6 +106,7 @@ export class NamesrvController implements NamesrvContext {
     clearInterval(this.scanTimer);
     this.scanTimer = undefined;
     await this.starting?.catch(() => undefined);
+    await this.metricsEndpoint?.shutdown();
     await this.remotingServer.shutdown();
     await this.kvConfigManager.flush();
     this.logger.info('name server shut down');
@@ -117,6 +129,8 @@ export class NamesrvController implements NamesrvContext {
   private async doStart(): Promise<void> {
     await this.kvConfigManager.load();
     if (this.stopped) return;
+    await this.startMetricsEndpoint();
+    if (this.stopped) return;
     await this.remotingServer.start();
     if (this.stopped) return;
     this.state = 'running';
@@ -129,6 +143,44 @@ export class NamesrvController implements NamesrvContext {
     }, SCAN_INITIAL_DELAY_MILLIS);
     this.scanTimer.unref();
     this.logger.info(`name server started on port ${this.port}`);
+  }
+
+  /** metricsExporterType=PROM: the rpc latency of every answered request and the route counts, labelled node_type="namesrv". */
+  private async startMetricsEndpoint(): Promise<void> {
+    const { metricsExporterType, metricsPromExporterHost, metricsPromExporterPort } = this.currentConfig;
+    if (metricsExporterType === 'DISABLE') return;
+    if (metricsExporterType !== 'PROM') {
+      this.logger.warn(`metricsExporterType=${metricsExporterType} is not applied: only PROM (and DISABLE) are supported`);
+      return;
+    }
+    const host = metricsPromExporterHost.trim() === '' ? '127.0.0.1' : metricsPromExporterHost;
+    const remotingMetrics = new RemotingMetricsManager();
+    this.remotingServer.setRemotingMetrics(remotingMetrics);
+    const text = (status: number, body: string): HttpAnswer => ({ status, contentType: 'text/plain; charset=utf-8', body });
+    const endpoint = new HttpEndpoint({
+      host,
+      port: metricsPromExporterPort,
+      logger: this.logger,
+      routes: new Map([
+        [
+          '/metrics',
+          () => ({
+            status: 200,
+            contentType: 'text/plain; version=0.0.4; charset=utf-8',
+            body: formatPrometheusText(
+              [...collectNamesrvMetrics(this.routeInfoManager), ...remotingMetrics.families()],
+              { node_type: 'namesrv', node_id: `${host}:${this.port}` },
+              Date.now(),
+            ),
+          }),
+        ],
+        ['/healthz', () => text(200, 'ok\n')],
+        ['/readyz', () => (this.state === 'running' ? text(200, 'ready\n') : text(503, 'not ready\n'))],
+      ]),
+    });
+    await endpoint.start();
+    this.metricsEndpoint = endpoint;
+    this.logger.info(`name server metrics (Prometheus) on ${host}:${endpoint.port}/metrics`);
   }
 
   /** A getter so the checks after each await are not narrowed away by the compiler. */

@@ -51,6 +51,10 @@ export class RemotingCommand {
   body: Buffer | undefined;
   /** How this command's header is (or will be) encoded on the wire. */
   serializeTypeCurrentRPC: SerializeTypeName;
+  /** Not on the wire (Java's transient processTimer): when the server began processing this request (performance.now()). */
+  processStartMillis = 0;
+  /** Not on the wire (Java's transient suspended): the request was parked by long polling before it was answered. */
+  suspended = false;
 
   constructor(init: RemotingCommandInit) {
     this.code = init.code;

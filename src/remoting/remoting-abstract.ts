@@ -15,6 +15,7 @@ import type { ChannelHandler, RemotingChannel } from './remoting-channel.js';
 import type { ProcessorPair, RequestContext, RequestProcessor } from './request-processor.js';
 import { InvokeFailure, ResponseFuture, type InvokeOutcome } from './response-future.js';
 import type { RequestPipeline } from './request-pipeline.js';
+import type { RemotingMetricsManager, RpcResult } from './remoting-metrics.js';
 import type { RPCHook } from './rpc-hook.js';
 
 export interface RemotingEndpointOptions {
@@ -54,6 +55,7 @@ export abstract class RemotingAbstract {
   private readonly publicExecutor: BoundedExecutor;
   private readonly eventExecutor: ChannelEventExecutor | undefined;
   private scanTimer: NodeJS.Timeout | undefined;
+  private remotingMetrics: RemotingMetricsManager | undefined;
   private scanInterval: NodeJS.Timeout | undefined;
 
   protected readonly channelHandler: ChannelHandler = {
@@ -112,6 +114,11 @@ export abstract class RemotingAbstract {
    */
   setRequestPipeline(pipeline: RequestPipeline | undefined): void {
     this.requestPipeline = pipeline;
+  }
+
+  /** Records the latency of every answered request (metricsExporterType=PROM); undefined (the default) records nothing. */
+  setRemotingMetrics(metrics: RemotingMetricsManager | undefined): void {
+    this.remotingMetrics = metrics;
   }
 
   /** The request codes with a processor of their own (the default processor serves the others). */
@@ -183,6 +190,7 @@ export abstract class RemotingAbstract {
   }
 
   private processRequestCommand(channel: RemotingChannel, request: RemotingCommand): void {
+    if (this.remotingMetrics !== undefined) request.processStartMillis = performance.now();
     const pair = this.processorTable.get(request.code) ?? this.defaultProcessor;
     if (pair === undefined) {
       this.respond(channel, request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ` request type ${request.code} not supported`);
@@ -242,7 +250,10 @@ export abstract class RemotingAbstract {
    * configured encoding; every Java and Go client decodes both).
    */
   writeResponse(channel: RemotingChannel, request: RemotingCommand, response: RemotingCommand): void {
-    if (request.isOnewayRPC()) return;
+    if (request.isOnewayRPC()) {
+      this.recordRpcLatency(request, response, 'oneway');
+      return;
+    }
     response.opaque = request.opaque;
     response.markResponseType();
     response.serializeTypeCurrentRPC = request.serializeTypeCurrentRPC;
@@ -257,13 +268,25 @@ export abstract class RemotingAbstract {
     }
     try {
       channel.write(response);
+      this.recordRpcLatency(request, response, 'success');
     } catch (err) {
       // The processor built a response we cannot encode (e.g. a code too wide for a ROCKETMQ header).
       this.logger.error(`cannot encode ${response.describe()} for ${channel.remoteAddr}`, err);
+      this.recordRpcLatency(request, response, 'write_channel_failed');
       const error = RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, exceptionSimpleDesc(err));
       error.opaque = request.opaque;
       channel.write(error);
     }
+  }
+
+  /**
+   * The one place the rpc latency is recorded, as Java's writeResponse does. A response handed to the channel counts
+   * as `success` (Java waits for the flush; ours is queued in order on the socket, whose failure closes the channel).
+   */
+  private recordRpcLatency(request: RemotingCommand, response: RemotingCommand, result: RpcResult): void {
+    const metrics = this.remotingMetrics;
+    if (metrics === undefined || request.processStartMillis === 0) return;
+    metrics.recordRpcLatency(request.code, response.code, request.suspended, result, Math.floor(performance.now() - request.processStartMillis));
   }
 
   protected doBeforeRpcHooks(addr: string, request: RemotingCommand): void {

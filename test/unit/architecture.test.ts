@@ -260,4 +260,19 @@ describe('architecture', () => {
     const dynamicImports = files.filter((file) => /\bimport\(/.test(readFileSync(file, 'utf8'))).map((file) => relative(srcRoot, file));
     assert.ok(dynamicImports.includes('client/trace/propagation.ts'));
   });
+
+  it('loads @opentelemetry/api (an optional peer dependency) only lazily, in the trace propagation and the metrics bridge', () => {
+    const mentions = files.filter((file) => readFileSync(file, 'utf8').includes("'@opentelemetry/")).map((file) => relative(srcRoot, file));
+    assert.deepEqual(mentions.sort(), ['client/otel-metrics.ts', 'client/trace/propagation.ts']);
+    for (const file of files) assert.ok(!importsOf(file).some((spec) => spec.startsWith('@opentelemetry/')), relative(srcRoot, file));
+  });
+
+  it('records server metrics without transports in the broker: only the remoting servers time answers', () => {
+    // The rpc latency histogram is recorded at RemotingAbstract.writeResponse alone; the broker's event metrics
+    // (src/broker/stats) see managers and names, never a channel.
+    const violations = files
+      .filter((file) => relative(srcRoot, file).startsWith('broker/stats/'))
+      .flatMap((file) => importsOf(file).filter((spec) => /remoting-(channel|server|abstract)/.test(spec) || ioModules.test(spec)).map((spec) => `${relative(srcRoot, file)} imports ${spec}`));
+    assert.deepEqual(violations, []);
+  });
 });

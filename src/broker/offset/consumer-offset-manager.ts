@@ -17,6 +17,8 @@ const VERSION_STEP = 500;
  */
 export class ConsumerOffsetManager extends ConfigManager<ConsumerOffsetSerializeWrapper> {
   private readonly offsetTable = new Map<string, Map<number, number>>();
+  /** Java's pullOffsetTable: where each group's next pull begins, in memory only (the inflight and ready metrics). */
+  private readonly pullOffsetTable = new Map<string, Map<number, number>>();
   private dataVersion: DataVersion = newDataVersion();
   private commitsSinceVersion = 0;
 
@@ -44,6 +46,22 @@ export class ConsumerOffsetManager extends ConfigManager<ConsumerOffsetSerialize
       this.commitsSinceVersion = 0;
       this.dataVersion = nextDataVersion(this.dataVersion);
     }
+  }
+
+  /** ConsumerOffsetManager.commitPullOffset: the next offset a pull of `group` begins at on that queue. */
+  commitPullOffset(group: string, topic: string, queueId: number, offset: number): void {
+    const key = topic + TOPIC_GROUP_SEPARATOR + group;
+    let offsets = this.pullOffsetTable.get(key);
+    if (offsets === undefined) {
+      offsets = new Map();
+      this.pullOffsetTable.set(key, offsets);
+    }
+    offsets.set(queueId, offset);
+  }
+
+  /** The next pull offset, or -1 when the group has not pulled that queue since the broker started. */
+  queryPullOffset(group: string, topic: string, queueId: number): number {
+    return this.pullOffsetTable.get(topic + TOPIC_GROUP_SEPARATOR + group)?.get(queueId) ?? -1;
   }
 
   /** The committed offset, or -1 when the group never committed one on that queue. */
@@ -84,6 +102,7 @@ export class ConsumerOffsetManager extends ConfigManager<ConsumerOffsetSerialize
     for (const key of [...this.offsetTable.keys()]) {
       if (splitKey(key)[1] !== group) continue;
       this.offsetTable.delete(key);
+      this.pullOffsetTable.delete(key);
       this.logger.warn(`clean group offset ${key}`);
     }
   }
@@ -99,6 +118,7 @@ export class ConsumerOffsetManager extends ConfigManager<ConsumerOffsetSerialize
     for (const key of [...this.offsetTable.keys()]) {
       const parts = key.split(TOPIC_GROUP_SEPARATOR);
       if (parts.length === 2 && parts[0] === topic) {
+        this.pullOffsetTable.delete(key);
         this.offsetTable.delete(key);
         this.logger.warn(`clean topic's offset, ${key}`);
       }

@@ -193,6 +193,11 @@ export class PopEngine {
     this.popLongPollingService = new PopLongPollingService(() => options.config());
   }
 
+  /** Checkpoints kept in memory until acked or revived (rocketmq_pop_checkpoint_buffer_size). */
+  get pendingCheckPoints(): number {
+    return this.table.size;
+  }
+
   get reviveTopic(): string {
     return buildClusterReviveTopic(this.options.config().brokerClusterName);
   }

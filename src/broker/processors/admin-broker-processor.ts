@@ -76,13 +76,18 @@ export class AdminBrokerProcessor implements RequestProcessor {
     const { topicConfigManager, subscriptionGroupManager, consumerOffsetManager } = this.broker;
     switch (request.code) {
       case RequestCode.UPDATE_AND_CREATE_TOPIC:
-        return this.updateAndCreateTopic(ctx.remoteAddr, request);
+        return this.timed(() => this.updateAndCreateTopic(ctx.remoteAddr, request), (millis, ok) => {
+          const topic = request.extFields?.['topic'] ?? '';
+          this.broker.brokerMetricsManager.recordTopicCreate(millis, ok, topicConfigManager.isSystemTopic(topic));
+        });
       case RequestCode.DELETE_TOPIC_IN_BROKER:
         return this.deleteTopic(ctx.remoteAddr, request);
       case RequestCode.GET_ALL_TOPIC_CONFIG:
         return success(encodeTopicConfigSerializeWrapper(topicConfigManager.buildTopicConfigSerializeWrapper()));
       case RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP:
-        return this.updateAndCreateSubscriptionGroup(ctx.remoteAddr, request);
+        return this.timed(() => this.updateAndCreateSubscriptionGroup(ctx.remoteAddr, request), (millis, ok) =>
+          this.broker.brokerMetricsManager.recordGroupCreate(millis, ok),
+        );
       case RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG:
         return success(Buffer.from(subscriptionGroupManager.encode(), 'utf8'));
       case RequestCode.GET_ALL_CONSUMER_OFFSET:
@@ -353,6 +358,19 @@ export class AdminBrokerProcessor implements RequestProcessor {
    * topic. An unchanged config answers SUCCESS without a new DataVersion. The answer leaves after the name servers
    * have the new route, as in Java, so a client may use the topic as soon as the admin call returns.
    */
+  /** AdminBrokerProcessor's create execution time: how long the answer took, and whether it is a success. */
+  private async timed(answer: () => Promise<RemotingCommand>, record: (millis: number, success: boolean) => void): Promise<RemotingCommand> {
+    const start = Date.now();
+    let success = false;
+    try {
+      const response = await answer();
+      success = response.code === ResponseCode.SUCCESS;
+      return response;
+    } finally {
+      record(Date.now() - start, success);
+    }
+  }
+
   private async updateAndCreateTopic(caller: string, request: RemotingCommand): Promise<RemotingCommand> {
     const header = request.decodeCommandCustomHeader(CreateTopicRequestHeader);
     const { topic } = header;
@@ -394,6 +412,7 @@ export class AdminBrokerProcessor implements RequestProcessor {
     this.broker.consumerOffsetManager.cleanOffsetByTopic(topic);
     this.broker.messageStore.deleteTopics(new Set([topic]));
     this.broker.brokerStatsManager.onTopicDeleted(topic);
+    this.broker.brokerMetricsManager.onTopicDeleted(topic);
     if (deleted) await this.broker.registerBrokerAll();
     return success();
   }

@@ -10,6 +10,7 @@ import type { RebalanceLockManager } from '../client/rebalance-lock-manager.js';
 import type { ConsumerFilterManager, FilterFactory } from '../filter/consumer-filter-manager.js';
 import type { ConsumerOffsetManager } from '../offset/consumer-offset-manager.js';
 import type { BrokerStatsManager } from '../stats/broker-stats-manager.js';
+import type { BrokerMetricsManager } from '../stats/broker-metrics-manager.js';
 import type { SendThreadPoolQueue } from '../latency/send-thread-pool-queue.js';
 import type { ScheduleMessageService } from '../schedule/schedule-message-service.js';
 import type { SubscriptionGroupManager } from '../subscription/subscription-group-manager.js';
@@ -50,6 +51,8 @@ export interface BrokerContext {
   readonly sendThreadPoolQueue: SendThreadPoolQueue;
   /** Per-topic and per-group put/get counters (VIEW_BROKER_STATS_DATA, the runtime info, the metrics endpoint). */
   readonly brokerStatsManager: BrokerStatsManager;
+  /** The metrics recorded when things happen (message sizes, DLQ sends, transaction ends, creates). */
+  readonly brokerMetricsManager: BrokerMetricsManager;
   /** Calls to clients over their own connections (reset offsets, running info, consume directly). */
   readonly broker2Client: Broker2Client;
   /** The DataVersion of the configuration, as JSON (GET_BROKER_CONFIG's `version` header). */

@@ -113,6 +113,7 @@ export class PullMessageProcessor implements RequestProcessor {
 
     const result = this.broker.messageStore.getMessage(header.consumerGroup, header.topic, header.queueId, header.queueOffset, header.maxMsgNums, messageFilter);
     const response = composeResponse(header, result, topicConfig.topicSysFlag, groupConfig.groupSysFlag);
+    this.broker.consumerOffsetManager.commitPullOffset(header.consumerGroup, header.topic, header.queueId, result.nextBeginOffset);
     this.tryCommitOffset(brokerAllowSuspend, header, ctx.remoteAddr);
     switch (response.code) {
       case ResponseCode.SUCCESS:
@@ -123,6 +124,8 @@ export class PullMessageProcessor implements RequestProcessor {
       case ResponseCode.PULL_NOT_FOUND: {
         if (!brokerAllowSuspend || (header.sysFlag & PullSysFlag.FLAG_SUSPEND) === 0 || this.holdService === undefined) return response;
         const timeoutMillis = config.longPollingEnable ? Math.min(header.suspendTimeoutMillis, BROKER_SUSPEND_MAX_TIME_MILLIS) : config.shortPollingTimeMills;
+        // Java's request.setSuspended(true): the answer's rpc latency is labelled is_long_polling.
+        request.suspended = true;
         this.holdService.suspendPullRequest(header.topic, header.queueId, {
           ctx,
           request,

@@ -41,6 +41,8 @@ export async function consumerSendMsgBack(
   let delayLevel = header.delayLevel;
   const isDLQ = msgExt.reconsumeTimes >= maxReconsumeTimes || delayLevel < 0;
   if (isDLQ) {
+    const originTopic = header.originTopic ?? msgExt.topic;
+    broker.brokerMetricsManager.recordSendToDlq(header.group, originTopic, topicConfigManager.isSystemTopic(originTopic));
     newTopic = dlqTopic(header.group);
     queueId = randomQueueId(DLQ_NUMS_PER_GROUP);
     topicConfigManager.createTopicInSendMessageBackMethod(newTopic, DLQ_NUMS_PER_GROUP, PermName.PERM_WRITE | PermName.PERM_READ, false, 0);

@@ -23,6 +23,7 @@ import type { TransactionalMessageService } from '../transaction/transactional-m
 import { isHalfMessageSend } from '../transaction/transactional-message-util.js';
 import type { Logger } from '../../common/logger.js';
 import type { BrokerStatsManager } from '../stats/broker-stats-manager.js';
+import { isRetryOrDlqTopic, type BrokerMetricsManager } from '../stats/broker-metrics-manager.js';
 import { MessageClientIDSetter } from '../processors/message-client-id-setter.js';
 
 /** SendMessageRequestHeader as the send path uses it, whichever encoding (or transport) it arrived in. */
@@ -75,6 +76,7 @@ export interface SendContext {
   readonly rebalanceLockManager: RebalanceLockManager;
   readonly transactionalMessageService: TransactionalMessageService;
   readonly brokerStatsManager: BrokerStatsManager;
+  readonly brokerMetricsManager: BrokerMetricsManager;
   readonly brokerAddr: string;
   handlePutHooks(msg: MessageExtBrokerInner): PutRefusal | undefined;
 }
@@ -199,6 +201,7 @@ export class MessageSender {
     if (header.reconsumeTimes <= maxReconsumeTimes && !toDLQDirectly) return undefined;
     if (toDLQDirectly) this.broker.logger.info(`Group has unexpired lock record, which show it is ordered message, send it to DLQ right now group=${group}, topic=${header.topic}`);
     const newTopic = dlqTopic(group);
+    this.broker.brokerMetricsManager.recordSendToDlq(header.producerGroup ?? '', header.topic, this.broker.topicConfigManager.isSystemTopic(header.topic));
     this.broker.topicConfigManager.createTopicInSendMessageBackMethod(newTopic, DLQ_NUMS_PER_GROUP, PermName.PERM_WRITE | PermName.PERM_READ, false, 0);
     // -1 keeps the schedule hook away, as in Java.
     msg.properties.set(MessageConst.PROPERTY_DELAY_TIME_LEVEL, '-1');
@@ -225,6 +228,8 @@ export class MessageSender {
       return refused(failCode, remark);
     }
     countPut(this.broker.brokerStatsManager, stored.topic, stored.queueId, appended.msgNum, appended.wroteBytes);
+    // Java's rocketmq_message_size leaves retry and DLQ topics out, as messages in/out do.
+    if (!isRetryOrDlqTopic(stored.topic)) this.broker.brokerMetricsManager.recordMessageSize(stored.topic, appended.msgNum, appended.wroteBytes);
     const outcome: SendOutcome = { code, remark: undefined, msgId: appended.msgId, queueId, queueOffset: appended.logicsOffset };
     if (uniqKey !== undefined) outcome.transactionId = uniqKey;
     return outcome;

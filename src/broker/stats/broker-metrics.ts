@@ -2,11 +2,10 @@ import type { Labels, MetricFamily, Sample } from '../../common/prometheus-text.
 import { mqVersionDesc } from '../../protocol/language-code.js';
 import type { ConsumeType } from '../../protocol/bodies/heartbeat-data.js';
 import type { BrokerContext } from '../processors/broker-context.js';
-import { DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX, TopicValidator } from '../topic/topic-validator.js';
+import { RETRY_GROUP_TOPIC_PREFIX, TopicValidator } from '../topic/topic-validator.js';
+import { REVIVE_GROUP } from '../pop/key-builder.js';
+import { isRetryOrDlqTopic, isSystemGroup } from './broker-metrics-manager.js';
 import { StatsName } from './broker-stats-manager.js';
-
-/** MixAll.CID_RMQ_SYS_PREFIX: groups of this prefix are system groups (is_system). */
-const CID_RMQ_SYS_PREFIX = 'CID_RMQ_SYS_';
 
 /** ConsumeType.getTypeCN, lower-cased as the metrics write it. */
 const CONSUME_MODE: Readonly<Record<ConsumeType, string>> = { CONSUME_ACTIVELY: 'pull', CONSUME_PASSIVELY: 'push', CONSUME_POP: 'pop' };
@@ -23,7 +22,13 @@ export type BrokerMetricsSource = Pick<
   | 'producerManager'
   | 'messageStore'
   | 'sendThreadPoolQueue'
+  | 'brokerMetricsManager'
+  | 'timerMessageStore'
+  | 'popEngine'
 >;
+
+/** TimerMetrics.timerDistList (Java's default): the bounds, in seconds, of rocketmq_timer_message_snapshot. */
+const TIMER_DIST_SECONDS: readonly number[] = [5, 60, 300, 900, 3600, 14400, 28800, 86400];
 
 /**
  * BrokerMetricsManager and DefaultStoreMetricsManager's families, named as Java 5.3.3's Prometheus exporter serves
@@ -35,14 +40,12 @@ export type BrokerMetricsSource = Pick<
 export function collectBrokerMetrics(broker: BrokerMetricsSource, now = Date.now()): MetricFamily[] {
   const stats = broker.brokerStatsManager;
   const isSystemTopic = (topic: string): boolean => broker.topicConfigManager.isSystemTopic(topic);
-  const isSystemGroup = (group: string): boolean => group.toUpperCase().startsWith(CID_RMQ_SYS_PREFIX);
-  const isRetryOrDlq = (topic: string): boolean => topic.startsWith(RETRY_GROUP_TOPIC_PREFIX) || topic.startsWith(DLQ_GROUP_TOPIC_PREFIX);
 
   const messagesIn: Sample[] = [];
   const throughputIn: Sample[] = [];
   const putSizes = stats.statsItemSet(StatsName.TOPIC_PUT_SIZE);
   for (const [topic, item] of stats.statsItemSet(StatsName.TOPIC_PUT_NUMS).entries()) {
-    if (isRetryOrDlq(topic)) continue;
+    if (isRetryOrDlqTopic(topic)) continue;
     const labels = { topic, message_type: messageTypeOf(topic), is_system: String(isSystemTopic(topic)) };
     messagesIn.push({ labels, value: item.value });
     throughputIn.push({ labels, value: putSizes.get(topic)?.value ?? 0 });
@@ -51,7 +54,7 @@ export function collectBrokerMetrics(broker: BrokerMetricsSource, now = Date.now
   const throughputOut: Sample[] = [];
   const getSizes = stats.statsItemSet(StatsName.GROUP_GET_SIZE);
   for (const [topic, group, item] of stats.statsItemSet(StatsName.GROUP_GET_NUMS).pairEntries()) {
-    if (isRetryOrDlq(topic)) continue;
+    if (isRetryOrDlqTopic(topic)) continue;
     const labels = { topic, consumer_group: String(group), is_system: String(isSystemTopic(topic) || isSystemGroup(String(group))) };
     messagesOut.push({ labels, value: item.value });
     throughputOut.push({ labels, value: getSizes.get(`${topic}@${group}`)?.value ?? 0 });
@@ -60,15 +63,34 @@ export function collectBrokerMetrics(broker: BrokerMetricsSource, now = Date.now
   const lagMessages: Sample[] = [];
   const lagLatency: Sample[] = [];
   const store = broker.messageStore;
-  for (const { topic, group, offsets } of broker.consumerOffsetManager.offsetEntries()) {
+  const inflightMessages: Sample[] = [];
+  const queueingLatency: Sample[] = [];
+  const readyMessages: Sample[] = [];
+  const offsetManager = broker.consumerOffsetManager;
+  for (const { topic, group, offsets } of offsetManager.offsetEntries()) {
     let lag = 0;
     let oldestUnconsumed = 0;
+    let inflight = 0;
+    let oldestUnpulled = 0;
+    let ready = 0;
     for (const [queueId, committed] of offsets) {
-      const behind = store.getMaxOffsetInQueue(topic, queueId) - Math.max(0, committed);
-      if (behind <= 0) continue;
-      lag += behind;
-      const storeTime = store.getMessageStoreTimeStamp(topic, queueId, Math.max(0, committed));
-      if (storeTime > 0 && (oldestUnconsumed === 0 || storeTime < oldestUnconsumed)) oldestUnconsumed = storeTime;
+      const maxOffset = store.getMaxOffsetInQueue(topic, queueId);
+      const behind = maxOffset - Math.max(0, committed);
+      if (behind > 0) {
+        lag += behind;
+        const storeTime = store.getMessageStoreTimeStamp(topic, queueId, Math.max(0, committed));
+        if (storeTime > 0 && (oldestUnconsumed === 0 || storeTime < oldestUnconsumed)) oldestUnconsumed = storeTime;
+      }
+      // ConsumerLagCalculator: inflight is pulled but not committed, ready is stored but not pulled; a queue not
+      // pulled since start counts neither (Java takes the broker's max offset as its pull offset then).
+      const pulled = offsetManager.queryPullOffset(group, topic, queueId);
+      if (pulled < 0) continue;
+      inflight += Math.max(0, pulled - Math.max(0, committed));
+      ready += Math.max(0, maxOffset - pulled);
+      if (pulled < maxOffset) {
+        const storeTime = store.getMessageStoreTimeStamp(topic, queueId, pulled);
+        if (storeTime > 0 && (oldestUnpulled === 0 || storeTime < oldestUnpulled)) oldestUnpulled = storeTime;
+      }
     }
     const labels = {
       consumer_group: group,
@@ -78,6 +100,9 @@ export function collectBrokerMetrics(broker: BrokerMetricsSource, now = Date.now
     };
     lagMessages.push({ labels, value: lag });
     lagLatency.push({ labels, value: oldestUnconsumed === 0 ? 0 : Math.max(0, now - oldestUnconsumed) });
+    inflightMessages.push({ labels, value: inflight });
+    queueingLatency.push({ labels, value: oldestUnpulled === 0 ? 0 : Math.max(0, now - oldestUnpulled) });
+    readyMessages.push({ labels, value: ready });
   }
 
   const producerConnections = countBy(
@@ -98,7 +123,7 @@ export function collectBrokerMetrics(broker: BrokerMetricsSource, now = Date.now
 
   const storage = store.storageMetrics();
   const storeLabels = { storage_type: 'local', storage_medium: 'disk' };
-  const family = (name: string, type: MetricFamily['type'], help: string, samples: Sample[]): MetricFamily => ({ name, type, help, samples });
+  const family = (name: string, type: 'counter' | 'gauge', help: string, samples: Sample[]): MetricFamily => ({ name, type, help, samples });
   const single = (value: number, labels: Labels = {}): Sample[] => [{ labels, value }];
   return [
     family('rocketmq_messages_in_total', 'counter', 'Total number of incoming messages', messagesIn),
@@ -107,6 +132,9 @@ export function collectBrokerMetrics(broker: BrokerMetricsSource, now = Date.now
     family('rocketmq_throughput_out_total', 'counter', 'Total traffic of outgoing messages', throughputOut),
     family('rocketmq_consumer_lag_messages', 'gauge', 'Consumer lag messages', lagMessages),
     family('rocketmq_consumer_lag_latency_milliseconds', 'gauge', 'Consumer lag time', lagLatency),
+    family('rocketmq_consumer_inflight_messages', 'gauge', 'Consumer inflight messages', inflightMessages),
+    family('rocketmq_consumer_queueing_latency_milliseconds', 'gauge', 'Consumer queueing time', queueingLatency),
+    family('rocketmq_consumer_ready_messages', 'gauge', 'Consumer ready messages', readyMessages),
     family('rocketmq_producer_connections', 'gauge', 'Producer connections', producerConnections),
     family('rocketmq_consumer_connections', 'gauge', 'Consumer connections', consumerConnections),
     family('rocketmq_topic_number', 'gauge', 'Active topic number', single(broker.topicConfigManager.topicCount)),
@@ -122,6 +150,63 @@ export function collectBrokerMetrics(broker: BrokerMetricsSource, now = Date.now
       'Broker message reserve time',
       storage.earliestMessageTime <= 0 ? [] : single(now - storage.earliestMessageTime, storeLabels),
     ),
+    ...broker.brokerMetricsManager.families((topic) => ({ topic, message_type: messageTypeOf(topic), is_system: String(isSystemTopic(topic)) })),
+    ...popFamilies(broker, now),
+    ...timerFamilies(broker, storeLabels, now),
+  ];
+}
+
+/** PopMetricsManager's gauges: the revive log's backlog (one revive queue here) and the checkpoints held in memory. */
+function popFamilies(broker: BrokerMetricsSource, now: number): MetricFamily[] {
+  const store = broker.messageStore;
+  const reviveTopic = broker.popEngine.reviveTopic;
+  const maxOffset = store.getMaxOffsetInQueue(reviveTopic, 0);
+  let progress = broker.consumerOffsetManager.queryOffset(REVIVE_GROUP, reviveTopic, 0);
+  if (progress < 0) progress = store.getMinOffsetInQueue(reviveTopic, 0);
+  const behind = Math.max(0, maxOffset - progress);
+  const storeTime = behind > 0 ? store.getMessageStoreTimeStamp(reviveTopic, 0, progress) : 0;
+  const queue = { queue_id: '0' };
+  return [
+    { name: 'rocketmq_pop_revive_lag_milliseconds', type: 'gauge', help: 'The processing lag of revive topic', samples: [{ labels: queue, value: behind }] },
+    {
+      name: 'rocketmq_pop_revive_latency_milliseconds',
+      type: 'gauge',
+      help: 'The processing latency of revive topic',
+      samples: [{ labels: queue, value: storeTime > 0 ? Math.max(0, now - storeTime) : 0 }],
+    },
+    // Our checkpoints and acks go to the revive log as they happen: no offset is buffered (Java's merge buffer).
+    { name: 'rocketmq_pop_offset_buffer_size', type: 'gauge', help: 'Time number of buffered offset', samples: [{ labels: {}, value: 0 }] },
+    { name: 'rocketmq_pop_checkpoint_buffer_size', type: 'gauge', help: 'The number of buffered checkpoint', samples: [{ labels: {}, value: broker.popEngine.pendingCheckPoints }] },
+  ];
+}
+
+/** DefaultStoreMetricsManager's timer families, served when the timer wheel is enabled (timerWheelEnable), as Java. */
+function timerFamilies(broker: BrokerMetricsSource, storeLabels: Labels, now: number): MetricFamily[] {
+  const timer = broker.timerMessageStore;
+  if (timer === undefined) return [];
+  const byTopic = (counts: Iterable<[string, number]>): Sample[] => [...counts].map(([topic, value]) => ({ labels: { ...storeLabels, topic }, value }));
+  const gauge = (name: string, help: string, value: number): MetricFamily => ({ name, type: 'gauge', help, samples: [{ labels: storeLabels, value }] });
+  const snapshot = timer.timingSnapshot(now, TIMER_DIST_SECONDS);
+  return [
+    gauge('rocketmq_timer_enqueue_lag', 'Timer enqueue messages lag', timer.enqueueBehind),
+    gauge('rocketmq_timer_enqueue_latency_milliseconds', 'Timer enqueue latency', timer.enqueueBehindMillis(now)),
+    gauge('rocketmq_timer_dequeue_lag', 'Timer dequeue messages lag', timer.dequeueBehindMessages(now)),
+    gauge('rocketmq_timer_dequeue_latency_milliseconds', 'Timer dequeue latency', timer.dequeueBehindMillis(now)),
+    { name: 'rocketmq_timing_messages', type: 'gauge', help: 'Current message number in timing', samples: byTopic(timer.metrics.counts()) },
+    { name: 'rocketmq_timer_enqueue_total', type: 'counter', help: 'Total number of timer enqueue', samples: byTopic(timer.enqueueTotal) },
+    { name: 'rocketmq_timer_dequeue_total', type: 'counter', help: 'Total number of timer dequeue', samples: byTopic(timer.dequeueTotal) },
+    {
+      name: 'rocketmq_timer_message_snapshot',
+      type: 'gauge',
+      help: 'Timer message distribution snapshot, only count timing messages in 24h.',
+      samples: TIMER_DIST_SECONDS.map((bound, i) => ({ labels: { ...storeLabels, timer_bound_s: String(bound) }, value: snapshot[i] ?? 0 })),
+    },
+    {
+      name: 'rocketmq_delay_message_latency_seconds',
+      type: 'histogram',
+      help: 'Timer message set latency distribution',
+      samples: timer.delayLatency.count === 0 ? [] : [{ labels: storeLabels, histogram: timer.delayLatency }],
+    },
   ];
 }
 

@@ -1,4 +1,5 @@
 import type { BrokerStatsManager } from '../stats/broker-stats-manager.js';
+import type { BrokerMetricsManager } from '../stats/broker-metrics-manager.js';
 import type { Logger } from '../../common/logger.js';
 import { MessageConst, MessageSysFlag, type HostAddress, type MessageExt, type MessageExtBrokerInner } from '../../protocol/message/index.js';
 import { ResponseCode } from '../../protocol/response-code.js';
@@ -45,6 +46,8 @@ export interface TransactionalMessageServiceDeps {
   beforeCommitPut: (msg: MessageExtBrokerInner) => { code: number; remark: string } | undefined;
   /** A committed message counts as a put to the topic it was stored in, as Java's EndTransactionProcessor counts it. */
   stats?: Pick<BrokerStatsManager, 'incTopicPut'>;
+  /** rocketmq_commit_messages_total, rocketmq_rollback_messages_total and the finish latency. */
+  metrics?: Pick<BrokerMetricsManager, 'recordTransactionEnd'>;
   logger: Logger;
   now?: () => number;
 }
@@ -155,8 +158,10 @@ export class TransactionalMessageService {
       }
       if (result.appendResult !== undefined) this.deps.stats?.incTopicPut(committed.topic, result.appendResult.msgNum, result.appendResult.wroteBytes);
       this.stats.commits++;
+      this.deps.metrics?.recordTransactionEnd(committed.topic, true, half.bornTimestamp, this.now());
     } else {
       this.stats.rollbacks++;
+      this.deps.metrics?.recordTransactionEnd(half.getProperty(MessageConst.PROPERTY_REAL_TOPIC) ?? half.topic, false, half.bornTimestamp, this.now());
     }
     this.opBatch.add(half.queueId, half.queueOffset, this.now());
     return { code: ResponseCode.SUCCESS };

@@ -10,6 +10,10 @@ import { TimerCheckpoint } from './timer-checkpoint.js';
 import { TIMER_UNIT_RECALL, TIMER_UNIT_RECALL_KNOWN, TIMER_UNIT_ROLL, TimerLog, type TimerUnit } from './timer-log.js';
 import { TimerMetrics } from './timer-metrics.js';
 import { TimerWheel } from './timer-wheel.js';
+import { Histogram } from '../../common/histogram.js';
+
+/** DefaultStoreMetricsManager's delay message latency buckets, in seconds: 1 min, 10 min, 1 h, 12 h, 1 day, 3 days. */
+export const DELAY_LATENCY_BUCKETS_SECONDS: readonly number[] = [60, 600, 3600, 12 * 3600, 24 * 3600, 3 * 24 * 3600];
 
 /** TimerMessageStore.TIMER_TOPIC: a timer message waits here (queue 0) until its time. */
 export const TIMER_TOPIC = 'rmq_sys_wheel_timer';
@@ -36,6 +40,7 @@ export interface TimerStoreDeps {
   selectOneMessageByOffset(commitLogOffset: number): Buffer | null;
   getMaxPhyOffset(): number;
   getMaxOffsetInQueue(topic: string, queueId: number): number;
+  getMessageStoreTimeStamp(topic: string, queueId: number, consumeQueueOffset: number): number;
 }
 
 export interface TimerMessageStoreOptions {
@@ -78,6 +83,11 @@ export class TimerMessageStore {
   readonly stats: TimerStats = { enqueued: 0, delivered: 0, rolled: 0, recalled: 0, pending: 0 };
   /** Pending timer messages per real topic (GET_TIMER_METRICS). */
   readonly metrics: TimerMetrics;
+  /** Timer messages filed and delivered since start, per real topic (rocketmq_timer_enqueue_total / _dequeue_total). */
+  readonly enqueueTotal = new Map<string, number>();
+  readonly dequeueTotal = new Map<string, number>();
+  /** Each filed message's delay from its birth to its delivery time, in seconds (rocketmq_delay_message_latency). */
+  readonly delayLatency = new Histogram(DELAY_LATENCY_BUCKETS_SECONDS);
   private readonly store: TimerStoreDeps;
   private readonly log: TimerLog;
   private readonly wheel: TimerWheel;
@@ -164,6 +174,43 @@ export class TimerMessageStore {
   /** Entries of the timer topic not filed yet. */
   get enqueueBehind(): number {
     return Math.max(0, this.store.getMaxOffsetInQueue(TIMER_TOPIC, 0) - this.checkpoint.enqueueOffset);
+  }
+
+  /** How long the oldest entry not filed yet has waited, in ms (0 when none waits). */
+  enqueueBehindMillis(now: number): number {
+    if (this.enqueueBehind === 0) return 0;
+    const storeTime = this.store.getMessageStoreTimeStamp(TIMER_TOPIC, 0, this.checkpoint.enqueueOffset);
+    return storeTime > 0 ? Math.max(0, now - storeTime) : 0;
+  }
+
+  /** How far the read cursor is behind the clock, in ms. */
+  dequeueBehindMillis(now: number): number {
+    return Math.max(0, now - this.checkpoint.readCursorMs - this.precision);
+  }
+
+  /** Messages filed in slots that came due and are not delivered yet (bounded by the wheel's window). */
+  dequeueBehindMessages(now: number): number {
+    let total = 0;
+    const end = Math.min(this.floor(now), this.checkpoint.readCursorMs + this.wheel.windowMs);
+    for (let slot = this.checkpoint.readCursorMs; slot < end; slot += this.precision) total += this.wheel.get(slot)?.count ?? 0;
+    return total;
+  }
+
+  /**
+   * Messages waiting in the wheel within each bound (seconds from now), counted between the previous bound and
+   * this one (TimerMetrics.timerDistList, rocketmq_timer_message_snapshot); slots beyond the window are not seen.
+   */
+  timingSnapshot(now: number, boundsSeconds: readonly number[]): number[] {
+    const base = this.floor(now);
+    const windowEnd = this.checkpoint.readCursorMs + this.wheel.windowMs;
+    let from = base;
+    return boundsSeconds.map((bound) => {
+      const to = Math.min(base + bound * 1000, windowEnd);
+      let count = 0;
+      for (let slot = from; slot < to; slot += this.precision) count += this.wheel.get(slot)?.count ?? 0;
+      from = Math.max(from, to);
+      return count;
+    });
   }
 
   /**
@@ -287,6 +334,12 @@ export class TimerMessageStore {
       const delta = recallMarker ? -1 : 1;
       this.metrics.add(msg.getProperty(MessageConst.PROPERTY_REAL_TOPIC) ?? msg.topic, delta, unit.enqueueTimeMs);
     }
+    // Counted when first filed: a roll-over comes back with TIMER_ROLL_TIMES and is the same message.
+    if (msg.getProperty(MessageConst.PROPERTY_TIMER_ROLL_TIMES) === undefined) {
+      const topic = msg.getProperty(MessageConst.PROPERTY_REAL_TOPIC) ?? msg.topic;
+      this.enqueueTotal.set(topic, (this.enqueueTotal.get(topic) ?? 0) + 1);
+      if (Number.isFinite(out) && msg.bornTimestamp > 0) this.delayLatency.record(Math.max(0, Math.floor((out - msg.bornTimestamp) / 1000)));
+    }
     this.checkpoint.enqueueOffset = next;
     this.stats.enqueued++;
     this.stats.pending++;
@@ -377,6 +430,7 @@ export class TimerMessageStore {
           this.stats.rolled++;
         } else if (copy !== undefined) {
           this.stats.delivered++;
+          this.dequeueTotal.set(copy.topic, (this.dequeueTotal.get(copy.topic) ?? 0) + 1);
           this.metrics.add(copy.topic, -1, this.clock());
         }
       }

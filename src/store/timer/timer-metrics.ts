@@ -37,6 +37,11 @@ export class TimerMetrics {
     this.dirty = true;
   }
 
+  /** Every topic with its pending count (rocketmq_timing_messages). */
+  *counts(): Generator<[string, number]> {
+    for (const [topic, timing] of this.timingCount) yield [topic, timing.count];
+  }
+
   count(topic: string): number {
     return this.timingCount.get(topic)?.count ?? 0;
   }
