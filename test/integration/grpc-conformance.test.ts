@@ -4,25 +4,18 @@
  * SDKs depend on (docs/COMPATIBILITY.md, gRPC section).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { credentials, status as grpcStatus } from '@grpc/grpc-js';
 import { parseAuthConfig } from '../../src/broker/auth/auth-config.js';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import { enums } from '../../src/grpc/schema.js';
 import type { MsgInit } from '../../src/grpc/types.js';
 import { defaultTopicConfig } from '../../src/protocol/bodies/topic-config.js';
-import { defaultSubscriptionGroupConfig } from '../../src/protocol/bodies/subscription-group-wrapper.js';
 import { Producer } from '../../src/client/index.js';
-import type { NamesrvController } from '../../src/namesrv/name-server.js';
-import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
+import { startGrpcTestBroker, testTls, type GrpcTestBroker } from '../helpers/grpc-broker.js';
 import { RawMessagingClient } from '../helpers/grpc-client.js';
 
 const Code = enums.Code;
-const fixtures = fileURLToPath(new URL('../../../test/fixtures/tls/', import.meta.url));
 
 function message(topic: string, overrides: MsgInit<'SystemProperties'> = {}, body = Buffer.from('hello')): MsgInit<'Message'> {
   return {
@@ -33,8 +26,7 @@ function message(topic: string, overrides: MsgInit<'SystemProperties'> = {}, bod
 }
 
 describe('gRPC endpoint conformance (raw client, in-process broker)', () => {
-  let dir: string;
-  let namesrv: NamesrvController;
+  let env: GrpcTestBroker;
   let namesrvAddr: string;
   let broker: BrokerController;
   let address: string;
@@ -47,33 +39,18 @@ describe('gRPC endpoint conformance (raw client, in-process broker)', () => {
   };
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-'));
-    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
-    broker = await startTestBroker(dir, namesrvAddr, {
+    env = await startGrpcTestBroker({
       broker: { recallMessageEnable: true },
-      grpc: {
-        port: 0,
-        bindAddress: '127.0.0.1',
-        tls: { key: await readFile(`${fixtures}server.key`), cert: await readFile(`${fixtures}server.crt`) },
-        maxMessageSize: 4 * 1024 * 1024,
-        autoCreateTopics: false,
-        longPollingTimeoutMillis: 3000,
-      },
+      grpc: { tls: await testTls(), longPollingTimeoutMillis: 3000 },
+      topics: { TopicNORMAL: 'NORMAL', TopicFIFO: 'FIFO', TopicDELAY: 'DELAY', TopicTRANSACTION: 'TRANSACTION', TopicMIXED: 'MIXED', TopicUntyped: null },
+      groups: { GroupFifo: { consumeMessageOrderly: true } },
     });
-    port = broker.grpcEndpoint?.port ?? 0;
-    address = `127.0.0.1:${port}`;
-    for (const type of ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION', 'MIXED']) {
-      await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig(`Topic${type}`), readQueueNums: 4, writeQueueNums: 4, attributes: new Map([['message.type', type]]) });
-    }
-    await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig('TopicUntyped'), readQueueNums: 4, writeQueueNums: 4 });
-    await broker.subscriptionGroupManager.updateSubscriptionGroupConfig({ ...defaultSubscriptionGroupConfig('GroupFifo'), consumeMessageOrderly: true });
+    ({ broker, namesrvAddr, port, endpoint: address } = env);
   });
 
   after(async () => {
     for (const c of clients) c.close();
-    await broker.shutdown();
-    await namesrv.shutdown();
-    await rm(dir, { recursive: true, force: true });
+    await env.stop();
   });
 
   it('answers a request without x-mq-client-id with CLIENT_ID_REQUIRED (40017) in the response status', async () => {
@@ -306,7 +283,7 @@ describe('gRPC endpoint conformance (raw client, in-process broker)', () => {
   });
 
   it('serves TLS (ClientHello) and plaintext on the same port', async () => {
-    const tls = new RawMessagingClient(`localhost:${port}`, 'tls-client', credentials.createSsl(await readFile(`${fixtures}server.crt`)));
+    const tls = new RawMessagingClient(`localhost:${port}`, 'tls-client', credentials.createSsl((await testTls()).cert));
     clients.push(tls);
     assert.equal((await tls.unary('QueryRoute', { topic: { name: 'TopicNORMAL' } })).status?.code, Code.OK);
     assert.equal((await client('plain').unary('QueryRoute', { topic: { name: 'TopicNORMAL' } })).status?.code, Code.OK);
@@ -315,9 +292,8 @@ describe('gRPC endpoint conformance (raw client, in-process broker)', () => {
 
 describe('gRPC endpoint of a broker that enforces ACL', () => {
   it('refuses every RPC with UNAUTHORIZED (ACL is not checked over gRPC yet, so nothing gets in unchecked)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-acl-'));
-    const { namesrv, namesrvAddr } = await startTestNamesrv(dir);
-    const broker = await startTestBroker(dir, namesrvAddr, {
+    const env = await startGrpcTestBroker({
+      prefix: 'rmq-grpc-acl-',
       auth: parseAuthConfig(
         new Map([
           ['authenticationEnabled', 'true'],
@@ -326,9 +302,10 @@ describe('gRPC endpoint of a broker that enforces ACL', () => {
           ['innerClientAuthenticationCredentials', JSON.stringify({ accessKey: 'root', secretKey: 'secret123' })],
         ]),
       ),
-      grpc: { port: 0, bindAddress: '127.0.0.1', maxMessageSize: 4 << 20, autoCreateTopics: true },
+      grpc: { autoCreateTopics: true },
     });
-    const c = new RawMessagingClient(`127.0.0.1:${broker.grpcEndpoint?.port ?? 0}`, 'acl-client');
+    const { broker } = env;
+    const c = new RawMessagingClient(env.endpoint, 'acl-client');
     try {
       const route = await c.unary('QueryRoute', { topic: { name: 'AnyTopic' } });
       assert.equal(route.status?.code, Code.UNAUTHORIZED);
@@ -340,9 +317,7 @@ describe('gRPC endpoint of a broker that enforces ACL', () => {
       assert.equal((await t.ended).code, grpcStatus.INVALID_ARGUMENT);
     } finally {
       c.close();
-      await broker.shutdown();
-      await namesrv.shutdown();
-      await rm(dir, { recursive: true, force: true });
+      await env.stop();
     }
   });
 });

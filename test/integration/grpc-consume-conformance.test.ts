@@ -4,17 +4,11 @@
  * with a short long-polling range (1 s .. 3 s), checking the stream shapes and codes of docs/COMPATIBILITY.md.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import { enums } from '../../src/grpc/schema.js';
 import type { Msg, MsgInit } from '../../src/grpc/types.js';
-import { defaultTopicConfig } from '../../src/protocol/bodies/topic-config.js';
-import { defaultSubscriptionGroupConfig } from '../../src/protocol/bodies/subscription-group-wrapper.js';
-import type { NamesrvController } from '../../src/namesrv/name-server.js';
-import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
+import { startGrpcTestBroker, type GrpcTestBroker } from '../helpers/grpc-broker.js';
 import { RawMessagingClient } from '../helpers/grpc-client.js';
 
 const Code = enums.Code;
@@ -29,8 +23,7 @@ function message(topic: string, body: string, overrides: MsgInit<'SystemProperti
 }
 
 describe('gRPC consumption conformance (raw client, in-process broker)', () => {
-  let dir: string;
-  let namesrv: NamesrvController;
+  let env: GrpcTestBroker;
   let broker: BrokerController;
   let address: string;
   const clients: RawMessagingClient[] = [];
@@ -63,25 +56,19 @@ describe('gRPC consumption conformance (raw client, in-process broker)', () => {
   const messagesOf = (elements: Msg<'ReceiveMessageResponse'>[]): Msg<'Message'>[] => elements.flatMap((e) => (e.message === undefined ? [] : [e.message]));
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-consume-'));
-    let namesrvAddr: string;
-    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
-    broker = await startTestBroker(dir, namesrvAddr, {
+    env = await startGrpcTestBroker({
+      prefix: 'rmq-grpc-consume-',
       broker: { enablePropertyFilter: true },
-      grpc: { port: 0, bindAddress: '127.0.0.1', maxMessageSize: 4 * 1024 * 1024, autoCreateTopics: false, longPollingTimeoutMillis: 3000, consumer: { minLongPollingTimeoutMillis: 1000 } },
+      grpc: { longPollingTimeoutMillis: 3000, consumer: { minLongPollingTimeoutMillis: 1000 } },
+      topics: Object.fromEntries(['TopicShape', 'TopicEmpty', 'TopicAck', 'TopicChange', 'TopicDlq', 'TopicSql', 'TopicGone'].map((name) => [name, 'NORMAL'])),
+      groups: { GroupDlq: { retryMaxTimes: 1 } },
     });
-    address = `127.0.0.1:${broker.grpcEndpoint?.port ?? 0}`;
-    for (const name of ['TopicShape', 'TopicEmpty', 'TopicAck', 'TopicChange', 'TopicDlq', 'TopicSql', 'TopicGone']) {
-      await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig(name), readQueueNums: 4, writeQueueNums: 4, attributes: new Map([['message.type', 'NORMAL']]) });
-    }
-    await broker.subscriptionGroupManager.updateSubscriptionGroupConfig({ ...defaultSubscriptionGroupConfig('GroupDlq'), retryMaxTimes: 1 });
+    ({ broker, endpoint: address } = env);
   });
 
   after(async () => {
     for (const c of clients) c.close();
-    await broker.shutdown();
-    await namesrv.shutdown();
-    await rm(dir, { recursive: true, force: true });
+    await env.stop();
   });
 
   it('answers ReceiveMessage before Settings with UNRECOGNIZED_CLIENT_TYPE (40015), in the stream shape', async () => {
@@ -236,35 +223,27 @@ describe('gRPC consumption conformance (raw client, in-process broker)', () => {
 });
 
 describe('gRPC push auto-renew (raw client, in-process broker, 2 s default invisible time)', () => {
-  let dir: string;
-  let namesrv: NamesrvController;
+  let env: GrpcTestBroker;
   let broker: BrokerController;
   let address: string;
   const clients: RawMessagingClient[] = [];
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-renew-'));
-    let namesrvAddr: string;
-    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
-    broker = await startTestBroker(dir, namesrvAddr, {
+    env = await startGrpcTestBroker({
+      prefix: 'rmq-grpc-renew-',
       grpc: {
-        port: 0,
-        bindAddress: '127.0.0.1',
-        maxMessageSize: 4 * 1024 * 1024,
-        autoCreateTopics: false,
         longPollingTimeoutMillis: 2000,
         consumer: { minLongPollingTimeoutMillis: 500, defaultInvisibleTimeMillis: 2000, renewAheadTimeMillis: 1500, renewSchedulePeriodMillis: 200 },
       },
+      topics: { TopicRenew: 'NORMAL' },
+      queues: 1,
     });
-    address = `127.0.0.1:${broker.grpcEndpoint?.port ?? 0}`;
-    await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig('TopicRenew'), readQueueNums: 1, writeQueueNums: 1, attributes: new Map([['message.type', 'NORMAL']]) });
+    ({ broker, endpoint: address } = env);
   });
 
   after(async () => {
     for (const c of clients) c.close();
-    await broker.shutdown();
-    await namesrv.shutdown();
-    await rm(dir, { recursive: true, force: true });
+    await env.stop();
   });
 
   const pushClient = async (id: string) => {
