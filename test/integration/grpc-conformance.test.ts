@@ -4,16 +4,19 @@
  * SDKs depend on (docs/COMPATIBILITY.md, gRPC section).
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:http2';
 import { after, before, describe, it } from 'node:test';
 import { credentials, status as grpcStatus } from '@grpc/grpc-js';
 import { parseAuthConfig } from '../../src/broker/auth/auth-config.js';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
+import { decode, encode } from '../../src/grpc/codec.js';
 import { enums } from '../../src/grpc/schema.js';
 import type { MsgInit } from '../../src/grpc/types.js';
 import { defaultTopicConfig } from '../../src/protocol/bodies/topic-config.js';
 import { Producer } from '../../src/client/index.js';
 import { startGrpcTestBroker, testTls, type GrpcTestBroker } from '../helpers/grpc-broker.js';
 import { RawMessagingClient } from '../helpers/grpc-client.js';
+import { pollFor } from '../helpers/wait.js';
 
 const Code = enums.Code;
 
@@ -282,6 +285,30 @@ describe('gRPC endpoint conformance (raw client, in-process broker)', () => {
     }
   });
 
+  it('ignores unknown fields of every wire type in a request, as protobuf requires', async () => {
+    const request = encode('QueryRouteRequest', { topic: { name: 'TopicNORMAL' } });
+    // Field 99 varint 1, field 100 length-delimited "abc", field 101 fixed32, field 102 fixed64: none in the schema.
+    const unknown = Buffer.from([0x98, 0x06, 0x01, 0xa2, 0x06, 0x03, 0x61, 0x62, 0x63, 0xad, 0x06, 1, 2, 3, 4, 0xb1, 0x06, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const response = decode('QueryRouteResponse', await client('unknown-fields').rawUnary('QueryRoute', Buffer.concat([request, unknown])));
+    assert.equal(response.status?.code, Code.OK);
+    assert.equal(response.messageQueues.length, 4);
+  });
+
+  it('answers a gRPC message above the transport limit with RESOURCE_EXHAUSTED, stores nothing, and keeps serving', async () => {
+    // The transport takes 4 × maxMessageSize + 1 MiB (a full batch); a body-size refusal below that is MESSAGE_BODY_TOO_LARGE (above).
+    const limit = 4 * 4 * 1024 * 1024 + (1 << 20);
+    const stored = (): number => [0, 1, 2, 3].reduce((sum, q) => sum + broker.messageStore.getMaxOffsetInQueue('TopicNORMAL', q), 0);
+    const before = stored();
+    const oversize = encode('SendMessageRequest', { messages: [message('TopicNORMAL', {}, Buffer.alloc(limit + 1, 0x61))] });
+    await assert.rejects(client('oversize').rawUnary('SendMessage', oversize), (err: { code: number; details: string }) => {
+      assert.equal(err.code, grpcStatus.RESOURCE_EXHAUSTED);
+      assert.match(err.details, /larger than max/);
+      return true;
+    });
+    assert.equal(stored(), before);
+    assert.equal((await client('after-oversize').unary('QueryRoute', { topic: { name: 'TopicNORMAL' } })).status?.code, Code.OK);
+  });
+
   it('serves TLS (ClientHello) and plaintext on the same port', async () => {
     const tls = new RawMessagingClient(`localhost:${port}`, 'tls-client', credentials.createSsl((await testTls()).cert));
     clients.push(tls);
@@ -318,6 +345,58 @@ describe('gRPC endpoint of a broker that enforces ACL', () => {
     } finally {
       c.close();
       await env.stop();
+    }
+  });
+});
+
+describe('a Telemetry stream cut mid-way (raw HTTP/2, in-process broker)', () => {
+  let env: GrpcTestBroker;
+
+  before(async () => {
+    // Clients silent for 1 s expire at the next scan (every 10 s), as Java's channelExpiredTimeout does after 120 s.
+    env = await startGrpcTestBroker({ prefix: 'rmq-grpc-cut-', broker: { channelExpiredTimeout: 1000 }, topics: { TopicCut: 'NORMAL' } });
+  });
+  after(() => env.stop());
+
+  it('a client whose connection dies inside a Telemetry frame is dropped from the registry; gRPC and remoting keep serving', { timeout: 30_000 }, async () => {
+    const session = connect(`http://${env.endpoint}`);
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': '/apache.rocketmq.v2.MessagingService/Telemetry',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'x-mq-client-id': 'cut-client',
+      'x-mq-protocol': 'v2',
+    });
+    const settings = encode('TelemetryCommand', {
+      settings: { clientType: enums.ClientType.SIMPLE_CONSUMER, subscription: { group: { name: 'GroupCut' }, subscriptions: [{ topic: { name: 'TopicCut' }, expression: { type: enums.FilterType.TAG, expression: '*' } }] } },
+    });
+    const frame = (payload: Buffer, declared = payload.length): Buffer => Buffer.concat([Buffer.from([0, declared >>> 24, (declared >>> 16) & 0xff, (declared >>> 8) & 0xff, declared & 0xff]), payload]);
+    const answered = new Promise<void>((resolve) => stream.once('data', () => resolve()));
+    stream.write(frame(settings));
+    await answered;
+    assert.deepEqual(env.broker.consumerManager.getConsumerGroupInfo('GroupCut')?.getAllClientId(), ['cut-client']);
+    // Half a command: the frame declares 100 bytes, 10 arrive, then the connection is gone.
+    await new Promise<void>((resolve) => stream.write(frame(Buffer.alloc(10), 100), () => resolve()));
+    session.destroy();
+
+    await pollFor(
+      () => Promise.resolve(env.broker.consumerManager.getConsumerGroupInfo('GroupCut')?.getAllClientId() ?? []),
+      (ids) => ids.length === 0,
+      { timeoutMillis: 20_000, intervalMillis: 100, what: 'the cut client leaving the consumer table' },
+    );
+    const probe = new RawMessagingClient(env.endpoint, 'after-cut');
+    try {
+      assert.equal((await probe.unary('QueryRoute', { topic: { name: 'TopicCut' } })).status?.code, Code.OK);
+    } finally {
+      probe.close();
+    }
+    const producer = new Producer({ group: 'PG_after_cut', nameServer: env.namesrvAddr, clientIP: '127.0.0.1' });
+    await producer.start();
+    try {
+      assert.equal((await producer.send({ topic: 'TopicCut', body: 'remoting unaffected' })).status, 'SEND_OK');
+    } finally {
+      await producer.shutdown();
     }
   });
 });
