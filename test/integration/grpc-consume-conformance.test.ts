@@ -10,6 +10,7 @@ import { enums } from '../../src/grpc/schema.js';
 import type { Msg, MsgInit } from '../../src/grpc/types.js';
 import { startGrpcTestBroker, type GrpcTestBroker } from '../helpers/grpc-broker.js';
 import { RawMessagingClient } from '../helpers/grpc-client.js';
+import { pollFor } from '../helpers/wait.js';
 
 const Code = enums.Code;
 const NEW_CLIENT = { 'x-mq-client-version': '5.2.0' };
@@ -206,6 +207,20 @@ describe('gRPC consumption conformance (raw client, in-process broker)', () => {
     assert.equal(broker.popEngine.inFlightCount('GroupDlq', 'TopicDlq', m?.systemProperties?.queueId ?? 0), 0);
     const garbage = await c.unary('ForwardMessageToDeadLetterQueue', { group: { name: 'GroupDlq' }, topic: { name: 'TopicDlq' }, receiptHandle: '1 2 3', messageId: 'x', deliveryAttempt: 1, maxDeliveryAttempts: 1 });
     assert.equal(garbage.status?.code, Code.INVALID_RECEIPT_HANDLE);
+  });
+
+  it('drops a cancelled receive from the long-polling waiters at once, not when its poll would have ended', async () => {
+    const c = await consumer('gone-2', 'GroupGone2', 'TopicGone');
+    const parked = () => broker.popEngine.popLongPollingService.pollingNumOf('TopicGone', 'GroupGone2', -1);
+    const started = Date.now();
+    const call = c.receive(receiveRequest('GroupGone2', 'TopicGone', { longPollingTimeout: 3000 }), { cancelAfterMillis: 300 });
+    await pollFor(() => Promise.resolve(parked()), (n) => n === 1, { timeoutMillis: 2000, intervalMillis: 10, what: 'the receive parked' });
+    await pollFor(() => Promise.resolve(parked()), (n) => n === 0, { timeoutMillis: 5000, intervalMillis: 10, what: 'the cancelled receive leaving the waiters' });
+    const droppedAfter = Date.now() - started;
+    // Cancelled at 300 ms; a poll left parked would stay until 3000 ms.
+    assert.ok(droppedAfter < 1500, `dropped ${droppedAfter} ms after the call started`);
+    await call;
+    assert.equal(broker.popEngine.popLongPollingService.pollingNum, 0, 'nothing parked for a client that left');
   });
 
   it('makes the messages of a cancelled receive visible again at once', async () => {
