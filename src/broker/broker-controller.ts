@@ -54,6 +54,7 @@ import { AclConfigProcessor } from './processors/acl-config-processor.js';
 import { PermName } from '../protocol/perm-name.js';
 import { TopicConfigManager } from './topic/topic-config-manager.js';
 import { AclClientRPCHook } from '../remoting/acl-client-rpc-hook.js';
+import type { RPCHook } from '../remoting/rpc-hook.js';
 import { defaultAuthConfig, type AuthConfig } from './auth/auth-config.js';
 import { AuthPipeline } from './auth/auth-pipeline.js';
 import { AuthenticationEvaluator } from './auth/authentication-evaluator.js';
@@ -342,6 +343,12 @@ export class BrokerController implements BrokerContext {
   /** The bound port of the main server (after start()). */
   get port(): number {
     return this.remotingServer.port;
+  }
+
+  /** BrokerController#registerServerRPCHook: a hook around every request on both remoting ports (audits, tests). */
+  registerServerRPCHook(hook: RPCHook): void {
+    this.remotingServer.registerRPCHook(hook);
+    this.fastRemotingServer.registerRPCHook(hook);
   }
 
   /** The bound port of the fast (VIP) server (after start()). */

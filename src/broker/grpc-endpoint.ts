@@ -1,5 +1,6 @@
 import type { Logger } from '../common/logger.js';
-import { GrpcServer } from '../grpc/transport/grpc-server.js';
+import type { GrpcServer, GrpcServerOptions } from '../grpc/transport/grpc-server.js';
+import type { MessagingServiceHandlers } from '../grpc/transport/handler.js';
 import type { BrokerConfig } from './broker-config.js';
 import type { BrokerMessageStore } from './broker-message-store.js';
 import type { ClientChannel } from './client/client-channel.js';
@@ -76,7 +77,10 @@ export interface GrpcEndpointBroker extends SendContext {
  * managers, served by the gRPC transport (src/grpc/transport). The broker creates it when grpcServerPort is set.
  */
 export class GrpcEndpoint {
-  private readonly server: GrpcServer;
+  private readonly handlers: MessagingServiceHandlers;
+  private readonly serverOptions: GrpcServerOptions;
+  /** Made in start(): the transport (and @grpc/grpc-js with it) is loaded only by a broker that serves gRPC. */
+  private server: GrpcServer | undefined;
   private readonly clients: ClientActivity;
   private readonly transactions: TransactionActivity;
   private readonly renewals: ReceiptHandleManager;
@@ -130,7 +134,7 @@ export class GrpcEndpoint {
       limits: () => ({ ...DEFAULT_SEND_LIMITS, maxMessageSize: options.maxMessageSize }),
       checkMessageType: () => settings.enableTopicMessageTypeCheck,
     });
-    const handlers = messagingServiceHandlers({
+    this.handlers = messagingServiceHandlers({
       clients: this.clients,
       routes,
       sends,
@@ -162,21 +166,24 @@ export class GrpcEndpoint {
       refuseAll: options.refuseAll,
       logger,
     });
-    this.server = new GrpcServer(handlers, {
+    this.serverOptions = {
       port: options.port,
       host: options.bindAddress,
       tls: options.tls,
       // A batch of bodies at the limit plus their properties fits (grpc-js's own default is 4 MiB).
       maxReceiveMessageLength: options.maxMessageSize * 4 + (1 << 20),
       logger,
-    });
+    };
   }
 
   get port(): number {
-    return this.server.port;
+    return this.server?.port ?? 0;
   }
 
   async start(): Promise<void> {
+    // A dynamic import: grpc-js costs ~50 ms of start-up, which a broker without grpcServerPort never pays.
+    const { GrpcServer } = await import('../grpc/transport/grpc-server.js');
+    this.server = new GrpcServer(this.handlers, this.serverOptions);
     await this.server.start();
     this.renewals.start();
     this.scanTimer = setInterval(() => this.clients.scanNotActiveClients(this.broker.config.channelExpiredTimeout), SCAN_INTERVAL_MILLIS);
@@ -189,7 +196,7 @@ export class GrpcEndpoint {
     clearInterval(this.scanTimer);
     await this.renewals.shutdown();
     this.clients.shutdown();
-    await this.server.shutdown();
+    await this.server?.shutdown();
   }
 
   /** The broker's transaction check picked this client: true when the channel is a gRPC producer (then it is asked). */

@@ -241,3 +241,6 @@ export function exitAfterNodeSdkTests(after: (fn: () => void) => void): void {
     setTimeout(() => process.exit(), 3000).unref();
   });
 }
+
+/** A logger for rocketmq-client-nodejs clients in tests (it logs through egg-logger by default): its errors only. */
+export const quietSdkLogger = { info: () => undefined, warn: () => undefined, debug: () => undefined, close: () => undefined, error: (...args: unknown[]) => void args };

@@ -4,25 +4,21 @@
  * SDKs depend on (docs/COMPATIBILITY.md, gRPC section).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { connect } from 'node:http2';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { credentials, status as grpcStatus } from '@grpc/grpc-js';
 import { parseAuthConfig } from '../../src/broker/auth/auth-config.js';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
+import { decode, encode } from '../../src/grpc/codec.js';
 import { enums } from '../../src/grpc/schema.js';
 import type { MsgInit } from '../../src/grpc/types.js';
 import { defaultTopicConfig } from '../../src/protocol/bodies/topic-config.js';
-import { defaultSubscriptionGroupConfig } from '../../src/protocol/bodies/subscription-group-wrapper.js';
 import { Producer } from '../../src/client/index.js';
-import type { NamesrvController } from '../../src/namesrv/name-server.js';
-import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
+import { startGrpcTestBroker, testTls, type GrpcTestBroker } from '../helpers/grpc-broker.js';
 import { RawMessagingClient } from '../helpers/grpc-client.js';
+import { pollFor } from '../helpers/wait.js';
 
 const Code = enums.Code;
-const fixtures = fileURLToPath(new URL('../../../test/fixtures/tls/', import.meta.url));
 
 function message(topic: string, overrides: MsgInit<'SystemProperties'> = {}, body = Buffer.from('hello')): MsgInit<'Message'> {
   return {
@@ -33,8 +29,7 @@ function message(topic: string, overrides: MsgInit<'SystemProperties'> = {}, bod
 }
 
 describe('gRPC endpoint conformance (raw client, in-process broker)', () => {
-  let dir: string;
-  let namesrv: NamesrvController;
+  let env: GrpcTestBroker;
   let namesrvAddr: string;
   let broker: BrokerController;
   let address: string;
@@ -47,33 +42,18 @@ describe('gRPC endpoint conformance (raw client, in-process broker)', () => {
   };
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-'));
-    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
-    broker = await startTestBroker(dir, namesrvAddr, {
+    env = await startGrpcTestBroker({
       broker: { recallMessageEnable: true },
-      grpc: {
-        port: 0,
-        bindAddress: '127.0.0.1',
-        tls: { key: await readFile(`${fixtures}server.key`), cert: await readFile(`${fixtures}server.crt`) },
-        maxMessageSize: 4 * 1024 * 1024,
-        autoCreateTopics: false,
-        longPollingTimeoutMillis: 3000,
-      },
+      grpc: { tls: await testTls(), longPollingTimeoutMillis: 3000 },
+      topics: { TopicNORMAL: 'NORMAL', TopicFIFO: 'FIFO', TopicDELAY: 'DELAY', TopicTRANSACTION: 'TRANSACTION', TopicMIXED: 'MIXED', TopicUntyped: null },
+      groups: { GroupFifo: { consumeMessageOrderly: true } },
     });
-    port = broker.grpcEndpoint?.port ?? 0;
-    address = `127.0.0.1:${port}`;
-    for (const type of ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION', 'MIXED']) {
-      await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig(`Topic${type}`), readQueueNums: 4, writeQueueNums: 4, attributes: new Map([['message.type', type]]) });
-    }
-    await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig('TopicUntyped'), readQueueNums: 4, writeQueueNums: 4 });
-    await broker.subscriptionGroupManager.updateSubscriptionGroupConfig({ ...defaultSubscriptionGroupConfig('GroupFifo'), consumeMessageOrderly: true });
+    ({ broker, namesrvAddr, port, endpoint: address } = env);
   });
 
   after(async () => {
     for (const c of clients) c.close();
-    await broker.shutdown();
-    await namesrv.shutdown();
-    await rm(dir, { recursive: true, force: true });
+    await env.stop();
   });
 
   it('answers a request without x-mq-client-id with CLIENT_ID_REQUIRED (40017) in the response status', async () => {
@@ -305,8 +285,32 @@ describe('gRPC endpoint conformance (raw client, in-process broker)', () => {
     }
   });
 
+  it('ignores unknown fields of every wire type in a request, as protobuf requires', async () => {
+    const request = encode('QueryRouteRequest', { topic: { name: 'TopicNORMAL' } });
+    // Field 99 varint 1, field 100 length-delimited "abc", field 101 fixed32, field 102 fixed64: none in the schema.
+    const unknown = Buffer.from([0x98, 0x06, 0x01, 0xa2, 0x06, 0x03, 0x61, 0x62, 0x63, 0xad, 0x06, 1, 2, 3, 4, 0xb1, 0x06, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const response = decode('QueryRouteResponse', await client('unknown-fields').rawUnary('QueryRoute', Buffer.concat([request, unknown])));
+    assert.equal(response.status?.code, Code.OK);
+    assert.equal(response.messageQueues.length, 4);
+  });
+
+  it('answers a gRPC message above the transport limit with RESOURCE_EXHAUSTED, stores nothing, and keeps serving', async () => {
+    // The transport takes 4 × maxMessageSize + 1 MiB (a full batch); a body-size refusal below that is MESSAGE_BODY_TOO_LARGE (above).
+    const limit = 4 * 4 * 1024 * 1024 + (1 << 20);
+    const stored = (): number => [0, 1, 2, 3].reduce((sum, q) => sum + broker.messageStore.getMaxOffsetInQueue('TopicNORMAL', q), 0);
+    const before = stored();
+    const oversize = encode('SendMessageRequest', { messages: [message('TopicNORMAL', {}, Buffer.alloc(limit + 1, 0x61))] });
+    await assert.rejects(client('oversize').rawUnary('SendMessage', oversize), (err: { code: number; details: string }) => {
+      assert.equal(err.code, grpcStatus.RESOURCE_EXHAUSTED);
+      assert.match(err.details, /larger than max/);
+      return true;
+    });
+    assert.equal(stored(), before);
+    assert.equal((await client('after-oversize').unary('QueryRoute', { topic: { name: 'TopicNORMAL' } })).status?.code, Code.OK);
+  });
+
   it('serves TLS (ClientHello) and plaintext on the same port', async () => {
-    const tls = new RawMessagingClient(`localhost:${port}`, 'tls-client', credentials.createSsl(await readFile(`${fixtures}server.crt`)));
+    const tls = new RawMessagingClient(`localhost:${port}`, 'tls-client', credentials.createSsl((await testTls()).cert));
     clients.push(tls);
     assert.equal((await tls.unary('QueryRoute', { topic: { name: 'TopicNORMAL' } })).status?.code, Code.OK);
     assert.equal((await client('plain').unary('QueryRoute', { topic: { name: 'TopicNORMAL' } })).status?.code, Code.OK);
@@ -315,9 +319,8 @@ describe('gRPC endpoint conformance (raw client, in-process broker)', () => {
 
 describe('gRPC endpoint of a broker that enforces ACL', () => {
   it('refuses every RPC with UNAUTHORIZED (ACL is not checked over gRPC yet, so nothing gets in unchecked)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-acl-'));
-    const { namesrv, namesrvAddr } = await startTestNamesrv(dir);
-    const broker = await startTestBroker(dir, namesrvAddr, {
+    const env = await startGrpcTestBroker({
+      prefix: 'rmq-grpc-acl-',
       auth: parseAuthConfig(
         new Map([
           ['authenticationEnabled', 'true'],
@@ -326,9 +329,10 @@ describe('gRPC endpoint of a broker that enforces ACL', () => {
           ['innerClientAuthenticationCredentials', JSON.stringify({ accessKey: 'root', secretKey: 'secret123' })],
         ]),
       ),
-      grpc: { port: 0, bindAddress: '127.0.0.1', maxMessageSize: 4 << 20, autoCreateTopics: true },
+      grpc: { autoCreateTopics: true },
     });
-    const c = new RawMessagingClient(`127.0.0.1:${broker.grpcEndpoint?.port ?? 0}`, 'acl-client');
+    const { broker } = env;
+    const c = new RawMessagingClient(env.endpoint, 'acl-client');
     try {
       const route = await c.unary('QueryRoute', { topic: { name: 'AnyTopic' } });
       assert.equal(route.status?.code, Code.UNAUTHORIZED);
@@ -340,9 +344,59 @@ describe('gRPC endpoint of a broker that enforces ACL', () => {
       assert.equal((await t.ended).code, grpcStatus.INVALID_ARGUMENT);
     } finally {
       c.close();
-      await broker.shutdown();
-      await namesrv.shutdown();
-      await rm(dir, { recursive: true, force: true });
+      await env.stop();
+    }
+  });
+});
+
+describe('a Telemetry stream cut mid-way (raw HTTP/2, in-process broker)', () => {
+  let env: GrpcTestBroker;
+
+  before(async () => {
+    // Clients silent for 1 s expire at the next scan (every 10 s), as Java's channelExpiredTimeout does after 120 s.
+    env = await startGrpcTestBroker({ prefix: 'rmq-grpc-cut-', broker: { channelExpiredTimeout: 1000 }, topics: { TopicCut: 'NORMAL' } });
+  });
+  after(() => env.stop());
+
+  it('a client whose connection dies inside a Telemetry frame is dropped from the registry; gRPC and remoting keep serving', { timeout: 30_000 }, async () => {
+    const session = connect(`http://${env.endpoint}`);
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': '/apache.rocketmq.v2.MessagingService/Telemetry',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'x-mq-client-id': 'cut-client',
+      'x-mq-protocol': 'v2',
+    });
+    const settings = encode('TelemetryCommand', {
+      settings: { clientType: enums.ClientType.SIMPLE_CONSUMER, subscription: { group: { name: 'GroupCut' }, subscriptions: [{ topic: { name: 'TopicCut' }, expression: { type: enums.FilterType.TAG, expression: '*' } }] } },
+    });
+    const frame = (payload: Buffer, declared = payload.length): Buffer => Buffer.concat([Buffer.from([0, declared >>> 24, (declared >>> 16) & 0xff, (declared >>> 8) & 0xff, declared & 0xff]), payload]);
+    const answered = new Promise<void>((resolve) => stream.once('data', () => resolve()));
+    stream.write(frame(settings));
+    await answered;
+    assert.deepEqual(env.broker.consumerManager.getConsumerGroupInfo('GroupCut')?.getAllClientId(), ['cut-client']);
+    // Half a command: the frame declares 100 bytes, 10 arrive, then the connection is gone.
+    await new Promise<void>((resolve) => stream.write(frame(Buffer.alloc(10), 100), () => resolve()));
+    session.destroy();
+
+    await pollFor(
+      () => Promise.resolve(env.broker.consumerManager.getConsumerGroupInfo('GroupCut')?.getAllClientId() ?? []),
+      (ids) => ids.length === 0,
+      { timeoutMillis: 20_000, intervalMillis: 100, what: 'the cut client leaving the consumer table' },
+    );
+    const probe = new RawMessagingClient(env.endpoint, 'after-cut');
+    try {
+      assert.equal((await probe.unary('QueryRoute', { topic: { name: 'TopicCut' } })).status?.code, Code.OK);
+    } finally {
+      probe.close();
+    }
+    const producer = new Producer({ group: 'PG_after_cut', nameServer: env.namesrvAddr, clientIP: '127.0.0.1' });
+    await producer.start();
+    try {
+      assert.equal((await producer.send({ topic: 'TopicCut', body: 'remoting unaffected' })).status, 'SEND_OK');
+    } finally {
+      await producer.shutdown();
     }
   });
 });

@@ -4,18 +4,13 @@
  * with a short long-polling range (1 s .. 3 s), checking the stream shapes and codes of docs/COMPATIBILITY.md.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import { enums } from '../../src/grpc/schema.js';
 import type { Msg, MsgInit } from '../../src/grpc/types.js';
-import { defaultTopicConfig } from '../../src/protocol/bodies/topic-config.js';
-import { defaultSubscriptionGroupConfig } from '../../src/protocol/bodies/subscription-group-wrapper.js';
-import type { NamesrvController } from '../../src/namesrv/name-server.js';
-import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
+import { startGrpcTestBroker, type GrpcTestBroker } from '../helpers/grpc-broker.js';
 import { RawMessagingClient } from '../helpers/grpc-client.js';
+import { pollFor } from '../helpers/wait.js';
 
 const Code = enums.Code;
 const NEW_CLIENT = { 'x-mq-client-version': '5.2.0' };
@@ -29,8 +24,7 @@ function message(topic: string, body: string, overrides: MsgInit<'SystemProperti
 }
 
 describe('gRPC consumption conformance (raw client, in-process broker)', () => {
-  let dir: string;
-  let namesrv: NamesrvController;
+  let env: GrpcTestBroker;
   let broker: BrokerController;
   let address: string;
   const clients: RawMessagingClient[] = [];
@@ -63,25 +57,19 @@ describe('gRPC consumption conformance (raw client, in-process broker)', () => {
   const messagesOf = (elements: Msg<'ReceiveMessageResponse'>[]): Msg<'Message'>[] => elements.flatMap((e) => (e.message === undefined ? [] : [e.message]));
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-consume-'));
-    let namesrvAddr: string;
-    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
-    broker = await startTestBroker(dir, namesrvAddr, {
+    env = await startGrpcTestBroker({
+      prefix: 'rmq-grpc-consume-',
       broker: { enablePropertyFilter: true },
-      grpc: { port: 0, bindAddress: '127.0.0.1', maxMessageSize: 4 * 1024 * 1024, autoCreateTopics: false, longPollingTimeoutMillis: 3000, consumer: { minLongPollingTimeoutMillis: 1000 } },
+      grpc: { longPollingTimeoutMillis: 3000, consumer: { minLongPollingTimeoutMillis: 1000 } },
+      topics: Object.fromEntries(['TopicShape', 'TopicEmpty', 'TopicAck', 'TopicChange', 'TopicDlq', 'TopicSql', 'TopicGone'].map((name) => [name, 'NORMAL'])),
+      groups: { GroupDlq: { retryMaxTimes: 1 } },
     });
-    address = `127.0.0.1:${broker.grpcEndpoint?.port ?? 0}`;
-    for (const name of ['TopicShape', 'TopicEmpty', 'TopicAck', 'TopicChange', 'TopicDlq', 'TopicSql', 'TopicGone']) {
-      await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig(name), readQueueNums: 4, writeQueueNums: 4, attributes: new Map([['message.type', 'NORMAL']]) });
-    }
-    await broker.subscriptionGroupManager.updateSubscriptionGroupConfig({ ...defaultSubscriptionGroupConfig('GroupDlq'), retryMaxTimes: 1 });
+    ({ broker, endpoint: address } = env);
   });
 
   after(async () => {
     for (const c of clients) c.close();
-    await broker.shutdown();
-    await namesrv.shutdown();
-    await rm(dir, { recursive: true, force: true });
+    await env.stop();
   });
 
   it('answers ReceiveMessage before Settings with UNRECOGNIZED_CLIENT_TYPE (40015), in the stream shape', async () => {
@@ -221,6 +209,20 @@ describe('gRPC consumption conformance (raw client, in-process broker)', () => {
     assert.equal(garbage.status?.code, Code.INVALID_RECEIPT_HANDLE);
   });
 
+  it('drops a cancelled receive from the long-polling waiters at once, not when its poll would have ended', async () => {
+    const c = await consumer('gone-2', 'GroupGone2', 'TopicGone');
+    const parked = () => broker.popEngine.popLongPollingService.pollingNumOf('TopicGone', 'GroupGone2', -1);
+    const started = Date.now();
+    const call = c.receive(receiveRequest('GroupGone2', 'TopicGone', { longPollingTimeout: 3000 }), { cancelAfterMillis: 300 });
+    await pollFor(() => Promise.resolve(parked()), (n) => n === 1, { timeoutMillis: 2000, intervalMillis: 10, what: 'the receive parked' });
+    await pollFor(() => Promise.resolve(parked()), (n) => n === 0, { timeoutMillis: 5000, intervalMillis: 10, what: 'the cancelled receive leaving the waiters' });
+    const droppedAfter = Date.now() - started;
+    // Cancelled at 300 ms; a poll left parked would stay until 3000 ms.
+    assert.ok(droppedAfter < 1500, `dropped ${droppedAfter} ms after the call started`);
+    await call;
+    assert.equal(broker.popEngine.popLongPollingService.pollingNum, 0, 'nothing parked for a client that left');
+  });
+
   it('makes the messages of a cancelled receive visible again at once', async () => {
     const c = await consumer('gone-1', 'GroupGone', 'TopicGone');
     // The client gives up while the poll is parked; a message arriving then must not be lost to nobody.
@@ -236,35 +238,27 @@ describe('gRPC consumption conformance (raw client, in-process broker)', () => {
 });
 
 describe('gRPC push auto-renew (raw client, in-process broker, 2 s default invisible time)', () => {
-  let dir: string;
-  let namesrv: NamesrvController;
+  let env: GrpcTestBroker;
   let broker: BrokerController;
   let address: string;
   const clients: RawMessagingClient[] = [];
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-renew-'));
-    let namesrvAddr: string;
-    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
-    broker = await startTestBroker(dir, namesrvAddr, {
+    env = await startGrpcTestBroker({
+      prefix: 'rmq-grpc-renew-',
       grpc: {
-        port: 0,
-        bindAddress: '127.0.0.1',
-        maxMessageSize: 4 * 1024 * 1024,
-        autoCreateTopics: false,
         longPollingTimeoutMillis: 2000,
         consumer: { minLongPollingTimeoutMillis: 500, defaultInvisibleTimeMillis: 2000, renewAheadTimeMillis: 1500, renewSchedulePeriodMillis: 200 },
       },
+      topics: { TopicRenew: 'NORMAL' },
+      queues: 1,
     });
-    address = `127.0.0.1:${broker.grpcEndpoint?.port ?? 0}`;
-    await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig('TopicRenew'), readQueueNums: 1, writeQueueNums: 1, attributes: new Map([['message.type', 'NORMAL']]) });
+    ({ broker, endpoint: address } = env);
   });
 
   after(async () => {
     for (const c of clients) c.close();
-    await broker.shutdown();
-    await namesrv.shutdown();
-    await rm(dir, { recursive: true, force: true });
+    await env.stop();
   });
 
   const pushClient = async (id: string) => {

@@ -14,13 +14,12 @@ import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../.
 import { startBrokerProcess, type RunningBroker } from '../helpers/broker-process.js';
 import { freePort } from '../helpers/java.js';
 import { waitFor } from '../helpers/wait.js';
-import { exitAfterNodeSdkTests } from '../helpers/grpc-sdk.js';
+import { exitAfterNodeSdkTests, quietSdkLogger } from '../helpers/grpc-sdk.js';
 
 const require = createRequire(import.meta.url);
 const sdk = require('rocketmq-client-nodejs') as typeof import('rocketmq-client-nodejs');
 type MessageView = import('rocketmq-client-nodejs').MessageView;
 
-const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined, close: () => undefined, error: (...args: unknown[]) => void args };
 const TOPIC = 'GrpcDurable';
 const MESSAGES = 200;
 /** An ack is answered within this long after consume() returns (one RPC on loopback). */
@@ -62,7 +61,7 @@ describe('gRPC consumption durability', () => {
       const create = { topic: TOPIC, defaultTopic: 'TBW102', readQueueNums: 4, writeQueueNums: 4, perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false };
       assert.equal((await remoting.invokeSync(first.addr, RemotingCommand.createRequestCommand(RequestCode.UPDATE_AND_CREATE_TOPIC, create), 3000)).code, ResponseCode.SUCCESS);
       const endpoints = `127.0.0.1:${grpcPort}`;
-      const producer = new sdk.Producer({ endpoints, namespace: '', logger: quiet, topics: [TOPIC] });
+      const producer = new sdk.Producer({ endpoints, namespace: '', logger: quietSdkLogger, topics: [TOPIC] });
       await producer.startup();
       stops.push(() => producer.shutdown());
       for (let i = 0; i < MESSAGES; i++) await producer.send({ topic: TOPIC, body: Buffer.from(`m${i}`) });
@@ -75,7 +74,7 @@ describe('gRPC consumption durability', () => {
       const consumer = new sdk.PushConsumer({
         endpoints,
         namespace: '',
-        logger: quiet,
+        logger: quietSdkLogger,
         consumerGroup: 'GrpcDurableGroup',
         subscriptions: new Map([[TOPIC, '*']]),
         longPollingTimeout: 1000,

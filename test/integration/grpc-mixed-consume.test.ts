@@ -4,48 +4,35 @@
  * and consumer progress (lag 0 once consumed) as a remoting group does.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { BrokerController } from '../../src/broker/broker-controller.js';
 import { Admin } from '../../src/client/admin/admin.js';
 import { Producer, PushConsumer } from '../../src/client/index.js';
-import { defaultTopicConfig } from '../../src/protocol/bodies/topic-config.js';
-import type { NamesrvController } from '../../src/namesrv/name-server.js';
-import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
+import { startGrpcTestBroker, type GrpcTestBroker } from '../helpers/grpc-broker.js';
 import { waitFor } from '../helpers/wait.js';
-import { exitAfterNodeSdkTests } from '../helpers/grpc-sdk.js';
+import { exitAfterNodeSdkTests, quietSdkLogger } from '../helpers/grpc-sdk.js';
 
 const require = createRequire(import.meta.url);
 const sdk = require('rocketmq-client-nodejs') as typeof import('rocketmq-client-nodejs');
-const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined, close: () => undefined, error: (...args: unknown[]) => void args };
-
 
 exitAfterNodeSdkTests(after);
 describe('remoting and gRPC consumers on one topic', () => {
-  let dir: string;
-  let namesrv: NamesrvController;
+  let env: GrpcTestBroker;
   let namesrvAddr: string;
-  let broker: BrokerController;
   const stops: (() => Promise<unknown>)[] = [];
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-mixed-'));
-    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
-    broker = await startTestBroker(dir, namesrvAddr, {
-      grpc: { port: 0, bindAddress: '127.0.0.1', maxMessageSize: 4 * 1024 * 1024, autoCreateTopics: false, longPollingTimeoutMillis: 2000, consumer: { minLongPollingTimeoutMillis: 1000 } },
+    env = await startGrpcTestBroker({
+      prefix: 'rmq-grpc-mixed-',
+      grpc: { longPollingTimeoutMillis: 2000, consumer: { minLongPollingTimeoutMillis: 1000 } },
+      topics: { TopicMixed: null },
     });
-    await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig('TopicMixed'), readQueueNums: 4, writeQueueNums: 4 });
-    await broker.registerBrokerAll();
+    ({ namesrvAddr } = env);
   });
 
   after(async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    await broker.shutdown();
-    await namesrv.shutdown();
-    await rm(dir, { recursive: true, force: true });
+    await env.stop();
   });
 
   it('a remoting producer’s messages reach a gRPC SimpleConsumer group and a remoting PushConsumer group, each all of them', async () => {
@@ -54,7 +41,7 @@ describe('remoting and gRPC consumers on one topic', () => {
     pushConsumer.subscribe('TopicMixed', '*', (msg) => void remotingGot.add(msg.body.toString()));
     await pushConsumer.start();
     stops.push(() => pushConsumer.shutdown());
-    const simple = new sdk.SimpleConsumer({ endpoints: `127.0.0.1:${broker.grpcEndpoint?.port ?? 0}`, namespace: '', logger: quiet, consumerGroup: 'GroupGrpc', subscriptions: new Map([['TopicMixed', '*']]), awaitDuration: 2000 });
+    const simple = new sdk.SimpleConsumer({ endpoints: env.endpoint, namespace: '', logger: quietSdkLogger, consumerGroup: 'GroupGrpc', subscriptions: new Map([['TopicMixed', '*']]), awaitDuration: 2000 });
     await simple.startup();
     stops.push(() => simple.shutdown());
 

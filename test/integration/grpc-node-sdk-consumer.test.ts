@@ -5,76 +5,46 @@
  * receive invisible time keep it quick.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
-import { defaultSubscriptionGroupConfig } from '../../src/protocol/bodies/subscription-group-wrapper.js';
-import { defaultTopicConfig } from '../../src/protocol/bodies/topic-config.js';
-import type { NamesrvController } from '../../src/namesrv/name-server.js';
-import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
+import { startGrpcTestBroker, type GrpcTestBroker } from '../helpers/grpc-broker.js';
 import { waitFor } from '../helpers/wait.js';
-import { exitAfterNodeSdkTests } from '../helpers/grpc-sdk.js';
+import { exitAfterNodeSdkTests, quietSdkLogger } from '../helpers/grpc-sdk.js';
 
 const require = createRequire(import.meta.url);
 const sdk = require('rocketmq-client-nodejs') as typeof import('rocketmq-client-nodejs');
 type MessageView = import('rocketmq-client-nodejs').MessageView;
 
-const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined, close: () => undefined, error: (...args: unknown[]) => void args };
-
-
 exitAfterNodeSdkTests(after);
 describe('Node SDK 1.0.8 consumers against the broker’s gRPC endpoint', () => {
-  let dir: string;
-  let namesrv: NamesrvController;
+  let env: GrpcTestBroker;
   let broker: BrokerController;
   let endpoints: string;
   let producer: InstanceType<typeof sdk.Producer>;
   const stops: (() => Promise<unknown>)[] = [];
+  const topics = { TopicSimple: 'NORMAL', TopicRedeliver: 'NORMAL', TopicPush: 'NORMAL', TopicDead: 'NORMAL', TopicOrdered: 'FIFO', TopicBlocked: 'FIFO', TopicLater: 'DELAY', TopicTx: 'TRANSACTION' } as const;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-sdk-consume-'));
-    let namesrvAddr: string;
-    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
-    broker = await startTestBroker(dir, namesrvAddr, {
-      grpc: {
-        port: 0,
-        bindAddress: '127.0.0.1',
-        maxMessageSize: 4 * 1024 * 1024,
-        autoCreateTopics: false,
-        longPollingTimeoutMillis: 2000,
-        consumer: { minLongPollingTimeoutMillis: 1000, minInvisibleTimeMillisForRecv: 1000 },
-      },
+    env = await startGrpcTestBroker({
+      prefix: 'rmq-grpc-sdk-consume-',
+      grpc: { longPollingTimeoutMillis: 2000, consumer: { minLongPollingTimeoutMillis: 1000, minInvisibleTimeMillisForRecv: 1000 } },
+      topics,
+      groups: { GroupDead: { retryMaxTimes: 1 }, GroupOrdered: { consumeMessageOrderly: true }, GroupBlocked: { consumeMessageOrderly: true } },
     });
-    endpoints = `127.0.0.1:${broker.grpcEndpoint?.port ?? 0}`;
-    for (const name of ['TopicSimple', 'TopicRedeliver', 'TopicPush', 'TopicDead']) {
-      await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig(name), readQueueNums: 4, writeQueueNums: 4, attributes: new Map([['message.type', 'NORMAL']]) });
-    }
-    for (const [name, type] of [['TopicOrdered', 'FIFO'], ['TopicBlocked', 'FIFO'], ['TopicLater', 'DELAY'], ['TopicTx', 'TRANSACTION']]) {
-      await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig(name as string), readQueueNums: 4, writeQueueNums: 4, attributes: new Map([['message.type', type as string]]) });
-    }
-    await broker.subscriptionGroupManager.updateSubscriptionGroupConfig({ ...defaultSubscriptionGroupConfig('GroupDead'), retryMaxTimes: 1 });
-    await broker.subscriptionGroupManager.updateSubscriptionGroupConfig({ ...defaultSubscriptionGroupConfig('GroupOrdered'), consumeMessageOrderly: true });
-    await broker.subscriptionGroupManager.updateSubscriptionGroupConfig({ ...defaultSubscriptionGroupConfig('GroupBlocked'), consumeMessageOrderly: true });
-    await broker.registerBrokerAll();
-    producer = new sdk.Producer({ endpoints, namespace: '', logger: quiet, topics: ['TopicSimple', 'TopicRedeliver', 'TopicPush', 'TopicDead', 'TopicOrdered', 'TopicBlocked', 'TopicLater', 'TopicTx'],
-      checker: { check: () => Promise.resolve(1) },
-    });
+    ({ broker, endpoint: endpoints } = env);
+    producer = new sdk.Producer({ endpoints, namespace: '', logger: quietSdkLogger, topics: Object.keys(topics), checker: { check: () => Promise.resolve(1) } });
     await producer.startup();
   });
 
   after(async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await producer.shutdown().catch(() => undefined);
-    await broker.shutdown();
-    await namesrv.shutdown();
-    await rm(dir, { recursive: true, force: true });
+    await env.stop();
   });
 
   const simpleConsumer = async (group: string, topic: string) => {
-    const consumer = new sdk.SimpleConsumer({ endpoints, namespace: '', logger: quiet, consumerGroup: group, subscriptions: new Map([[topic, '*']]), awaitDuration: 2000 });
+    const consumer = new sdk.SimpleConsumer({ endpoints, namespace: '', logger: quietSdkLogger, consumerGroup: group, subscriptions: new Map([[topic, '*']]), awaitDuration: 2000 });
     await consumer.startup();
     stops.push(() => consumer.shutdown());
     return consumer;
@@ -118,7 +88,7 @@ describe('Node SDK 1.0.8 consumers against the broker’s gRPC endpoint', () => 
     const consumer = new sdk.PushConsumer({
       endpoints,
       namespace: '',
-      logger: quiet,
+      logger: quietSdkLogger,
       consumerGroup: group,
       subscriptions: new Map([[topic, '*']]),
       longPollingTimeout: 2000,

@@ -5,20 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { readFile } from 'node:fs/promises';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import { PushConsumer, type ConsumerMessage } from '../../src/client/index.js';
 import { defaultTopicConfig } from '../../src/protocol/bodies/topic-config.js';
-import type { NamesrvController } from '../../src/namesrv/name-server.js';
-import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
+import { startGrpcTestBroker, testTls, type GrpcTestBroker } from '../helpers/grpc-broker.js';
 import { waitFor } from '../helpers/wait.js';
-import { exitAfterNodeSdkTests } from '../helpers/grpc-sdk.js';
+import { exitAfterNodeSdkTests, quietSdkLogger } from '../helpers/grpc-sdk.js';
 
 const require = createRequire(import.meta.url);
 const sdkPath = require.resolve('rocketmq-client-nodejs');
@@ -26,15 +21,9 @@ const sdk = require('rocketmq-client-nodejs') as typeof import('rocketmq-client-
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/tls/', import.meta.url));
 const COMMIT = 1;
 
-/** The SDK logs through egg-logger by default; tests keep its errors only. */
-const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined, close: () => undefined, error: (...args: unknown[]) => void args };
-
-
 exitAfterNodeSdkTests(after);
 describe('Node SDK 1.0.8 producer against the broker’s gRPC endpoint', () => {
-  let dir: string;
-  let namesrv: NamesrvController;
-  let namesrvAddr: string;
+  let env: GrpcTestBroker;
   let broker: BrokerController;
   let endpoints: string;
   let consumer: PushConsumer;
@@ -46,25 +35,14 @@ describe('Node SDK 1.0.8 producer against the broker’s gRPC endpoint', () => {
   const got = (topic: string): ConsumerMessage[] => received.get(topic) ?? [];
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-sdk-'));
-    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
-    broker = await startTestBroker(dir, namesrvAddr, {
+    env = await startGrpcTestBroker({
+      prefix: 'rmq-grpc-sdk-',
       broker: { transactionCheckInterval: 500, transactionTimeOut: 1000, transactionOpBatchInterval: 50 },
-      grpc: {
-        port: 0,
-        bindAddress: '127.0.0.1',
-        tls: { key: await readFile(`${fixtures}server.key`), cert: await readFile(`${fixtures}server.crt`) },
-        maxMessageSize: 4 * 1024 * 1024,
-        autoCreateTopics: true,
-        longPollingTimeoutMillis: 3000,
-      },
+      grpc: { tls: await testTls(), autoCreateTopics: true, longPollingTimeoutMillis: 3000 },
+      topics: { TopicNORMAL: 'NORMAL', TopicFIFO: 'FIFO', TopicDELAY: 'DELAY', TopicTRANSACTION: 'TRANSACTION' },
     });
-    endpoints = `127.0.0.1:${broker.grpcEndpoint?.port ?? 0}`;
-    for (const type of ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION']) {
-      await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig(`Topic${type}`), readQueueNums: 4, writeQueueNums: 4, attributes: new Map([['message.type', type]]) });
-    }
-    await broker.registerBrokerAll();
-    consumer = new PushConsumer({ nameServer: namesrvAddr, group: 'GrpcSdkReader', clientIP: '127.0.0.1', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    ({ broker, endpoint: endpoints } = env);
+    consumer = new PushConsumer({ nameServer: env.namesrvAddr, group: 'GrpcSdkReader', clientIP: '127.0.0.1', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
     for (const topic of ['TopicNORMAL', 'TopicFIFO', 'TopicDELAY', 'TopicTRANSACTION']) {
       consumer.subscribe(topic, '*', (msg) => {
         received.set(topic, [...got(topic), msg]);
@@ -75,7 +53,7 @@ describe('Node SDK 1.0.8 producer against the broker’s gRPC endpoint', () => {
     producer = new sdk.Producer({
       endpoints,
       namespace: '',
-      logger: quiet,
+      logger: quietSdkLogger,
       topics: ['TopicNORMAL', 'TopicFIFO', 'TopicDELAY', 'TopicTRANSACTION'],
       checker: {
         check: (view) => {
@@ -89,9 +67,7 @@ describe('Node SDK 1.0.8 producer against the broker’s gRPC endpoint', () => {
   after(async () => {
     await producer.shutdown().catch(() => undefined);
     await consumer.shutdown();
-    await broker.shutdown();
-    await namesrv.shutdown();
-    await rm(dir, { recursive: true, force: true });
+    await env.stop();
   });
 
   it('starts a producer of four topics within seconds (the Settings re-push covers the SDK’s start-up race)', async () => {
@@ -163,7 +139,7 @@ describe('Node SDK 1.0.8 producer against the broker’s gRPC endpoint', () => {
 
   it('sends in a namespace: the message is stored in ns%topic, where remoting clients of that namespace find it', async () => {
     await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig('ns1%TopicNS'), readQueueNums: 2, writeQueueNums: 2 });
-    const namespaced = new sdk.Producer({ endpoints, namespace: 'ns1', logger: quiet, topics: ['TopicNS'] });
+    const namespaced = new sdk.Producer({ endpoints, namespace: 'ns1', logger: quietSdkLogger, topics: ['TopicNS'] });
     await namespaced.startup();
     try {
       const receipt = await namespaced.send({ topic: 'TopicNS', body: Buffer.from('in ns1') });
@@ -183,9 +159,9 @@ describe('Node SDK 1.0.8 producer against the broker’s gRPC endpoint', () => {
   it('sends over TLS with sslEnabled when GRPC_DEFAULT_SSL_ROOTS_FILE_PATH trusts the endpoint’s certificate', async () => {
     const script = `
       const { Producer } = require(${JSON.stringify(sdkPath)});
-      const quiet = { info() {}, warn() {}, debug() {}, close() {}, error() {} };
+      const quietSdkLogger = { info() {}, warn() {}, debug() {}, close() {}, error() {} };
       (async () => {
-        const p = new Producer({ endpoints: ${JSON.stringify(endpoints)}, namespace: '', sslEnabled: true, logger: quiet });
+        const p = new Producer({ endpoints: ${JSON.stringify(endpoints)}, namespace: '', sslEnabled: true, logger: quietSdkLogger });
         await p.startup();
         const r = await p.send({ topic: 'TopicNORMAL', body: Buffer.from('over-tls') });
         await p.shutdown();

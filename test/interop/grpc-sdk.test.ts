@@ -9,16 +9,10 @@
  * server"; each such place says so (see JAVA_STACK_DEVIATIONS).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import type { BrokerController } from '../../src/broker/broker-controller.js';
-import type { NamesrvController } from '../../src/namesrv/name-server.js';
-import { defaultSubscriptionGroupConfig } from '../../src/protocol/bodies/subscription-group-wrapper.js';
-import { defaultTopicConfig } from '../../src/protocol/bodies/topic-config.js';
-import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
+import { describeRequestCode, RequestCode } from '../../src/protocol/index.js';
+import { ResponseCode } from '../../src/protocol/response-code.js';
+import { startGrpcTestBroker, testTls, type GrpcTestBroker, type GrpcTestBrokerOptions } from '../helpers/grpc-broker.js';
 import {
   fifoGroup,
   nodeSdkAvailable,
@@ -195,48 +189,89 @@ describe('5.x gRPC SDKs against the Java reference stack (name server + broker +
 });
 
 describe('5.x gRPC SDKs against our broker (in-process name server + broker, gRPC endpoint)', { skip: javaSkip, timeout: 6 * 60_000 }, () => {
-  let dir: string;
-  let namesrv: NamesrvController | undefined;
-  let broker: BrokerController | undefined;
-  let endpoint = '';
+  let env: GrpcTestBroker | undefined;
   let venvReady: Promise<string> | undefined;
 
   before(async () => {
     venvReady = python.ok ? pythonSdkVenv() : undefined;
     venvReady?.catch(() => undefined);
-    dir = await mkdtemp(join(tmpdir(), 'rmq-grpc-sdk-ours-'));
-    let namesrvAddr: string;
-    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
     // The same settings as the Java stack's: orphan checks within seconds, receive invisible times down to 1 s.
-    broker = await startTestBroker(dir, namesrvAddr, {
+    env = await startGrpcTestBroker({
+      prefix: 'rmq-grpc-sdk-ours-',
       broker: { transactionCheckInterval: 2000, transactionTimeOut: 3000, transactionOpBatchInterval: 200 },
-      grpc: { port: 0, bindAddress: '127.0.0.1', tls: await devTls(), maxMessageSize: 4 * 1024 * 1024, autoCreateTopics: false, consumer: { minInvisibleTimeMillisForRecv: 1000, minLongPollingTimeoutMillis: 1000, maxLongPollingTimeoutMillis: 3000 } },
+      grpc: { tls: await testTls(), consumer: { minInvisibleTimeMillisForRecv: 1000, minLongPollingTimeoutMillis: 1000, maxLongPollingTimeoutMillis: 3000 } },
+      ...sdkTopicsAndGroups(SDKS),
     });
-    endpoint = `127.0.0.1:${broker.grpcEndpoint?.port ?? 0}`;
-    for (const [topic, type] of SDK_TOPICS) {
-      await broker.topicConfigManager.updateTopicConfig({ ...defaultTopicConfig(topic), readQueueNums: 8, writeQueueNums: 8, attributes: new Map([['message.type', type]]) });
-    }
-    for (const sdk of SDKS) await broker.subscriptionGroupManager.updateSubscriptionGroupConfig({ ...defaultSubscriptionGroupConfig(fifoGroup(sdk)), consumeMessageOrderly: true });
-    await broker.registerBrokerAll();
   });
   after(async () => {
-    await broker?.shutdown();
-    await namesrv?.shutdown();
-    await rm(dir, { recursive: true, force: true });
+    await env?.stop();
   });
 
   for (const sdk of SDKS) {
     it(`${sdk}: ${sdk === 'java-plain' ? 'startup, send, receive, change-invisible, ack with TLS off' : 'the scenario matrix'}`, { skip: skipFor(sdk), timeout: 3 * 60_000 }, async (t) => {
       if (sdk === 'python') await venvReady;
       const id = `${sdk}-${Date.now().toString(36)}`;
-      const run = await runDriver(sdk, endpoint, id);
+      assert.ok(env !== undefined);
+      const run = await runDriver(sdk, env.endpoint, id);
       expectScenarios(t, sdk, 'ours', run, id, sdk === 'java-plain');
     });
   }
 });
 
-/** The test TLS pair: Java's SDK speaks TLS by default and trusts any certificate. */
-async function devTls(): Promise<{ key: Buffer; cert: Buffer }> {
-  const fixtures = fileURLToPath(new URL('../../../test/fixtures/tls/', import.meta.url));
-  return { key: await readFile(`${fixtures}server.key`), cert: await readFile(`${fixtures}server.crt`) };
+/**
+ * Issue 17: the Java rocketmq-proxy 5.3.3 in cluster mode in front of OUR name server and broker, as an operator
+ * running Java's proxy would deploy it: the proxy speaks remoting to us (routes, topic and group configs, POP, ack,
+ * change-invisible, consumer offsets, heartbeats, the transaction check callbacks). The Node SDK's full scenario runs
+ * through it with the Java stack's expectations. One proxy JVM; the Node driver alone keeps it lean.
+ */
+describe('Node SDK 1.0.8 through the Java proxy 5.3.3 in front of our name server + broker', { skip: javaSkip || skipFor('node'), timeout: 4 * 60_000 }, () => {
+  let env: GrpcTestBroker | undefined;
+  let proxy: JavaProxy | undefined;
+  /** What the proxy asked our broker over remoting: request code → response codes seen. */
+  const asked = new Map<number, Set<number>>();
+
+  before(async () => {
+    const started = Date.now();
+    // No gRPC endpoint of ours: the proxy is the gRPC front, our broker speaks remoting only.
+    env = await startGrpcTestBroker({
+      prefix: 'rmq-grpc-proxy-ours-',
+      broker: { transactionCheckInterval: 2000, transactionTimeOut: 3000, transactionOpBatchInterval: 200 },
+      grpc: null,
+      ...sdkTopicsAndGroups(['node']),
+    });
+    env.broker.registerServerRPCHook({
+      doBeforeRequest: () => undefined,
+      doAfterResponse: (_addr, request, response) => void asked.set(request.code, (asked.get(request.code) ?? new Set()).add(response.code)),
+    });
+    proxy = await startJavaProxy({ namesrvAddr: env.namesrvAddr, config: { minInvisibleTimeMillsForRecv: 1000 } });
+    console.log(`our name server + broker behind proxy ${proxy.endpoint} ready in ${Date.now() - started} ms`);
+  });
+  after(async () => {
+    await proxy?.stop();
+    await env?.stop();
+  });
+
+  it('node: the scenario matrix through the proxy', { timeout: 3 * 60_000 }, async (t) => {
+    assert.ok(proxy !== undefined);
+    const id = `node-proxy-${Date.now().toString(36)}`;
+    const run = await runDriver('node', proxy.endpoint, id);
+    expectScenarios(t, 'node', 'java', run, id, false);
+    const answers = [...asked].map(([code, responses]) => `${describeRequestCode(code)}→${[...responses].join('/')}`);
+    t.diagnostic(`remoting requests from the proxy (request→response codes): ${answers.join(' ')}`);
+    assert.ok(asked.has(RequestCode.POP_MESSAGE) && asked.has(RequestCode.ACK_MESSAGE) && asked.has(RequestCode.CHANGE_MESSAGE_INVISIBLETIME), 'the proxy consumed by remoting POP');
+    for (const [code, responses] of asked) {
+      for (const bad of [ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ResponseCode.SYSTEM_ERROR]) {
+        assert.ok(!responses.has(bad), `${describeRequestCode(code)} answered ${bad}`);
+      }
+    }
+  });
+});
+
+/** SDK_TOPICS with 8 queues each (as Java's default) and each SDK's FIFO group. */
+function sdkTopicsAndGroups(sdks: readonly Sdk[]): Pick<GrpcTestBrokerOptions, 'topics' | 'queues' | 'groups'> {
+  return {
+    topics: Object.fromEntries(SDK_TOPICS),
+    queues: 8,
+    groups: Object.fromEntries(sdks.map((sdk) => [fifoGroup(sdk), { consumeMessageOrderly: true }])),
+  };
 }

@@ -94,6 +94,20 @@ describe('architecture', () => {
     assert.deepEqual(violations, []);
   });
 
+  it('loads the gRPC transport server only by dynamic import (grpc-js stays unloaded without grpcServerPort)', () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      if (rel.startsWith('grpc/transport/')) continue;
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+'([^']+)'/gm)) {
+        const target = relative(srcRoot, join(file, '..', m[3] as string));
+        if (target === 'grpc/transport/grpc-server.js' && m[2] === undefined) violations.push(`${rel} imports ${target} statically`);
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
   it('keeps the broker gRPC activities (src/broker/grpc) free of the transport: they see handler interfaces and decoded messages', () => {
     // handler.ts of the transport is the seam (plain interfaces, no grpc-js types): the broker implements it.
     const violations: string[] = [];

@@ -173,6 +173,7 @@ export const RESOURCE_TABLE: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [RequestCode.UPDATE_AND_CREATE_TOPIC, annotated(['Create'], [topic()])],
   [RequestCode.DELETE_TOPIC_IN_BROKER, annotated(['Delete'], [topic()])],
   [RequestCode.GET_TOPIC_CONFIG, annotated(['Get'], [topic()])],
+  [RequestCode.GET_SUBSCRIPTIONGROUP_CONFIG, annotated(['Get'], [group('group')])],
   [RequestCode.GET_TOPIC_STATS_INFO, annotated(['Get'], [topic()])],
   [RequestCode.GET_MAX_OFFSET, annotated(['Get'], [topic()])],
   [RequestCode.GET_MIN_OFFSET, annotated(['Get'], [topic()])],

@@ -126,6 +126,7 @@ export class ReceiveMessageActivity {
       filter,
       ...(maxAttempts === undefined || maxAttempts <= 0 ? {} : { maxAttempts }),
       isActive: () => !stream.cancelled,
+      signal: cancelSignal(stream),
     };
   }
 
@@ -157,6 +158,13 @@ export class ReceiveMessageActivity {
       });
     }
   }
+}
+
+/** Aborted when the client cancels the receive: its parked long poll is dropped at once, not at the next wake-up. */
+function cancelSignal(stream: ResponseStream<'ReceiveMessage'>): AbortSignal {
+  const controller = new AbortController();
+  stream.onCancel(() => controller.abort());
+  return controller.signal;
 }
 
 /** GrpcValidator.validateTopicAndConsumerGroup. */

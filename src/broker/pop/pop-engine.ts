@@ -93,6 +93,8 @@ export interface PopRequest {
   readonly maxAttempts?: number;
   /** False once the requester is gone: a woken long poll then pops nothing for it (PopLongPollingService.wakeUp). */
   readonly isActive?: () => boolean;
+  /** Aborted when the requester leaves (a cancelled gRPC receive): a parked poll leaves the waiters at once. */
+  readonly signal?: AbortSignal;
 }
 
 export interface PoppedMessage {
@@ -281,11 +283,12 @@ export class PopEngine {
       if (result.status === 'FOUND' || left <= 0 || this.stopped) return result;
       // A FIFO queue blocked by a batch frees itself when the batch's invisible time passes: look again then.
       const unblock = request.order === true ? this.unblockIn(request) : undefined;
-      const woken = this.popLongPollingService.polling(topics, request.group, request.queueId, Math.min(left, unblock ?? left));
+      if (aborted(request.signal)) return result;
+      const woken = this.popLongPollingService.polling(topics, request.group, request.queueId, Math.min(left, unblock ?? left), request.signal);
       if (woken === undefined) return { ...result, status: 'POLLING_FULL' };
       await woken;
       // Messages popped for a requester that is gone, or during shutdown, would stay invisible for nothing.
-      if (this.stopped || request.isActive?.() === false) return result;
+      if (this.stopped || request.isActive?.() === false || aborted(request.signal)) return result;
     }
   }
 
@@ -775,4 +778,9 @@ function splitRecords(buffers: readonly Buffer[]): Buffer[] {
     }
   }
   return records;
+}
+
+/** Whether the requester left (a function: the flag changes while a pop awaits). */
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }

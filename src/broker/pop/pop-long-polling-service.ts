@@ -28,19 +28,22 @@ export class PopLongPollingService {
   constructor(private readonly limits: () => PopPollingLimits) {}
 
   /**
-   * Parks a pop of `topics` for `group` until woken or `timeoutMillis` pass; undefined when the limits refuse it.
-   * The promise always resolves (true: woken, false: timed out), and the request is forgotten either way.
+   * Parks a pop of `topics` for `group` until woken, `timeoutMillis` pass or `signal` aborts (the requester left: it
+   * must not hold a place under the limits, nor be woken for a message nobody will take); undefined when the limits
+   * refuse it. The promise always resolves (true: woken, false: timed out or aborted), and the request is forgotten.
    */
-  polling(topics: readonly string[], group: string, queueId: number, timeoutMillis: number): Promise<boolean> | undefined {
+  polling(topics: readonly string[], group: string, queueId: number, timeoutMillis: number, signal?: AbortSignal): Promise<boolean> | undefined {
     const key = `${topics[0] ?? ''}@${group}@${queueId}`;
     const { maxPopPollingSize, popPollingSize } = this.limits();
     if (this.total >= maxPopPollingSize || (this.perKey.get(key) ?? 0) >= popPollingSize) return undefined;
     return new Promise<boolean>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
+      const abort = (): void => finish(false);
       const finish = (woken: boolean): void => {
         if (timer === undefined) return;
         clearTimeout(timer);
         timer = undefined;
+        signal?.removeEventListener('abort', abort);
         for (const topic of topics) this.byTopic.get(topic)?.delete(request);
         for (const topic of topics) if (this.byTopic.get(topic)?.size === 0) this.byTopic.delete(topic);
         const left = (this.perKey.get(key) ?? 1) - 1;
@@ -58,6 +61,7 @@ export class PopLongPollingService {
       }
       this.perKey.set(key, (this.perKey.get(key) ?? 0) + 1);
       this.total++;
+      signal?.addEventListener('abort', abort, { once: true });
     });
   }
 

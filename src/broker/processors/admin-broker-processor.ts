@@ -15,12 +15,14 @@ import { decodeLockBatchRequestBody, encodeLockBatchResponseBody } from '../../p
 import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import { decodeSubscriptionGroupConfig } from '../../protocol/bodies/subscription-group-config.js';
 import { encodeTopicConfigSerializeWrapper } from '../../protocol/bodies/topic-config-serialize-wrapper.js';
+import { encodeSubscriptionGroupConfig } from '../../protocol/bodies/subscription-group-wrapper.js';
 import { defaultTopicConfig, topicConfigToJson, type TopicConfig } from '../../protocol/bodies/topic-config.js';
 import {
   CreateTopicRequestHeader,
   DeleteTopicRequestHeader,
   GetMaxOffsetRequestHeader,
   GetTopicConfigRequestHeader,
+  GetSubscriptionGroupConfigRequestHeader,
   GetTopicStatsInfoRequestHeader,
   SearchOffsetRequestHeader,
   TopicQueueRequestHeader,
@@ -61,7 +63,7 @@ const V3_1_8_SNAPSHOT = 62;
 /**
  * AdminBrokerProcessor.java, the broker's default processor: topic and subscription-group administration, the
  * broker's configuration and runtime info, the slave-sync reads, the queue offset queries (29-32) and what
- * mqadmin topicStatus reads (202, 351), and what the Java dashboard and rocketmq-exporter read: the system topics
+ * mqadmin topicStatus reads (202, 351), a group's config (352, read by the proxy), and what the Java dashboard and rocketmq-exporter read: the system topics
  * (305), a stats item's windows (315) and every online producer (328). Every code nobody serves lands here and is answered
  * REQUEST_CODE_NOT_SUPPORTED naming the code, as Java does.
  */
@@ -136,6 +138,13 @@ export class AdminBrokerProcessor implements RequestProcessor {
         const config = topicConfigManager.selectTopicConfig(topic);
         if (config === undefined) return RemotingCommand.createResponseCommand(ResponseCode.TOPIC_NOT_EXIST, `No topic in this broker. topic: ${topic}`);
         return success(Buffer.from(toFastjson(topicConfigToJson(config)), 'utf8'));
+      }
+      case RequestCode.GET_SUBSCRIPTIONGROUP_CONFIG: {
+        // findSubscriptionGroupConfig, as Java: an unknown group is auto-created when autoCreateSubscriptionGroup is on.
+        const { group } = request.decodeCommandCustomHeader(GetSubscriptionGroupConfigRequestHeader);
+        const config = subscriptionGroupManager.findSubscriptionGroupConfig(group);
+        if (config === undefined) return RemotingCommand.createResponseCommand(ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, 'No group in this broker');
+        return success(encodeSubscriptionGroupConfig(config));
       }
       case RequestCode.LOCK_BATCH_MQ: {
         // A single broker: onlyThisBroker (set by a broker forwarding to its replicas) changes nothing.

@@ -259,9 +259,14 @@ export class GrpcServer {
         return;
       }
       let cancelled = false;
-      call.on('cancelled', () => (cancelled = true));
+      const cancelListeners: (() => void)[] = [];
+      call.on('cancelled', () => {
+        cancelled = true;
+        for (const listener of cancelListeners.splice(0)) listener();
+      });
       const end = (): void => {
         this.openStreams.delete(end);
+        cancelListeners.length = 0;
         if (!cancelled) call.end();
         cancelled = true;
       };
@@ -273,9 +278,14 @@ export class GrpcServer {
         get cancelled() {
           return cancelled;
         },
+        onCancel: (listener: () => void) => {
+          if (cancelled) listener();
+          else cancelListeners.push(listener);
+        },
       };
       handler(call.request, contextOf(call), stream).then(end, (err: unknown) => {
         this.openStreams.delete(end);
+        cancelListeners.length = 0;
         this.options.logger.error(`gRPC ${call.getPath()} failed`, err);
         if (!cancelled) call.emit('error', internalError(err));
         cancelled = true;

@@ -25,6 +25,8 @@ export interface ResponseStream<M extends MethodName> {
   write(message: ResponseOf<M>): void;
   /** The client cancelled or went away: further writes are dropped. */
   readonly cancelled: boolean;
+  /** Calls `listener` once when the client cancels or goes away (at once if it already has). */
+  onCancel(listener: () => void): void;
 }
 
 export type ServerStreamHandler<M extends MethodName> = (request: RequestOf<M>, context: CallContext, stream: ResponseStream<M>) => Promise<void>;

@@ -205,6 +205,11 @@ export const GetTopicConfigRequestHeader = {
   lo: 'boolean?',
 } as const satisfies HeaderSchema;
 
+/** GET_SUBSCRIPTIONGROUP_CONFIG 352 (5.x; the proxy reads a group's config to validate and time consumption). */
+export const GetSubscriptionGroupConfigRequestHeader = {
+  group: 'string',
+} as const satisfies HeaderSchema;
+
 /** END_TRANSACTION (37, oneway). `commitOrRollback`: 0 unknown, 8 commit, 12 rollback. `topic`: 5.x clients. */
 export const EndTransactionRequestHeader = {
   producerGroup: 'string',

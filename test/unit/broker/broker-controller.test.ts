@@ -259,6 +259,18 @@ for (const serializeType of ['JSON', 'ROCKETMQ'] as const) {
       assert.equal(bad.code, ResponseCode.SYSTEM_ERROR);
     });
 
+    it('GET_SUBSCRIPTIONGROUP_CONFIG answers one group (what the Java proxy reads), SUBSCRIPTION_GROUP_NOT_EXIST for a group that cannot exist', async () => {
+      const config = { ...defaultSubscriptionGroupConfig('OneGroup'), retryMaxTimes: 7, consumeMessageOrderly: true };
+      assert.equal((await h.call(RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, undefined, encodeSubscriptionGroupConfig(config))).code, ResponseCode.SUCCESS);
+      const one = await h.call(RequestCode.GET_SUBSCRIPTIONGROUP_CONFIG, { group: 'OneGroup' });
+      assert.equal(one.code, ResponseCode.SUCCESS);
+      const json = JSON.parse(one.body?.toString() ?? '') as { groupName: string; retryMaxTimes: number; consumeMessageOrderly: boolean };
+      assert.deepEqual([json.groupName, json.retryMaxTimes, json.consumeMessageOrderly], ['OneGroup', 7, true]);
+      const missing = await h.call(RequestCode.GET_SUBSCRIPTIONGROUP_CONFIG, { group: 'bad group' });
+      assert.deepEqual([missing.code, missing.remark], [ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, 'No group in this broker']);
+      assert.equal(h.broker.subscriptionGroupManager.containsSubscriptionGroup('bad group'), false);
+    });
+
     it('GET_BROKER_CONFIG / UPDATE_BROKER_CONFIG with the runtime allow-list', async () => {
       const before = await h.call(RequestCode.GET_BROKER_CONFIG);
       assert.match(before.body?.toString() ?? '', /\nbrokerName=broker-t\n/);
