@@ -17,6 +17,7 @@ import { PlainAclFileStore } from '../store/plain-acl-file-store.js';
 import { TimerMessageStore } from '../store/timer/timer-message-store.js';
 import { createMessageStoreConfig, type MessageStoreConfig } from '../store/message-store-config.js';
 import { waitForSignal } from './signals.js';
+import { CONSOLE_CONFIG_KEYS, ConsoleServer, consoleOptionsFromProperties, type ConsoleServerOptions } from '../console/console-server.js';
 
 export const BROKER_USAGE = `usage: rocketmq-ts broker [-c broker.conf] [-n "host:port;host:port"] [--listen-port 10911] [--data-dir DIR]
 
@@ -28,7 +29,9 @@ export const BROKER_USAGE = `usage: rocketmq-ts broker [-c broker.conf] [-n "hos
                        with grpcServerPort the broker serves the RocketMQ 5.x gRPC protocol too, as the Java
                        proxy's keys say: grpcServerPort, grpcBindAddress (default 127.0.0.1), tlsKeyPath and
                        tlsCertPath, or tlsTestModeEnable (default true: a self-signed certificate made with
-                       openssl under storePathRootDir/tls); TLS and plaintext share the port)
+                       openssl under storePathRootDir/tls); TLS and plaintext share the port); with
+                       consoleEnable=true the web console on consolePort (default 8082), consoleBindAddress
+                       (default 127.0.0.1; any other address needs consoleToken or $ROCKETMQ_CONSOLE_TOKEN)
   -n ADDRS             name servers to register with, "host:port;host:port" (namesrvAddr)
   --listen-port PORT   port to serve clients on (default 10911; the fast port is PORT - 2; 0 picks free ports)
   --data-dir DIR       the store root: commitlog/, consumequeue/, index/, config/*.json (default ~/store)
@@ -73,8 +76,9 @@ export async function runBroker(argv: string[]): Promise<number> {
   let storeConfig: MessageStoreConfig;
   let authConfig: AuthConfig;
   let grpc: GrpcEndpointOptions | undefined;
+  let consoleOptions: ConsoleServerOptions | undefined;
   try {
-    ({ config, storeConfig, authConfig, grpc } = await buildConfig(values, logger));
+    ({ config, storeConfig, authConfig, grpc, consoleOptions } = await buildConfig(values, logger));
   } catch (err) {
     process.stderr.write(`rocketmq-ts broker: ${(err as Error).message}\n`);
     return 2;
@@ -82,11 +86,17 @@ export async function runBroker(argv: string[]): Promise<number> {
 
   const controller = createBrokerController(config, storeConfig, logger, { authConfig, ...(grpc === undefined ? {} : { grpc }) });
   const stop = waitForSignal();
+  let consoleServer: ConsoleServer | undefined;
   try {
     await controller.start();
+    if (consoleOptions !== undefined) {
+      consoleServer = new ConsoleServer(consoleOptions);
+      await consoleServer.start();
+    }
   } catch (err) {
     logger.error('the broker failed to start', err);
     stop.cancel();
+    await consoleServer?.shutdown();
     await controller.shutdown();
     return 1;
   }
@@ -95,6 +105,7 @@ export async function runBroker(argv: string[]): Promise<number> {
   process.stdout.write(`The broker[${config.brokerName}, ${controller.brokerAddr}] boot success. serializeType=JSON and name server is ${namesrv}\n`);
   const signal = await stop.promise;
   logger.info(`${signal} received, shutting down`);
+  await consoleServer?.shutdown();
   await controller.shutdown();
   return 0;
 }
@@ -117,7 +128,7 @@ const GRPC_CONFIG_KEYS: ReadonlySet<string> = new Set(['grpcServerPort', 'grpcBi
 async function buildConfig(
   values: BrokerArgs,
   logger: Logger,
-): Promise<{ config: BrokerConfig; storeConfig: MessageStoreConfig; authConfig: AuthConfig; grpc: GrpcEndpointOptions | undefined }> {
+): Promise<{ config: BrokerConfig; storeConfig: MessageStoreConfig; authConfig: AuthConfig; grpc: GrpcEndpointOptions | undefined; consoleOptions: ConsoleServerOptions | undefined }> {
   const warn = (message: string): void => logger.warn(message);
   let config = defaultBrokerConfig(homedir(), process.env['ROCKETMQ_HOME'] ?? '');
   // Java's broker reads NAMESRV_ADDR when broker.conf does not say.
@@ -126,6 +137,7 @@ async function buildConfig(
   const storeProperties = new Map<string, string>();
   let authConfig = defaultAuthConfig();
   const grpcProperties = new Map<string, string>();
+  const consoleProperties = new Map<string, string>();
   if (values.config !== undefined) {
     const properties = parseJavaProperties(await readFile(values.config, 'utf8'));
     const applied = applyBrokerProperties(config, properties);
@@ -135,6 +147,7 @@ async function buildConfig(
     for (const key of applied.unknown) {
       if (AUTH_CONFIG_KEYS.has(key)) continue;
       if (GRPC_CONFIG_KEYS.has(key)) grpcProperties.set(key, (properties.get(key) as string).trim());
+      else if (CONSOLE_CONFIG_KEYS.has(key)) consoleProperties.set(key, properties.get(key) as string);
       else if (isMessageStoreConfigKey(key)) storeProperties.set(key, properties.get(key) as string);
       else warn(`${values.config}: '${key}' is not a broker or store config key, ignored`);
     }
@@ -148,7 +161,10 @@ async function buildConfig(
     throw new Error('aclEnable=true needs ROCKETMQ_HOME (or rocketmqHome in broker.conf): the ACL is read from $ROCKETMQ_HOME/conf/plain_acl.yml');
   }
   const storeConfig = applyMessageStoreProperties(config.storePathRootDir, storeProperties);
-  return { config, storeConfig, authConfig, grpc: await grpcOptions(grpcProperties, config, storeConfig, logger) };
+  const console = consoleOptionsFromProperties(consoleProperties, process.env);
+  if (console !== undefined && config.namesrvAddr === '') throw new Error('consoleEnable=true needs namesrvAddr: the console asks the name server, as the CLI does');
+  const consoleOptions = console === undefined ? undefined : { ...console, namesrvAddr: config.namesrvAddr, clusterName: config.brokerClusterName, logger };
+  return { config, storeConfig, authConfig, grpc: await grpcOptions(grpcProperties, config, storeConfig, logger), consoleOptions };
 }
 
 /** The gRPC endpoint when broker.conf sets grpcServerPort (Java proxy keys), else undefined. */

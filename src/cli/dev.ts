@@ -8,6 +8,7 @@ import { createConsoleLogger, type Logger } from '../common/logger.js';
 import { defaultNamesrvConfig } from '../namesrv/config.js';
 import { NamesrvController } from '../namesrv/name-server.js';
 import { createMessageStoreConfig } from '../store/message-store-config.js';
+import { ConsoleServer, DEFAULT_CONSOLE_PORT } from '../console/console-server.js';
 import { createBrokerController } from './broker.js';
 import { ensureDevCertificate, type DevCertificate } from './dev-certificate.js';
 import { waitForSignal } from './signals.js';
@@ -16,7 +17,7 @@ import { waitForSignal } from './signals.js';
 export const DEFAULT_DEV_DATA_DIR = join(homedir(), '.rocketmq-ts', 'dev');
 
 export const DEV_USAGE = `usage: rocketmq-ts dev [--namesrv-port 9876] [--broker-port 10911] [--grpc-port 8081|off] [--data-dir DIR] [--broker-ip 127.0.0.1] [--acl USER:PASSWORD]
-                       [--metrics-port PORT]
+                       [--metrics-port PORT] [--console-port 8082|off]
 
 A name server and a broker in one process, for development: topics are created on first send
 (autoCreateTopicEnable=true), SQL92 subscriptions are filtered (enablePropertyFilter=true), data is kept
@@ -33,6 +34,7 @@ between runs.
                        client must sign with a user's credentials (ROCKETMQ_ACCESS_KEY / ROCKETMQ_SECRET_KEY)
   --metrics-port PORT  serve Prometheus metrics (Java 5.x names) at /metrics, and /healthz and /readyz, on
                        loopback (metricsExporterType=PROM; Java's default port is 5557; 0 picks a free one)
+  --console-port PORT  the web console (default ${DEFAULT_CONSOLE_PORT}; 0 picks a free one; off: none), on loopback only
 
 Stops cleanly on SIGTERM or SIGINT (Ctrl-C): messages flushed, checkpoint written.`;
 
@@ -49,6 +51,8 @@ export interface DevOptions {
   aclUser?: { username: string; password: string };
   /** metricsExporterType=PROM on this port (loopback). */
   metricsPort?: number;
+  /** The web console on this port (loopback); undefined: none. */
+  consolePort?: number | undefined;
   logger?: Logger;
 }
 
@@ -62,6 +66,8 @@ export interface DevCluster {
   readonly grpcEndpoint: string | undefined;
   /** The test certificate the gRPC endpoint's TLS uses, when it has one. */
   readonly grpcCertificate: DevCertificate | undefined;
+  /** The web console, when served. */
+  readonly console: ConsoleServer | undefined;
   stop(): Promise<void>;
 }
 
@@ -78,6 +84,7 @@ export async function startDev(options: DevOptions): Promise<DevCluster> {
     { logger },
   );
   let broker: BrokerController | undefined;
+  let consoleServer: ConsoleServer | undefined;
   try {
     await namesrv.start();
     const namesrvAddr = `${options.brokerIP}:${namesrv.port}`;
@@ -106,6 +113,12 @@ export async function startDev(options: DevOptions): Promise<DevCluster> {
     broker = createBrokerController(config, storeConfig, logger, { authConfig: devAuthConfig(options.aclUser), ...(grpc === undefined ? {} : { grpc }) });
     await broker.start();
     const started = broker;
+    if (options.consolePort !== undefined) {
+      // Its admin and producer need the broker registered: they are clients of the name server like the CLI's.
+      consoleServer = new ConsoleServer({ namesrvAddr, clusterName: config.brokerClusterName, port: options.consolePort, bindAddress: '127.0.0.1', logger });
+      await consoleServer.start();
+    }
+    const console = consoleServer;
     const grpcPort = started.grpcEndpoint?.port;
     return {
       namesrv,
@@ -113,12 +126,15 @@ export async function startDev(options: DevOptions): Promise<DevCluster> {
       namesrvAddr,
       grpcEndpoint: grpcPort === undefined ? undefined : `${options.brokerIP}:${grpcPort}`,
       grpcCertificate: certificate,
+      console,
       async stop() {
+        await console?.shutdown();
         await started.shutdown();
         await namesrv.shutdown();
       },
     };
   } catch (err) {
+    await consoleServer?.shutdown();
     await broker?.shutdown();
     await namesrv.shutdown();
     throw err;
@@ -151,6 +167,7 @@ export async function runDev(argv: string[]): Promise<number> {
     'broker-ip'?: string;
     acl?: string;
     'metrics-port'?: string;
+    'console-port'?: string;
     help?: boolean;
   };
   try {
@@ -166,6 +183,7 @@ export async function runDev(argv: string[]): Promise<number> {
         'broker-ip': { type: 'string' },
         acl: { type: 'string' },
         'metrics-port': { type: 'string' },
+        'console-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -184,7 +202,10 @@ export async function runDev(argv: string[]): Promise<number> {
   const metricsPort = values['metrics-port'] === undefined ? undefined : parsePort(values['metrics-port']);
   const badGrpc = grpcText !== 'off' && grpcPort === undefined;
   const badMetrics = values['metrics-port'] !== undefined && metricsPort === undefined;
-  if (namesrvPort === undefined || brokerPort === undefined || badGrpc || badMetrics) {
+  const consoleText = values['console-port'] ?? String(DEFAULT_CONSOLE_PORT);
+  const consolePort = consoleText === 'off' ? undefined : parsePort(consoleText);
+  const badConsole = consoleText !== 'off' && consolePort === undefined;
+  if (namesrvPort === undefined || brokerPort === undefined || badGrpc || badMetrics || badConsole) {
     process.stderr.write(`rocketmq-ts dev: a port is an integer from 0 to 65535\n\n${DEV_USAGE}\n`);
     return 2;
   }
@@ -200,6 +221,7 @@ export async function runDev(argv: string[]): Promise<number> {
     namesrvPort,
     brokerPort,
     grpcPort,
+    consolePort,
     dataDir: resolve(values['data-dir'] ?? DEFAULT_DEV_DATA_DIR),
     brokerIP: values['broker-ip'] ?? '127.0.0.1',
     logger: createConsoleLogger('dev'),
@@ -236,7 +258,9 @@ rocketmq-ts dev is ready (${Math.round(startMillis)} ms)
   data         ${options.dataDir}  (kept between runs; delete it to start afresh)
   topics       created on first send (autoCreateTopicEnable=true); SQL92 selectors on (enablePropertyFilter=true)${
     options.aclUser === undefined ? '' : `\n  ACL 2.0      on: sign with ROCKETMQ_ACCESS_KEY=${options.aclUser.username} and its password; add users with rocketmq-ts user`
-  }${broker.metricsPort === undefined ? '' : `\n  metrics      http://127.0.0.1:${broker.metricsPort}/metrics  (and /healthz, /readyz)`}
+  }${broker.metricsPort === undefined ? '' : `\n  metrics      http://127.0.0.1:${broker.metricsPort}/metrics  (and /healthz, /readyz)`}${
+    cluster.console === undefined ? '' : `\n  console      http://${cluster.console.url}  (web console; --console-port off to leave it out)`
+  }
 
 Send a first message with the Java quickstart from an Apache RocketMQ distribution:
   export NAMESRV_ADDR=${namesrvAddr}
