@@ -126,7 +126,7 @@ export class ConsoleApi {
       const brokers = await admin.createTopic({ cluster: options.clusterName }, topic, {
         readQueueNums: integer(b['readQueueNums'], 'readQueueNums', 1, 1024, 8),
         writeQueueNums: integer(b['writeQueueNums'], 'writeQueueNums', 1, 1024, 8),
-        perm: Number(oneOf(String(b['perm'] ?? '6'), 'perm', ['2', '4', '6'] as const)),
+        perm: Number(oneOf(typeof b['perm'] === 'number' ? String(b['perm']) : b['perm'], 'perm', ['2', '4', '6'] as const, '6')),
         messageType,
       });
       return { topic, brokers };
@@ -307,5 +307,10 @@ export class ConsoleApi {
 }
 
 function jsonAnswer(status: number, value: unknown): HttpReply {
-  return { status, contentType: JSON_TYPE, body: JSON.stringify(value, (_key, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v)) };
+  return { status, contentType: JSON_TYPE, body: JSON.stringify(value, mapsAsObjects) };
+}
+
+/** Maps (routes, properties) as JSON objects, as the CLI's --json writes them. */
+function mapsAsObjects(_key: string, value: unknown): unknown {
+  return value instanceof Map ? (Object.fromEntries(value) as unknown) : value;
 }

@@ -1,4 +1,5 @@
 import { Admin } from '../client/admin/admin.js';
+import { MQClientManager } from '../client/client-manager.js';
 import { Producer } from '../client/producer/producer.js';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { HttpEndpoint } from '../remoting/http-endpoint.js';
@@ -48,7 +49,9 @@ export class ConsoleServer {
       throw new Error(`the console bound to ${bindAddress} needs a token (consoleToken or ${CONSOLE_TOKEN_ENV}): anyone who reaches it could change the cluster`);
     }
     this.logger = options.logger ?? silentLogger;
-    const client = { nameServer: options.namesrvAddr, clientIP: '127.0.0.1', instanceName: 'rocketmq-ts-console' };
+    // A client registry of its own: the console's producer group must not clash with an application's clients
+    // in the same process (a dev cluster embedded in tests, or a second console).
+    const client = { nameServer: options.namesrvAddr, clientIP: '127.0.0.1', instanceName: 'rocketmq-ts-console', clientManager: new MQClientManager() };
     this.admin = new Admin(client);
     this.producer = new Producer({ ...client, group: 'CONSOLE_PRODUCER_GROUP' });
     this.figures = new LiveFigures(this.admin);
