@@ -6,6 +6,7 @@ import {
   consumerConnectionView,
   groupSummaries,
   messageView,
+  producerConnections,
   queueMessages,
   topicSummaries,
 } from '../client/admin/admin-views.js';
@@ -78,6 +79,7 @@ export class ConsoleApi {
       const [route, stats] = await Promise.all([admin.topicRoute(topic), admin.topicStats(topic)]);
       return { topic, route, offsetTable: stats, messageCount: stats.reduce((sum, s) => sum + s.maxOffset - s.minOffset, 0) };
     });
+    this.get('/api/producers', async () => ({ producers: await producerConnections(admin) }));
     this.get('/api/groups', async () => ({ groups: await groupSummaries(admin) }));
     this.get('/api/group', async (q) => {
       const group = groupName(q.get('group'));

@@ -20,6 +20,7 @@ const INDEX_HTML = `<!doctype html>
     <a href="#overview">Overview</a>
     <a href="#topics">Topics</a>
     <a href="#groups">Consumer groups</a>
+    <a href="#producers">Producers</a>
     <a href="#messages">Messages</a>
     <a href="#dlq">Retry &amp; DLQ</a>
   </nav>
@@ -153,8 +154,17 @@ const APP_JS = `'use strict';
           var r = b.runtime;
           var size = Number(r.commitLogMaxOffset || 0) - Number(r.commitLogMinOffset || 0);
           return [b.cluster, b.brokerName, b.brokerId, b.addr, b.error ? 'error: ' + b.error : r.brokerVersionDesc, time(Number(r.bootTimestamp)),
-            (size / 1048576).toFixed(2) + ' MiB', r.commitLogDiskRatio ? (Number(r.commitLogDiskRatio) * 100).toFixed(1) + ' %' + (r.commitLogDirCapacity ? ' (' + r.commitLogDirCapacity + ')' : '') : ''];
+            size < 1048576 ? (size / 1024).toFixed(1) + ' KiB' : (size / 1048576).toFixed(1) + ' MiB', r.commitLogDiskRatio ? (Number(r.commitLogDiskRatio) * 100).toFixed(1) + ' %' + (r.commitLogDirCapacity ? ' (' + r.commitLogDirCapacity + ')' : '') : ''];
         }), 'brokers');
+        var pending = o.brokers.reduce(function (sum, b) {
+          var r = b.runtime;
+          sum.timer += Number(r.timerCongestNum || 0);
+          sum.tx += Math.max(0, Number(r.transactionHalfMessages || 0) - Number(r.transactionCommits || 0) - Number(r.transactionRollbacks || 0) - Number(r.transactionDiscarded || 0));
+          return sum;
+        }, { timer: 0, tx: 0 });
+        var pendingCards = h('div', { class: 'cards' },
+          h('div', { class: 'card', title: 'half messages stored since the brokers started, not yet committed, rolled back or discarded' }, h('span', { text: 'Transactions open (since start)' }), h('b', { id: 'tx-open', text: pending.tx })),
+          h('div', { class: 'card', title: 'timerCongestNum: timer messages waiting for their time' }, h('span', { text: 'Timer messages pending' }), h('b', { id: 'timer-pending', text: pending.timer })));
         var lag = h('div', { id: 'lag' });
         openFigures(function (s) {
           document.getElementById('tps-in').textContent = s.tpsIn;
@@ -168,7 +178,7 @@ const APP_JS = `'use strict';
           lag.replaceChildren(table(['Group', 'Clients', 'Consume TPS', 'Lag'], s.groups.map(function (g) { return [link('group/' + g.group, g.group), g.clients, g.consumeTps.toFixed(1), g.lag]; })));
         });
         return [h('h2', { text: 'Overview' }), figures, h('h3', { text: 'Brokers' }), brokers,
-          h('p', {}, 'Name servers: ' + o.nameServers.join(', ')), h('h3', { text: 'Consumer groups (live)' }), lag];
+          h('p', {}, 'Name servers: ' + o.nameServers.join(', ')), pendingCards, h('h3', { text: 'Consumer groups (live)' }), lag];
       });
     },
     topics: function () {
@@ -228,6 +238,13 @@ const APP_JS = `'use strict';
               post('/api/group/delete', { group: x.group }).then(function () { say('deleted ' + x.group); route(); }, function (e) { say(e.message, true); });
             } })];
         }), 'groups')];
+      });
+    },
+    producers: function () {
+      return api('/api/producers').then(function (p) {
+        return [h('h2', { text: 'Producers' }), table(['Group', 'Broker', 'Client id', 'Address', 'Language', 'Version', 'Last heartbeat'], p.producers.map(function (x) {
+          return [x.group, x.brokerName, x.clientId, x.remoteIP, x.language, x.version, time(x.lastUpdateTimestamp)];
+        }), 'producers')];
       });
     },
     group: function (name) {

@@ -65,11 +65,13 @@ describe('web console in headless Chromium', { skip: missing ? `no Chromium at $
 
   it('loads every page without console errors, and keeps a screenshot of each', async () => {
     await producer.send({ topic: 'BrowserSeed', body: '{"hello":"console"}', keys: 'seed-1' });
-    for (const name of ['overview', 'topics', 'groups', 'messages', 'dlq']) {
+    for (const name of ['overview', 'topics', 'groups', 'producers', 'messages', 'dlq']) {
       await open(name, name);
       assert.equal(await page.locator('.page .bad').count(), 0, `${name} shows an error`);
       await page.screenshot({ path: join(shots, `${name}.png`) });
     }
+    await open('producers', 'producers');
+    assert.ok(await page.locator('#producers td', { hasText: 'BrowserPG' }).count() > 0, 'the test producer is listed');
     await open('topic/BrowserSeed', 'topic');
     await page.waitForSelector('#queues tbody tr');
     await page.screenshot({ path: join(shots, 'topic.png') });

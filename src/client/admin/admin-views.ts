@@ -34,6 +34,9 @@ const OVERVIEW_RUNTIME_KEYS = [
   'commitLogMaxOffset',
   'earliestMessageTimeStamp',
   'transactionHalfMessages',
+  'transactionCommits',
+  'transactionRollbacks',
+  'transactionDiscarded',
   'timerCongestNum',
 ] as const;
 
@@ -173,4 +176,16 @@ export async function queueMessages(admin: Admin, topic: string, brokerName: str
   if (addr === undefined) throw new RangeError(`topic ${topic} has no master on broker ${brokerName}`);
   const result = await admin.pullMessage(addr, TOOLS_CONSUMER_GROUP, { topic, brokerName, queueId }, offset, count);
   return { nextOffset: result.nextBeginOffset, minOffset: result.minOffset, maxOffset: result.maxOffset, messages: result.messages };
+}
+
+/** Every producer connection of every master, by group (the dashboard's producer page, over GET_ALL_PRODUCER_INFO). */
+export async function producerConnections(admin: Admin): Promise<{ group: string; brokerName: string; clientId: string; remoteIP: string; language: string; version: number; lastUpdateTimestamp: number }[]> {
+  const info = await admin.clusterInfo();
+  const rows = [];
+  for (const [brokerName, data] of [...info.brokerAddrTable].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const addr = data.brokerAddrs.get(0);
+    if (addr === undefined) continue;
+    for (const [group, producers] of await admin.allProducerInfo(addr)) for (const p of producers) rows.push({ group, brokerName, ...p });
+  }
+  return rows.sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : a.clientId < b.clientId ? -1 : 1));
 }

@@ -10,6 +10,7 @@ import {
   type BrokerClusterAclConfig,
   type PlainAccessConfigBody,
 } from '../../protocol/bodies/acl-v1.js';
+import type { ProducerInfo } from '../../protocol/bodies/broker-stats.js';
 import { decodeClusterInfo, type ClusterInfo } from '../../protocol/bodies/cluster-info.js';
 import { decodeKVTable } from '../../protocol/bodies/kv-table.js';
 import { decodeConsumeStats, decodeResetOffsetBody, type ConsumerConnection } from '../../protocol/bodies/consumer-admin.js';
@@ -43,6 +44,7 @@ import {
   compareMessageQueue,
   decodeConsumerConnection,
   decodeConsumerRunningInfo,
+  decodeProducerTableInfo,
   decodeTopicStatsTable,
   type ConsumeProgress,
   type ConsumerRunningInfo,
@@ -399,6 +401,11 @@ export class Admin {
   /** GET_ALL_SUBSCRIPTIONGROUP_CONFIG (201) of one broker: its consumer groups' configs by name. */
   async allSubscriptionGroup(brokerAddr: string): Promise<Map<string, SubscriptionGroupConfig>> {
     return decodeSubscriptionGroupWrapper((await this.call(brokerAddr, RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG)).body).subscriptionGroupTable;
+  }
+
+  /** GET_ALL_PRODUCER_INFO (328) of one broker: its producer connections by group (DefaultMQAdminExt.getAllProducerInfo). */
+  async allProducerInfo(brokerAddr: string): Promise<Map<string, ProducerInfo[]>> {
+    return decodeProducerTableInfo((await this.call(brokerAddr, RequestCode.GET_ALL_PRODUCER_INFO)).body);
   }
 
   /** DELETE_SUBSCRIPTIONGROUP (207) on one broker, its committed offsets too when `cleanOffset` (mqadmin deleteSubGroup -r). */

@@ -127,6 +127,10 @@ describe('web console API against an in-process dev cluster', () => {
     assert.equal(broker?.brokerName, 'broker-a');
     assert.match(broker?.runtime['brokerVersionDesc'] ?? '', /^V5_/);
     assert.deepEqual(overview['nameServers'], [dev.namesrvAddr]);
+    assert.equal(broker?.runtime['timerCongestNum'], '0');
+    // A producer is known to a broker from its first heartbeat, which follows its first route to it.
+    await producer.send({ topic: 'ConsoleLive', body: 'hello' });
+    await pollFor(() => get('/api/producers'), (r) => (r.body['producers'] as { group: string }[]).some((p) => p.group === 'ConsoleApiPG'), { timeoutMillis: 10_000, intervalMillis: 100, what: 'the producer listed' });
     const controller = new AbortController();
     const response = await fetch(`${base}/api/events`, { signal: controller.signal });
     assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
