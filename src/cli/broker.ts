@@ -11,6 +11,7 @@ import type { GrpcEndpointOptions } from '../broker/grpc-endpoint.js';
 import { ensureDevCertificate, readCertificate } from './dev-certificate.js';
 import type { MessageStoreConfig } from '../store/message-store-config.js';
 import { waitForSignal } from './signals.js';
+import { CONSOLE_CONFIG_KEYS, ConsoleServer, consoleOptionsFromProperties, type ConsoleServerOptions } from '../console/console-server.js';
 
 export const BROKER_USAGE = `usage: rocketmq-ts broker [-c broker.conf] [-n "host:port;host:port"] [--listen-port 10911] [--data-dir DIR]
 
@@ -22,7 +23,9 @@ export const BROKER_USAGE = `usage: rocketmq-ts broker [-c broker.conf] [-n "hos
                        with grpcServerPort the broker serves the RocketMQ 5.x gRPC protocol too, as the Java
                        proxy's keys say: grpcServerPort, grpcBindAddress (default 127.0.0.1), tlsKeyPath and
                        tlsCertPath, or tlsTestModeEnable (default true: a self-signed certificate made with
-                       openssl under storePathRootDir/tls); TLS and plaintext share the port)
+                       openssl under storePathRootDir/tls); TLS and plaintext share the port); with
+                       consoleEnable=true the web console on consolePort (default 8082), consoleBindAddress
+                       (default 127.0.0.1; any other address needs consoleToken or $ROCKETMQ_CONSOLE_TOKEN)
   -n ADDRS             name servers to register with, "host:port;host:port" (namesrvAddr)
   --listen-port PORT   port to serve clients on (default 10911; the fast port is PORT - 2; 0 picks free ports)
   --data-dir DIR       the store root: commitlog/, consumequeue/, index/, config/*.json (default ~/store)
@@ -67,8 +70,9 @@ export async function runBroker(argv: string[]): Promise<number> {
   let storeConfig: MessageStoreConfig;
   let authConfig: AuthConfig;
   let grpc: GrpcEndpointOptions | undefined;
+  let consoleOptions: ConsoleServerOptions | undefined;
   try {
-    ({ config, storeConfig, authConfig, grpc } = await buildConfig(values, logger));
+    ({ config, storeConfig, authConfig, grpc, consoleOptions } = await buildConfig(values, logger));
   } catch (err) {
     process.stderr.write(`rocketmq-ts broker: ${(err as Error).message}\n`);
     return 2;
@@ -76,11 +80,17 @@ export async function runBroker(argv: string[]): Promise<number> {
 
   const controller = createBrokerController(config, storeConfig, logger, { authConfig, ...(grpc === undefined ? {} : { grpc }) });
   const stop = waitForSignal();
+  let consoleServer: ConsoleServer | undefined;
   try {
     await controller.start();
+    if (consoleOptions !== undefined) {
+      consoleServer = new ConsoleServer(consoleOptions);
+      await consoleServer.start();
+    }
   } catch (err) {
     logger.error('the broker failed to start', err);
     stop.cancel();
+    await consoleServer?.shutdown();
     await controller.shutdown();
     return 1;
   }
@@ -89,6 +99,7 @@ export async function runBroker(argv: string[]): Promise<number> {
   process.stdout.write(`The broker[${config.brokerName}, ${controller.brokerAddr}] boot success. serializeType=JSON and name server is ${namesrv}\n`);
   const signal = await stop.promise;
   logger.info(`${signal} received, shutting down`);
+  await consoleServer?.shutdown();
   await controller.shutdown();
   return 0;
 }
@@ -96,7 +107,7 @@ export async function runBroker(argv: string[]): Promise<number> {
 async function buildConfig(
   values: BrokerArgs,
   logger: Logger,
-): Promise<{ config: BrokerConfig; storeConfig: MessageStoreConfig; authConfig: AuthConfig; grpc: GrpcEndpointOptions | undefined }> {
+): Promise<{ config: BrokerConfig; storeConfig: MessageStoreConfig; authConfig: AuthConfig; grpc: GrpcEndpointOptions | undefined; consoleOptions: ConsoleServerOptions | undefined }> {
   const warn = (message: string): void => logger.warn(message);
   let config = defaultBrokerConfig(homedir(), process.env['ROCKETMQ_HOME'] ?? '');
   // Java's broker reads NAMESRV_ADDR when broker.conf does not say.
@@ -105,11 +116,16 @@ async function buildConfig(
   let storeProperties = new Map<string, string>();
   let authConfig = defaultAuthConfig();
   let grpcProperties = new Map<string, string>();
+  const consoleProperties = new Map<string, string>();
   if (values.config !== undefined) {
-    const split = splitBrokerProperties(config, parseJavaProperties(await readFile(values.config, 'utf8')));
+    const properties = parseJavaProperties(await readFile(values.config, 'utf8'));
+    const split = splitBrokerProperties(config, properties);
     // Java's BrokerStartup fills AuthConfig from the same file.
     ({ config, storeProperties, authConfig, grpcProperties } = split);
-    for (const key of split.unknown) warn(`${values.config}: '${key}' is not a broker or store config key, ignored`);
+    for (const key of split.unknown) {
+      if (CONSOLE_CONFIG_KEYS.has(key)) consoleProperties.set(key, properties.get(key) as string);
+      else warn(`${values.config}: '${key}' is not a broker or store config key, ignored`);
+    }
   }
   const overrides = new Map<string, string>();
   if (values['listen-port'] !== undefined) overrides.set('listenPort', values['listen-port']);
@@ -120,7 +136,10 @@ async function buildConfig(
     throw new Error('aclEnable=true needs ROCKETMQ_HOME (or rocketmqHome in broker.conf): the ACL is read from $ROCKETMQ_HOME/conf/plain_acl.yml');
   }
   const storeConfig = applyMessageStoreProperties(config.storePathRootDir, storeProperties);
-  return { config, storeConfig, authConfig, grpc: await grpcOptions(grpcProperties, config, storeConfig, logger) };
+  const console = consoleOptionsFromProperties(consoleProperties, process.env);
+  if (console !== undefined && config.namesrvAddr === '') throw new Error('consoleEnable=true needs namesrvAddr: the console asks the name server, as the CLI does');
+  const consoleOptions = console === undefined ? undefined : { ...console, namesrvAddr: config.namesrvAddr, clusterName: config.brokerClusterName, logger };
+  return { config, storeConfig, authConfig, grpc: await grpcOptions(grpcProperties, config, storeConfig, logger), consoleOptions };
 }
 
 /** The gRPC endpoint when broker.conf sets grpcServerPort (Java proxy keys), else undefined. */

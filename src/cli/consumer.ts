@@ -1,3 +1,4 @@
+import { consumerConnectionView } from '../client/admin/admin-views.js';
 import { formatTable, humanTime, NAMESPACE_OPTION, output, parseCommand, parseTimestamp, usageError, withAdmin } from './table.js';
 import { required } from './topic.js';
 
@@ -44,7 +45,7 @@ export async function runConsumer(argv: string[]): Promise<number> {
     if (sub === 'connection') {
       const c = await admin.consumerConnection(group);
       const subscriptions = [...c.subscriptionTable].map(([topic, sd]) => ({ topic, subString: sd.subString }));
-      output(json, { group, connections: c.connectionSet, subscriptions, consumeType: c.consumeType, messageModel: c.messageModel, consumeFromWhere: c.consumeFromWhere }, () =>
+      output(json, consumerConnectionView(group, c), () =>
         [
           formatTable(['#ClientId', '#ClientAddr', '#Language', '#Version'], c.connectionSet.map((x) => [x.clientId, x.clientAddr, x.language, x.version])),
           '',

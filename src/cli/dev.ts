@@ -10,6 +10,7 @@ import { parseJavaProperties } from '../common/java-properties.js';
 import { createConsoleLogger, type Logger } from '../common/logger.js';
 import { defaultNamesrvConfig } from '../namesrv/config.js';
 import { NamesrvController } from '../namesrv/name-server.js';
+import { ConsoleServer, DEFAULT_CONSOLE_PORT } from '../console/console-server.js';
 import { ensureDevCertificate, type DevCertificate } from './dev-certificate.js';
 import { envLines, removeReadyFile, writeReadyFile } from './dev-ready.js';
 import { waitForSignal } from './signals.js';
@@ -18,7 +19,7 @@ import { waitForSignal } from './signals.js';
 export const DEFAULT_DEV_DATA_DIR = join(homedir(), '.rocketmq-ts', 'dev');
 
 export const DEV_USAGE = `usage: rocketmq-ts dev [--namesrv-port 9876] [--broker-port 10911] [--grpc-port 8081|off] [--data-dir DIR] [--broker-ip 127.0.0.1] [--acl USER:PASSWORD]
-                       [--metrics-port PORT] [-c broker.conf] [--print-env] [--ready-file PATH]
+                       [--metrics-port PORT] [--console-port 8082|off] [-c broker.conf] [--print-env] [--ready-file PATH]
 
 A name server and a broker in one process, for development: topics are created on first send
 (autoCreateTopicEnable=true), SQL92 subscriptions are filtered (enablePropertyFilter=true), data is kept
@@ -41,6 +42,7 @@ between runs.
                        (empty with --grpc-port off) on stdout, in this order; the log goes to stderr
   --ready-file PATH    once ready, write the addresses there as JSON ({"nameServer", "brokerAddr", "grpcEndpoint",
                        "pid"}), atomically; removed on stop
+  --console-port PORT  the web console (default ${DEFAULT_CONSOLE_PORT}; 0 picks a free one; off: none), on loopback only
 
 Stops cleanly on SIGTERM or SIGINT (Ctrl-C): messages flushed, checkpoint written.`;
 
@@ -62,6 +64,8 @@ export interface DevOptions {
    * and namesrvAddr and storePathRootDir stay dev's own.
    */
   brokerProperties?: ReadonlyMap<string, string>;
+  /** The web console on this port (loopback); undefined: none. */
+  consolePort?: number | undefined;
   logger?: Logger;
 }
 
@@ -75,6 +79,8 @@ export interface DevCluster {
   readonly grpcEndpoint: string | undefined;
   /** The test certificate the gRPC endpoint's TLS uses, when it has one. */
   readonly grpcCertificate: DevCertificate | undefined;
+  /** The web console, when served. */
+  readonly console: ConsoleServer | undefined;
   stop(): Promise<void>;
 }
 
@@ -91,6 +97,7 @@ export async function startDev(options: DevOptions): Promise<DevCluster> {
     { logger },
   );
   let broker: BrokerController | undefined;
+  let consoleServer: ConsoleServer | undefined;
   try {
     await namesrv.start();
     const namesrvAddr = `${options.brokerIP}:${namesrv.port}`;
@@ -133,6 +140,12 @@ export async function startDev(options: DevOptions): Promise<DevCluster> {
     broker = createBrokerController(config, storeConfig, logger, { authConfig, ...(grpc === undefined ? {} : { grpc }) });
     await broker.start();
     const started = broker;
+    if (options.consolePort !== undefined) {
+      // Its admin and producer need the broker registered: they are clients of the name server like the CLI's.
+      consoleServer = new ConsoleServer({ namesrvAddr, clusterName: config.brokerClusterName, port: options.consolePort, bindAddress: '127.0.0.1', logger });
+      await consoleServer.start();
+    }
+    const console = consoleServer;
     const grpcPort = started.grpcEndpoint?.port;
     return {
       namesrv,
@@ -140,12 +153,15 @@ export async function startDev(options: DevOptions): Promise<DevCluster> {
       namesrvAddr,
       grpcEndpoint: grpcPort === undefined ? undefined : `${options.brokerIP}:${grpcPort}`,
       grpcCertificate: certificate,
+      console,
       async stop() {
+        await console?.shutdown();
         await started.shutdown();
         await namesrv.shutdown();
       },
     };
   } catch (err) {
+    await consoleServer?.shutdown();
     await broker?.shutdown();
     await namesrv.shutdown();
     throw err;
@@ -180,6 +196,7 @@ export async function runDev(argv: string[]): Promise<number> {
     config?: string;
     'print-env'?: boolean;
     'ready-file'?: string;
+    'console-port'?: string;
     help?: boolean;
   };
   try {
@@ -198,6 +215,7 @@ export async function runDev(argv: string[]): Promise<number> {
         config: { type: 'string', short: 'c' },
         'print-env': { type: 'boolean' },
         'ready-file': { type: 'string' },
+        'console-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -223,7 +241,10 @@ export async function runDev(argv: string[]): Promise<number> {
   const metricsPort = values['metrics-port'] === undefined ? undefined : parsePort(values['metrics-port']);
   const badGrpc = grpcText !== 'off' && grpcPort === undefined;
   const badMetrics = values['metrics-port'] !== undefined && metricsPort === undefined;
-  if (namesrvPort === undefined || brokerPort === undefined || badGrpc || badMetrics) {
+  const consoleText = values['console-port'] ?? String(DEFAULT_CONSOLE_PORT);
+  const consolePort = consoleText === 'off' ? undefined : parsePort(consoleText);
+  const badConsole = consoleText !== 'off' && consolePort === undefined;
+  if (namesrvPort === undefined || brokerPort === undefined || badGrpc || badMetrics || badConsole) {
     process.stderr.write(`rocketmq-ts dev: a port is an integer from 0 to 65535\n\n${DEV_USAGE}\n`);
     return 2;
   }
@@ -239,6 +260,7 @@ export async function runDev(argv: string[]): Promise<number> {
     namesrvPort,
     brokerPort,
     grpcPort,
+    consolePort,
     dataDir: resolve(values['data-dir'] ?? DEFAULT_DEV_DATA_DIR),
     brokerIP: values['broker-ip'] ?? properties?.get('brokerIP1')?.trim() ?? '127.0.0.1',
     ...(properties === undefined ? {} : { brokerProperties: properties }),
@@ -272,7 +294,7 @@ function banner(cluster: DevCluster, options: DevOptions, startMillis: number): 
   const grpcLine =
     grpcEndpoint === undefined
       ? ''
-      : `\n  gRPC         ${grpcEndpoint}  (RocketMQ 5.x SDKs: endpoints '${grpcEndpoint}'; producers only for now)${
+      : `\n  gRPC         ${grpcEndpoint}  (RocketMQ 5.x SDKs: endpoints '${grpcEndpoint}')${
           grpcCertificate === undefined ? '' : `\n               TLS too (Java SDK default); Node/Python SDKs with TLS on trust its test certificate with\n               GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=${grpcCertificate.certPath}`
         }`;
   return `
@@ -282,7 +304,9 @@ rocketmq-ts dev is ready (${Math.round(startMillis)} ms)
   data         ${options.dataDir}  (kept between runs; delete it to start afresh)
   topics       created on first send (autoCreateTopicEnable=true); SQL92 selectors on (enablePropertyFilter=true)${
     options.aclUser === undefined ? '' : `\n  ACL 2.0      on: sign with ROCKETMQ_ACCESS_KEY=${options.aclUser.username} and its password; add users with rocketmq-ts user`
-  }${broker.metricsPort === undefined ? '' : `\n  metrics      http://127.0.0.1:${broker.metricsPort}/metrics  (and /healthz, /readyz)`}
+  }${broker.metricsPort === undefined ? '' : `\n  metrics      http://127.0.0.1:${broker.metricsPort}/metrics  (and /healthz, /readyz)`}${
+    cluster.console === undefined ? '' : `\n  console      http://${cluster.console.url}  (web console; --console-port off to leave it out)`
+  }
 
 Send a first message with the Java quickstart from an Apache RocketMQ distribution:
   export NAMESRV_ADDR=${namesrvAddr}

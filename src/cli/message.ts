@@ -1,3 +1,4 @@
+import { messageView } from '../client/admin/admin-views.js';
 import type { MessageTrace } from '../client/trace/message-trace.js';
 import type { MessageExt } from '../protocol/message/message.js';
 import { formatTable, humanTime, NAMESPACE_OPTION, output, parseCommand, UsageError, usageError, withAdmin } from './table.js';
@@ -43,37 +44,15 @@ export async function runMessage(argv: string[]): Promise<number> {
     }
     if (typeof values.id === 'string') {
       const msg = await admin.viewMessage(values.id, topic);
-      output(json, messageJson(msg), () => describe(msg));
+      output(json, messageView(msg), () => describe(msg));
       return;
     }
     if (typeof values.key !== 'string' || topic === undefined) throw new UsageError('give --id, or --key with -t');
     const msgs = (await admin.queryMessage(topic, values.key)).sort((a, b) => a.storeTimestamp - b.storeTimestamp);
-    output(json, msgs.map(messageJson), () =>
+    output(json, msgs.map(messageView), () =>
       formatTable(['#Message ID', '#Offset Message ID', '#QID', '#Offset', '#Store Time'], msgs.map((m) => [m.uniqKey ?? m.msgId, m.msgId, m.queueId, m.queueOffset, humanTime(m.storeTimestamp)])),
     );
   });
-}
-
-/** A message for scripts: ids, position, times, properties, and the body as UTF-8. */
-export function messageJson(msg: MessageExt): Record<string, unknown> {
-  return {
-    topic: msg.topic,
-    msgId: msg.uniqKey ?? msg.msgId,
-    offsetMsgId: msg.msgId,
-    tags: msg.tags,
-    keys: msg.keyList,
-    queueId: msg.queueId,
-    queueOffset: msg.queueOffset,
-    commitLogOffset: msg.commitLogOffset,
-    reconsumeTimes: msg.reconsumeTimes,
-    bornTimestamp: msg.bornTimestamp,
-    storeTimestamp: msg.storeTimestamp,
-    bornHost: `${msg.bornHost.address}:${msg.bornHost.port}`,
-    storeHost: `${msg.storeHost.address}:${msg.storeHost.port}`,
-    sysFlag: msg.sysFlag,
-    properties: Object.fromEntries(msg.properties),
-    body: msg.body.toString('utf8'),
-  };
 }
 
 /** QueryMsgByIdSubCommand.printMsg's layout: labels padded to 20, then the value. */

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../common/logger.js';
 
@@ -9,19 +9,48 @@ export interface HttpAnswer {
   readonly body: string;
 }
 
+/** A request as a handler sees it: the body already read (bounded), the query parsed. */
+export interface HttpRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/** Where a Server-Sent Events reply writes; `send` after the client left does nothing. */
+export interface HttpEventSink {
+  send(event: string, data: string): void;
+}
+
+/**
+ * A handler's reply: an answer (with extra headers), or an event stream that runs until the client leaves:
+ * `open` starts it and returns what stops it.
+ */
+export type HttpReply = (HttpAnswer & { readonly headers?: Readonly<Record<string, string>> }) | { readonly open: (sink: HttpEventSink) => () => void };
+
 export interface HttpEndpointOptions {
   host: string;
   /** 0: any free port. */
   port: number;
   /** GET routes by path (no query strings are read). */
   routes: ReadonlyMap<string, () => HttpAnswer>;
+  /** Every request no GET route takes (any method, any path); without it those are 404 or 405. */
+  handler?: (request: HttpRequest) => Promise<HttpReply>;
+  /** The largest request body read for the handler (default 1 MiB); a larger one is refused with 413. */
+  maxBodyBytes?: number;
   logger?: Logger;
 }
 
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** Comment lines keep an idle event stream open through proxies and let a closed client be noticed. */
+const EVENT_STREAM_KEEPALIVE_MILLIS = 15_000;
+
 /**
- * A small GET-only HTTP listener for the operations endpoints (/metrics, /healthz, /readyz): the routes are
- * plain functions, so what they serve is built outside the transport. Anything but GET or HEAD of a known path is
- * a 405 or a 404; a route that throws is a 500, logged, and the listener keeps serving.
+ * A small HTTP listener for the operations endpoints (/metrics, /healthz, /readyz) and the web console: the routes
+ * and the handler are plain functions, so what they serve is built outside the transport. Without a handler,
+ * anything but GET or HEAD of a known path is a 405 or a 404; a route or handler that throws is a 500, logged, and
+ * the listener keeps serving.
  */
 export class HttpEndpoint {
   private readonly server: Server;
@@ -32,6 +61,11 @@ export class HttpEndpoint {
     this.server = createServer((request, response) => {
       const path = (request.url ?? '/').split('?')[0] ?? '/';
       const route = this.options.routes.get(path);
+      const handler = this.options.handler;
+      if (handler !== undefined && (route === undefined || (request.method !== 'GET' && request.method !== 'HEAD'))) {
+        this.handle(handler, request, response, path);
+        return;
+      }
       let answer: HttpAnswer;
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         answer = { status: 405, contentType: 'text/plain; charset=utf-8', body: 'method not allowed\n' };
@@ -51,6 +85,61 @@ export class HttpEndpoint {
     });
     // Scrapers keep connections open; closing the endpoint must not wait for them.
     this.server.keepAliveTimeout = 5000;
+  }
+
+  private handle(handler: (request: HttpRequest) => Promise<HttpReply>, request: IncomingMessage, response: ServerResponse, path: string): void {
+    const limit = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    request.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > limit) {
+        refused = true;
+        writeAnswer(response, request.method, { status: 413, contentType: 'text/plain; charset=utf-8', body: `request body over ${limit} bytes\n` }, { Connection: 'close' });
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('error', () => response.destroy());
+    request.on('end', () => {
+      if (refused) return;
+      const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
+      const incoming: HttpRequest = { method: request.method ?? 'GET', path, query, headers: request.headers, body: Buffer.concat(chunks) };
+      handler(incoming).then(
+        (reply) => {
+          if ('open' in reply) this.stream(reply.open, request, response);
+          else writeAnswer(response, request.method, reply, reply.headers);
+        },
+        (err: unknown) => {
+          this.logger.error(`HTTP ${request.method ?? ''} ${path} failed`, err);
+          if (!response.headersSent) writeAnswer(response, request.method, { status: 500, contentType: 'text/plain; charset=utf-8', body: 'internal error\n' });
+          else response.destroy();
+        },
+      );
+    });
+  }
+
+  /** text/event-stream until the client goes away (or the endpoint shuts down). */
+  private stream(open: (sink: HttpEventSink) => () => void, request: IncomingMessage, response: ServerResponse): void {
+    response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    response.write(': open\n\n');
+    let closed = false;
+    const sink: HttpEventSink = {
+      send(event, data) {
+        if (closed) return;
+        response.write(`event: ${event}\n${data.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`);
+      },
+    };
+    const stop = open(sink);
+    const keepalive = setInterval(() => response.write(': keepalive\n\n'), EVENT_STREAM_KEEPALIVE_MILLIS);
+    keepalive.unref();
+    request.socket.once('close', () => {
+      closed = true;
+      clearInterval(keepalive);
+      stop();
+    });
   }
 
   start(): Promise<void> {
@@ -75,4 +164,9 @@ export class HttpEndpoint {
       this.server.closeAllConnections();
     });
   }
+}
+
+function writeAnswer(response: ServerResponse, method: string | undefined, answer: HttpAnswer, headers: Readonly<Record<string, string>> = {}): void {
+  response.writeHead(answer.status, { ...headers, 'Content-Type': answer.contentType, 'Content-Length': Buffer.byteLength(answer.body) });
+  response.end(method === 'HEAD' ? undefined : answer.body);
 }

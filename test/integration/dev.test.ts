@@ -106,7 +106,7 @@ describe('rocketmq-ts dev, as a command', () => {
     const dir = await mkdtemp(join(tmpdir(), 'rmq-dev-cli-'));
     const cliModule = new URL('../../src/cli/dev.js', import.meta.url).href;
     const script = `import { runDev } from ${JSON.stringify(cliModule)}; process.exitCode = await runDev(process.argv.slice(1));`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', '--namesrv-port', '0', '--broker-port', '0', '--grpc-port', '0', '--data-dir', dir], {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', '--namesrv-port', '0', '--broker-port', '0', '--grpc-port', '0', '--console-port', '0', '--data-dir', dir], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -123,6 +123,9 @@ describe('rocketmq-ts dev, as a command', () => {
     assert.match(out, /name server {2}127\.0\.0\.1:\d+/);
     assert.match(out, /export NAMESRV_ADDR=127\.0\.0\.1:\d+/);
     assert.match(out, /gRPC {9}127\.0\.0\.1:\d+ {2}\(RocketMQ 5\.x SDKs/);
+    const consoleUrl = /console {6}(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
+    assert.ok(consoleUrl !== undefined, out);
+    assert.match(await (await fetch(consoleUrl)).text(), /<title>rocketmq-ts console<\/title>/);
     // The test certificate (openssl) is made under the data dir and named for the SDKs that verify it.
     assert.ok(out.includes(`GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=${join(dir, 'tls', 'grpc-dev.crt')}`), out);
     assert.ok(existsSync(join(dir, 'broker', 'abort')));

@@ -19,6 +19,8 @@ const allowed: Record<string, string[]> = {
   grpc: ['common', 'protocol', 'grpc'],
   broker: ['common', 'protocol', 'remoting', 'store', 'filter', 'grpc', 'broker'],
   client: ['common', 'protocol', 'remoting', 'filter', 'client'],
+  // The web console: pages and JSON over the client's admin layer, carried by remoting's HttpEndpoint.
+  console: ['common', 'protocol', 'remoting', 'client', 'console'],
   cli: ['*'],
   // rocketmq-ts/testing composes a name server, a broker (built as BrokerStartup builds it) and a client Admin for
   // application test suites; nothing in src/ imports it (checked below), the CLI included.
@@ -137,6 +139,24 @@ describe('architecture', () => {
       for (const spec of importsOf(file)) {
         if (socketModules.test(spec) && !rel.startsWith('remoting/') && !rel.startsWith('grpc/transport/')) violations.push(`${rel} imports ${spec}`);
         if (fileModules.test(spec) && !fileOwners.some((owner) => owner.test(rel))) violations.push(`${rel} imports ${spec}`);
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
+  it('keeps the web console (src/console) to pages and JSON: no sockets or files of its own, remoting only for its HttpEndpoint, the cluster through the admin layer', () => {
+    // It reaches the cluster as the CLI does (Admin, Producer): never the broker's or name server's internals, so
+    // what it shows is what `--json` prints, and no page can make the broker read or write a file.
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      if (!rel.startsWith('console/')) continue;
+      for (const spec of importsOf(file)) {
+        if (/^node:(net|tls|http|https|http2|dgram|fs|fs\/promises|child_process)$/.test(spec)) violations.push(`${rel} imports ${spec}`);
+        if (!spec.startsWith('.')) continue;
+        const target = relative(srcRoot, join(file, '..', spec));
+        if (target.startsWith('remoting/') && target !== 'remoting/http-endpoint.js') violations.push(`${rel} -> ${target}`);
+        if (target.startsWith('client/') && !/^client\/(admin\/|producer\/|client-manager\.js$)/.test(target)) violations.push(`${rel} -> ${target}`);
       }
     }
     assert.deepEqual(violations, []);

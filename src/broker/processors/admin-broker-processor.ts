@@ -284,9 +284,12 @@ export class AdminBrokerProcessor implements RequestProcessor {
       }
     }
     const offsetTable: [MessageQueue, OffsetWrapper][] = [];
+    let consumeTps = 0;
     for (const topic of topics) {
       const topicConfig = topicConfigManager.selectTopicConfig(topic);
       if (topicConfig === undefined) continue;
+      // BrokerStatsManager.tpsGroupGetNums: the minute window of GROUP_GET_NUMS (topic@group), truncated as Java's (long) cast.
+      consumeTps += Math.trunc(this.broker.brokerStatsManager.getStatsItem('GROUP_GET_NUMS', `${topic}@${group}`)?.snapshot('minute').tps ?? 0);
       for (let queueId = 0; queueId < topicConfig.readQueueNums; queueId++) {
         const brokerOffset = Math.max(0, messageStore.getMaxOffsetInQueue(topic, queueId));
         const consumerOffset = Math.max(0, consumerOffsetManager.queryOffset(group, topic, queueId));
@@ -297,7 +300,7 @@ export class AdminBrokerProcessor implements RequestProcessor {
         ]);
       }
     }
-    return success(encodeConsumeStats(offsetTable, 0));
+    return success(encodeConsumeStats(offsetTable, consumeTps));
   }
 
   /** The stored message goes to the client as body, with the broker's name and the topic's and group's flags. */

@@ -2,7 +2,8 @@ import type { ConsumerConnection, OffsetWrapper } from '../../protocol/bodies/co
 import type { ConsumeFromWhere, ConsumeType, MessageModel, SubscriptionData } from '../../protocol/bodies/heartbeat-data.js';
 import { asObject, asString, optArray, optBoolean, optInteger, optObject, optString, parseJsonBody } from '../../protocol/bodies/json-fields.js';
 import { decodeMessageQueueMap, type MessageQueue } from '../../protocol/bodies/message-queue.js';
-import type { LanguageName } from '../../protocol/language-code.js';
+import type { ProducerInfo } from '../../protocol/bodies/broker-stats.js';
+import { languageFromWire, type LanguageName } from '../../protocol/language-code.js';
 
 /**
  * The admin answers the protocol layer only encodes (the broker writes them; only an admin reads them), decoded
@@ -116,4 +117,29 @@ export function compareMessageQueue(a: MessageQueue, b: MessageQueue): number {
   if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
   if (a.brokerName !== b.brokerName) return a.brokerName < b.brokerName ? -1 : 1;
   return a.queueId - b.queueId;
+}
+
+/** ProducerTableInfo.java (GET_ALL_PRODUCER_INFO 328): every producer connection of the broker, by group. */
+export function decodeProducerTableInfo(body: Buffer | undefined): Map<string, ProducerInfo[]> {
+  const what = 'ProducerTableInfo';
+  const obj = asObject(parseJsonBody(body, what), what);
+  const table = new Map<string, ProducerInfo[]>();
+  for (const [group, list] of Object.entries(optObject(obj, 'data', what) ?? {})) {
+    const where = `${what}.data[${group}]`;
+    if (!Array.isArray(list)) continue;
+    table.set(
+      group,
+      list.map((value, i) => {
+        const p = asObject(value, `${where}[${i}]`);
+        return {
+          clientId: optString(p, 'clientId', where) ?? '',
+          remoteIP: optString(p, 'remoteIP', where) ?? '',
+          language: languageFromWire(p['language']),
+          version: optInteger(p, 'version', where) ?? 0,
+          lastUpdateTimestamp: optInteger(p, 'lastUpdateTimestamp', where) ?? 0,
+        };
+      }),
+    );
+  }
+  return table;
 }

@@ -10,11 +10,15 @@ import {
   type BrokerClusterAclConfig,
   type PlainAccessConfigBody,
 } from '../../protocol/bodies/acl-v1.js';
+import type { ProducerInfo } from '../../protocol/bodies/broker-stats.js';
 import { decodeClusterInfo, type ClusterInfo } from '../../protocol/bodies/cluster-info.js';
 import { decodeKVTable } from '../../protocol/bodies/kv-table.js';
 import { decodeConsumeStats, decodeResetOffsetBody, type ConsumerConnection } from '../../protocol/bodies/consumer-admin.js';
 import { encodeHeartbeatData, type ConsumerData } from '../../protocol/bodies/heartbeat-data.js';
 import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
+import { decodeSubscriptionGroupWrapper, type SubscriptionGroupConfig } from '../../protocol/bodies/subscription-group-wrapper.js';
+import { decodeTopicConfigSerializeWrapper } from '../../protocol/bodies/topic-config-serialize-wrapper.js';
+import type { TopicConfig } from '../../protocol/bodies/topic-config.js';
 import { decodeTopicList } from '../../protocol/bodies/topic-list.js';
 import type { TopicRouteData } from '../../protocol/bodies/topic-route-data.js';
 import type { CustomHeader } from '../../protocol/custom-header.js';
@@ -40,6 +44,7 @@ import {
   compareMessageQueue,
   decodeConsumerConnection,
   decodeConsumerRunningInfo,
+  decodeProducerTableInfo,
   decodeTopicStatsTable,
   type ConsumeProgress,
   type ConsumerRunningInfo,
@@ -386,6 +391,26 @@ export class Admin {
     const response = await this.call(addr, RequestCode.GET_CONSUMER_RUNNING_INFO, { consumerGroup: group, clientId, jstackEnable: false });
     const info = decodeConsumerRunningInfo(response.body);
     return this.ns.active ? { ...info, mqTable: info.mqTable.map((q) => ({ ...q, mq: this.ns.unwrapQueue(q.mq) })) } : info;
+  }
+
+  /** GET_ALL_TOPIC_CONFIG (21) of one broker: its topics' configs by name (DefaultMQAdminExt.getAllTopicConfig). */
+  async allTopicConfig(brokerAddr: string): Promise<Map<string, TopicConfig>> {
+    return decodeTopicConfigSerializeWrapper((await this.call(brokerAddr, RequestCode.GET_ALL_TOPIC_CONFIG)).body).topicConfigTable;
+  }
+
+  /** GET_ALL_SUBSCRIPTIONGROUP_CONFIG (201) of one broker: its consumer groups' configs by name. */
+  async allSubscriptionGroup(brokerAddr: string): Promise<Map<string, SubscriptionGroupConfig>> {
+    return decodeSubscriptionGroupWrapper((await this.call(brokerAddr, RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG)).body).subscriptionGroupTable;
+  }
+
+  /** GET_ALL_PRODUCER_INFO (328) of one broker: its producer connections by group (DefaultMQAdminExt.getAllProducerInfo). */
+  async allProducerInfo(brokerAddr: string): Promise<Map<string, ProducerInfo[]>> {
+    return decodeProducerTableInfo((await this.call(brokerAddr, RequestCode.GET_ALL_PRODUCER_INFO)).body);
+  }
+
+  /** DELETE_SUBSCRIPTIONGROUP (207) on one broker, its committed offsets too when `cleanOffset` (mqadmin deleteSubGroup -r). */
+  async deleteSubscriptionGroup(brokerAddr: string, userGroup: string, cleanOffset = false): Promise<void> {
+    await this.call(brokerAddr, RequestCode.DELETE_SUBSCRIPTIONGROUP, { groupName: this.ns.wrap(userGroup), cleanOffset });
   }
 
   /** GET_MAX_OFFSET (30): the consume-queue offset after the queue's last message. */

@@ -198,6 +198,20 @@ describe('queue locks and admin codes over loopback (41, 42, 203, 204, 207, 208,
     assert.ok((byQueue.get(0)?.lastTimestamp ?? 0) > 0);
   });
 
+  it("GET_CONSUME_STATS: consumeTps is the group's pulls per second over the minute window (BrokerStatsManager.tpsGroupGetNums)", async () => {
+    const stats = broker.brokerStatsManager;
+    // 140 messages pulled by G from T over 70 s of the minute window (its first sample starts from zero one 10 s
+    // period back, then one 60 s later): 2 a second.
+    stats.incGroupGet('G', 'T', 0, 0);
+    const item = stats.getStatsItem('GROUP_GET_NUMS', 'T@G');
+    assert.ok(item !== undefined);
+    item.sample('minute', 1_000_000);
+    item.add(140, 1);
+    item.sample('minute', 1_060_000);
+    const response = await call(RequestCode.GET_CONSUME_STATS, { consumerGroup: 'G' });
+    assert.equal(decodeConsumeStats(response.body).consumeTps, 2);
+  });
+
   it('INVOKE_BROKER_TO_RESET_OFFSET pushes RESET_CONSUMER_CLIENT_OFFSET with a ResetOffsetBody to every member and answers the table', async () => {
     const got = deferred();
     const poll = setInterval(() => c1.resets.length > 0 && c2.resets.length > 0 && got.resolve(), 5);
