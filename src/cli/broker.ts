@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseJavaProperties } from '../common/java-properties.js';
 import { createConsoleLogger } from '../common/logger.js';
-import { applyBrokerProperties, defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.js';
+import { applyBrokerProperties, brokerIdForRole, defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.js';
 import { BrokerController, type BrokerControllerOptions } from '../broker/broker-controller.js';
 import { ConfigFileStore } from '../broker/config-file-store.js';
 import { AUTH_CONFIG_KEYS, defaultAuthConfig, parseAuthConfig, type AuthConfig } from '../broker/auth/auth-config.js';
@@ -15,7 +15,7 @@ import { ensureDevCertificate, readCertificate } from './dev-certificate.js';
 import { DefaultMessageStore } from '../store/default-message-store.js';
 import { PlainAclFileStore } from '../store/plain-acl-file-store.js';
 import { TimerMessageStore } from '../store/timer/timer-message-store.js';
-import { createMessageStoreConfig, type MessageStoreConfig } from '../store/message-store-config.js';
+import { BROKER_ROLES, createMessageStoreConfig, type MessageStoreConfig } from '../store/message-store-config.js';
 import { waitForSignal } from './signals.js';
 
 export const BROKER_USAGE = `usage: rocketmq-ts broker [-c broker.conf] [-n "host:port;host:port"] [--listen-port 10911] [--data-dir DIR]
@@ -148,6 +148,7 @@ async function buildConfig(
     throw new Error('aclEnable=true needs ROCKETMQ_HOME (or rocketmqHome in broker.conf): the ACL is read from $ROCKETMQ_HOME/conf/plain_acl.yml');
   }
   const storeConfig = applyMessageStoreProperties(config.storePathRootDir, storeProperties);
+  config = brokerIdForRole(config, storeConfig.brokerRole);
   return { config, storeConfig, authConfig, grpc: await grpcOptions(grpcProperties, config, storeConfig, logger) };
 }
 
@@ -237,6 +238,10 @@ export function applyMessageStoreProperties(storePathRootDir: string, properties
       if (key === 'flushDiskType' && value !== 'ASYNC_FLUSH' && value !== 'SYNC_FLUSH') {
         throw new Error(`flushDiskType must be ASYNC_FLUSH or SYNC_FLUSH, not '${value}'`);
       }
+      if (key === 'brokerRole' && !(BROKER_ROLES as readonly string[]).includes(value)) {
+        throw new Error(`brokerRole must be one of ${BROKER_ROLES.join(', ')}, not '${value}'`);
+      }
+      if (key === 'syncMasterProfile' && value !== '4' && value !== '5') throw new Error(`syncMasterProfile must be 4 or 5, not '${value}'`);
       overrides[key] = value;
     }
   }
