@@ -91,6 +91,8 @@ export class CommitLog {
   private recent: { readonly offset: number; readonly data: Buffer }[] = [];
   private recentHead = 0;
   private recentBytes = 0;
+  /** Told the new end of the log after every write (the HA master pushes on it instead of polling). */
+  private readonly appendedListeners = new Set<(maxOffset: number) => void>();
 
   constructor(
     io: StorageIO,
@@ -181,7 +183,61 @@ export class CommitLog {
       return failure;
     }
     for (const onWritten of group.onWritten) onWritten();
+    this.notifyAppended();
     return undefined;
+  }
+
+  /** Registers a listener of appends; returns the function that removes it. */
+  onAppended(listener: (maxOffset: number) => void): () => void {
+    this.appendedListeners.add(listener);
+    return () => this.appendedListeners.delete(listener);
+  }
+
+  private notifyAppended(): void {
+    const max = this.getMaxOffset();
+    for (const listener of this.appendedListeners) listener(max);
+  }
+
+  /**
+   * CommitLog.getData for the HA master: up to `maxBytes` from `offset` to the write position of the segment
+   * holding it, never across a segment (a Java slave refuses a frame that crosses its own segment end). A full
+   * segment is shipped to its end, END_OF_FILE filler and zero tail included, so both logs stay byte-identical.
+   * Empty at the end of the log; null below the oldest segment (retention took it), as Java.
+   */
+  getData(offset: number, maxBytes: number): Buffer | null {
+    if (offset < this.getMinOffset()) return null;
+    if (offset >= this.getMaxOffset()) return Buffer.alloc(0);
+    const file = this.mappedFileQueue.findMappedFileByOffset(offset);
+    if (file === undefined) return null;
+    const position = offset - file.fileFromOffset;
+    return file.read(position, Math.min(maxBytes, file.fileSize - position));
+  }
+
+  /**
+   * CommitLog.appendData for a slave: raw bytes from the master, written as received at the end of the log with
+   * no parsing (records arrive cut anywhere). `startOffset` must be the end of our log, or for an empty log the
+   * start of a segment (where the master's first frame always begins); the bytes must fit the segment, which a
+   * master with our segment size guarantees. Throws AppendError otherwise, before writing anything.
+   */
+  appendData(startOffset: number, data: Buffer): void {
+    if (this.group !== undefined) this.writeGroup();
+    const size = this.config.mappedFileSizeCommitLog;
+    const empty = this.mappedFileQueue.getLastMappedFile() === undefined;
+    if (empty ? startOffset % size !== 0 : startOffset !== this.getMaxOffset()) {
+      throw new AppendError('MESSAGE_ILLEGAL', empty ? `an empty log starts at a segment start, not at ${startOffset}` : `data for offset ${startOffset}, but the log ends at ${this.getMaxOffset()}`);
+    }
+    if (data.length === 0) return;
+    let file: MappedFile;
+    try {
+      file = this.mappedFileQueue.getLastMappedFileOrCreate(startOffset);
+    } catch (err) {
+      throw new AppendError('CREATE_MAPPED_FILE_FAILED', `cannot create a commit-log segment: ${(err as Error).message}`, { cause: err });
+    }
+    if (data.length > file.remaining) {
+      throw new AppendError('MESSAGE_ILLEGAL', `${data.length} bytes at offset ${startOffset} cross the end of segment ${file.fileName}`);
+    }
+    this.write(() => file.append(data));
+    this.notifyAppended();
   }
 
   private encode(inners: readonly MessageExtBrokerInner[], wroteOffset: number, queueOffset: number): Buffer[] {
