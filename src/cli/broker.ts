@@ -6,6 +6,7 @@ import { parseJavaProperties } from '../common/java-properties.js';
 import { createConsoleLogger } from '../common/logger.js';
 import { applyBrokerProperties, brokerIdForRole, defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.js';
 import { BrokerController, type BrokerControllerOptions } from '../broker/broker-controller.js';
+import { BrokerHA } from '../broker/broker-ha.js';
 import { ConfigFileStore } from '../broker/config-file-store.js';
 import { AUTH_CONFIG_KEYS, defaultAuthConfig, parseAuthConfig, type AuthConfig } from '../broker/auth/auth-config.js';
 import type { Logger } from '../common/logger.js';
@@ -199,6 +200,7 @@ export function createBrokerController(
 ): BrokerController {
   const messageStore = new DefaultMessageStore(storeConfig, { logger });
   return new BrokerController(config, {
+    ha: new BrokerHA(messageStore, { bindAddress: config.bindAddress, logger }),
     configStore: new ConfigFileStore(join(config.storePathRootDir, 'config')),
     messageStore,
     logger,

@@ -67,12 +67,15 @@ class SegmentScanner {
   private window: Buffer = Buffer.alloc(0);
   private windowStart = 0;
 
-  constructor(readonly file: MappedFile) {}
+  constructor(
+    readonly file: MappedFile,
+    private readonly windowSize = SCAN_WINDOW,
+  ) {}
 
   bytes(position: number, length: number): Buffer {
     if (position < this.windowStart || position + length > this.windowStart + this.window.length) {
       this.windowStart = position;
-      this.window = this.file.readRaw(position, Math.max(length, SCAN_WINDOW));
+      this.window = this.file.readRaw(position, Math.max(length, this.windowSize));
     }
     const at = position - this.windowStart;
     return this.window.subarray(at, Math.min(at + length, this.window.length));
@@ -448,6 +451,36 @@ export class CommitLog {
     }
     this.mappedFileQueue.flushedWhere = endOffset;
     return endOffset;
+  }
+
+  /**
+   * P1, for a slave: checks the whole records in [from, to) of bytes received from a master (magic code, size,
+   * body CRC, and the offset each record carries, which must be where it sits). Returns the end of the last whole
+   * valid record (a partial one at `to` waits for its bytes), and the reason when a record is invalid: a stream
+   * cut at the wrong place or corrupted, which a Java slave would append and serve.
+   */
+  checkReplicatedRecords(from: number, to: number): { validTo: number; error?: string } {
+    let at = from;
+    while (at + 8 <= to) {
+      const file = this.mappedFileQueue.findMappedFileByOffset(at);
+      if (file === undefined) return { validTo: at, error: `no segment holds offset ${at}` };
+      const position = at - file.fileFromOffset;
+      const segmentEnd = file.fileFromOffset + file.fileSize;
+      const scanner = new SegmentScanner(file, Math.min(to, segmentEnd) - at);
+      const head = scanner.bytes(position, 8);
+      const totalSize = head.readInt32BE(0);
+      if (head.readInt32BE(4) === BLANK_MAGIC_CODE) {
+        if (totalSize !== segmentEnd - at) return { validTo: at, error: `END_OF_FILE record of ${totalSize} bytes at offset ${at}, ${segmentEnd - at} left in the segment` };
+        if (segmentEnd > to) break;
+        at = segmentEnd;
+        continue;
+      }
+      if (totalSize > 8 && totalSize <= segmentEnd - at && at + totalSize > to) break;
+      const check = this.checkRecord(scanner, position);
+      if (check.kind !== 'message') return { validTo: at, error: `${check.kind === 'invalid' ? check.reason : 'no record'} at offset ${at}` };
+      at += check.msg.storeSize;
+    }
+    return { validTo: at };
   }
 
   private refuse(file: MappedFile, position: number, stop: RecordCheck | undefined, validAt: number): never {

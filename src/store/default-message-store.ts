@@ -327,6 +327,34 @@ export class DefaultMessageStore implements MessageStore {
     this.scheduleDispatch();
   }
 
+  /** Told the log's new end after every write or appended chunk (the HA master pushes on it). */
+  onCommitLogAppended(listener: (maxOffset: number) => void): () => void {
+    return this.commitLog.onAppended(listener);
+  }
+
+  /** P1: the end of the whole, valid records of [from, to) of a slave's log (see CommitLog.checkReplicatedRecords). */
+  checkReplicatedRecords(from: number, to: number): { validTo: number; error?: string } {
+    return this.commitLog.checkReplicatedRecords(from, to);
+  }
+
+  /**
+   * A slave cuts its log back to `offset`: the unfinished record at its end before it asks its master again, or
+   * bytes that failed the check. Nothing past the last whole record was dispatched, so no queue points there.
+   */
+  truncateDirtyCommitLog(offset: number): void {
+    if (this.config.brokerRole !== 'SLAVE') throw new Error('only a slave cuts its commit log while running');
+    this.commitLog.writeGroup();
+    if (offset >= this.getMaxPhyOffset()) return;
+    this.logger.info(`cutting the commit log back from ${this.getMaxPhyOffset()} to ${offset}`);
+    this.commitLog.mappedFileQueue.truncateDirtyFiles(offset);
+  }
+
+  /** Syncs the commit log now (a slave with haAckAfterFlush acks what this made durable). */
+  async flushCommitLog(): Promise<number> {
+    await this.flushCommitLogService.requestFlush();
+    return this.getFlushedPhyOffset();
+  }
+
   /** Set by the HA service of a SYNC_MASTER: puts that wait for storage also wait for their replica. */
   setReplicaWaiter(waiter: ReplicaWaiter | undefined): void {
     this.replicaWaiter = waiter;
