@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import { decodeHARuntimeInfo } from '../../src/protocol/bodies/ha-runtime-info.js';
 import { messageProperties2String, RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/index.js';
@@ -14,6 +16,15 @@ import { firstCommitLogDifference } from '../helpers/commit-log-compare.js';
 import { pollFor } from '../helpers/wait.js';
 
 const SEGMENT = 1024 * 1024;
+const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+function cli(args: string[]): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [MAIN, ...args], { env: { ...process.env, NAMESRV_ADDR: '' }, timeout: 30_000 }, (err, stdout) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout });
+    });
+  });
+}
 const TOPIC = 'HaTopic';
 
 function freePort(): Promise<number> {
@@ -118,6 +129,13 @@ describe('HA: our master and our slave (real sockets, discovery through the name
     assert.equal(fromSlave.master, false);
     assert.equal(fromSlave.haClientRuntimeInfo.masterAddr, `127.0.0.1:${haPort}`);
     assert.equal(fromSlave.haClientRuntimeInfo.state, 'TRANSFER');
+    // The CLI over the name server: both brokers of the group.
+    const text = await cli(['ha', 'status', '-n', namesrvAddr]);
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, /master, commit log max offset \d+, 1 slave\(s\) in sync/);
+    assert.match(text.stdout, new RegExp(`master HA address\\s+127\\.0\\.0\\.1:${haPort}`));
+    const json = JSON.parse((await cli(['ha', 'status', '-b', slave!.brokerAddr, '--json'])).stdout) as Record<string, { master: boolean }>;
+    assert.equal(json[slave!.brokerAddr]?.master, false);
   });
 
   it('a slave killed with -9 mid-stream restarts on its data and resumes without a gap or a duplicate byte', async () => {
