@@ -2,8 +2,8 @@ import type { Logger } from '../../common/logger.js';
 import { encodeTransferHeader, HAProtocolError, MAX_TRANSFER_BODY_SIZE, ReportDecoder } from './ha-codec.js';
 import type { HALink } from './ha-link.js';
 
-/** Frames sent in one turn of the event loop before yielding (1 MiB at the default batch size). */
-const FRAMES_PER_TURN = 32;
+/** Frames sent in one turn of the event loop before yielding (256 KiB at the default batch size). */
+const FRAMES_PER_TURN = 8;
 
 /** What a connection needs of the master's store. */
 export interface HAConnectionStore {
