@@ -23,6 +23,8 @@ import { ConsumerFilterManager, FilterFactory } from './filter/consumer-filter-m
 import { ConsumerOffsetManager } from './offset/consumer-offset-manager.js';
 import { BrokerOuterAPI, type BrokerOuterAPIOptions } from './out/broker-outer-api.js';
 import { AdminBrokerProcessor } from './processors/admin-broker-processor.js';
+import { HAStatusProcessor } from './processors/ha-status-processor.js';
+import type { BrokerHA } from './broker-ha.js';
 import type { BrokerContext } from './processors/broker-context.js';
 import { ClientManageProcessor } from './processors/client-manage-processor.js';
 import { ConsumerManageProcessor } from './processors/consumer-manage-processor.js';
@@ -106,6 +108,8 @@ export interface BrokerControllerOptions {
   aclWatchIntervalMillis?: number;
   /** Serve the RocketMQ 5.x gRPC MessagingService (grpcServerPort) next to remoting; absent: no gRPC. */
   grpc?: GrpcEndpointOptions;
+  /** Master/slave replication of the store (brokerRole); absent: none (a store without HA, or a test's fake). */
+  ha?: BrokerHA;
 }
 
 type State = 'created' | 'running' | 'stopped';
@@ -160,6 +164,8 @@ export class BrokerController implements BrokerContext {
   private readonly pullMessageProcessor: PullMessageProcessor;
   /** The gRPC endpoint, when configured. */
   readonly grpcEndpoint: GrpcEndpoint | undefined;
+  /** Replication (HA port or link to the master), when the store has it. */
+  readonly ha: BrokerHA | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   /** metricsExporterType=PROM: /metrics, /healthz and /readyz. */
   private metricsEndpoint: HttpEndpoint | undefined;
@@ -174,6 +180,7 @@ export class BrokerController implements BrokerContext {
     this.currentConfig = { ...config };
     this.logger = options.logger ?? silentLogger;
     this.messageStore = options.messageStore;
+    this.ha = options.ha;
     this.authConfig = options.authConfig ?? defaultAuthConfig();
     const users = this.authConfig.authenticationMetadataConfigured ? new AuthenticationMetadataManager(options.configStore, this.logger) : undefined;
     this.authenticationMetadataManager = users;
@@ -419,6 +426,7 @@ export class BrokerController implements BrokerContext {
       this.consumerOrderInfoManager.persist(),
     ]);
     for (const result of persisted) if (result.status === 'rejected') this.logger.error('persisting a config at shutdown failed', result.reason);
+    await this.ha?.shutdown();
     await this.messageStore.shutdown();
     this.logger.info(`broker ${this.currentConfig.brokerName} shut down`);
   }
@@ -528,6 +536,7 @@ export class BrokerController implements BrokerContext {
     ]) {
       server.registerProcessor(code, aclConfig, aclExecutor);
     }
+    server.registerProcessor(RequestCode.GET_BROKER_HA_STATUS, new HAStatusProcessor(() => this.ha?.runtimeInfoBody()), new BoundedExecutor({ maxConcurrency: 1, queueCapacity: 100 }));
     server.registerDefaultProcessor(new AdminBrokerProcessor(this), new BoundedExecutor({ maxConcurrency: 16, queueCapacity: 10_000 }));
     // BrokerController#initialAcl: the validator runs before every processor, on both ports.
     if (this.plainPermissionManager !== undefined) server.registerRPCHook(new PlainAccessValidator(this.plainPermissionManager));
@@ -568,6 +577,9 @@ export class BrokerController implements BrokerContext {
     await this.messageRequestModeManager.load();
     if (this.stopped) return;
     await this.messageStore.start();
+    if (this.stopped) return;
+    // Right after the store: a SYNC_MASTER's puts wait for its slaves from the first one served.
+    await this.ha?.start(this.currentConfig.listenPort);
     if (this.stopped) return;
     // Before serving: what was popped and not acked before a restart is pending again.
     this.popEngine.load();
@@ -708,7 +720,7 @@ export class BrokerController implements BrokerContext {
         brokerAddr: this.brokerAddr,
         brokerName: config.brokerName,
         brokerId: config.brokerId,
-        haServerAddr: `${config.brokerIP2}:${this.port + 1}`,
+        haServerAddr: this.ha?.haServerAddr(config.brokerIP2, this.port) ?? `${config.brokerIP2}:${this.port + 1}`,
         topicConfigWrapper: wrapper,
         timeoutMills: config.registerBrokerTimeoutMills,
         enableActingMaster: config.enableSlaveActingMaster,
@@ -717,6 +729,7 @@ export class BrokerController implements BrokerContext {
       });
       // The first answer carries the name servers' order-topic configuration, which sets the order flags.
       if (results.length > 0) this.registered = true;
+      this.ha?.onRegisterResults(results);
       const first = results[0];
       if (first?.kvTable !== undefined) this.topicConfigManager.updateOrderTopicConfig(first.kvTable);
     } catch (err) {

@@ -8,11 +8,12 @@ import { advertisedAddressWarning } from './advertised-address.js';
 import { AUTH_CONFIG_KEYS, parseAuthConfig, type AuthConfig } from './auth/auth-config.js';
 import { applyBrokerProperties, type BrokerConfig } from './broker-config.js';
 import { BrokerController, type BrokerControllerOptions } from './broker-controller.js';
+import { BrokerHA } from './broker-ha.js';
 import { ConfigFileStore } from './config-file-store.js';
 import type { GrpcConsumerConfig } from './grpc/consumer-config.js';
 import type { Logger } from '../common/logger.js';
 import { DefaultMessageStore } from '../store/default-message-store.js';
-import { createMessageStoreConfig, type MessageStoreConfig } from '../store/message-store-config.js';
+import { BROKER_ROLES, createMessageStoreConfig, type MessageStoreConfig } from '../store/message-store-config.js';
 import { PlainAclFileStore } from '../store/plain-acl-file-store.js';
 import { TimerMessageStore } from '../store/timer/timer-message-store.js';
 
@@ -86,6 +87,7 @@ export function createBrokerController(
   if (pitfall !== undefined) logger.warn(pitfall);
   const messageStore = new DefaultMessageStore(storeConfig, { logger });
   return new BrokerController(config, {
+    ha: new BrokerHA(messageStore, { bindAddress: config.bindAddress, logger }),
     configStore: new ConfigFileStore(join(config.storePathRootDir, 'config')),
     messageStore,
     logger,
@@ -125,6 +127,10 @@ export function applyMessageStoreProperties(storePathRootDir: string, properties
       if (key === 'flushDiskType' && value !== 'ASYNC_FLUSH' && value !== 'SYNC_FLUSH') {
         throw new Error(`flushDiskType must be ASYNC_FLUSH or SYNC_FLUSH, not '${value}'`);
       }
+      if (key === 'brokerRole' && !(BROKER_ROLES as readonly string[]).includes(value)) {
+        throw new Error(`brokerRole must be one of ${BROKER_ROLES.join(', ')}, not '${value}'`);
+      }
+      if (key === 'syncMasterProfile' && value !== '4' && value !== '5') throw new Error(`syncMasterProfile must be 4 or 5, not '${value}'`);
       overrides[key] = value;
     }
   }

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseJavaProperties } from '../common/java-properties.js';
 import { createConsoleLogger, type Logger } from '../common/logger.js';
-import { applyBrokerProperties, defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.js';
+import { applyBrokerProperties, brokerIdForRole, defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.js';
 import { defaultAuthConfig, type AuthConfig } from '../broker/auth/auth-config.js';
 import { applyMessageStoreProperties, createBrokerController, grpcConsumerProperties, splitBrokerProperties } from '../broker/broker-startup.js';
 import type { GrpcEndpointOptions } from '../broker/grpc-endpoint.js';
@@ -136,6 +136,7 @@ async function buildConfig(
     throw new Error('aclEnable=true needs ROCKETMQ_HOME (or rocketmqHome in broker.conf): the ACL is read from $ROCKETMQ_HOME/conf/plain_acl.yml');
   }
   const storeConfig = applyMessageStoreProperties(config.storePathRootDir, storeProperties);
+  config = brokerIdForRole(config, storeConfig.brokerRole);
   const console = consoleOptionsFromProperties(consoleProperties, process.env);
   if (console !== undefined && config.namesrvAddr === '') throw new Error('consoleEnable=true needs namesrvAddr: the console asks the name server, as the CLI does');
   const consoleOptions = console === undefined ? undefined : { ...console, namesrvAddr: config.namesrvAddr, clusterName: config.brokerClusterName, logger };

@@ -7,6 +7,7 @@ import { runCluster } from './cluster.js';
 import { runConsume } from './consume.js';
 import { runConsumer } from './consumer.js';
 import { runDev } from './dev.js';
+import { runHa } from './ha.js';
 import { runHealth } from './health.js';
 import { runMessage } from './message.js';
 import { runNamesrv } from './namesrv.js';
@@ -25,6 +26,7 @@ commands:
   cluster        list the brokers of every cluster
   consumer       progress (lag per queue), connections and offset reset of a consumer group
   message        get a message by id or by key, or its trace
+  ha             replication status of masters and slaves (ha status)
   health         exit 0 if the name server (-n) or a broker (-b) answers as healthy, else 1 (container checks)
   user           ACL 2.0 users of a broker: create, update, delete, get, list
   acl            ACL 2.0 access policies of a broker: create, update, delete, get, list; ACL 1.0 accounts
@@ -70,6 +72,8 @@ export async function main(argv: string[]): Promise<number> {
       return runConsumer(argv.slice(1));
     case 'message':
       return runMessage(argv.slice(1));
+    case 'ha':
+      return runHa(argv.slice(1));
     case 'health':
       return runHealth(argv.slice(1));
     case 'user':

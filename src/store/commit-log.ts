@@ -67,12 +67,15 @@ class SegmentScanner {
   private window: Buffer = Buffer.alloc(0);
   private windowStart = 0;
 
-  constructor(readonly file: MappedFile) {}
+  constructor(
+    readonly file: MappedFile,
+    private readonly windowSize = SCAN_WINDOW,
+  ) {}
 
   bytes(position: number, length: number): Buffer {
     if (position < this.windowStart || position + length > this.windowStart + this.window.length) {
       this.windowStart = position;
-      this.window = this.file.readRaw(position, Math.max(length, SCAN_WINDOW));
+      this.window = this.file.readRaw(position, Math.max(length, this.windowSize));
     }
     const at = position - this.windowStart;
     return this.window.subarray(at, Math.min(at + length, this.window.length));
@@ -91,6 +94,8 @@ export class CommitLog {
   private recent: { readonly offset: number; readonly data: Buffer }[] = [];
   private recentHead = 0;
   private recentBytes = 0;
+  /** Told the new end of the log after every write (the HA master pushes on it instead of polling). */
+  private readonly appendedListeners = new Set<(maxOffset: number) => void>();
 
   constructor(
     io: StorageIO,
@@ -181,7 +186,61 @@ export class CommitLog {
       return failure;
     }
     for (const onWritten of group.onWritten) onWritten();
+    this.notifyAppended();
     return undefined;
+  }
+
+  /** Registers a listener of appends; returns the function that removes it. */
+  onAppended(listener: (maxOffset: number) => void): () => void {
+    this.appendedListeners.add(listener);
+    return () => this.appendedListeners.delete(listener);
+  }
+
+  private notifyAppended(): void {
+    const max = this.getMaxOffset();
+    for (const listener of this.appendedListeners) listener(max);
+  }
+
+  /**
+   * CommitLog.getData for the HA master: up to `maxBytes` from `offset` to the write position of the segment
+   * holding it, never across a segment (a Java slave refuses a frame that crosses its own segment end). A full
+   * segment is shipped to its end, END_OF_FILE filler and zero tail included, so both logs stay byte-identical.
+   * Empty at the end of the log; null below the oldest segment (retention took it), as Java.
+   */
+  getData(offset: number, maxBytes: number): Buffer | null {
+    if (offset < this.getMinOffset()) return null;
+    if (offset >= this.getMaxOffset()) return Buffer.alloc(0);
+    const file = this.mappedFileQueue.findMappedFileByOffset(offset);
+    if (file === undefined) return null;
+    const position = offset - file.fileFromOffset;
+    return file.read(position, Math.min(maxBytes, file.fileSize - position));
+  }
+
+  /**
+   * CommitLog.appendData for a slave: raw bytes from the master, written as received at the end of the log with
+   * no parsing (records arrive cut anywhere). `startOffset` must be the end of our log, or for an empty log the
+   * start of a segment (where the master's first frame always begins); the bytes must fit the segment, which a
+   * master with our segment size guarantees. Throws AppendError otherwise, before writing anything.
+   */
+  appendData(startOffset: number, data: Buffer): void {
+    if (this.group !== undefined) this.writeGroup();
+    const size = this.config.mappedFileSizeCommitLog;
+    const empty = this.mappedFileQueue.getLastMappedFile() === undefined;
+    if (empty ? startOffset % size !== 0 : startOffset !== this.getMaxOffset()) {
+      throw new AppendError('MESSAGE_ILLEGAL', empty ? `an empty log starts at a segment start, not at ${startOffset}` : `data for offset ${startOffset}, but the log ends at ${this.getMaxOffset()}`);
+    }
+    if (data.length === 0) return;
+    let file: MappedFile;
+    try {
+      file = this.mappedFileQueue.getLastMappedFileOrCreate(startOffset);
+    } catch (err) {
+      throw new AppendError('CREATE_MAPPED_FILE_FAILED', `cannot create a commit-log segment: ${(err as Error).message}`, { cause: err });
+    }
+    if (data.length > file.remaining) {
+      throw new AppendError('MESSAGE_ILLEGAL', `${data.length} bytes at offset ${startOffset} cross the end of segment ${file.fileName}`);
+    }
+    this.write(() => file.append(data));
+    this.notifyAppended();
   }
 
   private encode(inners: readonly MessageExtBrokerInner[], wroteOffset: number, queueOffset: number): Buffer[] {
@@ -392,6 +451,36 @@ export class CommitLog {
     }
     this.mappedFileQueue.flushedWhere = endOffset;
     return endOffset;
+  }
+
+  /**
+   * P1, for a slave: checks the whole records in [from, to) of bytes received from a master (magic code, size,
+   * body CRC, and the offset each record carries, which must be where it sits). Returns the end of the last whole
+   * valid record (a partial one at `to` waits for its bytes), and the reason when a record is invalid: a stream
+   * cut at the wrong place or corrupted, which a Java slave would append and serve.
+   */
+  checkReplicatedRecords(from: number, to: number): { validTo: number; error?: string } {
+    let at = from;
+    while (at + 8 <= to) {
+      const file = this.mappedFileQueue.findMappedFileByOffset(at);
+      if (file === undefined) return { validTo: at, error: `no segment holds offset ${at}` };
+      const position = at - file.fileFromOffset;
+      const segmentEnd = file.fileFromOffset + file.fileSize;
+      const scanner = new SegmentScanner(file, Math.min(to, segmentEnd) - at);
+      const head = scanner.bytes(position, 8);
+      const totalSize = head.readInt32BE(0);
+      if (head.readInt32BE(4) === BLANK_MAGIC_CODE) {
+        if (totalSize !== segmentEnd - at) return { validTo: at, error: `END_OF_FILE record of ${totalSize} bytes at offset ${at}, ${segmentEnd - at} left in the segment` };
+        if (segmentEnd > to) break;
+        at = segmentEnd;
+        continue;
+      }
+      if (totalSize > 8 && totalSize <= segmentEnd - at && at + totalSize > to) break;
+      const check = this.checkRecord(scanner, position);
+      if (check.kind !== 'message') return { validTo: at, error: `${check.kind === 'invalid' ? check.reason : 'no record'} at offset ${at}` };
+      at += check.msg.storeSize;
+    }
+    return { validTo: at };
   }
 
   private refuse(file: MappedFile, position: number, stop: RecordCheck | undefined, validAt: number): never {

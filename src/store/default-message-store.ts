@@ -49,6 +49,9 @@ const TOTAL_PHYSICAL_MEMORY_SIZE = totalmem();
 /** Enough of a record to hold its store timestamp even with an IPv6 born host (MESSAGE_STORE_TIMESTAMP_POSITION + 20). */
 const STORE_TIMESTAMP_READ_SIZE = 76;
 
+/** Resolves when the replicas hold the log up to `nextOffset`, or with why not (CommitLog.handleHA's statuses). */
+export type ReplicaWaiter = (nextOffset: number) => Promise<'PUT_OK' | 'FLUSH_SLAVE_TIMEOUT' | 'SLAVE_NOT_AVAILABLE'>;
+
 export interface DefaultMessageStoreOptions {
   /** Data-file I/O; tests inject faults through it. */
   readonly io?: StorageIO;
@@ -91,6 +94,10 @@ export class DefaultMessageStore implements MessageStore {
   private lastDispatchedStoreTimestamp = 0;
   private dispatchScheduled = false;
   private dispatching = false;
+  /** Raw bytes were appended (a slave): the dispatch reads them back from the log. */
+  private reputFromLog = false;
+  /** SYNC_MASTER: waits until the replicas have a put's bytes (the HA service's GroupTransferService). */
+  private replicaWaiter: ReplicaWaiter | undefined;
 
   constructor(config: Partial<MessageStoreConfig> & { storePathRootDir: string }, options: DefaultMessageStoreOptions = {}) {
     this.config = createMessageStoreConfig(config);
@@ -266,10 +273,15 @@ export class DefaultMessageStore implements MessageStore {
     // The arriving listener may read the store (the hold service asks for the max offset): not a new batch then.
     if (this.dispatching) return;
     this.commitLog.writeGroup();
-    if (!this.reput.hasPending) return;
+    if (!this.reput.hasPending && !this.reputFromLog) return;
     this.dispatching = true;
     try {
-      this.reput.dispatchPending();
+      if (this.reputFromLog) {
+        this.reputFromLog = false;
+        this.reput.doReput();
+      } else {
+        this.reput.dispatchPending();
+      }
     } catch (err) {
       // The records are in the log: the dispatch is retried at the next batch or flush tick.
       this.logger.error(`dispatch of commit-log offset ${this.reput.reputFromOffset} failed; will retry`, err);
@@ -293,7 +305,64 @@ export class DefaultMessageStore implements MessageStore {
 
   private checkStoreStatus(): PutMessageStatus | undefined {
     if (this.state !== 'running' || this.writeFailure !== undefined || this.diskFull) return 'SERVICE_NOT_AVAILABLE';
+    // A slave's log is the master's, byte for byte: a put of its own would make them diverge (4.9's status).
+    if (this.config.brokerRole === 'SLAVE') return 'SERVICE_NOT_AVAILABLE';
     return undefined;
+  }
+
+  /** DefaultMessageStore.getCommitLogData: what the HA master ships from `offset` (see CommitLog.getData). */
+  getCommitLogData(offset: number, maxBytes: number): Buffer | null {
+    return this.commitLog.getData(offset, maxBytes);
+  }
+
+  /**
+   * DefaultMessageStore.appendToCommitLog: a slave appends the master's bytes (CommitLog.appendData; throws
+   * AppendError when they do not continue the log), and the records completed by them are dispatched in the
+   * next tick, read back from the log as recovery does.
+   */
+  appendToCommitLog(startOffset: number, data: Buffer): void {
+    if (this.state !== 'running') throw new AppendError('SERVICE_NOT_AVAILABLE', 'the message store is not running');
+    this.commitLog.appendData(startOffset, data);
+    this.reputFromLog = true;
+    this.scheduleDispatch();
+  }
+
+  /** Told the log's new end after every write or appended chunk (the HA master pushes on it). */
+  onCommitLogAppended(listener: (maxOffset: number) => void): () => void {
+    return this.commitLog.onAppended(listener);
+  }
+
+  /** P1: the end of the whole, valid records of [from, to) of a slave's log (see CommitLog.checkReplicatedRecords). */
+  checkReplicatedRecords(from: number, to: number): { validTo: number; error?: string } {
+    return this.commitLog.checkReplicatedRecords(from, to);
+  }
+
+  /**
+   * A slave cuts its log back to `offset`: the unfinished record at its end before it asks its master again, or
+   * bytes that failed the check. Nothing past the last whole record was dispatched, so no queue points there.
+   */
+  truncateDirtyCommitLog(offset: number): void {
+    if (this.config.brokerRole !== 'SLAVE') throw new Error('only a slave cuts its commit log while running');
+    this.commitLog.writeGroup();
+    if (offset >= this.getMaxPhyOffset()) return;
+    this.logger.info(`cutting the commit log back from ${this.getMaxPhyOffset()} to ${offset}`);
+    this.commitLog.mappedFileQueue.truncateDirtyFiles(offset);
+  }
+
+  /** Syncs the commit log now (a slave with haAckAfterFlush acks what this made durable). */
+  async flushCommitLog(): Promise<number> {
+    await this.flushCommitLogService.requestFlush();
+    return this.getFlushedPhyOffset();
+  }
+
+  /** Set by the HA service of a SYNC_MASTER: puts that wait for storage also wait for their replica. */
+  setReplicaWaiter(waiter: ReplicaWaiter | undefined): void {
+    this.replicaWaiter = waiter;
+  }
+
+  /** Offset up to which the commit log is on disk (what a slave with haAckAfterFlush acks). */
+  getFlushedPhyOffset(): number {
+    return this.commitLog.mappedFileQueue.flushedWhere;
   }
 
   async putMessage(msg: MessageExtBrokerInner): Promise<PutMessageResult> {
@@ -427,12 +496,17 @@ export class DefaultMessageStore implements MessageStore {
       logicsOffset: queueOffset,
       msgNum: inners.length,
     };
+    const replica = this.config.brokerRole === 'SYNC_MASTER' && waitStoreMsgOK ? this.replicaWaiter : undefined;
     if (this.config.flushDiskType === 'SYNC_FLUSH') {
       if (waitStoreMsgOK) {
-        return this.flushCommitLogService.waitForFlush(offset, this.config.syncFlushTimeout).then((status) => ({ status, appendResult }));
+        const flushed = this.flushCommitLogService.waitForFlush(offset, this.config.syncFlushTimeout);
+        if (replica === undefined) return flushed.then((status) => ({ status, appendResult }));
+        // As Java's handleDiskFlushAndHA: both waits run together; a replica's failure wins over the disk's.
+        return Promise.all([flushed, replica(offset)]).then(([flush, ha]) => ({ status: ha !== 'PUT_OK' ? ha : flush, appendResult }));
       }
       void this.flushCommitLogService.requestFlush();
     }
+    if (replica !== undefined) return replica(offset).then((status) => ({ status, appendResult }));
     return { status: 'PUT_OK', appendResult };
   }
 

@@ -3,6 +3,17 @@ import { DEFAULT_MESSAGE_DELAY_LEVEL } from './delay-level.js';
 
 export type FlushDiskType = 'ASYNC_FLUSH' | 'SYNC_FLUSH';
 
+/** BrokerRole.java: a master acknowledges sends at once (ASYNC) or after a slave has them (SYNC); a slave replicates. */
+export type BrokerRole = 'ASYNC_MASTER' | 'SYNC_MASTER' | 'SLAVE';
+export const BROKER_ROLES: readonly BrokerRole[] = ['ASYNC_MASTER', 'SYNC_MASTER', 'SLAVE'];
+
+/**
+ * Which Java version's SYNC_MASTER a master behaves as (ours; Java has no such key, its version decides):
+ * - `4`: a send waits until a slave acked it, SLAVE_NOT_AVAILABLE at once with no slave in reach (4.9.8);
+ * - `5`: a send waits for `inSyncReplicas` replicas counting the master, so the default 1 does not wait (5.3.3).
+ */
+export type SyncMasterProfile = '4' | '5';
+
 /** MessageStoreConfig.java: the settings our store implements, with Java's names and defaults. */
 export interface MessageStoreConfig {
   storePathRootDir: string;
@@ -69,6 +80,37 @@ export interface MessageStoreConfig {
   timerRollWindowSlot: number;
   /** The timer log and progress are fsynced this often (a process kill loses nothing; a power loss this much). */
   timerFlushIntervalMs: number;
+
+  // --- Master/slave replication (store/ha), Java's MessageStoreConfig names ---
+  brokerRole: BrokerRole;
+  /** The HA port; 0 (unset): listenPort + 1 as Java, or any free port when listenPort is 0. 5.3.3 honours a set value; 4.9 ignores it. */
+  haListenPort: number;
+  /** Ours: the address the HA port binds; empty: the broker's bindAddress (Java binds every interface). */
+  haBindAddress: string;
+  /** Ours: comma-separated hosts allowed to connect to the HA port (it is an unauthenticated write path); empty: any. */
+  haSlaveAllowList: string;
+  /** A slave's static `host:haPort` of its master; unlike 5.3.3 (which ignores it) it is used, and the name server's answer too. */
+  haMasterAddress: string;
+  /** Most bytes of commit log per transfer frame (a Java slave reads frames into a 4 MiB buffer). */
+  haTransferBatchSize: number;
+  /** The master sends an empty frame, and the slave a report, after this long without one (ms). */
+  haSendHeartbeatInterval: number;
+  /** A link silent for this long is dropped (ms). */
+  haHousekeepingInterval: number;
+  /** A slave further behind than this is not in sync (4.9's haSlaveFallbehindMax, 5.3.3's haMaxGapNotInSync). */
+  haMaxGapNotInSync: number;
+  /** SYNC_MASTER: a send waits this long for its replica, then answers FLUSH_SLAVE_TIMEOUT (the message stays). */
+  slaveTimeout: number;
+  /** 5.x quorum keys: replicas (master included) a SYNC_MASTER send waits for in the `5` profile. */
+  inSyncReplicas: number;
+  totalReplicas: number;
+  minInSyncReplicas: number;
+  /** Ours (see SyncMasterProfile); `4` by default: SYNC_MASTER waits for a slave, as its name promises. */
+  syncMasterProfile: SyncMasterProfile;
+  /** Ours (P6): an empty slave gets the master's whole log, not only its last segment (Java's start). */
+  haSyncFromMinOffset: boolean;
+  /** Ours (P3): our slave acks only what it has synced to disk, so SYNC_MASTER means "on two disks". */
+  haAckAfterFlush: boolean;
 }
 
 export function createMessageStoreConfig(config: Partial<MessageStoreConfig> & { storePathRootDir: string }): MessageStoreConfig {
@@ -106,6 +148,22 @@ export function createMessageStoreConfig(config: Partial<MessageStoreConfig> & {
     timerMaxDelaySec: 3 * 24 * 3600,
     timerRollWindowSlot: 2 * 24 * 3600,
     timerFlushIntervalMs: 1000,
+    brokerRole: 'ASYNC_MASTER',
+    haListenPort: 0,
+    haBindAddress: '',
+    haSlaveAllowList: '',
+    haMasterAddress: '',
+    haTransferBatchSize: 32 * 1024,
+    haSendHeartbeatInterval: 5000,
+    haHousekeepingInterval: 20_000,
+    haMaxGapNotInSync: 256 * 1024 * 1024,
+    slaveTimeout: 3000,
+    inSyncReplicas: 1,
+    totalReplicas: 1,
+    minInSyncReplicas: 1,
+    syncMasterProfile: '4',
+    haSyncFromMinOffset: false,
+    haAckAfterFlush: false,
     ...config,
   };
 }

@@ -4,12 +4,19 @@ import type { MessageExt, MessageExtBatch, MessageExtBrokerInner } from '../prot
 export type PutMessageStatus =
   | 'PUT_OK'
   | 'FLUSH_DISK_TIMEOUT'
+  | 'FLUSH_SLAVE_TIMEOUT'
+  | 'SLAVE_NOT_AVAILABLE'
   | 'CREATE_MAPPED_FILE_FAILED'
   | 'MESSAGE_ILLEGAL'
   | 'PROPERTIES_SIZE_EXCEEDED'
   | 'SERVICE_NOT_AVAILABLE'
   | 'OS_PAGE_CACHE_BUSY'
   | 'UNKNOWN_ERROR';
+
+/** Java's sendOK: the record is in this broker's log (a disk or replica wait may have run out, it stays). */
+export function isStored(status: PutMessageStatus): boolean {
+  return status === 'PUT_OK' || status === 'FLUSH_DISK_TIMEOUT' || status === 'FLUSH_SLAVE_TIMEOUT' || status === 'SLAVE_NOT_AVAILABLE';
+}
 
 /** AppendMessageResult.java. For a batch, msgId is every record's msgId joined by ',' (as Java). */
 export interface AppendMessageResult {

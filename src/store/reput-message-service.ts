@@ -25,7 +25,8 @@ export class ReputMessageService {
   ) {}
 
   get dispatchBehindBytes(): number {
-    return this.commitLog.getMaxOffset() - this.reputFromOffset;
+    // A slave that got a segment's filler before its zero tail is dispatched up to the next segment already.
+    return Math.max(0, this.commitLog.getMaxOffset() - this.reputFromOffset);
   }
 
   get hasPending(): boolean {
@@ -71,7 +72,12 @@ export class ReputMessageService {
       this.reputFromOffset = batchEnd;
     };
     for (let guard = 0; batchEnd < this.commitLog.getMaxOffset() && guard < 1e9; guard++) {
+      // A slave's log ends wherever the master's last frame did, often inside a record: wait for the rest of it
+      // (Java's slave does too) rather than skip to the next segment as after a filler.
+      const maxOffset = this.commitLog.getMaxOffset();
+      if (batchEnd + 8 > maxOffset) break;
       const head = this.commitLog.getMessage(batchEnd, 8);
+      if (head !== null && head.readInt32BE(4) !== BLANK_MAGIC_CODE && batchEnd + head.readInt32BE(0) > maxOffset) break;
       if (head === null || head.readInt32BE(4) === BLANK_MAGIC_CODE) {
         flush();
         batchEnd = batchEnd - (batchEnd % fileSize) + fileSize;

@@ -162,6 +162,23 @@ describe('architecture', () => {
     assert.deepEqual(violations, []);
   });
 
+  it('keeps the HA state machines (src/store/ha) free of sockets and files: they see HALink streams and the store, the broker gives them sockets', () => {
+    // The replication bytes belong to the store; src/remoting/raw-stream.ts is their transport, wired by src/broker/broker-ha.ts.
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      if (!rel.startsWith('store/ha/')) continue;
+      for (const spec of importsOf(file)) {
+        if (ioModules.test(spec)) violations.push(`${rel} imports ${spec}`);
+        if (!spec.startsWith('.')) continue;
+        const target = relative(srcRoot, join(file, '..', spec));
+        if (!target.startsWith('store/') && !target.startsWith('common/')) violations.push(`${rel} -> ${target}`);
+        if (/^store\/(mapped-file|storage-io|fd-cache)/.test(target)) violations.push(`${rel} -> ${target} (through the store's API, not its files)`);
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
   it('keeps broker features (transactions, timers) free of transports: only their processors adapt requests to them', () => {
     // A feature's manager is driven by processors and timers; it never sees a connection, a request or a server.
     const featureHomes = [/^broker\/transaction\//, /^broker\/timer\//, /^store\/timer\//];

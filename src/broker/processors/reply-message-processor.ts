@@ -1,3 +1,4 @@
+import { isStored } from '../../store/message-store.js';
 import { MessageConst, MessageExtBrokerInner, messageProperties2String, parseHostAddress, string2messageProperties } from '../../protocol/message/index.js';
 import { RemotingCommand } from '../../protocol/remoting-command.js';
 import { RequestCode } from '../../protocol/request-code.js';
@@ -64,7 +65,7 @@ export class ReplyMessageProcessor implements RequestProcessor {
       // The stored copy has the properties as they came (Java stores the string it built before the push added its time).
       const result = await this.broker.messageStore.putMessage(msg);
       const appended = result.appendResult;
-      if ((result.status === 'PUT_OK' || result.status === 'FLUSH_DISK_TIMEOUT') && appended !== undefined) {
+      if (isStored(result.status) && appended !== undefined) {
         this.broker.brokerStatsManager.incTopicPut(msg.topic, appended.msgNum, appended.wroteBytes);
         response.addExtField('msgId', appended.msgId);
         response.addExtField('queueId', String(queueId));

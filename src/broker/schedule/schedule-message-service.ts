@@ -9,7 +9,7 @@ import { MessageConst, MessageExtBrokerInner, MessageSysFlag, getTransactionValu
 import type { BrokerMessageStore } from '../broker-message-store.js';
 import { ConfigManager, newDataVersion, nextDataVersion } from '../config-manager.js';
 import type { ConfigStore } from '../config-store.js';
-import type { AppendMessageResult } from '../../store/message-store.js';
+import { isStored, type AppendMessageResult } from '../../store/message-store.js';
 import type { BrokerStatsManager } from '../stats/broker-stats-manager.js';
 import { TopicValidator } from '../topic/topic-validator.js';
 
@@ -244,7 +244,7 @@ export class ScheduleMessageService extends ConfigManager<DelayOffsetSerializeWr
           this.logger.error(`ScheduleMessageService, a parked message is unreadable or has no real topic, skipped: level ${level}, offset ${unit.queueOffset}, commit-log offset ${unit.pos}`);
         } else {
           const result = await this.store.putMessage(msgInner);
-          if (result.status !== 'PUT_OK' && result.status !== 'FLUSH_DISK_TIMEOUT') {
+          if (!isStored(result.status)) {
             this.logger.error(`ScheduleMessageService, a message is time up, but reput it failed (${result.status}), topic: ${msgInner.topic} msgId ${msgExt?.msgId ?? ''}`);
             this.updateOffset(level, offset);
             return { kind: 'retry', afterMillis: DELAY_FOR_A_PERIOD };

@@ -110,6 +110,9 @@ export const FLAG_UNIT_SUB = 0x2;
 const STORED: Readonly<Record<string, number>> = {
   PUT_OK: ResponseCode.SUCCESS,
   FLUSH_DISK_TIMEOUT: ResponseCode.FLUSH_DISK_TIMEOUT,
+  // SYNC_MASTER: stored here, not (yet) on a slave; Java's client maps them to SendStatus values, not errors.
+  FLUSH_SLAVE_TIMEOUT: ResponseCode.FLUSH_SLAVE_TIMEOUT,
+  SLAVE_NOT_AVAILABLE: ResponseCode.SLAVE_NOT_AVAILABLE,
 };
 
 /**

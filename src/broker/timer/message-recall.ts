@@ -1,3 +1,4 @@
+import { isStored } from '../../store/message-store.js';
 import { MessageConst, MessageExtBrokerInner, parseHostAddress } from '../../protocol/message/index.js';
 import { PermName } from '../../protocol/perm-name.js';
 import { ResponseCode } from '../../protocol/response-code.js';
@@ -75,6 +76,6 @@ export async function recallMessage(broker: RecallContext, request: RecallReques
   const refused = broker.handlePutHooks(marker);
   if (refused !== undefined) return { code: refused.code, remark: refused.remark };
   const result = await broker.messageStore.putMessage(marker);
-  if (result.status !== 'PUT_OK' && result.status !== 'FLUSH_DISK_TIMEOUT') return { code: ResponseCode.SYSTEM_ERROR, remark: 'recall failed, execute error' };
+  if (!isStored(result.status)) return { code: ResponseCode.SYSTEM_ERROR, remark: 'recall failed, execute error' };
   return { code: ResponseCode.SUCCESS, msgId: handle.messageId };
 }

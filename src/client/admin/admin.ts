@@ -1,3 +1,4 @@
+import { decodeHARuntimeInfo, type HARuntimeInfo } from '../../protocol/bodies/ha-runtime-info.js';
 import { promisify } from 'node:util';
 import { inflate } from 'node:zlib';
 import { MQBrokerError } from '../../common/errors.js';
@@ -228,6 +229,11 @@ export class Admin {
   /** GET_BROKER_RUNTIME_INFO (28) of one broker, key to value; mqadmin brokerStatus. */
   async brokerRuntimeInfo(brokerAddr: string): Promise<Map<string, string>> {
     return decodeKVTable((await this.call(brokerAddr, RequestCode.GET_BROKER_RUNTIME_INFO)).body);
+  }
+
+  /** GET_BROKER_HA_STATUS (907) of one broker: its replication links; mqadmin haStatus. */
+  async brokerHAStatus(brokerAddr: string): Promise<HARuntimeInfo> {
+    return decodeHARuntimeInfo((await this.call(brokerAddr, RequestCode.GET_BROKER_HA_STATUS)).body);
   }
 
   /** GET_TOPIC_STATS_INFO (202) from each broker of the route, merged and sorted; mqadmin topicStatus. */

@@ -1,0 +1,114 @@
+import type { Logger } from '../common/logger.js';
+import { encodeHARuntimeInfo, type HARuntimeInfo } from '../protocol/bodies/ha-runtime-info.js';
+import { connectRawStream, RawStreamServer } from '../remoting/raw-stream.js';
+import type { DefaultMessageStore } from '../store/default-message-store.js';
+import { HAClient } from '../store/ha/ha-client.js';
+import type { HAAcceptor } from '../store/ha/ha-link.js';
+import { HAService } from '../store/ha/ha-service.js';
+import type { RegisterBrokerResult } from './out/broker-outer-api.js';
+
+export interface BrokerHAOptions {
+  /** The broker's bindAddress: the HA port binds there unless haBindAddress says otherwise. */
+  readonly bindAddress: string;
+  readonly logger: Logger;
+}
+
+/**
+ * The broker's side of replication: picks the HA port, gives the store's HA state machines their sockets (a
+ * master listens, a slave connects; both through src/remoting's raw stream transport), feeds a slave the master
+ * address the name server returns at registration, and answers GET_BROKER_HA_STATUS. The store owns the
+ * replication bytes (src/store/ha); the broker owns roles and metadata sync.
+ */
+export class BrokerHA {
+  readonly service: HAService | undefined;
+  readonly client: HAClient | undefined;
+  private readonly staticMasterAddress: boolean;
+
+  constructor(
+    private readonly store: DefaultMessageStore,
+    private readonly options: BrokerHAOptions,
+  ) {
+    const config = store.config;
+    this.staticMasterAddress = config.haMasterAddress.trim().length >= 6;
+    if (config.brokerRole === 'SLAVE') {
+      this.client = new HAClient(store, { connector: (host, port) => connectRawStream(host, port), logger: options.logger });
+    } else {
+      this.service = new HAService(store, this.acceptor(), options.logger);
+    }
+  }
+
+  /**
+   * The HA port as Java 5.3.3 picks it: haListenPort when set, else listenPort + 1; with listenPort 0 (any free
+   * port, tests) any free port too, since listen + 1 means nothing then.
+   */
+  private haPort(listenPort: number): number {
+    const configured = this.store.config.haListenPort;
+    if (configured > 0) return configured;
+    return listenPort > 0 ? listenPort + 1 : 0;
+  }
+
+  private listenPort = 0;
+
+  private acceptor(): HAAcceptor {
+    return async (onLink) => {
+      const host = this.store.config.haBindAddress.trim() || this.options.bindAddress;
+      const server = new RawStreamServer({ port: this.haPort(this.listenPort), host, onChannel: onLink, logger: this.options.logger });
+      await server.start();
+      return { port: server.port, close: () => server.shutdown() };
+    };
+  }
+
+  /** Starts listening (master) or replicating (slave); `listenPort` is the broker's configured one. */
+  async start(listenPort: number): Promise<void> {
+    this.listenPort = listenPort;
+    await this.service?.start();
+    this.client?.start();
+  }
+
+  /** The haServerAddr the broker registers: brokerIP2 and the bound HA port (a slave: the port it would use). */
+  haServerAddr(brokerIP2: string, boundListenPort: number): string {
+    const port = this.service?.port ?? (this.haPort(this.listenPort) || boundListenPort + 1);
+    return `${brokerIP2}:${port}`;
+  }
+
+  /**
+   * A slave learns its master's HA address from the name servers' answers (the first that has one, as 5.3.3),
+   * unless haMasterAddress is set, which then wins as in Java 4.9 (5.3.3 ignores it, its bug #6153).
+   */
+  onRegisterResults(results: readonly RegisterBrokerResult[]): void {
+    if (this.client === undefined || this.staticMasterAddress) return;
+    const found = results.find((r) => r.haServerAddr !== undefined && r.haServerAddr !== '');
+    if (found?.haServerAddr !== undefined) this.client.updateHaMasterAddress(found.haServerAddr);
+  }
+
+  runtimeInfo(): HARuntimeInfo {
+    const maxOffset = this.store.getMaxPhyOffset();
+    const client = this.client?.runtimeInfo();
+    const links = this.service?.connectionInfo() ?? [];
+    return {
+      master: this.service !== undefined,
+      masterCommitLogMaxOffset: this.service !== undefined ? maxOffset : 0,
+      inSyncSlaveNums: links.filter((l) => l.inSync).length,
+      haConnectionInfo: links,
+      haClientRuntimeInfo: {
+        masterAddr: client?.masterAddr ?? '',
+        transferredByteInSecond: client?.transferredByteInSecond ?? 0,
+        maxOffset: client?.maxOffset ?? 0,
+        lastReadTimestamp: client?.lastReadTimestamp ?? 0,
+        lastWriteTimestamp: client?.lastWriteTimestamp ?? 0,
+        masterFlushOffset: client?.masterFlushOffset ?? 0,
+        ...(client === undefined ? {} : { state: client.state }),
+        ...(client?.refusedReason === undefined ? {} : { refusedReason: client.refusedReason }),
+      },
+    };
+  }
+
+  runtimeInfoBody(): Buffer {
+    return encodeHARuntimeInfo(this.runtimeInfo());
+  }
+
+  async shutdown(): Promise<void> {
+    this.client?.shutdown();
+    await this.service?.shutdown();
+  }
+}
