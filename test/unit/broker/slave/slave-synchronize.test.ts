@@ -19,7 +19,7 @@ import { FakeMessageStore, MemoryConfigStore } from '../support.js';
  * The sync's bookkeeping over the real managers; the master's answers come from real managers of a "master" too,
  * encoded and decoded as on the wire (a test double for the network only: the integration test runs two brokers).
  */
-async function setup() {
+function setup() {
   const brokerConfig = () => defaultBrokerConfig('/nonexistent');
   const side = () => {
     const configStore = new MemoryConfigStore();
@@ -63,7 +63,7 @@ async function setup() {
 
 describe('SlaveSynchronize', () => {
   it('copies topics, offsets, delay offsets, groups and request modes from the registered master', async () => {
-    const { master, slave, sync, calls, topicsChanged } = await setup();
+    const { master, slave, sync, calls, topicsChanged } = setup();
     await master.topics.updateTopicConfig({ ...defaultTopicConfig('OrderTopic'), readQueueNums: 3, writeQueueNums: 3 });
     await master.groups.updateSubscriptionGroupConfig({ ...defaultSubscriptionGroupConfig('GroupA'), whichBrokerWhenConsumeSlowly: 2 });
     master.offsets.commitOffset('c', 'GroupA', 'OrderTopic', 1, 42);
@@ -98,7 +98,7 @@ describe('SlaveSynchronize', () => {
   });
 
   it('never syncs from itself and pauses when the registration names no master', async () => {
-    const { sync, calls } = await setup();
+    const { sync, calls } = setup();
     assert.equal(sync.setMasterAddr('127.0.0.1:20911'), true);
     await sync.syncAll();
     assert.deepEqual(calls, []);
@@ -109,7 +109,7 @@ describe('SlaveSynchronize', () => {
   });
 
   it('asks a 4.x master (no 402) for request modes once, and a failing part does not stop the others', async () => {
-    const { master, slave, sync, calls, refuseRequestModes } = await setup();
+    const { master, slave, sync, calls, refuseRequestModes } = setup();
     refuseRequestModes(ResponseCode.REQUEST_CODE_NOT_SUPPORTED);
     master.offsets.commitOffset('c', 'G', 'T', 0, 7);
     sync.setMasterAddr('m:1');
@@ -118,7 +118,7 @@ describe('SlaveSynchronize', () => {
     assert.equal(calls.filter((call) => call.startsWith('402')).length, 1);
     assert.equal(slave.offsets.queryOffset('G', 'T', 0), 7);
 
-    const other = await setup();
+    const other = setup();
     other.refuseRequestModes(ResponseCode.SYSTEM_ERROR);
     other.sync.setMasterAddr('m:1');
     await other.sync.syncAll();
