@@ -411,7 +411,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** A broker listen port P with P-2 (fast channel) and P+1 (HA) free as well. */
-async function freeBrokerPort(): Promise<number> {
+export async function freeBrokerPort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = await freePort();
     if (port < 1026 || port > 65534) continue;
