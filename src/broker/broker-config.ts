@@ -120,6 +120,13 @@ export interface BrokerConfig {
   metricsPromExporterPort: number;
   /** `k1:v1,k2:v2`: labels added to every series. */
   metricsLabel: string;
+  // Roles and reads from slaves (MessageStoreConfig.brokerRole, BrokerConfig.slaveReadEnable, ...): see slave/broker-role.ts.
+  /** ASYNC_MASTER, SYNC_MASTER or SLAVE. A SLAVE needs brokerId > 0; a master's brokerId is forced to 0, as BrokerStartup does. */
+  brokerRole: string;
+  /** Slaves may be suggested to consumers (suggestWhichBrokerId); off, a slave still serves pulls but suggests the master (4.9). */
+  slaveReadEnable: boolean;
+  /** A slave answers PULL_OFFSET_MOVED itself instead of PULL_RETRY_IMMEDIATELY with the master suggested. */
+  offsetCheckInSlave: boolean;
 }
 
 export type BrokerConfigKey = keyof BrokerConfig;
@@ -192,6 +199,9 @@ export function defaultBrokerConfig(home: string = homedir(), rocketmqHome = '')
     metricsPromExporterHost: '',
     metricsPromExporterPort: 5557,
     metricsLabel: '',
+    brokerRole: 'ASYNC_MASTER',
+    slaveReadEnable: false,
+    offsetCheckInSlave: false,
   };
 }
 
@@ -233,6 +243,9 @@ export const RUNTIME_UPDATABLE_KEYS: ReadonlySet<BrokerConfigKey> = new Set<Brok
   'popFromRetryProbability',
   'maxPopPollingSize',
   'popPollingSize',
+  // Read on every pull, as Java's are.
+  'slaveReadEnable',
+  'offsetCheckInSlave',
 ]);
 
 export class BrokerConfigError extends Error {

@@ -73,6 +73,10 @@ import { AckMessageProcessor } from './processors/ack-message-processor.js';
 import { MessageRequestModeManager } from './loadbalance/message-request-mode-manager.js';
 import { QueryAssignmentProcessor } from './processors/query-assignment-processor.js';
 import { NotificationProcessor } from './processors/notification-processor.js';
+import { checkBrokerRole, isSlave } from './slave/broker-role.js';
+import { slaveMessageStore } from './slave/slave-message-store.js';
+import { SLAVE_SYNC_INITIAL_DELAY_MILLIS, SLAVE_SYNC_INTERVAL_MILLIS, SlaveSynchronize } from './slave/slave-synchronize.js';
+import type { RegisterBrokerResult } from './out/broker-outer-api.js';
 
 /** Java registers for the first time (periodically) 10 s after start; the period is clamped to 10..60 s. */
 const REGISTER_INITIAL_DELAY_MILLIS = 10_000;
@@ -175,11 +179,13 @@ export class BrokerController implements BrokerContext {
   private starting: Promise<void> | undefined;
   private registering: Promise<void> | undefined;
   private registerQueued: Promise<void> | undefined;
+  /** Roles: a SLAVE copies its master's metadata (and refuses writes); undefined on a master. */
+  readonly slaveSynchronize: SlaveSynchronize | undefined;
 
   constructor(config: BrokerConfig, options: BrokerControllerOptions) {
-    this.currentConfig = { ...config };
+    this.currentConfig = checkBrokerRole(config);
     this.logger = options.logger ?? silentLogger;
-    this.messageStore = options.messageStore;
+    this.messageStore = this.slave ? slaveMessageStore(options.messageStore) : options.messageStore;
     this.ha = options.ha;
     this.authConfig = options.authConfig ?? defaultAuthConfig();
     const users = this.authConfig.authenticationMetadataConfigured ? new AuthenticationMetadataManager(options.configStore, this.logger) : undefined;
@@ -337,6 +343,35 @@ export class BrokerController implements BrokerContext {
     const grpc = options.grpc === undefined || !aclOn ? options.grpc : { ...options.grpc, refuseAll: 'this broker enforces ACL, which its gRPC endpoint does not check yet: use a remoting client' };
     this.grpcEndpoint = grpc === undefined ? undefined : new GrpcEndpoint(this, grpc, this.timerConfig.timerMaxDelaySec, this.logger);
     this.brokerOuterAPI = new BrokerOuterAPI({ logger: this.logger, ...(innerHook === undefined ? {} : { rpcHook: innerHook }), ...options.outerAPI });
+    this.slaveSynchronize = this.slave
+      ? new SlaveSynchronize({
+          source: this.brokerOuterAPI,
+          topicConfigManager: this.topicConfigManager,
+          consumerOffsetManager: this.consumerOffsetManager,
+          scheduleMessageService: this.scheduleMessageService,
+          subscriptionGroupManager: this.subscriptionGroupManager,
+          messageRequestModeManager: this.messageRequestModeManager,
+          brokerAddr: () => this.brokerAddr,
+          onTopicsChanged: () => void this.registerBrokerAll(),
+          logger: this.logger,
+        })
+      : undefined;
+  }
+
+  /** brokerRole=SLAVE (fixed at start, as in Java's classic mode). */
+  get slave(): boolean {
+    return isSlave(this.currentConfig);
+  }
+
+  /**
+   * SlaveSynchronize.setMasterAddr from a registration: the first answer naming a master (5.3.3), none meaning
+   * the master is gone (the sync then pauses). A newly found master is synced from at once (P10), not in 10 s.
+   */
+  private onRegisterResults(results: readonly RegisterBrokerResult[]): void {
+    const sync = this.slaveSynchronize;
+    if (sync === undefined) return;
+    const masterAddr = results.find((result) => result.masterAddr !== undefined && result.masterAddr !== '')?.masterAddr;
+    if (sync.setMasterAddr(masterAddr)) void sync.syncAll();
   }
 
   get config(): Readonly<BrokerConfig> {
@@ -517,7 +552,7 @@ export class BrokerController implements BrokerContext {
     const queryExecutor = new BoundedExecutor({ maxConcurrency: 8, queueCapacity: 20_000 });
     server.registerProcessor(RequestCode.QUERY_MESSAGE, query, queryExecutor);
     server.registerProcessor(RequestCode.VIEW_MESSAGE_BY_ID, query, queryExecutor);
-    const endTransaction = new EndTransactionProcessor(this.transactionalMessageService);
+    const endTransaction = new EndTransactionProcessor(this.transactionalMessageService, () => this.slave);
     server.registerProcessor(RequestCode.END_TRANSACTION, endTransaction, new BoundedExecutor({ maxConcurrency: 64, queueCapacity: 100_000 }));
     const authAdmin = new AuthAdminProcessor({ users: this.authenticationMetadataManager, acls: this.authorizationMetadataManager, logger: this.logger });
     // One at a time, in arrival order: a change is answered once written, and the next request sees it.
@@ -583,12 +618,16 @@ export class BrokerController implements BrokerContext {
     if (this.stopped) return;
     // Before serving: what was popped and not acked before a restart is pending again.
     this.popEngine.load();
-    this.popEngine.start();
     // The op records since the check's progress tell which half messages are already finished.
     this.transactionalMessageService.load(this.consumerOffsetManager.queryOffset(TRANSACTION_CONSUMER_GROUP, OP_TOPIC, 0));
-    this.scheduleMessageService.start();
-    await this.timerMessageStore?.start();
-    this.transactionalMessageCheckService.start();
+    // Roles: the services that write to the store (POP revive, delay-level and timer delivery, transaction
+    // checks) are a master's; a slave's log is filled by replication only (Java shuts them down on a SLAVE).
+    if (!this.slave) {
+      this.popEngine.start();
+      this.scheduleMessageService.start();
+      await this.timerMessageStore?.start();
+      this.transactionalMessageCheckService.start();
+    }
     await this.remotingServer.start();
     await this.fastRemotingServer.start();
     await this.grpcEndpoint?.start();
@@ -607,6 +646,8 @@ export class BrokerController implements BrokerContext {
     this.schedule(flushInterval, flushInterval, () => this.consumerOffsetManager.persistInBackground());
     this.schedule(FLUSH_DELAY_OFFSET_INTERVAL, FLUSH_DELAY_OFFSET_INTERVAL, () => this.scheduleMessageService.persistInBackground());
     this.schedule(PERSIST_CONSUMER_FILTER_INTERVAL, PERSIST_CONSUMER_FILTER_INTERVAL, () => this.consumerFilterManager.persistIfChanged());
+    const slaveSync = this.slaveSynchronize;
+    if (slaveSync !== undefined) this.schedule(SLAVE_SYNC_INITIAL_DELAY_MILLIS, SLAVE_SYNC_INTERVAL_MILLIS, () => slaveSync.syncAll());
     const acl = this.plainPermissionManager;
     if (acl !== undefined) this.schedule(this.aclWatchIntervalMillis, this.aclWatchIntervalMillis, () => acl.reloadIfChanged());
     this.logger.info(`broker ${this.currentConfig.brokerName} listening on ${this.port} (fast port ${this.fastPort}), advertised as ${this.brokerAddr}`);
@@ -730,6 +771,7 @@ export class BrokerController implements BrokerContext {
       // The first answer carries the name servers' order-topic configuration, which sets the order flags.
       if (results.length > 0) this.registered = true;
       this.ha?.onRegisterResults(results);
+      this.onRegisterResults(results);
       const first = results[0];
       if (first?.kvTable !== undefined) this.topicConfigManager.updateOrderTopicConfig(first.kvTable);
     } catch (err) {

@@ -21,8 +21,8 @@ import { ScheduledTask } from './scheduled-task.js';
 import { PermName } from '../protocol/perm-name.js';
 import type { RPCHook } from '../remoting/rpc-hook.js';
 import { AclClientRPCHook } from './acl/acl-client-rpc-hook.js';
+import { MASTER_ID, findBrokerInSubscribe, type FindBrokerResult } from './route/find-broker.js';
 
-const MASTER_ID = 0;
 /** Java: fetchNameServerAddr 10 s after start, then every 2 minutes. */
 const FETCH_NAMESRV_DELAY = 10_000;
 const FETCH_NAMESRV_PERIOD = 120_000;
@@ -238,18 +238,25 @@ export class MQClientInstance {
     return bd?.brokerAddrs.get(MASTER_ID) ?? bd?.brokerAddrs.values().next().value;
   }
 
-  /** Where a consumer pulls and commits: the master of the broker group, else any replica a route named. */
-  findBrokerAddressInSubscribe(brokerName: string): string | undefined {
-    const addrs = this.brokerAddrTable.get(brokerName);
-    return addrs?.get(MASTER_ID) ?? addrs?.values().next().value;
+  /** MQClientInstance.findBrokerAddressInSubscribe (see findBrokerInSubscribe for Java's fallback order). */
+  findBrokerInSubscribe(brokerName: string, brokerId: number, onlyThisBroker: boolean): FindBrokerResult | undefined {
+    return findBrokerInSubscribe(this.brokerAddrTable.get(brokerName), brokerId, onlyThisBroker);
   }
 
-  /** findBrokerAddressInSubscribe, fetching the routes of `topics` once first when no route held names the group. */
-  async findBrokerAddressRefreshing(brokerName: string, topics: Iterable<string>): Promise<string | undefined> {
-    const addr = this.findBrokerAddressInSubscribe(brokerName);
+  /** Where a consumer reads offsets by default: the master of the broker group, else any replica a route named. */
+  findBrokerAddressInSubscribe(brokerName: string): string | undefined {
+    return this.findBrokerInSubscribe(brokerName, MASTER_ID, false)?.brokerAddr;
+  }
+
+  /**
+   * findBrokerAddressInSubscribe, fetching the routes of `topics` once first when no route held names the group.
+   * onlyMaster: the master or nothing (offset commits, queue locks).
+   */
+  async findBrokerAddressRefreshing(brokerName: string, topics: Iterable<string>, onlyMaster = false): Promise<string | undefined> {
+    const addr = this.findBrokerInSubscribe(brokerName, MASTER_ID, onlyMaster)?.brokerAddr;
     if (addr !== undefined) return addr;
     for (const topic of topics) await this.updateTopicRouteInfoFromNameServer(topic).catch(() => false);
-    return this.findBrokerAddressInSubscribe(brokerName);
+    return this.findBrokerInSubscribe(brokerName, MASTER_ID, onlyMaster)?.brokerAddr;
   }
 
   /** The master's address of a broker group, if a route named it. */

@@ -520,6 +520,7 @@ export class DefaultMessageStore implements MessageStore {
     let maxOffset = 0;
     const messageBuffers: Buffer[] = [];
     let bufferTotalSize = 0;
+    let suggestPullingFromSlave = false;
     const maxOffsetPy = this.commitLog.getMaxOffset();
     const cq = this.findConsumeQueue(topic, queueId, false);
     if (cq === undefined) {
@@ -553,6 +554,8 @@ export class DefaultMessageStore implements MessageStore {
         for (const unit of units) {
           if (nextBeginOffset >= maxOffset) break;
           const isInMem = this.isInMem(unit.pos, maxOffsetPy);
+          // Java's maxPhyOffsetPulling: the position of the last entry looked at decides the suggestion.
+          suggestPullingFromSlave = !isInMem;
           if ((unit.queueOffset - offset) * CQ_STORE_UNIT_SIZE >= maxFilterMessageSize) break;
           if (this.isTheBatchFull(unit.size, maxMsgNums, MAX_PULL_MSG_SIZE, bufferTotalSize, messageBuffers.length, isInMem)) break;
           if (bufferTotalSize >= MAX_PULL_MSG_SIZE) break;
@@ -600,7 +603,7 @@ export class DefaultMessageStore implements MessageStore {
       messageBuffers,
       messageCount: messageBuffers.length,
       bufferTotalSize,
-      suggestPullingFromSlave: false,
+      suggestPullingFromSlave,
     };
   }
 

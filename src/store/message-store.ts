@@ -66,8 +66,11 @@ export interface GetMessageResult {
   readonly messageBuffers: Buffer[];
   readonly messageCount: number;
   readonly bufferTotalSize: number;
-  /** Always false: there is no slave to suggest. */
-  readonly suggestPullingFromSlave: false;
+  /**
+   * The last record read lies further behind the log's end than accessMessageInMemoryMaxRatio percent of physical
+   * memory (cold data): the broker then suggests the group's whichBrokerWhenConsumeSlowly replica.
+   */
+  readonly suggestPullingFromSlave: boolean;
 }
 
 /** MessageFilter.java; the broker implements it per subscription. */

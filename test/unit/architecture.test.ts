@@ -241,6 +241,25 @@ describe('architecture', () => {
     assert.deepEqual(violations, []);
   });
 
+  it('keeps roles and metadata sync (src/broker/slave) free of transports and files: the outer API fetches, the config store writes', () => {
+    // SlaveSynchronize sees the master's answers as decoded bodies through an interface (BrokerOuterAPI is one),
+    // and writes through the managers; the pull suggestion and role checks are pure.
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      if (!rel.startsWith('broker/slave/')) continue;
+      for (const spec of importsOf(file)) {
+        if (ioModules.test(spec) || /^node:(http2|net|tls)$/.test(spec) || spec.includes('grpc')) violations.push(`${rel} imports ${spec}`);
+        if (!spec.startsWith('.')) continue;
+        const target = relative(srcRoot, join(file, '..', spec));
+        if (target.startsWith('remoting/') || target.startsWith('broker/processors/') || target.startsWith('broker/out/') || target.replace(/\.js$/, '.ts') === 'protocol/remoting-command.ts') {
+          violations.push(`${rel} -> ${target}`);
+        }
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
   it('keeps ACL 2.0 (src/broker/auth) free of transports and files: only its pipeline sees requests', () => {
     // Users, ACLs, the evaluators and the resource table read plain values; auth-pipeline.ts adapts a request to
     // them, and the admin processor (3001-3010) lives with the other processors. Users and ACLs are stored through

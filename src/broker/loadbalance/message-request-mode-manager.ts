@@ -37,6 +37,17 @@ export class MessageRequestModeManager {
     await this.configStore.persist(MESSAGE_REQUEST_MODE_FILE, this.encode());
   }
 
+  /**
+   * SlaveSynchronize.syncMessageRequestMode: the master's GET_ALL_MESSAGE_REQUEST_MODE body; topics the master no
+   * longer has are dropped, the others replaced. Resolves once written.
+   */
+  async replaceFromMaster(text: string): Promise<void> {
+    const fresh = decodeTable(text);
+    for (const topic of [...this.table.keys()]) if (!fresh.has(topic)) this.table.delete(topic);
+    for (const [topic, groups] of fresh) this.table.set(topic, groups);
+    await this.configStore.persist(MESSAGE_REQUEST_MODE_FILE, this.encode());
+  }
+
   encode(): string {
     const topics: string[] = [];
     for (const [topic, groups] of this.table) {

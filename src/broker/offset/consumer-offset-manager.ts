@@ -125,6 +125,16 @@ export class ConsumerOffsetManager extends ConfigManager<ConsumerOffsetSerialize
     }
   }
 
+  /**
+   * SlaveSynchronize.syncConsumerOffset: the master's offsets replace the slave's queue by queue (putAll per
+   * topic@group; keys only the slave has stay), with its DataVersion. Resolves once written.
+   */
+  async putAllFromMaster(wrapper: ConsumerOffsetSerializeWrapper): Promise<void> {
+    for (const [key, offsets] of wrapper.offsetTable) this.offsetTable.set(key, new Map(offsets));
+    if (wrapper.dataVersion !== undefined) this.dataVersion = { ...wrapper.dataVersion };
+    await this.persist();
+  }
+
   encode(): string {
     return encodeConsumerOffsetTable(this.offsetTable, this.dataVersion);
   }

@@ -298,6 +298,11 @@ export class BrokerOuterAPI {
     return decodeSubscriptionGroupWrapper(await this.fetchBody(addr, RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, timeoutMillis));
   }
 
+  /** GET_ALL_MESSAGE_REQUEST_MODE (5.x): the master's messageRequestMode.json text. */
+  async getAllMessageRequestMode(addr: string, timeoutMillis = DEFAULT_CALL_TIMEOUT_MILLIS): Promise<string> {
+    return (await this.fetchBody(addr, RequestCode.GET_ALL_MESSAGE_REQUEST_MODE, timeoutMillis))?.toString('utf8') ?? '';
+  }
+
   private async registerBroker(
     namesrvAddr: string,
     oneway: boolean,

@@ -52,9 +52,17 @@ import type { ClientChannelInfo } from '../client/client-channel-info.js';
 import { BrokerConfigError, formatBrokerConfig } from '../broker-config.js';
 import { topicConfigEquals } from '../topic/topic-config-manager.js';
 import { validateTopic } from '../topic/topic-validator.js';
+import { isSlave } from '../slave/broker-role.js';
 import { answeringBadInput, success } from './bad-input.js';
 import type { BrokerContext } from './broker-context.js';
 
+/** The admin writes a slave refuses (4.9 validateSlave; 5.3.3 defines the check but no longer calls it). */
+const SLAVE_REFUSED_CODES: ReadonlySet<number> = new Set([
+  RequestCode.UPDATE_AND_CREATE_TOPIC,
+  RequestCode.DELETE_TOPIC_IN_BROKER,
+  RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP,
+  RequestCode.DELETE_SUBSCRIPTIONGROUP,
+]);
 /** MQVersion.getVersionDesc(CURRENT_VERSION): what mqadmin clusterList prints as the broker's version. */
 const BROKER_VERSION_DESC = 'V5_3_3';
 /** MQVersion.Version.V3_1_8_SNAPSHOT.ordinal(): older clients cannot answer forwarded calls. */
@@ -76,6 +84,10 @@ export class AdminBrokerProcessor implements RequestProcessor {
 
   private dispatch(ctx: RequestContext, request: RemotingCommand): RemotingCommand | Promise<RemotingCommand> {
     const { topicConfigManager, subscriptionGroupManager, consumerOffsetManager } = this.broker;
+    // 4.9's validateSlave: a slave's topics and groups are its master's copy, changed only by SlaveSynchronize.
+    if (SLAVE_REFUSED_CODES.has(request.code) && isSlave(this.broker.config)) {
+      return RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, "Can't modify topic or subscription group from slave broker, please execute it from master broker.");
+    }
     switch (request.code) {
       case RequestCode.UPDATE_AND_CREATE_TOPIC:
         return this.timed(() => this.updateAndCreateTopic(ctx.remoteAddr, request), (millis, ok) => {
@@ -109,6 +121,9 @@ export class AdminBrokerProcessor implements RequestProcessor {
         if (timer === undefined) return RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, 'The checkpoint is null');
         return success(timer.encodeCheckpoint());
       }
+      case RequestCode.GET_ALL_MESSAGE_REQUEST_MODE:
+        // What a 5.x slave syncs; Java answers SYSTEM_ERROR for an empty encoding, which ours never is.
+        return success(Buffer.from(this.broker.messageRequestModeManager.encode(), 'utf8'));
       case RequestCode.GET_TIMER_METRICS: {
         const timer = this.broker.timerMessageStore;
         if (timer === undefined) return RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_ERROR, 'The timer message store is null');

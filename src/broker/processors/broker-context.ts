@@ -15,6 +15,7 @@ import type { SendThreadPoolQueue } from '../latency/send-thread-pool-queue.js';
 import type { ScheduleMessageService } from '../schedule/schedule-message-service.js';
 import type { SubscriptionGroupManager } from '../subscription/subscription-group-manager.js';
 import type { PopEngine } from '../pop/pop-engine.js';
+import type { MessageRequestModeManager } from '../loadbalance/message-request-mode-manager.js';
 import type { TopicConfigManager } from '../topic/topic-config-manager.js';
 import type { TimerMessageStore } from '../../store/timer/timer-message-store.js';
 import type { PutRefusal } from '../timer/timer-message-hook.js';
@@ -47,6 +48,8 @@ export interface BrokerContext {
   handlePutHooks(msg: MessageExtBrokerInner): PutRefusal | undefined;
   /** POP consumption (5.x): pops, acks, invisible-time changes and the revive of what was not acked. */
   readonly popEngine: PopEngine;
+  /** PULL or POP per (topic, group) (SET_MESSAGE_REQUEST_MODE; GET_ALL_MESSAGE_REQUEST_MODE for slaves). */
+  readonly messageRequestModeManager: MessageRequestModeManager;
   /** Sends waiting for the store (the runtime info's sendThreadPoolQueue* keys). */
   readonly sendThreadPoolQueue: SendThreadPoolQueue;
   /** Per-topic and per-group put/get counters (VIEW_BROKER_STATS_DATA, the runtime info, the metrics endpoint). */

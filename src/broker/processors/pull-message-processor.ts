@@ -9,6 +9,8 @@ import { buildSubscriptionData } from '../filter/expression-message-filter.js';
 import { resolvePullMessageFilter } from '../filter/pull-message-filter.js';
 import type { PullRequest, PullRequestHoldService } from '../longpolling/pull-request-hold-service.js';
 import { PermName } from '../../protocol/perm-name.js';
+import { isSlave } from '../slave/broker-role.js';
+import { suggestPullBroker } from '../slave/pull-suggestion.js';
 import { answeringBadInput } from './bad-input.js';
 import type { BrokerContext } from './broker-context.js';
 
@@ -26,8 +28,6 @@ export const PullSysFlag = {
  * the pull consumers 20 s; answering a pull consumer after 15 s only makes it pull again.
  */
 export const BROKER_SUSPEND_MAX_TIME_MILLIS = 15_000;
-/** MixAll.MASTER_ID: this broker is always the one to pull from (no slave reads). */
-const MASTER_ID = 0;
 
 type PullHeader = DecodedHeader<typeof PullMessageRequestHeader>;
 
@@ -112,9 +112,27 @@ export class PullMessageProcessor implements RequestProcessor {
     const { messageFilter } = filter;
 
     const result = this.broker.messageStore.getMessage(header.consumerGroup, header.topic, header.queueId, header.queueOffset, header.maxMsgNums, messageFilter);
-    const response = composeResponse(header, result, topicConfig.topicSysFlag, groupConfig.groupSysFlag);
+    const slave = isSlave(config);
+    const suggestion = suggestPullBroker({
+      code: responseCodeOf(header, result),
+      suggestPullingFromSlave: result.suggestPullingFromSlave,
+      slave,
+      slaveReadEnable: config.slaveReadEnable,
+      offsetCheckInSlave: config.offsetCheckInSlave,
+      groupBrokerId: groupConfig.brokerId,
+      whichBrokerWhenConsumeSlowly: groupConfig.whichBrokerWhenConsumeSlowly,
+    });
+    const response = RemotingCommand.createResponseCommand(suggestion.code, result.status, {
+      suggestWhichBrokerId: suggestion.suggestWhichBrokerId,
+      nextBeginOffset: result.nextBeginOffset,
+      minOffset: result.minOffset,
+      maxOffset: result.maxOffset,
+      topicSysFlag: topicConfig.topicSysFlag,
+      groupSysFlag: groupConfig.groupSysFlag,
+    });
     this.broker.consumerOffsetManager.commitPullOffset(header.consumerGroup, header.topic, header.queueId, result.nextBeginOffset);
-    this.tryCommitOffset(brokerAllowSuspend, header, ctx.remoteAddr);
+    // A slave keeps the offsets its master sends it (SlaveSynchronize): the piggy-backed commit is ignored there.
+    if (!slave) this.tryCommitOffset(brokerAllowSuspend, header, ctx.remoteAddr);
     switch (response.code) {
       case ResponseCode.SUCCESS:
         this.broker.brokerStatsManager.incGroupGet(header.consumerGroup, header.topic, result.messageCount, result.bufferTotalSize);
@@ -148,36 +166,22 @@ export class PullMessageProcessor implements RequestProcessor {
   }
 }
 
-/** PullMessageProcessor.composeResponseHeader: the store status mapped to Java's response code, named in the remark. */
-function composeResponse(header: PullHeader, result: GetMessageResult, topicSysFlag: number, groupSysFlag: number): RemotingCommand {
-  let code: number;
+/** PullMessageProcessor.composeResponseHeader: the store status mapped to Java's response code (named in the remark). */
+function responseCodeOf(header: PullHeader, result: GetMessageResult): number {
   switch (result.status) {
     case 'FOUND':
-      code = ResponseCode.SUCCESS;
-      break;
+      return ResponseCode.SUCCESS;
     case 'MESSAGE_WAS_REMOVING':
     case 'NO_MATCHED_MESSAGE':
-      code = ResponseCode.PULL_RETRY_IMMEDIATELY;
-      break;
+      return ResponseCode.PULL_RETRY_IMMEDIATELY;
     case 'NO_MATCHED_LOGIC_QUEUE':
     case 'NO_MESSAGE_IN_QUEUE':
-      code = header.queueOffset !== 0 ? ResponseCode.PULL_OFFSET_MOVED : ResponseCode.PULL_NOT_FOUND;
-      break;
+      return header.queueOffset !== 0 ? ResponseCode.PULL_OFFSET_MOVED : ResponseCode.PULL_NOT_FOUND;
     case 'OFFSET_FOUND_NULL':
     case 'OFFSET_OVERFLOW_ONE':
-      code = ResponseCode.PULL_NOT_FOUND;
-      break;
+      return ResponseCode.PULL_NOT_FOUND;
     case 'OFFSET_OVERFLOW_BADLY':
     case 'OFFSET_TOO_SMALL':
-      code = ResponseCode.PULL_OFFSET_MOVED;
-      break;
+      return ResponseCode.PULL_OFFSET_MOVED;
   }
-  return RemotingCommand.createResponseCommand(code, result.status, {
-    suggestWhichBrokerId: MASTER_ID,
-    nextBeginOffset: result.nextBeginOffset,
-    minOffset: result.minOffset,
-    maxOffset: result.maxOffset,
-    topicSysFlag,
-    groupSysFlag,
-  });
 }

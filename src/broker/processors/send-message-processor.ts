@@ -8,8 +8,12 @@ import type { RequestContext, RequestProcessor } from '../../remoting/request-pr
 import type { SendThreadPoolQueue } from '../latency/send-thread-pool-queue.js';
 import { consumerSendMsgBack } from '../send/consumer-send-back.js';
 import { MessageSender, type SendHeader } from '../send/message-sender.js';
+import { isSlave } from '../slave/broker-role.js';
 import { answeringBadInput } from './bad-input.js';
 import type { BrokerContext } from './broker-context.js';
+
+const SLAVE_SEND_REMARK =
+  "service not available now. It may be caused by one of the following reasons: the broker's disk is full, messages are put to the slave, message store has been shut down, etc.";
 
 /**
  * SendMessageProcessor.java: SEND_MESSAGE (10), SEND_MESSAGE_V2 (310) and SEND_BATCH_MESSAGE (320), adapted to
@@ -33,6 +37,9 @@ export class SendMessageProcessor implements RequestProcessor {
 
   processRequest(ctx: RequestContext, request: RemotingCommand): RemotingCommand | Promise<RemotingCommand> {
     return answeringBadInput(() => {
+      // Refused before anything else (5.x rejectRequest), so a send to a slave never auto-creates a topic there;
+      // with 4.9's code and remark, which every client retries on another broker.
+      if (isSlave(this.broker.config)) return RemotingCommand.createResponseCommand(ResponseCode.SERVICE_NOT_AVAILABLE, SLAVE_SEND_REMARK);
       if (request.code === RequestCode.CONSUMER_SEND_MSG_BACK) {
         const backHeader = request.decodeCommandCustomHeader(ConsumerSendMsgBackRequestHeader);
         return this.sendQueue.submit(async () => {

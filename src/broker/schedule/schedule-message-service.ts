@@ -155,6 +155,17 @@ export class ScheduleMessageService extends ConfigManager<DelayOffsetSerializeWr
     this.schedule(level, deliverTimestamp - this.clock());
   }
 
+  /**
+   * SlaveSynchronize.syncDelayOffset (5.x loadWhenSyncDelayOffset): the master's delayOffset.json replaces the
+   * table and is written as ours, so a slave restarted as master delivers from where its master was.
+   */
+  async loadWhenSyncDelayOffset(text: string): Promise<void> {
+    const wrapper = this.decode(text);
+    this.offsetTable.clear();
+    this.apply(wrapper);
+    await this.persist();
+  }
+
   encode(): string {
     return encodeDelayOffsetSerializeWrapper({ offsetTable: this.offsetTable, dataVersion: this.dataVersion }).toString('utf8');
   }

@@ -1,5 +1,5 @@
 import { silentLogger, type Logger } from '../../common/logger.js';
-import type { DataVersion } from '../../protocol/bodies/data-version.js';
+import { dataVersionEquals, type DataVersion } from '../../protocol/bodies/data-version.js';
 import {
   decodeSubscriptionGroupWrapper,
   defaultSubscriptionGroupConfig,
@@ -95,6 +95,18 @@ export class SubscriptionGroupManager extends ConfigManager<SubscriptionGroupWra
     this.logger.info(`delete subscription group OK, subscription group ${group}`);
     this.dataVersion = nextDataVersion(this.dataVersion);
     return this.persist();
+  }
+
+  /** SlaveSynchronize.syncSubscriptionGroupConfig: the master's table and DataVersion, whole, when the version differs. */
+  async replaceFromMaster(wrapper: SubscriptionGroupWrapper): Promise<boolean> {
+    if (dataVersionEquals(this.dataVersion, wrapper.dataVersion)) return false;
+    this.subscriptionGroupTable.clear();
+    for (const [group, config] of wrapper.subscriptionGroupTable) this.subscriptionGroupTable.set(group, config);
+    this.forbiddenTable.clear();
+    for (const [group, topics] of wrapper.forbiddenTable ?? []) this.forbiddenTable.set(group, new Map(topics));
+    this.dataVersion = { ...wrapper.dataVersion };
+    await this.persist();
+    return true;
   }
 
   encode(): string {

@@ -1,5 +1,5 @@
 import { silentLogger, type Logger } from '../../common/logger.js';
-import type { DataVersion } from '../../protocol/bodies/data-version.js';
+import { dataVersionEquals, type DataVersion } from '../../protocol/bodies/data-version.js';
 import type { TopicConfigSerializeWrapper } from '../../protocol/bodies/register-broker-body.js';
 import { defaultTopicConfig, type TopicConfig } from '../../protocol/bodies/topic-config.js';
 import {
@@ -165,6 +165,19 @@ export class TopicConfigManager extends ConfigManager<TopicConfigSerializeWrappe
       }
     }
     if (changed) this.changedInBackground();
+  }
+
+  /**
+   * SlaveSynchronize.syncTopicConfig: a slave takes its master's table (and DataVersion) whole when the version
+   * differs, dropping topics the master no longer has. Resolves to whether anything changed, once written.
+   */
+  async replaceFromMaster(wrapper: TopicConfigSerializeWrapper): Promise<boolean> {
+    if (dataVersionEquals(this.dataVersion, wrapper.dataVersion)) return false;
+    this.topicConfigTable.clear();
+    for (const [name, config] of wrapper.topicConfigTable) this.topicConfigTable.set(name, copy(config));
+    this.dataVersion = { ...wrapper.dataVersion };
+    await this.persist();
+    return true;
   }
 
   /** Moves the DataVersion without a topic change (brokerPermission changed: every route must be re-read). */

@@ -39,6 +39,8 @@ export interface RawPullResult {
   minOffset: number;
   maxOffset: number;
   body: Buffer | undefined;
+  /** The replica the broker wants this queue pulled from next (0: the master). */
+  suggestWhichBrokerId: number;
 }
 
 /**
@@ -55,7 +57,7 @@ export class ConsumerAPI {
     const pullStatus = PULL_STATUS.get(response.code);
     if (pullStatus === undefined) throw new MQBrokerError(response.code, response.remark, addr);
     const h = response.decodeCommandCustomHeader(PullMessageResponseHeader);
-    return { pullStatus, nextBeginOffset: h.nextBeginOffset, minOffset: h.minOffset, maxOffset: h.maxOffset, body: response.body };
+    return { pullStatus, nextBeginOffset: h.nextBeginOffset, minOffset: h.minOffset, maxOffset: h.maxOffset, body: response.body, suggestWhichBrokerId: h.suggestWhichBrokerId ?? 0 };
   }
 
   /** QUERY_CONSUMER_OFFSET; undefined when the broker has none for the group (QUERY_NOT_FOUND). */

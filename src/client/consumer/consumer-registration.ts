@@ -38,7 +38,7 @@ export async function registerConsumer(
     readonly logger: Logger;
     readonly network: NetworkEventSink;
     readonly onCommitted: (offsets: { queue: MessageQueue; offset: number }[]) => void;
-    readonly findBrokerAddr: (brokerName: string) => Promise<string | undefined>;
+    readonly findBrokerAddr: (brokerName: string, onlyMaster: boolean) => Promise<string | undefined>;
   },
 ): Promise<ConsumerRegistration> {
   const config = resolveClientConfig(options);

@@ -36,6 +36,7 @@ import { createTraceDispatcher, TRACE_TIMEOUT_MILLIS } from '../producer/produce
 import type { AsyncTraceDispatcher, TraceOption } from '../trace/async-trace-dispatcher.js';
 import { ConsumeMessageTraceHook } from '../trace/consume-message-trace-hook.js';
 import { buildSubscription, buildSubscriptionData, SUB_ALL, type MessageSelector } from './subscription.js';
+import { PullFromWhichNodeTable } from './pull-from-which-node.js';
 
 /** DefaultLitePullConsumer's settings, with Java's names and defaults. */
 export interface LitePullConsumerOptions extends ClientOptions {
@@ -136,6 +137,8 @@ export class LitePullConsumer implements MQConsumerInner {
    */
   private readonly ns: ClientNamespace;
   private readonly logger: Logger;
+  /** Which replica each queue is pulled from next (the broker's suggestWhichBrokerId). */
+  private readonly pullFromWhichNode = new PullFromWhichNodeTable();
   private readonly instrumentation: InstrumentationEmitter<'consumer', LitePullConsumerEventPayloads>;
   private registration: ConsumerRegistration | undefined;
   private readonly settings: {
@@ -318,7 +321,7 @@ export class LitePullConsumer implements MQConsumerInner {
       logger: this.logger,
       network: this.instrumentation,
       onCommitted: (offsets) => this.instrumentation.emit('commit_offsets', { offsets }),
-      findBrokerAddr: (brokerName) => this.findBrokerAddr(brokerName),
+      findBrokerAddr: (brokerName, onlyMaster) => this.findBrokerAddr(brokerName, onlyMaster),
     });
     const { instance, api } = registration;
     this.registration = registration;
@@ -587,7 +590,8 @@ export class LitePullConsumer implements MQConsumerInner {
       logger: this.logger,
       topics: () => [...this.subscriptionInner.keys()],
       findConsumerIdList: (topic) => instance.findConsumerIdList(topic, this.groupName),
-      findBrokerAddr: (brokerName) => this.findBrokerAddr(brokerName),
+      // Queue locks live on the master (a slave's lock table would let two consumers hold one queue).
+      findBrokerAddr: (brokerName) => this.findBrokerAddr(brokerName, true),
       computePullFromWhere: (mq) => this.computePullFromWhere(mq),
       dispatchPullRequest: (request) => this.addQueue(request),
       removingMessageQueue: (mq) => this.releaseQueue(mq),
@@ -690,10 +694,10 @@ export class LitePullConsumer implements MQConsumerInner {
     for (const wake of [...this.pollWaiters]) wake();
   }
 
-  /** The master of `brokerName`, refreshing the routes of the topics read once when no route names it yet. */
-  private async findBrokerAddr(brokerName: string): Promise<string | undefined> {
+  /** The master of `brokerName` (else, unless onlyMaster, any replica), refreshing the routes of the topics read once when no route names it yet. */
+  private async findBrokerAddr(brokerName: string, onlyMaster = false): Promise<string | undefined> {
     const topics = new Set([...this.subscriptionInner.keys(), ...this.assignedQueues.map((mq) => mq.topic)]);
-    return this.instance?.findBrokerAddressRefreshing(brokerName, topics);
+    return this.instance?.findBrokerAddressRefreshing(brokerName, topics, onlyMaster);
   }
 
   private async requireBrokerAddr(mq: MessageQueue): Promise<string> {
@@ -763,7 +767,8 @@ export class LitePullConsumer implements MQConsumerInner {
       }
       const subscription = this.subscriptionInner.get(mq.topic) ?? (this.subscriptionType === 'ASSIGN' ? buildSubscriptionData(mq.topic, SUB_ALL) : undefined);
       if (subscription === undefined) return;
-      const addr = await this.requireBrokerAddr(mq);
+      // The replica the broker last suggested for this queue (PullAPIWrapper.pullKernelImpl), with Java's fallback.
+      const addr = this.instance?.findBrokerInSubscribe(mq.brokerName, this.pullFromWhichNode.recalculate(mq), false)?.brokerAddr ?? (await this.requireBrokerAddr(mq));
       const pullBegin = performance.now();
       const result = await (this.api as ConsumerAPI).pullMessage(
         addr,
@@ -782,6 +787,7 @@ export class LitePullConsumer implements MQConsumerInner {
         },
         this.settings.consumerTimeoutMillisWhenSuspend,
       );
+      this.pullFromWhichNode.update(mq, result.suggestWhichBrokerId);
       if (task.cancelled || pq.dropped || this.state !== 'running') return;
       if (result.pullStatus !== 'FOUND') this.emitPull(mq, result.pullStatus, 0, result.nextBeginOffset, pullBegin);
       if (result.pullStatus === 'FOUND') {

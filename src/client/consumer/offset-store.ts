@@ -62,13 +62,15 @@ export abstract class OffsetTable {
 
 /**
  * RemoteBrokerOffsetStore.java (clustering): the broker keeps the group's offsets; the client holds the latest
- * in memory and sends them every persistConsumerOffsetInterval, oneway, as Java does.
+ * in memory and sends them every persistConsumerOffsetInterval, oneway, as Java does. Reads ask the master, else
+ * any replica (Java's order); commits go to the master only (Java 4.9 falls back to a slave after a route refresh).
  */
 export class RemoteBrokerOffsetStore extends OffsetTable implements OffsetStore {
   constructor(
     private readonly group: string,
     private readonly api: ConsumerAPI,
-    private readonly findBrokerAddr: (brokerName: string) => Promise<string | undefined>,
+    /** onlyMaster: the group's master or nothing (commits); else the master, then any replica (reads). */
+    private readonly findBrokerAddr: (brokerName: string, onlyMaster: boolean) => Promise<string | undefined>,
     private readonly timeoutMillis: number,
     private readonly logger: Logger,
     /** Told of every persistAll that sent offsets (instrumentation's commit_offsets). */
@@ -114,7 +116,10 @@ export class RemoteBrokerOffsetStore extends OffsetTable implements OffsetStore 
     const offset = this.memoryOffset(mq);
     if (offset === undefined) return undefined;
     try {
-      const addr = await this.requireBroker(mq);
+      // Offsets are committed to the master only: a slave's copy is overwritten by its master's at the next sync
+      // (there is no reverse sync), so while the master is away the offset waits here and goes once it is back.
+      const addr = await this.findBrokerAddr(mq.brokerName, true);
+      if (addr === undefined) return undefined;
       const header = { consumerGroup: this.group, topic: mq.topic, queueId: mq.queueId, commitOffset: offset };
       await this.api.updateConsumerOffsetOneway(addr, header, this.timeoutMillis);
       return { queue: mq, offset };
@@ -125,7 +130,7 @@ export class RemoteBrokerOffsetStore extends OffsetTable implements OffsetStore 
   }
 
   private async requireBroker(mq: MessageQueue): Promise<string> {
-    const addr = await this.findBrokerAddr(mq.brokerName);
+    const addr = await this.findBrokerAddr(mq.brokerName, false);
     if (addr === undefined) throw new Error(`the broker ${mq.brokerName} is not in any route`);
     return addr;
   }

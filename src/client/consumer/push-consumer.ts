@@ -36,6 +36,7 @@ import type { OffsetStore } from './offset-store.js';
 import { RebalanceImpl, type PullRequest } from './rebalance-impl.js';
 import { consumerRunningInfo } from './running-info.js';
 import { buildSubscription, buildSubscriptionData, RETRY_GROUP_TOPIC_PREFIX, retryTopic, SUB_ALL, type MessageSelector } from './subscription.js';
+import { PullFromWhichNodeTable } from './pull-from-which-node.js';
 
 /** DefaultMQPushConsumer's settings, with Java's names and defaults. */
 export interface PushConsumerOptions extends ClientOptions {
@@ -112,6 +113,8 @@ export class PushConsumer implements MQConsumerInner {
   private readonly options: PushConsumerOptions;
   private readonly ns: ClientNamespace;
   private readonly logger: Logger;
+  /** Which replica each queue is pulled from next (the broker's suggestWhichBrokerId). */
+  private readonly pullFromWhichNode = new PullFromWhichNodeTable();
   private readonly instrumentation: InstrumentationEmitter<'consumer', ConsumerEventPayloads>;
   private registration: ConsumerRegistration | undefined;
   private readonly settings: {
@@ -245,7 +248,7 @@ export class PushConsumer implements MQConsumerInner {
       logger: this.logger,
       network: this.instrumentation,
       onCommitted: (offsets) => this.instrumentation.emit('commit_offsets', { offsets }),
-      findBrokerAddr: (brokerName) => this.findBrokerAddr(brokerName),
+      findBrokerAddr: (brokerName, onlyMaster) => this.findBrokerAddr(brokerName, onlyMaster),
     });
     const { instance, api } = registration;
     this.registration = registration;
@@ -419,7 +422,8 @@ export class PushConsumer implements MQConsumerInner {
       logger: this.logger,
       topics: () => [...this.subscriptionInner.keys()],
       findConsumerIdList: (topic) => instance.findConsumerIdList(topic, this.groupName),
-      findBrokerAddr: (brokerName) => this.findBrokerAddr(brokerName),
+      // Queue locks live on the master (a slave's lock table would let two consumers hold one queue).
+      findBrokerAddr: (brokerName) => this.findBrokerAddr(brokerName, true),
       computePullFromWhere: (mq) => this.computePullFromWhere(mq),
       dispatchPullRequest: (request) => this.executePullRequest(request, 0),
       instrumentation: this.instrumentation,
@@ -427,9 +431,9 @@ export class PushConsumer implements MQConsumerInner {
     });
   }
 
-  /** The master of `brokerName`, refreshing the subscribed routes once when no route names it yet. */
-  private async findBrokerAddr(brokerName: string): Promise<string | undefined> {
-    return this.instance?.findBrokerAddressRefreshing(brokerName, this.subscriptionInner.keys());
+  /** The master of `brokerName` (else, unless onlyMaster, any replica), refreshing the subscribed routes once when no route names it yet. */
+  private async findBrokerAddr(brokerName: string, onlyMaster = false): Promise<string | undefined> {
+    return this.instance?.findBrokerAddressRefreshing(brokerName, this.subscriptionInner.keys(), onlyMaster);
   }
 
   /** RebalancePushImpl.computePullFromWhereWithException. */
@@ -486,12 +490,16 @@ export class PushConsumer implements MQConsumerInner {
     }
     const subscription = this.subscriptionInner.get(mq.topic);
     // No await on the usual path, so the request is written in this turn, ahead of the consumption it follows.
-    const addr = this.instance?.findBrokerAddressInSubscribe(mq.brokerName) ?? (await this.findBrokerAddr(mq.brokerName));
+    // The replica the broker last suggested for this queue (PullAPIWrapper.pullKernelImpl), with Java's fallback.
+    const target = this.instance?.findBrokerInSubscribe(mq.brokerName, this.pullFromWhichNode.recalculate(mq), false);
+    const addr = target?.brokerAddr ?? (await this.findBrokerAddr(mq.brokerName));
     if (subscription === undefined || addr === undefined) return this.executePullRequest(request, PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION);
     if (pq.dropped || this.state !== 'running') return;
     const store = this.offsetStore as OffsetStore;
     const commitOffset = this.messageModel === 'CLUSTERING' ? store.readOffsetFromMemory(mq) : 0;
-    const sysFlag = (commitOffset > 0 ? PullSysFlag.FLAG_COMMIT_OFFSET : 0) | PullSysFlag.FLAG_SUSPEND | PullSysFlag.FLAG_SUBSCRIPTION;
+    // A slave ignores (4.9) or must not get (5.x) the piggy-backed commit: offsets are the master's.
+    const commitFlag = commitOffset > 0 && target?.slave !== true ? PullSysFlag.FLAG_COMMIT_OFFSET : 0;
+    const sysFlag = commitFlag | PullSysFlag.FLAG_SUSPEND | PullSysFlag.FLAG_SUBSCRIPTION;
     let result;
     const pullBegin = performance.now();
     try {
@@ -517,6 +525,7 @@ export class PushConsumer implements MQConsumerInner {
       this.logger.warn(`pulling ${mq.topic}:${mq.brokerName}:${mq.queueId} failed`, err);
       return this.executePullRequest(request, PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION);
     }
+    this.pullFromWhichNode.update(mq, result.suggestWhichBrokerId);
     if (this.state !== 'running' || pq.dropped) return;
     if (result.pullStatus !== 'FOUND') this.emitPull(mq, result.pullStatus, 0, result.nextBeginOffset, pullBegin);
     switch (result.pullStatus) {
@@ -560,7 +569,8 @@ export class PushConsumer implements MQConsumerInner {
 
   /** CONSUMER_SEND_MSG_BACK to the broker the message was pulled from; false (logged) when that failed. */
   private async sendMessageBack(msg: MessageExt, delayLevel: number, brokerName: string): Promise<boolean> {
-    const addr = await this.findBrokerAddr(brokerName);
+    // Java's findBrokerAddressInPublish: the master only (a slave refuses the send-back anyway).
+    const addr = await this.findBrokerAddr(brokerName, true);
     if (addr === undefined || this.api === undefined) return false;
     try {
       await this.api.consumerSendMessageBack(
