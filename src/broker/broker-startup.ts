@@ -50,11 +50,13 @@ export function splitBrokerProperties(base: BrokerConfig, properties: ReadonlyMa
   const storeProperties = new Map<string, string>();
   const grpcProperties = new Map<string, string>();
   const unknown: string[] = [];
+  // Java's BrokerStartup applies the file to BrokerConfig and MessageStoreConfig alike (properties2Object on each):
+  // a key both have, such as brokerRole, sets both.
+  for (const [key, value] of properties) if (isMessageStoreConfigKey(key)) storeProperties.set(key, value);
   for (const key of applied.unknown) {
     const value = properties.get(key) as string;
-    if (AUTH_CONFIG_KEYS.has(key)) continue;
+    if (AUTH_CONFIG_KEYS.has(key) || storeProperties.has(key)) continue;
     if (GRPC_SERVER_KEYS.has(key) || Object.hasOwn(GRPC_CONSUMER_KEYS, key)) grpcProperties.set(key, value.trim());
-    else if (isMessageStoreConfigKey(key)) storeProperties.set(key, value);
     else unknown.push(key);
   }
   return { config: applied.config, storeProperties, authConfig: parseAuthConfig(properties), grpcProperties, unknown };
@@ -78,11 +80,16 @@ export function grpcConsumerProperties(properties: ReadonlyMap<string, string>):
  * to it, stands for Java's -Drocketmq.acl.plain.file).
  */
 export function createBrokerController(
-  config: BrokerConfig,
-  storeConfig: MessageStoreConfig,
+  brokerConfig: BrokerConfig,
+  messageStoreConfig: MessageStoreConfig,
   logger: Logger,
   options: Pick<BrokerControllerOptions, 'authConfig' | 'aclWatchIntervalMillis' | 'grpc'> = {},
 ): BrokerController {
+  // brokerRole is a key of both configs, as in Java (MessageStoreConfig's drives replication, the broker's the
+  // roles): a role other than the default given to either one is the broker's role, so they never disagree.
+  const brokerRole = messageStoreConfig.brokerRole !== 'ASYNC_MASTER' ? messageStoreConfig.brokerRole : brokerConfig.brokerRole.trim().toUpperCase();
+  const config = { ...brokerConfig, brokerRole };
+  const storeConfig = { ...messageStoreConfig, brokerRole: brokerRole as MessageStoreConfig['brokerRole'] };
   const pitfall = advertisedAddressWarning(config.brokerIP1, config.bindAddress);
   if (pitfall !== undefined) logger.warn(pitfall);
   const messageStore = new DefaultMessageStore(storeConfig, { logger });

@@ -59,6 +59,9 @@ describe('rocketmq-ts/testing: startDevCluster', () => {
       const { existsSync } = await import('node:fs');
       const { startDevCluster } = await import(${JSON.stringify(testing)});
       const { Producer, PushConsumer } = await import(${JSON.stringify(client)});
+      // A first cluster loads what loads once per process (the gRPC transport is imported when an endpoint first
+      // starts, and may open stdio); what the second one leaves behind is what a cluster leaks.
+      await (await startDevCluster({ grpc: true })).stop();
       const before = process.getActiveResourcesInfo().sort();
       const cluster = await startDevCluster({ grpc: true });
       const producer = new Producer({ nameServer: cluster.nameServer, group: 'LeakPG' });

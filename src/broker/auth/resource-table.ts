@@ -216,6 +216,7 @@ export const RESOURCE_TABLE: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, authenticatedOnly],
   [RequestCode.GET_ALL_CONSUMER_OFFSET, authenticatedOnly],
   [RequestCode.GET_ALL_DELAY_OFFSET, authenticatedOnly],
+  [RequestCode.GET_BROKER_HA_STATUS, authenticatedOnly],
   [RequestCode.GET_ALL_MESSAGE_REQUEST_MODE, authenticatedOnly],
   [RequestCode.GET_BROKER_CONFIG, authenticatedOnly],
   [RequestCode.GET_BROKER_RUNTIME_INFO, authenticatedOnly],
