@@ -31,7 +31,8 @@ export interface DevClusterOptions {
   transactionCheckIntervalMs?: number;
   /**
    * The longest a caught-up consumer's request is held before an empty answer (a new message still answers it
-   * at once): remoting pulls (longPollingEnable=false, shortPollingTimeMills) and gRPC ReceiveMessage
+   * at once here; Java's broker with longPollingEnable=false would wait for its next shortPollingTimeMills scan):
+   * remoting pulls (longPollingEnable=false, shortPollingTimeMills) and gRPC ReceiveMessage
    * (grpcClientConsumerMaxLongPollingTimeoutMillis). Default: what clients ask, up to 15 s (pull) or 20 s (gRPC).
    */
   longPollingMaxMs?: number;
