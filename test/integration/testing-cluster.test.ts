@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,9 +104,26 @@ describe('rocketmq-ts/testing: startDevCluster', () => {
     }
   });
 
-  it('refuses an unknown brokerConfig key, or one the cluster owns, with a clear error', async () => {
-    await assert.rejects(startDevCluster({ brokerConfig: { brokerNmae: 'typo' } }), /unknown keys brokerNmae/);
-    await assert.rejects(startDevCluster({ brokerConfig: { namesrvAddr: '10.0.0.1:9876' } }), /'namesrvAddr' is the test cluster's own/);
+  it('refuses an unknown brokerConfig key, or one the cluster owns, with a clear error, and leaves no temp dir', async () => {
+    // os.tmpdir() reads TMPDIR on each call: the clusters' temp dirs go where this test can count them.
+    const parent = await mkdtemp(join(tmpdir(), 'rmq-testing-refused-'));
+    const saved = process.env['TMPDIR'];
+    process.env['TMPDIR'] = parent;
+    try {
+      await assert.rejects(startDevCluster({ brokerConfig: { brokerNmae: 'typo' } }), /unknown keys brokerNmae/);
+      await assert.rejects(startDevCluster({ brokerConfig: { namesrvAddr: '10.0.0.1:9876' } }), /'namesrvAddr' is the test cluster's own/);
+      await assert.rejects(startDevCluster({ brokerConfig: { listenPort: 'ten' } }), /listenPort.*must be a non-negative integer/);
+      assert.deepEqual(await readdir(parent), []);
+      // The count means something: a cluster that starts has its dir there until it stops.
+      const started = await startDevCluster();
+      assert.equal((await readdir(parent)).length, 1);
+      await started.stop();
+      assert.deepEqual(await readdir(parent), []);
+    } finally {
+      if (saved === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = saved;
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 
   it('warns in one line when brokerIP1 is not where the broker listens (the container pitfall)', async () => {
