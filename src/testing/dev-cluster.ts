@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import { defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.js';
 import type { BrokerController } from '../broker/broker-controller.js';
-import { applyMessageStoreProperties, createBrokerController, grpcConsumerProperties, GRPC_SERVER_KEYS, splitBrokerProperties } from '../broker/broker-startup.js';
+import {
+  applyMessageStoreProperties,
+  createBrokerController,
+  grpcConsumerProperties,
+  GRPC_SERVER_KEYS,
+  splitBrokerProperties,
+  type BrokerProperties,
+} from '../broker/broker-startup.js';
 import type { GrpcEndpointOptions } from '../broker/grpc-endpoint.js';
 import { defaultGrpcConsumerConfig, type GrpcConsumerConfig } from '../broker/grpc/consumer-config.js';
 import { Admin, type CreateTopicOptions } from '../client/admin/admin.js';
@@ -31,7 +38,8 @@ export interface DevClusterOptions {
   transactionCheckIntervalMs?: number;
   /**
    * The longest a caught-up consumer's request is held before an empty answer (a new message still answers it
-   * at once): remoting pulls (longPollingEnable=false, shortPollingTimeMills) and gRPC ReceiveMessage
+   * at once here; Java's broker with longPollingEnable=false would wait for its next shortPollingTimeMills scan):
+   * remoting pulls (longPollingEnable=false, shortPollingTimeMills) and gRPC ReceiveMessage
    * (grpcClientConsumerMaxLongPollingTimeoutMillis). Default: what clients ask, up to 15 s (pull) or 20 s (gRPC).
    */
   longPollingMaxMs?: number;
@@ -115,7 +123,7 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
 }
 
 /** The broker's config: dev's defaults, then `brokerConfig`'s Java keys, then the typed options. */
-function brokerSetup(options: DevClusterOptions, dataDir: string, nameServer: string): ReturnType<typeof splitBrokerProperties> {
+function brokerSetup(options: DevClusterOptions, dataDir: string, nameServer: string): BrokerProperties {
   const base: BrokerConfig = {
     ...defaultBrokerConfig(dataDir),
     brokerClusterName: 'DefaultCluster',

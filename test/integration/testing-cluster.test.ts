@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,9 +107,26 @@ describe('rocketmq-ts/testing: startDevCluster', () => {
     }
   });
 
-  it('refuses an unknown brokerConfig key, or one the cluster owns, with a clear error', async () => {
-    await assert.rejects(startDevCluster({ brokerConfig: { brokerNmae: 'typo' } }), /unknown keys brokerNmae/);
-    await assert.rejects(startDevCluster({ brokerConfig: { namesrvAddr: '10.0.0.1:9876' } }), /'namesrvAddr' is the test cluster's own/);
+  it('refuses an unknown brokerConfig key, or one the cluster owns, with a clear error, and leaves no temp dir', async () => {
+    // os.tmpdir() reads TMPDIR on each call: the clusters' temp dirs go where this test can count them.
+    const parent = await mkdtemp(join(tmpdir(), 'rmq-testing-refused-'));
+    const saved = process.env['TMPDIR'];
+    process.env['TMPDIR'] = parent;
+    try {
+      await assert.rejects(startDevCluster({ brokerConfig: { brokerNmae: 'typo' } }), /unknown keys brokerNmae/);
+      await assert.rejects(startDevCluster({ brokerConfig: { namesrvAddr: '10.0.0.1:9876' } }), /'namesrvAddr' is the test cluster's own/);
+      await assert.rejects(startDevCluster({ brokerConfig: { listenPort: 'ten' } }), /listenPort.*must be a non-negative integer/);
+      assert.deepEqual(await readdir(parent), []);
+      // The count means something: a cluster that starts has its dir there until it stops.
+      const started = await startDevCluster();
+      assert.equal((await readdir(parent)).length, 1);
+      await started.stop();
+      assert.deepEqual(await readdir(parent), []);
+    } finally {
+      if (saved === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = saved;
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 
   it('warns in one line when brokerIP1 is not where the broker listens (the container pitfall)', async () => {
@@ -122,7 +139,7 @@ describe('rocketmq-ts/testing: startDevCluster', () => {
     assert.match(pitfall[0] ?? '', /brokerIP1 203\.0\.113\.7 .*listens on 127\.0\.0\.1 only.*bindAddress=0\.0\.0\.0/);
   });
 
-  it('transactionCheckIntervalMs: a transaction left UNKNOW is checked within a second', async () => {
+  it('transactionCheckIntervalMs: a transaction left UNKNOW is checked well before Java’s 6 s minimum', async () => {
     await using cluster = await startDevCluster({ transactionCheckIntervalMs: 300 });
     const checked = deferred<string>();
     const producer = new TransactionProducer({
@@ -218,6 +235,31 @@ describe('rocketmq-ts/testing: startDevCluster', () => {
       );
       assert.ok((deliveries[0]?.at ?? 0) - sentAt >= 150, 'the delayed message waited its level');
       assert.ok((deliveries[1]?.at ?? 0) - sentAt < 10_000, 'the retry came back on a short level');
+    } finally {
+      await consumer.shutdown();
+      await producer.shutdown();
+    }
+  });
+
+  it('timerPrecisionMs: a timer message fires after its delay, never early, and within its precision step', async () => {
+    await using cluster = await startDevCluster({ timerPrecisionMs: 100 });
+    await cluster.createTopic('Timer', { queues: 1 });
+    const manager = new MQClientManager();
+    const producer = new Producer({ nameServer: cluster.nameServer, group: 'TimerPG', clientManager: manager });
+    const consumer = new PushConsumer({ nameServer: cluster.nameServer, group: 'TimerCG', clientManager: manager, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    const arrived = deferred<number>();
+    consumer.subscribe('Timer', '*', () => arrived.resolve(Date.now()));
+    await producer.start();
+    await consumer.start();
+    try {
+      // Timers fire at the end of their precision step of the wall clock. Sent at x.800 s, a 300 ms timer is due at
+      // (x+1).100 s: the default 1 s precision fires it at (x+2).000 s, about 1.2 s after the send; 100 ms, at 0.4 s.
+      await new Promise((resolve) => setTimeout(resolve, (1800 - (Date.now() % 1000)) % 1000));
+      const sentAt = Date.now();
+      await producer.send({ topic: 'Timer', body: 'at +300 ms', delayTimeMs: 300 });
+      const late = (await arrived.promise) - sentAt;
+      assert.ok(late >= 300, `fired ${late} ms after the send`);
+      assert.ok(late < 1000, `fired ${late} ms after the send`);
     } finally {
       await consumer.shutdown();
       await producer.shutdown();
