@@ -106,8 +106,10 @@ export class ClientActivity {
           this.logger.warn(`gRPC client ${clientId}: settings refused: ${text}`);
           call.fail('INVALID_ARGUMENT', text);
         }
-      } else if (command.threadStackTrace !== undefined || command.verifyMessageResult !== undefined) {
-        this.logger.debug(`gRPC client ${clientId} answered a ${command.threadStackTrace !== undefined ? 'stack trace' : 'verify message'} request`);
+      } else if (command.threadStackTrace !== undefined) {
+        channel.onThreadStackTrace(command.threadStackTrace.nonce, command.threadStackTrace.threadStackTrace ?? '');
+      } else if (command.verifyMessageResult !== undefined) {
+        this.logger.debug(`gRPC client ${clientId} answered a verify message request`);
       } else {
         call.fail('INVALID_ARGUMENT', `${Code.BAD_REQUEST} unknown telemetry command`);
       }
