@@ -104,6 +104,7 @@ describe('remoting and gRPC consumers on one topic', () => {
 
     const info = await admin.consumerRunningInfo('GroupSeen', clientId, { jstack: true });
     assert.equal(info.properties.get('PROP_CONSUME_TYPE'), 'CONSUME_ACTIVELY');
+    assert.equal(info.properties.get('messageModel'), 'CLUSTERING');
     assert.equal(info.properties.get('PROP_CLIENT_TYPE'), 'SIMPLE_CONSUMER');
     assert.equal(info.properties.get('consumerGroup'), 'GroupSeen');
     assert.deepEqual(info.subscriptions, ['TopicSeen']);

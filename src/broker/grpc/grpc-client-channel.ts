@@ -2,7 +2,7 @@ import { enums } from '../../grpc/schema.js';
 import type { Msg, MsgInit } from '../../grpc/types.js';
 import type { BidiCall } from '../../grpc/transport/handler.js';
 import { toFastjson } from '../../protocol/bodies/fastjson-writer.js';
-import { subscriptionDataToJson } from '../../protocol/bodies/heartbeat-data.js';
+import { subscriptionDataToJson, type SubscriptionData } from '../../protocol/bodies/heartbeat-data.js';
 import { GetConsumerRunningInfoRequestHeader } from '../../protocol/headers/consumer-admin.js';
 import { RemotingCommand } from '../../protocol/remoting-command.js';
 import { describeRequestCode, RequestCode } from '../../protocol/request-code.js';
@@ -13,6 +13,11 @@ import { resourceName } from './grpc-status.js';
 
 /** How long GET_CONSUMER_RUNNING_INFO waits for a client's thread stack (the SDKs answer at once). */
 const STACK_TRACE_WAIT_MILLIS = 3000;
+
+/** A Settings subscription entry as the broker's SubscriptionData (FilterAPI.build of its expression). */
+export function subscriptionDataOf(entry: Msg<'SubscriptionEntry'>): SubscriptionData {
+  return buildSubscriptionData(resourceName(entry.topic), entry.expression?.expression, entry.expression?.type === enums.FilterType.SQL ? 'SQL92' : 'TAG');
+}
 
 export type TelemetryCall = BidiCall<Msg<'TelemetryCommand'>, MsgInit<'TelemetryCommand'>>;
 
@@ -62,7 +67,7 @@ export class GrpcClientChannel implements ClientChannel {
 
   /**
    * GrpcClientChannel.processGetConsumerRunningInfo: GET_CONSUMER_RUNNING_INFO answered from the client's Settings
-   * (what a remoting consumer reports of its kind and subscriptions; a gRPC client holds no queues), with the
+   * (what a remoting consumer reports of its kind, group and subscriptions; a gRPC client holds no queues), with the
    * client's thread stack when jstackEnable asks for it (PrintThreadStackTrace on Telemetry; empty if the client
    * does not answer in time). Other requests cannot reach a gRPC client.
    */
@@ -99,14 +104,11 @@ export class GrpcClientChannel implements ClientChannel {
     const subscription = this.settings?.subscription;
     const properties: Record<string, string> = {
       PROP_CLIENT_TYPE: Object.entries(enums.ClientType).find(([, value]) => value === this.settings?.clientType)?.[0] ?? 'UNKNOWN',
-      PROP_CONSUME_ORDERLY: String(subscription?.fifo === true),
       PROP_CONSUME_TYPE: this.settings?.clientType === enums.ClientType.PUSH_CONSUMER ? 'CONSUME_PASSIVELY' : 'CONSUME_ACTIVELY',
       consumerGroup: subscription?.group === undefined ? '' : resourceName(subscription.group),
       messageModel: 'CLUSTERING',
     };
-    const subscriptions = (subscription?.subscriptions ?? []).map((entry) =>
-      subscriptionDataToJson(buildSubscriptionData(resourceName(entry.topic), entry.expression?.expression, entry.expression?.type === enums.FilterType.SQL ? 'SQL92' : 'TAG')),
-    );
+    const subscriptions = (subscription?.subscriptions ?? []).map((entry) => subscriptionDataToJson(subscriptionDataOf(entry)));
     return Buffer.from(`{"jstack":${JSON.stringify(jstack)},"mqTable":{},"properties":${toFastjson(properties)},"statusTable":{},"subscriptionSet":${toFastjson(subscriptions)}}`, 'utf8');
   }
 
