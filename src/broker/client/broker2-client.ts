@@ -65,6 +65,7 @@ export class Broker2Client {
 
   /** callClient: a request forwarded to one client, answered with whatever the client answers. */
   callClient(channel: ClientChannel, request: RemotingCommand): Promise<RemotingCommand> {
+    if (channel.relay !== undefined) return channel.relay(request, CALL_CLIENT_TIMEOUT_MILLIS);
     return this.remotingServer.invokeSync(remotingChannel(channel), request, CALL_CLIENT_TIMEOUT_MILLIS);
   }
 

@@ -8,10 +8,9 @@ import type { ClientChannel } from '../client/client-channel.js';
 import { newClientChannelInfo } from '../client/client-channel-info.js';
 import type { ConsumerManager } from '../client/consumer-manager.js';
 import type { ProducerManager } from '../client/producer-manager.js';
-import { buildSubscriptionData } from '../filter/expression-message-filter.js';
 import { validateTopic } from '../topic/topic-validator.js';
 import { mergeSettings, type GroupSettings, type GrpcSettingsConfig } from './client-settings.js';
-import { GrpcClientChannel, type TelemetryCall } from './grpc-client-channel.js';
+import { GrpcClientChannel, subscriptionDataOf, type TelemetryCall } from './grpc-client-channel.js';
 import { GrpcStatusError, OK, resourceName, status, type Status } from './grpc-status.js';
 
 const Code = enums.Code;
@@ -106,8 +105,10 @@ export class ClientActivity {
           this.logger.warn(`gRPC client ${clientId}: settings refused: ${text}`);
           call.fail('INVALID_ARGUMENT', text);
         }
-      } else if (command.threadStackTrace !== undefined || command.verifyMessageResult !== undefined) {
-        this.logger.debug(`gRPC client ${clientId} answered a ${command.threadStackTrace !== undefined ? 'stack trace' : 'verify message'} request`);
+      } else if (command.threadStackTrace !== undefined) {
+        channel.onThreadStackTrace(command.threadStackTrace.nonce, command.threadStackTrace.threadStackTrace ?? '');
+      } else if (command.verifyMessageResult !== undefined) {
+        this.logger.debug(`gRPC client ${clientId} answered a verify message request`);
       } else {
         call.fail('INVALID_ARGUMENT', `${Code.BAD_REQUEST} unknown telemetry command`);
       }
@@ -191,9 +192,7 @@ export class ClientActivity {
     const consumeType = settings.clientType === ClientType.PUSH_CONSUMER ? 'CONSUME_PASSIVELY' : 'CONSUME_ACTIVELY';
     const { consumerManager } = this.deps;
     if (withSubscriptions) {
-      const subList: SubscriptionData[] = subscription.subscriptions.map((entry) =>
-        buildSubscriptionData(resourceName(entry.topic), entry.expression?.expression, entry.expression?.type === enums.FilterType.SQL ? 'SQL92' : 'TAG'),
-      );
+      const subList: SubscriptionData[] = subscription.subscriptions.map(subscriptionDataOf);
       consumerManager.registerConsumer(group, info, consumeType, 'CLUSTERING', 'CONSUME_FROM_LAST_OFFSET', subList, false);
     } else {
       consumerManager.registerConsumerWithoutSub(group, info, consumeType, 'CLUSTERING', 'CONSUME_FROM_LAST_OFFSET', false);

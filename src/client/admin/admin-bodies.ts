@@ -46,6 +46,10 @@ export interface ProcessQueueInfo {
 export interface ConsumerRunningInfo {
   properties: Map<string, string>;
   mqTable: ProcessQueueInfo[];
+  /** The client's thread stacks when asked for (jstackEnable), else empty. */
+  jstack: string;
+  /** The topics it subscribes to. */
+  subscriptions: string[];
 }
 
 export function decodeConsumerRunningInfo(body: Buffer | undefined): ConsumerRunningInfo {
@@ -57,7 +61,12 @@ export function decodeConsumerRunningInfo(body: Buffer | undefined): ConsumerRun
     const o = asObject(value, where);
     return { commitOffset: optInteger(o, 'commitOffset', where) ?? -1, cachedMsgCount: optInteger(o, 'cachedMsgCount', where) ?? 0 };
   }).map(([mq, info]) => ({ mq, ...info }));
-  return { properties, mqTable: mqTable.sort((a, b) => compareMessageQueue(a.mq, b.mq)) };
+  const jstack = typeof obj['jstack'] === 'string' ? obj['jstack'] : '';
+  const subscriptions = (optArray(obj, 'subscriptionSet', what) ?? []).flatMap((sub) => {
+    const topic = typeof sub === 'object' && sub !== null ? (sub as Record<string, unknown>)['topic'] : undefined;
+    return typeof topic === 'string' ? [topic] : [];
+  });
+  return { properties, mqTable: mqTable.sort((a, b) => compareMessageQueue(a.mq, b.mq)), jstack, subscriptions };
 }
 
 /** TopicStatsTable.java. */

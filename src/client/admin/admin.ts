@@ -387,14 +387,15 @@ export class Admin {
 
   /**
    * GET_CONSUMER_RUNNING_INFO (307) through a broker of the group's retry topic, which asks the client: mqadmin
-   * consumerStatus. Its queues' in-memory offsets show consumption live, ahead of commits.
+   * consumerStatus. Its queues' in-memory offsets show consumption live, ahead of commits; `jstack` asks for the
+   * client's thread stacks too (mqadmin consumerStatus -s).
    */
-  async consumerRunningInfo(userGroup: string, clientId: string): Promise<ConsumerRunningInfo> {
+  async consumerRunningInfo(userGroup: string, clientId: string, options: { jstack?: boolean } = {}): Promise<ConsumerRunningInfo> {
     const group = this.ns.wrap(userGroup);
     const route = await this.api().getTopicRouteInfoFromNameServer(RETRY_GROUP_TOPIC_PREFIX + group, this.timeoutMillis);
     const addr = (route === undefined ? this.masters(await this.clusterInfo()) : selectBrokerAddrs(route))[0];
     if (addr === undefined) throw new MQClientError(`no broker to ask about group ${group}`);
-    const response = await this.call(addr, RequestCode.GET_CONSUMER_RUNNING_INFO, { consumerGroup: group, clientId, jstackEnable: false });
+    const response = await this.call(addr, RequestCode.GET_CONSUMER_RUNNING_INFO, { consumerGroup: group, clientId, jstackEnable: options.jstack === true });
     const info = decodeConsumerRunningInfo(response.body);
     return this.ns.active ? { ...info, mqTable: info.mqTable.map((q) => ({ ...q, mq: this.ns.unwrapQueue(q.mq) })) } : info;
   }
