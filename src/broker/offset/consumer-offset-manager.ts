@@ -128,7 +128,7 @@ export class ConsumerOffsetManager extends ConfigManager<ConsumerOffsetSerialize
         const ours = this.offsetTable.get(key)?.get(queueId) ?? -1;
         if (offset <= ours || !accept(topic, queueId, offset)) continue;
         let table = this.offsetTable.get(key);
-        if (table === undefined) this.offsetTable.set(key, (table = new Map()));
+        if (table === undefined) this.offsetTable.set(key, (table = new Map<number, number>()));
         table.set(queueId, offset);
         moved++;
       }
