@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { parseJavaProperties } from '../common/java-properties.js';
 import { createConsoleLogger } from '../common/logger.js';
 import { applyBrokerProperties, defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.js';
+import { checkBrokerRole } from '../broker/slave/broker-role.js';
 import { BrokerController, type BrokerControllerOptions } from '../broker/broker-controller.js';
 import { ConfigFileStore } from '../broker/config-file-store.js';
 import { AUTH_CONFIG_KEYS, defaultAuthConfig, parseAuthConfig, type AuthConfig } from '../broker/auth/auth-config.js';
@@ -143,7 +144,8 @@ async function buildConfig(
   if (values['listen-port'] !== undefined) overrides.set('listenPort', values['listen-port']);
   if (values['namesrv-addr'] !== undefined) overrides.set('namesrvAddr', values['namesrv-addr']);
   if (values['data-dir'] !== undefined) overrides.set('storePathRootDir', resolve(values['data-dir']));
-  config = applyBrokerProperties(config, overrides).config;
+  // BrokerStartup's role check, reported like any bad value of the file (the controller checks again).
+  config = checkBrokerRole(applyBrokerProperties(config, overrides).config);
   if (config.aclEnable && config.rocketmqHome === '') {
     throw new Error('aclEnable=true needs ROCKETMQ_HOME (or rocketmqHome in broker.conf): the ACL is read from $ROCKETMQ_HOME/conf/plain_acl.yml');
   }
