@@ -327,16 +327,3 @@ function localIPv4Address(): string {
   }
   return '127.0.0.1';
 }
-
-// --- Master/slave (store/ha): the role lives in the store's config, as Java's MessageStoreConfig.brokerRole ---
-
-/**
- * BrokerStartup's check of brokerId against brokerRole: both master roles are brokerId 0 whatever the file says,
- * and a slave with brokerId 0 is refused ("Slave's brokerId must be > 0"), since the name server would take it for
- * the master of its group.
- */
-export function brokerIdForRole(config: BrokerConfig, brokerRole: 'ASYNC_MASTER' | 'SYNC_MASTER' | 'SLAVE'): BrokerConfig {
-  if (brokerRole !== 'SLAVE') return config.brokerId === 0 ? config : { ...config, brokerId: 0 };
-  if (config.brokerId <= 0) throw new BrokerConfigError("Slave's brokerId must be > 0");
-  return config;
-}

@@ -75,6 +75,7 @@ import { QueryAssignmentProcessor } from './processors/query-assignment-processo
 import { NotificationProcessor } from './processors/notification-processor.js';
 import { checkBrokerRole, isSlave } from './slave/broker-role.js';
 import { slaveMessageStore } from './slave/slave-message-store.js';
+import { mergeOffsetsFromSlaves } from './slave/master-pre-online.js';
 import { SLAVE_SYNC_INITIAL_DELAY_MILLIS, SLAVE_SYNC_INTERVAL_MILLIS, SlaveSynchronize } from './slave/slave-synchronize.js';
 import type { RegisterBrokerResult } from './out/broker-outer-api.js';
 
@@ -651,6 +652,18 @@ export class BrokerController implements BrokerContext {
     const acl = this.plainPermissionManager;
     if (acl !== undefined) this.schedule(this.aclWatchIntervalMillis, this.aclWatchIntervalMillis, () => acl.reloadIfChanged());
     this.logger.info(`broker ${this.currentConfig.brokerName} listening on ${this.port} (fast port ${this.fastPort}), advertised as ${this.brokerAddr}`);
+    // Roles (P7): a master takes the offsets its slaves got while it was away before it registers (and so before
+    // any slave syncs from it again).
+    if (!this.slave && this.brokerOuterAPI.getNameServerAddressList().length > 0) {
+      await mergeOffsetsFromSlaves({
+        source: this.brokerOuterAPI,
+        brokerName: this.currentConfig.brokerName,
+        brokerAddr: this.brokerAddr,
+        consumerOffsetManager: this.consumerOffsetManager,
+        maxOffsetInQueue: (topic, queueId) => this.messageStore.getMaxOffsetInQueue(topic, queueId),
+        logger: this.logger,
+      });
+    }
     await this.registerBrokerAll();
   }
 

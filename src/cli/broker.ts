@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseJavaProperties } from '../common/java-properties.js';
 import { createConsoleLogger, type Logger } from '../common/logger.js';
-import { applyBrokerProperties, brokerIdForRole, defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.js';
+import { applyBrokerProperties, defaultBrokerConfig, type BrokerConfig } from '../broker/broker-config.js';
+import { checkBrokerRole } from '../broker/slave/broker-role.js';
 import { defaultAuthConfig, type AuthConfig } from '../broker/auth/auth-config.js';
 import { applyMessageStoreProperties, createBrokerController, grpcConsumerProperties, splitBrokerProperties } from '../broker/broker-startup.js';
 import type { GrpcEndpointOptions } from '../broker/grpc-endpoint.js';
@@ -131,12 +132,12 @@ async function buildConfig(
   if (values['listen-port'] !== undefined) overrides.set('listenPort', values['listen-port']);
   if (values['namesrv-addr'] !== undefined) overrides.set('namesrvAddr', values['namesrv-addr']);
   if (values['data-dir'] !== undefined) overrides.set('storePathRootDir', resolve(values['data-dir']));
-  config = applyBrokerProperties(config, overrides).config;
+  // BrokerStartup's role check, reported like any bad value of the file (the controller checks again).
+  config = checkBrokerRole(applyBrokerProperties(config, overrides).config);
   if (config.aclEnable && config.rocketmqHome === '') {
     throw new Error('aclEnable=true needs ROCKETMQ_HOME (or rocketmqHome in broker.conf): the ACL is read from $ROCKETMQ_HOME/conf/plain_acl.yml');
   }
   const storeConfig = applyMessageStoreProperties(config.storePathRootDir, storeProperties);
-  config = brokerIdForRole(config, storeConfig.brokerRole);
   const console = consoleOptionsFromProperties(consoleProperties, process.env);
   if (console !== undefined && config.namesrvAddr === '') throw new Error('consoleEnable=true needs namesrvAddr: the console asks the name server, as the CLI does');
   const consoleOptions = console === undefined ? undefined : { ...console, namesrvAddr: config.namesrvAddr, clusterName: config.brokerClusterName, logger };

@@ -216,4 +216,21 @@ describe('serving from a slave (our master and slave)', () => {
       await consumer.shutdown();
     }
   });
+
+  it('a returning master takes the higher offsets its slave got while it was away, where its log reaches them (P7)', async () => {
+    await master.shutdown();
+    // What a Java 5.3.3 consumer does with the master gone: it commits to the slave.
+    const commit = async (queueId: number, commitOffset: number): Promise<void> => {
+      const response = await call(slave.brokerAddr, RequestCode.UPDATE_CONSUMER_OFFSET, { consumerGroup: 'HaSyncGroup', topic: TOPIC, queueId, commitOffset });
+      assert.equal(response.code, ResponseCode.SUCCESS);
+    };
+    await commit(0, 3);
+    await commit(1, 100_000);
+    master = await startMaster();
+    assert.equal(master.consumerOffsetManager.queryOffset('HaSyncGroup', TOPIC, 0), 3);
+    assert.equal(master.consumerOffsetManager.queryOffset('HaSyncGroup', TOPIC, 1), -1, 'beyond the master log: not taken');
+    // The slave's next sync keeps the merged offset instead of rolling it back.
+    await slave.slaveSynchronize?.syncAll();
+    assert.equal(slave.consumerOffsetManager.queryOffset('HaSyncGroup', TOPIC, 0), 3);
+  });
 });

@@ -135,6 +135,28 @@ export class ConsumerOffsetManager extends ConfigManager<ConsumerOffsetSerialize
     await this.persist();
   }
 
+  /**
+   * P7, a returning master: an offset a slave holds beyond ours (consumers committed there while we were away) is
+   * taken when `accept` says the queue reaches it. Returns how many queue offsets moved.
+   */
+  mergeHigherFromSlave(wrapper: ConsumerOffsetSerializeWrapper, accept: (topic: string, queueId: number, offset: number) => boolean): number {
+    let moved = 0;
+    for (const [key, offsets] of wrapper.offsetTable) {
+      const [topic] = splitKey(key);
+      if (topic === undefined) continue;
+      for (const [queueId, offset] of offsets) {
+        const ours = this.offsetTable.get(key)?.get(queueId) ?? -1;
+        if (offset <= ours || !accept(topic, queueId, offset)) continue;
+        let table = this.offsetTable.get(key);
+        if (table === undefined) this.offsetTable.set(key, (table = new Map<number, number>()));
+        table.set(queueId, offset);
+        moved++;
+      }
+    }
+    if (moved > 0) this.dataVersion = nextDataVersion(this.dataVersion);
+    return moved;
+  }
+
   encode(): string {
     return encodeConsumerOffsetTable(this.offsetTable, this.dataVersion);
   }

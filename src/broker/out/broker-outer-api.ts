@@ -6,6 +6,7 @@ import {
   type ConsumerOffsetSerializeWrapper,
 } from '../../protocol/bodies/consumer-offset-serialize-wrapper.js';
 import { dataVersionEquals, decodeDataVersion, encodeDataVersion, type DataVersion } from '../../protocol/bodies/data-version.js';
+import { decodeClusterInfo } from '../../protocol/bodies/cluster-info.js';
 import { decodeKVTable } from '../../protocol/bodies/kv-table.js';
 import { encodeRegisterBrokerBody, type TopicConfigSerializeWrapper } from '../../protocol/bodies/register-broker-body.js';
 import { decodeSubscriptionGroupWrapper, type SubscriptionGroupWrapper } from '../../protocol/bodies/subscription-group-wrapper.js';
@@ -296,6 +297,23 @@ export class BrokerOuterAPI {
 
   async getAllSubscriptionGroupConfig(addr: string, timeoutMillis = DEFAULT_CALL_TIMEOUT_MILLIS): Promise<SubscriptionGroupWrapper> {
     return decodeSubscriptionGroupWrapper(await this.fetchBody(addr, RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, timeoutMillis));
+  }
+
+  /**
+   * The replicas of `brokerName` as the first name server that knows the group lists them (GET_BROKER_CLUSTER_INFO),
+   * id -> address; empty when none does. Failures are logged.
+   */
+  async getBrokerGroupAddrs(brokerName: string, timeoutMillis = DEFAULT_CALL_TIMEOUT_MILLIS): Promise<Map<number, string>> {
+    for (const namesrvAddr of this.remotingClient.getNameServerAddressList()) {
+      try {
+        const info = decodeClusterInfo(await this.fetchBody(namesrvAddr, RequestCode.GET_BROKER_CLUSTER_INFO, timeoutMillis));
+        const group = info.brokerAddrTable.get(brokerName);
+        if (group !== undefined) return new Map(group.brokerAddrs);
+      } catch (err) {
+        this.logger.warn(`asking name server ${namesrvAddr} for the replicas of ${brokerName} failed`, err);
+      }
+    }
+    return new Map();
   }
 
   /** GET_ALL_MESSAGE_REQUEST_MODE (5.x): the master's messageRequestMode.json text. */

@@ -116,5 +116,11 @@ describe('rocketmq-ts broker', () => {
     const badGrpc = startCli(['-c', conf]);
     assert.equal(await badGrpc.exit, 2);
     assert.match(badGrpc.output(), /grpcServerPort must be a port number, not 'eighty'/);
+    // BrokerStartup's role check: a Java slave's broker.conf without its brokerId.
+    const slaveConf = join(dir, 'bad-slave.conf');
+    await writeFile(slaveConf, 'brokerRole=SLAVE\nbrokerId=0\n');
+    const badSlave = startCli(['-c', slaveConf]);
+    assert.equal(await badSlave.exit, 2);
+    assert.match(badSlave.output(), /Slave's brokerId must be > 0/);
   });
 });
