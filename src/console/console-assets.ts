@@ -186,8 +186,9 @@ const APP_JS = `'use strict';
         var kind = h('select', { id: 'kind' }, ['NORMAL', 'RETRY', 'DLQ', 'SYSTEM', 'ALL'].map(function (k) { return h('option', { value: k, text: k }); }));
         var holder = h('div');
         function draw() {
-          holder.replaceChildren(table(['Topic', 'Kind', 'Type', 'Brokers (read/write queues, perm)', ''], t.topics.filter(function (x) { return kind.value === 'ALL' || x.kind === kind.value; }).map(function (x) {
+          holder.replaceChildren(table(['Topic', 'Kind', 'Type', 'Brokers (read/write queues, perm)', 'Messages', 'TPS in (1 min)', ''], t.topics.filter(function (x) { return kind.value === 'ALL' || x.kind === kind.value; }).map(function (x) {
             return [link('topic/' + x.topic, x.topic), x.kind, x.messageType || 'NORMAL', x.brokers.map(function (b) { return b.brokerName + ' (' + b.readQueueNums + '/' + b.writeQueueNums + ', ' + b.perm + ')'; }).join(', '),
+              x.messageCount, x.tpsIn.toFixed(1),
               h('button', { class: 'small danger', text: 'delete', onclick: function () {
                 if (!window.confirm('Delete topic ' + x.topic + '?')) return;
                 post('/api/topic/delete', { topic: x.topic }).then(function () { say('deleted ' + x.topic); route(); }, function (e) { say(e.message, true); });

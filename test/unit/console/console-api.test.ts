@@ -106,6 +106,11 @@ describe('web console API against an in-process dev cluster', () => {
     assert.deepEqual([listed?.kind, listed?.messageType, listed?.brokers[0]?.readQueueNums], ['NORMAL', 'FIFO', 2]);
     const sent = await post('/api/message/send', { topic: 'ConsoleT1', body: '{"n":1}', tags: 'TagA', keys: 'key-1 key-2' });
     assert.equal(sent.body['status'], 'SEND_OK');
+    // The minute window is sampled every 10 s: one sample now puts the send in it.
+    dev.broker.brokerStatsManager.sample('minute');
+    const counted = ((await get('/api/topics')).body['topics'] as { topic: string; messageCount: number; tpsIn: number }[]).find((t) => t.topic === 'ConsoleT1');
+    assert.equal(counted?.messageCount, 1);
+    assert.ok(counted !== undefined && counted.tpsIn > 0, JSON.stringify(counted));
     const detail = (await get('/api/topic?topic=ConsoleT1')).body;
     assert.equal(detail['messageCount'], 1);
     assert.equal(((detail['route'] as { queueDatas: unknown[] }).queueDatas).length, 1);
