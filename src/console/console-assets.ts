@@ -59,6 +59,7 @@ const APP_JS = `'use strict';
       h('tbody', {}, rows.length === 0 ? h('tr', {}, h('td', { colspan: headers.length, class: 'empty', text: 'none' })) :
         rows.map(function (r) { return h('tr', {}, r.map(function (c) { return h('td', {}, c); })); })));
   }
+  function bytes(n) { return n < 1048576 ? (n / 1024).toFixed(1) + ' KiB' : n < 1073741824 ? (n / 1048576).toFixed(1) + ' MiB' : (n / 1073741824).toFixed(2) + ' GiB'; }
   function time(ms) { return ms > 0 ? new Date(ms).toLocaleString() : 'N/A'; }
   function link(hash, text) { return h('a', { href: '#' + hash, text: text }); }
   function say(text, bad) {
@@ -149,12 +150,13 @@ const APP_JS = `'use strict';
           h('div', { class: 'card' }, h('span', { text: 'TPS out' }), h('b', { id: 'tps-out', text: '-' })),
           h('div', { class: 'card' }, h('span', { text: 'Stored today' }), h('b', { id: 'put-today', text: '-' })),
           h('div', { class: 'card' }, h('span', { text: 'Delivered today' }), h('b', { id: 'get-today', text: '-' })),
+          h('div', { class: 'card' }, h('span', { text: 'Store size' }), h('b', { id: 'store-size', text: '-' })),
           h('div', { class: 'card wide' }, h('span', { text: 'Messages in per second, last 60 s' }), h('div', { id: 'spark' })));
         var brokers = table(['Cluster', 'Broker', 'Id', 'Address', 'Version', 'Up since', 'Store size', 'Disk use'], o.brokers.map(function (b) {
           var r = b.runtime;
           var size = Number(r.commitLogMaxOffset || 0) - Number(r.commitLogMinOffset || 0);
           return [b.cluster, b.brokerName, b.brokerId, b.addr, b.error ? 'error: ' + b.error : r.brokerVersionDesc, time(Number(r.bootTimestamp)),
-            size < 1048576 ? (size / 1024).toFixed(1) + ' KiB' : (size / 1048576).toFixed(1) + ' MiB', r.commitLogDiskRatio ? (Number(r.commitLogDiskRatio) * 100).toFixed(1) + ' %' + (r.commitLogDirCapacity ? ' (' + r.commitLogDirCapacity + ')' : '') : ''];
+            bytes(size), r.commitLogDiskRatio ? (Number(r.commitLogDiskRatio) * 100).toFixed(1) + ' %' + (r.commitLogDirCapacity ? ' (' + r.commitLogDirCapacity + ')' : '') : ''];
         }), 'brokers');
         var pending = o.brokers.reduce(function (sum, b) {
           var r = b.runtime;
@@ -171,6 +173,7 @@ const APP_JS = `'use strict';
           document.getElementById('tps-out').textContent = s.tpsOut;
           document.getElementById('put-today').textContent = s.putToday;
           document.getElementById('get-today').textContent = s.getToday;
+          document.getElementById('store-size').textContent = bytes(s.storeBytes);
           live.spark.push(s.tpsIn);
           if (live.spark.length > 60) live.spark.shift();
           var spark = document.getElementById('spark');

@@ -97,6 +97,7 @@ describe('web console in headless Chromium', { skip: missing ? `no Chromium at $
       // Page-side expressions are strings: this file is compiled without the DOM's types.
       await page.waitForFunction("Number(document.getElementById('tps-in').textContent) > 0", undefined, { timeout: 15_000 });
       await page.waitForSelector('#spark svg path');
+      assert.match((await page.textContent('#store-size')) ?? '', /^\d+\.\d (KiB|MiB)$/);
       await page.screenshot({ path: join(shots, 'overview-live.png') });
     } finally {
       sending = false;

@@ -151,12 +151,15 @@ describe('web console API against an in-process dev cluster', () => {
       const { value, done } = await reader.read();
       if (done) break;
       text += Buffer.from(value).toString();
-      moved = [...text.matchAll(/data: (\{.*\})/g)].some((m) => (JSON.parse(m[1] as string) as { tpsIn: number }).tpsIn > 0);
+      moved = [...text.matchAll(/data: (\{.*\})/g)].some((m) => {
+        const sample = JSON.parse(m[1] as string) as { tpsIn: number; storeBytes: number };
+        return sample.tpsIn > 0 && sample.storeBytes > 0;
+      });
     }
     sending = false;
     controller.abort();
     await sends;
-    assert.ok(moved, `no figures with tpsIn > 0 in:\n${text}`);
+    assert.ok(moved, `no figures with tpsIn > 0 and a store size in:\n${text}`);
   });
 
   it('dead letters: lists a group\'s DLQ, resends one to the group (its consumer gets it again), exports them', async () => {
