@@ -132,6 +132,9 @@ export interface TopicSummary {
  */
 export async function topicSummaries(admin: Admin): Promise<TopicSummary[]> {
   const info = await admin.clusterInfo();
+  // The topics a broker makes for itself (TopicConfigManager: its cluster's and its own name, the cluster's reply
+  // topic), which Java's brokers add to TopicValidator's system set.
+  const brokerTopics = new Set<string>([...info.brokerAddrTable.keys(), ...[...info.clusterAddrTable.keys()].flatMap((c) => [c, `${c}_REPLY_TOPIC`])]);
   const byTopic = new Map<string, TopicSummary>();
   for (const [brokerName, data] of [...info.brokerAddrTable].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const addr = data.brokerAddrs.get(0);
@@ -139,7 +142,7 @@ export async function topicSummaries(admin: Admin): Promise<TopicSummary[]> {
     for (const [topic, config] of await admin.allTopicConfig(addr)) {
       let summary = byTopic.get(topic);
       if (summary === undefined) {
-        summary = { topic, kind: topicKind(topic), brokers: [], messageType: config.attributes?.get('message.type'), order: config.order, messageCount: 0, tpsIn: 0 };
+        summary = { topic, kind: brokerTopics.has(topic) ? 'SYSTEM' : topicKind(topic), brokers: [], messageType: config.attributes?.get('message.type'), order: config.order, messageCount: 0, tpsIn: 0 };
         byTopic.set(topic, summary);
       }
       summary.brokers.push({ brokerName, readQueueNums: config.readQueueNums, writeQueueNums: config.writeQueueNums, perm: config.perm });

@@ -104,6 +104,8 @@ describe('web console API against an in-process dev cluster', () => {
     assert.equal(created.status, 200, JSON.stringify(created.body));
     const listed = ((await get('/api/topics')).body['topics'] as { topic: string; kind: string; messageType: string; brokers: { readQueueNums: number }[] }[]).find((t) => t.topic === 'ConsoleT1');
     assert.deepEqual([listed?.kind, listed?.messageType, listed?.brokers[0]?.readQueueNums], ['NORMAL', 'FIFO', 2]);
+    const kinds = new Map(((await get('/api/topics')).body['topics'] as { topic: string; kind: string }[]).map((t) => [t.topic, t.kind]));
+    assert.deepEqual(['DefaultCluster', 'broker-a', 'DefaultCluster_REPLY_TOPIC', 'TBW102'].map((t) => kinds.get(t)), ['SYSTEM', 'SYSTEM', 'SYSTEM', 'SYSTEM']);
     const sent = await post('/api/message/send', { topic: 'ConsoleT1', body: '{"n":1}', tags: 'TagA', keys: 'key-1 key-2' });
     assert.equal(sent.body['status'], 'SEND_OK');
     // The minute window is sampled every 10 s: one sample now puts the send in it.
