@@ -59,8 +59,14 @@ const APP_JS = `'use strict';
       h('tbody', {}, rows.length === 0 ? h('tr', {}, h('td', { colspan: headers.length, class: 'empty', text: 'none' })) :
         rows.map(function (r) { return h('tr', {}, r.map(function (c) { return h('td', {}, c); })); })));
   }
+  function bytes(n) { return n < 1048576 ? (n / 1024).toFixed(1) + ' KiB' : n < 1073741824 ? (n / 1048576).toFixed(1) + ' MiB' : (n / 1073741824).toFixed(2) + ' GiB'; }
   function time(ms) { return ms > 0 ? new Date(ms).toLocaleString() : 'N/A'; }
-  function link(hash, text) { return h('a', { href: '#' + hash, text: text }); }
+  // Topic and group names may hold '%' and '|': the part after the page name is URI-encoded in the hash.
+  function hashOf(page, arg) { return '#' + page + (arg === undefined ? '' : '/' + encodeURIComponent(arg)); }
+  function link(hash, text) {
+    var slash = hash.indexOf('/');
+    return h('a', { href: slash < 0 ? hashOf(hash) : hashOf(hash.slice(0, slash), hash.slice(slash + 1)), text: text });
+  }
   function say(text, bad) {
     var el = document.getElementById('status');
     el.textContent = text;
@@ -149,12 +155,13 @@ const APP_JS = `'use strict';
           h('div', { class: 'card' }, h('span', { text: 'TPS out' }), h('b', { id: 'tps-out', text: '-' })),
           h('div', { class: 'card' }, h('span', { text: 'Stored today' }), h('b', { id: 'put-today', text: '-' })),
           h('div', { class: 'card' }, h('span', { text: 'Delivered today' }), h('b', { id: 'get-today', text: '-' })),
+          h('div', { class: 'card' }, h('span', { text: 'Store size' }), h('b', { id: 'store-size', text: '-' })),
           h('div', { class: 'card wide' }, h('span', { text: 'Messages in per second, last 60 s' }), h('div', { id: 'spark' })));
         var brokers = table(['Cluster', 'Broker', 'Id', 'Address', 'Version', 'Up since', 'Store size', 'Disk use'], o.brokers.map(function (b) {
           var r = b.runtime;
           var size = Number(r.commitLogMaxOffset || 0) - Number(r.commitLogMinOffset || 0);
           return [b.cluster, b.brokerName, b.brokerId, b.addr, b.error ? 'error: ' + b.error : r.brokerVersionDesc, time(Number(r.bootTimestamp)),
-            size < 1048576 ? (size / 1024).toFixed(1) + ' KiB' : (size / 1048576).toFixed(1) + ' MiB', r.commitLogDiskRatio ? (Number(r.commitLogDiskRatio) * 100).toFixed(1) + ' %' + (r.commitLogDirCapacity ? ' (' + r.commitLogDirCapacity + ')' : '') : ''];
+            bytes(size), r.commitLogDiskRatio ? (Number(r.commitLogDiskRatio) * 100).toFixed(1) + ' %' + (r.commitLogDirCapacity ? ' (' + r.commitLogDirCapacity + ')' : '') : ''];
         }), 'brokers');
         var pending = o.brokers.reduce(function (sum, b) {
           var r = b.runtime;
@@ -171,6 +178,7 @@ const APP_JS = `'use strict';
           document.getElementById('tps-out').textContent = s.tpsOut;
           document.getElementById('put-today').textContent = s.putToday;
           document.getElementById('get-today').textContent = s.getToday;
+          document.getElementById('store-size').textContent = bytes(s.storeBytes);
           live.spark.push(s.tpsIn);
           if (live.spark.length > 60) live.spark.shift();
           var spark = document.getElementById('spark');
@@ -186,8 +194,9 @@ const APP_JS = `'use strict';
         var kind = h('select', { id: 'kind' }, ['NORMAL', 'RETRY', 'DLQ', 'SYSTEM', 'ALL'].map(function (k) { return h('option', { value: k, text: k }); }));
         var holder = h('div');
         function draw() {
-          holder.replaceChildren(table(['Topic', 'Kind', 'Type', 'Brokers (read/write queues, perm)', ''], t.topics.filter(function (x) { return kind.value === 'ALL' || x.kind === kind.value; }).map(function (x) {
+          holder.replaceChildren(table(['Topic', 'Kind', 'Type', 'Brokers (read/write queues, perm)', 'Messages', 'TPS in (1 min)', ''], t.topics.filter(function (x) { return kind.value === 'ALL' || x.kind === kind.value; }).map(function (x) {
             return [link('topic/' + x.topic, x.topic), x.kind, x.messageType || 'NORMAL', x.brokers.map(function (b) { return b.brokerName + ' (' + b.readQueueNums + '/' + b.writeQueueNums + ', ' + b.perm + ')'; }).join(', '),
+              x.messageCount, x.tpsIn.toFixed(1),
               h('button', { class: 'small danger', text: 'delete', onclick: function () {
                 if (!window.confirm('Delete topic ' + x.topic + '?')) return;
                 post('/api/topic/delete', { topic: x.topic }).then(function () { say('deleted ' + x.topic); route(); }, function (e) { say(e.message, true); });
@@ -201,7 +210,7 @@ const APP_JS = `'use strict';
           h('label', {}, 'Type', h('select', { name: 'messageType' }, ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION', 'MIXED'].map(function (k) { return h('option', { value: k, text: k }); })))],
           'Create or update', function (v) {
             return post('/api/topic', { topic: v.topic, readQueueNums: Number(v.readQueueNums), writeQueueNums: Number(v.writeQueueNums), messageType: v.messageType })
-              .then(function (r) { say('created ' + r.topic + ' on ' + r.brokers.join(', ')); location.hash = '#topic/' + r.topic; });
+              .then(function (r) { say('created ' + r.topic + ' on ' + r.brokers.join(', ')); location.hash = hashOf('topic', r.topic); });
           });
         return [h('h2', { text: 'Topics' }), h('label', {}, 'Kind ', kind), holder, h('h3', { text: 'Create a topic' }), create];
       });
@@ -291,8 +300,12 @@ const APP_JS = `'use strict';
     dlq: function (name) {
       var holder = h('div', { id: 'dlq-list' });
       function load(group) {
-        return api('/api/dlq?group=' + encodeURIComponent(group)).then(function (r) {
-          holder.replaceChildren(h('p', {}, r.messages.length + ' dead-letter messages of ' + group + ' ',
+        var retryTopic = '%RETRY%' + group;
+        var retry = api('/api/topic?topic=' + encodeURIComponent(retryTopic)).then(function (t) { return t.messageCount; }, function () { return 0; });
+        return Promise.all([api('/api/dlq?group=' + encodeURIComponent(group)), retry]).then(function (both) {
+          var r = both[0];
+          holder.replaceChildren(h('p', { id: 'retry-count' }, 'Retry topic ', link('topic/' + retryTopic, retryTopic), ': ' + both[1] + ' messages stored (redelivered by the broker on their schedule)'),
+          h('p', {}, r.messages.length + ' dead-letter messages of ' + group + ' ',
             h('button', { type: 'button', id: 'resend-all', text: 'Resend all', onclick: function () {
               post('/api/dlq/resend', { group: group, all: true }).then(function (x) { say('resent ' + x.resent.length); }, function (e) { say(e.message, true); });
             } }), ' ', h('a', { href: '/api/dlq/export?group=' + encodeURIComponent(group), download: '', text: 'Export JSON' })),
@@ -304,7 +317,7 @@ const APP_JS = `'use strict';
           }), 'dlq'));
         });
       }
-      var pick = form('dlq-form', [field('group', 'Consumer group', { required: true, value: name || '' })], 'Show', function (v) { location.hash = '#dlq/' + v.group; });
+      var pick = form('dlq-form', [field('group', 'Consumer group', { required: true, value: name || '' })], 'Show', function (v) { location.hash = hashOf('dlq', v.group); });
       return (name ? load(name) : Promise.resolve()).then(function () { return [h('h2', { text: 'Retry and dead-letter queues' }), pick, holder]; });
     }
   };
@@ -317,10 +330,11 @@ const APP_JS = `'use strict';
   function closeTail() { if (live.tail) { live.tail.close(); live.tail = null; } }
 
   function route() {
-    var hash = decodeURIComponent(location.hash.replace(/^#/, '')) || 'overview';
+    var hash = location.hash.replace(/^#/, '') || 'overview';
     var slash = hash.indexOf('/');
     var page = slash < 0 ? hash : hash.slice(0, slash);
     var arg = slash < 0 ? undefined : hash.slice(slash + 1);
+    try { if (arg !== undefined) arg = decodeURIComponent(arg); } catch (e) { /* typed by hand, not encoded: taken as is */ }
     if (live.source && page !== 'overview') { live.source.close(); live.source = null; }
     closeTail();
     document.querySelectorAll('nav a').forEach(function (a) { a.className = a.getAttribute('href') === '#' + page ? 'active' : ''; });
@@ -343,10 +357,11 @@ const STYLE_CSS = `:root { --fg: #1d2330; --muted: #667085; --line: #e4e7ec; --a
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, sans-serif; color: var(--fg); background: var(--bg); }
 header { display: flex; align-items: center; gap: 24px; padding: 10px 20px; background: #fff; border-bottom: 1px solid var(--line); }
-header h1 { font-size: 16px; margin: 0; color: var(--accent); }
+header h1 { font-size: 16px; margin: 0; color: var(--accent); white-space: nowrap; }
+nav { white-space: nowrap; }
 nav a { margin-right: 14px; color: var(--fg); text-decoration: none; padding: 4px 0; }
 nav a.active { border-bottom: 2px solid var(--accent); }
-#status { margin-left: auto; font-size: 13px; }
+#status { margin-left: auto; font-size: 13px; max-width: 40%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .ok { color: #067647; } .bad { color: #b42318; }
 main { padding: 16px 20px; max-width: 1200px; }
 h2 { font-size: 18px; margin: 4px 0 12px; } h3 { font-size: 15px; margin: 18px 0 8px; } h4 { margin: 12px 0 6px; }
@@ -355,7 +370,7 @@ th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line
 th { background: #f2f4f7; font-weight: 600; } td.empty { color: var(--muted); }
 a { color: #1849a9; }
 form { display: flex; flex-wrap: wrap; align-items: end; gap: 8px; margin: 8px 0; padding: 8px; background: #fff; border: 1px solid var(--line); }
-label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); gap: 2px; }
+label { display: flex; flex-direction: column; align-items: flex-start; font-size: 12px; color: var(--muted); gap: 2px; margin-bottom: 6px; }
 input, select, textarea { font: inherit; padding: 3px 6px; border: 1px solid #d0d5dd; border-radius: 4px; }
 textarea { width: 420px; }
 button { font: inherit; padding: 4px 12px; border: 1px solid var(--accent); background: var(--accent); color: #fff; border-radius: 4px; cursor: pointer; }

@@ -10,6 +10,8 @@ export interface FiguresSample {
   /** Totals since midnight (msgPutTotalTodayNow, msgGetTotalTodayNow). */
   putToday: number;
   getToday: number;
+  /** Commit-log bytes kept (max - min physical offset), all masters. */
+  storeBytes: number;
   /** Each application group's lag and consume TPS; refreshed every LAG_EVERY samples (the calls are per group). */
   groups: { group: string; lag: number; consumeTps: number; clients: number }[];
 }
@@ -59,10 +61,12 @@ export class LiveFigures {
     const time = Date.now();
     let put = 0;
     let get = 0;
+    let storeBytes = 0;
     for (const addr of this.admin.masters(await this.admin.clusterInfo())) {
       const runtime = await this.admin.brokerRuntimeInfo(addr);
       put += Number(runtime.get('msgPutTotalTodayNow') ?? 0);
       get += Number(runtime.get('msgGetTotalTodayNow') ?? 0);
+      storeBytes += Number(runtime.get('commitLogMaxOffset') ?? 0) - Number(runtime.get('commitLogMinOffset') ?? 0);
     }
     if (this.ticks++ % LAG_EVERY === 0) {
       this.groups = (await groupSummaries(this.admin)).filter((g) => !g.system).map(({ group, lag, consumeTps, clients }) => ({ group, lag, consumeTps, clients }));
@@ -72,7 +76,7 @@ export class LiveFigures {
     const seconds = before === undefined ? 0 : (time - before.time) / 1000;
     // The counters restart at midnight: a drop is no negative rate.
     const rate = (now: number, then: number | undefined): number => (then === undefined || seconds <= 0 || now < then ? 0 : Math.round(((now - then) / seconds) * 10) / 10);
-    return { time, tpsIn: rate(put, before?.put), tpsOut: rate(get, before?.get), putToday: put, getToday: get, groups: this.groups };
+    return { time, tpsIn: rate(put, before?.put), tpsOut: rate(get, before?.get), putToday: put, getToday: get, storeBytes, groups: this.groups };
   }
 
   private async tick(): Promise<void> {

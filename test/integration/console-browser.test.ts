@@ -97,6 +97,7 @@ describe('web console in headless Chromium', { skip: missing ? `no Chromium at $
       // Page-side expressions are strings: this file is compiled without the DOM's types.
       await page.waitForFunction("Number(document.getElementById('tps-in').textContent) > 0", undefined, { timeout: 15_000 });
       await page.waitForSelector('#spark svg path');
+      assert.match((await page.textContent('#store-size')) ?? '', /^\d+\.\d (KiB|MiB)$/);
       await page.screenshot({ path: join(shots, 'overview-live.png') });
     } finally {
       sending = false;
@@ -131,6 +132,12 @@ describe('web console in headless Chromium', { skip: missing ? `no Chromium at $
     await consumer.start();
     try {
       await pollFor(() => admin.topicStats('%DLQ%BrowserDlqGroup').catch(() => []), (stats) => stats.some((s) => s.maxOffset > 0), { timeoutMillis: 20_000, intervalMillis: 200, what: 'the dead letter' });
+      await open('dlq/BrowserDlqGroup', 'dlq');
+      await page.waitForSelector('#dlq button.resend');
+      assert.match((await page.textContent('#retry-count')) ?? '', /%RETRY%BrowserDlqGroup: \d+ messages stored/);
+      // Names with '%' route too: the dead-letter topic's own page from its link.
+      await page.click('#retry-count a');
+      await page.waitForSelector('.page[data-page="topic"] h2:has-text("%RETRY%BrowserDlqGroup")');
       await open('dlq/BrowserDlqGroup', 'dlq');
       await page.waitForSelector('#dlq button.resend');
       await page.screenshot({ path: join(shots, 'dlq.png') });

@@ -2,7 +2,7 @@ import type { ConsumerConnection, OffsetWrapper } from '../../protocol/bodies/co
 import type { ConsumeFromWhere, ConsumeType, MessageModel, SubscriptionData } from '../../protocol/bodies/heartbeat-data.js';
 import { asObject, asString, optArray, optBoolean, optInteger, optObject, optString, parseJsonBody } from '../../protocol/bodies/json-fields.js';
 import { decodeMessageQueueMap, type MessageQueue } from '../../protocol/bodies/message-queue.js';
-import type { ProducerInfo } from '../../protocol/bodies/broker-stats.js';
+import type { BrokerStatsData, BrokerStatsItem, ProducerInfo } from '../../protocol/bodies/broker-stats.js';
 import { languageFromWire, type LanguageName } from '../../protocol/language-code.js';
 
 /**
@@ -151,4 +151,16 @@ export function decodeProducerTableInfo(body: Buffer | undefined): Map<string, P
     );
   }
   return table;
+}
+
+/** BrokerStatsData.java (VIEW_BROKER_STATS_DATA 315): the minute, hour and day windows of one stats item. */
+export function decodeBrokerStatsData(body: Buffer | undefined): BrokerStatsData {
+  const what = 'BrokerStatsData';
+  const obj = asObject(parseJsonBody(body, what), what);
+  const item = (field: string): BrokerStatsItem => {
+    const o = optObject(obj, field, what) ?? {};
+    const num = (key: string): number => (typeof o[key] === 'number' ? o[key] : 0);
+    return { sum: num('sum'), tps: num('tps'), avgpt: num('avgpt') };
+  };
+  return { statsMinute: item('statsMinute'), statsHour: item('statsHour'), statsDay: item('statsDay') };
 }

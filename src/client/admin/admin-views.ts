@@ -120,11 +120,21 @@ export interface TopicSummary {
   /** The topic attribute message.type, when set. */
   messageType: string | undefined;
   order: boolean;
+  /** Messages stored in its queues now (max - min offset, every broker). */
+  messageCount: number;
+  /** Messages stored per second over the last minute (TOPIC_PUT_NUMS), every broker. */
+  tpsIn: number;
 }
 
-/** Every topic of every master with its kind, queue counts and type (the dashboard's topic list: getAllTopicConfig). */
+/**
+ * Every topic of every master with its kind, queue counts, type, message count and put TPS (the dashboard's topic
+ * list: getAllTopicConfig, then each topic's stats: two calls per topic and broker).
+ */
 export async function topicSummaries(admin: Admin): Promise<TopicSummary[]> {
   const info = await admin.clusterInfo();
+  // The topics a broker makes for itself (TopicConfigManager: its cluster's and its own name, the cluster's reply
+  // topic), which Java's brokers add to TopicValidator's system set.
+  const brokerTopics = new Set<string>([...info.brokerAddrTable.keys(), ...[...info.clusterAddrTable.keys()].flatMap((c) => [c, `${c}_REPLY_TOPIC`])]);
   const byTopic = new Map<string, TopicSummary>();
   for (const [brokerName, data] of [...info.brokerAddrTable].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const addr = data.brokerAddrs.get(0);
@@ -132,11 +142,17 @@ export async function topicSummaries(admin: Admin): Promise<TopicSummary[]> {
     for (const [topic, config] of await admin.allTopicConfig(addr)) {
       let summary = byTopic.get(topic);
       if (summary === undefined) {
-        summary = { topic, kind: topicKind(topic), brokers: [], messageType: config.attributes?.get('message.type'), order: config.order };
+        summary = { topic, kind: brokerTopics.has(topic) ? 'SYSTEM' : topicKind(topic), brokers: [], messageType: config.attributes?.get('message.type'), order: config.order, messageCount: 0, tpsIn: 0 };
         byTopic.set(topic, summary);
       }
       summary.brokers.push({ brokerName, readQueueNums: config.readQueueNums, writeQueueNums: config.writeQueueNums, perm: config.perm });
+      // A topic nothing was sent to has no stats item: the broker refuses, and its rate is 0.
+      summary.tpsIn += await admin.viewBrokerStatsData(addr, 'TOPIC_PUT_NUMS', topic).then((s) => s.statsMinute.tps, () => 0);
     }
+  }
+  for (const summary of byTopic.values()) {
+    const stats = await admin.topicStats(summary.topic).catch(() => []);
+    summary.messageCount = stats.reduce((sum, q) => sum + q.maxOffset - q.minOffset, 0);
   }
   return [...byTopic.values()].sort((a, b) => (a.topic < b.topic ? -1 : 1));
 }

@@ -11,7 +11,7 @@ import {
   type BrokerClusterAclConfig,
   type PlainAccessConfigBody,
 } from '../../protocol/bodies/acl-v1.js';
-import type { ProducerInfo } from '../../protocol/bodies/broker-stats.js';
+import type { BrokerStatsData, ProducerInfo } from '../../protocol/bodies/broker-stats.js';
 import { decodeClusterInfo, type ClusterInfo } from '../../protocol/bodies/cluster-info.js';
 import { decodeKVTable } from '../../protocol/bodies/kv-table.js';
 import { decodeConsumeStats, decodeResetOffsetBody, type ConsumerConnection } from '../../protocol/bodies/consumer-admin.js';
@@ -44,6 +44,7 @@ import { decodeTraceData } from '../trace/trace-data-encoder.js';
 import {
   compareMessageQueue,
   decodeConsumerConnection,
+  decodeBrokerStatsData,
   decodeConsumerRunningInfo,
   decodeProducerTableInfo,
   decodeTopicStatsTable,
@@ -413,6 +414,15 @@ export class Admin {
   /** GET_ALL_PRODUCER_INFO (328) of one broker: its producer connections by group (DefaultMQAdminExt.getAllProducerInfo). */
   async allProducerInfo(brokerAddr: string): Promise<Map<string, ProducerInfo[]>> {
     return decodeProducerTableInfo((await this.call(brokerAddr, RequestCode.GET_ALL_PRODUCER_INFO)).body);
+  }
+
+  /**
+   * VIEW_BROKER_STATS_DATA (315) of one broker: a stats item's minute, hour and day windows (mqadmin statsAll, the
+   * dashboard's charts), e.g. TOPIC_PUT_NUMS of a topic or GROUP_GET_NUMS of `topic@group`. An item the broker never
+   * counted is refused (SYSTEM_ERROR), as in Java.
+   */
+  async viewBrokerStatsData(brokerAddr: string, statsName: string, statsKey: string): Promise<BrokerStatsData> {
+    return decodeBrokerStatsData((await this.call(brokerAddr, RequestCode.VIEW_BROKER_STATS_DATA, { statsName, statsKey })).body);
   }
 
   /** DELETE_SUBSCRIPTIONGROUP (207) on one broker, its committed offsets too when `cleanOffset` (mqadmin deleteSubGroup -r). */

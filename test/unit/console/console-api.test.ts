@@ -104,8 +104,15 @@ describe('web console API against an in-process dev cluster', () => {
     assert.equal(created.status, 200, JSON.stringify(created.body));
     const listed = ((await get('/api/topics')).body['topics'] as { topic: string; kind: string; messageType: string; brokers: { readQueueNums: number }[] }[]).find((t) => t.topic === 'ConsoleT1');
     assert.deepEqual([listed?.kind, listed?.messageType, listed?.brokers[0]?.readQueueNums], ['NORMAL', 'FIFO', 2]);
+    const kinds = new Map(((await get('/api/topics')).body['topics'] as { topic: string; kind: string }[]).map((t) => [t.topic, t.kind]));
+    assert.deepEqual(['DefaultCluster', 'broker-a', 'DefaultCluster_REPLY_TOPIC', 'TBW102'].map((t) => kinds.get(t)), ['SYSTEM', 'SYSTEM', 'SYSTEM', 'SYSTEM']);
     const sent = await post('/api/message/send', { topic: 'ConsoleT1', body: '{"n":1}', tags: 'TagA', keys: 'key-1 key-2' });
     assert.equal(sent.body['status'], 'SEND_OK');
+    // The minute window is sampled every 10 s: one sample now puts the send in it.
+    dev.broker.brokerStatsManager.sample('minute');
+    const counted = ((await get('/api/topics')).body['topics'] as { topic: string; messageCount: number; tpsIn: number }[]).find((t) => t.topic === 'ConsoleT1');
+    assert.equal(counted?.messageCount, 1);
+    assert.ok(counted !== undefined && counted.tpsIn > 0, JSON.stringify(counted));
     const detail = (await get('/api/topic?topic=ConsoleT1')).body;
     assert.equal(detail['messageCount'], 1);
     assert.equal(((detail['route'] as { queueDatas: unknown[] }).queueDatas).length, 1);
@@ -146,12 +153,15 @@ describe('web console API against an in-process dev cluster', () => {
       const { value, done } = await reader.read();
       if (done) break;
       text += Buffer.from(value).toString();
-      moved = [...text.matchAll(/data: (\{.*\})/g)].some((m) => (JSON.parse(m[1] as string) as { tpsIn: number }).tpsIn > 0);
+      moved = [...text.matchAll(/data: (\{.*\})/g)].some((m) => {
+        const sample = JSON.parse(m[1] as string) as { tpsIn: number; storeBytes: number };
+        return sample.tpsIn > 0 && sample.storeBytes > 0;
+      });
     }
     sending = false;
     controller.abort();
     await sends;
-    assert.ok(moved, `no figures with tpsIn > 0 in:\n${text}`);
+    assert.ok(moved, `no figures with tpsIn > 0 and a store size in:\n${text}`);
   });
 
   it('dead letters: lists a group\'s DLQ, resends one to the group (its consumer gets it again), exports them', async () => {
