@@ -199,8 +199,10 @@ export function createBrokerController(
   options: Pick<BrokerControllerOptions, 'authConfig' | 'aclWatchIntervalMillis' | 'grpc'> = {},
 ): BrokerController {
   const messageStore = new DefaultMessageStore(storeConfig, { logger });
-  return new BrokerController(config, {
-    ha: new BrokerHA(messageStore, { bindAddress: config.bindAddress, logger }),
+  // The slave's segment-size check (P9) asks the master through the broker's outer API, which exists once it is built.
+  const ha = new BrokerHA(messageStore, { bindAddress: config.bindAddress, logger, masterConfig: (addr) => controller.brokerOuterAPI.getBrokerConfig(addr) });
+  const controller: BrokerController = new BrokerController(config, {
+    ha,
     configStore: new ConfigFileStore(join(config.storePathRootDir, 'config')),
     messageStore,
     logger,
@@ -213,6 +215,7 @@ export function createBrokerController(
         : undefined,
     ...options,
   });
+  return controller;
 }
 
 function isMessageStoreConfigKey(key: string): boolean {

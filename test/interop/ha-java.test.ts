@@ -35,6 +35,8 @@ async function send(client: RemotingClient, addr: string, topic: string, body: B
 
 async function runtimeInfo(client: RemotingClient, addr: string): Promise<{ min: number; max: number }> {
   const response = await client.invokeSync(addr, RemotingCommand.createRequestCommand(RequestCode.GET_BROKER_RUNTIME_INFO, {}), 5000);
+  // A JVM just booted may answer SYSTEM_BUSY for a moment: not an answer yet.
+  if (response.code !== ResponseCode.SUCCESS || response.body === undefined) return { min: -1, max: -1 };
   const table = (JSON.parse((response.body as Buffer).toString()) as { table: Record<string, string> }).table;
   return { min: Number(table['commitLogMinOffset']), max: Number(table['commitLogMaxOffset']) };
 }
@@ -71,6 +73,18 @@ describe('HA with Java RocketMQ 5.3.3', { skip, timeout: 5 * 60_000 }, () => {
       for (let i = 0; i < 300; i++) assert.equal((await send(client, master.addr, 'HaJavaTopic', Buffer.alloc(8000 + i, 65 + (i % 26)), i % 4)).code, ResponseCode.SUCCESS);
       const before = await runtimeInfo(client, master.addr);
       assert.ok(before.max > 2 * SEGMENT);
+      // P9: a slave with another segment size refuses this master before replicating anything.
+      const mismatched = await startTestBroker(join(dir, 'ts-slave-2m'), namesrvAddr, {
+        broker: { brokerClusterName: 'HaJ', brokerName: 'ha-j', brokerId: 2 },
+        store: { brokerRole: 'SLAVE', mappedFileSizeCommitLog: 2 * SEGMENT },
+      });
+      try {
+        await pollFor(() => Promise.resolve(mismatched.ha?.client?.currentState), (state) => state === 'REFUSED', { timeoutMillis: 10_000, intervalMillis: 50, what: 'refusal' });
+        assert.match(mismatched.ha?.runtimeInfo().haClientRuntimeInfo.refusedReason ?? '', /mappedFileSizeCommitLog=1048576, this slave 2097152/);
+        assert.equal(mismatched.messageStore.getRuntimeInfo().get('commitLogMaxOffset'), '0');
+      } finally {
+        await mismatched.shutdown();
+      }
       slave = await startTestBroker(join(dir, 'ts-slave'), namesrvAddr, {
         broker: { brokerClusterName: 'HaJ', brokerName: 'ha-j', brokerId: 1 },
         store: { brokerRole: 'SLAVE', mappedFileSizeCommitLog: SEGMENT },
