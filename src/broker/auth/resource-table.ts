@@ -217,6 +217,7 @@ export const RESOURCE_TABLE: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [RequestCode.GET_ALL_DELAY_OFFSET, authenticatedOnly],
   [RequestCode.GET_BROKER_CONFIG, authenticatedOnly],
   [RequestCode.GET_BROKER_RUNTIME_INFO, authenticatedOnly],
+  [RequestCode.GET_BROKER_HA_STATUS, authenticatedOnly],
   [RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_BROKER, authenticatedOnly],
   [RequestCode.GET_TIMER_CHECK_POINT, authenticatedOnly],
   [RequestCode.GET_TIMER_METRICS, authenticatedOnly],
