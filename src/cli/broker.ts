@@ -137,6 +137,10 @@ async function buildConfig(
       if (AUTH_CONFIG_KEYS.has(key)) continue;
       if (GRPC_CONFIG_KEYS.has(key)) grpcProperties.set(key, (properties.get(key) as string).trim());
       else if (isMessageStoreConfigKey(key)) storeProperties.set(key, properties.get(key) as string);
+      // 4.9's name of the in-sync gap; 5.x renamed it (a 5.x name in the same file wins).
+      else if (key === 'haSlaveFallbehindMax') {
+        if (!properties.has('haMaxGapNotInSync')) storeProperties.set('haMaxGapNotInSync', properties.get(key) as string);
+      }
       else warn(`${values.config}: '${key}' is not a broker or store config key, ignored`);
     }
   }
