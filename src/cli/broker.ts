@@ -131,6 +131,10 @@ async function buildConfig(
     const properties = parseJavaProperties(await readFile(values.config, 'utf8'));
     const applied = applyBrokerProperties(config, properties);
     config = applied.config;
+    // brokerRole is MessageStoreConfig's in Java (the store replicates by it); the broker reads it too, so the
+    // store always gets it, whichever config also declares it.
+    const role = properties.get('brokerRole');
+    if (role !== undefined) storeProperties.set('brokerRole', role);
     // Java's BrokerStartup fills AuthConfig from the same file.
     authConfig = parseAuthConfig(properties);
     for (const key of applied.unknown) {
