@@ -11,6 +11,11 @@ export interface BrokerHAOptions {
   /** The broker's bindAddress: the HA port binds there unless haBindAddress says otherwise. */
   readonly bindAddress: string;
   readonly logger: Logger;
+  /**
+   * GET_BROKER_CONFIG of the master's remoting address (P9): a slave compares its master's mappedFileSizeCommitLog
+   * with its own before replicating. Absent, or without the master's address (a static haMasterAddress), no check.
+   */
+  readonly masterConfig?: (masterAddr: string) => Promise<ReadonlyMap<string, string>>;
 }
 
 /**
@@ -23,6 +28,8 @@ export class BrokerHA {
   readonly service: HAService | undefined;
   readonly client: HAClient | undefined;
   private readonly staticMasterAddress: boolean;
+  /** The master's remoting address from the last registration answer that had one. */
+  private masterAddr: string | undefined;
 
   constructor(
     private readonly store: DefaultMessageStore,
@@ -31,7 +38,11 @@ export class BrokerHA {
     const config = store.config;
     this.staticMasterAddress = config.haMasterAddress.trim().length >= 6;
     if (config.brokerRole === 'SLAVE') {
-      this.client = new HAClient(store, { connector: (host, port) => connectRawStream(host, port), logger: options.logger });
+      this.client = new HAClient(store, {
+        connector: (host, port) => connectRawStream(host, port),
+        logger: options.logger,
+        checkMaster: () => this.checkMasterSegmentSize(),
+      });
     } else {
       this.service = new HAService(store, this.acceptor(), options.logger);
     }
@@ -76,9 +87,33 @@ export class BrokerHA {
    * unless haMasterAddress is set, which then wins as in Java 4.9 (5.3.3 ignores it, its bug #6153).
    */
   onRegisterResults(results: readonly RegisterBrokerResult[]): void {
-    if (this.client === undefined || this.staticMasterAddress) return;
+    if (this.client === undefined) return;
+    const master = results.find((r) => r.masterAddr !== undefined && r.masterAddr !== '');
+    if (master?.masterAddr !== undefined) this.masterAddr = master.masterAddr;
+    if (this.staticMasterAddress) return;
     const found = results.find((r) => r.haServerAddr !== undefined && r.haServerAddr !== '');
     if (found?.haServerAddr !== undefined) this.client.updateHaMasterAddress(found.haServerAddr);
+  }
+
+  /**
+   * P9: a master with another segment size would wedge a Java slave in a reconnect loop (its frames cross the
+   * slave's segment ends); ours refuses before replicating, with the two sizes in the reason. Unknown (no answer,
+   * a master that does not report the key): no refusal, the per-frame checks still hold.
+   */
+  private async checkMasterSegmentSize(): Promise<string | undefined> {
+    const masterAddr = this.masterAddr;
+    if (masterAddr === undefined || this.options.masterConfig === undefined) return undefined;
+    let config: ReadonlyMap<string, string>;
+    try {
+      config = await this.options.masterConfig(masterAddr);
+    } catch (err) {
+      this.options.logger.warn(`cannot read the config of master ${masterAddr} to compare segment sizes: ${(err as Error).message}`);
+      return undefined;
+    }
+    const theirs = config.get('mappedFileSizeCommitLog');
+    const ours = this.store.config.mappedFileSizeCommitLog;
+    if (theirs === undefined || Number(theirs) === ours) return undefined;
+    return `master ${masterAddr} has mappedFileSizeCommitLog=${theirs}, this slave ${ours}: they must be equal`;
   }
 
   runtimeInfo(): HARuntimeInfo {

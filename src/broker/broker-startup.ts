@@ -57,7 +57,10 @@ export function splitBrokerProperties(base: BrokerConfig, properties: ReadonlyMa
     const value = properties.get(key) as string;
     if (AUTH_CONFIG_KEYS.has(key) || storeProperties.has(key)) continue;
     if (GRPC_SERVER_KEYS.has(key) || Object.hasOwn(GRPC_CONSUMER_KEYS, key)) grpcProperties.set(key, value.trim());
-    else unknown.push(key);
+    // 4.9's name of the in-sync gap; 5.x renamed it (a 5.x name in the same file wins).
+    else if (key === 'haSlaveFallbehindMax') {
+      if (!properties.has('haMaxGapNotInSync')) storeProperties.set('haMaxGapNotInSync', value);
+    } else unknown.push(key);
   }
   return { config: applied.config, storeProperties, authConfig: parseAuthConfig(properties), grpcProperties, unknown };
 }
@@ -93,8 +96,10 @@ export function createBrokerController(
   const pitfall = advertisedAddressWarning(config.brokerIP1, config.bindAddress);
   if (pitfall !== undefined) logger.warn(pitfall);
   const messageStore = new DefaultMessageStore(storeConfig, { logger });
-  return new BrokerController(config, {
-    ha: new BrokerHA(messageStore, { bindAddress: config.bindAddress, logger }),
+  // The slave's segment-size check (P9) asks the master through the broker's outer API, which exists once it is built.
+  const ha = new BrokerHA(messageStore, { bindAddress: config.bindAddress, logger, masterConfig: (addr) => controller.brokerOuterAPI.getBrokerConfig(addr) });
+  const controller: BrokerController = new BrokerController(config, {
+    ha,
     configStore: new ConfigFileStore(join(config.storePathRootDir, 'config')),
     messageStore,
     logger,
@@ -107,6 +112,7 @@ export function createBrokerController(
         : undefined,
     ...options,
   });
+  return controller;
 }
 
 function isMessageStoreConfigKey(key: string): boolean {

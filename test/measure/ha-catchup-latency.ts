@@ -95,7 +95,7 @@ process.stdout.write(
 );
 slave.child.kill('SIGKILL');
 await slave.exit;
-client.shutdown();
+await client.shutdown();
 await master.shutdown();
 await namesrv.shutdown();
 await rm(dir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { crc32Masked } from '../../common/crc32.js';
 import { MQBrokerError, RemotingTooMuchRequestError } from '../../common/errors.js';
+import { parseJavaProperties } from '../../common/java-properties.js';
 import { silentLogger, type Logger } from '../../common/logger.js';
 import {
   decodeConsumerOffsetSerializeWrapper,
@@ -359,6 +360,11 @@ export class BrokerOuterAPI {
         }
       }),
     );
+  }
+
+  /** GET_BROKER_CONFIG of a broker, its properties text parsed (a slave compares its master's segment size). */
+  async getBrokerConfig(addr: string, timeoutMillis = DEFAULT_CALL_TIMEOUT_MILLIS): Promise<Map<string, string>> {
+    return parseJavaProperties((await this.fetchBody(addr, RequestCode.GET_BROKER_CONFIG, timeoutMillis))?.toString('utf8') ?? '');
   }
 
   /** One slave-sync call: the body of a SUCCESS, else MQBrokerError naming `reportedAddr`. */

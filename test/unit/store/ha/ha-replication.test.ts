@@ -166,6 +166,19 @@ describe('HA replication between two real stores over in-memory links', () => {
     assert.ok(Date.now() - started >= 150);
   });
 
+  it('an idle link stays up: heartbeats both ways beat housekeeping (H15, intervals scaled down)', async () => {
+    await master.shutdown();
+    master = await openStore(masterDir.dir, { haSendHeartbeatInterval: 40, haHousekeepingInterval: 200 });
+    const transport = await startPair({ haSendHeartbeatInterval: 40, haHousekeepingInterval: 200 });
+    await waitFor(() => service!.connectionCount === 1 && service!.connectionInfo()[0]!.slaveAckOffset >= 0, 5000, 'linked');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(transport.links.length, 2, 'never reconnected');
+    assert.equal(service!.connectionCount, 1);
+    const heartbeats = transport.links[1]!.written.filter((chunk) => chunk.length === 12 && chunk.readInt32BE(8) === 0).length;
+    const reports = transport.links[0]!.written.length;
+    assert.ok(heartbeats >= 5 && reports >= 5, `${heartbeats} heartbeats, ${reports} reports in 1 s`);
+  });
+
   it('a slave restarted on its data resumes from its own end (no gap, no duplicate bytes)', async () => {
     await fill(master, 30);
     await startPair();
