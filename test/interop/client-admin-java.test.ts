@@ -152,6 +152,14 @@ describe('our Admin with Java 5.3.3 name server and broker', { skip, timeout: 10
           await producer.shutdown();
         }
       };
+      // The Java broker had a topic created by UPDATE_AND_CREATE_TOPIC (rocketmq_topic_create_execution_time): ours too.
+      const oursAdmin = new Admin({ nameServer: ours.namesrvAddr, clientIP: '127.0.0.1', clientManager: manager });
+      await oursAdmin.start();
+      try {
+        await oursAdmin.createTopic({ brokerAddr: oursAddr }, 'TsOpsCreatedTopic', { readQueueNums: 1, writeQueueNums: 1 });
+      } finally {
+        await oursAdmin.shutdown();
+      }
       const java = await runFor(namesrvAddr, brokerAddr, `http://127.0.0.1:${javaMetricsPort}/metrics`);
       const ts = await runFor(ours.namesrvAddr, oursAddr, `http://127.0.0.1:${oursBroker.metricsPort ?? 0}/metrics`);
       // Prometheus families: every family the Java broker served after the same traffic is served by ours under the
@@ -202,26 +210,23 @@ describe('our Admin with Java 5.3.3 name server and broker', { skip, timeout: 10
 });
 
 /**
- * Family name -> sorted label names (all samples), from a Prometheus text exposition: the family of a histogram's
- * _bucket/_count/_sum samples is the name its TYPE line declares. Lenient on purpose: it reads Java's exporter too.
+ * Family name -> sorted label names (all samples), keyed by the samples' names (a histogram's without its _bucket,
+ * _count or _sum): Java 5.3.3's exporter (OpenTelemetry 1.29) writes its TYPE and HELP lines under the name without
+ * the unit ("# TYPE rocketmq_rpc_latency histogram") while the samples carry it (rocketmq_rpc_latency_milliseconds_*);
+ * dashboards query the sample names, so those are what must match.
  */
 function familyLabels(text: string): Map<string, string[]> {
   const families = new Map<string, Set<string>>();
-  let current = '';
+  let histogram = false;
   for (const line of text.split('\n')) {
-    const type = /^# TYPE (\S+) \S+$/.exec(line);
-    if (type !== null) {
-      current = type[1] as string;
-      families.set(current, families.get(current) ?? new Set());
-      continue;
-    }
+    const type = /^# TYPE \S+ (\S+)$/.exec(line);
+    if (type !== null) histogram = type[1] === 'histogram';
     const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? /.exec(line);
     if (sample === null || line.startsWith('#')) continue;
-    const name = sample[1] as string;
-    const family = name === current || name.startsWith(`${current}_`) ? current : name;
-    const labels = families.get(family) ?? new Set<string>();
+    const name = histogram ? (sample[1] as string).replace(/_(bucket|count|sum)$/, '') : (sample[1] as string);
+    const labels = families.get(name) ?? new Set<string>();
     for (const match of (sample[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="/g)) labels.add(match[1] as string);
-    families.set(family, labels);
+    families.set(name, labels);
   }
   return new Map([...families].map(([name, labels]) => [name, [...labels].sort()]));
 }
