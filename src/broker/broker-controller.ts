@@ -291,6 +291,7 @@ export class BrokerController implements BrokerContext {
         },
       },
       orderInfo: this.consumerOrderInfoManager,
+      metrics: this.brokerMetricsManager,
       config: brokerConfig,
       storeHost: () => parseHostAddress(this.brokerAddr),
       logger: this.logger,

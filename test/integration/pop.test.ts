@@ -77,6 +77,14 @@ describe('POP on our broker', () => {
     assert.notEqual(b, undefined);
     assert.ok(broker.topicConfigManager.selectTopicConfig(`%RETRY%${group}_${topic}`) !== undefined, 'the POP retry topic was created');
     assert.equal((await pop.pop(group, topic, { pollTime: 400 })).code, ResponseCode.POLLING_TIMEOUT, 'nothing comes back once acked');
+    // PopMetricsManager's counters: the checkpoint and acks written, the checkpoint revived, b and c put to the retry topic.
+    const count = (samples: { labels: Record<string, string>; value: number }[], labels: Record<string, string>): number =>
+      samples.filter((x) => x.labels['topic'] === topic && Object.entries(labels).every(([k, v]) => x.labels[k] === v)).reduce((n, x) => n + x.value, 0);
+    const metrics = broker.brokerMetricsManager;
+    assert.ok(count(metrics.popReviveIn.samples(), { consumer_group: group, revive_message_type: 'CK', put_status: 'PUT_OK' }) >= 1);
+    assert.ok(count(metrics.popReviveIn.samples(), { revive_message_type: 'ACK', put_status: 'PUT_OK' }) >= 2);
+    assert.ok(count(metrics.popReviveOut.samples(), { consumer_group: group, revive_message_type: 'CK', queue_id: '0' }) >= 1);
+    assert.equal(count(metrics.popReviveRetry.samples(), { consumer_group: group, put_status: 'PUT_OK' }), 2);
   });
 
   it('change-invisible gives a new handle; the old one then acks nothing, and 0 makes the message visible at once', async () => {

@@ -17,8 +17,11 @@ const VERSION_STEP = 500;
  */
 export class ConsumerOffsetManager extends ConfigManager<ConsumerOffsetSerializeWrapper> {
   private readonly offsetTable = new Map<string, Map<number, number>>();
-  /** Java's pullOffsetTable: where each group's next pull begins, in memory only (the inflight and ready metrics). */
-  private readonly pullOffsetTable = new Map<string, Map<number, number>>();
+  /**
+   * Java's pullOffsetTable: where each group's next pull begins, in memory only (the inflight and ready metrics).
+   * Nested by topic, then group, so that a pull records its offset without building a key.
+   */
+  private readonly pullOffsetTable = new Map<string, Map<string, Map<number, number>>>();
   private dataVersion: DataVersion = newDataVersion();
   private commitsSinceVersion = 0;
 
@@ -50,18 +53,22 @@ export class ConsumerOffsetManager extends ConfigManager<ConsumerOffsetSerialize
 
   /** ConsumerOffsetManager.commitPullOffset: the next offset a pull of `group` begins at on that queue. */
   commitPullOffset(group: string, topic: string, queueId: number, offset: number): void {
-    const key = topic + TOPIC_GROUP_SEPARATOR + group;
-    let offsets = this.pullOffsetTable.get(key);
+    let groups = this.pullOffsetTable.get(topic);
+    if (groups === undefined) {
+      groups = new Map();
+      this.pullOffsetTable.set(topic, groups);
+    }
+    let offsets = groups.get(group);
     if (offsets === undefined) {
       offsets = new Map();
-      this.pullOffsetTable.set(key, offsets);
+      groups.set(group, offsets);
     }
     offsets.set(queueId, offset);
   }
 
   /** The next pull offset, or -1 when the group has not pulled that queue since the broker started. */
   queryPullOffset(group: string, topic: string, queueId: number): number {
-    return this.pullOffsetTable.get(topic + TOPIC_GROUP_SEPARATOR + group)?.get(queueId) ?? -1;
+    return this.pullOffsetTable.get(topic)?.get(group)?.get(queueId) ?? -1;
   }
 
   /** The committed offset, or -1 when the group never committed one on that queue. */
@@ -99,10 +106,10 @@ export class ConsumerOffsetManager extends ConfigManager<ConsumerOffsetSerialize
 
   /** DELETE_SUBSCRIPTIONGROUP with cleanOffset: drops the group's offsets on every topic. */
   removeOffset(group: string): void {
+    for (const groups of this.pullOffsetTable.values()) groups.delete(group);
     for (const key of [...this.offsetTable.keys()]) {
       if (splitKey(key)[1] !== group) continue;
       this.offsetTable.delete(key);
-      this.pullOffsetTable.delete(key);
       this.logger.warn(`clean group offset ${key}`);
     }
   }
@@ -115,10 +122,10 @@ export class ConsumerOffsetManager extends ConfigManager<ConsumerOffsetSerialize
 
   /** Drops every group's offsets of a deleted topic. */
   cleanOffsetByTopic(topic: string): void {
+    this.pullOffsetTable.delete(topic);
     for (const key of [...this.offsetTable.keys()]) {
       const parts = key.split(TOPIC_GROUP_SEPARATOR);
       if (parts.length === 2 && parts[0] === topic) {
-        this.pullOffsetTable.delete(key);
         this.offsetTable.delete(key);
         this.logger.warn(`clean topic's offset, ${key}`);
       }

@@ -20,6 +20,7 @@ import {
   startOffsetInfoEntry,
   type ExtraInfo,
 } from './extra-info.js';
+import type { BrokerMetricsManager } from '../stats/broker-metrics-manager.js';
 import { ACK_TAG, buildClusterReviveTopic, buildPopRetryTopic, CK_TAG, dlqTopicOf, POP_ORDER_REVIVE_QUEUE, RETRY_GROUP_TOPIC_PREFIX, REVIVE_GROUP } from './key-builder.js';
 import { checkPointKey, decodeAck, decodeCheckPoint, encodeAck, encodeCheckPoint, PopCheckPointTable, type PopAck, type PopCheckPoint } from './pop-check-point.js';
 import { PopLongPollingService } from './pop-long-polling-service.js';
@@ -68,6 +69,8 @@ export interface PopEngineOptions {
   /** In [0, 1): chooses retry-topic-first pops and the first queue. */
   readonly random?: () => number;
   readonly logger?: Logger;
+  /** PopMetricsManager's revive counters. */
+  readonly metrics?: Pick<BrokerMetricsManager, 'recordRevivePut' | 'recordReviveGet' | 'recordReviveRetry'>;
 }
 
 export interface PopRequest {
@@ -229,12 +232,15 @@ export class PopEngine {
         try {
           if (record.tags === CK_TAG) {
             const ck = decodeCheckPoint(record.body.toString('utf8'));
+            this.options.metrics?.recordReviveGet(ck.group, ck.topic, REVIVE_QUEUE_ID, 'CK');
             this.table.add(ck, record.queueOffset);
             this.lastPopTime = Math.max(this.lastPopTime, ck.popTime);
             const key = `${ck.topic}@${ck.group}@${ck.queueId}`;
             if ((popOffsets.get(key)?.next ?? -1) < ck.nextBeginOffset) popOffsets.set(key, { ck, next: ck.nextBeginOffset });
           } else if (record.tags === ACK_TAG) {
-            this.table.ack(decodeAck(record.body.toString('utf8')));
+            const ack = decodeAck(record.body.toString('utf8'));
+            this.options.metrics?.recordReviveGet(ack.group, ack.topic, REVIVE_QUEUE_ID, 'ACK');
+            this.table.ack(ack);
           }
         } catch (err) {
           this.logger.warn(`skipping a revive-log record at ${record.queueOffset} that does not decode: ${String(err)}`);
@@ -366,8 +372,8 @@ export class PopEngine {
         nextBeginOffset: info.queueOffset + 1,
       };
       const ack: PopAck = { group: request.group, topic: realTopic, queueId: info.queueId, startOffset: info.ckQueueOffset, popTime: info.popTime, offsets: [info.queueOffset] };
-      await this.appendReviveRecord(CK_TAG, encodeCheckPoint(ck), (reviveOffset) => this.table.add(ck, reviveOffset));
-      await this.appendReviveRecord(ACK_TAG, encodeAck(ack), () => this.table.ack(ack));
+      await this.appendReviveRecord(CK_TAG, encodeCheckPoint(ck), ck, (reviveOffset) => this.table.add(ck, reviveOffset));
+      await this.appendReviveRecord(ACK_TAG, encodeAck(ack), ack, () => this.table.ack(ack));
       const receiptHandle = buildExtraInfo({
         ckQueueOffset: info.queueOffset,
         popTime,
@@ -476,13 +482,15 @@ export class PopEngine {
     let revived = 0;
     for (const entry of this.table.due(this.now())) {
       const { ck } = entry;
+      // Java reads due checkpoints back from the revive topic; ours are in memory: each taken counts as one read.
+      this.options.metrics?.recordReviveGet(ck.group, ck.topic, REVIVE_QUEUE_ID, 'CK');
       const key = checkPointKey(ck.group, ck.topic, ck.queueId, ck.startOffset, ck.popTime);
       revived += await this.ckLocks.withLock(key, async () => {
         if (!this.table.has(ck.group, ck.topic, ck.queueId, ck.startOffset, ck.popTime)) return 0;
         const offsets = [...entry.unacked].sort((a, b) => a - b);
         for (const offset of offsets) await this.reviveOne(ck, offset);
         const ack: PopAck = { group: ck.group, topic: ck.topic, queueId: ck.queueId, startOffset: ck.startOffset, popTime: ck.popTime, offsets };
-        await this.appendReviveRecord(ACK_TAG, encodeAck(ack), () => this.table.ack(ack));
+        await this.appendReviveRecord(ACK_TAG, encodeAck(ack), ack, () => this.table.ack(ack));
         return offsets.length;
       });
     }
@@ -520,6 +528,7 @@ export class PopEngine {
     if (!copy.properties.has(MessageConst.PROPERTY_RETRY_TOPIC)) copy.properties.set(MessageConst.PROPERTY_RETRY_TOPIC, msg.topic);
     if (msg.reconsumeTimes === 0 || !copy.properties.has(MessageConst.PROPERTY_FIRST_POP_TIME)) copy.properties.set(MessageConst.PROPERTY_FIRST_POP_TIME, String(ck.popTime));
     const put = await store.putMessage(copy);
+    this.options.metrics?.recordReviveRetry(ck.group, ck.topic, put.status);
     if (put.status !== 'PUT_OK') throw new Error(`POP revive of ${ck.topic}:${ck.queueId}:${offset} into ${retryTopic} failed: ${put.status}`);
   }
 
@@ -529,7 +538,7 @@ export class PopEngine {
       const pending = offsets.filter((o) => this.table.isUnacked(group, realTopic, info.queueId, info.ckQueueOffset, info.popTime, o));
       if (pending.length === 0) return false;
       const ack: PopAck = { group, topic: realTopic, queueId: info.queueId, startOffset: info.ckQueueOffset, popTime: info.popTime, offsets: pending };
-      await this.appendReviveRecord(ACK_TAG, encodeAck(ack), () => this.table.ack(ack));
+      await this.appendReviveRecord(ACK_TAG, encodeAck(ack), ack, () => this.table.ack(ack));
       return true;
     });
   }
@@ -647,7 +656,7 @@ export class PopEngine {
       const offsets = deliver.map((d) => d.message.queueOffset);
       if (offsets.length > 0) {
         const ck: PopCheckPoint = { group, topic, queueId, startOffset: offset, popTime, invisibleTime: request.invisibleTime, queueOffsets: offsets, nextBeginOffset: result.nextBeginOffset };
-        await this.appendReviveRecord(CK_TAG, encodeCheckPoint(ck), (reviveOffset) => this.table.add(ck, reviveOffset));
+        await this.appendReviveRecord(CK_TAG, encodeCheckPoint(ck), ck, (reviveOffset) => this.table.add(ck, reviveOffset));
       }
       broker.commitOffset(group, topic, queueId, result.nextBeginOffset);
       if (offsets.length === 0) return none;
@@ -740,7 +749,7 @@ export class PopEngine {
    * queue offset. The record counts as in flight until applied: the revive progress, which must never pass a
    * checkpoint still pending, is not moved in between (a continuation of the caller would come too late).
    */
-  private async appendReviveRecord(tag: string, body: string, apply: (reviveOffset: number) => void): Promise<void> {
+  private async appendReviveRecord(tag: string, body: string, owner: { group: string; topic: string }, apply: (reviveOffset: number) => void): Promise<void> {
     const msg = new MessageExtBrokerInner();
     msg.topic = this.reviveTopic;
     msg.queueId = REVIVE_QUEUE_ID;
@@ -752,6 +761,7 @@ export class PopEngine {
     this.writesInFlight++;
     try {
       const put = await this.options.store.putMessage(msg);
+      this.options.metrics?.recordRevivePut(owner.group, owner.topic, tag === CK_TAG ? 'CK' : 'ACK', put.status);
       if (put.status !== 'PUT_OK' || put.appendResult === undefined) throw new Error(`writing a POP ${tag} record failed: ${put.status}`);
       apply(put.appendResult.logicsOffset);
     } finally {

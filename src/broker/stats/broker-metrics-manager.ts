@@ -80,7 +80,7 @@ class LabeledHistogram extends LabeledSeries<Histogram> {
  * BrokerMetricsManager's instruments that are recorded when something happens (the gauges are read at scrape
  * time by collectBrokerMetrics). The message size histogram is on the send path, so it is kept by topic in a
  * plain map: one lookup and a bucket increment per stored batch; the others record rare events (a DLQ send, a
- * transaction end, a topic or group created) under their label set.
+ * transaction end, a topic or group created, a POP revive record) under their label set.
  */
 export class BrokerMetricsManager {
   /** Per topic: the size of each stored message (its batch's bytes over its count, as Java records it). */
@@ -91,6 +91,9 @@ export class BrokerMetricsManager {
   readonly finishLatency = new LabeledHistogram(FINISH_LATENCY_BUCKETS);
   readonly topicCreateTime = new LabeledHistogram(CREATE_TIME_BUCKETS);
   readonly groupCreateTime = new LabeledHistogram(CREATE_TIME_BUCKETS);
+  readonly popReviveIn = new LabeledCounter();
+  readonly popReviveOut = new LabeledCounter();
+  readonly popReviveRetry = new LabeledCounter();
 
   /** A stored put of `msgNum` messages and `wroteBytes` bytes on `topic` (retry and DLQ topics are left out by the caller). */
   recordMessageSize(topic: string, msgNum: number, wroteBytes: number): void {
@@ -130,6 +133,21 @@ export class BrokerMetricsManager {
     this.groupCreateTime.record({ invocation_status: success ? 'success' : 'failure' }, millis);
   }
 
+  /** A POP checkpoint (CK) or ack (ACK) record was put to the revive topic, with the put's status. */
+  recordRevivePut(group: string, topic: string, type: 'CK' | 'ACK', putStatus: string): void {
+    this.popReviveIn.add({ consumer_group: group, topic, revive_message_type: type, put_status: putStatus }, 1);
+  }
+
+  /** A POP record was read back from revive queue `queueId`. */
+  recordReviveGet(group: string, topic: string, queueId: number, type: 'CK' | 'ACK'): void {
+    this.popReviveOut.add({ consumer_group: group, topic, queue_id: String(queueId), revive_message_type: type }, 1);
+  }
+
+  /** A message not acked in time was put to the group's POP retry topic. */
+  recordReviveRetry(group: string, topic: string, putStatus: string): void {
+    this.popReviveRetry.add({ consumer_group: group, topic, put_status: putStatus }, 1);
+  }
+
   /** A topic's metrics go with the topic. */
   onTopicDeleted(topic: string): void {
     this.messageSize.delete(topic);
@@ -159,6 +177,14 @@ export class BrokerMetricsManager {
         type: 'histogram',
         help: 'The distribution of create subscription time',
         samples: this.groupCreateTime.samples(),
+      },
+      { name: 'rocketmq_pop_revive_in_message_total', type: 'counter', help: 'Total number of put message to revive topic', samples: this.popReviveIn.samples() },
+      { name: 'rocketmq_pop_revive_out_message_total', type: 'counter', help: 'Total number of get message from revive topic', samples: this.popReviveOut.samples() },
+      {
+        name: 'rocketmq_pop_revive_retry_messages_total',
+        type: 'counter',
+        help: 'Total number of put message to pop retry topic',
+        samples: this.popReviveRetry.samples(),
       },
     ];
   }

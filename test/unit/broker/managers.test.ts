@@ -141,6 +141,21 @@ describe('TopicConfigManager', () => {
 });
 
 describe('ConsumerOffsetManager', () => {
+  it('keeps pull offsets in memory only, dropped with their group or topic', () => {
+    const store = new MemoryConfigStore();
+    const manager = new ConsumerOffsetManager(store);
+    assert.equal(manager.queryPullOffset('G', 'T', 0), -1);
+    manager.commitPullOffset('G', 'T', 0, 8);
+    manager.commitPullOffset('G', 'T2', 0, 3);
+    manager.commitPullOffset('G2', 'T', 0, 5);
+    assert.deepEqual([manager.queryPullOffset('G', 'T', 0), manager.queryPullOffset('G2', 'T', 0)], [8, 5]);
+    assert.doesNotMatch(manager.encode(), /T2/, 'never persisted');
+    manager.removeOffset('G');
+    assert.deepEqual([manager.queryPullOffset('G', 'T', 0), manager.queryPullOffset('G', 'T2', 0), manager.queryPullOffset('G2', 'T', 0)], [-1, -1, 5]);
+    manager.cleanOffsetByTopic('T');
+    assert.equal(manager.queryPullOffset('G2', 'T', 0), -1);
+  });
+
   it('commits and queries topic@group offsets, writes fastjson int keys, reloads, and cleans by topic', async () => {
     const store = new MemoryConfigStore();
     const manager = new ConsumerOffsetManager(store);
