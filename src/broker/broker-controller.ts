@@ -8,7 +8,7 @@ import { RemotingChannel } from '../remoting/remoting-channel.js';
 import type { ClientChannel } from './client/client-channel.js';
 import { GrpcEndpoint, type GrpcEndpointOptions } from './grpc-endpoint.js';
 import { RemotingServer } from '../remoting/remoting-server.js';
-import { HttpEndpoint, type HttpAnswer } from '../remoting/http-endpoint.js';
+import { prometheusEndpoint, type HttpEndpoint } from '../remoting/http-endpoint.js';
 import { formatPrometheusText } from '../common/prometheus-text.js';
 import { RUNTIME_UPDATABLE_KEYS, applyBrokerProperties, type BrokerConfig } from './broker-config.js';
 import type { BrokerMessageStore } from './broker-message-store.js';
@@ -679,25 +679,14 @@ export class BrokerController implements BrokerContext {
       this.logger.warn(`metricsExporterType=${metricsExporterType} is not applied: only PROM (and DISABLE) are supported`);
       return;
     }
-    const text = (status: number, body: string): HttpAnswer => ({ status, contentType: 'text/plain; charset=utf-8', body });
     this.remotingServer.setRemotingMetrics(this.remotingMetrics);
     this.fastRemotingServer.setRemotingMetrics(this.remotingMetrics);
-    const endpoint = new HttpEndpoint({
+    const endpoint = prometheusEndpoint({
       host: metricsPromExporterHost.trim() === '' ? '127.0.0.1' : metricsPromExporterHost,
       port: metricsPromExporterPort,
       logger: this.logger,
-      routes: new Map([
-        [
-          '/metrics',
-          () => ({
-            status: 200,
-            contentType: 'text/plain; version=0.0.4; charset=utf-8',
-            body: formatPrometheusText([...collectBrokerMetrics(this), ...this.remotingMetrics.families()], brokerMetricsLabels(this.currentConfig), Date.now()),
-          }),
-        ],
-        ['/healthz', () => text(200, 'ok\n')],
-        ['/readyz', () => (this.ready ? text(200, 'ready\n') : text(503, 'not ready\n'))],
-      ]),
+      metrics: () => formatPrometheusText([...collectBrokerMetrics(this), ...this.remotingMetrics.families()], brokerMetricsLabels(this.currentConfig), Date.now()),
+      ready: () => this.ready,
     });
     await endpoint.start();
     this.metricsEndpoint = endpoint;

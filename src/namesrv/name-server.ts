@@ -4,7 +4,7 @@ import { RequestCode } from '../protocol/request-code.js';
 import type { ChannelEventListener } from '../remoting/channel-event.js';
 import type { RemotingChannel } from '../remoting/remoting-channel.js';
 import { RemotingServer } from '../remoting/remoting-server.js';
-import { HttpEndpoint, type HttpAnswer } from '../remoting/http-endpoint.js';
+import { prometheusEndpoint, type HttpEndpoint } from '../remoting/http-endpoint.js';
 import { RemotingMetricsManager } from '../remoting/remoting-metrics.js';
 import { formatPrometheusText } from '../common/prometheus-text.js';
 import { collectNamesrvMetrics } from './namesrv-metrics.js';
@@ -156,27 +156,13 @@ export class NamesrvController implements NamesrvContext {
     const host = metricsPromExporterHost.trim() === '' ? '127.0.0.1' : metricsPromExporterHost;
     const remotingMetrics = new RemotingMetricsManager();
     this.remotingServer.setRemotingMetrics(remotingMetrics);
-    const text = (status: number, body: string): HttpAnswer => ({ status, contentType: 'text/plain; charset=utf-8', body });
-    const endpoint = new HttpEndpoint({
+    const endpoint = prometheusEndpoint({
       host,
       port: metricsPromExporterPort,
       logger: this.logger,
-      routes: new Map([
-        [
-          '/metrics',
-          () => ({
-            status: 200,
-            contentType: 'text/plain; version=0.0.4; charset=utf-8',
-            body: formatPrometheusText(
-              [...collectNamesrvMetrics(this.routeInfoManager), ...remotingMetrics.families()],
-              { node_type: 'namesrv', node_id: `${host}:${this.port}` },
-              Date.now(),
-            ),
-          }),
-        ],
-        ['/healthz', () => text(200, 'ok\n')],
-        ['/readyz', () => (this.state === 'running' ? text(200, 'ready\n') : text(503, 'not ready\n'))],
-      ]),
+      metrics: () =>
+        formatPrometheusText([...collectNamesrvMetrics(this.routeInfoManager), ...remotingMetrics.families()], { node_type: 'namesrv', node_id: `${host}:${this.port}` }, Date.now()),
+      ready: () => this.state === 'running',
     });
     await endpoint.start();
     this.metricsEndpoint = endpoint;

@@ -170,3 +170,31 @@ function writeAnswer(response: ServerResponse, method: string | undefined, answe
   response.writeHead(answer.status, { ...headers, 'Content-Type': answer.contentType, 'Content-Length': Buffer.byteLength(answer.body) });
   response.end(method === 'HEAD' ? undefined : answer.body);
 }
+
+/** What a Prometheus endpoint serves: the text exposition, and whether the server is ready for traffic. */
+export interface PrometheusEndpointOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly logger?: Logger;
+  /** The scrape's body in the text exposition format 0.0.4. */
+  readonly metrics: () => string;
+  readonly ready: () => boolean;
+}
+
+/**
+ * The endpoint the broker and the name server serve with metricsExporterType=PROM: /metrics, /healthz (the process
+ * answers) and /readyz (it serves clients; 503 before), for Prometheus and container health checks alike.
+ */
+export function prometheusEndpoint(options: PrometheusEndpointOptions): HttpEndpoint {
+  const text = (status: number, body: string): HttpAnswer => ({ status, contentType: 'text/plain; charset=utf-8', body });
+  return new HttpEndpoint({
+    host: options.host,
+    port: options.port,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    routes: new Map([
+      ['/metrics', () => ({ status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: options.metrics() })],
+      ['/healthz', () => text(200, 'ok\n')],
+      ['/readyz', () => (options.ready() ? text(200, 'ready\n') : text(503, 'not ready\n'))],
+    ]),
+  });
+}
