@@ -20,7 +20,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { RemotingClient } from '../src/index.js';
 import { REPO_ROOT, freePort, startJavaBroker, startJavaNameServer, type JavaServer } from '../test/helpers/java.js';
-import { createTypedTopic, startJavaProxy, type JavaProxy } from '../test/helpers/java-proxy.js';
+import { createTypedTopic, PROXY_TEST_CONFIG, startJavaProxy, type JavaProxy } from '../test/helpers/java-proxy.js';
 import { configureProgress, deployBroker, fmt, machineInfo, ratio, processCpuSeconds, progress, readRss, round2, runBench, sleep } from './deploy.js';
 import { LatencyReservoir } from './latency.js';
 
@@ -154,6 +154,15 @@ async function deployJava(topic: string): Promise<Target> {
   };
 }
 
+/**
+ * The long-polling bounds of test/helpers/java-proxy.ts's proxy, given to our broker too: the SimpleConsumer phase
+ * asks for 1 s waits, which a server with Java's default minimum (5 s) refuses once its deadline is short.
+ */
+const PROXY_POLLING = {
+  grpcClientConsumerMinLongPollingTimeoutMillis: PROXY_TEST_CONFIG.grpcClientConsumerMinLongPollingTimeoutMillis,
+  grpcClientConsumerMaxLongPollingTimeoutMillis: PROXY_TEST_CONFIG.grpcClientConsumerMaxLongPollingTimeoutMillis,
+};
+
 /** Our name server and broker as bench:broker deploys them, the broker serving gRPC on a free port. */
 async function deployOurs(topic: string): Promise<Target> {
   const grpcPort = await freePort();
@@ -162,7 +171,7 @@ async function deployOurs(topic: string): Promise<Target> {
   try {
     const { deployment } = await deployBroker(
       'ours',
-      { oursMain: path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), oursNodeArgs: [], keep: false, segmentMib: 256, queues: 8, topic, brokerConfig: { grpcServerPort: grpcPort } },
+      { oursMain: path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), oursNodeArgs: [], keep: false, segmentMib: 256, queues: 8, topic, brokerConfig: { grpcServerPort: grpcPort, ...PROXY_POLLING } },
       client,
       false,
     );
