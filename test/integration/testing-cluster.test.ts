@@ -256,8 +256,8 @@ describe('rocketmq-ts/testing: startDevCluster', () => {
     await producer.start();
     await consumer.start();
     try {
-      // Timers fire at the end of their precision step of the wall clock. Sent at x.800 s, a 300 ms timer is due at
-      // (x+1).100 s: the default 1 s precision fires it at (x+2).000 s, about 1.2 s after the send; 100 ms, at 0.4 s.
+      // Sent at x.800 s, a 300 ms timer is due at (x+1).100 s: a Java broker at its default 1 s precision fires it at
+      // the end of that step, (x+2).000 s, about 1.2 s after the send; ours fires it at its time whatever the step.
       await new Promise((resolve) => setTimeout(resolve, (1800 - (Date.now() % 1000)) % 1000));
       const sentAt = Date.now();
       await producer.send({ topic: 'Timer', body: 'at +300 ms', delayTimeMs: 300 });

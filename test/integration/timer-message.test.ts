@@ -219,6 +219,62 @@ describe('timer messages on our broker', () => {
   });
 });
 
+describe('timer messages at Java\'s default precision (1 s)', () => {
+  let dir: string;
+  let namesrv: NamesrvController;
+  let broker: BrokerController;
+  let client: RemotingClient;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rmq-timer-1s-'));
+    const started = await startTestNamesrv(dir);
+    namesrv = started.namesrv;
+    broker = await startTestBroker(dir, started.namesrvAddr, { store: { timerPrecisionMs: 1000 } });
+    client = new RemotingClient();
+    await client.start();
+  });
+  after(async () => {
+    await client?.shutdown();
+    await broker?.shutdown();
+    await namesrv?.shutdown();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  let seq = 0;
+  async function sendAt(deliverMs: number): Promise<void> {
+    const key = `p${seq++}`;
+    const props = messageProperties2String(new Map([['KEYS', key], ['UNIQ_KEY', key], ['TIMER_DELIVER_MS', String(deliverMs)]]));
+    const header = { a: 'TimerPG', b: TOPIC, c: 'TBW102', d: 4, e: 0, f: 0, g: Date.now(), h: 0, i: props, j: 0, k: false, m: false };
+    const response = await client.invokeSync(broker.brokerAddr, RemotingCommand.createRequestCommand(RequestCode.SEND_MESSAGE_V2, header, Buffer.from(key)), 5000);
+    assert.equal(response.code, ResponseCode.SUCCESS, response.remark);
+  }
+
+  function storedAt(key: string): number | undefined {
+    for (let q = 0; q < 4; q++) {
+      for (const unit of broker.messageStore.iterateConsumeQueue(TOPIC, q, 0, 10_000)) {
+        const msg = broker.messageStore.lookMessageByOffset(unit.pos);
+        if (msg?.keys === key) return msg.storeTimestamp;
+      }
+    }
+    return undefined;
+  }
+
+  it('delivers each message at the time asked, not at the end of its 1 s slot (Java\'s)', async () => {
+    // Thirty times spread over two seconds: at the slot's end (Java) they would be up to 1 s late, 0.5 s on average.
+    const base = Date.now() + 1200;
+    const due = Array.from({ length: 30 }, (_, i) => base + Math.floor((i * 2000) / 30) + (i % 7));
+    const keys = due.map((_, i) => `p${seq + i}`);
+    for (const at of due) await sendAt(at);
+    await waitFor(() => keys.every((key) => storedAt(key) !== undefined), 10_000, 'every timer delivered');
+    const lateness = keys.map((key, i) => storedAt(key)! - due[i]!);
+    assert.ok(lateness.every((ms) => ms >= 0), `never early: ${lateness.join(', ')}`);
+    const mean = lateness.reduce((a, b) => a + b, 0) / lateness.length;
+    // Generous for a loaded machine; Java's slot-end delivery would average about 500 ms.
+    assert.ok(mean < 250, `mean lateness ${mean.toFixed(0)} ms: ${lateness.join(', ')}`);
+    assert.ok(Math.max(...lateness) < 600, `lateness ${lateness.join(', ')}`);
+  });
+});
+
 describe('timer messages with timerWheelEnable=false', () => {
   it('refuses them with SYSTEM_ERROR, as Java', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rmq-timer-off-'));

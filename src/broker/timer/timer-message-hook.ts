@@ -54,8 +54,8 @@ function isTimerMessage(msg: MessageExtBrokerInner): boolean {
 /**
  * HookUtils.transformTimerMessage. The deliver time is TIMER_DELAY_SEC, else TIMER_DELAY_MS (both from now), else
  * TIMER_DELIVER_MS; a value Long.parseLong refuses, or a time further than timerMaxDelaySec, is MESSAGE_ILLEGAL; a
- * time not in the future is an ordinary send. The time is rounded down to the precision (an exact multiple to the
- * step before), since a slot fires at its end: never early.
+ * time not in the future is an ordinary send. TIMER_OUT_MS is the time rounded down to the precision (an exact
+ * multiple to the step before), Java's slot; the timer store finds the time asked again from the request keys.
  */
 function transformTimerMessage(msg: MessageExtBrokerInner, config: TimerHookConfig, now: number): PutRefusal | undefined {
   const illegal: PutRefusal = {

@@ -10,7 +10,7 @@ const CRC_AT = 32;
  * The timer store's progress (`config/timercheck`, our layout): rewritten in place after every step, so a killed
  * process loses none of it (the kernel has it), and fsynced with the timer log.
  *   readCursorMs: the slot being delivered, or the next one;
- *   slotDone: how many units of that slot, in filing order, are delivered;
+ *   slotDone: how many deliveries of that slot, in due order (then filing order; markers are none), are done;
  *   enqueueOffset: the next entry of rmq_sys_wheel_timer to file;
  *   intentPhyOffset: while a batch of deliveries is being written, the commit-log end before it (-1 otherwise):
  *     after a crash in that moment, recovery looks there for copies already written, so none is delivered twice.

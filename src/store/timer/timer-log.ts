@@ -34,6 +34,28 @@ export const TIMER_UNIT_RECALL = 2;
  * their messages to find the markers among them.
  */
 export const TIMER_UNIT_RECALL_KNOWN = 4;
+/**
+ * The unit carries when its message is due, as an offset from its slot's time in the flag bits from
+ * TIMER_UNIT_DUE_SHIFT on (the slot's time alone is TIMER_OUT_MS rounded down, so it cannot say). Units without it
+ * (filed by an older build, or a precision too coarse for the bits) are due at their slot's end, as before.
+ */
+export const TIMER_UNIT_DUE_KNOWN = 8;
+const TIMER_UNIT_DUE_SHIFT = 8;
+/** The largest due offset the flag bits hold (23 bits, so the flags stay a positive int32): 2.3 hours. */
+export const TIMER_UNIT_MAX_DUE_OFFSET = 0x7fffff;
+
+/** `flags` with the due offset recorded (TIMER_UNIT_DUE_KNOWN), when it fits. */
+export function withDueOffset(flags: number, offsetMs: number): number {
+  if (!Number.isInteger(offsetMs) || offsetMs < 0 || offsetMs > TIMER_UNIT_MAX_DUE_OFFSET) return flags;
+  return flags | TIMER_UNIT_DUE_KNOWN | (offsetMs << TIMER_UNIT_DUE_SHIFT);
+}
+
+/** When the unit's message is due: its slot's time plus the recorded offset, else the slot's end. */
+export function dueTimeOf(unit: Pick<TimerUnit, 'flags' | 'slotTimeMs'>, precisionMs: number): number {
+  if ((unit.flags & TIMER_UNIT_DUE_KNOWN) === 0) return unit.slotTimeMs + precisionMs;
+  return unit.slotTimeMs + (unit.flags >>> TIMER_UNIT_DUE_SHIFT);
+}
+
 /** Units per segment: 7 MiB files. */
 const UNITS_PER_FILE = 1 << 17;
 

@@ -7,7 +7,7 @@ import type { PutMessageResult } from '../message-store.js';
 import { StorePathConfigHelper, type MessageStoreConfig } from '../message-store-config.js';
 import { nodeStorageIO, type StorageIO } from '../storage-io.js';
 import { TimerCheckpoint } from './timer-checkpoint.js';
-import { TIMER_UNIT_RECALL, TIMER_UNIT_RECALL_KNOWN, TIMER_UNIT_ROLL, TimerLog, type TimerUnit } from './timer-log.js';
+import { dueTimeOf, TIMER_UNIT_RECALL, TIMER_UNIT_RECALL_KNOWN, TIMER_UNIT_ROLL, TimerLog, withDueOffset, type TimerUnit } from './timer-log.js';
 import { TimerMetrics } from './timer-metrics.js';
 import { TimerWheel } from './timer-wheel.js';
 import { Histogram } from '../../common/histogram.js';
@@ -30,6 +30,11 @@ const DELIVER_BATCH = 256;
 /** Empty slots passed before the cursor yields to the event loop (a broker back after a long stop has many). */
 const SLOTS_PER_TURN = 4096;
 const RETRY_AFTER_MILLIS = 1000;
+/**
+ * The shortest wait between two looks for due messages within a slot: what comes due meanwhile shares a batch (up to
+ * this much later than its time) instead of a wake-up each.
+ */
+const DUE_TICK_MILLIS = 10;
 
 /** What the timer store needs of the message store. */
 export interface TimerStoreDeps {
@@ -68,10 +73,11 @@ export interface TimerStats {
  * The timer store (Java's TimerMessageStore, our own design): a message whose TIMER_OUT_MS is set was put in
  * rmq_sys_wheel_timer queue 0 by the broker's hook. Enqueueing files each entry of that queue as a unit in the timer
  * log, chained into its slot of the wheel (one slot per precision step, a ring over the roll window ahead of the
- * read cursor). The read cursor fires slot T once the clock reaches T + precision (TIMER_OUT_MS is rounded down,
- * so never early), walks the slot's chain and puts each message back on its real topic and queue with
- * TIMER_ENQUEUE_MS and TIMER_DEQUEUE_MS; a unit filed at the window's end because its time was further away goes
- * back to the timer topic with TIMER_ROLL_TIMES + 1 and is filed again.
+ * read cursor). The read cursor takes slot T once the clock reaches T and puts each of its messages back on its real
+ * topic and queue, with TIMER_ENQUEUE_MS and TIMER_DEQUEUE_MS, when the time it was asked for comes (recorded in its
+ * unit; Java waits for the slot's end, T + precision, since TIMER_OUT_MS is rounded down), so a message is never
+ * early and late by milliseconds rather than by up to the precision; a unit filed at the window's end because its
+ * time was further away goes back to the timer topic with TIMER_ROLL_TIMES + 1 and is filed again.
  *
  * Durable state is the timer log (the wheel is rebuilt from it at start) and `config/timercheck`, both written
  * straight to the kernel at every step and fsynced every timerFlushIntervalMs. A restart resumes enqueueing after
@@ -97,8 +103,15 @@ export class TimerMessageStore {
   private readonly precision: number;
   private started = false;
   private startedAt = 0;
-  /** The slot at the read cursor is being delivered: a timer due now goes to the next one. */
+  /**
+   * The slot at the read cursor is being delivered: its deliveries are fixed in due order, so a timer filed now for
+   * it goes to the next slot (due at once there); only recall markers still join it (see slotRecalled).
+   */
   private delivering = false;
+  /** What the recall markers of the slot being delivered cancel, "<real topic>+<UNIQ_KEY>"; markers filed meanwhile join. */
+  private slotRecalled = new Set<string>();
+  /** The wait for the next due message of the slot being delivered; shutdown ends it. */
+  private dueWait: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
   private enqueueRun: Promise<void> | undefined;
   private enqueueAgain = false;
   private deliverRun: Promise<void> | undefined;
@@ -160,6 +173,10 @@ export class TimerMessageStore {
     this.started = false;
     clearTimeout(this.deliverTimer);
     clearInterval(this.flushTimer);
+    if (this.dueWait !== undefined) {
+      clearTimeout(this.dueWait.timer);
+      this.dueWait.resolve();
+    }
     await Promise.allSettled([this.enqueueRun, this.deliverRun, this.flushing]);
     await this.flush();
     this.log.shutdown();
@@ -307,17 +324,24 @@ export class TimerMessageStore {
       return;
     }
     const cursor = this.checkpoint.readCursorMs;
-    // A time already delivered (or being delivered) goes to the next slot: delivered at once, never lost.
-    const earliest = this.delivering ? cursor + this.precision : cursor;
+    const recallMarker = msg.getProperty(MessageConst.PROPERTY_TIMER_DEL_UNIQKEY) !== undefined;
+    // A time already delivered (or in the slot being delivered, whose order is fixed: also after a restart in its
+    // middle) goes to the next slot: delivered at once, never lost. A recall marker still joins that slot.
+    const current = (this.delivering || this.checkpoint.slotDone > 0) && !recallMarker;
+    const earliest = current ? cursor + this.precision : cursor;
     const out = Number(msg.getProperty(MessageConst.PROPERTY_TIMER_OUT_MS));
     let slot = Number.isFinite(out) ? Math.max(this.floor(out), earliest) : earliest;
-    const recallMarker = msg.getProperty(MessageConst.PROPERTY_TIMER_DEL_UNIQKEY) !== undefined;
     let flags = TIMER_UNIT_RECALL_KNOWN | (recallMarker ? TIMER_UNIT_RECALL : 0);
     const latest = cursor + this.wheel.windowMs - this.precision;
     if (slot > latest) {
       slot = latest;
       flags |= TIMER_UNIT_ROLL;
     }
+    // Rolled on as soon as its slot comes; otherwise due when asked (never after the slot's end, where Java is).
+    const asked = requestedDeliverTime(msg);
+    if ((flags & TIMER_UNIT_ROLL) !== 0) flags = withDueOffset(flags, 0);
+    else if (asked !== undefined) flags = withDueOffset(flags, Math.min(this.precision, Math.max(0, asked - slot)));
+    if (recallMarker && this.delivering && slot === cursor) this.slotRecalled.add(msg.getProperty(MessageConst.PROPERTY_TIMER_DEL_UNIQKEY)!);
     const unit: TimerUnit = {
       flags,
       prevPos: this.wheel.get(slot)?.lastPos ?? -1,
@@ -343,7 +367,7 @@ export class TimerMessageStore {
     this.checkpoint.enqueueOffset = next;
     this.stats.enqueued++;
     this.stats.pending++;
-    if (slot <= this.floor(this.clock()) - this.precision) this.scheduleDelivery();
+    if (slot <= this.clock()) this.scheduleDelivery();
   }
 
   // ------------------------------------------------------------------------------------------------------------
@@ -352,7 +376,9 @@ export class TimerMessageStore {
   private scheduleDelivery(): void {
     if (!this.started || this.deliverRun !== undefined) return;
     clearTimeout(this.deliverTimer);
-    const due = this.checkpoint.readCursorMs + this.precision;
+    // A slot is taken when it begins; one with nothing filed yet is looked at again at its end (a filing wakes it).
+    const slot = this.checkpoint.readCursorMs;
+    const due = this.wheel.get(slot) === undefined ? slot + this.precision : slot;
     this.deliverTimer = setTimeout(() => {
       this.deliverTimer = undefined;
       this.deliverRun = this.deliverDue()
@@ -371,10 +397,10 @@ export class TimerMessageStore {
     }, Math.max(0, due - this.clock()));
   }
 
-  /** Delivers every slot whose time has passed, in order. */
+  /** Delivers every slot that has begun, in order; an empty one only once it is over. */
   private async deliverDue(): Promise<void> {
     let passed = 0;
-    while (this.started && this.clock() >= this.checkpoint.readCursorMs + this.precision) {
+    while (this.started && this.clock() >= this.checkpoint.readCursorMs) {
       const slot = this.checkpoint.readCursorMs;
       if (this.wheel.get(slot) !== undefined) {
         this.delivering = true;
@@ -382,9 +408,12 @@ export class TimerMessageStore {
           await this.deliverSlot(slot);
         } finally {
           this.delivering = false;
+          this.slotRecalled = new Set();
         }
         if (!this.started) return;
         this.wheel.clear(slot);
+      } else if (this.clock() < slot + this.precision) {
+        return; // the slot is still open for filings
       } else if (this.stats.pending === 0) {
         // Nothing is filed anywhere: the cursor jumps to now.
         this.checkpoint.readCursorMs = Math.max(slot, this.floor(this.clock()) - this.precision);
@@ -396,22 +425,43 @@ export class TimerMessageStore {
     }
   }
 
-  /** Puts every unit of the slot back where it belongs, in filing order, from where a previous run stopped. */
+  /**
+   * Puts every unit of the slot back where it belongs as it comes due, in due order (then filing order), from where
+   * a previous run stopped; recall markers are not deliveries.
+   */
   private async deliverSlot(slot: number): Promise<void> {
     const chain = this.chainOf(slot);
     // Recall markers (RECALL_MESSAGE) of the slot cancel the messages they name: "<real topic>+<UNIQ_KEY>". Read
     // without bodies first; the messages themselves are read a batch at a time, so a crowded slot is not all in memory.
-    const recalled = new Set<string>();
-    for (const unit of chain) {
-      if ((unit.flags & TIMER_UNIT_RECALL_KNOWN) !== 0 && (unit.flags & TIMER_UNIT_RECALL) === 0) continue;
-      const key = this.propertiesAt(unit.commitLogOffset)?.getProperty(MessageConst.PROPERTY_TIMER_DEL_UNIQKEY);
-      if (key !== undefined) recalled.add(key);
-    }
+    const recalled = this.slotRecalled;
+    const deliveries: { unit: TimerUnit; due: number; index: number }[] = [];
+    chain.forEach((unit, index) => {
+      const roll = (unit.flags & TIMER_UNIT_ROLL) !== 0;
+      let marker = (unit.flags & TIMER_UNIT_RECALL) !== 0;
+      if ((unit.flags & TIMER_UNIT_RECALL_KNOWN) === 0) {
+        const key = this.propertiesAt(unit.commitLogOffset)?.getProperty(MessageConst.PROPERTY_TIMER_DEL_UNIQKEY);
+        marker = key !== undefined;
+        if (key !== undefined) recalled.add(key);
+      } else if (marker) {
+        const key = this.propertiesAt(unit.commitLogOffset)?.getProperty(MessageConst.PROPERTY_TIMER_DEL_UNIQKEY);
+        if (key !== undefined) recalled.add(key);
+      }
+      // A marker rolls on with the message it names; in their slot it is no delivery.
+      if (!marker || roll) deliveries.push({ unit, due: dueTimeOf(unit, this.precision), index });
+    });
+    deliveries.sort((a, b) => a.due - b.due || a.index - b.index);
     const first = this.checkpoint.slotDone;
-    for (let i = first; i < chain.length && this.started; i += DELIVER_BATCH) {
+    for (let i = first; i < deliveries.length && this.started; ) {
+      const now = this.clock();
+      if (deliveries[i]!.due > now) {
+        await this.waitUntil(Math.max(deliveries[i]!.due, now + DUE_TICK_MILLIS));
+        continue;
+      }
       // The puts resolve in microtasks: without this turn a crowded slot would keep sends and pulls waiting.
       if (i > first) await new Promise<void>((resolve) => setImmediate(resolve));
-      const batch = chain.slice(i, i + DELIVER_BATCH);
+      let end = i;
+      while (end < deliveries.length && end - i < DELIVER_BATCH && deliveries[end]!.due <= now) end++;
+      const batch = deliveries.slice(i, end).map((d) => d.unit);
       const copies = batch.map((unit) => this.copyFor(unit, this.store.lookMessageByOffset(unit.commitLogOffset), recalled));
       const identities = copies.map((copy) => (copy === undefined ? undefined : identityOf(copy)));
       // A batch begun before a crash or a failed put: what the commit log already holds is not written again.
@@ -435,10 +485,24 @@ export class TimerMessageStore {
         }
       }
       this.stats.pending -= batch.length;
-      this.checkpoint.slotDone = i + batch.length;
+      this.checkpoint.slotDone = end;
       this.checkpoint.intentPhyOffset = -1;
       this.checkpoint.write();
+      i = end;
     }
+    // The slot's markers, those filed while it was delivered included, leave the pending count with it.
+    if (this.started) this.stats.pending -= (this.wheel.get(slot)?.count ?? chain.length) - deliveries.length;
+  }
+
+  /** Resolves at `time`, or at once when the store shuts down. */
+  private waitUntil(time: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.dueWait = undefined;
+        resolve();
+      }, Math.max(0, time - this.clock()));
+      this.dueWait = { timer, resolve };
+    });
   }
 
   /** The message at a commit-log offset without its body (what filing and the recall scan read), or null. */
@@ -537,4 +601,28 @@ function identityOf(msg: MessageExt): string | undefined {
   if (out === undefined || dequeued === undefined) return undefined;
   const kind = `${msg.topic === TIMER_TOPIC ? 'roll' : 'deliver'}${msg.getProperty(MessageConst.PROPERTY_TIMER_DEL_UNIQKEY) === undefined ? '' : '-recall'}`;
   return `${kind}|${msg.getProperty(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? ''}|${out}|${msg.getProperty(MessageConst.PROPERTY_TIMER_ROLL_TIMES) ?? '0'}`;
+}
+
+/**
+ * The time the sender asked for, as the put hook computed it (TIMER_DELAY_SEC, else TIMER_DELAY_MS, both from the
+ * put, else TIMER_DELIVER_MS), or undefined when it cannot be told again. The record's store time is taken at the put
+ * right after the hook, so it is never earlier than the hook's clock; a roll-over's put is not the first one.
+ */
+function requestedDeliverTime(msg: MessageExt): number | undefined {
+  const integer = (text: string | undefined): number | undefined => {
+    const n = text === undefined ? NaN : Number(text);
+    return Number.isSafeInteger(n) ? n : undefined;
+  };
+  const firstPut = msg.getProperty(MessageConst.PROPERTY_TIMER_ROLL_TIMES) === undefined;
+  const seconds = msg.getProperty(MessageConst.PROPERTY_TIMER_DELAY_SEC);
+  if (seconds !== undefined) {
+    const n = integer(seconds);
+    return firstPut && n !== undefined ? msg.storeTimestamp + n * 1000 : undefined;
+  }
+  const millis = msg.getProperty(MessageConst.PROPERTY_TIMER_DELAY_MS);
+  if (millis !== undefined) {
+    const n = integer(millis);
+    return firstPut && n !== undefined ? msg.storeTimestamp + n : undefined;
+  }
+  return integer(msg.getProperty(MessageConst.PROPERTY_TIMER_DELIVER_MS));
 }
