@@ -24,6 +24,7 @@ import { decodeStoredMessages, messageProperties2String, RemotingClient, Remotin
 import type { NamesrvController } from '../../src/namesrv/name-server.js';
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
 import { firstCommitLogDifference } from '../helpers/commit-log-compare.js';
+import { waitForTopicRoute, withAdmin } from '../helpers/route.js';
 import { freeBrokerPort, javaAvailable, runMqAdmin, startJavaBroker, type JavaServer, type RocketMQVersion } from '../helpers/java.js';
 import { pollFor } from '../helpers/wait.js';
 
@@ -225,6 +226,8 @@ describe('HA with Java RocketMQ (5.3.3 and 4.9.8, both directions)', { skip, tim
     const header = { topic, defaultTopic: 'TBW102', readQueueNums: 4, writeQueueNums: 4, perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false };
     const created = await client.invokeSync(master.addr, RemotingCommand.createRequestCommand(RequestCode.UPDATE_AND_CREATE_TOPIC, header), 5000);
     assert.equal(created.code, ResponseCode.SUCCESS, created.remark);
+    // 5.3.3 registers a new topic with the name servers in the background.
+    await withAdmin(namesrvAddr, (admin) => waitForTopicRoute(admin, topic));
     const producer = new Producer({ nameServer: namesrvAddr, group: 'HaMigratePG', clientIP: '127.0.0.1', clientManager: new MQClientManager(), pollNameServerInterval: 1000 });
     const consumers: PushConsumer[] = [];
     const received = new Map<string, number>();
@@ -263,6 +266,7 @@ describe('HA with Java RocketMQ (5.3.3 and 4.9.8, both directions)', { skip, tim
       // 3. The switch: the Java master stops (SIGTERM), then our slave restarts on its store as brokerId 0.
       const stoppedAt = Date.now();
       await master.process.stop(30_000);
+      const exitedAt = Date.now();
       await master.stop();
       javaMaster = undefined;
       await slave.shutdown();
@@ -284,7 +288,7 @@ describe('HA with Java RocketMQ (5.3.3 and 4.9.8, both directions)', { skip, tim
       );
       const resumedAt = Date.now();
       await produce(151, 200);
-      console.log(`M3: Java master stopped to our master started ${restartedAt - stoppedAt} ms; writes resumed ${resumedAt - stoppedAt} ms after the stop`);
+      console.log(`M3: the Java master took ${exitedAt - stoppedAt} ms to stop (SIGTERM); our master was up ${restartedAt - exitedAt} ms after it exited; writes resumed ${resumedAt - exitedAt} ms after it exited`);
 
       // 5. The group comes back: it reads from its committed offsets, m100..m199, nothing it had committed.
       await consume();
