@@ -2,21 +2,17 @@
  * H13, failover read with real replication: a master started from a broker.conf written for a Java master (in a
  * child process, so it can be killed with SIGKILL), a slave replicating from it (brokerRole=SLAVE, haMasterAddress),
  * N messages produced and replicated, the master killed, and a consumer reading all N from the slave (duplicates
- * counted, the time to the first message reported).
+ * counted, the time to the first message reported). The same read by a Go consumer: test/interop/ha-failover-go.test.ts.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { splitBrokerProperties } from '../../src/broker/broker-startup.js';
-import { defaultBrokerConfig } from '../../src/broker/broker-config.js';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
 import { MQClientManager, Producer, PushConsumer } from '../../src/client/index.js';
-import type { NamesrvController } from '../../src/namesrv/name-server.js';
-import { startBrokerProcess, type RunningBroker } from '../helpers/broker-process.js';
-import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
-import { freeBrokerPort } from '../helpers/java.js';
+import type { RunningBroker } from '../helpers/broker-process.js';
+import { startReplicatedPair, type ReplicatedPair } from '../helpers/ha-pair.js';
 import { waitFor } from '../helpers/wait.js';
 
 const TOPIC = 'HaFailoverTopic';
@@ -26,61 +22,18 @@ const SEGMENT = 1024 * 1024;
 
 describe('failover read from a replicating slave (H13)', () => {
   let dir: string;
-  let namesrv: NamesrvController;
+  let pair: ReplicatedPair;
   let master: RunningBroker;
   let slave: BrokerController;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rmq-ha-failover-'));
-    let namesrvAddr: string;
-    ({ namesrv, namesrvAddr } = await startTestNamesrv(dir));
-    const port = await freeBrokerPort();
-    // A Java master's broker.conf, unchanged.
-    const conf = join(dir, 'master.conf');
-    await writeFile(
-      conf,
-      [
-        'brokerClusterName=HaFailoverCluster',
-        'brokerName=ha-f',
-        'brokerId=0',
-        'brokerRole=ASYNC_MASTER',
-        `listenPort=${port}`,
-        'brokerIP1=127.0.0.1',
-        'brokerIP2=127.0.0.1',
-        'bindAddress=127.0.0.1',
-        `namesrvAddr=${namesrvAddr}`,
-        `storePathRootDir=${join(dir, 'master')}`,
-        `mappedFileSizeCommitLog=${SEGMENT}`,
-        'flushDiskType=ASYNC_FLUSH',
-        'autoCreateTopicEnable=true',
-      ].join('\n'),
-    );
-    master = await startBrokerProcess(conf);
-    // A Java slave's keys, split as broker.conf is (brokerRole sets the broker and its store, as in Java).
-    const split = splitBrokerProperties(
-      defaultBrokerConfig(dir),
-      new Map([
-        ['brokerClusterName', 'HaFailoverCluster'],
-        ['brokerName', 'ha-f'],
-        ['brokerRole', 'SLAVE'],
-        ['brokerId', '1'],
-        ['slaveReadEnable', 'true'],
-        ['haMasterAddress', `127.0.0.1:${port + 1}`],
-        ['mappedFileSizeCommitLog', String(SEGMENT)],
-      ]),
-    );
-    const { brokerClusterName, brokerName, brokerRole, brokerId, slaveReadEnable } = split.config;
-    const store = Object.fromEntries([...split.storeProperties].map(([key, value]) => [key, /^\d+$/.test(value) ? Number(value) : value]));
-    slave = await startTestBroker(join(dir, 'slave'), namesrvAddr, { broker: { brokerClusterName, brokerName, brokerRole, brokerId, slaveReadEnable }, store });
+    pair = await startReplicatedPair(dir, { clusterName: 'HaFailoverCluster', brokerName: 'ha-f', brokerRole: 'ASYNC_MASTER', segmentSize: SEGMENT });
+    ({ master, slave } = pair);
   });
 
   after(async () => {
-    if (master !== undefined && master.child.exitCode === null) {
-      master.child.kill('SIGKILL');
-      await master.exit;
-    }
-    await slave?.shutdown();
-    await namesrv?.shutdown();
+    await pair?.shutdown();
     await rm(dir, { recursive: true, force: true });
   });
 

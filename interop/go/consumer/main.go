@@ -4,6 +4,10 @@
 // -timeout passed, one JSON line: status DONE or TIMEOUT, and every delivery in arrival order (msgId, body text
 // and SHA-256, tags, keys, properties, queueId, queueOffset, reconsumeTimes). With -orderly it also reports
 // whether two deliveries of one queue ever overlapped. Exits 0 on DONE, 1 on TIMEOUT.
+//
+// -pause-after N holds every delivery after the first N distinct ones (printing "PAUSED N" once) until the file
+// -resume-file exists; with a small -pull-batch and -pull-threshold the client then holds few messages in memory,
+// so a test can stop a broker while the consumer is paused and see the rest come from elsewhere (a slave).
 package main
 
 import (
@@ -58,6 +62,10 @@ func main() {
 	orderly := flag.Bool("orderly", false, "consume orderly (locks queues on the broker)")
 	expect := flag.Int("expect", 1, "distinct messages to wait for")
 	timeout := flag.Duration("timeout", 60*time.Second, "give up after")
+	pauseAfter := flag.Int("pause-after", 0, "hold deliveries after this many distinct messages until -resume-file exists (0: never)")
+	resumeFile := flag.String("resume-file", "", "the file whose existence ends the pause")
+	pullBatch := flag.Int("pull-batch", 0, "messages per pull (0: the client's default, 32)")
+	pullThreshold := flag.Int("pull-threshold", 0, "messages cached per queue before pulls pause (0: the client's default, 1024)")
 	flag.Parse()
 	rlog.SetLogLevel(envOr("ROCKETMQ_GO_LOG_LEVEL", "error"))
 	if *topic == "" {
@@ -73,14 +81,33 @@ func main() {
 	done := make(chan struct{})
 	var once sync.Once
 
-	c, err := rocketmq.NewPushConsumer(
+	options := []consumer.Option{
 		consumer.WithNsResolver(primitive.NewPassthroughResolver(strings.Split(*namesrv, ";"))),
 		consumer.WithGroupName(*group),
 		consumer.WithInstance(fmt.Sprintf("go-interop-%d", os.Getpid())),
 		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),
 		consumer.WithConsumerModel(consumer.Clustering),
 		consumer.WithConsumerOrder(*orderly),
-	)
+	}
+	if *pullBatch > 0 {
+		options = append(options, consumer.WithPullBatchSize(int32(*pullBatch)))
+	}
+	if *pullThreshold > 0 {
+		options = append(options, consumer.WithPullThresholdForQueue(int64(*pullThreshold)))
+	}
+	var pauseOnce sync.Once
+	// waitForResume blocks a delivery (outside the lock) while the pause lasts; bounded by -timeout.
+	waitForResume := func() {
+		pauseOnce.Do(func() { fmt.Printf("PAUSED %d\n", *pauseAfter) })
+		deadline := time.Now().Add(*timeout)
+		for time.Now().Before(deadline) {
+			if _, err := os.Stat(*resumeFile); err == nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	c, err := rocketmq.NewPushConsumer(options...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "new push consumer:", err)
 		os.Exit(2)
@@ -91,6 +118,12 @@ func main() {
 				return consumer.ConsumeSuccess, nil
 			}
 			queue := msgs[0].Queue.QueueId
+			mu.Lock()
+			paused := *pauseAfter > 0 && len(seen) >= *pauseAfter
+			mu.Unlock()
+			if paused {
+				waitForResume()
+			}
 			mu.Lock()
 			if active[queue] {
 				rep.Overlapped = append(rep.Overlapped, fmt.Sprintf("queue %d at offset %d", queue, msgs[0].QueueOffset))
