@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Admin, MQClientManager, PushConsumer, Producer, TransactionProducer, TransactionState, type SendResult } from '../../src/client/index.js';
 import { pendingTimerMessages, pendingTransactions } from '../../src/client/admin/pending-views.js';
 import { MQBrokerError } from '../../src/common/errors.js';
-import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/index.js';
+import { RemotingClient, RemotingCommand, RequestCode, ResponseCode, parseLenientJson } from '../../src/index.js';
 import { buildInterop, freePort, interopSkip, runJava, startJava, startJavaBroker, startJavaNameServer, type JavaProcess, type JavaServer } from '../helpers/java.js';
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
 import { pollFor, waitFor } from '../helpers/wait.js';
@@ -270,7 +270,9 @@ describe('our Admin with Java 5.3.3 name server and broker', { skip, timeout: 10
         assert.ok(groups.has('TsConsoleCG') && groups.has('TOOLS_CONSUMER'), `${addr}: ${[...groups.keys()].join(' ')}`);
         assert.equal(groups.get('TsConsoleCG')?.consumeEnable, true);
         // 328: the live producer, by group.
-        const producers = (await a.allProducerInfo(addr)).get('TsConsolePG') ?? [];
+        // A producer is listed from its instance's first heartbeat to the broker.
+        const all = await pollFor(() => a.allProducerInfo(addr), (table) => table.has('TsConsolePG'), { timeoutMillis: 10_000, intervalMillis: 200, what: `${addr} lists the producer` });
+        const producers = all.get('TsConsolePG') ?? [];
         assert.deepEqual(producers.map((p) => p.clientId), [producer.clientId], addr);
         assert.match(producers[0]?.remoteIP ?? '', /^\/127\.0\.0\.1:\d+$/);
         // 315: the minute windows once the broker sampled (every 10 s), and a refusal for an item never counted.
@@ -331,7 +333,8 @@ describe('our Admin with Java 5.3.3 name server and broker', { skip, timeout: 10
         const request = RemotingCommand.createRequestCommand(RequestCode.GET_CONSUMER_RUNNING_INFO, { consumerGroup: group, clientId, jstackEnable: false });
         const response = await remoting.invokeSync(brokerAddr, request, 10_000);
         assert.equal(response.code, ResponseCode.SUCCESS, response.remark);
-        return (JSON.parse(response.body?.toString('utf8') ?? '{}') as { statusTable: Record<string, Record<string, number>> }).statusTable;
+        // fastjson's body (mqTable has object keys): read leniently.
+        return (parseLenientJson(response.body?.toString('utf8') ?? '{}') as { statusTable: Record<string, Record<string, number>> }).statusTable;
       };
       // Both clients sample every 10 s: the minute window shows the consumption after the next sample.
       const live = (table: Record<string, Record<string, number>>): boolean => (table[statusTopic]?.['consumeOKTPS'] ?? 0) > 0;
