@@ -18,6 +18,8 @@ import { topicRouteData2TopicPublishInfo } from './route/topic-publish-info.js';
 import type { MessageQueue } from '../protocol/bodies/message-queue.js';
 import { topicRouteDataChanged } from './route/topic-route.js';
 import { ScheduledTask } from './scheduled-task.js';
+import { ConsumerStatsManager } from './consumer/consumer-stats-manager.js';
+import { STATS_WINDOWS, type StatsWindow } from '../common/stats/stats-item.js';
 import { PermName } from '../protocol/perm-name.js';
 import type { RPCHook } from '../remoting/rpc-hook.js';
 import { AclClientRPCHook } from './acl/acl-client-rpc-hook.js';
@@ -52,6 +54,8 @@ export class MQClientInstance {
   readonly idSetter: MessageClientIDSetter;
   /** Requests of this instance's producers waiting for their replies, by CORRELATION_ID. */
   readonly requestFutureHolder = new RequestFutureHolder();
+  /** Pull and consume counters of this instance's consumers (GET_CONSUMER_RUNNING_INFO's statusTable). */
+  readonly consumerStatsManager = new ConsumerStatsManager();
   private readonly logger: Logger;
   private readonly instrumentation = new NetworkInstrumentation(new Set(ClientRemotingProcessor.CODES));
   private readonly producerTable = new Map<string, MQProducerInner>();
@@ -136,6 +140,10 @@ export class MQClientInstance {
       this.config.heartbeatBrokerInterval,
     );
     this.schedule('rebalanceService', () => this.doRebalance(), REBALANCE_INTERVAL, REBALANCE_INTERVAL);
+    // StatsItemSet.init: each window sampled from now on, every 10 s, 10 min and hour.
+    for (const [window, { periodMillis }] of Object.entries(STATS_WINDOWS) as [StatsWindow, { periodMillis: number }][]) {
+      this.schedule(`consumerStats ${window}`, () => this.consumerStatsManager.sample(window), 0, periodMillis);
+    }
   }
 
   /**

@@ -10,6 +10,7 @@ import {
   queueMessages,
   topicSummaries,
 } from '../client/admin/admin-views.js';
+import { MAX_PAGE, pendingTimerMessages, pendingTransactions } from '../client/admin/pending-views.js';
 import type { Producer } from '../client/producer/producer.js';
 import type { ProducerMessage } from '../client/producer/producer-message.js';
 import { MessageConst } from '../protocol/message/message-const.js';
@@ -110,6 +111,8 @@ export class ConsoleApi {
       );
       return { ...page, messages: page.messages.map(messageView) };
     });
+    this.get('/api/transactions', (q) => pendingTransactions(admin, integer(q.get('from'), 'from', 0, 1_000_000, 0), integer(q.get('limit'), 'limit', 1, MAX_PAGE, 50)));
+    this.get('/api/timers', (q) => pendingTimerMessages(admin, integer(q.get('from'), 'from', 0, 1_000_000, 0), integer(q.get('limit'), 'limit', 1, MAX_PAGE, 50)));
     this.get('/api/dlq', async (q) => ({ messages: (await this.deadLetters(groupName(q.get('group')), integer(q.get('max'), 'max', 1, MAX_BROWSE, 64))).map(messageView) }));
     this.gets.set('/api/dlq/export', async (request) => {
       const group = groupName(request.query.get('group'));

@@ -23,6 +23,8 @@ const INDEX_HTML = `<!doctype html>
     <a href="#producers">Producers</a>
     <a href="#messages">Messages</a>
     <a href="#dlq">Retry &amp; DLQ</a>
+    <a href="#transactions">Transactions</a>
+    <a href="#timers">Timers</a>
   </nav>
   <span id="status" class="ok"></span>
 </header>
@@ -135,6 +137,20 @@ const APP_JS = `'use strict';
     }), 'messages');
   }
 
+  function duration(ms) {
+    var s = Math.max(0, Math.round(ms / 1000));
+    return s < 120 ? s + ' s' : s < 7200 ? Math.round(s / 60) + ' min' : (s / 3600).toFixed(1) + ' h';
+  }
+  // A page of a pending list (PAGE entries a page): how many, which slice, how much was read, links to the others.
+  var PAGE = 50;
+  function pendingSummary(p, page) {
+    var shown = p.entries.length === 0 ? 'none shown' : (p.from + 1) + '-' + (p.from + p.entries.length) + ' shown';
+    var parts = [h('span', { id: 'pending-total', text: p.total + ' pending, ' + shown + ' (' + p.scanned + ' records read' + (p.truncated ? '; older ones not read' : '') + ')' })];
+    if (p.from > 0) parts.push(' ', h('a', { href: hashOf(page, String(Math.max(0, p.from - PAGE))), text: 'previous' }));
+    if (p.from + p.entries.length < p.total) parts.push(' ', h('a', { href: hashOf(page, String(p.from + p.entries.length)), text: 'next' }));
+    p.problems.forEach(function (x) { parts.push(h('br'), h('span', { class: 'bad', text: x.brokerName + ': ' + x.error })); });
+    return h('p', {}, parts);
+  }
   function sparkline(points) {
     var max = Math.max.apply(null, points.concat([1]));
     var path = points.map(function (p, i) { return (i === 0 ? 'M' : 'L') + (i * 4) + ' ' + (40 - (p / max) * 38).toFixed(1); }).join(' ');
@@ -186,7 +202,8 @@ const APP_JS = `'use strict';
           lag.replaceChildren(table(['Group', 'Clients', 'Consume TPS', 'Lag'], s.groups.map(function (g) { return [link('group/' + g.group, g.group), g.clients, g.consumeTps.toFixed(1), g.lag]; })));
         });
         return [h('h2', { text: 'Overview' }), figures, h('h3', { text: 'Brokers' }), brokers,
-          h('p', {}, 'Name servers: ' + o.nameServers.join(', ')), pendingCards, h('h3', { text: 'Consumer groups (live)' }), lag];
+          h('p', {}, 'Name servers: ' + o.nameServers.join(', ')), pendingCards,
+          h('p', {}, 'Lists: ', link('transactions', 'pending transactions'), ', ', link('timers', 'pending timer messages')), h('h3', { text: 'Consumer groups (live)' }), lag];
       });
     },
     topics: function () {
@@ -297,6 +314,26 @@ const APP_JS = `'use strict';
           })),
         results];
     },
+    transactions: function (from) {
+      return api('/api/transactions?limit=' + PAGE + '&from=' + encodeURIComponent(from || '0')).then(function (p) {
+        return [h('h2', { text: 'Pending transactions' }),
+          h('p', { class: 'note' }, 'Half messages neither committed nor rolled back, read from RMQ_SYS_TRANS_HALF_TOPIC and RMQ_SYS_TRANS_OP_HALF_TOPIC with ordinary pulls (any 5.x broker, Java included). The broker asks the producer group about each after its check interval.'),
+          pendingSummary(p, 'transactions'),
+          table(['Message id', 'Topic', 'Producer group', 'Tags', 'Keys', 'Born', 'Age', 'Checks', 'Broker', 'Half offset'], p.entries.map(function (t) {
+            return [t.msgId, link('topic/' + t.topic, t.topic), t.producerGroup || '', t.tags || '', t.keys.join(' '), time(t.bornTimestamp), duration(t.ageMillis), t.checkTimes, t.brokerName, t.halfOffset];
+          }), 'transactions')];
+      });
+    },
+    timers: function (from) {
+      return api('/api/timers?limit=' + PAGE + '&from=' + encodeURIComponent(from || '0')).then(function (p) {
+        return [h('h2', { text: 'Pending timer messages' }),
+          h('p', { class: 'note' }, 'Timer messages not yet due, read from rmq_sys_wheel_timer with ordinary pulls (any 5.x broker with the timer wheel on, Java included); recalled ones are left out.'),
+          pendingSummary(p, 'timers'),
+          table(['Message id', 'Topic', 'Tags', 'Keys', 'Due', 'Due in', 'Born', 'Broker', 'Wheel offset'], p.entries.map(function (t) {
+            return [t.msgId, link('topic/' + t.topic, t.topic), t.tags || '', t.keys.join(' '), time(t.deliverTimestamp), duration(t.deliverTimestamp - Date.now()), time(t.bornTimestamp), t.brokerName, t.wheelOffset];
+          }), 'timers')];
+      });
+    },
     dlq: function (name) {
       var holder = h('div', { id: 'dlq-list' });
       function load(group) {
@@ -384,6 +421,7 @@ svg.spark { width: 240px; height: 40px; } svg.spark path { fill: none; stroke: v
 pre.body { background: #fff; border: 1px solid var(--line); padding: 8px; white-space: pre-wrap; word-break: break-all; max-height: 300px; overflow: auto; }
 #tail { font: 12px ui-monospace, monospace; background: #fff; border: 1px solid var(--line); max-height: 260px; overflow: auto; padding: 6px; }
 .forms form { margin-bottom: 6px; }
+p.note { color: var(--muted); font-size: 13px; max-width: 900px; }
 `;
 
 /** Served at these paths; `/` is the page. */

@@ -8,7 +8,7 @@ import { MQBrokerError } from '../../src/common/errors.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { Admin, MQClientError, MQClientManager, Producer, PushConsumer, type SendResult } from '../../src/client/index.js';
 import { ResponseCode } from '../../src/protocol/response-code.js';
-import { waitFor } from '../helpers/wait.js';
+import { pollFor, waitFor } from '../helpers/wait.js';
 
 describe('Admin against the dev cluster', () => {
   let dir: string;
@@ -141,6 +141,17 @@ describe('Admin against the dev cluster', () => {
       assert.deepEqual(info.mqTable.filter((q) => q.mq.topic === topic).map((q) => q.mq.queueId), [0, 1, 2, 3]);
       assert.equal(info.mqTable.filter((q) => q.mq.topic === topic).reduce((n, q) => n + q.commitOffset, 0), 8);
       assert.equal(info.properties.get('consumerGroup'), group);
+      // statusTable (the exporter's client families, mqadmin consumerStatus): the client samples its counters every
+      // 10 s, so the consume shows in the minute window after the next sample.
+      const status = await pollFor(
+        () => admin.consumerRunningInfo(group, clientId),
+        (i) => (i.statusTable.get(topic)?.consumeOKTPS ?? 0) > 0,
+        { timeoutMillis: 15_000, intervalMillis: 250, what: "the topic's consume TPS in the running info" },
+      );
+      assert.deepEqual([...status.statusTable.keys()], [`%RETRY%${group}`, topic].sort(), 'one entry per subscribed topic');
+      const cs = status.statusTable.get(topic);
+      assert.ok(cs !== undefined && cs.pullTPS > 0 && cs.pullRT >= 0 && cs.consumeRT >= 0, JSON.stringify(cs));
+      assert.deepEqual([cs.consumeFailedTPS, cs.consumeFailedMsgs], [0, 0]);
     } finally {
       await consumer.shutdown();
     }

@@ -8,10 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Admin, MQClientManager, PushConsumer, Producer, type SendResult } from '../../src/client/index.js';
-import { buildInterop, freePort, interopSkip, runJava, startJavaBroker, startJavaNameServer, type JavaServer } from '../helpers/java.js';
+import { Admin, MQClientManager, PushConsumer, Producer, TransactionProducer, TransactionState, type SendResult } from '../../src/client/index.js';
+import { pendingTimerMessages, pendingTransactions } from '../../src/client/admin/pending-views.js';
+import { MQBrokerError } from '../../src/common/errors.js';
+import { RemotingClient, RemotingCommand, RequestCode, ResponseCode, parseLenientJson } from '../../src/index.js';
+import { buildInterop, freePort, interopSkip, runJava, startJava, startJavaBroker, startJavaNameServer, type JavaProcess, type JavaServer } from '../helpers/java.js';
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
-import { waitFor } from '../helpers/wait.js';
+import { pollFor, waitFor } from '../helpers/wait.js';
 
 const skip = await interopSkip();
 
@@ -205,6 +208,155 @@ describe('our Admin with Java 5.3.3 name server and broker', { skip, timeout: 10
       await oursBroker.shutdown();
       await ours.namesrv.shutdown();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the console's pending transactions and timer messages read from the Java broker's system topics", async () => {
+    const tx = new TransactionProducer({ nameServer: namesrvAddr, group: 'TsPendingTxPG', clientIP: '127.0.0.1', clientManager: manager, checkLocalTransaction: () => TransactionState.UNKNOWN });
+    const producer = new Producer({ nameServer: namesrvAddr, group: 'TsPendingPG', clientIP: '127.0.0.1', clientManager: manager });
+    await tx.start();
+    await producer.start();
+    try {
+      const half = await tx.sendMessageInTransaction({ topic: 'TsPendingTxTopic', body: 'undecided', keys: 'tx-key' }, () => TransactionState.UNKNOWN);
+      const ended = await tx.sendMessageInTransaction({ topic: 'TsPendingTxTopic', body: 'decided', keys: 'tx-done' }, () => TransactionState.COMMIT);
+      const dueAt = Date.now() + 3_600_000;
+      const timer = await producer.send({ topic: 'TsPendingTimerTopic', body: 'in an hour', keys: 'timer-key', deliverTimeMs: dueAt });
+      // The committed one's op record is written in a batch (transactionOpBatchInterval): wait until only one is left.
+      const transactions = await pollFor(() => pendingTransactions(admin), (p) => p.total === 1, { timeoutMillis: 10_000, intervalMillis: 200, what: 'one pending transaction' });
+      assert.deepEqual(transactions.problems, []);
+      const [pending] = transactions.entries;
+      assert.deepEqual([pending?.msgId, pending?.topic, pending?.producerGroup, pending?.keys, pending?.brokerName], [half.msgId, 'TsPendingTxTopic', 'TsPendingTxPG', ['tx-key'], 'broker-java']);
+      assert.notEqual(pending?.msgId, ended.msgId);
+      const timers = await pendingTimerMessages(admin);
+      assert.deepEqual(timers.problems, []);
+      const found = timers.entries.find((t) => t.msgId === timer.msgId);
+      assert.deepEqual([found?.topic, found?.keys, timers.total], ['TsPendingTimerTopic', ['timer-key'], 1]);
+      assert.ok(found !== undefined && found.deliverTimestamp <= dueAt && found.deliverTimestamp > dueAt - 1000, `${found?.deliverTimestamp} for ${dueAt}`);
+    } finally {
+      await producer.shutdown();
+      await tx.shutdown();
+    }
+  });
+
+  it("the console's admin calls (21, 201, 207, 315, 328) answer our Admin the same from the Java broker as from ours", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rmqts-console-admin-'));
+    const ours = await startTestNamesrv(dir);
+    const oursBroker = await startTestBroker(dir, ours.namesrvAddr);
+    /** The same calls and assertions against one cluster; both run at once, so they share the 10 s stats sampling. */
+    const check = async (nameServer: string, addr: string): Promise<void> => {
+      const clients = new MQClientManager();
+      const a = new Admin({ nameServer, clientIP: '127.0.0.1', clientManager: clients });
+      const producer = new Producer({ nameServer, group: 'TsConsolePG', clientIP: '127.0.0.1', clientManager: clients });
+      const consumer = new PushConsumer({ nameServer, group: 'TsConsoleCG', clientIP: '127.0.0.1', clientManager: clients, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+      const t = 'TsConsoleTopic';
+      await a.start();
+      await producer.start();
+      try {
+        await a.createTopic({ brokerAddr: addr }, t, { readQueueNums: 2, writeQueueNums: 2 });
+        await pollFor(() => a.topicList(), (list) => list.includes(t), { timeoutMillis: 10_000, intervalMillis: 100, what: `${t} routed` });
+        const brokerName = (await a.topicRoute(t)).queueDatas[0]?.brokerName ?? '';
+        for (let i = 0; i < 5; i++) await producer.send({ topic: t, body: `console ${i}` });
+        let consumed = 0;
+        consumer.subscribe(t, '*', () => void consumed++);
+        await consumer.start();
+        await waitFor(() => consumed >= 5, 30_000, `the 5 messages consumed from ${addr}`);
+        // 21: every topic's config, the new one as created.
+        const configs = await a.allTopicConfig(addr);
+        const config = configs.get(t);
+        assert.deepEqual([config?.readQueueNums, config?.writeQueueNums, config?.perm], [2, 2, 6], addr);
+        assert.ok(configs.has('TBW102') && configs.has('SCHEDULE_TOPIC_XXXX'), `${addr}: ${[...configs.keys()].join(' ')}`);
+        // 201: the consumer's group (made by its heartbeat) and the broker's own.
+        const groups = await a.allSubscriptionGroup(addr);
+        assert.ok(groups.has('TsConsoleCG') && groups.has('TOOLS_CONSUMER'), `${addr}: ${[...groups.keys()].join(' ')}`);
+        assert.equal(groups.get('TsConsoleCG')?.consumeEnable, true);
+        // 328: the live producer, by group.
+        // A producer is listed from its instance's first heartbeat to the broker.
+        const all = await pollFor(() => a.allProducerInfo(addr), (table) => table.has('TsConsolePG'), { timeoutMillis: 10_000, intervalMillis: 200, what: `${addr} lists the producer` });
+        const producers = all.get('TsConsolePG') ?? [];
+        assert.deepEqual(producers.map((p) => p.clientId), [producer.clientId], addr);
+        assert.match(producers[0]?.remoteIP ?? '', /^\/127\.0\.0\.1:\d+$/);
+        // 315: the minute windows once the broker sampled (every 10 s), and a refusal for an item never counted.
+        const put = await pollFor(() => a.viewBrokerStatsData(addr, 'TOPIC_PUT_NUMS', t), (s) => s.statsMinute.sum >= 5, { timeoutMillis: 25_000, intervalMillis: 500, what: `${addr} TOPIC_PUT_NUMS` });
+        assert.ok(put.statsMinute.tps > 0, JSON.stringify(put));
+        const get = await pollFor(() => a.viewBrokerStatsData(addr, 'GROUP_GET_NUMS', `${t}@TsConsoleCG`), (s) => s.statsMinute.sum >= 5, { timeoutMillis: 25_000, intervalMillis: 500, what: `${addr} GROUP_GET_NUMS` });
+        assert.equal(get.statsMinute.sum, 5);
+        await assert.rejects(a.viewBrokerStatsData(addr, 'TOPIC_PUT_NUMS', 'NoSuchTopicEver'), (err) => err instanceof MQBrokerError && err.responseCode === ResponseCode.SYSTEM_ERROR);
+        // 207: the group goes, its offsets with it.
+        await consumer.shutdown();
+        await a.deleteSubscriptionGroup(addr, 'TsConsoleCG', true);
+        assert.equal((await a.allSubscriptionGroup(addr)).has('TsConsoleCG'), false, addr);
+        assert.equal(await a.queryConsumerOffset(addr, 'TsConsoleCG', { topic: t, brokerName, queueId: 0 }), undefined, `${addr}: offsets cleaned`);
+      } finally {
+        await consumer.shutdown();
+        await producer.shutdown();
+        await a.shutdown();
+      }
+    };
+    try {
+      await Promise.all([check(namesrvAddr, brokerAddr), check(ours.namesrvAddr, `127.0.0.1:${oursBroker.port}`)]);
+    } finally {
+      await oursBroker.shutdown();
+      await ours.namesrv.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a PushConsumer's statusTable (GET_CONSUMER_RUNNING_INFO 307): Java 5.3.3's client and ours show the same keys and live figures", async () => {
+    const statusTopic = 'TsStatusTopic';
+    const producer = new Producer({ nameServer: namesrvAddr, group: 'TsStatusPG', clientIP: '127.0.0.1', clientManager: manager });
+    const ours = new PushConsumer({ nameServer: namesrvAddr, group: 'TsStatusCG', clientIP: '127.0.0.1', clientManager: manager, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    const remoting = new RemotingClient();
+    let java: JavaProcess | undefined;
+    await producer.start();
+    await remoting.start();
+    try {
+      for (let i = 0; i < 20; i++) await producer.send({ topic: statusTopic, body: `s${i}`, keys: `s${i}` });
+      const { classpath } = await buildInterop('5.3.3');
+      // It stays online after its 20 messages (settle) for the running-info reads below.
+      java = await startJava({
+        mainClass: 'io.rocketmqts.interop.ConsumerDriver',
+        classpath,
+        args: ['--namesrv', namesrvAddr, '--topic', statusTopic, '--expect', '20', '--group', 'JavaStatusCG', '--settle-ms', '60000', '--timeout-ms', '90000'],
+        readyLine: /^READY/,
+      });
+      let consumed = 0;
+      ours.subscribe(statusTopic, '*', () => void consumed++);
+      await ours.start();
+      await waitFor(() => consumed >= 20, 30_000, 'our consumer got the 20 messages');
+      const javaConsumer = java;
+      // One JSON line per message; DONE comes only after the settle time.
+      await waitFor(() => javaConsumer.stdout.split('\n').filter((line) => line.startsWith('{')).length >= 20, 30_000, "Java's consumer got the 20 messages");
+      /** The raw body the broker relays from the client, so that field names are compared, not our decoding. */
+      const statusTable = async (group: string): Promise<Record<string, Record<string, number>>> => {
+        const connection = await pollFor(() => admin.consumerConnection(group).catch(() => undefined), (c) => (c?.connectionSet.length ?? 0) > 0, { timeoutMillis: 10_000, intervalMillis: 200, what: `${group} online` });
+        const clientId = connection?.connectionSet[0]?.clientId ?? '';
+        const request = RemotingCommand.createRequestCommand(RequestCode.GET_CONSUMER_RUNNING_INFO, { consumerGroup: group, clientId, jstackEnable: false });
+        const response = await remoting.invokeSync(brokerAddr, request, 10_000);
+        assert.equal(response.code, ResponseCode.SUCCESS, response.remark);
+        // fastjson's body (mqTable has object keys): read leniently.
+        return (parseLenientJson(response.body?.toString('utf8') ?? '{}') as { statusTable: Record<string, Record<string, number>> }).statusTable;
+      };
+      // Both clients sample every 10 s: the minute window shows the consumption after the next sample.
+      const live = (table: Record<string, Record<string, number>>): boolean => (table[statusTopic]?.['consumeOKTPS'] ?? 0) > 0;
+      const [javaTable, ourTable] = await Promise.all(
+        ['JavaStatusCG', 'TsStatusCG'].map((group) => pollFor(() => statusTable(group), live, { timeoutMillis: 25_000, intervalMillis: 500, what: `${group}'s consumeOKTPS` })),
+      );
+      assert.deepEqual(Object.keys(javaTable ?? {}), ['%RETRY%JavaStatusCG', statusTopic], 'Java: the topic and the retry topic');
+      assert.deepEqual(Object.keys(ourTable ?? {}), ['%RETRY%TsStatusCG', statusTopic], 'ours: the same');
+      const javaStatus = javaTable?.[statusTopic] ?? {};
+      const ourStatus = ourTable?.[statusTopic] ?? {};
+      assert.deepEqual(Object.keys(ourStatus).sort(), Object.keys(javaStatus).sort(), 'the fields of ConsumeStatus');
+      for (const [who, status] of [['Java', javaStatus], ['ours', ourStatus]] as const) {
+        assert.ok((status['pullTPS'] ?? 0) > 0 && (status['pullRT'] ?? -1) >= 0 && (status['consumeRT'] ?? -1) >= 0, `${who}: ${JSON.stringify(status)}`);
+        assert.deepEqual([status['consumeFailedTPS'], status['consumeFailedMsgs']], [0, 0], who);
+        // At most the 20 messages over the shortest window (10 s, from the zero snapshot one period back).
+        assert.ok((status['consumeOKTPS'] ?? 0) <= 2, `${who}: ${JSON.stringify(status)}`);
+      }
+    } finally {
+      await java?.stop();
+      await ours.shutdown();
+      await producer.shutdown();
+      await remoting.shutdown();
     }
   });
 });

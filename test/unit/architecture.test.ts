@@ -162,6 +162,36 @@ describe('architecture', () => {
     assert.deepEqual(violations, []);
   });
 
+  it("keeps the admin views (src/client/admin/*-views.ts) to Admin calls: no transport, no broker internals, so they read Java's brokers too", () => {
+    // The console's pending transactions and timers are read from system topics with ordinary pulls, as an operator
+    // could against any broker: never through our broker's transaction or timer code.
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      if (!/^client\/admin\/[a-z-]+-views\.ts$/.test(rel)) continue;
+      for (const spec of importsOf(file)) {
+        if (ioModules.test(spec) || /^node:(http2|net|tls)$/.test(spec)) violations.push(`${rel} imports ${spec}`);
+        if (!spec.startsWith('.')) continue;
+        const target = relative(srcRoot, join(file, '..', spec));
+        if (!target.startsWith('protocol/') && !target.startsWith('client/admin/')) violations.push(`${rel} -> ${target}`);
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
+  it("keeps the stats windows (src/common/stats) pure and shared: the broker's and the client's counters sample the same StatsItem", () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(srcRoot, file);
+      if (rel.startsWith('common/stats/')) {
+        for (const spec of importsOf(file)) if (!spec.startsWith('./')) violations.push(`${rel} imports ${spec}`);
+      }
+      // One StatsItem: no second copy of the windows elsewhere.
+      if (!rel.startsWith('common/stats/') && /\bclass StatsItem(Set)?\b/.test(readFileSync(file, 'utf8'))) violations.push(`${rel} defines its own StatsItem`);
+    }
+    assert.deepEqual(violations, []);
+  });
+
   it('keeps the HA state machines (src/store/ha) free of sockets and files: they see HALink streams and the store, the broker gives them sockets', () => {
     // The replication bytes belong to the store; src/remoting/raw-stream.ts is their transport, wired by src/broker/broker-ha.ts.
     const violations: string[] = [];

@@ -1,5 +1,5 @@
-import { StatsItem, STATS_WINDOWS, type StatsWindow } from './stats-item.js';
-import { StatsItemSet } from './stats-item-set.js';
+import { StatsItem, STATS_WINDOWS, type StatsWindow } from '../../common/stats/stats-item.js';
+import { StatsItemSet } from '../../common/stats/stats-item-set.js';
 
 /** Stats.java's names, as VIEW_BROKER_STATS_DATA (315) takes them in `statsName`. */
 export const StatsName = {

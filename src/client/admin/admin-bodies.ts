@@ -4,6 +4,7 @@ import { asObject, asString, optArray, optBoolean, optInteger, optObject, optStr
 import { decodeMessageQueueMap, type MessageQueue } from '../../protocol/bodies/message-queue.js';
 import type { BrokerStatsData, BrokerStatsItem, ProducerInfo } from '../../protocol/bodies/broker-stats.js';
 import { languageFromWire, type LanguageName } from '../../protocol/language-code.js';
+import type { ConsumeStatus } from '../consumer/consumer-stats-manager.js';
 
 /**
  * The admin answers the protocol layer only encodes (the broker writes them; only an admin reads them), decoded
@@ -50,6 +51,8 @@ export interface ConsumerRunningInfo {
   jstack: string;
   /** The topics it subscribes to. */
   subscriptions: string[];
+  /** Pull and consume throughput by subscribed topic (ConsumeStatus); empty from a client that keeps none. */
+  statusTable: Map<string, ConsumeStatus>;
 }
 
 export function decodeConsumerRunningInfo(body: Buffer | undefined): ConsumerRunningInfo {
@@ -66,7 +69,21 @@ export function decodeConsumerRunningInfo(body: Buffer | undefined): ConsumerRun
     const topic = typeof sub === 'object' && sub !== null ? (sub as Record<string, unknown>)['topic'] : undefined;
     return typeof topic === 'string' ? [topic] : [];
   });
-  return { properties, mqTable: mqTable.sort((a, b) => compareMessageQueue(a.mq, b.mq)), jstack, subscriptions };
+  const statusTable = new Map<string, ConsumeStatus>();
+  for (const [topic, value] of Object.entries(optObject(obj, 'statusTable', what) ?? {})) {
+    const where = `${what}.statusTable.${topic}`;
+    const o = asObject(value, where);
+    const num = (key: string): number => (typeof o[key] === 'number' ? o[key] : 0);
+    statusTable.set(topic, {
+      pullRT: num('pullRT'),
+      pullTPS: num('pullTPS'),
+      consumeRT: num('consumeRT'),
+      consumeOKTPS: num('consumeOKTPS'),
+      consumeFailedTPS: num('consumeFailedTPS'),
+      consumeFailedMsgs: optInteger(o, 'consumeFailedMsgs', where) ?? 0,
+    });
+  }
+  return { properties, mqTable: mqTable.sort((a, b) => compareMessageQueue(a.mq, b.mq)), jstack, subscriptions, statusTable };
 }
 
 /** TopicStatsTable.java. */

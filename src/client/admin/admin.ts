@@ -398,7 +398,8 @@ export class Admin {
     if (addr === undefined) throw new MQClientError(`no broker to ask about group ${group}`);
     const response = await this.call(addr, RequestCode.GET_CONSUMER_RUNNING_INFO, { consumerGroup: group, clientId, jstackEnable: options.jstack === true });
     const info = decodeConsumerRunningInfo(response.body);
-    return this.ns.active ? { ...info, mqTable: info.mqTable.map((q) => ({ ...q, mq: this.ns.unwrapQueue(q.mq) })) } : info;
+    if (!this.ns.active) return info;
+    return { ...info, mqTable: info.mqTable.map((q) => ({ ...q, mq: this.ns.unwrapQueue(q.mq) })), statusTable: new Map([...info.statusTable].map(([topic, status]) => [this.ns.unwrap(topic), status])) };
   }
 
   /** GET_ALL_TOPIC_CONFIG (21) of one broker: its topics' configs by name (DefaultMQAdminExt.getAllTopicConfig). */

@@ -3,6 +3,7 @@ import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
 import type { MessageExt } from '../../protocol/message/message.js';
 import type { ConsumeInstrumentation } from '../instrumentation.js';
 import type { ConsumeMessageTraceHook } from '../trace/consume-message-trace-hook.js';
+import type { ConsumerStatsManager } from './consumer-stats-manager.js';
 import { invokeListener, type ConsumeContext, type ConsumeMessageService } from './consume-service.js';
 import type { ProcessQueue } from './process-queue.js';
 
@@ -48,6 +49,7 @@ export class ConsumeMessageConcurrentlyService implements ConsumeMessageService 
     private readonly ctx: ConsumeContext,
     private readonly messageModel: MessageModel,
     private readonly concurrency: number,
+    private readonly stats: ConsumerStatsManager,
     private readonly events?: ConsumeInstrumentation,
     private readonly trace?: ConsumeMessageTraceHook,
   ) {}
@@ -106,8 +108,10 @@ export class ConsumeMessageConcurrentlyService implements ConsumeMessageService 
     const events = this.events;
     const begin = events?.start(mq, [msg]) ?? 0;
     const traced = this.trace?.consumeMessageBefore([msg]);
+    const started = performance.now();
     const result = invokeListener(this.ctx, msg, mq.brokerName);
     if (result === 'SUCCESS') {
+      this.count(mq, started, true);
       events?.end(mq, [msg], true, begin);
       this.trace?.consumeMessageAfter(traced, 1, result);
       this.running--;
@@ -115,11 +119,13 @@ export class ConsumeMessageConcurrentlyService implements ConsumeMessageService 
       return;
     }
     if (typeof result === 'string') {
+      this.count(mq, started, false);
       events?.end(mq, [msg], false, begin);
       this.trace?.consumeMessageAfter(traced, 1, result);
     }
     const outcome = typeof result === 'string' ? this.failed(msg, pq, mq) : result.then((returned) => {
       const success = returned === 'SUCCESS';
+      this.count(mq, started, success);
       events?.end(mq, [msg], success, begin);
       this.trace?.consumeMessageAfter(traced, 1, returned);
       return success ? this.consumed(msg, pq, mq) : this.failed(msg, pq, mq);
@@ -132,6 +138,17 @@ export class ConsumeMessageConcurrentlyService implements ConsumeMessageService 
         this.scheduleTurn();
       });
     this.inFlight.add(done);
+  }
+
+  /**
+   * ConsumeRequest.run's consume RT and processConsumeResult's counts: one message per request, so it is one OK or
+   * one failure (Java also adds a 0 to the other counter, which changes no figure it reports).
+   */
+  private count(mq: MessageQueue, started: number, ok: boolean): void {
+    const group = this.ctx.consumerGroup;
+    this.stats.incConsumeRT(group, mq.topic, performance.now() - started);
+    if (ok) this.stats.incConsumeOKTPS(group, mq.topic, 1);
+    else this.stats.incConsumeFailedTPS(group, mq.topic, 1);
   }
 
   /** processConsumeResult for a success: forget the message and commit the lowest offset still held. */

@@ -6,6 +6,7 @@ import { callListener, type ConsumeContext, type ConsumeMessageService, type Lis
 import type { ConsumeInstrumentation } from '../instrumentation.js';
 import type { ConsumeMessageTraceHook } from '../trace/consume-message-trace-hook.js';
 import type { ProcessQueue } from './process-queue.js';
+import type { ConsumerStatsManager } from './consumer-stats-manager.js';
 
 /** ConsumeMessageOrderlyService: a queue yields to the others after a minute of continuous consumption. */
 const MAX_TIME_CONSUME_CONTINUOUSLY = 60_000;
@@ -29,6 +30,7 @@ export class ConsumeMessageOrderlyService implements ConsumeMessageService {
     private readonly messageModel: MessageModel,
     private readonly maxReconsumeTimes: number,
     private readonly suspendCurrentQueueTimeMillis: number,
+    private readonly stats: ConsumerStatsManager,
     private readonly events?: ConsumeInstrumentation,
     private readonly trace?: ConsumeMessageTraceHook,
   ) {}
@@ -75,11 +77,16 @@ export class ConsumeMessageOrderlyService implements ConsumeMessageService {
       let outcome: ListenerOutcome = 'SUCCESS';
       const consumeBegin = this.events?.start(mq, msgs) ?? 0;
       const traced = this.trace?.consumeMessageBefore(msgs);
+      const started = performance.now();
       for (const msg of msgs) {
         const returned = await callListener(this.ctx, msg, mq.brokerName);
         if (returned !== 'SUCCESS') outcome = returned;
       }
       const ok = outcome === 'SUCCESS';
+      // Java's consume RT of the request, and processConsumeResult: SUCCESS counts the batch OK, SUSPEND failed.
+      this.stats.incConsumeRT(this.ctx.consumerGroup, mq.topic, performance.now() - started);
+      if (ok) this.stats.incConsumeOKTPS(this.ctx.consumerGroup, mq.topic, msgs.length);
+      else this.stats.incConsumeFailedTPS(this.ctx.consumerGroup, mq.topic, msgs.length);
       this.events?.end(mq, msgs, ok, consumeBegin);
       this.trace?.consumeMessageAfter(traced, msgs.length, outcome);
       if (pq.dropped) return;

@@ -369,6 +369,7 @@ export class PushConsumer implements MQConsumerInner {
       },
       this.subscriptions(),
       this.rebalanceImpl?.processQueueTable.values() ?? [],
+      this.instance?.consumerStatsManager,
     );
   }
 
@@ -392,9 +393,10 @@ export class PushConsumer implements MQConsumerInner {
     const events = new ConsumeInstrumentation(this.instrumentation);
     const idSetter = (this.instance as MQClientInstance).idSetter;
     const trace = this.traceDispatcher === undefined ? undefined : new ConsumeMessageTraceHook(this.traceDispatcher, this.options.group, () => idSetter.createUniqID());
+    const stats = (this.instance as MQClientInstance).consumerStatsManager;
     return this.settings.orderly
-      ? new ConsumeMessageOrderlyService(ctx, this.messageModel, this.settings.maxReconsumeTimes, this.settings.suspendCurrentQueueTimeMillis, events, trace)
-      : new ConsumeMessageConcurrentlyService(ctx, this.messageModel, this.settings.concurrency, events, trace);
+      ? new ConsumeMessageOrderlyService(ctx, this.messageModel, this.settings.maxReconsumeTimes, this.settings.suspendCurrentQueueTimeMillis, stats, events, trace)
+      : new ConsumeMessageConcurrentlyService(ctx, this.messageModel, this.settings.concurrency, stats, events, trace);
   }
 
   private consumeContext(): ConsumeContext {
@@ -535,6 +537,9 @@ export class PushConsumer implements MQConsumerInner {
           this.logger.warn(`the compressed body of ${msg.msgId} does not inflate; delivered as stored`, err),
         );
         this.emitPull(mq, 'FOUND', msgs.length, result.nextBeginOffset, pullBegin);
+        const stats = this.instance?.consumerStatsManager;
+        stats?.incPullRT(this.groupName, mq.topic, performance.now() - pullBegin);
+        if (msgs.length > 0) stats?.incPullTPS(this.groupName, mq.topic, msgs.length);
         if (msgs.length > 0 && !pq.dropped) {
           resetRetryAndNamespace(msgs, retryTopic(this.groupName), this.ns);
           const dispatch = pq.putMessage(msgs);

@@ -1,7 +1,8 @@
 import type { SubscriptionData } from '../../protocol/bodies/heartbeat-data.js';
 import { subscriptionDataToJson } from '../../protocol/bodies/heartbeat-data.js';
 import { encodeMessageQueueMap, messageQueueKey, type MessageQueue } from '../../protocol/bodies/message-queue.js';
-import { toFastjson } from '../../protocol/bodies/fastjson-writer.js';
+import { JsonMap, toFastjson } from '../../protocol/bodies/fastjson-writer.js';
+import type { ConsumeStatus, ConsumerStatsManager } from './consumer-stats-manager.js';
 import type { ConsumeMessageDirectlyResult, MQConsumerInner } from './mq-consumer-inner.js';
 import type { OffsetStore } from './offset-store.js';
 import type { ProcessQueue } from './process-queue.js';
@@ -17,13 +18,15 @@ export interface RunningInfoSource {
 
 /**
  * The consumer's running info body: the properties all consumers share plus `settings` (the kind's own, as
- * strings), and each queue read with the offset held for it (-1 when none).
+ * strings), each queue read with the offset held for it (-1 when none), and, given the client's `stats` (the push
+ * consumer's; Java's lite pull consumer reports none), a ConsumeStatus per subscribed topic.
  */
 export function consumerRunningInfo(
   source: RunningInfoSource,
   settings: Record<string, string>,
   subscriptions: readonly SubscriptionData[],
   queues: Iterable<{ mq: MessageQueue; pq: ProcessQueue }>,
+  stats?: ConsumerStatsManager,
 ): Buffer {
   const properties: Record<string, string> = {
     PROP_CONSUME_ORDERLY: String(source.orderly),
@@ -44,24 +47,28 @@ export function consumerRunningInfo(
     }
     return { mq, pq, commitOffset: offsets.get(messageQueueKey(mq)) ?? -1 };
   });
-  return encodeConsumerRunningInfo(properties, subscriptions, withOffsets);
+  // A TreeMap in Java: topics in order.
+  const topics = subscriptions.map((sd) => sd.topic).sort();
+  const statusTable = stats === undefined ? [] : topics.map((topic) => [topic, stats.consumeStatus(source.consumer.groupName, topic)] as const);
+  return encodeConsumerRunningInfo(properties, subscriptions, withOffsets, statusTable);
 }
 
 /**
  * ConsumerRunningInfo.java as fastjson writes it (what `mqadmin consumerStatus` prints): properties, the
- * subscriptions, and a ProcessQueueInfo per owned queue. Throughput statistics are not kept yet, so statusTable
- * is empty.
+ * subscriptions, a ProcessQueueInfo per owned queue, and the throughput of each subscribed topic (statusTable).
  */
 function encodeConsumerRunningInfo(
   properties: Record<string, string>,
   subscriptions: readonly SubscriptionData[],
   queues: readonly { mq: MessageQueue; pq: ProcessQueue; commitOffset: number }[],
+  statusTable: readonly (readonly [string, ConsumeStatus])[],
 ): Buffer {
   const mqTable = encodeMessageQueueMap(
     queues.map(({ mq, pq, commitOffset }) => [mq, processQueueInfo(pq, commitOffset)] as const),
   );
   const subs = toFastjson(subscriptions.map(subscriptionDataToJson));
-  return Buffer.from(`{"jstack":"","mqTable":${mqTable},"properties":${toFastjson(properties)},"statusTable":{},"subscriptionSet":${subs}}`, 'utf8');
+  const status = toFastjson(new JsonMap(statusTable));
+  return Buffer.from(`{"jstack":"","mqTable":${mqTable},"properties":${toFastjson(properties)},"statusTable":${status},"subscriptionSet":${subs}}`, 'utf8');
 }
 
 function processQueueInfo(pq: ProcessQueue, commitOffset: number): object {

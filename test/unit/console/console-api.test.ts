@@ -80,8 +80,18 @@ describe('web console API against an in-process dev cluster', () => {
     assert.equal(topics.some((t) => t.topic === 'OkTopic'), false, 'a refused create made no topic');
     assert.equal((await get('/api/message?id=nothex')).status, 400);
     assert.equal((await get('/api/messages/by-offset?topic=T&brokerName=broker-a&queueId=-1&offset=0')).status, 400);
+    assert.equal((await get('/api/transactions?limit=101')).status, 400);
+    assert.equal((await get('/api/timers?from=-1')).status, 400);
     assert.equal((await get('/api/nothing')).status, 404);
     assert.equal((await fetch(`${base}/api/topic`, { method: 'PUT' })).status, 405);
+  });
+
+  it('reads pending transactions and timer messages from the system topics: none yet, and no broker problem', async () => {
+    for (const path of ['/api/transactions', '/api/timers']) {
+      const reply = await get(path);
+      assert.equal(reply.status, 200, path);
+      assert.deepEqual([reply.body['total'], reply.body['entries'], reply.body['problems'], reply.body['truncated']], [0, [], [], false], `${path}: ${JSON.stringify(reply.body)}`);
+    }
   });
 
   it('refuses a body over the limit with 413 and a cross-site POST with 403', async () => {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ConsumeMessageConcurrentlyService } from '../../../../src/client/consumer/consume-concurrently.js';
 import type { ConsumeContext, MessageListener } from '../../../../src/client/consumer/consume-service.js';
 import { ProcessQueue } from '../../../../src/client/consumer/process-queue.js';
+import { ConsumerStatsManager } from '../../../../src/client/consumer/consumer-stats-manager.js';
 import { silentLogger } from '../../../../src/common/logger.js';
 import type { MessageQueue } from '../../../../src/protocol/bodies/message-queue.js';
 import { MessageExt } from '../../../../src/index.js';
@@ -23,10 +24,11 @@ interface Harness {
   offsets: number[];
   sentBack: string[];
   retriedLater: number;
+  stats: ConsumerStatsManager;
 }
 
 function harness(listener: MessageListener, concurrency: number, sendBackOk = true): Harness {
-  const h: Harness = { service: undefined as unknown as ConsumeMessageConcurrentlyService, offsets: [], sentBack: [], retriedLater: 0 };
+  const h: Harness = { service: undefined as unknown as ConsumeMessageConcurrentlyService, offsets: [], sentBack: [], retriedLater: 0, stats: new ConsumerStatsManager() };
   const ctx: ConsumeContext = {
     consumerGroup: 'G',
     logger: silentLogger,
@@ -38,7 +40,7 @@ function harness(listener: MessageListener, concurrency: number, sendBackOk = tr
     updateOffset: (_mq, offset) => h.offsets.push(offset),
     later: () => void h.retriedLater++,
   };
-  h.service = new ConsumeMessageConcurrentlyService(ctx, 'CLUSTERING', concurrency);
+  h.service = new ConsumeMessageConcurrentlyService(ctx, 'CLUSTERING', concurrency, h.stats);
   return h;
 }
 
@@ -115,6 +117,16 @@ describe('ConsumeMessageConcurrentlyService', () => {
     await until(() => pq.msgCount === 0);
     assert.deepEqual(h.sentBack.sort(), ['id0', 'id1', 'id2']);
     assert.equal(h.offsets.at(-1), 4);
+    // The consumer's statistics (statusTable): 1 OK and 3 failed requests of topic T, each with its consume time.
+    const start = Date.now();
+    h.stats.sample('minute', start);
+    h.stats.sample('hour', start);
+    const status = h.stats.consumeStatus('G', 'T');
+    assert.equal(status.consumeOKTPS, 1 / 10, 'one message over the first 10 s sample');
+    assert.equal(status.consumeFailedTPS, 3 / 10);
+    assert.equal(status.consumeFailedMsgs, 3);
+    assert.ok(status.consumeRT >= 0 && status.consumeRT < 1000, String(status.consumeRT));
+    assert.deepEqual([status.pullTPS, status.pullRT], [0, 0], 'pulls are counted by the consumer, not here');
 
     const kept = harness(() => 'RECONSUME_LATER', 2, false);
     const pq2 = new ProcessQueue();
