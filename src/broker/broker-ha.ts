@@ -125,16 +125,8 @@ export class BrokerHA {
       masterCommitLogMaxOffset: this.service !== undefined ? maxOffset : 0,
       inSyncSlaveNums: links.filter((l) => l.inSync).length,
       haConnectionInfo: links,
-      haClientRuntimeInfo: {
-        masterAddr: client?.masterAddr ?? '',
-        transferredByteInSecond: client?.transferredByteInSecond ?? 0,
-        maxOffset: client?.maxOffset ?? 0,
-        lastReadTimestamp: client?.lastReadTimestamp ?? 0,
-        lastWriteTimestamp: client?.lastWriteTimestamp ?? 0,
-        masterFlushOffset: client?.masterFlushOffset ?? 0,
-        ...(client === undefined ? {} : { state: client.state }),
-        ...(client?.refusedReason === undefined ? {} : { refusedReason: client.refusedReason }),
-      },
+      // A master answers Java's empty client half.
+      haClientRuntimeInfo: client ?? { masterAddr: '', transferredByteInSecond: 0, maxOffset: 0, lastReadTimestamp: 0, lastWriteTimestamp: 0, masterFlushOffset: 0 },
     };
   }
 

@@ -1,4 +1,5 @@
 import type { Logger } from '../../common/logger.js';
+import type { HAClientRuntimeInfo } from '../../protocol/bodies/ha-runtime-info.js';
 import type { MessageStoreConfig } from '../message-store-config.js';
 import { encodeReport, TransferDecoder, type TransferFrame } from './ha-codec.js';
 import type { HAConnector, HALink } from './ha-link.js';
@@ -31,19 +32,6 @@ export interface HAClientOptions {
 }
 
 export type HAClientState = 'READY' | 'CONNECTING' | 'TRANSFER' | 'REFUSED' | 'SHUTDOWN';
-
-/** HARuntimeInfo.HAClientRuntimeInfo (GET_BROKER_HA_STATUS), plus our state and refusal. */
-export interface HAClientRuntimeInfo {
-  masterAddr: string;
-  transferredByteInSecond: number;
-  maxOffset: number;
-  lastReadTimestamp: number;
-  lastWriteTimestamp: number;
-  masterFlushOffset: number;
-  state: HAClientState;
-  /** Why replication stopped (P1, P9), when it did. */
-  refusedReason: string | undefined;
-}
 
 /**
  * DefaultHAClient.java, the slave's side, transport-free. It connects to the master's HA address (static
@@ -270,6 +258,7 @@ export class HAClient {
     link?.close();
   }
 
+  /** HARuntimeInfo.HAClientRuntimeInfo (GET_BROKER_HA_STATUS), plus our state and refusal. */
   runtimeInfo(): HAClientRuntimeInfo {
     return {
       masterAddr: this.masterAddress,
@@ -280,7 +269,7 @@ export class HAClient {
       // 5.x reads it from the controller's handshake; the classic link does not carry it.
       masterFlushOffset: 0,
       state: this.state,
-      refusedReason: this.refusedReason,
+      ...(this.refusedReason === undefined ? {} : { refusedReason: this.refusedReason }),
     };
   }
 
