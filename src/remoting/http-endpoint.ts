@@ -149,6 +149,28 @@ function writeAnswer(response: ServerResponse, method: string | undefined, answe
   response.end(method === 'HEAD' ? undefined : answer.body);
 }
 
+/** The keys the broker and the name server (which takes the broker's names) read for their exporter. */
+export interface MetricsExporterConfig {
+  readonly metricsExporterType: string;
+  readonly metricsPromExporterHost: string;
+  readonly metricsPromExporterPort: number;
+}
+
+/**
+ * Where metricsExporterType asks for a Prometheus endpoint: PROM on metricsPromExporterHost (loopback when empty),
+ * nothing for DISABLE; Java's other types (OTLP_GRPC, LOG) are accepted from its config files and said to
+ * be not applied.
+ */
+export function prometheusExporterAddress(config: MetricsExporterConfig, logger: Logger): { host: string; port: number } | undefined {
+  const { metricsExporterType, metricsPromExporterHost, metricsPromExporterPort } = config;
+  if (metricsExporterType === 'DISABLE') return undefined;
+  if (metricsExporterType !== 'PROM') {
+    logger.warn(`metricsExporterType=${metricsExporterType} is not applied: only PROM (and DISABLE) are supported`);
+    return undefined;
+  }
+  return { host: metricsPromExporterHost.trim() === '' ? '127.0.0.1' : metricsPromExporterHost, port: metricsPromExporterPort };
+}
+
 /** What a Prometheus endpoint serves: the text exposition, and whether the server is ready for traffic. */
 export interface PrometheusEndpointOptions {
   readonly host: string;
