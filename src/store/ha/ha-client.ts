@@ -49,7 +49,7 @@ export class HAClient {
   private link: HALink | undefined;
   private decoder = new TransferDecoder();
   /** The end of the last whole record checked (P1); what we ack (or less, with haAckAfterFlush). */
-  private validatedOffset: number;
+  private validatedOffset = 0;
   private reportedOffset = -1;
   private lastConnectAttempt = Number.NEGATIVE_INFINITY;
   private lastReadTimestamp = 0;
@@ -68,7 +68,6 @@ export class HAClient {
   ) {
     this.now = options.now ?? Date.now;
     this.masterAddress = store.config.haMasterAddress.trim();
-    this.validatedOffset = store.getMaxPhyOffset();
   }
 
   get haMasterAddress(): string {
@@ -94,6 +93,9 @@ export class HAClient {
   }
 
   start(): void {
+    // The recovered end (the store starts before us; read at construction it would be 0, and the first link would
+    // cut the whole log back to it).
+    this.validatedOffset = this.store.getMaxPhyOffset();
     const config = this.store.config;
     const tick = Math.max(10, Math.min(1000, config.haSendHeartbeatInterval / 2, config.haHousekeepingInterval / 2));
     this.timer = setInterval(() => this.tick(), tick);
