@@ -16,6 +16,8 @@ export interface BrokerHAOptions {
    * with its own before replicating. Absent, or without the master's address (a static haMasterAddress), no check.
    */
   readonly masterConfig?: (masterAddr: string) => Promise<ReadonlyMap<string, string>>;
+  /** GET_BROKER_RUNTIME_INFO of the master's remoting address (P8): a slave that gets no data reads its oldest offset. */
+  readonly masterRuntimeInfo?: (masterAddr: string) => Promise<ReadonlyMap<string, string>>;
 }
 
 /**
@@ -42,6 +44,7 @@ export class BrokerHA {
         connector: (host, port) => connectRawStream(host, port),
         logger: options.logger,
         checkMaster: () => this.checkMasterSegmentSize(),
+        masterMinOffset: () => this.masterMinOffset(),
       });
     } else {
       this.service = new HAService(store, this.acceptor(), options.logger);
@@ -114,6 +117,14 @@ export class BrokerHA {
     const ours = this.store.config.mappedFileSizeCommitLog;
     if (theirs === undefined || Number(theirs) === ours) return undefined;
     return `master ${masterAddr} has mappedFileSizeCommitLog=${theirs}, this slave ${ours}: they must be equal`;
+  }
+
+  /** P8: the master's commitLogMinOffset, unknown without its remoting address (a static haMasterAddress alone). */
+  private async masterMinOffset(): Promise<number | undefined> {
+    const masterAddr = this.masterAddr;
+    if (masterAddr === undefined || this.options.masterRuntimeInfo === undefined) return undefined;
+    const min = (await this.options.masterRuntimeInfo(masterAddr)).get('commitLogMinOffset');
+    return min === undefined || !/^\d+$/.test(min) ? undefined : Number(min);
   }
 
   runtimeInfo(): HARuntimeInfo {

@@ -8,6 +8,10 @@ import type { HAConnector, HALink } from './ha-link.js';
 const BYTES_PER_TURN = 1024 * 1024;
 /** Java's HAClient waits this long after a failed or lost connection before the next attempt. */
 const RECONNECT_BACKOFF_MILLIS = 5000;
+/** P8: links in a row that brought no data before the slave asks whether its master still keeps its offset. */
+const FRUITLESS_LINKS = 3;
+/** P8: heartbeat intervals of a link without data before the same question (a master answers heartbeats only). */
+const FRUITLESS_HEARTBEATS = 3;
 
 /** What the slave's HA client needs of its store. */
 export interface HAClientStore {
@@ -27,6 +31,11 @@ export interface HAClientOptions {
    * undefined. A refusal stops replication until the master address changes.
    */
   readonly checkMaster?: (haMasterAddress: string) => Promise<string | undefined>;
+  /**
+   * The master's commitLogMinOffset (P8), asked when links bring no data; undefined when it cannot be known.
+   * Without it the slave cannot tell a stuck link from an idle master.
+   */
+  readonly masterMinOffset?: () => Promise<number | undefined>;
   readonly reconnectBackoffMillis?: number;
   readonly now?: () => number;
 }
@@ -41,7 +50,10 @@ export type HAClientState = 'READY' | 'CONNECTING' | 'TRANSFER' | 'REFUSED' | 'S
  * record it completes (magic, size, CRC, the offset the record carries) and acks only whole valid records; a bad
  * stream is cut back to the last good record and replication stops with an error instead of looping. On each
  * (re)connect the unfinished record at its end is cut first, so the master resends it whole. With
- * haAckAfterFlush (P3) it acks only what is synced to its disk.
+ * haAckAfterFlush (P3) it acks only what is synced to its disk. When links bring no data (FRUITLESS_LINKS in a
+ * row, or FRUITLESS_HEARTBEATS intervals of heartbeats only) it asks its master's oldest offset once, and a log
+ * that ends below it is diagnosed once (P8): a master sends such a slave heartbeats only, forever, and neither
+ * Java side says why.
  */
 export class HAClient {
   private state: HAClientState = 'READY';
@@ -60,6 +72,14 @@ export class HAClient {
   private transferred = 0;
   private transferredAtLastSample = 0;
   private transferredByteInSecond = 0;
+  /** P8: when the current link started or last brought data; links in a row that brought none. */
+  private lastDataTimestamp = 0;
+  private linkHadData = false;
+  private fruitlessLinks = 0;
+  /** P8: the master's oldest offset was asked since data last flowed (asked once per stall). */
+  private retentionAsked = false;
+  /** P8: the master's oldest offset, when it is above our end. */
+  private behindMasterMinOffset: number | undefined;
   private readonly now: () => number;
 
   constructor(
@@ -85,6 +105,8 @@ export class HAClient {
     this.options.logger.info(`update master HA address from ${this.masterAddress || 'none'} to ${next}`);
     this.masterAddress = next;
     this.lastConnectAttempt = Number.NEGATIVE_INFINITY;
+    this.dataFlowed();
+    this.fruitlessLinks = 0;
     if (this.state === 'REFUSED') {
       this.state = 'READY';
       this.refusedReason = undefined;
@@ -109,11 +131,13 @@ export class HAClient {
     this.transferredAtLastSample = this.transferred;
     const config = this.store.config;
     if (this.state === 'READY') {
+      if (this.fruitlessLinks >= FRUITLESS_LINKS) void this.checkRetention();
       const backoff = this.options.reconnectBackoffMillis ?? RECONNECT_BACKOFF_MILLIS;
       if (this.masterAddress !== '' && now - this.lastConnectAttempt >= backoff) void this.connect();
       return;
     }
     if (this.state !== 'TRANSFER') return;
+    if (now - this.lastDataTimestamp >= FRUITLESS_HEARTBEATS * config.haSendHeartbeatInterval) void this.checkRetention();
     if (now - this.lastReadTimestamp > config.haHousekeepingInterval) {
       this.options.logger.warn(`HAClient, housekeeping: master ${this.masterAddress} silent for ${now - this.lastReadTimestamp} ms, reconnecting`);
       this.closeLink();
@@ -159,10 +183,12 @@ export class HAClient {
     // The unfinished record at our end is asked for again, whole: acks and the start request stay on record ends.
     if (this.store.getMaxPhyOffset() > this.validatedOffset) this.store.truncateDirtyCommitLog(this.validatedOffset);
     this.validatedOffset = this.store.getMaxPhyOffset();
-    this.lastReadTimestamp = this.now();
+    this.lastReadTimestamp = this.lastDataTimestamp = this.now();
+    this.linkHadData = false;
     this.reportedOffset = -1;
     link.onData((chunk) => this.onData(link, chunk));
     link.onClose(() => {
+      this.fruitlessLinks = this.linkHadData ? 0 : this.fruitlessLinks + 1;
       if (this.link !== link) return;
       this.link = undefined;
       if (this.state === 'TRANSFER') this.state = 'READY';
@@ -214,6 +240,7 @@ export class HAClient {
     }
     if (maxOffset === 0 && this.validatedOffset === 0) this.validatedOffset = frame.offset;
     this.transferred += frame.body.length;
+    this.dataFlowed();
     const checked = this.store.checkReplicatedRecords(this.validatedOffset, this.store.getMaxPhyOffset());
     this.validatedOffset = checked.validTo;
     if (checked.error !== undefined) {
@@ -245,6 +272,43 @@ export class HAClient {
     link.write(encodeReport(offset));
   }
 
+  private dataFlowed(): void {
+    this.linkHadData = true;
+    this.lastDataTimestamp = this.now();
+    this.retentionAsked = false;
+    this.behindMasterMinOffset = undefined;
+  }
+
+  /**
+   * P8: asks the master's oldest offset once per stall; our log ending below it can never be continued (the
+   * bytes between were deleted by the master's retention), which is said once, with the fix.
+   */
+  private async checkRetention(): Promise<void> {
+    if (this.retentionAsked || this.options.masterMinOffset === undefined) return;
+    this.retentionAsked = true;
+    let masterMin: number | undefined;
+    try {
+      masterMin = await this.options.masterMinOffset();
+    } catch (err) {
+      this.options.logger.warn(`HAClient: cannot read the oldest offset of master ${this.masterAddress}: ${(err as Error).message}`);
+      return;
+    }
+    // Data flowed meanwhile: nothing to diagnose. Unknown yet (the master's address comes with a registration): ask again.
+    if (!this.retentionAsked) return;
+    if (masterMin === undefined) {
+      this.retentionAsked = false;
+      return;
+    }
+    const ours = this.store.getMaxPhyOffset();
+    // An empty log asks for 0 and is given the master's oldest data: never behind.
+    if (ours === 0 || ours >= masterMin || this.behindMasterMinOffset !== undefined) return;
+    this.behindMasterMinOffset = masterMin;
+    this.options.logger.error(
+      `HAClient: this slave's commit log ends at ${ours}, below the oldest data ${masterMin} of master ${this.masterAddress}: ` +
+        'it can never catch up (the master sends heartbeats only). Stop this slave, empty its store directory and start it again.',
+    );
+  }
+
   /** Replication stops with an error until the master address changes or the broker restarts. */
   private refuse(reason: string): void {
     this.options.logger.error(`HAClient stopped replicating: ${reason}`);
@@ -260,7 +324,7 @@ export class HAClient {
     link?.close();
   }
 
-  /** HARuntimeInfo.HAClientRuntimeInfo (GET_BROKER_HA_STATUS), plus our state and refusal. */
+  /** HARuntimeInfo.HAClientRuntimeInfo (GET_BROKER_HA_STATUS), plus our state, refusal and retention diagnosis. */
   runtimeInfo(): HAClientRuntimeInfo {
     return {
       masterAddr: this.masterAddress,
@@ -272,6 +336,7 @@ export class HAClient {
       masterFlushOffset: 0,
       state: this.state,
       ...(this.refusedReason === undefined ? {} : { refusedReason: this.refusedReason }),
+      ...(this.behindMasterMinOffset === undefined ? {} : { behindRetention: true, masterMinOffset: this.behindMasterMinOffset }),
     };
   }
 
