@@ -21,9 +21,15 @@ export class RawStreamChannel {
     socket.on('close', () => this.onClosed());
   }
 
-  write(data: Buffer): boolean {
+  write(data: Buffer | readonly Buffer[]): boolean {
     if (this.closed) return false;
-    return this.socket.write(data);
+    if (Buffer.isBuffer(data)) return this.socket.write(data);
+    // Corked, the buffers go to the kernel in one writev: no copy into one buffer, no system call per frame.
+    this.socket.cork();
+    let writable = true;
+    for (const chunk of data) writable = this.socket.write(chunk);
+    this.socket.uncork();
+    return writable;
   }
 
   pause(): void {
