@@ -8,7 +8,7 @@ import { RemotingChannel } from '../remoting/remoting-channel.js';
 import type { ClientChannel } from './client/client-channel.js';
 import { GrpcEndpoint, type GrpcEndpointOptions } from './grpc-endpoint.js';
 import { RemotingServer } from '../remoting/remoting-server.js';
-import { prometheusEndpoint, type HttpEndpoint } from '../remoting/http-endpoint.js';
+import { prometheusEndpoint, prometheusExporterAddress, type HttpEndpoint } from '../remoting/http-endpoint.js';
 import { formatPrometheusText } from '../common/prometheus-text.js';
 import { RUNTIME_UPDATABLE_KEYS, applyBrokerProperties, type BrokerConfig } from './broker-config.js';
 import type { BrokerMessageStore } from './broker-message-store.js';
@@ -673,24 +673,19 @@ export class BrokerController implements BrokerContext {
    * port. The other exporter types are accepted for Java's broker.conf and said to be not applied.
    */
   private async startMetricsEndpoint(): Promise<void> {
-    const { metricsExporterType, metricsPromExporterHost, metricsPromExporterPort } = this.currentConfig;
-    if (metricsExporterType === 'DISABLE') return;
-    if (metricsExporterType !== 'PROM') {
-      this.logger.warn(`metricsExporterType=${metricsExporterType} is not applied: only PROM (and DISABLE) are supported`);
-      return;
-    }
+    const address = prometheusExporterAddress(this.currentConfig, this.logger);
+    if (address === undefined) return;
     this.remotingServer.setRemotingMetrics(this.remotingMetrics);
     this.fastRemotingServer.setRemotingMetrics(this.remotingMetrics);
     const endpoint = prometheusEndpoint({
-      host: metricsPromExporterHost.trim() === '' ? '127.0.0.1' : metricsPromExporterHost,
-      port: metricsPromExporterPort,
+      ...address,
       logger: this.logger,
       metrics: () => formatPrometheusText([...collectBrokerMetrics(this), ...this.remotingMetrics.families()], brokerMetricsLabels(this.currentConfig), Date.now()),
       ready: () => this.ready,
     });
     await endpoint.start();
     this.metricsEndpoint = endpoint;
-    this.logger.info(`broker metrics (Prometheus) on ${metricsPromExporterHost.trim() === '' ? '127.0.0.1' : metricsPromExporterHost}:${endpoint.port}/metrics`);
+    this.logger.info(`broker metrics (Prometheus) on ${address.host}:${endpoint.port}/metrics`);
   }
 
   /**

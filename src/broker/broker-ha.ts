@@ -16,6 +16,8 @@ export interface BrokerHAOptions {
    * with its own before replicating. Absent, or without the master's address (a static haMasterAddress), no check.
    */
   readonly masterConfig?: (masterAddr: string) => Promise<ReadonlyMap<string, string>>;
+  /** GET_BROKER_RUNTIME_INFO of the master's remoting address (P8): a slave that gets no data reads its oldest offset. */
+  readonly masterRuntimeInfo?: (masterAddr: string) => Promise<ReadonlyMap<string, string>>;
 }
 
 /**
@@ -42,6 +44,7 @@ export class BrokerHA {
         connector: (host, port) => connectRawStream(host, port),
         logger: options.logger,
         checkMaster: () => this.checkMasterSegmentSize(),
+        masterMinOffset: () => this.masterMinOffset(),
       });
     } else {
       this.service = new HAService(store, this.acceptor(), options.logger);
@@ -116,6 +119,14 @@ export class BrokerHA {
     return `master ${masterAddr} has mappedFileSizeCommitLog=${theirs}, this slave ${ours}: they must be equal`;
   }
 
+  /** P8: the master's commitLogMinOffset, unknown without its remoting address (a static haMasterAddress alone). */
+  private async masterMinOffset(): Promise<number | undefined> {
+    const masterAddr = this.masterAddr;
+    if (masterAddr === undefined || this.options.masterRuntimeInfo === undefined) return undefined;
+    const min = (await this.options.masterRuntimeInfo(masterAddr)).get('commitLogMinOffset');
+    return min === undefined || !/^\d+$/.test(min) ? undefined : Number(min);
+  }
+
   runtimeInfo(): HARuntimeInfo {
     const maxOffset = this.store.getMaxPhyOffset();
     const client = this.client?.runtimeInfo();
@@ -125,16 +136,8 @@ export class BrokerHA {
       masterCommitLogMaxOffset: this.service !== undefined ? maxOffset : 0,
       inSyncSlaveNums: links.filter((l) => l.inSync).length,
       haConnectionInfo: links,
-      haClientRuntimeInfo: {
-        masterAddr: client?.masterAddr ?? '',
-        transferredByteInSecond: client?.transferredByteInSecond ?? 0,
-        maxOffset: client?.maxOffset ?? 0,
-        lastReadTimestamp: client?.lastReadTimestamp ?? 0,
-        lastWriteTimestamp: client?.lastWriteTimestamp ?? 0,
-        masterFlushOffset: client?.masterFlushOffset ?? 0,
-        ...(client === undefined ? {} : { state: client.state }),
-        ...(client?.refusedReason === undefined ? {} : { refusedReason: client.refusedReason }),
-      },
+      // A master answers Java's empty client half.
+      haClientRuntimeInfo: client ?? { masterAddr: '', transferredByteInSecond: 0, maxOffset: 0, lastReadTimestamp: 0, lastWriteTimestamp: 0, masterFlushOffset: 0 },
     };
   }
 

@@ -96,8 +96,14 @@ export function createBrokerController(
   const pitfall = advertisedAddressWarning(config.brokerIP1, config.bindAddress);
   if (pitfall !== undefined) logger.warn(pitfall);
   const messageStore = new DefaultMessageStore(storeConfig, { logger });
-  // The slave's segment-size check (P9) asks the master through the broker's outer API, which exists once it is built.
-  const ha = new BrokerHA(messageStore, { bindAddress: config.bindAddress, logger, masterConfig: (addr) => controller.brokerOuterAPI.getBrokerConfig(addr) });
+  // The slave's segment-size (P9) and retention (P8) checks ask the master through the broker's outer API, which
+  // exists once it is built.
+  const ha = new BrokerHA(messageStore, {
+    bindAddress: config.bindAddress,
+    logger,
+    masterConfig: (addr) => controller.brokerOuterAPI.getBrokerConfig(addr),
+    masterRuntimeInfo: (addr) => controller.brokerOuterAPI.getBrokerRuntimeInfo(addr),
+  });
   const controller: BrokerController = new BrokerController(config, {
     ha,
     configStore: new ConfigFileStore(join(config.storePathRootDir, 'config')),

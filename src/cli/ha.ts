@@ -52,6 +52,7 @@ function describe(info: HARuntimeInfo): string {
     ['bytes/s', c.transferredByteInSecond],
   ];
   if (c.refusedReason !== undefined) rows.push(['refused', c.refusedReason]);
+  if (c.behindRetention === true) rows.push(['behind retention', `yes: the master keeps data from ${c.masterMinOffset ?? '?'} on; empty this store`]);
   return `slave\n${formatTable(['#Key', '#Value'], rows)}`;
 }
 

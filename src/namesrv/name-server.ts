@@ -4,7 +4,7 @@ import { RequestCode } from '../protocol/request-code.js';
 import type { ChannelEventListener } from '../remoting/channel-event.js';
 import type { RemotingChannel } from '../remoting/remoting-channel.js';
 import { RemotingServer } from '../remoting/remoting-server.js';
-import { prometheusEndpoint, type HttpEndpoint } from '../remoting/http-endpoint.js';
+import { prometheusEndpoint, prometheusExporterAddress, type HttpEndpoint } from '../remoting/http-endpoint.js';
 import { RemotingMetricsManager } from '../remoting/remoting-metrics.js';
 import { formatPrometheusText } from '../common/prometheus-text.js';
 import { collectNamesrvMetrics } from './namesrv-metrics.js';
@@ -147,18 +147,13 @@ export class NamesrvController implements NamesrvContext {
 
   /** metricsExporterType=PROM: the rpc latency of every answered request and the route counts, labelled node_type="namesrv". */
   private async startMetricsEndpoint(): Promise<void> {
-    const { metricsExporterType, metricsPromExporterHost, metricsPromExporterPort } = this.currentConfig;
-    if (metricsExporterType === 'DISABLE') return;
-    if (metricsExporterType !== 'PROM') {
-      this.logger.warn(`metricsExporterType=${metricsExporterType} is not applied: only PROM (and DISABLE) are supported`);
-      return;
-    }
-    const host = metricsPromExporterHost.trim() === '' ? '127.0.0.1' : metricsPromExporterHost;
+    const address = prometheusExporterAddress(this.currentConfig, this.logger);
+    if (address === undefined) return;
+    const { host } = address;
     const remotingMetrics = new RemotingMetricsManager();
     this.remotingServer.setRemotingMetrics(remotingMetrics);
     const endpoint = prometheusEndpoint({
-      host,
-      port: metricsPromExporterPort,
+      ...address,
       logger: this.logger,
       metrics: () =>
         formatPrometheusText([...collectNamesrvMetrics(this.routeInfoManager), ...remotingMetrics.families()], { node_type: 'namesrv', node_id: `${host}:${this.port}` }, Date.now()),

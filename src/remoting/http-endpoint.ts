@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../common/logger.js';
+import { TcpListener } from './tcp-listener.js';
 
 /** What a route answers; built by the caller without knowing about HTTP. */
 export interface HttpAnswer {
@@ -52,13 +52,13 @@ const EVENT_STREAM_KEEPALIVE_MILLIS = 15_000;
  * anything but GET or HEAD of a known path is a 405 or a 404; a route or handler that throws is a 500, logged, and
  * the listener keeps serving.
  */
-export class HttpEndpoint {
-  private readonly server: Server;
+export class HttpEndpoint extends TcpListener<Server> {
   private readonly logger: Logger;
 
   constructor(private readonly options: HttpEndpointOptions) {
+    super(createServer(), options.host, options.port);
     this.logger = options.logger ?? silentLogger;
-    this.server = createServer((request, response) => {
+    this.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       const path = (request.url ?? '/').split('?')[0] ?? '/';
       const route = this.options.routes.get(path);
       const handler = this.options.handler;
@@ -142,33 +142,33 @@ export class HttpEndpoint {
     });
   }
 
-  start(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-  }
-
-  /** The bound port (after start()). */
-  get port(): number {
-    return (this.server.address() as AddressInfo | null)?.port ?? 0;
-  }
-
-  shutdown(): Promise<void> {
-    if (!this.server.listening) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
-  }
 }
 
 function writeAnswer(response: ServerResponse, method: string | undefined, answer: HttpAnswer, headers: Readonly<Record<string, string>> = {}): void {
   response.writeHead(answer.status, { ...headers, 'Content-Type': answer.contentType, 'Content-Length': Buffer.byteLength(answer.body) });
   response.end(method === 'HEAD' ? undefined : answer.body);
+}
+
+/** The keys the broker and the name server (which takes the broker's names) read for their exporter. */
+export interface MetricsExporterConfig {
+  readonly metricsExporterType: string;
+  readonly metricsPromExporterHost: string;
+  readonly metricsPromExporterPort: number;
+}
+
+/**
+ * Where metricsExporterType asks for a Prometheus endpoint: PROM on metricsPromExporterHost (loopback when empty),
+ * nothing for DISABLE; Java's other types (OTLP_GRPC, LOG) are accepted from its config files and said to
+ * be not applied.
+ */
+export function prometheusExporterAddress(config: MetricsExporterConfig, logger: Logger): { host: string; port: number } | undefined {
+  const { metricsExporterType, metricsPromExporterHost, metricsPromExporterPort } = config;
+  if (metricsExporterType === 'DISABLE') return undefined;
+  if (metricsExporterType !== 'PROM') {
+    logger.warn(`metricsExporterType=${metricsExporterType} is not applied: only PROM (and DISABLE) are supported`);
+    return undefined;
+  }
+  return { host: metricsPromExporterHost.trim() === '' ? '127.0.0.1' : metricsPromExporterHost, port: metricsPromExporterPort };
 }
 
 /** What a Prometheus endpoint serves: the text exposition, and whether the server is ready for traffic. */

@@ -1,7 +1,7 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import type { Logger } from '../common/logger.js';
 import { silentLogger } from '../common/logger.js';
+import { TcpListener } from './tcp-listener.js';
 
 /**
  * A raw TCP byte stream with backpressure, for protocols that are not remoting commands (the HA link between a
@@ -21,9 +21,15 @@ export class RawStreamChannel {
     socket.on('close', () => this.onClosed());
   }
 
-  write(data: Buffer): boolean {
+  write(data: Buffer | readonly Buffer[]): boolean {
     if (this.closed) return false;
-    return this.socket.write(data);
+    if (Buffer.isBuffer(data)) return this.socket.write(data);
+    // Corked, the buffers go to the kernel in one writev: no copy into one buffer, no system call per frame.
+    this.socket.cork();
+    let writable = true;
+    for (const chunk of data) writable = this.socket.write(chunk);
+    this.socket.uncork();
+    return writable;
   }
 
   pause(): void {
@@ -68,44 +74,18 @@ export interface RawStreamServerOptions {
 }
 
 /** Accepts raw stream connections; shutdown closes the listener and every connection it accepted. */
-export class RawStreamServer {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
-  private readonly logger: Logger;
-
-  constructor(private readonly options: RawStreamServerOptions) {
-    this.logger = options.logger ?? silentLogger;
-    this.server = createServer((socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
+export class RawStreamServer extends TcpListener {
+  constructor(options: RawStreamServerOptions) {
+    super(createServer(), options.host, options.port);
+    const logger = options.logger ?? silentLogger;
+    this.server.on('connection', (socket: Socket) => {
       try {
         options.onChannel(new RawStreamChannel(socket));
       } catch (err) {
-        this.logger.error(`raw stream connection from ${socket.remoteAddress ?? '?'} failed`, err);
+        logger.error(`raw stream connection from ${socket.remoteAddress ?? '?'} failed`, err);
         socket.destroy();
       }
     });
-  }
-
-  start(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-  }
-
-  /** The bound port (after start()). */
-  get port(): number {
-    return (this.server.address() as AddressInfo | null)?.port ?? 0;
-  }
-
-  shutdown(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    if (!this.server.listening) return Promise.resolve();
-    return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
 

@@ -456,31 +456,37 @@ export class CommitLog {
   /**
    * P1, for a slave: checks the whole records in [from, to) of bytes received from a master (magic code, size,
    * body CRC, and the offset each record carries, which must be where it sits). Returns the end of the last whole
-   * valid record (a partial one at `to` waits for its bytes), and the reason when a record is invalid: a stream
-   * cut at the wrong place or corrupted, which a Java slave would append and serve.
+   * valid record (a partial one at `to` waits for its bytes), the records it checked (decoded without bodies: the
+   * store dispatches them instead of reading them back), and the reason when a record is invalid: a stream cut at
+   * the wrong place or corrupted, which a Java slave would append and serve.
    */
-  checkReplicatedRecords(from: number, to: number): { validTo: number; error?: string } {
+  checkReplicatedRecords(from: number, to: number): { validTo: number; records: MessageExt[]; error?: string } {
+    const records: MessageExt[] = [];
     let at = from;
+    // One scanner (one read of the span) per segment, not per record: re-reading the rest of the span for each
+    // record cost a catch-up most of its time.
+    let scanner: SegmentScanner | undefined;
     while (at + 8 <= to) {
       const file = this.mappedFileQueue.findMappedFileByOffset(at);
-      if (file === undefined) return { validTo: at, error: `no segment holds offset ${at}` };
+      if (file === undefined) return { validTo: at, records, error: `no segment holds offset ${at}` };
       const position = at - file.fileFromOffset;
       const segmentEnd = file.fileFromOffset + file.fileSize;
-      const scanner = new SegmentScanner(file, Math.min(to, segmentEnd) - at);
+      if (scanner?.file !== file) scanner = new SegmentScanner(file, Math.min(to, segmentEnd) - at);
       const head = scanner.bytes(position, 8);
       const totalSize = head.readInt32BE(0);
       if (head.readInt32BE(4) === BLANK_MAGIC_CODE) {
-        if (totalSize !== segmentEnd - at) return { validTo: at, error: `END_OF_FILE record of ${totalSize} bytes at offset ${at}, ${segmentEnd - at} left in the segment` };
+        if (totalSize !== segmentEnd - at) return { validTo: at, records, error: `END_OF_FILE record of ${totalSize} bytes at offset ${at}, ${segmentEnd - at} left in the segment` };
         if (segmentEnd > to) break;
         at = segmentEnd;
         continue;
       }
       if (totalSize > 8 && totalSize <= segmentEnd - at && at + totalSize > to) break;
       const check = this.checkRecord(scanner, position);
-      if (check.kind !== 'message') return { validTo: at, error: `${check.kind === 'invalid' ? check.reason : 'no record'} at offset ${at}` };
+      if (check.kind !== 'message') return { validTo: at, records, error: `${check.kind === 'invalid' ? check.reason : 'no record'} at offset ${at}` };
+      records.push(check.msg);
       at += check.msg.storeSize;
     }
-    return { validTo: at };
+    return { validTo: at, records };
   }
 
   private refuse(file: MappedFile, position: number, stop: RecordCheck | undefined, validAt: number): never {

@@ -14,7 +14,7 @@ import { CleanCommitLogService } from './clean-commit-log-service.js';
 import { AppendError, CommitLog, type AppendedRecords } from './commit-log.js';
 import { BLANK_UNIT_SIZE, CQ_STORE_UNIT_SIZE, ConsumeQueue, type CqUnit } from './consume-queue.js';
 import { parseDelayLevel } from './delay-level.js';
-import { consumeQueueTagsCode, isDispatchedToConsumeQueue, type DispatchRequest } from './dispatch-request.js';
+import { consumeQueueTagsCode, dispatchRequestOf, isDispatchedToConsumeQueue, type DispatchRequest } from './dispatch-request.js';
 import { FdCache } from './fd-cache.js';
 import { FilterVerdictCache } from './filter-verdict-cache.js';
 import { FlushCommitLogService } from './flush-commit-log-service.js';
@@ -94,8 +94,6 @@ export class DefaultMessageStore implements MessageStore {
   private lastDispatchedStoreTimestamp = 0;
   private dispatchScheduled = false;
   private dispatching = false;
-  /** Raw bytes were appended (a slave): the dispatch reads them back from the log. */
-  private reputFromLog = false;
   /** SYNC_MASTER: waits until the replicas have a put's bytes (the HA service's GroupTransferService). */
   private replicaWaiter: ReplicaWaiter | undefined;
 
@@ -273,15 +271,10 @@ export class DefaultMessageStore implements MessageStore {
     // The arriving listener may read the store (the hold service asks for the max offset): not a new batch then.
     if (this.dispatching) return;
     this.commitLog.writeGroup();
-    if (!this.reput.hasPending && !this.reputFromLog) return;
+    if (!this.reput.hasPending) return;
     this.dispatching = true;
     try {
-      if (this.reputFromLog) {
-        this.reputFromLog = false;
-        this.reput.doReput();
-      } else {
-        this.reput.dispatchPending();
-      }
+      this.reput.dispatchPending();
     } catch (err) {
       // The records are in the log: the dispatch is retried at the next batch or flush tick.
       this.logger.error(`dispatch of commit-log offset ${this.reput.reputFromOffset} failed; will retry`, err);
@@ -317,14 +310,12 @@ export class DefaultMessageStore implements MessageStore {
 
   /**
    * DefaultMessageStore.appendToCommitLog: a slave appends the master's bytes (CommitLog.appendData; throws
-   * AppendError when they do not continue the log), and the records completed by them are dispatched in the
-   * next tick, read back from the log as recovery does.
+   * AppendError when they do not continue the log). The records they complete are dispatched once
+   * checkReplicatedRecords found them valid (or by the flush tick's catch-up, as after a failed dispatch).
    */
   appendToCommitLog(startOffset: number, data: Buffer): void {
     if (this.state !== 'running') throw new AppendError('SERVICE_NOT_AVAILABLE', 'the message store is not running');
     this.commitLog.appendData(startOffset, data);
-    this.reputFromLog = true;
-    this.scheduleDispatch();
   }
 
   /** Told the log's new end after every write or appended chunk (the HA master pushes on it). */
@@ -332,9 +323,17 @@ export class DefaultMessageStore implements MessageStore {
     return this.commitLog.onAppended(listener);
   }
 
-  /** P1: the end of the whole, valid records of [from, to) of a slave's log (see CommitLog.checkReplicatedRecords). */
+  /**
+   * P1: the end of the whole, valid records of [from, to) of a slave's log (see CommitLog.checkReplicatedRecords).
+   * The valid ones are dispatched in the next tick from what the check decoded: a catch-up reads no record back.
+   */
   checkReplicatedRecords(from: number, to: number): { validTo: number; error?: string } {
-    return this.commitLog.checkReplicatedRecords(from, to);
+    const checked = this.commitLog.checkReplicatedRecords(from, to);
+    if (checked.records.length > 0) {
+      this.reput.enqueue(checked.records.map((msg) => dispatchRequestOf(msg, (level, storeTimestamp) => this.computeDeliverTimestamp(level, storeTimestamp))));
+      this.scheduleDispatch();
+    }
+    return checked.error === undefined ? { validTo: checked.validTo } : { validTo: checked.validTo, error: checked.error };
   }
 
   /**

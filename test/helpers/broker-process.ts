@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 
 const cliModule = new URL('../../src/cli/broker.js', import.meta.url).href;
 
@@ -24,4 +25,33 @@ export async function startBrokerProcess(conf: string): Promise<RunningBroker> {
     void exit.then(() => reject(new Error(`the broker exited early:\n${out}`)));
   });
   return { child, addr, exit };
+}
+
+export interface SlaveProcessOptions {
+  readonly namesrvAddr: string;
+  readonly storePathRootDir: string;
+  readonly mappedFileSizeCommitLog: number;
+  readonly brokerClusterName?: string;
+}
+
+/**
+ * A loopback slave (brokerId 1 of broker-a, any free port) in a child process: its broker.conf is written to
+ * `conf`, which startBrokerProcess can start again after a kill.
+ */
+export async function startSlaveProcess(conf: string, options: SlaveProcessOptions): Promise<RunningBroker> {
+  const lines = [
+    ...(options.brokerClusterName === undefined ? [] : [`brokerClusterName=${options.brokerClusterName}`]),
+    'brokerName=broker-a',
+    'brokerId=1',
+    'brokerRole=SLAVE',
+    'listenPort=0',
+    'bindAddress=127.0.0.1',
+    'brokerIP1=127.0.0.1',
+    'brokerIP2=127.0.0.1',
+    `namesrvAddr=${options.namesrvAddr}`,
+    `storePathRootDir=${options.storePathRootDir}`,
+    `mappedFileSizeCommitLog=${options.mappedFileSizeCommitLog}`,
+  ];
+  await writeFile(conf, `${lines.join('\n')}\n`);
+  return startBrokerProcess(conf);
 }

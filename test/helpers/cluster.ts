@@ -9,7 +9,7 @@ import type { BrokerController } from '../../src/broker/broker-controller.js';
 import type { AuthConfig } from '../../src/broker/auth/auth-config.js';
 import type { GrpcEndpointOptions } from '../../src/broker/grpc-endpoint.js';
 import { createBrokerController } from '../../src/broker/broker-startup.js';
-import { silentLogger } from '../../src/common/logger.js';
+import { silentLogger, type Logger } from '../../src/common/logger.js';
 import { defaultNamesrvConfig } from '../../src/namesrv/config.js';
 import { NamesrvController } from '../../src/namesrv/name-server.js';
 import { createMessageStoreConfig, type MessageStoreConfig } from '../../src/store/message-store-config.js';
@@ -24,7 +24,7 @@ export async function startTestNamesrv(dir: string): Promise<{ namesrv: NamesrvC
 export async function startTestBroker(
   dir: string,
   namesrvAddr: string,
-  options: { broker?: Partial<BrokerConfig>; store?: Partial<MessageStoreConfig>; auth?: AuthConfig; grpc?: GrpcEndpointOptions } = {},
+  options: { broker?: Partial<BrokerConfig>; store?: Partial<MessageStoreConfig>; auth?: AuthConfig; grpc?: GrpcEndpointOptions; logger?: Logger } = {},
 ): Promise<BrokerController> {
   const storePathRootDir = join(dir, 'broker');
   const broker = createBrokerController(
@@ -41,7 +41,7 @@ export async function startTestBroker(
       ...options.broker,
     },
     createMessageStoreConfig({ storePathRootDir, ...options.store }),
-    silentLogger,
+    options.logger ?? silentLogger,
     { ...(options.auth === undefined ? {} : { authConfig: options.auth }), ...(options.grpc === undefined ? {} : { grpc: options.grpc }) },
   );
   await broker.start();

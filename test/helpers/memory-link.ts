@@ -32,11 +32,12 @@ export class MemoryLink implements HALink {
     private readonly highWaterMark: number,
   ) {}
 
-  write(data: Buffer): boolean {
+  write(data: Buffer | readonly Buffer[]): boolean {
     const peer = this.peer;
     if (this.closed || peer === undefined || peer.closed) return false;
-    this.written.push(Buffer.from(data));
-    peer.receive(Buffer.from(data));
+    const bytes = Buffer.isBuffer(data) ? Buffer.from(data) : Buffer.concat(data);
+    this.written.push(bytes);
+    peer.receive(Buffer.from(bytes));
     const ok = peer.inboxBytes <= this.highWaterMark;
     if (!ok) this.needDrain = true;
     return ok;

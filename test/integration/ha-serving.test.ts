@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrokerController } from '../../src/broker/broker-controller.js';
-import { LitePullConsumer, MQClientManager, Producer, PushConsumer } from '../../src/client/index.js';
+import { LitePullConsumer, MQClientManager, Producer, PushConsumer, type PushConsumerOptions } from '../../src/client/index.js';
 import type { NamesrvController } from '../../src/namesrv/name-server.js';
 import type { CustomHeader } from '../../src/protocol/custom-header.js';
 import { RemotingClient, RemotingCommand, RequestCode, ResponseCode, decodeTopicRouteData } from '../../src/index.js';
@@ -43,6 +43,19 @@ describe('serving from a slave (our master and slave)', () => {
       // Every pull counts as cold data, so the master suggests the group's whichBrokerWhenConsumeSlowly (1).
       store: { ...SMALL_FILES, accessMessageInMemoryMaxRatio: 0 },
     });
+
+  /** What every consumer here shares: its group on this name server, loopback, from the first offset. */
+  const consumerOptions = (group: string) =>
+    ({ nameServer: namesrvAddr, group, clientIP: '127.0.0.1', clientManager: manager, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' }) as const;
+
+  /** A started PushConsumer of TOPIC counting how often each body arrived. */
+  const countingConsumer = async (group: string, options: Partial<PushConsumerOptions> = {}): Promise<{ consumer: PushConsumer; seen: Map<string, number> }> => {
+    const seen = new Map<string, number>();
+    const consumer = new PushConsumer({ ...consumerOptions(group), persistConsumerOffsetInterval: 200, ...options });
+    consumer.subscribe(TOPIC, '*', (msg) => void seen.set(msg.body.toString(), (seen.get(msg.body.toString()) ?? 0) + 1));
+    await consumer.start();
+    return { consumer, seen };
+  };
 
   const call = async (addr: string, code: number, header: CustomHeader = {}, body?: string): Promise<RemotingCommand> =>
     client.invokeSync(addr, RemotingCommand.createRequestCommand(code, header, body === undefined ? undefined : Buffer.from(body)), 3000);
@@ -137,18 +150,7 @@ describe('serving from a slave (our master and slave)', () => {
 
   it('a PushConsumer follows suggestWhichBrokerId to the slave and back, and commits to the master only', async () => {
     const group = 'HaSuggestGroup';
-    const seen = new Map<string, number>();
-    const consumer = new PushConsumer({
-      nameServer: namesrvAddr,
-      group,
-      clientIP: '127.0.0.1',
-      clientManager: manager,
-      consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
-      pullBatchSize: 4,
-      persistConsumerOffsetInterval: 200,
-    });
-    consumer.subscribe(TOPIC, '*', (msg) => void seen.set(msg.body.toString(), (seen.get(msg.body.toString()) ?? 0) + 1));
-    await consumer.start();
+    const { consumer, seen } = await countingConsumer(group, { pullBatchSize: 4 });
     try {
       await waitFor(() => seen.size === N, 20_000, `all ${N} messages`);
       const duplicates = [...seen.values()].reduce((sum, n) => sum + n - 1, 0);
@@ -170,7 +172,7 @@ describe('serving from a slave (our master and slave)', () => {
 
   it('a LitePullConsumer follows the suggestion too', async () => {
     const group = 'HaLiteGroup';
-    const consumer = new LitePullConsumer({ nameServer: namesrvAddr, group, clientIP: '127.0.0.1', clientManager: manager, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', pullBatchSize: 4 });
+    const consumer = new LitePullConsumer({ ...consumerOptions(group), pullBatchSize: 4 });
     consumer.subscribe(TOPIC, '*');
     await consumer.start();
     const bodies = new Set<string>();
@@ -187,18 +189,7 @@ describe('serving from a slave (our master and slave)', () => {
   it('with the master gone consumers read everything from the slave; offsets wait for the master (H13 on a copied store)', async () => {
     await master.shutdown();
     const group = 'HaFailoverGroup';
-    const seen = new Map<string, number>();
-    const consumer = new PushConsumer({
-      nameServer: namesrvAddr,
-      group,
-      clientIP: '127.0.0.1',
-      clientManager: new MQClientManager(),
-      consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
-      persistConsumerOffsetInterval: 200,
-      pollNameServerInterval: 500,
-    });
-    consumer.subscribe(TOPIC, '*', (msg) => void seen.set(msg.body.toString(), (seen.get(msg.body.toString()) ?? 0) + 1));
-    await consumer.start();
+    const { consumer, seen } = await countingConsumer(group, { clientManager: new MQClientManager(), pollNameServerInterval: 500 });
     try {
       await waitFor(() => seen.size === N, 20_000, `all ${N} messages from the slave`);
       assert.equal([...seen.values()].reduce((sum, n) => sum + n - 1, 0), 0, 'duplicates');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import type { BrokerController } from '../../src/broker/broker-controller.js';
 import { decodeHARuntimeInfo } from '../../src/protocol/bodies/ha-runtime-info.js';
 import { messageProperties2String, RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/index.js';
 import type { NamesrvController } from '../../src/namesrv/name-server.js';
-import { startBrokerProcess, type RunningBroker } from '../helpers/broker-process.js';
+import { startBrokerProcess, startSlaveProcess, type RunningBroker } from '../helpers/broker-process.js';
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
 import { firstCommitLogDifference } from '../helpers/commit-log-compare.js';
 import { pollFor } from '../helpers/wait.js';
@@ -142,24 +142,7 @@ describe('HA: our master and our slave (real sockets, discovery through the name
     await slave!.shutdown();
     slave = undefined;
     const conf = join(dir, 'slave.conf');
-    await writeFile(
-      conf,
-      [
-        'brokerClusterName=HaCluster',
-        'brokerName=broker-a',
-        'brokerId=1',
-        'brokerRole=SLAVE',
-        'listenPort=0',
-        'bindAddress=127.0.0.1',
-        'brokerIP1=127.0.0.1',
-        'brokerIP2=127.0.0.1',
-        `namesrvAddr=${namesrvAddr}`,
-        `storePathRootDir=${join(dir, 'slave', 'broker')}`,
-        `mappedFileSizeCommitLog=${SEGMENT}`,
-        '',
-      ].join('\n'),
-    );
-    slaveProcess = await startBrokerProcess(conf);
+    slaveProcess = await startSlaveProcess(conf, { brokerClusterName: 'HaCluster', namesrvAddr, storePathRootDir: join(dir, 'slave', 'broker'), mappedFileSizeCommitLog: SEGMENT });
     let stop = false;
     let codes: number[] = [];
     const load = (async () => {

@@ -7,12 +7,12 @@
  *
  *   node dist-test/test/measure/ha-catchup-latency.js [MiB=64]
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { messageProperties2String, RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/index.js';
 import { MessageExtBrokerInner } from '../../src/protocol/message/index.js';
-import { startBrokerProcess } from '../helpers/broker-process.js';
+import { startSlaveProcess } from '../helpers/broker-process.js';
 import { startTestBroker, startTestNamesrv } from '../helpers/cluster.js';
 
 const mib = Number(process.argv[2] ?? 64);
@@ -59,23 +59,7 @@ async function timedSend(): Promise<number> {
 const idle: number[] = [];
 for (const end = Date.now() + 3000; Date.now() < end; ) idle.push(await timedSend());
 
-const conf = join(dir, 'slave.conf');
-await writeFile(
-  conf,
-  [
-    'brokerName=broker-a',
-    'brokerId=1',
-    'brokerRole=SLAVE',
-    'listenPort=0',
-    'bindAddress=127.0.0.1',
-    'brokerIP1=127.0.0.1',
-    `namesrvAddr=${namesrvAddr}`,
-    `storePathRootDir=${join(dir, 'slave')}`,
-    `mappedFileSizeCommitLog=${SEGMENT}`,
-    '',
-  ].join('\n'),
-);
-const slave = await startBrokerProcess(conf);
+const slave = await startSlaveProcess(join(dir, 'slave.conf'), { namesrvAddr, storePathRootDir: join(dir, 'slave'), mappedFileSizeCommitLog: SEGMENT });
 const started = Date.now();
 const during: number[] = [];
 const slaveMax = async (): Promise<number> => {

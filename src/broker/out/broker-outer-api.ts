@@ -367,6 +367,11 @@ export class BrokerOuterAPI {
     return parseJavaProperties((await this.fetchBody(addr, RequestCode.GET_BROKER_CONFIG, timeoutMillis))?.toString('utf8') ?? '');
   }
 
+  /** GET_BROKER_RUNTIME_INFO of a broker (a slave that gets no data reads its master's commitLogMinOffset, P8). */
+  async getBrokerRuntimeInfo(addr: string, timeoutMillis = DEFAULT_CALL_TIMEOUT_MILLIS): Promise<Map<string, string>> {
+    return decodeKVTable(await this.fetchBody(addr, RequestCode.GET_BROKER_RUNTIME_INFO, timeoutMillis));
+  }
+
   /** One slave-sync call: the body of a SUCCESS, else MQBrokerError naming `reportedAddr`. */
   private async fetchBody(addr: string, code: number, timeoutMillis: number, reportedAddr = addr): Promise<Buffer | undefined> {
     const response = await this.remotingClient.invokeSync(addr, RemotingCommand.createRequestCommand(code), timeoutMillis);

@@ -24,6 +24,9 @@ export interface HAClientRuntimeInfo {
   /** Ours: READY, CONNECTING, TRANSFER, REFUSED or SHUTDOWN, and why replication was refused. */
   state?: string;
   refusedReason?: string;
+  /** Ours (P8): the slave's log ends below its master's oldest data (masterMinOffset), so it can never catch up. */
+  behindRetention?: boolean;
+  masterMinOffset?: number;
 }
 
 /** HARuntimeInfo.java, the body of GET_BROKER_HA_STATUS (907), as `mqadmin haStatus` reads it. */
@@ -71,6 +74,8 @@ export function decodeHARuntimeInfo(body: Buffer | undefined): HARuntimeInfo {
       masterFlushOffset: num(client, 'masterFlushOffset'),
       ...(typeof client['state'] === 'string' ? { state: client['state'] } : {}),
       ...(typeof client['refusedReason'] === 'string' ? { refusedReason: client['refusedReason'] } : {}),
+      ...(typeof client['behindRetention'] === 'boolean' ? { behindRetention: client['behindRetention'] } : {}),
+      ...(typeof client['masterMinOffset'] === 'number' ? { masterMinOffset: client['masterMinOffset'] } : {}),
     },
   };
 }

@@ -1,12 +1,17 @@
 import type { Logger } from '../../common/logger.js';
+import type { HAClientRuntimeInfo } from '../../protocol/bodies/ha-runtime-info.js';
 import type { MessageStoreConfig } from '../message-store-config.js';
-import { encodeReport, TransferDecoder, type TransferFrame } from './ha-codec.js';
+import { encodeReport, joinFrames, TransferDecoder, type TransferFrame } from './ha-codec.js';
 import type { HAConnector, HALink } from './ha-link.js';
 
 /** Bytes appended from one link before the client yields the event loop (reads resume in the next turn). */
 const BYTES_PER_TURN = 1024 * 1024;
 /** Java's HAClient waits this long after a failed or lost connection before the next attempt. */
 const RECONNECT_BACKOFF_MILLIS = 5000;
+/** P8: links in a row that brought no data before the slave asks whether its master still keeps its offset. */
+const FRUITLESS_LINKS = 3;
+/** P8: heartbeat intervals of a link without data before the same question (a master answers heartbeats only). */
+const FRUITLESS_HEARTBEATS = 3;
 
 /** What the slave's HA client needs of its store. */
 export interface HAClientStore {
@@ -26,34 +31,29 @@ export interface HAClientOptions {
    * undefined. A refusal stops replication until the master address changes.
    */
   readonly checkMaster?: (haMasterAddress: string) => Promise<string | undefined>;
+  /**
+   * The master's commitLogMinOffset (P8), asked when links bring no data; undefined when it cannot be known.
+   * Without it the slave cannot tell a stuck link from an idle master.
+   */
+  readonly masterMinOffset?: () => Promise<number | undefined>;
   readonly reconnectBackoffMillis?: number;
   readonly now?: () => number;
 }
 
 export type HAClientState = 'READY' | 'CONNECTING' | 'TRANSFER' | 'REFUSED' | 'SHUTDOWN';
 
-/** HARuntimeInfo.HAClientRuntimeInfo (GET_BROKER_HA_STATUS), plus our state and refusal. */
-export interface HAClientRuntimeInfo {
-  masterAddr: string;
-  transferredByteInSecond: number;
-  maxOffset: number;
-  lastReadTimestamp: number;
-  lastWriteTimestamp: number;
-  masterFlushOffset: number;
-  state: HAClientState;
-  /** Why replication stopped (P1, P9), when it did. */
-  refusedReason: string | undefined;
-}
-
 /**
  * DefaultHAClient.java, the slave's side, transport-free. It connects to the master's HA address (static
  * haMasterAddress, or the one the name server returns at registration: both work, unlike 5.3.3 which ignores the
  * static one), reports its max offset at once (4.9 waits 5 s), appends each frame whose offset is its own end,
- * and reports after each batch of frames and every haSendHeartbeatInterval. Beyond Java (P1): it checks every
+ * and reports once per turn of frames read and every haSendHeartbeatInterval. Beyond Java (P1): it checks every
  * record it completes (magic, size, CRC, the offset the record carries) and acks only whole valid records; a bad
  * stream is cut back to the last good record and replication stops with an error instead of looping. On each
  * (re)connect the unfinished record at its end is cut first, so the master resends it whole. With
- * haAckAfterFlush (P3) it acks only what is synced to its disk.
+ * haAckAfterFlush (P3) it acks only what is synced to its disk. When links bring no data (FRUITLESS_LINKS in a
+ * row, or FRUITLESS_HEARTBEATS intervals of heartbeats only) it asks its master's oldest offset once, and a log
+ * that ends below it is diagnosed once (P8): a master sends such a slave heartbeats only, forever, and neither
+ * Java side says why.
  */
 export class HAClient {
   private state: HAClientState = 'READY';
@@ -61,7 +61,7 @@ export class HAClient {
   private link: HALink | undefined;
   private decoder = new TransferDecoder();
   /** The end of the last whole record checked (P1); what we ack (or less, with haAckAfterFlush). */
-  private validatedOffset: number;
+  private validatedOffset = 0;
   private reportedOffset = -1;
   private lastConnectAttempt = Number.NEGATIVE_INFINITY;
   private lastReadTimestamp = 0;
@@ -69,9 +69,18 @@ export class HAClient {
   private refusedReason: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private bytesThisTurn = 0;
+  private reportScheduled = false;
   private transferred = 0;
   private transferredAtLastSample = 0;
   private transferredByteInSecond = 0;
+  /** P8: when the current link started or last brought data; links in a row that brought none. */
+  private lastDataTimestamp = 0;
+  private linkHadData = false;
+  private fruitlessLinks = 0;
+  /** P8: the master's oldest offset was asked since data last flowed (asked once per stall). */
+  private retentionAsked = false;
+  /** P8: the master's oldest offset, when it is above our end. */
+  private behindMasterMinOffset: number | undefined;
   private readonly now: () => number;
 
   constructor(
@@ -80,7 +89,6 @@ export class HAClient {
   ) {
     this.now = options.now ?? Date.now;
     this.masterAddress = store.config.haMasterAddress.trim();
-    this.validatedOffset = store.getMaxPhyOffset();
   }
 
   get haMasterAddress(): string {
@@ -98,6 +106,8 @@ export class HAClient {
     this.options.logger.info(`update master HA address from ${this.masterAddress || 'none'} to ${next}`);
     this.masterAddress = next;
     this.lastConnectAttempt = Number.NEGATIVE_INFINITY;
+    this.dataFlowed();
+    this.fruitlessLinks = 0;
     if (this.state === 'REFUSED') {
       this.state = 'READY';
       this.refusedReason = undefined;
@@ -106,6 +116,9 @@ export class HAClient {
   }
 
   start(): void {
+    // The recovered end (the store starts before us; read at construction it would be 0, and the first link would
+    // cut the whole log back to it).
+    this.validatedOffset = this.store.getMaxPhyOffset();
     const config = this.store.config;
     const tick = Math.max(10, Math.min(1000, config.haSendHeartbeatInterval / 2, config.haHousekeepingInterval / 2));
     this.timer = setInterval(() => this.tick(), tick);
@@ -119,11 +132,13 @@ export class HAClient {
     this.transferredAtLastSample = this.transferred;
     const config = this.store.config;
     if (this.state === 'READY') {
+      if (this.fruitlessLinks >= FRUITLESS_LINKS) void this.checkRetention();
       const backoff = this.options.reconnectBackoffMillis ?? RECONNECT_BACKOFF_MILLIS;
       if (this.masterAddress !== '' && now - this.lastConnectAttempt >= backoff) void this.connect();
       return;
     }
     if (this.state !== 'TRANSFER') return;
+    if (now - this.lastDataTimestamp >= FRUITLESS_HEARTBEATS * config.haSendHeartbeatInterval) void this.checkRetention();
     if (now - this.lastReadTimestamp > config.haHousekeepingInterval) {
       this.options.logger.warn(`HAClient, housekeeping: master ${this.masterAddress} silent for ${now - this.lastReadTimestamp} ms, reconnecting`);
       this.closeLink();
@@ -169,10 +184,12 @@ export class HAClient {
     // The unfinished record at our end is asked for again, whole: acks and the start request stay on record ends.
     if (this.store.getMaxPhyOffset() > this.validatedOffset) this.store.truncateDirtyCommitLog(this.validatedOffset);
     this.validatedOffset = this.store.getMaxPhyOffset();
-    this.lastReadTimestamp = this.now();
+    this.lastReadTimestamp = this.lastDataTimestamp = this.now();
+    this.linkHadData = false;
     this.reportedOffset = -1;
     link.onData((chunk) => this.onData(link, chunk));
     link.onClose(() => {
+      this.fruitlessLinks = this.linkHadData ? 0 : this.fruitlessLinks + 1;
       if (this.link !== link) return;
       this.link = undefined;
       if (this.state === 'TRANSFER') this.state = 'READY';
@@ -193,10 +210,10 @@ export class HAClient {
       this.closeLink();
       return;
     }
-    for (const frame of frames) {
+    for (const frame of joinFrames(frames, this.store.config.mappedFileSizeCommitLog)) {
       if (!this.apply(frame)) return;
     }
-    this.report(false);
+    this.scheduleReport();
     this.bytesThisTurn += chunk.length;
     if (this.bytesThisTurn >= BYTES_PER_TURN) {
       this.bytesThisTurn = 0;
@@ -210,7 +227,6 @@ export class HAClient {
   /** Appends one frame and checks the records it completed; false when the link was closed. */
   private apply(frame: TransferFrame): boolean {
     const maxOffset = this.store.getMaxPhyOffset();
-    if (frame.body.length === 0) return true;
     if (maxOffset !== 0 && frame.offset !== maxOffset) {
       this.options.logger.error(`master pushed offset not equal the max phy offset in slave, SLAVE: ${maxOffset} MASTER: ${frame.offset}`);
       this.closeLink();
@@ -224,6 +240,7 @@ export class HAClient {
     }
     if (maxOffset === 0 && this.validatedOffset === 0) this.validatedOffset = frame.offset;
     this.transferred += frame.body.length;
+    this.dataFlowed();
     const checked = this.store.checkReplicatedRecords(this.validatedOffset, this.store.getMaxPhyOffset());
     this.validatedOffset = checked.validTo;
     if (checked.error !== undefined) {
@@ -232,6 +249,19 @@ export class HAClient {
       return false;
     }
     return true;
+  }
+
+  /**
+   * The ack after appends, once per turn of the event loop: the chunks one turn reads (up to BYTES_PER_TURN during a
+   * catch-up) are acked together, not with a system call each; a master waiting on an ack gets it in that turn.
+   */
+  private scheduleReport(): void {
+    if (this.reportScheduled) return;
+    this.reportScheduled = true;
+    setImmediate(() => {
+      this.reportScheduled = false;
+      this.report(false);
+    });
   }
 
   /** Reports our ack: after appends when it rose, and every heartbeat interval whatever it is. */
@@ -255,6 +285,43 @@ export class HAClient {
     link.write(encodeReport(offset));
   }
 
+  private dataFlowed(): void {
+    this.linkHadData = true;
+    this.lastDataTimestamp = this.now();
+    this.retentionAsked = false;
+    this.behindMasterMinOffset = undefined;
+  }
+
+  /**
+   * P8: asks the master's oldest offset once per stall; our log ending below it can never be continued (the
+   * bytes between were deleted by the master's retention), which is said once, with the fix.
+   */
+  private async checkRetention(): Promise<void> {
+    if (this.retentionAsked || this.options.masterMinOffset === undefined) return;
+    this.retentionAsked = true;
+    let masterMin: number | undefined;
+    try {
+      masterMin = await this.options.masterMinOffset();
+    } catch (err) {
+      this.options.logger.warn(`HAClient: cannot read the oldest offset of master ${this.masterAddress}: ${(err as Error).message}`);
+      return;
+    }
+    // Data flowed meanwhile: nothing to diagnose. Unknown yet (the master's address comes with a registration): ask again.
+    if (!this.retentionAsked) return;
+    if (masterMin === undefined) {
+      this.retentionAsked = false;
+      return;
+    }
+    const ours = this.store.getMaxPhyOffset();
+    // An empty log asks for 0 and is given the master's oldest data: never behind.
+    if (ours === 0 || ours >= masterMin || this.behindMasterMinOffset !== undefined) return;
+    this.behindMasterMinOffset = masterMin;
+    this.options.logger.error(
+      `HAClient: this slave's commit log ends at ${ours}, below the oldest data ${masterMin} of master ${this.masterAddress}: ` +
+        'it can never catch up (the master sends heartbeats only). Stop this slave, empty its store directory and start it again.',
+    );
+  }
+
   /** Replication stops with an error until the master address changes or the broker restarts. */
   private refuse(reason: string): void {
     this.options.logger.error(`HAClient stopped replicating: ${reason}`);
@@ -270,6 +337,7 @@ export class HAClient {
     link?.close();
   }
 
+  /** HARuntimeInfo.HAClientRuntimeInfo (GET_BROKER_HA_STATUS), plus our state, refusal and retention diagnosis. */
   runtimeInfo(): HAClientRuntimeInfo {
     return {
       masterAddr: this.masterAddress,
@@ -280,7 +348,8 @@ export class HAClient {
       // 5.x reads it from the controller's handshake; the classic link does not carry it.
       masterFlushOffset: 0,
       state: this.state,
-      refusedReason: this.refusedReason,
+      ...(this.refusedReason === undefined ? {} : { refusedReason: this.refusedReason }),
+      ...(this.behindMasterMinOffset === undefined ? {} : { behindRetention: true, masterMinOffset: this.behindMasterMinOffset }),
     };
   }
 

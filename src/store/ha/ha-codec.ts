@@ -92,3 +92,29 @@ export class TransferDecoder {
     return this.buffer.length;
   }
 }
+
+/**
+ * The bodies of frames that continue each other within one segment of `segmentSize`, joined: what one socket
+ * read brought becomes one append and one check instead of one per frame. Heartbeats (no body) carry nothing to
+ * append and are left out. A frame that does not continue the one before stays apart (the slave refuses it).
+ */
+export function joinFrames(frames: readonly TransferFrame[], segmentSize: number): TransferFrame[] {
+  const joined: TransferFrame[] = [];
+  let run: TransferFrame[] = [];
+  let runEnd = 0;
+  const close = (): void => {
+    if (run.length === 1) joined.push(run[0]!);
+    else if (run.length > 1) joined.push({ offset: run[0]!.offset, body: Buffer.concat(run.map((f) => f.body)) });
+    run = [];
+  };
+  for (const frame of frames) {
+    if (frame.body.length === 0) continue;
+    const first = run[0];
+    const continues = first !== undefined && frame.offset === runEnd && Math.floor(first.offset / segmentSize) === Math.floor((runEnd + frame.body.length - 1) / segmentSize);
+    if (!continues) close();
+    run.push(frame);
+    runEnd = frame.offset + frame.body.length;
+  }
+  close();
+  return joined;
+}

@@ -2,8 +2,12 @@ import type { Logger } from '../../common/logger.js';
 import { encodeTransferHeader, HAProtocolError, MAX_TRANSFER_BODY_SIZE, ReportDecoder } from './ha-codec.js';
 import type { HALink } from './ha-link.js';
 
-/** Frames sent in one turn of the event loop before yielding (256 KiB at the default batch size). */
-const FRAMES_PER_TURN = 8;
+/**
+ * Bytes read from the log in one turn of the event loop: one pread, cut into frames of haTransferBatchSize
+ * (views, no copy) that leave in one socket write. The next turn comes after the socket drained, so requests
+ * queued meanwhile are served between two such reads.
+ */
+const BYTES_PER_TURN = 1024 * 1024;
 
 /** What a connection needs of the master's store. */
 export interface HAConnectionStore {
@@ -33,8 +37,8 @@ export interface HAConnectionEvents {
  * HAConnection.java, the master's side of one slave link, transport-free. It waits for the slave's first report
  * (where to start), then streams frames of at most haTransferBatchSize bytes, never across a segment, without
  * waiting for acks (as Java); it pushes as soon as the log grows (`wakeup`, not Java's 100 ms poll), stops when
- * the link's buffer is full until it drains, and yields the event loop every FRAMES_PER_TURN frames, so a catch-up
- * of gigabytes leaves room for requests. Differences from Java, each closing the link with an error in the log:
+ * the link's buffer is full until it drains, and ships at most BYTES_PER_TURN per turn of the event loop, so a
+ * catch-up of gigabytes leaves room for requests. Differences from Java, each closing the link with an error in the log:
  * a report beyond our log (P2: the slave holds data we do not, streaming would misalign it; 4.9 closes only at
  * the second report, 5.3.3 never); a report below our oldest segment is diagnosed once (P8) and answered with
  * heartbeats, as Java (the slave's store must be wiped).
@@ -143,24 +147,27 @@ export class HAConnection {
   }
 
   private pump(): void {
-    const batch = Math.min(this.config.haTransferBatchSize, MAX_TRANSFER_BODY_SIZE);
-    for (let frames = 0; this.writable && !this.closed; frames++) {
-      if (frames === FRAMES_PER_TURN) {
-        this.wakeup();
-        return;
-      }
-      const data = this.store.getCommitLogData(this.transferFromWhere, batch);
-      if (data === null || data.length === 0) return;
-      this.send(this.transferFromWhere, data);
-      this.transferFromWhere += data.length;
-      this.transferred += data.length;
+    if (!this.writable || this.closed) return;
+    const frameSize = Math.min(this.config.haTransferBatchSize, MAX_TRANSFER_BODY_SIZE);
+    // Whole frames per read; getCommitLogData stops at the segment end, so no frame crosses one.
+    const data = this.store.getCommitLogData(this.transferFromWhere, Math.max(frameSize, BYTES_PER_TURN - (BYTES_PER_TURN % frameSize)));
+    if (data === null || data.length === 0) return;
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < data.length; at += frameSize) {
+      const body = data.subarray(at, Math.min(at + frameSize, data.length));
+      chunks.push(encodeTransferHeader(this.transferFromWhere + at, body.length), body);
     }
+    this.lastWriteTimestamp = this.now();
+    this.writable = this.link.write(chunks);
+    this.transferFromWhere += data.length;
+    this.transferred += data.length;
+    if (this.writable) this.wakeup();
   }
 
-  private send(offset: number, body: Buffer): void {
+  /** A frame without a body: where the next frame would start. */
+  private sendHeartbeat(): void {
     this.lastWriteTimestamp = this.now();
-    const header = encodeTransferHeader(offset, body.length);
-    this.writable = body.length === 0 ? this.link.write(header) : this.link.write(Buffer.concat([header, body], header.length + body.length));
+    this.writable = this.link.write(encodeTransferHeader(this.transferFromWhere, 0));
   }
 
   /**
@@ -177,7 +184,7 @@ export class HAConnection {
       return;
     }
     if (this.transferFromWhere >= 0 && this.writable && now - this.lastWriteTimestamp > this.config.haSendHeartbeatInterval) {
-      this.send(this.transferFromWhere, Buffer.alloc(0));
+      this.sendHeartbeat();
     }
   }
 

@@ -6,8 +6,11 @@
 export interface HALink {
   /** `host:port` of the peer. */
   readonly remoteAddress: string;
-  /** Queues bytes; false once the transport's buffer is full: write more after `onDrain`. */
-  write(data: Buffer): boolean;
+  /**
+   * Queues bytes (several buffers leave together, in one system call where the transport can); false once the
+   * transport's buffer is full: write more after `onDrain`.
+   */
+  write(data: Buffer | readonly Buffer[]): boolean;
   /** Stops and restarts delivering data (a slave yields the event loop during a catch-up). */
   pause(): void;
   resume(): void;

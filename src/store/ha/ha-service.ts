@@ -1,4 +1,5 @@
 import type { Logger } from '../../common/logger.js';
+import type { HAConnectionRuntimeInfo } from '../../protocol/bodies/ha-runtime-info.js';
 import type { MessageStoreConfig } from '../message-store-config.js';
 import type { ReplicaWaiter } from '../default-message-store.js';
 import { HAConnection, type HAConnectionStore } from './ha-connection.js';
@@ -10,18 +11,6 @@ export interface HAMasterStore extends HAConnectionStore {
   readonly config: MessageStoreConfig;
   onCommitLogAppended(listener: (maxOffset: number) => void): () => void;
   setReplicaWaiter(waiter: ReplicaWaiter | undefined): void;
-}
-
-/** HARuntimeInfo.HAConnectionRuntimeInfo (GET_BROKER_HA_STATUS), plus our retention diagnosis. */
-export interface HAConnectionRuntimeInfo {
-  addr: string;
-  slaveAckOffset: number;
-  diff: number;
-  inSync: boolean;
-  transferredByteInSecond: number;
-  transferFromWhere: number;
-  /** Ours (P8): the slave asked for data older than ours and can never catch up. */
-  behindRetention: boolean;
 }
 
 /** The host part of `host:port` (IPv4-mapped IPv6 addresses as plain IPv4). */
@@ -132,7 +121,7 @@ export class HAService {
     this.logger.info(`HA connection from slave ${link.remoteAddress}`);
   }
 
-  /** The master's half of HARuntimeInfo (GET_BROKER_HA_STATUS). */
+  /** The master's half of HARuntimeInfo (GET_BROKER_HA_STATUS), with our retention diagnosis (P8). */
   connectionInfo(): HAConnectionRuntimeInfo[] {
     const masterPutWhere = this.store.getMaxPhyOffset();
     return [...this.connections].map((c) => ({

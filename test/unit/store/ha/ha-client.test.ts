@@ -118,6 +118,48 @@ describe('HA slave client with a fake master', () => {
     assert.deepEqual(reports, [0]);
   });
 
+  it('asks the master oldest offset once when its link brings no data, and says once when its log ends below it (P8)', async () => {
+    await slave.shutdown();
+    await target.cleanup();
+    target = await tempDir();
+    slave = await openStore(target.dir, { brokerRole: 'SLAVE', haSendHeartbeatInterval: 50 });
+    slave.appendToCommitLog(0, log.subarray(0, recordEnds[1]));
+    // Unknown until the test sets it (as before the master address is known).
+    let masterMin: number | undefined = undefined;
+    let asked = 0;
+    client = new HAClient(slave, {
+      connector: () => {
+        const [slaveEnd, masterEnd] = memoryLinkPair();
+        master = masterEnd;
+        // A master that answers heartbeats only, as ours and Java's do to a slave below their oldest segment.
+        const beat = setInterval(() => master.write(encodeTransferHeader(recordEnds[1]!, 0)), 20);
+        masterEnd.onClose(() => clearInterval(beat));
+        return Promise.resolve(slaveEnd);
+      },
+      logger: { ...silentLogger, error: (m: string) => errors.push(m) },
+      masterMinOffset: () => {
+        asked++;
+        return Promise.resolve(masterMin);
+      },
+    });
+    client.updateHaMasterAddress('127.0.0.1:10912');
+    client.start();
+    // Not known yet (the master's address comes with a registration): asked again.
+    await waitFor(() => asked >= 2, 5000, 'asked again after an unknown answer');
+    masterMin = 4 * 1024 * 1024;
+    await waitFor(() => client!.runtimeInfo().behindRetention === true, 5000, 'the diagnosis');
+    assert.equal(client.runtimeInfo().masterMinOffset, masterMin);
+    const askedThen = asked;
+    // Heartbeats go on; the question is not asked again, the diagnosis not said again.
+    const since = client.runtimeInfo().lastReadTimestamp;
+    await waitFor(() => client!.runtimeInfo().lastReadTimestamp > since + 300, 5000, 'more heartbeats');
+    assert.equal(asked, askedThen);
+    assert.equal(errors.filter((m) => /below the oldest data 4194304 .* can never catch up/.test(m)).length, 1, errors.join('\n'));
+    // Data flowing again (another master) clears it.
+    master.write(frame(recordEnds[1]!, log.subarray(recordEnds[1], recordEnds[2])));
+    await waitFor(() => client!.runtimeInfo().behindRetention === undefined, 5000, 'cleared by data');
+  });
+
   it('acks only what is on disk with haAckAfterFlush (P3)', async () => {
     await slave.shutdown();
     await target.cleanup();

@@ -4,6 +4,7 @@ import {
   encodeReport,
   encodeTransferHeader,
   HAProtocolError,
+  joinFrames,
   MAX_TRANSFER_BODY_SIZE,
   ReportDecoder,
   TransferDecoder,
@@ -57,5 +58,22 @@ describe('HA wire codec', () => {
     const negative = encodeTransferHeader(0, 0);
     negative.writeInt32BE(-1, 8);
     assert.throws(() => new TransferDecoder().push(negative), HAProtocolError);
+  });
+  it('joins frames that continue each other within a segment, never across one, and leaves heartbeats out', () => {
+    const frame = (offset: number, text: string) => ({ offset, body: Buffer.from(text) });
+    const joined = joinFrames([frame(0, 'abc'), frame(3, 'de'), frame(5, ''), frame(5, 'f'), frame(6, 'gh'), frame(8, 'ij'), frame(20, 'xy')], 8);
+    assert.deepEqual(
+      joined.map((f) => [f.offset, f.body.toString()]),
+      [
+        [0, 'abcdefgh'],
+        // Starts the next segment of 8 bytes: apart, as it would cross the end of the first.
+        [8, 'ij'],
+        // Does not continue: left apart for the slave to refuse.
+        [20, 'xy'],
+      ],
+    );
+    assert.deepEqual(joinFrames([frame(3, '')], 8), []);
+    const single = frame(0, 'same buffer');
+    assert.equal(joinFrames([single], 1024)[0], single, 'a lone frame is not copied');
   });
 });
