@@ -1,5 +1,5 @@
 import type { Logger } from '../common/logger.js';
-import type { GrpcServer, GrpcServerOptions } from '../grpc/transport/grpc-server.js';
+import type { GrpcServer, GrpcServerOptions, TlsKeyPair } from '../grpc/transport/grpc-server.js';
 import type { MessagingServiceHandlers } from '../grpc/transport/handler.js';
 import type { BrokerConfig } from './broker-config.js';
 import type { BrokerMessageStore } from './broker-message-store.js';
@@ -41,8 +41,8 @@ export interface GrpcEndpointOptions {
   port: number;
   /** Where to listen (loopback unless configured otherwise). */
   bindAddress: string;
-  /** PEM key and certificate: TLS next to plaintext on the same port. */
-  tls?: { key: string | Buffer; cert: string | Buffer } | undefined;
+  /** PEM key and certificate: TLS next to plaintext on the same port; may still be in the making (GrpcServerOptions.tls). */
+  tls?: TlsKeyPair | Promise<TlsKeyPair | undefined> | undefined;
   /** The store's maxMessageSize: the Settings' max body size, and the send check. */
   maxMessageSize: number;
   /** Create unknown topics on QueryRoute, as MIXED (the dev server); off: TOPIC_NOT_FOUND. */

@@ -154,11 +154,13 @@ async function grpcOptions(properties: ReadonlyMap<string, string>, config: Brok
   const certPath = properties.get('tlsCertPath');
   if ((keyPath === undefined) !== (certPath === undefined)) throw new Error('tlsKeyPath and tlsCertPath go together');
   const testMode = (properties.get('tlsTestModeEnable') ?? 'true').toLowerCase() === 'true';
+  // The test certificate is made while the broker starts, not before: openssl's RSA key takes a few hundred ms that
+  // plaintext clients and the broker's readiness do not need (a TLS client's first handshake waits for it).
   const tls =
     keyPath !== undefined && certPath !== undefined
       ? await readCertificate(keyPath, certPath)
       : testMode
-        ? await ensureDevCertificate(join(config.storePathRootDir, 'tls'), logger)
+        ? pending(ensureDevCertificate(join(config.storePathRootDir, 'tls'), logger))
         : undefined;
   const consumer = grpcConsumerProperties(properties);
   return {
@@ -169,4 +171,10 @@ async function grpcOptions(properties: ReadonlyMap<string, string>, config: Brok
     autoCreateTopics: false,
     consumer,
   };
+}
+
+/** A promise nobody may await for a while: its failure is reported by the gRPC server when a TLS client needs it. */
+function pending<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }

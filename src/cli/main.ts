@@ -1,18 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { runAcl, runUser } from './auth.js';
-import { runBroker } from './broker.js';
-import { runCluster } from './cluster.js';
-import { runConsume } from './consume.js';
-import { runConsumer } from './consumer.js';
-import { runDev } from './dev.js';
-import { runHa } from './ha.js';
-import { runHealth } from './health.js';
-import { runMessage } from './message.js';
-import { runNamesrv } from './namesrv.js';
-import { runSend } from './send.js';
-import { runTopic } from './topic.js';
 
 const USAGE = `usage: rocketmq-ts <command> [options]
 
@@ -51,35 +39,36 @@ export async function main(argv: string[]): Promise<number> {
     strict: false,
     options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
   });
-  // `rocketmq-ts namesrv --help` is the sub-command's help; only a bare flag is global.
+  // `rocketmq-ts namesrv --help` is the sub-command's help; only a bare flag is global. Each command's module is
+  // imported when it runs: a name server does not load (and start up through) the broker's and the clients' code.
   const command = positionals[0] ?? (values.version === true ? 'version' : 'help');
   switch (command) {
     case 'namesrv':
-      return runNamesrv(argv.slice(1));
+      return (await import('./namesrv.js')).runNamesrv(argv.slice(1));
     case 'broker':
-      return runBroker(argv.slice(1));
+      return (await import('./broker.js')).runBroker(argv.slice(1));
     case 'dev':
-      return runDev(argv.slice(1));
+      return (await import('./dev.js')).runDev(argv.slice(1));
     case 'send':
-      return runSend(argv.slice(1));
+      return (await import('./send.js')).runSend(argv.slice(1));
     case 'consume':
-      return runConsume(argv.slice(1));
+      return (await import('./consume.js')).runConsume(argv.slice(1));
     case 'topic':
-      return runTopic(argv.slice(1));
+      return (await import('./topic.js')).runTopic(argv.slice(1));
     case 'cluster':
-      return runCluster(argv.slice(1));
+      return (await import('./cluster.js')).runCluster(argv.slice(1));
     case 'consumer':
-      return runConsumer(argv.slice(1));
+      return (await import('./consumer.js')).runConsumer(argv.slice(1));
     case 'message':
-      return runMessage(argv.slice(1));
+      return (await import('./message.js')).runMessage(argv.slice(1));
     case 'ha':
-      return runHa(argv.slice(1));
+      return (await import('./ha.js')).runHa(argv.slice(1));
     case 'health':
-      return runHealth(argv.slice(1));
+      return (await import('./health.js')).runHealth(argv.slice(1));
     case 'user':
-      return runUser(argv.slice(1));
+      return (await import('./auth.js')).runUser(argv.slice(1));
     case 'acl':
-      return runAcl(argv.slice(1));
+      return (await import('./auth.js')).runAcl(argv.slice(1));
     case 'version':
       process.stdout.write(`rocketmq-ts ${packageVersion()}\n`);
       return 0;

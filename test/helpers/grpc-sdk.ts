@@ -200,7 +200,7 @@ export async function runPythonSdkDriver(options: DriverOptions): Promise<SdkRun
  * The Java SDK runs on its own class path (our classes + the shaded client jar): next to rocketmq-proxy's
  * rocketmq-proto, whose unshaded apache.rocketmq.v2 classes come first, the client fails with NoSuchMethodError.
  */
-async function javaSdkClasspath(): Promise<string> {
+export async function javaSdkClasspath(): Promise<string> {
   const entries = (await buildInterop('5.3.3')).classpath.split(path.delimiter);
   const client = entries.filter((entry) => path.basename(entry).startsWith('rocketmq-client-java-'));
   if (client.length !== 1) throw new Error(`expected one rocketmq-client-java jar on the interop class path, found ${client.length}`);

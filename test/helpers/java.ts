@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import type { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -187,6 +188,8 @@ export interface StartJavaOptions {
   readyLine?: RegExp;
   /** Default 60 s. */
   readyTimeoutMs?: number;
+  /** A pipe to the program's stdin (JavaProcess.stdin), for a program driven by commands; default: no stdin. */
+  stdin?: boolean;
   cwd?: string;
   /** For messages; default: the main class's simple name. */
   name?: string;
@@ -199,6 +202,8 @@ export interface JavaProcess {
   readonly home: string;
   /** Everything written to stdout so far (capped at 4 MiB). */
   readonly stdout: string;
+  /** The program's stdin, with StartJavaOptions.stdin; null otherwise. */
+  readonly stdin: Writable | null;
   /** Exit code, or the signal's name, once the process has ended. */
   readonly exit: Promise<number | string>;
   /** Resolves with the first stdout line (seen so far or to come) that matches; rejects on timeout or exit. */
@@ -229,8 +234,10 @@ function spawnJava(options: StartJavaOptions, home: string): ChildProcess {
   const child = spawn('java', javaCommandLine(options, home), {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ROCKETMQ_HOME, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin === true ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
+  // A write after the program died fails with EPIPE: its exit is what callers see (waitForLine rejects), not an error.
+  child.stdin?.on('error', () => undefined);
   track(child);
   return child;
 }
@@ -329,6 +336,7 @@ export async function startJava(options: StartJavaOptions): Promise<JavaProcess>
     get stdout() {
       return stdout;
     },
+    stdin: child.stdin,
     exit,
     waitForLine,
     stop,

@@ -12,7 +12,7 @@
  * - clients' keep-alive pings are always answered (grpc-js enforces no ping policy, unlike grpc-java's 5-minute
  *   default that made the proxy close idle SDK connections).
  */
-import { Server, ServerCredentials, status, type Metadata, type MethodDefinition, type ServiceDefinition, type UntypedHandleCall, type UntypedServiceImplementation, type ServerDuplexStream, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status, type ConnectionInjector, type Metadata, type MethodDefinition, type ServiceDefinition, type UntypedHandleCall, type UntypedServiceImplementation, type ServerDuplexStream, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
 import type { Http2Server, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Logger } from '../../common/logger.js';
@@ -21,13 +21,23 @@ import { messagingService, type MessageName, type MethodName } from '../schema.j
 import type { MsgInit, RequestOf } from '../types.js';
 import type { BidiCall, BidiHandler, CallContext, MessagingServiceHandlers, ServerStreamHandler, StreamFailure, UnaryHandler } from './handler.js';
 
+/** A PEM key and certificate. */
+export interface TlsKeyPair {
+  key: string | Buffer;
+  cert: string | Buffer;
+}
+
 export interface GrpcServerOptions {
   /** Port to listen on; 0 picks a free one. */
   port: number;
   /** Address to bind (loopback unless configured otherwise). */
   host: string;
-  /** PEM key and certificate: TLS is served next to plaintext on the same port. Without them TLS connections are closed. */
-  tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * PEM key and certificate: TLS is served next to plaintext on the same port. Without them TLS connections are
+   * closed. May still be in the making (a test certificate by openssl): the server listens at once, plaintext is
+   * served, and TLS connections wait for it (closed if it comes to nothing).
+   */
+  tls?: TlsKeyPair | Promise<TlsKeyPair | undefined>;
   /** Largest inbound gRPC message, in bytes (grpc-js defaults to 4 MiB). */
   maxReceiveMessageLength: number;
   logger: Logger;
@@ -128,10 +138,16 @@ export class GrpcServer {
     };
     this.server.addService(this.serviceDefinition(), this.implementation(handlers));
     const plain = this.server.createConnectionInjector(ServerCredentials.createInsecure());
-    const tls =
-      options.tls === undefined
-        ? undefined
-        : this.server.createConnectionInjector(ServerCredentials.createSsl(null, [{ private_key: toBuffer(options.tls.key), cert_chain: toBuffer(options.tls.cert) }], false));
+    // Made at the first TLS connection: its secure context costs start-up time a plaintext-only run never needs.
+    let tls: Promise<ConnectionInjector | undefined> | undefined;
+    const tlsInjector = (): Promise<ConnectionInjector | undefined> =>
+      (tls ??= Promise.resolve(options.tls).then(
+        (pair) => (pair === undefined ? undefined : this.server.createConnectionInjector(ServerCredentials.createSsl(null, [{ private_key: toBuffer(pair.key), cert_chain: toBuffer(pair.cert) }], false))),
+        (err: unknown) => {
+          this.options.logger.warn(`gRPC: TLS off, its certificate failed: ${err instanceof Error ? err.message : String(err)}`);
+          return undefined;
+        },
+      ));
     this.netServer = createNetServer((socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
@@ -145,11 +161,21 @@ export class GrpcServer {
           return;
         }
         socket.unshift(first);
-        socket.off('error', ignore);
         if (first[0] !== TLS_HANDSHAKE_RECORD) {
+          socket.off('error', ignore);
           plain.injectConnection(socket);
-        } else if (tls !== undefined) {
-          tls.injectConnection(socket);
+        } else if (options.tls !== undefined) {
+          // The handshake's bytes wait in the socket's buffer while the certificate is still being made.
+          void tlsInjector().then((injector) => {
+            if (socket.destroyed) return;
+            if (injector === undefined || this.stopped) {
+              this.options.logger.debug(`gRPC: TLS connection from ${socket.remoteAddress ?? '?'} closed: no certificate`);
+              socket.destroy();
+              return;
+            }
+            socket.off('error', ignore);
+            injector.injectConnection(socket);
+          });
         } else {
           this.options.logger.debug(`gRPC: TLS connection from ${socket.remoteAddress ?? '?'} closed: no certificate configured`);
           socket.destroy();

@@ -201,6 +201,44 @@ describe('gRPC transport', () => {
     }
   });
 
+  it('serves plaintext while its certificate is still being made; a TLS handshake waits for it', async () => {
+    let resolveCertificate: (pair: { key: Buffer; cert: Buffer }) => void = () => undefined;
+    const certificate = new Promise<{ key: Buffer; cert: Buffer }>((resolve) => (resolveCertificate = resolve));
+    const pending = new GrpcServer(handlers, { port: 0, host: '127.0.0.1', tls: certificate, maxReceiveMessageLength: 4 << 20, logger: silentLogger });
+    await pending.start();
+    const tlsClient = new RawMessagingClient(`localhost:${pending.port}`, 'tls', credentials.createSsl(cert));
+    const plainClient = new RawMessagingClient(`127.0.0.1:${pending.port}`);
+    try {
+      let tlsAnswered = false;
+      const overTls = tlsClient.unary('QueryRoute', { topic: { name: 'late-tls' } }).finally(() => (tlsAnswered = true));
+      assert.equal((await plainClient.unary('QueryRoute', { topic: { name: 'early' } })).status?.message, 'early');
+      assert.equal(tlsAnswered, false, 'the TLS call was answered before the certificate existed');
+      resolveCertificate({ key, cert });
+      assert.equal((await overTls).status?.message, 'late-tls');
+    } finally {
+      tlsClient.close();
+      plainClient.close();
+      await pending.shutdown();
+    }
+  });
+
+  it('closes TLS connections when the pending certificate fails, and still serves plaintext', async () => {
+    const failed = Promise.reject(new Error('openssl: not found'));
+    failed.catch(() => undefined);
+    const noCertificate = new GrpcServer(handlers, { port: 0, host: '127.0.0.1', tls: failed, maxReceiveMessageLength: 4 << 20, logger: silentLogger });
+    await noCertificate.start();
+    const tlsClient = new RawMessagingClient(`localhost:${noCertificate.port}`, 'tls', credentials.createSsl(cert));
+    const plainClient = new RawMessagingClient(`127.0.0.1:${noCertificate.port}`);
+    try {
+      await assert.rejects(tlsClient.unary('QueryRoute', {}), (err: { code: number }) => err.code === status.UNAVAILABLE);
+      assert.equal((await plainClient.unary('QueryRoute', { topic: { name: 'p' } })).status?.message, 'p');
+    } finally {
+      tlsClient.close();
+      plainClient.close();
+      await noCertificate.shutdown();
+    }
+  });
+
   it('answers client keep-alive pings, with and without calls, without dropping the connection', async () => {
     const client = new RawMessagingClient(address, 'ka', credentials.createInsecure(), {
       'grpc.keepalive_time_ms': 100,
