@@ -42,7 +42,7 @@ describe('rocketmq-ts dev for test suites in other languages', () => {
     const readyFile = join(dir, 'ready.json');
     const conf = join(dir, 'broker.conf');
     await writeFile(conf, ['# Java keys, as for `rocketmq-ts broker -c`', 'defaultTopicQueueNums=3', 'namesrvAddr=10.9.9.9:9876', 'noSuchKey=1', ''].join('\n'));
-    const dev = spawnDev(['--namesrv-port', '0', '--broker-port', '0', '--grpc-port', '0', '--data-dir', dir, '--print-env', '--ready-file', readyFile, '-c', conf]);
+    const dev = spawnDev(['--namesrv-port', '0', '--broker-port', '0', '--grpc-port', '0', '--console-port', 'off', '--data-dir', dir, '--print-env', '--ready-file', readyFile, '-c', conf]);
     const client = new RemotingClient();
     try {
       const lines = await dev.stdoutLines(3);
@@ -81,7 +81,7 @@ describe('rocketmq-ts dev for test suites in other languages', () => {
     const readyFile = join(dir, 'ready.json');
     // What a dev killed with -9 leaves: it must not read as ready before this run is.
     await writeFile(readyFile, '{"nameServer":"127.0.0.1:1","brokerAddr":"127.0.0.1:2","grpcEndpoint":null,"pid":1}\n');
-    const dev = spawnDev(['--namesrv-port', '0', '--broker-port', '0', '--grpc-port', 'off', '--data-dir', dir, '--print-env', '--ready-file', readyFile]);
+    const dev = spawnDev(['--namesrv-port', '0', '--broker-port', '0', '--grpc-port', 'off', '--console-port', 'off', '--data-dir', dir, '--print-env', '--ready-file', readyFile]);
     try {
       const lines = await dev.stdoutLines(3);
       assert.equal(lines[2], 'ROCKETMQ_GRPC_ENDPOINT=');
