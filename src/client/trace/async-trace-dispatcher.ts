@@ -267,8 +267,8 @@ export class AsyncTraceDispatcher {
  * even when some of their keys cannot be indexed.
  */
 function joinKeys(keys: ReadonlySet<string>): string {
-  let text = '';
-  for (const key of keys) text = text === '' ? key : `${text} ${key}`;
+  // Joined at once: one flat string, where concatenating would leave a chain of pieces to flatten when it is written.
+  const text = Array.from(keys).join(' ');
   // A UTF-16 unit is at most 3 UTF-8 bytes: the usual KEYS (20 ids) need no count.
   if (text.length * 3 <= MAX_KEYS_BYTES || Buffer.byteLength(text, 'utf8') <= MAX_KEYS_BYTES) return text;
   let kept = '';
