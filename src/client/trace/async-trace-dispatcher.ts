@@ -263,8 +263,8 @@ export class AsyncTraceDispatcher {
 
 /**
  * Message.setKeys(Collection): the keys joined by spaces, as many as fit MAX_KEYS_BYTES (the first, the msgIds of
- * the earliest records, kept): Java's producer would refuse the whole message, and the records are worth storing
- * even when some of their keys cannot be indexed.
+ * the earliest records, kept): a message whose properties pass the int16 length is refused whole, and the records
+ * are worth storing even when some of their keys cannot be indexed.
  */
 function joinKeys(keys: ReadonlySet<string>): string {
   // Joined at once: one flat string, where concatenating would leave a chain of pieces to flatten when it is written.
