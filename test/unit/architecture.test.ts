@@ -342,10 +342,10 @@ describe('architecture', () => {
   });
 
   it('keeps message trace records, their view and W3C trace context pure; only propagation.ts loads OpenTelemetry', () => {
-    // The codec, the assembled view (Admin.queryTrace) and the W3C parsing are shared by producers, consumers, the
+    // The codec (records, and the trace messages' batch body), the assembled view (Admin.queryTrace) and the W3C parsing are shared by producers, consumers, the
     // admin and the CLI: they import nothing that sends, stores or loads; the OpenTelemetry API is loaded lazily by
     // propagation.ts alone.
-    const pure = ['trace-context.ts', 'trace-data-encoder.ts', 'message-trace.ts', 'w3c-trace-context.ts'].map((name) => `client/trace/${name}`);
+    const pure = ['trace-context.ts', 'trace-data-encoder.ts', 'trace-batch-encoder.ts', 'message-trace.ts', 'w3c-trace-context.ts'].map((name) => `client/trace/${name}`);
     const violations: string[] = [];
     for (const file of files) {
       const rel = relative(srcRoot, file);

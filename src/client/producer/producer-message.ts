@@ -192,13 +192,10 @@ export function prepareBatch(inputs: readonly ProducerMessage[], limits: Message
   }
   const body = encodeMessages(messages);
   Validators.checkBody(body, limits.maxMessageSize);
-  const batchProperties = new Map<string, string>([[MessageConst.PROPERTY_WAIT_STORE_MSG_OK, String(first.waitStoreMsgOK)]]);
-  // A namespaced producer's batch carries INSTANCE_ID (sendKernelImpl sets it on the batch, not on its messages).
-  if (instanceId !== undefined) batchProperties.set(MessageConst.PROPERTY_INSTANCE_ID, instanceId);
   return {
     topic: first.topic,
     flag: 0,
-    properties: messageProperties2String(batchProperties),
+    properties: batchProperties(first.waitStoreMsgOK, instanceId),
     body,
     sysFlag: 0,
     batch: true,
@@ -206,6 +203,13 @@ export function prepareBatch(inputs: readonly ProducerMessage[], limits: Message
     msgId: messages.map((m) => m.uniqKey as string).join(','),
     messages,
   };
+}
+
+/** A batch's own properties: its messages' WAIT, and a namespaced producer's INSTANCE_ID (sendKernelImpl sets it on the batch, not on its messages). */
+export function batchProperties(waitStoreMsgOK: boolean, instanceId: string | undefined): string {
+  const properties = new Map<string, string>([[MessageConst.PROPERTY_WAIT_STORE_MSG_OK, String(waitStoreMsgOK)]]);
+  if (instanceId !== undefined) properties.set(MessageConst.PROPERTY_INSTANCE_ID, instanceId);
+  return messageProperties2String(properties);
 }
 
 /** The one timer field given (a whole number >= 0), or undefined; several at once are refused. */

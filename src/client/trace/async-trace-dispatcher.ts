@@ -1,5 +1,6 @@
 import type { Logger } from '../../common/logger.js';
 import { addTraceKeys, encodeTraceData } from './trace-data-encoder.js';
+import type { TraceMessageText } from './trace-batch-encoder.js';
 import type { TraceContext } from './trace-context.js';
 
 /** TopicValidator.RMQ_SYS_TRACE_TOPIC: where Java's clients and the dashboard keep trace records by default. */
@@ -31,11 +32,8 @@ export function traceProducerGroup(group: string, type: 'PRODUCE' | 'CONSUME'): 
 }
 
 /** One trace message: records of at most batchSize contexts, keyed by their messages' ids and keys. */
-export interface TraceMessage {
+export interface TraceMessage extends TraceMessageText {
   readonly topic: string;
-  readonly body: string;
-  /** Space separated, as the KEYS property holds them. */
-  readonly keys: string;
 }
 
 /** What the dispatcher sends trace messages with: an untraced Producer of its own. */
@@ -76,6 +74,13 @@ const MAX_BATCH_SIZE = 20;
  * (its pulls) for long. A message longer than this goes in a request of its own.
  */
 const MAX_REQUEST_CHARS = 128_000;
+/**
+ * A trace message's KEYS at most, in bytes: its properties (KEYS, WAIT, UNIQ_KEY) must stay within the int16 length
+ * a message record has. Only business keys of many kilobytes come near it.
+ */
+const MAX_KEYS_BYTES = 32_000;
+/** A queue whose consumed head passes this many slots is compacted (when that is at least half of it). */
+const QUEUE_COMPACT_AT = 1024;
 
 /**
  * AsyncTraceDispatcher.java: traced clients append contexts without waiting; the dispatcher turns every batchSize
@@ -95,7 +100,9 @@ export class AsyncTraceDispatcher {
   private readonly flushIntervalMillis: number;
   private readonly maxMsgSize: number;
   private readonly maxRequestsInFlight: number;
+  /** Contexts waiting are queue[head..]: batches are taken from the head without moving the rest. */
   private queue: TraceContext[] = [];
+  private head = 0;
   private discarded = 0;
   private lastFlush = Date.now();
   private timer: NodeJS.Timeout | undefined;
@@ -133,14 +140,14 @@ export class AsyncTraceDispatcher {
 
   /** Queues a context; false when it was dropped. Never blocks and never throws. */
   append(ctx: TraceContext): boolean {
-    if (!this.running || this.queue.length >= this.queueCapacity) {
+    if (!this.running || this.queue.length - this.head >= this.queueCapacity) {
       this.discarded++;
       // Java logs every drop; one line per 1000 says the same without flooding a log at 100 k drops a second.
       if (this.running && this.discarded % 1000 === 1) this.logger.info(`trace buffer full, ${this.discarded} contexts dropped so far`);
       return false;
     }
     this.queue.push(ctx);
-    if (this.queue.length >= this.batchSize) this.scheduleSend();
+    if (this.queue.length - this.head >= this.batchSize) this.scheduleSend();
     else this.armTimer();
     return true;
   }
@@ -169,7 +176,7 @@ export class AsyncTraceDispatcher {
     setImmediate(() => {
       this.sendScheduled = false;
       this.sendQueued(false);
-      if (this.queue.length > 0) this.armTimer();
+      if (this.queue.length > this.head) this.armTimer();
     });
   }
 
@@ -190,36 +197,51 @@ export class AsyncTraceDispatcher {
    * sends everything queued, a last partial batch too, slots or not (the timed flush and shutdown).
    */
   private sendQueued(all: boolean): void {
-    while (this.queue.length >= (all ? 1 : this.batchSize) && (all || this.inFlight.size < this.maxRequestsInFlight)) {
+    const least = all ? 1 : this.batchSize;
+    while (this.queue.length - this.head >= least && (all || this.inFlight.size < this.maxRequestsInFlight)) {
       const messages: TraceMessage[] = [];
       let chars = 0;
-      while (chars < MAX_REQUEST_CHARS && this.queue.length >= (all ? 1 : this.batchSize)) {
-        for (const message of this.encodeBatch(this.queue.splice(0, this.batchSize))) {
-          messages.push(message);
-          chars += message.body.length;
-        }
+      while (chars < MAX_REQUEST_CHARS && this.queue.length - this.head >= least) {
+        const end = Math.min(this.head + this.batchSize, this.queue.length);
+        chars += this.encodeBatch(this.head, end, messages);
+        this.head = end;
       }
       this.sendRequest(messages);
     }
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head >= QUEUE_COMPACT_AT && this.head * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
   }
 
-  /** One batch's records concatenated into bodies of at most maxMsgSize characters (a longer record goes alone). */
-  private encodeBatch(contexts: readonly TraceContext[]): TraceMessage[] {
-    const messages: TraceMessage[] = [];
+  /**
+   * The records of queue[from..to] concatenated into bodies of at most maxMsgSize characters (a longer record goes
+   * alone), added to `messages`; returns their characters.
+   */
+  private encodeBatch(from: number, to: number, messages: TraceMessage[]): number {
+    let chars = 0;
     let body = '';
     let keys = new Set<string>();
-    for (const ctx of contexts) {
+    for (let i = from; i < to; i++) {
+      const ctx = this.queue[i] as TraceContext;
       const data = encodeTraceData(ctx);
       if (body.length > 0 && body.length + data.length > this.maxMsgSize) {
         messages.push({ topic: this.traceTopic, body, keys: joinKeys(keys) });
+        chars += body.length;
         body = '';
         keys = new Set();
       }
       body += data;
       addTraceKeys(ctx, keys);
     }
-    if (body.length > 0) messages.push({ topic: this.traceTopic, body, keys: joinKeys(keys) });
-    return messages;
+    if (body.length > 0) {
+      messages.push({ topic: this.traceTopic, body, keys: joinKeys(keys) });
+      chars += body.length;
+    }
+    return chars;
   }
 
   private sendRequest(messages: readonly TraceMessage[]): void {
@@ -233,15 +255,28 @@ export class AsyncTraceDispatcher {
       .finally(() => {
         this.inFlight.delete(send);
         // Contexts that came in meanwhile go out as one request now.
-        if (this.running && this.queue.length >= this.batchSize) this.scheduleSend();
+        if (this.running && this.queue.length - this.head >= this.batchSize) this.scheduleSend();
       });
     this.inFlight.add(send);
   }
 }
 
-/** Message.setKeys(Collection): the keys joined by spaces. */
+/**
+ * Message.setKeys(Collection): the keys joined by spaces, as many as fit MAX_KEYS_BYTES (the first, the msgIds of
+ * the earliest records, kept): a message whose properties pass the int16 length is refused whole, and the records
+ * are worth storing even when some of their keys cannot be indexed.
+ */
 function joinKeys(keys: ReadonlySet<string>): string {
-  let text = '';
-  for (const key of keys) text = text === '' ? key : `${text} ${key}`;
-  return text;
+  // Joined at once: one flat string, where concatenating would leave a chain of pieces to flatten when it is written.
+  const text = Array.from(keys).join(' ');
+  // A UTF-16 unit is at most 3 UTF-8 bytes: the usual KEYS (20 ids) need no count.
+  if (text.length * 3 <= MAX_KEYS_BYTES || Buffer.byteLength(text, 'utf8') <= MAX_KEYS_BYTES) return text;
+  let kept = '';
+  let bytes = 0;
+  for (const key of keys) {
+    bytes += Buffer.byteLength(key, 'utf8') + (kept === '' ? 0 : 1);
+    if (bytes > MAX_KEYS_BYTES) break;
+    kept = kept === '' ? key : `${kept} ${key}`;
+  }
+  return kept;
 }

@@ -38,8 +38,8 @@ export class SendMessageTraceHook {
     if (topic.startsWith(this.dispatcher.traceTopic) || !result.traceOn) return;
     const { messages } = sent;
     const costTime = Math.trunc((Date.now() - sent.begin) / messages.length);
-    // A batch's response names each stored message's offset id, joined by ','.
-    const offsetMsgIds = result.offsetMsgId.split(',');
+    // A batch's response names each stored message's offset id, joined by ','; a single message's is the whole.
+    const offsetMsgIds = messages.length === 1 ? [result.offsetMsgId] : result.offsetMsgId.split(',');
     messages.forEach((message, i) => {
       this.dispatcher.append({
         traceType: 'Pub',

@@ -167,6 +167,41 @@ describe('AsyncTraceDispatcher', () => {
     assert.equal((producer.sent[0] as Sent).body.split('\u0002').length - 1, 3);
   });
 
+  it('counts only the contexts still waiting against the capacity, once batches have gone', async () => {
+    const producer = fakeProducer();
+    const pending: (() => void)[] = [];
+    producer.send = (messages) => {
+      producer.requests.push(messages.length);
+      producer.sent.push(...messages);
+      return new Promise<void>((resolve) => pending.push(resolve));
+    };
+    const dispatcher = new AsyncTraceDispatcher({ traceTopic: RMQ_SYS_TRACE_TOPIC, producer, logger: silentLogger, queueCapacity: 4, batchSize: 2, maxRequestsInFlight: 1, flushIntervalMillis: 60_000 });
+    await dispatcher.start();
+    assert.deepEqual([0, 1, 2, 3].map((i) => dispatcher.append(pub(i))), [true, true, true, true]);
+    await turn();
+    assert.deepEqual(producer.requests, [2], 'the four went out');
+    assert.deepEqual([4, 5, 6, 7, 8].map((i) => dispatcher.append(pub(i))), [true, true, true, true, false], 'four wait while the request is out');
+    assert.equal(dispatcher.discardCount, 1);
+    (pending.shift() as () => void)();
+    await waitFor(() => producer.requests.length === 2, 2000, 'the next request');
+    (pending.shift() as () => void)();
+    await dispatcher.shutdown(1000);
+    assert.equal(producer.sent.map((m) => m.body).join(''), [0, 1, 2, 3, 4, 5, 6, 7].map((i) => encodeTraceData(pub(i))).join(''));
+  });
+
+  it("keeps a trace message's keys within what a record's properties can hold, its records all sent", async () => {
+    // Business keys of 4 000 characters, 3 bytes each in UTF-8: twenty of them are far beyond the int16 length.
+    const { dispatcher, producer } = await started();
+    const keys = (i: number): string => `${i}`.padEnd(4000, '键');
+    for (let i = 0; i < 20; i++) dispatcher.append(pub(i, keys(i)));
+    await turn();
+    const [message] = producer.sent as [Sent];
+    assert.equal(message.body.split('\u0002').length - 1, 20);
+    assert.ok(Buffer.byteLength(message.keys, 'utf8') <= 32_000, `${Buffer.byteLength(message.keys, 'utf8')} bytes of keys`);
+    assert.deepEqual(message.keys.split(' ').slice(0, 4), ['MSG0', keys(0), 'MSG1', keys(1)], 'the first records keep their keys');
+    await dispatcher.shutdown(1000);
+  });
+
   it('flushes what is queued at shutdown, stops its producer, and takes nothing after', async () => {
     const { dispatcher, producer } = await started();
     dispatcher.append(pub(1, null));
