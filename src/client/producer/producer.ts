@@ -447,7 +447,8 @@ export class Producer implements MQProducerInner {
       prepared = prepareMessage(message, this.limits, instance.idSetter);
     }
     if (prepared instanceof Promise) prepared = await prepared;
-    return this.sendPrepared(instance, prepared, mode, deadline, begin, selection, input);
+    // Awaited, not returned: an async function that returns a promise takes two more microtask turns to settle.
+    return await this.sendPrepared(instance, prepared, mode, deadline, begin, selection, input);
   }
 
   /**
