@@ -186,20 +186,31 @@ describe('gRPC transport', () => {
     }
   });
 
-  it('closes TLS connections when no certificate is configured, and still serves plaintext', async () => {
-    const plainOnly = new GrpcServer(handlers, { port: 0, host: '127.0.0.1', maxReceiveMessageLength: 4 << 20, logger: silentLogger });
-    await plainOnly.start();
-    const tlsClient = new RawMessagingClient(`localhost:${plainOnly.port}`, 'tls', credentials.createSsl(cert));
-    const plainClient = new RawMessagingClient(`127.0.0.1:${plainOnly.port}`);
-    try {
-      await assert.rejects(tlsClient.unary('QueryRoute', {}), (err: { code: number }) => err.code === status.UNAVAILABLE);
-      assert.equal((await plainClient.unary('QueryRoute', { topic: { name: 'p' } })).status?.message, 'p');
-    } finally {
-      tlsClient.close();
-      plainClient.close();
-      await plainOnly.shutdown();
-    }
-  });
+  const failedCertificate = (): Promise<{ key: Buffer; cert: Buffer }> => {
+    const failed = Promise.reject(new Error('openssl: not found'));
+    failed.catch(() => undefined);
+    return failed;
+  };
+  for (const [when, tls] of [
+    ['no certificate is configured', () => undefined],
+    ['the pending certificate fails', failedCertificate],
+  ] as const) {
+    it(`closes TLS connections when ${when}, and still serves plaintext`, async () => {
+      const certificate = tls();
+      const server = new GrpcServer(handlers, { port: 0, host: '127.0.0.1', ...(certificate === undefined ? {} : { tls: certificate }), maxReceiveMessageLength: 4 << 20, logger: silentLogger });
+      await server.start();
+      const tlsClient = new RawMessagingClient(`localhost:${server.port}`, 'tls', credentials.createSsl(cert));
+      const plainClient = new RawMessagingClient(`127.0.0.1:${server.port}`);
+      try {
+        await assert.rejects(tlsClient.unary('QueryRoute', {}), (err: { code: number }) => err.code === status.UNAVAILABLE);
+        assert.equal((await plainClient.unary('QueryRoute', { topic: { name: 'p' } })).status?.message, 'p');
+      } finally {
+        tlsClient.close();
+        plainClient.close();
+        await server.shutdown();
+      }
+    });
+  }
 
   it('serves plaintext while its certificate is still being made; a TLS handshake waits for it', async () => {
     let resolveCertificate: (pair: { key: Buffer; cert: Buffer }) => void = () => undefined;
@@ -219,23 +230,6 @@ describe('gRPC transport', () => {
       tlsClient.close();
       plainClient.close();
       await pending.shutdown();
-    }
-  });
-
-  it('closes TLS connections when the pending certificate fails, and still serves plaintext', async () => {
-    const failed = Promise.reject(new Error('openssl: not found'));
-    failed.catch(() => undefined);
-    const noCertificate = new GrpcServer(handlers, { port: 0, host: '127.0.0.1', tls: failed, maxReceiveMessageLength: 4 << 20, logger: silentLogger });
-    await noCertificate.start();
-    const tlsClient = new RawMessagingClient(`localhost:${noCertificate.port}`, 'tls', credentials.createSsl(cert));
-    const plainClient = new RawMessagingClient(`127.0.0.1:${noCertificate.port}`);
-    try {
-      await assert.rejects(tlsClient.unary('QueryRoute', {}), (err: { code: number }) => err.code === status.UNAVAILABLE);
-      assert.equal((await plainClient.unary('QueryRoute', { topic: { name: 'p' } })).status?.message, 'p');
-    } finally {
-      tlsClient.close();
-      plainClient.close();
-      await noCertificate.shutdown();
     }
   });
 
