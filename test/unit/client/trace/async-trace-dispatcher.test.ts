@@ -37,6 +37,18 @@ function fakeProducer(): TraceProducer & { sent: Sent[]; requests: number[]; sta
   return fake;
 }
 
+/** A fake producer whose sends stay out until the test settles them (`pending`, in order). */
+function heldProducer(): { producer: ReturnType<typeof fakeProducer>; pending: (() => void)[] } {
+  const producer = fakeProducer();
+  const pending: (() => void)[] = [];
+  producer.send = (messages) => {
+    producer.requests.push(messages.length);
+    producer.sent.push(...messages);
+    return new Promise<void>((resolve) => pending.push(resolve));
+  };
+  return { producer, pending };
+}
+
 function pub(i: number, keys: string | null = `key${i}`): PubContext {
   return {
     traceType: 'Pub',
@@ -102,13 +114,7 @@ describe('AsyncTraceDispatcher', () => {
   });
 
   it('sends the messages ready at once in one request, and what comes while the requests are out in the next one', async () => {
-    const producer = fakeProducer();
-    const pending: (() => void)[] = [];
-    producer.send = (messages) => {
-      producer.requests.push(messages.length);
-      producer.sent.push(...messages);
-      return new Promise<void>((resolve) => pending.push(resolve));
-    };
+    const { producer, pending } = heldProducer();
     const dispatcher = new AsyncTraceDispatcher({ traceTopic: RMQ_SYS_TRACE_TOPIC, producer, logger: silentLogger, batchSize: 2, maxRequestsInFlight: 1, flushIntervalMillis: 60_000 });
     await dispatcher.start();
     for (let i = 0; i < 6; i++) dispatcher.append(pub(i));
@@ -168,13 +174,7 @@ describe('AsyncTraceDispatcher', () => {
   });
 
   it('counts only the contexts still waiting against the capacity, once batches have gone', async () => {
-    const producer = fakeProducer();
-    const pending: (() => void)[] = [];
-    producer.send = (messages) => {
-      producer.requests.push(messages.length);
-      producer.sent.push(...messages);
-      return new Promise<void>((resolve) => pending.push(resolve));
-    };
+    const { producer, pending } = heldProducer();
     const dispatcher = new AsyncTraceDispatcher({ traceTopic: RMQ_SYS_TRACE_TOPIC, producer, logger: silentLogger, queueCapacity: 4, batchSize: 2, maxRequestsInFlight: 1, flushIntervalMillis: 60_000 });
     await dispatcher.start();
     assert.deepEqual([0, 1, 2, 3].map((i) => dispatcher.append(pub(i))), [true, true, true, true]);
