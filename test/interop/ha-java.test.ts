@@ -61,6 +61,21 @@ async function runtimeInfo(client: RemotingClient, addr: string): Promise<{ min:
  * the steady load of the kill drills. Counts the response codes; a send that fails (the broker being killed or
  * restarted) is counted and retried 100 ms later.
  */
+/**
+ * H5/H6: 200 acknowledged sends of the load, then `server` killed with SIGKILL and restarted, then 200 more; returns
+ * how long the restart took (ms).
+ */
+async function killUnderLoad(load: { codes: Map<number, number> }, server: JavaServer, what: string): Promise<number> {
+  const ok = (): Promise<number> => Promise.resolve(load.codes.get(ResponseCode.SUCCESS) ?? 0);
+  await pollFor(ok, (n) => n >= 200, { timeoutMillis: 30_000, intervalMillis: 50, what: `200 ${what} before the kill` });
+  const before = await ok();
+  const began = Date.now();
+  await server.restart('SIGKILL');
+  const restartedIn = Date.now() - began;
+  await pollFor(ok, (n) => n >= before + 200, { timeoutMillis: 60_000, intervalMillis: 100, what: `200 ${what} after the restart` });
+  return restartedIn;
+}
+
 function steadyLoad(client: RemotingClient, target: () => string, topic: string): { codes: Map<number, number>; failed: () => number; stop: () => Promise<void> } {
   const codes = new Map<number, number>();
   let failed = 0;
@@ -198,12 +213,7 @@ describe('HA with Java RocketMQ (5.3.3 and 4.9.8, both directions)', { skip, tim
     const { min } = await runtimeInfo(client, slave.brokerAddr);
     const load = steadyLoad(client, () => master.addr, 'HaKillTopic');
     try {
-      await pollFor(() => Promise.resolve(load.codes.get(ResponseCode.SUCCESS) ?? 0), (n) => n >= 200, { timeoutMillis: 30_000, intervalMillis: 50, what: '200 sends before the kill' });
-      const beforeKill = load.codes.get(ResponseCode.SUCCESS) ?? 0;
-      const began = Date.now();
-      await master.restart('SIGKILL');
-      const restartedIn = Date.now() - began;
-      await pollFor(() => Promise.resolve(load.codes.get(ResponseCode.SUCCESS) ?? 0), (n) => n >= beforeKill + 200, { timeoutMillis: 60_000, intervalMillis: 100, what: '200 sends after the restart' });
+      const restartedIn = await killUnderLoad(load, master, 'sends');
       console.log(`H6 Java master SIGKILL: restarted in ${restartedIn} ms; ${load.failed()} sends failed while it was down`);
     } finally {
       await load.stop();
@@ -368,12 +378,7 @@ describe('HA with Java RocketMQ (5.3.3 and 4.9.8, both directions)', { skip, tim
   async function javaSlaveKilledUnderLoad(master: BrokerController, slave: JavaServer, store: string, min: number): Promise<void> {
     const load = steadyLoad(client, () => master.brokerAddr, 'HaKillTopic');
     try {
-      await pollFor(() => Promise.resolve(load.codes.get(ResponseCode.SUCCESS) ?? 0), (n) => n >= 200, { timeoutMillis: 30_000, intervalMillis: 50, what: '200 replicated sends before the kill' });
-      const acked = load.codes.get(ResponseCode.SUCCESS) ?? 0;
-      const began = Date.now();
-      await slave.restart('SIGKILL');
-      const restartedIn = Date.now() - began;
-      await pollFor(() => Promise.resolve(load.codes.get(ResponseCode.SUCCESS) ?? 0), (n) => n >= acked + 200, { timeoutMillis: 60_000, intervalMillis: 100, what: '200 replicated sends after the restart' });
+      const restartedIn = await killUnderLoad(load, slave, 'replicated sends');
       console.log(`H5 Java slave SIGKILL: restarted in ${restartedIn} ms; answers ${JSON.stringify(Object.fromEntries(load.codes))}`);
     } finally {
       await load.stop();
