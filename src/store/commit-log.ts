@@ -498,12 +498,16 @@ export class CommitLog {
     );
   }
 
-  /** Reads a whole record for the dispatcher or lookMessageByOffset. */
+  /**
+   * Reads a whole record for the dispatcher or lookMessageByOffset. The body is a view of the bytes read (a fresh
+   * read, or a recent group, which is never modified): a re-put (commit, check, delay level) copies it once, into
+   * its new record, rather than twice.
+   */
   lookMessageByOffset(offset: number): MessageExt | null {
     const record = this.getRecordAt(offset);
     if (record === null) return null;
     try {
-      return decodeStoredMessage(record);
+      return decodeStoredMessage(record, 0, { copyBody: false });
     } catch {
       return null;
     }

@@ -5,6 +5,7 @@
  * Every process started here is tracked and killed when this Node process exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { Writable } from 'node:stream';
@@ -411,8 +412,32 @@ function tryListen(port: number): Promise<number | undefined> {
   });
 }
 
-/** A loopback port that was free a moment ago. */
+/**
+ * The kernel's range of ephemeral ports (ip_local_port_range): the local ports of outgoing connections. A port the
+ * kernel hands out for listen(0) is in it, so between the test learning it and listening on it, any process's next
+ * connection can take it (EADDRINUSE on a machine busy with other tests).
+ */
+function ephemeralPortRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low !== undefined && high !== undefined && Number.isInteger(low) && Number.isInteger(high)) return [low, high];
+  } catch {
+    // Not Linux: listen(0) below.
+  }
+  return [49152, 65535];
+}
+
+const EPHEMERAL_PORTS = ephemeralPortRange();
+/** Where freePort looks first: below the ephemeral range, where only listeners take ports. */
+const QUIET_PORTS: [number, number] = [10_000, Math.min(EPHEMERAL_PORTS[0], 65_536) - 1];
+
+/** A loopback port that was free a moment ago, outside the ephemeral range when one can be found there. */
 export async function freePort(): Promise<number> {
+  const [low, high] = QUIET_PORTS;
+  for (let attempt = 0; attempt < 20 && high - low > 1000; attempt++) {
+    const candidate = low + Math.floor(Math.random() * (high - low + 1));
+    if ((await tryListen(candidate)) !== undefined) return candidate;
+  }
   const port = await tryListen(0);
   if (port === undefined) throw new Error('no free loopback port');
   return port;

@@ -136,8 +136,17 @@ describe('TransactionProducer with our broker', () => {
     await broker.shutdown();
     broker = await startTestBroker(dir, namesrvAddr, { broker: brokerConfig });
     await waitFor(() => received.some((m) => m.keys[0] === 'across-restart'), 30_000, 'the commit of a check after the restart');
-    assert.equal(checked.filter((k) => k === 'orphan').length, 1);
-    assert.equal(checked.filter((k) => k === 'across-restart').length, 1);
-    assert.deepEqual(received.map((m) => m.keys[0]).sort(), ['across-restart', 'commit', 'orphan', 'unknown-then-commit'], 'once each');
+    // Asked at least once. A second check comes, here as in Java, when the COMMIT answering the first reaches the
+    // broker more than transactionTimeOut (1.5 s) after it was asked, which a loaded machine does: the check has
+    // renewed the half message by then, and the second COMMIT ends that copy too, so the message is delivered once
+    // per check answered (at least once, as Java). With one check each, that is exactly once.
+    const keys = received.map((m) => m.keys[0]);
+    for (const key of ['orphan', 'across-restart']) {
+      const checks = checked.filter((k) => k === key).length;
+      const deliveries = keys.filter((k) => k === key).length;
+      assert.ok(checks >= 1 && deliveries >= 1 && deliveries <= checks, `${key}: ${checks} checks, ${deliveries} deliveries`);
+    }
+    assert.deepEqual([...new Set(keys)].sort(), ['across-restart', 'commit', 'orphan', 'unknown-then-commit']);
+    assert.deepEqual(keys.filter((k) => k === 'commit' || k === 'unknown-then-commit').sort(), ['commit', 'unknown-then-commit'], 'once each');
   });
 });

@@ -38,7 +38,7 @@ export function delayLevel2QueueId(delayLevel: number): number {
 
 /** Message.getDelayTimeLevel: the DELAY property, 0 when absent or not a number. */
 export function getDelayTimeLevel(msg: MessageExt): number {
-  const level = Number(msg.properties.get(MessageConst.PROPERTY_DELAY_TIME_LEVEL) ?? 0);
+  const level = Number(msg.getProperty(MessageConst.PROPERTY_DELAY_TIME_LEVEL) ?? 0);
   return Number.isInteger(level) ? level : 0;
 }
 

@@ -43,12 +43,14 @@ export function handlePutHooks(msg: MessageExtBrokerInner, config: TimerHookConf
  * TIMER_OUT_MS is a delivered (or re-put) timer message and is left alone.
  */
 function isTimerMessage(msg: MessageExtBrokerInner): boolean {
+  // Looked up with getProperty, so that a message whose properties are still their stored string (a committed half
+  // message) is not parsed for them.
+  const requested = TIMER_REQUEST_KEYS.some((key) => msg.getProperty(key) !== undefined);
   if (getDelayTimeLevel(msg) > 0) {
-    for (const key of TIMER_REQUEST_KEYS) msg.properties.delete(key);
+    if (requested) for (const key of TIMER_REQUEST_KEYS) msg.properties.delete(key);
     return false;
   }
-  if (msg.properties.has(MessageConst.PROPERTY_TIMER_OUT_MS)) return false;
-  return TIMER_REQUEST_KEYS.some((key) => msg.properties.has(key));
+  return requested && msg.getProperty(MessageConst.PROPERTY_TIMER_OUT_MS) === undefined;
 }
 
 /**

@@ -41,11 +41,15 @@ export function toHalfMessage(msg: MessageExtBrokerInner): MessageExtBrokerInner
 /**
  * EndTransactionProcessor.endMessageTransaction: the committed message, back in its real topic and queue, with
  * the COMMIT transaction type and the half record's offset as its prepared-transaction offset. Its properties are
- * the half message's as stored, REAL_TOPIC, REAL_QID and TRAN_MSG included: Java computes the stored string before
- * it removes them, so consumers see them (reference finding 4).
+ * the half message's as stored, REAL_TOPIC, REAL_QID, TRAN_MSG and WAIT included: Java computes the stored string
+ * before it removes them, so consumers see them (reference finding 4), and its setWaitStoreMsgOK(false) goes to a
+ * map that the half's then replaces. The string is re-used as read, and the body's CRC with it.
  */
 export function toCommittedMessage(half: MessageExt): MessageExtBrokerInner {
-  const msg = copyRecord(half, new Map(half.properties));
+  const msg = new MessageExtBrokerInner();
+  copyRecordFields(half, msg);
+  msg.setPropertiesString(half.storedProperties());
+  msg.knownBodyCRC = half.bodyCRC;
   msg.topic = half.getProperty(MessageConst.PROPERTY_REAL_TOPIC) ?? '';
   msg.queueId = Number(half.getProperty(MessageConst.PROPERTY_REAL_QUEUE_ID) ?? '0');
   msg.sysFlag = resetTransactionValue(half.sysFlag, MessageSysFlag.TRANSACTION_COMMIT_TYPE);
@@ -55,28 +59,28 @@ export function toCommittedMessage(half: MessageExt): MessageExtBrokerInner {
 
 /**
  * TransactionalMessageBridge.renewHalfMessageInner: a fresh copy of a half message for the end of the half queue,
- * which the check then asks the producer about (the design never rewrites a record in place).
+ * which the check then asks the producer about (the design never rewrites a record in place). It does not wait
+ * for a flush.
  */
 export function renewHalfMessage(half: MessageExt, properties: Map<string, string>): MessageExtBrokerInner {
-  const msg = copyRecord(half, properties);
+  const msg = new MessageExtBrokerInner();
+  copyRecordFields(half, msg);
+  msg.properties = properties;
+  msg.properties.set(MessageConst.PROPERTY_WAIT_STORE_MSG_OK, 'false');
   msg.topic = half.topic;
   msg.queueId = half.queueId;
   msg.sysFlag = half.sysFlag;
   return msg;
 }
 
-/** A new record of the stored message's body, flag, birth, hosts and reconsume count, not waiting for a flush. */
-function copyRecord(stored: MessageExt, properties: Map<string, string>): MessageExtBrokerInner {
-  const msg = new MessageExtBrokerInner();
+/** The stored message's body, flag, birth, hosts and reconsume count, into a new record. */
+function copyRecordFields(stored: MessageExt, msg: MessageExtBrokerInner): void {
   msg.body = stored.body;
   msg.flag = stored.flag;
   msg.bornTimestamp = stored.bornTimestamp;
   msg.bornHost = stored.bornHost;
   msg.storeHost = stored.storeHost;
   msg.reconsumeTimes = stored.reconsumeTimes;
-  msg.properties = properties;
-  msg.properties.set(MessageConst.PROPERTY_WAIT_STORE_MSG_OK, 'false');
-  return msg;
 }
 
 /** An op record for queue `queueId` of the op topic, written by the broker itself. */

@@ -59,7 +59,7 @@ function writeHost(buf: Buffer, host: HostAddress, at: number): number {
  * from the addresses). Throws RangeError when the properties exceed the int16 length; the store checks first.
  */
 export function encodeStoredMessage(inner: MessageExtBrokerInner, physicalOffset: number, queueOffset: number): Buffer {
-  const properties = Buffer.from(messageProperties2String(inner.properties), 'utf8');
+  const properties = Buffer.from(inner.storedProperties(), 'utf8');
   if (properties.length > MAX_PROPERTIES_LENGTH) throw new RangeError(`properties length ${properties.length} exceeds ${MAX_PROPERTIES_LENGTH}`);
   const topic = Buffer.from(inner.topic, 'utf8');
   if (topic.length > 32767) throw new RangeError(`topic length ${topic.length} exceeds 32767`);
@@ -70,7 +70,7 @@ export function encodeStoredMessage(inner: MessageExtBrokerInner, physicalOffset
   let at = 0;
   at = buf.writeInt32BE(length, at);
   at = buf.writeInt32BE(topic.length > 127 ? MESSAGE_MAGIC_CODE_V2 : MESSAGE_MAGIC_CODE, at);
-  at = buf.writeInt32BE(crc32Masked(body), at);
+  at = buf.writeInt32BE(inner.knownBodyCRC ?? crc32Masked(body), at);
   at = buf.writeInt32BE(inner.queueId, at);
   at = buf.writeInt32BE(inner.flag | 0, at);
   writeInt64(buf, queueOffset, at);

@@ -1,7 +1,7 @@
 import type { HostAddress } from './host-address.js';
 import { MessageConst } from './message-const.js';
 import { createMessageId } from './message-id.js';
-import { findMessageProperty, string2messageProperties } from './message-properties.js';
+import { findMessageProperty, messageProperties2String, string2messageProperties } from './message-properties.js';
 
 /**
  * Java's String.hashCode over UTF-16 code units with 32-bit wrap-around (reference Appendix A): the tag code in
@@ -67,6 +67,15 @@ export class Message {
     this.propertyMap = undefined;
     this.propertiesString = text;
     this.pendingPuts = undefined;
+  }
+
+  /**
+   * The properties in their stored form: the string they were read as when nothing parsed or changed them (a
+   * stored record's properties re-put as they are costs no parse and no re-join), else the map's.
+   */
+  storedProperties(): string {
+    if (this.propertyMap === undefined && this.pendingPuts === undefined) return this.propertiesString;
+    return messageProperties2String(this.properties);
   }
 
   getProperty(name: string): string | undefined {
@@ -157,6 +166,12 @@ export class MessageExt extends Message {
 
 /** MessageExtBrokerInner.java: what the broker hands the store to append. */
 export class MessageExtBrokerInner extends MessageExt {
+  /**
+   * The masked CRC of `body` when it is a stored record's body, unchanged (a committed half message), so the store
+   * does not hash it again. Whoever sets it must not change the body afterwards.
+   */
+  knownBodyCRC: number | undefined;
+
   /**
    * A stored message to be stored again (a re-put: delay levels, timers): body, flag, a copy of the properties,
    * sysFlag, born time and hosts, store host and reconsume times; the caller sets topic and queue.

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { silentLogger } from '../../../src/common/logger.js';
 import { MessageExt, MessageExtBrokerInner, MessageSysFlag } from '../../../src/protocol/message/index.js';
+import { decodeStoredMessage, encodeStoredMessage, readStoredPropertiesString } from '../../../src/protocol/message/message-decoder.js';
 import { TransactionalOpBatch } from '../../../src/broker/transaction/transactional-op-batch.js';
 import {
   immunityMillis,
@@ -46,6 +47,26 @@ describe('transactional message rules', () => {
     assert.equal(committed.preparedTransactionOffset, 4096);
     assert.equal(committed.properties.get('REAL_TOPIC'), 'Orders', 'kept in the delivered copy, as Java does');
     assert.equal(committed.properties.get('TRAN_MSG'), 'true');
+  });
+
+  it('stores the committed record with the half record\'s properties string and body CRC, WAIT as the half had it (Java 5.3.3)', () => {
+    const msg = new MessageExtBrokerInner();
+    msg.topic = 'Orders';
+    msg.queueId = 1;
+    msg.sysFlag = MessageSysFlag.TRANSACTION_PREPARED_TYPE;
+    msg.body = Buffer.from('order 42');
+    msg.bornHost = msg.storeHost = { address: '127.0.0.1', port: 10911 };
+    msg.properties = new Map([['WAIT', 'true'], ['UNIQ_KEY', 'U1'], ['TRAN_MSG', 'true'], ['PGROUP', 'G'], ['KEYS', 'k1']]);
+    const halfRecord = encodeStoredMessage(toHalfMessage(msg), 8192, 5);
+    const half = decodeStoredMessage(halfRecord, 0, { copyBody: false });
+    const committed = toCommittedMessage(half);
+    const record = decodeStoredMessage(encodeStoredMessage(committed, 16384, 9), 0, { checkCRC: true });
+    assert.equal(readStoredPropertiesString(encodeStoredMessage(committed, 0, 0)), readStoredPropertiesString(halfRecord));
+    assert.equal(record.bodyCRC, half.bodyCRC);
+    assert.deepEqual([record.topic, record.queueId, record.body.toString(), record.getProperty('WAIT'), record.getProperty('REAL_QID')], ['Orders', 1, 'order 42', 'true', '1']);
+    // A changed property is stored from the map, not the string read.
+    committed.putProperty('KEYS', 'k2');
+    assert.equal(decodeStoredMessage(encodeStoredMessage(committed, 0, 0)).getProperty('KEYS'), 'k2');
   });
 
   it('reads both op body forms, and skips what is not an offset', () => {
