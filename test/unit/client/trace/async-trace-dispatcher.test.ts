@@ -76,6 +76,14 @@ async function started(options: Partial<AsyncTraceDispatcherOptions> = {}): Prom
   return { dispatcher, producer };
 }
 
+/** A started dispatcher over heldProducer(), with a flush interval no test waits for. */
+async function startedHeld(options: Partial<AsyncTraceDispatcherOptions>): Promise<{ dispatcher: AsyncTraceDispatcher; producer: ReturnType<typeof fakeProducer>; pending: (() => void)[] }> {
+  const { producer, pending } = heldProducer();
+  const dispatcher = new AsyncTraceDispatcher({ traceTopic: RMQ_SYS_TRACE_TOPIC, producer, logger: silentLogger, flushIntervalMillis: 60_000, ...options });
+  await dispatcher.start();
+  return { dispatcher, producer, pending };
+}
+
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('AsyncTraceDispatcher', () => {
@@ -115,9 +123,7 @@ describe('AsyncTraceDispatcher', () => {
   });
 
   it('lets the contexts that come while a request is out wait for it, and sends them then in one message', async () => {
-    const { producer, pending } = heldProducer();
-    const dispatcher = new AsyncTraceDispatcher({ traceTopic: RMQ_SYS_TRACE_TOPIC, producer, logger: silentLogger, batchSize: 2, flushIntervalMillis: 60_000 });
-    await dispatcher.start();
+    const { dispatcher, producer, pending } = await startedHeld({ batchSize: 2 });
     for (let i = 0; i < 6; i++) dispatcher.append(pub(i));
     await turn();
     assert.deepEqual(producer.requests, [1], 'six contexts, one message, one request');
@@ -134,9 +140,7 @@ describe('AsyncTraceDispatcher', () => {
   });
 
   it('starts another request while one is out once a full message waits, up to the requests in flight', async () => {
-    const { producer, pending } = heldProducer();
-    const dispatcher = new AsyncTraceDispatcher({ traceTopic: RMQ_SYS_TRACE_TOPIC, producer, logger: silentLogger, maxRequestsInFlight: 2, flushIntervalMillis: 60_000 });
-    await dispatcher.start();
+    const { dispatcher, producer, pending } = await startedHeld({ maxRequestsInFlight: 2 });
     for (let i = 0; i < 20; i++) dispatcher.append(pub(i));
     await turn();
     assert.equal(producer.requests.length, 1);
@@ -195,9 +199,7 @@ describe('AsyncTraceDispatcher', () => {
   });
 
   it('counts only the contexts still waiting against the capacity, once batches have gone', async () => {
-    const { producer, pending } = heldProducer();
-    const dispatcher = new AsyncTraceDispatcher({ traceTopic: RMQ_SYS_TRACE_TOPIC, producer, logger: silentLogger, queueCapacity: 4, batchSize: 2, maxRequestsInFlight: 1, flushIntervalMillis: 60_000 });
-    await dispatcher.start();
+    const { dispatcher, producer, pending } = await startedHeld({ queueCapacity: 4, batchSize: 2, maxRequestsInFlight: 1 });
     assert.deepEqual([0, 1, 2, 3].map((i) => dispatcher.append(pub(i))), [true, true, true, true]);
     await turn();
     assert.deepEqual(producer.requests, [1], 'the four went out');
