@@ -707,9 +707,9 @@ export function createTraceDispatcher(
     sendMsgTimeout: TRACE_TIMEOUT_MILLIS,
     // Not the client's own limit: a body of 128 000 chars may take more bytes.
     maxMessageSize: DEFAULTS.maxMessageSize,
-    // Never compressed: deflating a trace message of 20 records (about 4 KB, Java's 4 KiB threshold) costs more CPU
-    // than making the records; the trace messages of a batch request are not compressed anyway (Java never
-    // compresses batches), and readers take both.
+    // Never compressed: deflating a trace message (4 KB for 20 records, Java's 4 KiB threshold, up to 128 000
+    // chars) costs more CPU than making the records; the trace messages of a batch request are not compressed
+    // anyway (Java never compresses batches), and readers take both.
     compressMsgBodyOverHowmuch: DEFAULTS.maxMessageSize,
   });
   return new AsyncTraceDispatcher({

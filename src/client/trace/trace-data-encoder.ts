@@ -46,12 +46,27 @@ export function encodeTraceData(ctx: TraceContext): string {
 
 /**
  * encoderFromContextBean's transKey: the traced messages' msgIds and their own keys, which the trace message is
- * indexed by (what the dashboard queries the trace topic by), added to `keys` (a batch's set, as Java's keySet).
+ * indexed by (what the dashboard queries the trace topic by), added to `keys` (a trace message's set, as Java's
+ * keySet). Returns the UTF-8 bytes the new keys add to the KEYS property, a separator each.
  */
-export function addTraceKeys(ctx: TraceContext, keys: Set<string>): void {
-  if (ctx.traceType === 'Pub' || ctx.traceType === 'EndTransaction') addKeys(ctx.msgId, ctx.keys, keys);
-  else if (ctx.traceType === 'Recall') addKeys(ctx.msgId, null, keys);
-  else for (const bean of ctx.beans) addKeys(bean.msgId, bean.keys, keys);
+export function addTraceKeys(ctx: TraceContext, keys: Set<string>): number {
+  if (ctx.traceType === 'Pub' || ctx.traceType === 'EndTransaction') return addKeys(ctx.msgId, ctx.keys, keys);
+  if (ctx.traceType === 'Recall') return addKeys(ctx.msgId, null, keys);
+  let bytes = 0;
+  for (const bean of ctx.beans) bytes += addKeys(bean.msgId, bean.keys, keys);
+  return bytes;
+}
+
+/**
+ * At most the UTF-8 bytes addTraceKeys can add for `ctx` (a UTF-16 unit is at most 3 bytes), without looking at
+ * which keys are new: what a trace message must have room for before the context's records go in it.
+ */
+export function traceKeysBound(ctx: TraceContext): number {
+  if (ctx.traceType === 'Pub' || ctx.traceType === 'EndTransaction') return 3 * (ctx.msgId.length + (ctx.keys?.length ?? 0)) + 2;
+  if (ctx.traceType === 'Recall') return 3 * ctx.msgId.length + 1;
+  let units = 0;
+  for (const bean of ctx.beans) units += bean.msgId.length + (bean.keys?.length ?? 0) + 1;
+  return 3 * units + ctx.beans.length;
 }
 
 type Field = string | number | boolean | null;
@@ -63,11 +78,19 @@ function record(fields: readonly Field[]): string {
   return line + FIELD_SPLITOR;
 }
 
-function addKeys(msgId: string, messageKeys: string | null, keys: Set<string>): void {
-  keys.add(msgId);
-  if (messageKeys === null || messageKeys === '') return;
-  if (!messageKeys.includes(MessageConst.KEY_SEPARATOR)) keys.add(messageKeys);
-  else for (const key of messageKeys.split(MessageConst.KEY_SEPARATOR)) if (key !== '') keys.add(key);
+function addKeys(msgId: string, messageKeys: string | null, keys: Set<string>): number {
+  let bytes = addKey(msgId, keys);
+  if (messageKeys === null || messageKeys === '') return bytes;
+  if (!messageKeys.includes(MessageConst.KEY_SEPARATOR)) return bytes + addKey(messageKeys, keys);
+  for (const key of messageKeys.split(MessageConst.KEY_SEPARATOR)) if (key !== '') bytes += addKey(key, keys);
+  return bytes;
+}
+
+/** Adds `key` unless it is there; the bytes it adds to KEYS, its separator included. */
+function addKey(key: string, keys: Set<string>): number {
+  if (keys.has(key)) return 0;
+  keys.add(key);
+  return Buffer.byteLength(key, 'utf8') + 1;
 }
 
 /** A record as read back: one message each (a consume context of several messages is one record per message). */

@@ -76,6 +76,14 @@ async function started(options: Partial<AsyncTraceDispatcherOptions> = {}): Prom
   return { dispatcher, producer };
 }
 
+/** A started dispatcher over heldProducer(), with a flush interval no test waits for. */
+async function startedHeld(options: Partial<AsyncTraceDispatcherOptions>): Promise<{ dispatcher: AsyncTraceDispatcher; producer: ReturnType<typeof fakeProducer>; pending: (() => void)[] }> {
+  const { producer, pending } = heldProducer();
+  const dispatcher = new AsyncTraceDispatcher({ traceTopic: RMQ_SYS_TRACE_TOPIC, producer, logger: silentLogger, flushIntervalMillis: 60_000, ...options });
+  await dispatcher.start();
+  return { dispatcher, producer, pending };
+}
+
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('AsyncTraceDispatcher', () => {
@@ -105,34 +113,51 @@ describe('AsyncTraceDispatcher', () => {
     await dispatcher.shutdown(1000);
   });
 
-  it('never puts more than 20 contexts in a message (Java caps traceMsgBatchNum at 20)', async () => {
+  it('puts all the contexts waiting in one message, however many: the batch size starts a send, it caps no message', async () => {
     const { dispatcher, producer } = await started({ batchSize: 50 });
-    for (let i = 0; i < 40; i++) dispatcher.append(pub(i));
+    for (let i = 0; i < 45; i++) dispatcher.append(pub(i));
     await turn();
-    assert.deepEqual(producer.sent.map((m) => m.body.split('\u0002').length - 1), [20, 20]);
+    assert.deepEqual(producer.sent.map((m) => m.body.split('\u0002').length - 1), [45]);
+    assert.deepEqual(producer.requests, [1]);
     await dispatcher.shutdown(1000);
   });
 
-  it('sends the messages ready at once in one request, and what comes while the requests are out in the next one', async () => {
-    const { producer, pending } = heldProducer();
-    const dispatcher = new AsyncTraceDispatcher({ traceTopic: RMQ_SYS_TRACE_TOPIC, producer, logger: silentLogger, batchSize: 2, maxRequestsInFlight: 1, flushIntervalMillis: 60_000 });
-    await dispatcher.start();
+  it('lets the contexts that come while a request is out wait for it, and sends them then in one message', async () => {
+    const { dispatcher, producer, pending } = await startedHeld({ batchSize: 2 });
     for (let i = 0; i < 6; i++) dispatcher.append(pub(i));
     await turn();
-    assert.deepEqual(producer.requests, [3], 'three messages of two contexts, one request');
+    assert.deepEqual(producer.requests, [1], 'six contexts, one message, one request');
     for (let i = 6; i < 15; i++) dispatcher.append(pub(i));
     await turn();
-    assert.deepEqual(producer.requests, [3], 'no second request while the first is out');
+    assert.deepEqual(producer.requests, [1], 'no second request for fewer than a full message while the first is out');
     (pending.shift() as () => void)();
     await waitFor(() => producer.requests.length === 2, 2000, 'the next request');
-    assert.deepEqual(producer.requests, [3, 4], 'the four full batches that came meanwhile; the odd context waits');
+    assert.equal(producer.sent[1]?.body.split('\u0002').length, 10, 'the nine that came meanwhile, in one message');
     (pending.shift() as () => void)();
-    const shutdown = dispatcher.shutdown(1000);
-    await waitFor(() => producer.requests.length === 3, 2000, 'the rest at shutdown');
-    (pending.shift() as () => void)();
-    await shutdown;
-    assert.deepEqual(producer.requests, [3, 4, 1]);
+    await dispatcher.shutdown(1000);
+    assert.deepEqual(producer.requests, [1, 1]);
     assert.equal(producer.sent.map((m) => m.body).join(''), Array.from({ length: 15 }, (_, i) => encodeTraceData(pub(i))).join(''));
+  });
+
+  it('starts another request while one is out once a full message waits, up to the requests in flight', async () => {
+    const { dispatcher, producer, pending } = await startedHeld({ maxRequestsInFlight: 2 });
+    for (let i = 0; i < 20; i++) dispatcher.append(pub(i));
+    await turn();
+    assert.equal(producer.requests.length, 1);
+    for (let i = 20; i < 531; i++) dispatcher.append(pub(i));
+    await turn();
+    assert.equal(producer.requests.length, 1, '511 contexts wait for the first request');
+    dispatcher.append(pub(531));
+    await turn();
+    assert.equal(producer.requests.length, 2, 'the 512th starts a second');
+    for (let i = 532; i < 1100; i++) dispatcher.append(pub(i));
+    await turn();
+    assert.equal(producer.requests.length, 2, 'no third: two in flight at most');
+    (pending.shift() as () => void)();
+    await waitFor(() => producer.requests.length === 3, 2000, 'the third request');
+    while (pending.length > 0) (pending.shift() as () => void)();
+    await dispatcher.shutdown(1000);
+    assert.equal(producer.sent.map((m) => m.body).join(''), Array.from({ length: 1100 }, (_, i) => encodeTraceData(pub(i))).join(''));
   });
 
   it('sends fewer contexts once the flush interval has passed since the last send', async () => {
@@ -174,12 +199,10 @@ describe('AsyncTraceDispatcher', () => {
   });
 
   it('counts only the contexts still waiting against the capacity, once batches have gone', async () => {
-    const { producer, pending } = heldProducer();
-    const dispatcher = new AsyncTraceDispatcher({ traceTopic: RMQ_SYS_TRACE_TOPIC, producer, logger: silentLogger, queueCapacity: 4, batchSize: 2, maxRequestsInFlight: 1, flushIntervalMillis: 60_000 });
-    await dispatcher.start();
+    const { dispatcher, producer, pending } = await startedHeld({ queueCapacity: 4, batchSize: 2, maxRequestsInFlight: 1 });
     assert.deepEqual([0, 1, 2, 3].map((i) => dispatcher.append(pub(i))), [true, true, true, true]);
     await turn();
-    assert.deepEqual(producer.requests, [2], 'the four went out');
+    assert.deepEqual(producer.requests, [1], 'the four went out');
     assert.deepEqual([4, 5, 6, 7, 8].map((i) => dispatcher.append(pub(i))), [true, true, true, true, false], 'four wait while the request is out');
     assert.equal(dispatcher.discardCount, 1);
     (pending.shift() as () => void)();
@@ -189,16 +212,27 @@ describe('AsyncTraceDispatcher', () => {
     assert.equal(producer.sent.map((m) => m.body).join(''), [0, 1, 2, 3, 4, 5, 6, 7].map((i) => encodeTraceData(pub(i))).join(''));
   });
 
-  it("keeps a trace message's keys within what a record's properties can hold, its records all sent", async () => {
+  it("starts another message before its keys pass what a record's properties can hold, every key kept", async () => {
     // Business keys of 4 000 characters, 3 bytes each in UTF-8: twenty of them are far beyond the int16 length.
     const { dispatcher, producer } = await started();
     const keys = (i: number): string => `${i}`.padEnd(4000, '键');
     for (let i = 0; i < 20; i++) dispatcher.append(pub(i, keys(i)));
     await turn();
+    assert.deepEqual(producer.sent.map((m) => m.body.split('\u0002').length - 1), Array.from({ length: 10 }, () => 2));
+    for (const message of producer.sent) assert.ok(Buffer.byteLength(message.keys, 'utf8') <= 32_000, `${Buffer.byteLength(message.keys, 'utf8')} bytes of keys`);
+    assert.deepEqual(producer.sent.flatMap((m) => m.keys.split(' ')), Array.from({ length: 20 }, (_, i) => [`MSG${i}`, keys(i)]).flat());
+    assert.equal(producer.sent.map((m) => m.body).join(''), Array.from({ length: 20 }, (_, i) => encodeTraceData(pub(i, keys(i)))).join(''));
+    await dispatcher.shutdown(1000);
+  });
+
+  it("keeps the keys of a record whose own keys pass that limit to what fits, its msgId first, and sends it", async () => {
+    const { dispatcher, producer } = await started({ batchSize: 1 });
+    const keys = Array.from({ length: 12 }, (_, i) => `${i}`.padEnd(4000, '键'));
+    dispatcher.append(pub(0, keys.join(' ')));
+    await turn();
     const [message] = producer.sent as [Sent];
-    assert.equal(message.body.split('\u0002').length - 1, 20);
-    assert.ok(Buffer.byteLength(message.keys, 'utf8') <= 32_000, `${Buffer.byteLength(message.keys, 'utf8')} bytes of keys`);
-    assert.deepEqual(message.keys.split(' ').slice(0, 4), ['MSG0', keys(0), 'MSG1', keys(1)], 'the first records keep their keys');
+    assert.equal(message.body, encodeTraceData(pub(0, keys.join(' '))));
+    assert.deepEqual(message.keys.split(' '), ['MSG0', ...keys.slice(0, 2)]);
     await dispatcher.shutdown(1000);
   });
 
