@@ -117,10 +117,15 @@ const INVOKE_TIMEOUT_MILLIS = 3000;
 
 /** commitLogMaxOffset of GET_BROKER_RUNTIME_INFO (28): what the broker has stored (the slave: received). */
 async function commitLogMaxOffset(client: RemotingClient, addr: string): Promise<number> {
+  return runtimeInfoNumber(client, addr, 'commitLogMaxOffset');
+}
+
+/** A number of GET_BROKER_RUNTIME_INFO (28): commitLogMaxOffset, dispatchBehindBytes (both Java's and ours have them). */
+async function runtimeInfoNumber(client: RemotingClient, addr: string, key: string): Promise<number> {
   const response = await client.invokeSync(addr, RemotingCommand.createRequestCommand(RequestCode.GET_BROKER_RUNTIME_INFO, {}), INVOKE_TIMEOUT_MILLIS);
   if (response.code !== ResponseCode.SUCCESS) throw new Error(`GET_BROKER_RUNTIME_INFO ${addr}: code ${response.code} ${response.remark ?? ''}`);
-  const value = Number(decodeKVTable(response.body).get('commitLogMaxOffset'));
-  if (!Number.isFinite(value)) throw new Error(`GET_BROKER_RUNTIME_INFO ${addr}: no commitLogMaxOffset`);
+  const value = Number(decodeKVTable(response.body).get(key));
+  if (!Number.isFinite(value)) throw new Error(`GET_BROKER_RUNTIME_INFO ${addr}: no ${key}`);
   return value;
 }
 
@@ -263,6 +268,11 @@ interface CatchupResult {
   /** From the slave's first bytes to its max offset reaching the master's. */
   catchup_ms: number | null;
   catchup_mb_per_s: number | null;
+  /**
+   * From the slave's first bytes to its dispatchBehindBytes reaching 0: its consume queues and index hold all of
+   * it (both slaves append and ack first and dispatch behind, Java's on its reput thread).
+   */
+  dispatched_ms: number | null;
   /** The master's GET_MAX_OFFSET round trips during the catch-up (ms). */
   master_rt_ms: { p50: number | null; p99: number | null; max: number | null; samples: number };
   /**
@@ -320,11 +330,17 @@ async function catchUp(label: string, client: RemotingClient, deployment: Deploy
       `${label}: the slave did not reach the master's ${masterMax} bytes`,
     );
     const cpu1 = await Promise.all([processCpuSeconds(deployment.brokerPid), processCpuSeconds(slave.pid)]);
+    const dispatchedAt = await pollUntil(
+      async () => ((await runtimeInfoNumber(client, slave.addr, 'dispatchBehindBytes')) === 0 ? performance.now() : undefined),
+      50,
+      600_000,
+      `${label}: the slave did not dispatch what it received`,
+    );
     const first = firstAt ?? doneAt;
     const shipped = masterMax - (await slaveMinOffset(client, slave.addr));
     const msPerMib = (cpuSeconds: number): number | null => (Number.isFinite(cpuSeconds) ? round2((cpuSeconds * 1000) / (shipped / 1048576)) : null);
     const catchupMs = doneAt - first;
-    progress(`${label}: first bytes ${Math.round(first - ready)} ms after the slave's boot line; caught up ${fmt(shipped)} bytes in ${Math.round(catchupMs)} ms (first read ${fmt(firstOffset)}); CPU ms/MiB master ${fmt(msPerMib(cpu1[0] - cpu0[0]), 2)}, slave ${fmt(msPerMib(cpu1[1] - cpu0[1]), 2)}`);
+    progress(`${label}: first bytes ${Math.round(first - ready)} ms after the slave's boot line; caught up ${fmt(shipped)} bytes in ${Math.round(catchupMs)} ms (first read ${fmt(firstOffset)}), dispatched in ${Math.round(dispatchedAt - first)} ms; CPU ms/MiB master ${fmt(msPerMib(cpu1[0] - cpu0[0]), 2)}, slave ${fmt(msPerMib(cpu1[1] - cpu0[1]), 2)}`);
     probing = false;
     await probe;
     rts.sort((a, b) => a - b);
@@ -334,6 +350,7 @@ async function catchUp(label: string, client: RemotingClient, deployment: Deploy
         bytes: shipped,
         first_replication_ms: Math.round(first - ready),
         catchup_ms: Math.round(catchupMs),
+        dispatched_ms: Math.round(dispatchedAt - first),
         // The first poll that saw bytes may come up to 50 ms after them: a floor of one poll keeps tiny runs finite.
         catchup_mb_per_s: round2(shipped / 1048576 / (Math.max(catchupMs, 50) / 1000)),
         master_rt_ms: { p50: round2(percentile(rts, 0.5) ?? NaN), p99: round2(percentile(rts, 0.99) ?? NaN), max: round2(rts.at(-1) ?? NaN), samples: rts.length },
