@@ -16,6 +16,7 @@ export {
   QUEUE_OFFSET_POSITION,
   SYSFLAG_POSITION,
   calMsgLength,
+  checkStoredRecord,
   decodeMessages,
   decodeStoredMessage,
   decodeStoredMessages,
