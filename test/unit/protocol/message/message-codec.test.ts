@@ -9,6 +9,7 @@ import {
   MessageExtBrokerInner,
   MessageSysFlag,
   addressBytes,
+  checkStoredRecord,
   createMessageId,
   decodeMessageId,
   decodeMessages,
@@ -194,6 +195,32 @@ describe('stored message (reference §5.4)', () => {
         assert.deepEqual(decodeMessageId(back.msgId).offset, r.phy);
       },
     ));
+  });
+
+  it('checks a record without decoding it exactly where the decoder with checkCRC would refuse it (a slave checks what it receives so)', () => {
+    const record = encodeStoredMessage(sample(), 4096, 9);
+    const at = 100;
+    const placed = Buffer.concat([Buffer.alloc(at), record, Buffer.alloc(16)]);
+    assert.equal(checkStoredRecord(placed, at, true), undefined);
+    fc.assert(
+      fc.property(fc.integer({ min: 4, max: record.length - 1 }), fc.integer({ min: 1, max: 255 }), (position, xor) => {
+        // The size field is the caller's to check (it reads the size first to know whether the record is whole).
+        const damaged = Buffer.from(placed);
+        damaged[at + position] = damaged[at + position]! ^ xor;
+        let refused: boolean;
+        try {
+          decodeStoredMessage(damaged, at, { readBody: false, checkCRC: true });
+          refused = false;
+        } catch {
+          refused = true;
+        }
+        assert.equal(checkStoredRecord(damaged, at, true) !== undefined, refused, `byte ${position} ^ ${xor}`);
+      }),
+    );
+    const badBody = Buffer.from(placed);
+    badBody[at + 90] = badBody[at + 90]! ^ 1; // a body byte
+    assert.match(checkStoredRecord(badBody, at, true) ?? '', /CRC/);
+    assert.equal(checkStoredRecord(badBody, at, false), undefined, 'without the CRC check');
   });
 
   it('decodes a concatenation and stops at the first record that does not decode, as Java', () => {
