@@ -1,6 +1,6 @@
-import { BLANK_MAGIC_CODE, decodeStoredMessage } from '../protocol/message/index.js';
+import { BLANK_MAGIC_CODE } from '../protocol/message/index.js';
 import type { CommitLog } from './commit-log.js';
-import { dispatchRequestOf, type DeliverTimestampFn, type DispatchRequest } from './dispatch-request.js';
+import { dispatchRequestAt, type DeliverTimestampFn, type DispatchRequest } from './dispatch-request.js';
 
 /** Records re-read from the log are dispatched in batches of this many, so recovery writes few large chunks. */
 const REPUT_BATCH = 1024;
@@ -67,10 +67,10 @@ export class ReputMessageService {
 
   /**
    * Dispatches the records from reputFromOffset up to `end` (the end of the log by default), reading the log in
-   * views of REPUT_VIEW_BYTES (from memory when fresh) and decoding each record once, without its body or CRC (as
-   * Java's reput: the CRC was checked when the record was stored or received). With `budgetBytes` it stops after
-   * that many bytes and returns true: the rest is left to the next call, so a slave's catch-up is dispatched in
-   * turns of the event loop. Throws when a dispatch fails.
+   * views of REPUT_VIEW_BYTES (from memory when fresh) and only the fields each dispatch needs, in place, without
+   * body or CRC (as Java's reput: the CRC was checked when the record was stored or received). With `budgetBytes`
+   * it stops after that many bytes and returns true: the rest is left to the next call, so a slave's catch-up is
+   * dispatched in turns of the event loop. Throws when a dispatch fails.
    */
   doReput(end = this.commitLog.getMaxOffset(), budgetBytes = Number.POSITIVE_INFINITY): boolean {
     this.pending = [];
@@ -118,9 +118,9 @@ export class ReputMessageService {
           throw new Error(`cannot read the record at commit-log offset ${batchEnd}`);
         }
       }
-      const msg = decodeStoredMessage(view, batchEnd - viewStart, { readBody: false });
-      batch.push(dispatchRequestOf(msg, this.computeDeliverTimestamp));
-      batchEnd += msg.storeSize;
+      const request = dispatchRequestAt(view, batchEnd - viewStart, this.computeDeliverTimestamp);
+      batch.push(request);
+      batchEnd += request.msgSize;
       if (batch.length >= REPUT_BATCH) flush();
     }
     flush();

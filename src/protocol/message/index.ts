@@ -23,10 +23,12 @@ export {
   encodeMessage,
   encodeMessages,
   encodeStoredMessage,
+  readStoredDispatchFields,
   readStoredPropertiesString,
   readStoredTopic,
   sysFlagForHosts,
   type DecodeOptions,
+  type StoredDispatchFields,
 } from './message-decoder.js';
 export {
   NAME_VALUE_SEPARATOR,

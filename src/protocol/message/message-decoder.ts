@@ -221,6 +221,44 @@ export function checkStoredRecord(buf: Buffer, at: number, checkCRC: boolean): s
   return undefined;
 }
 
+/** What dispatching a stored record needs of it (Java's DispatchRequest fields), read without a MessageExt. */
+export interface StoredDispatchFields {
+  readonly storeSize: number;
+  readonly queueId: number;
+  readonly queueOffset: number;
+  readonly commitLogOffset: number;
+  readonly sysFlag: number;
+  readonly storeTimestamp: number;
+  readonly topic: string;
+  readonly propertiesString: string;
+}
+
+/**
+ * The dispatch fields of the stored record at `at` (CommitLog.checkMessageAndReturnSize without body or CRC):
+ * hosts, body and the other fields are skipped, so a reput of many records makes one object and two strings each.
+ * Throws RangeError when the record's lengths do not fit.
+ */
+export function readStoredDispatchFields(buf: Buffer, at: number): StoredDispatchFields {
+  const fields = storedTopicField(buf, at);
+  const p = fields.topicAt + fields.topicLength;
+  need(p, 2, fields.end);
+  const propertiesLength = buf.readInt16BE(p);
+  need(p + 2, propertiesLength, fields.end);
+  const sysFlag = buf.readInt32BE(at + SYSFLAG_POSITION);
+  const bornIp = (sysFlag & MessageSysFlag.BORNHOST_V6_FLAG) === 0 ? 4 : 16;
+  return {
+    storeSize: fields.end - at,
+    queueId: buf.readInt32BE(at + 12),
+    queueOffset: readInt64(buf, at + QUEUE_OFFSET_POSITION),
+    commitLogOffset: readInt64(buf, at + PHY_POS_POSITION),
+    sysFlag,
+    // After the 40 fixed bytes, the born timestamp and the born host.
+    storeTimestamp: readInt64(buf, at + 40 + 8 + bornIp + 4),
+    topic: buf.toString('utf8', fields.topicAt, fields.topicAt + fields.topicLength),
+    propertiesString: propertiesLength > 0 ? buf.toString('utf8', p + 2, p + 2 + propertiesLength) : '',
+  };
+}
+
 /** The topic of the stored record at `at`, found as readStoredPropertiesString finds the properties. */
 export function readStoredTopic(buf: Buffer, at = 0): string {
   const { topicAt, topicLength } = storedTopicField(buf, at);

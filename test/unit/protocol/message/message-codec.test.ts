@@ -22,6 +22,7 @@ import {
   javaStringHashCode,
   messageProperties2String,
   parseHostAddress,
+  readStoredDispatchFields,
   string2messageProperties,
   tagsString2tagsCode,
   type HostAddress,
@@ -193,6 +194,12 @@ describe('stored message (reference §5.4)', () => {
           [r.topic, Buffer.from(r.body), r.props, r.queueId, r.flag, r.sysFlag & 0xf, r.bornTs, r.storeTs, r.reconsume, r.prepared, r.phy, r.qo, buf.length, r.born.port, r.store.port]);
         assert.deepEqual(addressBytes(back.bornHost.address), addressBytes(r.born.address));
         assert.deepEqual(decodeMessageId(back.msgId).offset, r.phy);
+        // What a reput reads in place is what the decoder reads.
+        const fields = readStoredDispatchFields(buf, 0);
+        assert.deepEqual(
+          [fields.storeSize, fields.queueId, fields.queueOffset, fields.commitLogOffset, fields.sysFlag, fields.storeTimestamp, fields.topic, string2messageProperties(fields.propertiesString)],
+          [back.storeSize, back.queueId, back.queueOffset, back.commitLogOffset, back.sysFlag, back.storeTimestamp, back.topic, back.properties],
+        );
       },
     ));
   });
