@@ -522,10 +522,9 @@ async function deployOurs(options: DeployOptions): Promise<Deployment> {
   const namesrvAddr = `127.0.0.1:${/:(\d+)\s*$/.exec(namesrv.readyLine)?.[1] ?? '?'}`;
   const brokerConf = path.join(dir, 'broker.conf');
   await writeFile(brokerConf, properties({ ...commonBrokerConfig(options, namesrvAddr, path.join(dir, 'store')), listenPort: 0, ...options.brokerConfig }));
-  const nodeArgs = [...options.oursNodeArgs, ...(options.profileOurs === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(options.profileOurs)])];
   let broker: OurProcess;
   try {
-    broker = await spawnOurs([options.oursMain, 'broker', '-c', brokerConf], nodeArgs, /The broker\[.*\] boot success\..*$/m, 'our broker', options.logPatterns);
+    broker = await spawnOurs([options.oursMain, 'broker', '-c', brokerConf], ourBrokerNodeArgs(options), /The broker\[.*\] boot success\..*$/m, 'our broker', options.logPatterns);
   } catch (error) {
     await namesrv.stop();
     throw error;
@@ -548,6 +547,11 @@ async function deployOurs(options: DeployOptions): Promise<Deployment> {
       if (!options.keep) await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Node options of our brokers: --ours-node-args, and --cpu-prof with --profile-ours. */
+function ourBrokerNodeArgs(options: DeployOptions): string[] {
+  return [...options.oursNodeArgs, ...(options.profileOurs === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(options.profileOurs)])];
 }
 
 /** broker.conf keys for both brokers beyond what startJavaBroker writes (it adds the same set for Java). */
@@ -641,7 +645,7 @@ export async function startGroupBroker(deployment: Deployment, options: DeployOp
   const dir = await mkdtemp(path.join(tmpdir(), `rmqts-bench-${benchName}-ours-group-`));
   const conf = path.join(dir, 'broker.conf');
   await writeFile(conf, properties({ ...commonBrokerConfig(options, deployment.namesrvAddr, path.join(dir, 'store')), listenPort: 0, ...options.brokerConfig, ...entries }));
-  const broker = await spawnOurs([options.oursMain, 'broker', '-c', conf], options.oursNodeArgs, /The broker\[.*\] boot success\..*$/m, 'our group broker');
+  const broker = await spawnOurs([options.oursMain, 'broker', '-c', conf], ourBrokerNodeArgs(options), /The broker\[.*\] boot success\..*$/m, 'our group broker');
   if (options.keep) progress(`our group broker's store: ${dir}`);
   return {
     addr: /, ([^\]]+)\] boot success/.exec(broker.readyLine)?.[1] ?? '?',

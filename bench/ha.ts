@@ -34,6 +34,7 @@ import {
   machineInfo,
   openWindow,
   parseBenchArgs,
+  processCpuSeconds,
   progress,
   ratio,
   round2,
@@ -57,7 +58,9 @@ const USAGE = `usage: node dist-test/bench/ha.js [options]
   --warmup <s>          the producer runs this long before each measured window (default 10)
   --inflight <n>        our producer's sends outstanding (default 16)
   --size <bytes>        message body size (default 1024)
-  --phases <p,...>      catchup (with the ASYNC lag phase on the same group), sync (default catchup,sync)
+  --phases <p,...>      catchup, async (the ASYNC lag phase, on the catch-up's group: needs catchup), sync
+                        (default catchup,async,sync)
+  --profile-ours <dir>  run our master and slave with --cpu-prof, the profiles written to <dir> when they stop
   --segment-mib <n>     commit-log segment size of every broker (default 1024: the catch-up data in one segment)
   --brokers <b,...>     ours, java, in this order (default ours,java)
 ${deployUsage(21, 'BenchHaTopic')
@@ -68,16 +71,20 @@ ${deployUsage(21, 'BenchHaTopic')
 interface Options extends BenchArgs {
   catchupMib: number;
   inflight: number;
-  phases: Set<'catchup' | 'sync'>;
+  phases: Set<Phase>;
 }
+
+type Phase = 'catchup' | 'async' | 'sync';
+const PHASES: readonly Phase[] = ['catchup', 'async', 'sync'];
 
 function parseOptions(argv: string[]): Options | 'help' {
   const values = parseBenchArgs(argv, { 'catchup-mib': { type: 'string' }, inflight: { type: 'string' }, phases: { type: 'string' } });
   if (values.help === true) return 'help';
   const brokers = (values.brokers ?? 'ours,java').split(',').map((b) => b.trim());
   for (const b of brokers) if (b !== 'ours' && b !== 'java') throw new Error(`--brokers: unknown broker '${b}' (ours, java)`);
-  const phases = new Set((values.phases ?? 'catchup,sync').split(',').map((p) => p.trim()));
-  for (const p of phases) if (p !== 'catchup' && p !== 'sync') throw new Error(`--phases: unknown phase '${p}' (catchup, sync)`);
+  const phases = new Set((values.phases ?? PHASES.join(',')).split(',').map((p) => p.trim()));
+  for (const p of phases) if (!PHASES.includes(p as Phase)) throw new Error(`--phases: unknown phase '${p}' (${PHASES.join(', ')})`);
+  if (phases.has('async') && !phases.has('catchup')) throw new Error('--phases: async runs on the catch-up\'s group (add catchup)');
   const segmentMib = intOption('segment-mib', values['segment-mib'], 1024, 1);
   const catchupMib = intOption('catchup-mib', values['catchup-mib'], 256, 1);
   if (catchupMib >= segmentMib) throw new Error(`--catchup-mib (${catchupMib}) must be below --segment-mib (${segmentMib}): an empty slave starts at the master's last segment`);
@@ -91,7 +98,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     segmentMib,
     brokers: brokers as BrokerKind[],
     clientHeapMb: 512,
-    profileOurs: undefined,
+    profileOurs: values['profile-ours'],
     oursNodeArgs: (values['ours-node-args'] ?? '').split(' ').filter((a) => a !== ''),
     oursMain: path.resolve(values['ours-main'] ?? path.join(REPO_ROOT, 'dist/cli/main.js')),
     keep: values.keep === true,
@@ -99,7 +106,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     quiet: values.quiet === true,
     catchupMib,
     inflight: intOption('inflight', values.inflight, 16, 1),
-    phases: phases as Set<'catchup' | 'sync'>,
+    phases: phases as Set<Phase>,
   };
 }
 
@@ -110,10 +117,15 @@ const INVOKE_TIMEOUT_MILLIS = 3000;
 
 /** commitLogMaxOffset of GET_BROKER_RUNTIME_INFO (28): what the broker has stored (the slave: received). */
 async function commitLogMaxOffset(client: RemotingClient, addr: string): Promise<number> {
+  return runtimeInfoNumber(client, addr, 'commitLogMaxOffset');
+}
+
+/** A number of GET_BROKER_RUNTIME_INFO (28): commitLogMaxOffset, dispatchBehindBytes (both Java's and ours have them). */
+async function runtimeInfoNumber(client: RemotingClient, addr: string, key: string): Promise<number> {
   const response = await client.invokeSync(addr, RemotingCommand.createRequestCommand(RequestCode.GET_BROKER_RUNTIME_INFO, {}), INVOKE_TIMEOUT_MILLIS);
   if (response.code !== ResponseCode.SUCCESS) throw new Error(`GET_BROKER_RUNTIME_INFO ${addr}: code ${response.code} ${response.remark ?? ''}`);
-  const value = Number(decodeKVTable(response.body).get('commitLogMaxOffset'));
-  if (!Number.isFinite(value)) throw new Error(`GET_BROKER_RUNTIME_INFO ${addr}: no commitLogMaxOffset`);
+  const value = Number(decodeKVTable(response.body).get(key));
+  if (!Number.isFinite(value)) throw new Error(`GET_BROKER_RUNTIME_INFO ${addr}: no ${key}`);
   return value;
 }
 
@@ -256,8 +268,18 @@ interface CatchupResult {
   /** From the slave's first bytes to its max offset reaching the master's. */
   catchup_ms: number | null;
   catchup_mb_per_s: number | null;
+  /**
+   * From the slave's first bytes to its dispatchBehindBytes reaching 0: its consume queues and index hold all of
+   * it (both slaves append and ack first and dispatch behind, Java's on its reput thread).
+   */
+  dispatched_ms: number | null;
   /** The master's GET_MAX_OFFSET round trips during the catch-up (ms). */
   master_rt_ms: { p50: number | null; p99: number | null; max: number | null; samples: number };
+  /**
+   * CPU milliseconds per MiB shipped, from the slave's boot line to its catch-up (the slave), and over the same
+   * span (the master): what the rate costs, steadier than the rate on a shared machine.
+   */
+  cpu_ms_per_mib: { master: number | null; slave: number | null };
   slave_startup_ms: number;
 }
 
@@ -278,7 +300,8 @@ async function catchUp(label: string, client: RemotingClient, deployment: Deploy
   progress(`${label}: master holds ${fmt(masterMax)} bytes; starting an empty slave`);
   const slave = await startSlave(deployment, options);
   const ready = performance.now();
-  progress(`${label}: slave ${slave.addr} ready in ${Math.round(slave.startupMs)} ms`);
+  const cpu0 = await Promise.all([processCpuSeconds(deployment.brokerPid), processCpuSeconds(slave.pid)]);
+  progress(`${label}: slave ${slave.addr} (pid ${slave.pid}) ready in ${Math.round(slave.startupMs)} ms`);
   // The master's responsiveness while it ships the log: a cheap request every 10 ms, from the slave's start.
   const rts: number[] = [];
   let probing = true;
@@ -306,10 +329,18 @@ async function catchUp(label: string, client: RemotingClient, deployment: Deploy
       600_000,
       `${label}: the slave did not reach the master's ${masterMax} bytes`,
     );
+    const cpu1 = await Promise.all([processCpuSeconds(deployment.brokerPid), processCpuSeconds(slave.pid)]);
+    const dispatchedAt = await pollUntil(
+      async () => ((await runtimeInfoNumber(client, slave.addr, 'dispatchBehindBytes')) === 0 ? performance.now() : undefined),
+      50,
+      600_000,
+      `${label}: the slave did not dispatch what it received`,
+    );
     const first = firstAt ?? doneAt;
     const shipped = masterMax - (await slaveMinOffset(client, slave.addr));
+    const msPerMib = (cpuSeconds: number): number | null => (Number.isFinite(cpuSeconds) ? round2((cpuSeconds * 1000) / (shipped / 1048576)) : null);
     const catchupMs = doneAt - first;
-    progress(`${label}: first bytes ${Math.round(first - ready)} ms after the slave's boot line; caught up ${fmt(shipped)} bytes in ${Math.round(catchupMs)} ms (first read ${fmt(firstOffset)})`);
+    progress(`${label}: first bytes ${Math.round(first - ready)} ms after the slave's boot line; caught up ${fmt(shipped)} bytes in ${Math.round(catchupMs)} ms (first read ${fmt(firstOffset)}), dispatched in ${Math.round(dispatchedAt - first)} ms; CPU ms/MiB master ${fmt(msPerMib(cpu1[0] - cpu0[0]), 2)}, slave ${fmt(msPerMib(cpu1[1] - cpu0[1]), 2)}`);
     probing = false;
     await probe;
     rts.sort((a, b) => a - b);
@@ -319,9 +350,11 @@ async function catchUp(label: string, client: RemotingClient, deployment: Deploy
         bytes: shipped,
         first_replication_ms: Math.round(first - ready),
         catchup_ms: Math.round(catchupMs),
+        dispatched_ms: Math.round(dispatchedAt - first),
         // The first poll that saw bytes may come up to 50 ms after them: a floor of one poll keeps tiny runs finite.
         catchup_mb_per_s: round2(shipped / 1048576 / (Math.max(catchupMs, 50) / 1000)),
         master_rt_ms: { p50: round2(percentile(rts, 0.5) ?? NaN), p99: round2(percentile(rts, 0.99) ?? NaN), max: round2(rts.at(-1) ?? NaN), samples: rts.length },
+        cpu_ms_per_mib: { master: msPerMib(cpu1[0] - cpu0[0]), slave: msPerMib(cpu1[1] - cpu0[1]) },
         slave_startup_ms: Math.round(slave.startupMs),
       },
     };
@@ -367,8 +400,10 @@ async function benchKind(kind: BrokerKind, options: Options, client: RemotingCli
       const caught = await catchUp(label, client, deployment, options);
       slave = caught.slave;
       result.catchup = caught.result;
-      result.async = await runLoad(label, client, deployment, slave, options, 'BenchHaAsync');
-      progress(`${label}: ${fmt(result.async.send_tps)} msg/s, lag p99 ${fmt(result.async.lag_bytes?.p99)} bytes`);
+      if (options.phases.has('async')) {
+        result.async = await runLoad(label, client, deployment, slave, options, 'BenchHaAsync');
+        progress(`${label}: ${fmt(result.async.send_tps)} msg/s, lag p99 ${fmt(result.async.lag_bytes?.p99)} bytes`);
+      }
     } finally {
       progress(`${label}: stopping`);
       await slave?.stop();
@@ -405,6 +440,7 @@ function table(results: Result[]): string {
       fmt(r.catchup?.first_replication_ms),
       fmt(r.catchup?.catchup_mb_per_s, 1),
       `${fmt(r.catchup?.master_rt_ms.p50, 2)} / ${fmt(r.catchup?.master_rt_ms.p99, 2)}`,
+      `${fmt(r.catchup?.cpu_ms_per_mib.master, 2)} / ${fmt(r.catchup?.cpu_ms_per_mib.slave, 2)}`,
       fmt(r.async?.send_tps),
       `${fmt(r.async?.send_rt_p50_ms, 2)} / ${fmt(r.async?.send_rt_p99_ms, 2)}`,
       `${fmt(r.async?.lag_bytes?.p50)} / ${fmt(r.async?.lag_bytes?.p99)} / ${fmt(r.async?.lag_bytes?.max)}`,
@@ -416,8 +452,8 @@ function table(results: Result[]): string {
     ].join(' | '),
   );
   return [
-    '| group | first replication ms | catch-up MB/s | master RT during catch-up p50 / p99 ms | ASYNC msg/s | ASYNC RT p50 / p99 ms | ASYNC lag bytes p50 / p99 / max | SYNC msg/s | SYNC RT p50 / p99 ms | SYNC not SEND_OK | CPU master / slave (ASYNC) | probe |',
-    '|---|---:|---:|---|---:|---|---|---:|---|---:|---|---:|',
+    '| group | first replication ms | catch-up MB/s | master RT during catch-up p50 / p99 ms | catch-up CPU ms/MiB master / slave | ASYNC msg/s | ASYNC RT p50 / p99 ms | ASYNC lag bytes p50 / p99 / max | SYNC msg/s | SYNC RT p50 / p99 ms | SYNC not SEND_OK | CPU master / slave (ASYNC) | probe |',
+    '|---|---:|---:|---|---|---:|---|---|---:|---|---:|---|---:|',
     ...rows.map((row) => `| ${row} |`),
   ].join('\n');
 }

@@ -3,6 +3,8 @@ import {
   MESSAGE_MAGIC_CODE,
   MESSAGE_MAGIC_CODE_V2,
   MessageSysFlag,
+  PHY_POS_POSITION,
+  checkStoredRecord,
   decodeStoredMessage,
   encodeStoredMessage,
   readInt64,
@@ -240,6 +242,8 @@ export class CommitLog {
       throw new AppendError('MESSAGE_ILLEGAL', `${data.length} bytes at offset ${startOffset} cross the end of segment ${file.fileName}`);
     }
     this.write(() => file.append(data));
+    // The P1 check and the dispatch read them next: from memory, not back from the file.
+    this.remember(startOffset, data);
     this.notifyAppended();
   }
 
@@ -288,8 +292,8 @@ export class CommitLog {
     }
   }
 
-  /** A view of [offset, offset + size) when one recent group holds all of it; the groups are never modified. */
-  private readRecent(offset: number, size: number): Buffer | undefined {
+  /** A view of up to `maxBytes` from `offset` to the end of the recent group holding it; the groups are never modified. */
+  private recentFrom(offset: number, maxBytes: number): Buffer | undefined {
     let low = this.recentHead;
     let high = this.recent.length - 1;
     if (high < low || offset < this.recent[low]!.offset) return undefined;
@@ -300,7 +304,23 @@ export class CommitLog {
     }
     const group = this.recent[low]!;
     const at = offset - group.offset;
-    return at + size <= group.data.length ? group.data.subarray(at, at + size) : undefined;
+    return at < group.data.length ? group.data.subarray(at, Math.min(group.data.length, at + maxBytes)) : undefined;
+  }
+
+  /**
+   * A view of the log from `offset` of at least `need` bytes and up to `want` (never past its segment), from memory
+   * when a recent group holds them, else read from the file; null when that part of the log is gone or unwritten.
+   * Readers of many records (a slave's check, the reput) take one view per span instead of one read per record. A
+   * record that straddles two recent groups is read alone (`need` bytes): the next group holds what follows.
+   */
+  viewAt(offset: number, need: number, want: number): Buffer | null {
+    const file = this.mappedFileQueue.findMappedFileByOffset(offset);
+    if (file === undefined) return null;
+    const recent = this.recentFrom(offset, want);
+    if (recent !== undefined && recent.length >= need) return recent;
+    const position = offset - file.fileFromOffset;
+    const data = file.read(position, Math.min(recent === undefined ? Math.max(need, want) : need, file.fileSize - position));
+    return data.length >= need ? data : null;
   }
 
   /**
@@ -310,8 +330,8 @@ export class CommitLog {
   getMessage(offset: number, size: number): Buffer | null {
     const file = this.mappedFileQueue.findMappedFileByOffset(offset);
     if (file === undefined) return null;
-    const recent = this.readRecent(offset, size);
-    if (recent !== undefined) return recent;
+    const recent = this.recentFrom(offset, size);
+    if (recent?.length === size) return recent;
     const data = file.read(offset - file.fileFromOffset, size);
     return data.length === size ? data : null;
   }
@@ -454,39 +474,48 @@ export class CommitLog {
   }
 
   /**
-   * P1, for a slave: checks the whole records in [from, to) of bytes received from a master (magic code, size,
-   * body CRC, and the offset each record carries, which must be where it sits). Returns the end of the last whole
-   * valid record (a partial one at `to` waits for its bytes), the records it checked (decoded without bodies: the
-   * store dispatches them instead of reading them back), and the reason when a record is invalid: a stream cut at
-   * the wrong place or corrupted, which a Java slave would append and serve.
+   * P1, for a slave: checks the whole records in [from, to) of bytes received from a master (magic code, field
+   * lengths, body CRC unless checkCRCOnRecover is off, and the offset each record carries, which must be where it
+   * sits), reading the span from memory (appendData keeps it). Returns the end of the last whole valid record (a
+   * partial one at `to` waits for its bytes), and the reason when a record is invalid: a stream cut at the wrong
+   * place or corrupted, which a Java slave would append and serve. Nothing is decoded: dispatch reads the records
+   * later, as Java's reput does.
    */
-  checkReplicatedRecords(from: number, to: number): { validTo: number; records: MessageExt[]; error?: string } {
-    const records: MessageExt[] = [];
+  checkReplicatedRecords(from: number, to: number): { validTo: number; error?: string } {
     let at = from;
-    // One scanner (one read of the span) per segment, not per record: re-reading the rest of the span for each
-    // record cost a catch-up most of its time.
-    let scanner: SegmentScanner | undefined;
+    let view: Buffer | null = null;
+    let viewStart = from;
     while (at + 8 <= to) {
-      const file = this.mappedFileQueue.findMappedFileByOffset(at);
-      if (file === undefined) return { validTo: at, records, error: `no segment holds offset ${at}` };
-      const position = at - file.fileFromOffset;
-      const segmentEnd = file.fileFromOffset + file.fileSize;
-      if (scanner?.file !== file) scanner = new SegmentScanner(file, Math.min(to, segmentEnd) - at);
-      const head = scanner.bytes(position, 8);
-      const totalSize = head.readInt32BE(0);
-      if (head.readInt32BE(4) === BLANK_MAGIC_CODE) {
-        if (totalSize !== segmentEnd - at) return { validTo: at, records, error: `END_OF_FILE record of ${totalSize} bytes at offset ${at}, ${segmentEnd - at} left in the segment` };
+      const segmentEnd = this.rollNextFile(at);
+      const want = Math.min(to, segmentEnd) - at;
+      if (view === null || at + 8 > viewStart + view.length) {
+        view = this.viewAt(at, 8, want);
+        viewStart = at;
+        if (view === null) return { validTo: at, error: `no segment holds offset ${at}` };
+      }
+      const totalSize = view.readInt32BE(at - viewStart);
+      const magic = view.readInt32BE(at - viewStart + 4);
+      if (magic === BLANK_MAGIC_CODE) {
+        if (totalSize !== segmentEnd - at) return { validTo: at, error: `END_OF_FILE record of ${totalSize} bytes at offset ${at}, ${segmentEnd - at} left in the segment` };
         if (segmentEnd > to) break;
         at = segmentEnd;
         continue;
       }
-      if (totalSize > 8 && totalSize <= segmentEnd - at && at + totalSize > to) break;
-      const check = this.checkRecord(scanner, position);
-      if (check.kind !== 'message') return { validTo: at, records, error: `${check.kind === 'invalid' ? check.reason : 'no record'} at offset ${at}` };
-      records.push(check.msg);
-      at += check.msg.storeSize;
+      if (magic !== MESSAGE_MAGIC_CODE && magic !== MESSAGE_MAGIC_CODE_V2) return { validTo: at, error: `bad magic code ${magic} at offset ${at}` };
+      if (totalSize <= 8 || totalSize > segmentEnd - at) return { validTo: at, error: `record size ${totalSize} with ${segmentEnd - at} left at offset ${at}` };
+      if (at + totalSize > to) break;
+      if (at + totalSize > viewStart + view.length) {
+        view = this.viewAt(at, totalSize, want);
+        viewStart = at;
+        if (view === null) return { validTo: at, error: `cannot read the record at offset ${at}` };
+      }
+      const problem = checkStoredRecord(view, at - viewStart, this.config.checkCRCOnRecover);
+      if (problem !== undefined) return { validTo: at, error: `${problem} (offset ${at})` };
+      const carried = readInt64(view, at - viewStart + PHY_POS_POSITION);
+      if (carried !== at) return { validTo: at, error: `record says offset ${carried} at offset ${at}` };
+      at += totalSize;
     }
-    return { validTo: at, records };
+    return { validTo: at };
   }
 
   private refuse(file: MappedFile, position: number, stop: RecordCheck | undefined, validAt: number): never {

@@ -14,7 +14,7 @@ import { CleanCommitLogService } from './clean-commit-log-service.js';
 import { AppendError, CommitLog, type AppendedRecords } from './commit-log.js';
 import { BLANK_UNIT_SIZE, CQ_STORE_UNIT_SIZE, ConsumeQueue, type CqUnit } from './consume-queue.js';
 import { parseDelayLevel } from './delay-level.js';
-import { consumeQueueTagsCode, dispatchRequestOf, isDispatchedToConsumeQueue, type DispatchRequest } from './dispatch-request.js';
+import { consumeQueueTagsCode, isDispatchedToConsumeQueue, type DispatchRequest } from './dispatch-request.js';
 import { FdCache } from './fd-cache.js';
 import { FilterVerdictCache } from './filter-verdict-cache.js';
 import { FlushCommitLogService } from './flush-commit-log-service.js';
@@ -46,6 +46,14 @@ const MAX_PULL_MSG_SIZE = 128 * 1024 * 1024;
 const RECOVER_FILES = 3;
 /** StoreUtil.TOTAL_PHYSICAL_MEMORY_SIZE, read once: os.totalmem() reads /proc/meminfo on every call. */
 const TOTAL_PHYSICAL_MEMORY_SIZE = totalmem();
+/**
+ * A slave dispatches its received records in turns of the event loop: at most this many bytes in a turn that also
+ * appended (its HA client takes up to 1 MiB a turn), so during a catch-up appends and acks run ahead of the
+ * dispatch, as Java's HA client runs ahead of its reput thread...
+ */
+const REPUT_BYTES_WHILE_RECEIVING = 64 * 1024;
+/** ...and this many in a turn without appends, when it catches up (a few ms of work: pulls still get turns). */
+const REPUT_BYTES_PER_TURN = 512 * 1024;
 /** Enough of a record to hold its store timestamp even with an IPv6 born host (MESSAGE_STORE_TIMESTAMP_POSITION + 20). */
 const STORE_TIMESTAMP_READ_SIZE = 76;
 
@@ -94,6 +102,11 @@ export class DefaultMessageStore implements MessageStore {
   private lastDispatchedStoreTimestamp = 0;
   private dispatchScheduled = false;
   private dispatching = false;
+  /** A slave: the end of the last whole record its HA client checked (P1), up to which the reput may dispatch. */
+  private replicatedEnd = 0;
+  private reputScheduled = false;
+  /** A slave appended since its last reput turn: the reput takes a small turn. */
+  private appendedSinceReput = false;
   /** SYNC_MASTER: waits until the replicas have a put's bytes (the HA service's GroupTransferService). */
   private replicaWaiter: ReplicaWaiter | undefined;
 
@@ -208,6 +221,7 @@ export class DefaultMessageStore implements MessageStore {
     for (const queues of this.consumeQueueTable.values()) for (const cq of queues.values()) cq.truncateDirtyLogicFiles(maxPhyOffset);
     this.reput.reputFromOffset = Math.min(safe, maxPhyOffset);
     this.reput.doReput();
+    this.replicatedEnd = maxPhyOffset;
     for (const [topic, queues] of this.consumeQueueTable) {
       for (const [queueId, cq] of queues) {
         cq.correctMinOffset(this.commitLog.getMinOffset());
@@ -316,6 +330,7 @@ export class DefaultMessageStore implements MessageStore {
   appendToCommitLog(startOffset: number, data: Buffer): void {
     if (this.state !== 'running') throw new AppendError('SERVICE_NOT_AVAILABLE', 'the message store is not running');
     this.commitLog.appendData(startOffset, data);
+    this.appendedSinceReput = true;
   }
 
   /** Told the log's new end after every write or appended chunk (the HA master pushes on it). */
@@ -325,15 +340,53 @@ export class DefaultMessageStore implements MessageStore {
 
   /**
    * P1: the end of the whole, valid records of [from, to) of a slave's log (see CommitLog.checkReplicatedRecords).
-   * The valid ones are dispatched in the next tick from what the check decoded: a catch-up reads no record back.
+   * The valid ones are dispatched later, in turns of the event loop (reputTurn), as Java's slave leaves
+   * them to its reput thread: the HA client appends, checks and acks the next bytes first, so a catch-up is not
+   * held to the pace of the consume queues and the index, and a long one never blocks the loop (nor do the pulls
+   * a slave serves meanwhile: they see what is dispatched so far, as on Java's).
    */
   checkReplicatedRecords(from: number, to: number): { validTo: number; error?: string } {
     const checked = this.commitLog.checkReplicatedRecords(from, to);
-    if (checked.records.length > 0) {
-      this.reput.enqueue(checked.records.map((msg) => dispatchRequestOf(msg, (level, storeTimestamp) => this.computeDeliverTimestamp(level, storeTimestamp))));
-      this.scheduleDispatch();
+    this.replicatedEnd = checked.validTo;
+    this.scheduleReput();
+    return checked;
+  }
+
+  /** Java's MessageStore.dispatchBehindBytes: bytes of the log not dispatched to the consume queues and index yet. */
+  dispatchBehindBytes(): number {
+    return this.reput.dispatchBehindBytes;
+  }
+
+  /** Where dispatching may go: a slave's checked records, or the whole log. */
+  private dispatchEnd(): number {
+    return this.config.brokerRole === 'SLAVE' ? this.replicatedEnd : this.getMaxPhyOffset();
+  }
+
+  private scheduleReput(): void {
+    if (this.reputScheduled) return;
+    this.reputScheduled = true;
+    setImmediate(() => {
+      this.reputScheduled = false;
+      this.reputTurn();
+    });
+  }
+
+  /** One turn of a slave's reput (REPUT_BYTES_WHILE_RECEIVING or REPUT_BYTES_PER_TURN), then the next if more is due. */
+  private reputTurn(): void {
+    if (this.state !== 'running' || this.dispatching) return;
+    this.dispatching = true;
+    const budget = this.appendedSinceReput ? REPUT_BYTES_WHILE_RECEIVING : REPUT_BYTES_PER_TURN;
+    this.appendedSinceReput = false;
+    let more = false;
+    try {
+      more = this.reput.doReput(this.dispatchEnd(), budget);
+    } catch (err) {
+      // The records are in the log: the flush tick starts the reput again.
+      this.logger.error(`dispatch of commit-log offset ${this.reput.reputFromOffset} failed; will retry`, err);
+    } finally {
+      this.dispatching = false;
     }
-    return checked.error === undefined ? { validTo: checked.validTo } : { validTo: checked.validTo, error: checked.error };
+    if (more) this.scheduleReput();
   }
 
   /**
@@ -346,6 +399,7 @@ export class DefaultMessageStore implements MessageStore {
     if (offset >= this.getMaxPhyOffset()) return;
     this.logger.info(`cutting the commit log back from ${this.getMaxPhyOffset()} to ${offset}`);
     this.commitLog.mappedFileQueue.truncateDirtyFiles(offset);
+    this.replicatedEnd = Math.min(this.replicatedEnd, offset);
   }
 
   /** Syncs the commit log now (a slave with haAckAfterFlush acks what this made durable). */
@@ -846,11 +900,13 @@ export class DefaultMessageStore implements MessageStore {
    * Every flushIntervalConsumeQueue: catch up a failed dispatch, sync the commit log, the consume queues and the
    * index, then record the dispatched offset in the checkpoint. Runs one at a time; true when all of it worked.
    */
-  flushLogicsAndCheckpoint(): Promise<boolean> {
+  flushLogicsAndCheckpoint(final = false): Promise<boolean> {
     this.flushingLogics ??= (async () => {
       try {
         this.dispatchPending();
-        this.reput.doReput();
+        // A running slave's backlog goes in turns (reputTurn); everything else, and everything at the end, at once.
+        if (this.config.brokerRole === 'SLAVE' && !final) this.scheduleReput();
+        else this.reput.doReput(this.dispatchEnd());
         const safe = this.reput.reputFromOffset;
         const timestamp = this.lastDispatchedStoreTimestamp;
         await this.flushCommitLogService.requestFlush();
@@ -886,7 +942,7 @@ export class DefaultMessageStore implements MessageStore {
     this.state = 'shutdown';
     for (const timer of this.timers) clearInterval(timer);
     await this.flushingLogics;
-    const durable = await this.flushLogicsAndCheckpoint();
+    const durable = await this.flushLogicsAndCheckpoint(true);
     await this.flushCommitLogService.idle();
     if (durable && this.reput.dispatchBehindBytes === 0) {
       this.io.unlink(StorePathConfigHelper.abortFile(this.root));

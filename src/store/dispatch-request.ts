@@ -1,4 +1,10 @@
-import { MessageConst, getTransactionValue, tagsString2tagsCode, type MessageExt } from '../protocol/message/index.js';
+import {
+  MessageConst,
+  getTransactionValue,
+  readStoredDispatchFields,
+  string2messageProperties,
+  tagsString2tagsCode,
+} from '../protocol/message/index.js';
 
 /** DispatchRequest.java: what the consume queues and the index need to know about one stored record. */
 export interface DispatchRequest {
@@ -39,19 +45,25 @@ export function consumeQueueTagsCode(
   return tagsString2tagsCode(properties.get(MessageConst.PROPERTY_TAGS));
 }
 
-export function dispatchRequestOf(msg: MessageExt, computeDeliverTimestamp: DeliverTimestampFn): DispatchRequest {
+/**
+ * The dispatch request of the stored record at `at` of `buf`, read in place (CommitLog.checkMessageAndReturnSize
+ * without the body): a reput of many records makes no MessageExt.
+ */
+export function dispatchRequestAt(buf: Buffer, at: number, computeDeliverTimestamp: DeliverTimestampFn): DispatchRequest {
+  const record = readStoredDispatchFields(buf, at);
+  const properties = string2messageProperties(record.propertiesString);
   return {
-    topic: msg.topic,
-    queueId: msg.queueId,
-    commitLogOffset: msg.commitLogOffset,
-    msgSize: msg.storeSize,
-    tagsCode: consumeQueueTagsCode(msg.topic, msg.properties, msg.storeTimestamp, computeDeliverTimestamp),
-    storeTimestamp: msg.storeTimestamp,
-    consumeQueueOffset: msg.queueOffset,
-    keys: msg.properties.get(MessageConst.PROPERTY_KEYS),
-    uniqKey: msg.properties.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX),
-    sysFlag: msg.sysFlag,
-    properties: msg.properties,
+    topic: record.topic,
+    queueId: record.queueId,
+    commitLogOffset: record.commitLogOffset,
+    msgSize: record.storeSize,
+    tagsCode: consumeQueueTagsCode(record.topic, properties, record.storeTimestamp, computeDeliverTimestamp),
+    storeTimestamp: record.storeTimestamp,
+    consumeQueueOffset: record.queueOffset,
+    keys: properties.get(MessageConst.PROPERTY_KEYS),
+    uniqKey: properties.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX),
+    sysFlag: record.sysFlag,
+    properties,
   };
 }
 

@@ -197,14 +197,85 @@ export function readStoredPropertiesString(buf: Buffer, at = 0): string {
   return propertiesLength > 0 ? buf.toString('utf8', p + 2, p + 2 + propertiesLength) : '';
 }
 
+/**
+ * CommitLog.checkMessageAndReturnSize's checks without decoding: the stored record at `at` (whose totalSize the
+ * caller read and found within `buf`) has a message magic code, field lengths that add up to its totalSize, and,
+ * with `checkCRC`, a body whose CRC is the one it carries. Returns what is wrong, or undefined. No strings or
+ * objects are made, so a slave can check a stream of records at the rate it receives them.
+ */
+export function checkStoredRecord(buf: Buffer, at: number, checkCRC: boolean): string | undefined {
+  const end = at + buf.readInt32BE(at);
+  const magic = buf.readInt32BE(at + 4);
+  if (magic !== MESSAGE_MAGIC_CODE && magic !== MESSAGE_MAGIC_CODE_V2) return `bad magic code ${magic}`;
+  let fields: StoredFields;
+  try {
+    fields = storedTopicField(buf, at);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const p = fields.topicAt + fields.topicLength;
+  if (p + 2 > end) return `record at ${at} ends inside its topic`;
+  const propertiesLength = buf.readInt16BE(p);
+  if (p + 2 + propertiesLength !== end) return `stored message at ${at} has ${end - p - 2 - propertiesLength} bytes past its properties`;
+  if (checkCRC && crc32Masked(buf.subarray(fields.bodyAt, fields.bodyAt + fields.bodyLength)) !== buf.readInt32BE(at + 8)) return `body CRC mismatch at ${at}`;
+  return undefined;
+}
+
+/** What dispatching a stored record needs of it (Java's DispatchRequest fields), read without a MessageExt. */
+export interface StoredDispatchFields {
+  readonly storeSize: number;
+  readonly queueId: number;
+  readonly queueOffset: number;
+  readonly commitLogOffset: number;
+  readonly sysFlag: number;
+  readonly storeTimestamp: number;
+  readonly topic: string;
+  readonly propertiesString: string;
+}
+
+/**
+ * The dispatch fields of the stored record at `at` (CommitLog.checkMessageAndReturnSize without body or CRC):
+ * hosts, body and the other fields are skipped, so a reput of many records makes one object and two strings each.
+ * Throws RangeError when the record's lengths do not fit.
+ */
+export function readStoredDispatchFields(buf: Buffer, at: number): StoredDispatchFields {
+  const fields = storedTopicField(buf, at);
+  const p = fields.topicAt + fields.topicLength;
+  need(p, 2, fields.end);
+  const propertiesLength = buf.readInt16BE(p);
+  need(p + 2, propertiesLength, fields.end);
+  const sysFlag = buf.readInt32BE(at + SYSFLAG_POSITION);
+  const bornIp = (sysFlag & MessageSysFlag.BORNHOST_V6_FLAG) === 0 ? 4 : 16;
+  return {
+    storeSize: fields.end - at,
+    queueId: buf.readInt32BE(at + 12),
+    queueOffset: readInt64(buf, at + QUEUE_OFFSET_POSITION),
+    commitLogOffset: readInt64(buf, at + PHY_POS_POSITION),
+    sysFlag,
+    // After the 40 fixed bytes, the born timestamp and the born host.
+    storeTimestamp: readInt64(buf, at + 40 + 8 + bornIp + 4),
+    topic: buf.toString('utf8', fields.topicAt, fields.topicAt + fields.topicLength),
+    propertiesString: propertiesLength > 0 ? buf.toString('utf8', p + 2, p + 2 + propertiesLength) : '',
+  };
+}
+
 /** The topic of the stored record at `at`, found as readStoredPropertiesString finds the properties. */
 export function readStoredTopic(buf: Buffer, at = 0): string {
   const { topicAt, topicLength } = storedTopicField(buf, at);
   return buf.toString('utf8', topicAt, topicAt + topicLength);
 }
 
-/** Where the topic of the stored record at `at` lies, by the field lengths before it. */
-function storedTopicField(buf: Buffer, at: number): { end: number; topicAt: number; topicLength: number } {
+/** Where the body and the topic of a stored record lie, by the field lengths before them. */
+interface StoredFields {
+  readonly end: number;
+  readonly bodyAt: number;
+  readonly bodyLength: number;
+  readonly topicAt: number;
+  readonly topicLength: number;
+}
+
+/** Where the body and topic of the stored record at `at` lie, by the field lengths before them. */
+function storedTopicField(buf: Buffer, at: number): StoredFields {
   need(at, 40, buf.length);
   const end = at + buf.readInt32BE(at);
   const magic = buf.readInt32BE(at + 4);
@@ -214,12 +285,14 @@ function storedTopicField(buf: Buffer, at: number): { end: number; topicAt: numb
   // 40 fixed bytes, born timestamp and host, store timestamp and host, reconsume times, prepared offset.
   const bodySizeAt = at + 40 + 8 + bornIp + 4 + 8 + storeIp + 4 + 4 + 8;
   need(bodySizeAt, 4, end);
-  const p = bodySizeAt + 4 + buf.readInt32BE(bodySizeAt);
+  const bodyLength = buf.readInt32BE(bodySizeAt);
+  need(bodySizeAt + 4, bodyLength, end);
+  const p = bodySizeAt + 4 + bodyLength;
   const topicLengthSize = magic === MESSAGE_MAGIC_CODE_V2 ? 2 : 1;
   need(p, topicLengthSize, end);
   const topicLength = topicLengthSize === 2 ? buf.readInt16BE(p) : buf.readInt8(p);
   need(p + topicLengthSize, topicLength, end);
-  return { end, topicAt: p + topicLengthSize, topicLength };
+  return { end, bodyAt: bodySizeAt + 4, bodyLength, topicAt: p + topicLengthSize, topicLength };
 }
 
 /** MessageDecoder.decodes: every record of a pull body, stopping at the first one that does not decode (as Java). */

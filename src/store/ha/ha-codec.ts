@@ -63,33 +63,70 @@ export interface TransferFrame {
 
 /**
  * The slave's reading of transfers: frames from reads cut anywhere, bodies bounded by `maxBodySize`. Bodies are
- * views of the received chunks (a socket hands out a new buffer per read); only an unfinished frame is copied.
+ * views of the received chunks (a socket hands out a new buffer per read); a frame cut across reads is copied
+ * once, when its last piece arrives (a large frame arriving in many reads is not copied again with each).
  */
 export class TransferDecoder {
-  private buffer: Buffer = Buffer.alloc(0);
+  /** The start of a header cut by the end of a read. */
+  private headerPart: Buffer = Buffer.alloc(0);
+  /** The frame whose body is arriving, and the pieces of it so far. */
+  private frame: { offset: number; size: number } | undefined;
+  private pieces: Buffer[] = [];
+  private received = 0;
 
   constructor(private readonly maxBodySize = MAX_TRANSFER_BODY_SIZE) {}
 
   /** Every frame completed by `chunk`; throws HAProtocolError on a size no master sends. */
   push(chunk: Buffer): TransferFrame[] {
-    const data = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
     const frames: TransferFrame[] = [];
     let at = 0;
-    while (data.length - at >= TRANSFER_HEADER_SIZE) {
-      const offset = readOffset(data, at);
-      const size = data.readInt32BE(at + 8);
-      if (size < 0 || size > this.maxBodySize) throw new HAProtocolError(`transfer of ${size} bytes at offset ${offset} exceeds ${this.maxBodySize}`);
-      if (data.length - at < TRANSFER_HEADER_SIZE + size) break;
-      frames.push({ offset, body: data.subarray(at + TRANSFER_HEADER_SIZE, at + TRANSFER_HEADER_SIZE + size) });
-      at += TRANSFER_HEADER_SIZE + size;
+    while (at < chunk.length) {
+      let frame = this.frame;
+      if (frame === undefined) {
+        if (this.headerPart.length === 0 && chunk.length - at >= TRANSFER_HEADER_SIZE) {
+          frame = this.header(chunk, at);
+          at += TRANSFER_HEADER_SIZE;
+        } else {
+          const take = Math.min(TRANSFER_HEADER_SIZE - this.headerPart.length, chunk.length - at);
+          this.headerPart = Buffer.concat([this.headerPart, chunk.subarray(at, at + take)]);
+          at += take;
+          if (this.headerPart.length < TRANSFER_HEADER_SIZE) break;
+          frame = this.header(this.headerPart, 0);
+          this.headerPart = Buffer.alloc(0);
+        }
+        this.frame = frame;
+      }
+      const need = frame.size - this.received;
+      if (this.pieces.length === 0 && chunk.length - at >= need) {
+        frames.push({ offset: frame.offset, body: chunk.subarray(at, at + need) });
+        at += need;
+        this.frame = undefined;
+        continue;
+      }
+      const take = Math.min(need, chunk.length - at);
+      this.pieces.push(chunk.subarray(at, at + take));
+      this.received += take;
+      at += take;
+      if (this.received === frame.size) {
+        frames.push({ offset: frame.offset, body: Buffer.concat(this.pieces, frame.size) });
+        this.frame = undefined;
+        this.pieces = [];
+        this.received = 0;
+      }
     }
-    this.buffer = at === data.length ? Buffer.alloc(0) : Buffer.from(data.subarray(at));
     return frames;
+  }
+
+  private header(data: Buffer, at: number): { offset: number; size: number } {
+    const offset = readOffset(data, at);
+    const size = data.readInt32BE(at + 8);
+    if (size < 0 || size > this.maxBodySize) throw new HAProtocolError(`transfer of ${size} bytes at offset ${offset} exceeds ${this.maxBodySize}`);
+    return { offset, size };
   }
 
   /** Bytes received but not yet a whole frame. */
   get pendingBytes(): number {
-    return this.buffer.length;
+    return this.headerPart.length + (this.frame === undefined ? 0 : TRANSFER_HEADER_SIZE + this.received);
   }
 }
 

@@ -9,6 +9,7 @@ import {
   MessageExtBrokerInner,
   MessageSysFlag,
   addressBytes,
+  checkStoredRecord,
   createMessageId,
   decodeMessageId,
   decodeMessages,
@@ -21,6 +22,7 @@ import {
   javaStringHashCode,
   messageProperties2String,
   parseHostAddress,
+  readStoredDispatchFields,
   string2messageProperties,
   tagsString2tagsCode,
   type HostAddress,
@@ -192,8 +194,40 @@ describe('stored message (reference §5.4)', () => {
           [r.topic, Buffer.from(r.body), r.props, r.queueId, r.flag, r.sysFlag & 0xf, r.bornTs, r.storeTs, r.reconsume, r.prepared, r.phy, r.qo, buf.length, r.born.port, r.store.port]);
         assert.deepEqual(addressBytes(back.bornHost.address), addressBytes(r.born.address));
         assert.deepEqual(decodeMessageId(back.msgId).offset, r.phy);
+        // What a reput reads in place is what the decoder reads.
+        const fields = readStoredDispatchFields(buf, 0);
+        assert.deepEqual(
+          [fields.storeSize, fields.queueId, fields.queueOffset, fields.commitLogOffset, fields.sysFlag, fields.storeTimestamp, fields.topic, string2messageProperties(fields.propertiesString)],
+          [back.storeSize, back.queueId, back.queueOffset, back.commitLogOffset, back.sysFlag, back.storeTimestamp, back.topic, back.properties],
+        );
       },
     ));
+  });
+
+  it('checks a record without decoding it exactly where the decoder with checkCRC would refuse it (a slave checks what it receives so)', () => {
+    const record = encodeStoredMessage(sample(), 4096, 9);
+    const at = 100;
+    const placed = Buffer.concat([Buffer.alloc(at), record, Buffer.alloc(16)]);
+    assert.equal(checkStoredRecord(placed, at, true), undefined);
+    fc.assert(
+      fc.property(fc.integer({ min: 4, max: record.length - 1 }), fc.integer({ min: 1, max: 255 }), (position, xor) => {
+        // The size field is the caller's to check (it reads the size first to know whether the record is whole).
+        const damaged = Buffer.from(placed);
+        damaged[at + position] = damaged[at + position]! ^ xor;
+        let refused: boolean;
+        try {
+          decodeStoredMessage(damaged, at, { readBody: false, checkCRC: true });
+          refused = false;
+        } catch {
+          refused = true;
+        }
+        assert.equal(checkStoredRecord(damaged, at, true) !== undefined, refused, `byte ${position} ^ ${xor}`);
+      }),
+    );
+    const badBody = Buffer.from(placed);
+    badBody[at + 90] = badBody[at + 90]! ^ 1; // a body byte
+    assert.match(checkStoredRecord(badBody, at, true) ?? '', /CRC/);
+    assert.equal(checkStoredRecord(badBody, at, false), undefined, 'without the CRC check');
   });
 
   it('decodes a concatenation and stops at the first record that does not decode, as Java', () => {

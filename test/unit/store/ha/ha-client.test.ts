@@ -78,9 +78,13 @@ describe('HA slave client with a fake master', () => {
     await waitFor(() => reports.length === 2, 5000, 'an ack');
     assert.equal(reports[1], recordEnds[0], 'the partial second record is not acked');
     assert.equal(slave.getMaxPhyOffset(), cut, 'but it is written');
+    // Nor dispatched: the reput stops at the last whole checked record.
+    await waitFor(() => slave.dispatchBehindBytes() === cut - recordEnds[0]!, 5000, 'the first record dispatched');
+    assert.equal(slave.getMaxOffsetInQueue('T', 0), 1);
     master.write(frame(cut, log.subarray(cut, recordEnds[2])));
     await waitFor(() => reports.at(-1) === recordEnds[2], 5000, 'ack of the rest');
-    slave.dispatchPending();
+    // The reput dispatches what was acked in later turns of the event loop, as Java's reput thread does.
+    await waitFor(() => slave.dispatchBehindBytes() === 0, 5000, 'the dispatch');
     assert.equal(slave.getMaxOffsetInQueue('T', 0), 3);
   });
 

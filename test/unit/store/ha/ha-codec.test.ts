@@ -53,6 +53,21 @@ describe('HA wire codec', () => {
     }
   });
 
+  it('reads a transfer that arrives a byte at a time, whole and once', () => {
+    const body = Buffer.from('a body in many reads');
+    const wire = Buffer.concat([encodeTransferHeader(8192, body.length), body, encodeTransferHeader(8192 + body.length, 0)]);
+    const decoder = new TransferDecoder();
+    const frames = [...wire].flatMap((byte) => decoder.push(Buffer.from([byte])));
+    assert.deepEqual(
+      frames.map((f) => [f.offset, f.body.toString()]),
+      [
+        [8192, body.toString()],
+        [8192 + body.length, ''],
+      ],
+    );
+    assert.equal(decoder.pendingBytes, 0);
+  });
+
   it('refuses a frame larger than a Java slave could read (4 MiB buffer) or a negative size', () => {
     assert.throws(() => new TransferDecoder().push(encodeTransferHeader(0, MAX_TRANSFER_BODY_SIZE + 1)), /exceeds/);
     const negative = encodeTransferHeader(0, 0);

@@ -106,7 +106,7 @@ describe('HA replication between two real stores over in-memory links', () => {
     assert.equal(slave!.getMinPhyOffset(), lastSegment);
     assert.ok(logBytes(slaveDir.dir, lastSegment, master.getMaxPhyOffset()).equals(logBytes(masterDir.dir, lastSegment, master.getMaxPhyOffset())));
     // The slave's queues hold the same entries as the master's from where its log starts.
-    slave!.dispatchPending();
+    await waitFor(() => slave!.dispatchBehindBytes() === 0, 5000, 'the slave dispatched');
     assert.equal(slave!.getMaxOffsetInQueue('HaTopic', 0), master.getMaxOffsetInQueue('HaTopic', 0));
     const last = master.getMaxOffsetInQueue('HaTopic', 1) - 1;
     assert.equal(slave!.getCommitLogOffsetInQueue('HaTopic', 1, last), master.getCommitLogOffsetInQueue('HaTopic', 1, last));
