@@ -46,6 +46,7 @@ const USAGE = `usage: node dist-test/bench/grpc.js [options]
   --size <bytes>      message body size (default 1024)
   --topic <name>      a NORMAL topic, created with mqadmin (default BenchGrpcTopic)
   --ours-main <file>  our CLI (default dist/cli/main.js of this repository), e.g. another build for A/B
+  --ours-node-args <a> node options for our broker (space-separated), e.g. heap flags for A/B
   --profile-ours <dir>  run our broker with --cpu-prof, a profile per deployment written to <dir> when it stops
   --json-only         only the final JSON line on stdout
   --quiet             no progress on stderr
@@ -63,6 +64,7 @@ interface Options {
   size: number;
   topic: string;
   oursMain: string;
+  oursNodeArgs: string[];
   profileOurs: string | undefined;
   jsonOnly: boolean;
 }
@@ -88,6 +90,7 @@ function parse(argv: string[]): Options | 'help' {
       size: { type: 'string' },
       topic: { type: 'string' },
       'ours-main': { type: 'string' },
+      'ours-node-args': { type: 'string' },
       'profile-ours': { type: 'string' },
       'json-only': { type: 'boolean' },
       quiet: { type: 'boolean' },
@@ -112,6 +115,7 @@ function parse(argv: string[]): Options | 'help' {
     size: positive('size', values.size, 1024),
     topic: values.topic ?? 'BenchGrpcTopic',
     oursMain: path.resolve(values['ours-main'] ?? path.join(REPO_ROOT, 'dist', 'cli', 'main.js')),
+    oursNodeArgs: (values['ours-node-args'] ?? '').split(' ').filter((a) => a !== ''),
     profileOurs: values['profile-ours'],
     jsonOnly: values['json-only'] === true,
   };
@@ -168,14 +172,14 @@ const PROXY_POLLING = {
 
 /** Our name server and broker as bench:broker deploys them, the broker serving gRPC on a free port. */
 async function deployOurs(options: Options): Promise<Target> {
-  const { topic, oursMain, profileOurs } = options;
+  const { topic, oursMain, oursNodeArgs, profileOurs } = options;
   const grpcPort = await freePort();
   const client = new RemotingClient();
   await client.start();
   try {
     const { deployment } = await deployBroker(
       'ours',
-      { oursMain, oursNodeArgs: [], profileOurs, keep: false, segmentMib: 256, queues: 8, topic, brokerConfig: { grpcServerPort: grpcPort, ...PROXY_POLLING } },
+      { oursMain, oursNodeArgs, profileOurs, keep: false, segmentMib: 256, queues: 8, topic, brokerConfig: { grpcServerPort: grpcPort, ...PROXY_POLLING } },
       client,
       false,
     );
