@@ -45,6 +45,9 @@ const USAGE = `usage: node dist-test/bench/grpc.js [options]
   --inflight <n>      sends outstanding at once (default 16)
   --size <bytes>      message body size (default 1024)
   --topic <name>      a NORMAL topic, created with mqadmin (default BenchGrpcTopic)
+  --ours-main <file>  our CLI (default dist/cli/main.js of this repository), e.g. another build for A/B
+  --ours-node-args <a> node options for our broker (space-separated), e.g. heap flags for A/B
+  --profile-ours <dir>  run our broker with --cpu-prof, a profile per deployment written to <dir> when it stops
   --json-only         only the final JSON line on stdout
   --quiet             no progress on stderr
   -h, --help          this text`;
@@ -60,6 +63,9 @@ interface Options {
   inflight: number;
   size: number;
   topic: string;
+  oursMain: string;
+  oursNodeArgs: string[];
+  profileOurs: string | undefined;
   jsonOnly: boolean;
 }
 
@@ -83,6 +89,9 @@ function parse(argv: string[]): Options | 'help' {
       inflight: { type: 'string' },
       size: { type: 'string' },
       topic: { type: 'string' },
+      'ours-main': { type: 'string' },
+      'ours-node-args': { type: 'string' },
+      'profile-ours': { type: 'string' },
       'json-only': { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -105,6 +114,9 @@ function parse(argv: string[]): Options | 'help' {
     inflight: positive('inflight', values.inflight, 16),
     size: positive('size', values.size, 1024),
     topic: values.topic ?? 'BenchGrpcTopic',
+    oursMain: path.resolve(values['ours-main'] ?? path.join(REPO_ROOT, 'dist', 'cli', 'main.js')),
+    oursNodeArgs: (values['ours-node-args'] ?? '').split(' ').filter((a) => a !== ''),
+    profileOurs: values['profile-ours'],
     jsonOnly: values['json-only'] === true,
   };
 }
@@ -159,14 +171,15 @@ const PROXY_POLLING = {
 };
 
 /** Our name server and broker as bench:broker deploys them, the broker serving gRPC on a free port. */
-async function deployOurs(topic: string): Promise<Target> {
+async function deployOurs(options: Options): Promise<Target> {
+  const { topic, oursMain, oursNodeArgs, profileOurs } = options;
   const grpcPort = await freePort();
   const client = new RemotingClient();
   await client.start();
   try {
     const { deployment } = await deployBroker(
       'ours',
-      { oursMain: path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), oursNodeArgs: [], keep: false, segmentMib: 256, queues: 8, topic, brokerConfig: { grpcServerPort: grpcPort, ...PROXY_POLLING } },
+      { oursMain, oursNodeArgs, profileOurs, keep: false, segmentMib: 256, queues: 8, topic, brokerConfig: { grpcServerPort: grpcPort, ...PROXY_POLLING } },
       client,
       false,
     );
@@ -307,7 +320,7 @@ async function main(options: Options): Promise<number> {
   for (const sdk of options.sdks) {
     for (const broker of options.brokers) {
       progress(`${sdk} SDK, ${broker}: starting`);
-      const target = broker === 'ours' ? await deployOurs(options.topic) : await deployJava(options.topic);
+      const target = broker === 'ours' ? await deployOurs(options) : await deployJava(options.topic);
       try {
         progress(`${sdk} SDK, ${broker}: ready in ${target.readyMs} ms at ${target.endpoint}`);
         for (const result of await runTarget(options, sdk, broker, target, classpath)) rows.push({ sdk, broker, ready_ms: target.readyMs, ...result });

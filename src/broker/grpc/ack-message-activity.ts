@@ -40,10 +40,10 @@ export class AckMessageActivity {
     const topic = resourceName(request.topic);
     const group = resourceName(request.group);
     validateTopicAndGroup(topic, group);
-    const entries: MsgInit<'AckMessageResultEntry'>[] = [];
-    for (const entry of request.entries) {
-      entries.push({ messageId: entry.messageId, receiptHandle: entry.receiptHandle, status: await this.ackOne(clientId, group, topic, entry.messageId, entry.receiptHandle) });
-    }
+    // All at once: entries of one pop then share one ack record (PopEngine.ack), not one write each in a row.
+    const entries: MsgInit<'AckMessageResultEntry'>[] = await Promise.all(
+      request.entries.map(async (entry) => ({ messageId: entry.messageId, receiptHandle: entry.receiptHandle, status: await this.ackOne(clientId, group, topic, entry.messageId, entry.receiptHandle) })),
+    );
     return { status: commonStatus(entries.map((e) => e.status as Status)), entries };
   }
 

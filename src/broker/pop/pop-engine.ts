@@ -153,6 +153,12 @@ export interface AckRequest {
   readonly receiptHandle: string;
 }
 
+/** Acks of one checkpoint waiting for its lock: their offsets, and the offsets their one record acked. */
+interface AckBatch {
+  readonly offsets: Set<number>;
+  readonly written: Promise<ReadonlySet<number>>;
+}
+
 /** What one pop of one queue found. */
 interface QueuePop {
   readonly messages: PoppedMessage[];
@@ -178,6 +184,8 @@ export class PopEngine {
   private readonly table = new PopCheckPointTable();
   private readonly queueLocks = new QueueLockManager();
   private readonly ckLocks = new QueueLockManager();
+  /** Per checkpoint key: the acks waiting for its lock, to be written together (ackOffsets). */
+  private readonly ackBatches = new Map<string, AckBatch>();
   readonly popLongPollingService: PopLongPollingService;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -532,15 +540,37 @@ export class PopEngine {
     if (put.status !== 'PUT_OK') throw new Error(`POP revive of ${ck.topic}:${ck.queueId}:${offset} into ${retryTopic} failed: ${put.status}`);
   }
 
+  /**
+   * Acks of one checkpoint take its lock in turn, and each writes a record: a push consumer acking the 32 messages
+   * of a pop one by one would wait for 32 writes in a row. So the acks that arrive while the checkpoint's lock is
+   * held join one batch, written as one record (the format of BATCH_ACK_MESSAGE) when its turn comes; each is still
+   * answered only once its offset's record is stored. True when one of `offsets` was pending and this call acked it.
+   */
   private async ackOffsets(group: string, realTopic: string, info: ExtraInfo, offsets: number[]): Promise<boolean> {
     const key = checkPointKey(group, realTopic, info.queueId, info.ckQueueOffset, info.popTime);
-    return this.ckLocks.withLock(key, async () => {
-      const pending = offsets.filter((o) => this.table.isUnacked(group, realTopic, info.queueId, info.ckQueueOffset, info.popTime, o));
-      if (pending.length === 0) return false;
+    const batch = this.ackBatches.get(key) ?? this.startAckBatch(key, group, realTopic, info);
+    // An offset another ack of this batch already asked for is that one's to report.
+    const mine = offsets.filter((o) => !batch.offsets.has(o));
+    for (const o of mine) batch.offsets.add(o);
+    const acked = await batch.written;
+    return mine.some((o) => acked.has(o));
+  }
+
+  /** A new batch of acks for the checkpoint `key`, written when its lock is free: one record for its pending offsets. */
+  private startAckBatch(key: string, group: string, realTopic: string, info: ExtraInfo): AckBatch {
+    const offsets = new Set<number>();
+    const written = this.ckLocks.withLock(key, async () => {
+      // From here on, later acks of the checkpoint form the next batch.
+      this.ackBatches.delete(key);
+      const pending = [...offsets].filter((o) => this.table.isUnacked(group, realTopic, info.queueId, info.ckQueueOffset, info.popTime, o));
+      if (pending.length === 0) return new Set<number>();
       const ack: PopAck = { group, topic: realTopic, queueId: info.queueId, startOffset: info.ckQueueOffset, popTime: info.popTime, offsets: pending };
       await this.appendReviveRecord(ACK_TAG, encodeAck(ack), ack, () => this.table.ack(ack));
-      return true;
+      return new Set(pending);
     });
+    const batch: AckBatch = { offsets, written };
+    this.ackBatches.set(key, batch);
+    return batch;
   }
 
   /** AckMessageProcessor.ackOrderly: the offset is committed in the batch, the consume offset moves, the queue's polls wake. */
