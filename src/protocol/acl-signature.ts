@@ -1,4 +1,5 @@
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { valuesInKeyOrder } from './custom-header.js';
 
 /** SessionCredentials' ext-field names: who signs a request, and the signature. */
 export const ACCESS_KEY = 'AccessKey';
@@ -10,26 +11,20 @@ export const SIGNATURE = 'Signature';
  */
 export const UNIQUE_MSG_QUERY_FLAG = '_UNIQUE_KEY_QUERY';
 
-/** The ext-field values of the signed content (Signature and the `skip`ped keys left out) in key order, joined. */
-function contentText(extFields: Readonly<Record<string, string>>, skip: ((key: string) => boolean) | undefined): string {
-  const keys = Object.keys(extFields).filter((key) => key !== SIGNATURE && (skip === undefined || !skip(key)));
-  keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  let text = '';
-  for (const key of keys) text += extFields[key] as string;
-  return text;
+/** The ext fields a signature leaves out: Signature itself, and `omitField`, which a verifier leaves out for old clients. */
+const SIGNATURE_ONLY: readonly string[] = [SIGNATURE];
+
+function unsigned(omitField: string | undefined): readonly string[] {
+  return omitField === undefined ? SIGNATURE_ONLY : [SIGNATURE, omitField];
 }
 
 /**
- * AclUtils.combineRequestContent: the values of the ext fields (Signature and the `skip`ped keys left out) in the
+ * AclUtils.combineRequestContent: the values of the ext fields (Signature and `omitField` left out) in the
  * order of their keys (Java's String.compareTo, which is JavaScript's default string order: UTF-16 code units),
  * concatenated without separators as UTF-8, then the raw body. Client and brokers build the same bytes.
  */
-export function combineRequestContent(
-  extFields: Readonly<Record<string, string>>,
-  body: Uint8Array | undefined,
-  skip?: (key: string) => boolean,
-): Buffer {
-  const text = Buffer.from(contentText(extFields, skip), 'utf8');
+export function combineRequestContent(extFields: Readonly<Record<string, string>>, body: Uint8Array | undefined, omitField?: string): Buffer {
+  const text = Buffer.from(valuesInKeyOrder(extFields, unsigned(omitField)), 'utf8');
   return body !== undefined && body.length > 0 ? Buffer.concat([text, body]) : text;
 }
 
@@ -53,24 +48,40 @@ function hmacKey(secretKey: string): KeyObject {
 
 /** AclSigner.calSignature: HmacSHA1 of the content with the secret, in Base64 with padding. */
 export function calSignature(content: Uint8Array, secretKey: string): string {
-  return createHmac('sha1', hmacKey(secretKey)).update(content).digest('base64');
+  return hmacOf(content, undefined, secretKey);
 }
 
-/**
- * The signature over these ext fields and body: everything but Signature, and `omitField`, which a verifier
- * leaves out for old clients. The HMAC reads the text and the body in two updates: the content of
- * combineRequestContent without copying the body into it (every signed send and every verified one).
- */
+
+/** The signature over these ext fields and body (the content of combineRequestContent). */
 export function aclSignature(extFields: Readonly<Record<string, string>>, body: Uint8Array | undefined, secretKey: string, omitField?: string): string {
-  const hmac = createHmac('sha1', hmacKey(secretKey)).update(contentText(extFields, omitField === undefined ? undefined : (key) => key === omitField), 'utf8');
+  return hmacOf(valuesInKeyOrder(extFields, unsigned(omitField)), body, secretKey);
+}
+
+/** What a verifier reads from a request to sign it. */
+export interface SignableRequest {
+  readonly body: Buffer | undefined;
+  extFieldValuesInKeyOrder(skip: readonly string[]): Buffer;
+}
+
+/** aclSignature of a request, its text built from a binary header's bytes without the map of its ext fields. */
+export function requestSignature(request: SignableRequest, secretKey: string, omitField?: string): string {
+  return hmacOf(request.extFieldValuesInKeyOrder(unsigned(omitField)), request.body, secretKey);
+}
+
+/** The text (a string as UTF-8) then the body, in two updates: the body is not copied into the content. */
+function hmacOf(text: string | Uint8Array, body: Uint8Array | undefined, secretKey: string): string {
+  const hmac = createHmac('sha1', hmacKey(secretKey)).update(text);
   if (body !== undefined && body.length > 0) hmac.update(body);
   return hmac.digest('base64');
 }
 
-/** Java compares with String.equals; a constant-time comparison answers the same and leaks no prefix timing. */
+/**
+ * Java compares with String.equals; this answers the same in a time that depends on the lengths only (the
+ * expected one is always 28, SHA-1 in Base64), so a forger learns no prefix from it.
+ */
 export function signatureMatches(expected: string, actual: string | undefined): boolean {
-  if (actual === undefined) return false;
-  const a = Buffer.from(expected, 'utf8');
-  const b = Buffer.from(actual, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
+  if (actual === undefined || actual.length !== expected.length) return false;
+  let diff = 0;
+  for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ actual.charCodeAt(i);
+  return diff === 0;
 }

@@ -87,6 +87,25 @@ export function decodeCustomHeader<S extends HeaderSchema>(
 export interface RawExtFields {
   toExtFields(): ExtFields;
   decodeHeader<S extends HeaderSchema>(schema: S, context: HeaderContext): DecodedHeader<S>;
+  /** One field, as the map would hold it (the last one sent; an empty value is no field). */
+  get(key: string): string | undefined;
+  /** Whether the map would be empty. */
+  isEmpty(): boolean;
+  /** valuesInKeyOrder as UTF-8, from the bytes. */
+  valuesInKeyOrder(skip: readonly string[]): Buffer;
+}
+
+/**
+ * The values of the fields but the `skip`ped ones, in the order of their keys, concatenated without separators:
+ * what a request's signature covers (AclUtils.combineRequestContent over Java's TreeMap, whose String.compareTo
+ * is JavaScript's default string order, by UTF-16 code units).
+ */
+export function valuesInKeyOrder(extFields: Readonly<ExtFields>, skip: readonly string[]): string {
+  const keys = Object.keys(extFields).filter((key) => !skip.includes(key));
+  keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  let text = '';
+  for (const key of keys) text += extFields[key] as string;
+  return text;
 }
 
 /** The error for a required field that is absent. */

@@ -12,6 +12,7 @@ import {
   type HeaderContext,
   type HeaderSchema,
   type RawExtFields,
+  valuesInKeyOrder,
 } from './custom-header.js';
 
 /**
@@ -215,6 +216,67 @@ class BinaryExtFields implements RawExtFields {
     return out;
   }
 
+  isEmpty(): boolean {
+    return this.entries.length === 0;
+  }
+
+  get(key: string): string | undefined {
+    const { buf, entries } = this;
+    const ascii = isAscii(key);
+    for (let i = entries.length - 4; i >= 0; i -= 4) {
+      if (keyIs(buf, entries[i]!, entries[i + 1]!, key, ascii)) return decodeString(buf, entries[i + 2]!, entries[i + 3]!);
+    }
+    return undefined;
+  }
+
+  /**
+   * Sorted and copied as bytes while keys and values are ASCII, whose byte order is their UTF-16 order and whose
+   * bytes are those of the decoded strings encoded again. Otherwise through the string map, which turns
+   * malformed UTF-8 into U+FFFD.
+   */
+  valuesInKeyOrder(skip: readonly string[]): Buffer {
+    const { buf, entries } = this;
+    const slow = (): Buffer => Buffer.from(valuesInKeyOrder(this.toExtFields(), skip), 'utf8');
+    if (!skip.every(isAscii)) return slow();
+    // The entries taken, by key: an insertion sort (a header has a few dozen fields at most), stable, so that of
+    // equal keys the last one sent, the one the map keeps, comes last.
+    const order: number[] = [];
+    let high = 0;
+    for (let i = 0; i < entries.length; i += 4) {
+      const at = entries[i]!;
+      const length = entries[i + 1]!;
+      for (let b = at; b < at + length; b++) high |= buf[b]!;
+      if (isOneOf(buf, at, length, skip)) continue;
+      let j = order.length;
+      for (; j > 0 && compareBytes(buf, entries[order[j - 1]!]!, entries[order[j - 1]! + 1]!, at, length) > 0; j--) order[j] = order[j - 1]!;
+      order[j] = i;
+    }
+    // A key above ASCII: its bytes do not sort as its characters.
+    if (high > 0x7f) return slow();
+    // Of equal keys, the last.
+    let taken = 0;
+    let length = 0;
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      const next = order[k + 1];
+      if (next !== undefined && compareBytes(buf, entries[i]!, entries[i + 1]!, entries[next]!, entries[next + 1]!) === 0) continue;
+      order[taken++] = i;
+      length += entries[i + 3]!;
+    }
+    const out = Buffer.allocUnsafe(length);
+    let pos = 0;
+    for (let k = 0; k < taken; k++) {
+      const start = entries[order[k]! + 2]!;
+      const end = start + entries[order[k]! + 3]!;
+      for (let b = start; b < end; b++) {
+        const c = buf[b]!;
+        high |= c;
+        out[pos++] = c;
+      }
+    }
+    return high > 0x7f ? slow() : out;
+  }
+
   /**
    * decodeCustomHeader, from the bytes: the same values, and the same error first (fields are checked in schema
    * order), without the string map in between.
@@ -248,6 +310,37 @@ class BinaryExtFields implements RawExtFields {
     }
     return out as DecodedHeader<S>;
   }
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+function isOneOf(buf: Buffer, at: number, length: number, asciiKeys: readonly string[]): boolean {
+  for (const key of asciiKeys) if (keyIs(buf, at, length, key, true)) return true;
+  return false;
+}
+
+/** Byte order: the UTF-16 order of ASCII strings. */
+function compareBytes(buf: Buffer, a: number, aLength: number, b: number, bLength: number): number {
+  const n = Math.min(aLength, bLength);
+  for (let i = 0; i < n; i++) {
+    const d = buf[a + i]! - buf[b + i]!;
+    if (d !== 0) return d;
+  }
+  return aLength - bLength;
+}
+
+/**
+ * Whether the key bytes at `at` decode to `key`. An ASCII key can only come from the same bytes (any other byte
+ * decodes to a character above 0x7f); another one is compared decoded.
+ */
+function keyIs(buf: Buffer, at: number, length: number, key: string, ascii: boolean): boolean {
+  if (!ascii) return decodeString(buf, at, length) === key;
+  if (length !== key.length) return false;
+  for (let i = 0; i < length; i++) if (buf[at + i] !== key.charCodeAt(i)) return false;
+  return true;
 }
 
 /** Boolean.parseBoolean: a case-insensitive "true" (no other letters lower-case to these four). */

@@ -11,6 +11,7 @@ import {
   type HeaderSchema,
   type RawExtFields,
   setOwnField,
+  valuesInKeyOrder,
 } from './custom-header.js';
 
 const RPC_TYPE_RESPONSE = 1; // flag bit 0
@@ -84,6 +85,24 @@ export class RemotingCommand {
   set extFields(extFields: ExtFields | undefined) {
     this.rawExtFields = undefined;
     this.ownExtFields = extFields;
+  }
+
+  /** One ext field; a binary header's is read from its bytes, without building the map. */
+  getExtField(key: string): string | undefined {
+    if (this.rawExtFields !== undefined) return this.rawExtFields.get(key);
+    const own = this.ownExtFields;
+    return own !== undefined && Object.hasOwn(own, key) ? own[key] : undefined;
+  }
+
+  hasExtFields(): boolean {
+    if (this.rawExtFields !== undefined) return !this.rawExtFields.isEmpty();
+    return this.ownExtFields !== undefined && Object.keys(this.ownExtFields).length > 0;
+  }
+
+  /** valuesInKeyOrder of the ext fields as UTF-8 (what a signature covers); from a binary header's bytes. */
+  extFieldValuesInKeyOrder(skip: readonly string[]): Buffer {
+    if (this.rawExtFields !== undefined) return this.rawExtFields.valuesInKeyOrder(skip);
+    return Buffer.from(valuesInKeyOrder(this.ownExtFields ?? {}, skip), 'utf8');
   }
 
   /** A request whose custom header fields travel as string extFields (null and undefined are dropped). */

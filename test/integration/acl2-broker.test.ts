@@ -182,6 +182,26 @@ describe('our broker with ACL 2.0 and our signed clients', { timeout: 120_000 },
     await waitFor(() => received.some((m) => m.keys.includes('acl-allowed')), 30_000, 'the allowed message');
   });
 
+  it('binary (ROCKETMQ) headers, checked from their bytes: a send and a push consumer where allowed, refusals elsewhere', async () => {
+    // Clients of their own: the serialize type belongs to the client instance.
+    const binary = new MQClientManager();
+    const options = { nameServer: namesrvAddr, clientManager: binary, clientIP: '127.0.0.1', serializeType: 'ROCKETMQ' as const };
+    const p = await add(new Producer({ ...options, group: 'PID_ACL_BINARY', credentials: ALICE, retryTimesWhenSendFailed: 0 }));
+    assert.equal((await p.send({ topic: ALLOWED, body: Buffer.from('binary'), keys: 'acl-binary', tags: 'é✓' })).status, 'SEND_OK');
+    const forbidden = await refusal(p, FORBIDDEN);
+    assert.deepEqual([forbidden?.responseCode, forbidden?.remark], [ResponseCode.NO_PERMISSION, `User:alice has no permission to access Topic:${FORBIDDEN} from 127.0.0.1, no matched policies.`]);
+    const wrong = await add(new Producer({ ...options, group: 'PID_ACL_BINARY_WRONG', credentials: { accessKey: ALICE.accessKey, secretKey: 'not-the-secret' }, retryTimesWhenSendFailed: 0 }));
+    const refused = await refusal(wrong, ALLOWED);
+    assert.deepEqual([refused?.responseCode, refused?.remark], [ResponseCode.NO_PERMISSION, 'check signature failed.']);
+    // A group of its own, so that the earlier consumer of GROUP does not take queues from this one.
+    await admin.updateAcl(broker.brokerAddr, { subject: `User:${ALICE.accessKey}`, policies: [{ policyType: 'Custom', entries: [{ resource: 'Group:GID_ACL_BINARY', actions: ['Sub'], decision: 'Allow' }] }] });
+    const received: ConsumerMessage[] = [];
+    const consumer = new PushConsumer({ ...options, group: 'GID_ACL_BINARY', credentials: ALICE, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    consumer.subscribe(ALLOWED, '*', (msg) => void received.push(msg));
+    await add(consumer);
+    await waitFor(() => received.some((m) => m.keys.includes('acl-binary')), 30_000, 'the message sent with a binary header');
+  });
+
   it("a normal user's transaction committed when the broker checks it is delivered: the answer is authorized on the real topic", async () => {
     const before = stored(ALLOWED);
     const checked: string[] = [];

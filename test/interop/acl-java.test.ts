@@ -277,24 +277,29 @@ for (const [brokerName, startCluster, proxyHeader] of [
       await waitFor(() => received.some((m) => m.keys.includes('acl-allowed')), 60_000, 'the allowed message');
     });
 
-    it("Java 5.3.3 clients: the super user's DefaultMQAdminExt creates a user and its ACL, the user sends and consumes where allowed, is refused elsewhere (16)", async () => {
+    it("Java 5.3.3 clients: the super user's DefaultMQAdminExt creates a user and its ACL, the user sends and consumes where allowed, is refused elsewhere (16); JSON and binary headers", async () => {
       const { classpath } = await buildInterop('5.3.3');
-      const run = await runJava({
-        mainClass: 'io.rocketmqts.interop.AclDriver',
-        classpath,
-        timeoutMs: 120_000,
-        args: ['--namesrv', cluster.namesrvAddr, '--broker', cluster.brokerAddr, '--root-ak', ROOT.accessKey, '--root-sk', ROOT.secretKey,
-          '--user', 'carol', '--password', 'carol-secret', '--allowed', 'AclJavaAllowed', '--forbidden', 'AclJavaForbidden', '--group', 'GID_ACL_JAVA'],
-      });
-      assert.equal(run.code, 0, run.stderr);
-      const report = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as AclDriverReport;
-      assert.equal(report.userType, 'Normal');
-      assert.deepEqual(report.acl, ['Topic:AclJavaAllowed=Pub,Sub,Get/Allow', 'Group:GID_ACL_JAVA=Pub,Sub,Get/Allow']);
-      assert.equal(report.allowed, 'SEND_OK');
-      assert.equal(report.forbidden.code, ResponseCode.NO_PERMISSION, JSON.stringify(report.forbidden));
-      assert.match(report.forbidden.remark ?? '', /^User:carol has no permission to access Topic:AclJavaForbidden from [0-9.]+, no matched policies\.$/);
-      assert.deepEqual(report.wrongPassword, { code: ResponseCode.NO_PERMISSION, remark: 'check signature failed.' });
-      assert.equal(report.consumed, true);
+      // The Java client's default (JSON), and the binary header its benchmark tools use, which our broker checks
+      // from the bytes.
+      for (const [serialize, user, suffix] of [['JSON', 'carol', ''], ['ROCKETMQ', 'erin', 'Binary']] as const) {
+        const run = await runJava({
+          mainClass: 'io.rocketmqts.interop.AclDriver',
+          classpath,
+          timeoutMs: 120_000,
+          jvmArgs: [`-Drocketmq.serialize.type=${serialize}`],
+          args: ['--namesrv', cluster.namesrvAddr, '--broker', cluster.brokerAddr, '--root-ak', ROOT.accessKey, '--root-sk', ROOT.secretKey,
+            '--user', user, '--password', `${user}-secret`, '--allowed', `AclJavaAllowed${suffix}`, '--forbidden', `AclJavaForbidden${suffix}`, '--group', `GID_ACL_JAVA${suffix}`],
+        });
+        assert.equal(run.code, 0, run.stderr);
+        const report = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as AclDriverReport;
+        assert.equal(report.userType, 'Normal');
+        assert.deepEqual(report.acl, [`Topic:AclJavaAllowed${suffix}=Pub,Sub,Get/Allow`, `Group:GID_ACL_JAVA${suffix}=Pub,Sub,Get/Allow`]);
+        assert.equal(report.allowed, 'SEND_OK', serialize);
+        assert.equal(report.forbidden.code, ResponseCode.NO_PERMISSION, JSON.stringify(report.forbidden));
+        assert.match(report.forbidden.remark ?? '', new RegExp(`^User:${user} has no permission to access Topic:AclJavaForbidden${suffix} from [0-9.]+, no matched policies\\.$`));
+        assert.deepEqual(report.wrongPassword, { code: ResponseCode.NO_PERMISSION, remark: 'check signature failed.' }, serialize);
+        assert.equal(report.consumed, true, serialize);
+      }
     });
 
     it('the super user updates and deletes users and ACLs (3002, 3003, 3007, 3008) and lists them with filters (3010)', async () => {

@@ -104,7 +104,7 @@ export function parseAccessRequest(request: RemotingCommand, remoteAddr: string)
     ...base,
     accessKey: ext[ACCESS_KEY],
     signature: ext[SIGNATURE],
-    content: combineRequestContent(ext, request.body, (key) => key === UNIQUE_MSG_QUERY_FLAG),
+    content: combineRequestContent(ext, request.body, UNIQUE_MSG_QUERY_FLAG),
     resources,
   };
 }

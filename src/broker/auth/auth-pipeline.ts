@@ -8,6 +8,8 @@ import { AuthenticationError, AuthorizationError } from './auth-errors.js';
 import type { AuthenticationEvaluator } from './authentication-evaluator.js';
 import type { AuthorizationEvaluator } from './authorization-evaluator.js';
 
+const SOURCE_IPS_MAX = 4096;
+
 /**
  * AuthenticationPipeline + AuthorizationPipeline (BrokerController#initialRequestPipeline): authentication, then
  * authorization, before every processor. A refusal aborts the request with NO_PERMISSION (16) and Java's remark,
@@ -22,14 +24,28 @@ export class AuthPipeline implements RequestPipeline {
     private readonly logger: Logger,
   ) {}
 
+  /** Each connection's source address, parsed once; bounded like the connections (cleared when full). */
+  private readonly sourceIps = new Map<string, string>();
+
+  private sourceIpOf(remoteAddr: string): string {
+    let ip = this.sourceIps.get(remoteAddr);
+    if (ip === undefined) {
+      if (this.sourceIps.size >= SOURCE_IPS_MAX) this.sourceIps.clear();
+      ip = hostOf(remoteAddr);
+      this.sourceIps.set(remoteAddr, ip);
+    }
+    return ip;
+  }
+
   execute(remoteAddr: string, request: RemotingCommand): void {
     try {
       this.authentication.evaluate(request);
       this.authorization.evaluate({
         code: request.code,
-        extFields: request.extFields ?? {},
+        field: (key) => request.getExtField(key),
+        hasExtFields: request.hasExtFields(),
         body: request.body,
-        sourceIp: sourceIpOf(remoteAddr),
+        sourceIp: this.sourceIpOf(remoteAddr),
         clusterName: this.clusterName(),
         realTopicOfHalfMessage: this.realTopicOfHalfMessage,
       });
@@ -44,7 +60,7 @@ export class AuthPipeline implements RequestPipeline {
 }
 
 /** StringUtils.substringBeforeLast(remoteAddr, ":"), without the brackets of an IPv6 address. */
-function sourceIpOf(remoteAddr: string): string {
+function hostOf(remoteAddr: string): string {
   try {
     return parseAddr(remoteAddr).host;
   } catch {

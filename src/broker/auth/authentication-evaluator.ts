@@ -1,16 +1,14 @@
-import { ACCESS_KEY, SIGNATURE, UNIQUE_MSG_QUERY_FLAG, aclSignature, signatureMatches } from '../../protocol/acl-signature.js';
+import { ACCESS_KEY, SIGNATURE, UNIQUE_MSG_QUERY_FLAG, requestSignature, signatureMatches, type SignableRequest } from '../../protocol/acl-signature.js';
 import { MQVersion } from '../../protocol/language-code.js';
 import type { AuthConfig } from './auth-config.js';
 import { AuthenticationError } from './auth-errors.js';
 import type { AuthenticationMetadataManager } from './authentication-metadata-manager.js';
 
-
 /** What authentication reads from a request. */
-export interface SignedRequest {
+export interface SignedRequest extends SignableRequest {
   readonly code: number;
   readonly version: number;
-  readonly extFields: Readonly<Record<string, string>> | undefined;
-  readonly body: Buffer | undefined;
+  getExtField(key: string): string | undefined;
 }
 
 /**
@@ -28,14 +26,13 @@ export class AuthenticationEvaluator {
   evaluate(request: SignedRequest): string | undefined {
     if (!this.config.authenticationEnabled || this.config.authenticationWhitelist.has(String(request.code))) return undefined;
     if (this.users === undefined) throw new AuthenticationError('The authenticationMetadataProvider is not configured');
-    const fields = request.extFields ?? {};
-    const username = fields[ACCESS_KEY];
+    const username = request.getExtField(ACCESS_KEY);
     if (username === undefined || username === '') throw new AuthenticationError('username cannot be null.');
     const user = this.users.getUser(username);
     if (user === undefined) throw new AuthenticationError(`User:${username} is not found.`);
     if (user.userStatus === 'disable') throw new AuthenticationError(`User:${username} is disabled.`);
     const omit = request.version <= MQVersion.V4_9_3 ? UNIQUE_MSG_QUERY_FLAG : undefined;
-    if (!signatureMatches(aclSignature(fields, request.body, user.password, omit), fields[SIGNATURE])) throw new AuthenticationError('check signature failed.');
+    if (!signatureMatches(requestSignature(request, user.password, omit), request.getExtField(SIGNATURE))) throw new AuthenticationError('check signature failed.');
     return username;
   }
 }

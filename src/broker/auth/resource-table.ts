@@ -18,7 +18,8 @@ export interface RequestedResource {
 
 /** What a rule reads from the request. */
 export interface RequestView {
-  readonly extFields: Readonly<Record<string, string>>;
+  /** One ext field of the request. */
+  field(key: string): string | undefined;
   readonly body: Buffer | undefined;
   readonly clusterName: string;
   /** END_TRANSACTION from a check-back: the topic the half message at `commitLogOffset` was sent to. */
@@ -45,7 +46,7 @@ function annotated(actions: readonly Action[], fields: readonly AnnotatedField[]
   return (request) => {
     const out: RequestedResource[] = [];
     for (const { field, type, splitter } of fields) {
-      const value = request.extFields[field];
+      const value = request.field(field);
       if (value === undefined) continue;
       const values = splitter === undefined ? [value] : value.split(splitter).filter((v) => v !== '');
       for (const name of values) {
@@ -66,10 +67,10 @@ const authenticatedOnly: Rule = () => [];
 
 /** SEND_MESSAGE and V2/batch: Pub on the topic; a send to a retry topic (a consumer's send-back) needs Sub on the group. */
 function send(topicField: string, groupField: string): Rule {
-  return ({ extFields }) => {
-    const target = extFields[topicField];
+  return (request) => {
+    const target = request.field(topicField);
     if (isRetry(target)) {
-      const g = extFields[groupField];
+      const g = request.field(groupField);
       return [{ resource: ofGroup(isBlank(g) ? (target as string) : g), actions: ['Sub'] }];
     }
     return [{ resource: ofTopic(target ?? ''), actions: ['Pub'] }];
@@ -77,19 +78,21 @@ function send(topicField: string, groupField: string): Rule {
 }
 
 /** PULL_MESSAGE: Sub on the topic (unless it is the group's retry topic) and on the group. */
-const pull: Rule = ({ extFields }) => {
+const pull: Rule = (request) => {
   const out: RequestedResource[] = [];
-  if (!isRetry(extFields['topic'])) out.push({ resource: ofTopic(extFields['topic'] ?? ''), actions: ['Sub'] });
-  out.push({ resource: ofGroup(extFields['consumerGroup'] ?? ''), actions: ['Sub'] });
+  const topic = request.field('topic');
+  if (!isRetry(topic)) out.push({ resource: ofTopic(topic ?? ''), actions: ['Sub'] });
+  out.push({ resource: ofGroup(request.field('consumerGroup') ?? ''), actions: ['Sub'] });
   return out;
 };
 
 /** QUERY/UPDATE_CONSUMER_OFFSET: the topic (unless a retry topic) and the group, with Sub or the given action. */
 function consumerOffset(action: Action): Rule {
-  return ({ extFields }) => {
+  return (request) => {
     const out: RequestedResource[] = [];
-    if (!isRetry(extFields['topic'])) out.push({ resource: ofTopic(extFields['topic'] ?? ''), actions: ['Sub', action] });
-    out.push({ resource: ofGroup(extFields['consumerGroup'] ?? ''), actions: ['Sub', action] });
+    const topic = request.field('topic');
+    if (!isRetry(topic)) out.push({ resource: ofTopic(topic ?? ''), actions: ['Sub', action] });
+    out.push({ resource: ofGroup(request.field('consumerGroup') ?? ''), actions: ['Sub', action] });
     return out;
   };
 }
@@ -127,10 +130,9 @@ const lockBatch: Rule = (request) => {
  * commit. We authorize a check-back's answer against the topic the half message was really sent to.
  */
 const endTransaction: Rule = (request) => {
-  const { extFields } = request;
-  let target = extFields['topic'];
-  if (extFields['fromTransactionCheck'] === 'true') {
-    const offset = Number(extFields['commitLogOffset']);
+  let target = request.field('topic');
+  if (request.field('fromTransactionCheck') === 'true') {
+    const offset = Number(request.field('commitLogOffset'));
     target = (Number.isSafeInteger(offset) ? request.realTopicOfHalfMessage(offset) : undefined) ?? target;
   }
   return isBlank(target) ? [] : [{ resource: ofTopic(target), actions: ['Pub'] }];
@@ -141,9 +143,9 @@ export const RESOURCE_TABLE: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [RequestCode.SEND_MESSAGE, send('topic', 'group')],
   [RequestCode.SEND_MESSAGE_V2, send('b', 'a')],
   [RequestCode.SEND_BATCH_MESSAGE, send('b', 'a')],
-  [RequestCode.RECALL_MESSAGE, ({ extFields }) => [{ resource: ofTopic(extFields['topic'] ?? ''), actions: ['Pub'] }]],
+  [RequestCode.RECALL_MESSAGE, (request) => [{ resource: ofTopic(request.field('topic') ?? ''), actions: ['Pub'] }]],
   [RequestCode.END_TRANSACTION, endTransaction],
-  [RequestCode.CONSUMER_SEND_MSG_BACK, ({ extFields }) => [{ resource: ofGroup(extFields['group'] ?? ''), actions: ['Sub'] }]],
+  [RequestCode.CONSUMER_SEND_MSG_BACK, (request) => [{ resource: ofGroup(request.field('group') ?? ''), actions: ['Sub'] }]],
   [RequestCode.PULL_MESSAGE, pull],
   // Java 5.3.3 has no rule for LITE_PULL_MESSAGE (its header is PULL_MESSAGE's), so a lite-pull consumer reads
   // any topic unchecked; we check it as a pull.
@@ -160,10 +162,13 @@ export const RESOURCE_TABLE: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   // Body-only requests with no annotated header: Java 5.3.3 checks nothing beyond authentication.
   [RequestCode.QUERY_ASSIGNMENT, authenticatedOnly],
   [RequestCode.SET_MESSAGE_REQUEST_MODE, authenticatedOnly],
-  [RequestCode.QUERY_MESSAGE, ({ extFields }) => [{ resource: ofTopic(extFields['topic'] ?? ''), actions: ['Sub', 'Get'] }]],
+  [RequestCode.QUERY_MESSAGE, (request) => [{ resource: ofTopic(request.field('topic') ?? ''), actions: ['Sub', 'Get'] }]],
   [RequestCode.HEART_BEAT, heartbeat],
-  [RequestCode.UNREGISTER_CLIENT, ({ extFields }) => (isBlank(extFields['consumerGroup']) ? [] : [{ resource: ofGroup(extFields['consumerGroup']), actions: ['Sub'] }])],
-  [RequestCode.GET_CONSUMER_LIST_BY_GROUP, ({ extFields }) => [{ resource: ofGroup(extFields['consumerGroup'] ?? ''), actions: ['Sub', 'Get'] }]],
+  [RequestCode.UNREGISTER_CLIENT, (request) => {
+    const group = request.field('consumerGroup');
+    return isBlank(group) ? [] : [{ resource: ofGroup(group), actions: ['Sub'] }];
+  }],
+  [RequestCode.GET_CONSUMER_LIST_BY_GROUP, (request) => [{ resource: ofGroup(request.field('consumerGroup') ?? ''), actions: ['Sub', 'Get'] }]],
   [RequestCode.QUERY_CONSUMER_OFFSET, consumerOffset('Get')],
   [RequestCode.UPDATE_CONSUMER_OFFSET, consumerOffset('Update')],
   [RequestCode.LOCK_BATCH_MQ, lockBatch],

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { RemotingCommand, RequestCode, decodeCommand, decodeCustomHeader, encodeCommand, headerToExtFields } from '../../../src/protocol/index.js';
+import { valuesInKeyOrder } from '../../../src/protocol/custom-header.js';
 import { throwsRemoting } from './support.js';
 
 void describe('headerToExtFields', () => {
@@ -344,6 +345,46 @@ void describe('binary (ROCKETMQ) headers decode straight from their bytes', () =
         // Empty values are absent once they crossed the wire, as Java reads them as null.
         const strings = Object.fromEntries(Object.entries(sent.extFields ?? {}).filter(([, v]) => v !== ''));
         assert.deepEqual({ ...received.extFields }, strings);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  /** A ROCKETMQ request frame with these ext fields as given: repeated keys and any bytes, which no encoder makes. */
+  function binaryRequest(fields: readonly (readonly [Buffer, Buffer])[]): Buffer {
+    const ext = Buffer.concat(fields.flatMap(([k, v]) => [Buffer.from([k.length >> 8, k.length & 0xff]), k, Buffer.from(new Uint32Array([v.length]).buffer).reverse(), v]));
+    const header = Buffer.alloc(21);
+    header.writeInt16BE(RequestCode.SEND_MESSAGE_V2, 0);
+    header.writeInt16BE(453, 3);
+    header.writeInt32BE(ext.length, 17);
+    const frame = Buffer.alloc(8);
+    frame.writeInt32BE(4 + header.length + ext.length, 0);
+    frame.writeUInt32BE(((1 << 24) | (header.length + ext.length)) >>> 0, 4);
+    return Buffer.concat([frame, header, ext]);
+  }
+
+  void it('one field, emptiness and the values in key order read from the bytes are those of the string map', () => {
+    const keys = ['a', 'b', 'B', 'ab', 'Signature', '_UNIQUE_KEY_QUERY', 'é', 'z\u00ff', '\ud83d\ude00', '\uffff', ''];
+    const keyBytes = fc.oneof(
+      { arbitrary: fc.constantFrom(...keys.slice(0, 6)).map((k) => Buffer.from(k, 'latin1')), weight: 4 },
+      fc.constantFrom(...keys).map((k) => Buffer.from(k, 'utf8')),
+      fc.uint8Array({ maxLength: 3 }).map((a) => Buffer.from(a)),
+    );
+    const valueBytes = fc.oneof(
+      fc.string({ unit: 'binary-ascii', maxLength: 80 }).map((v) => Buffer.from(v, 'latin1')),
+      fc.string({ unit: 'binary-ascii', maxLength: 80 }).map((v) => Buffer.from(v, 'latin1')),
+      fc.string({ unit: 'binary', maxLength: 80 }).map((v) => Buffer.from(v, 'utf8')),
+      fc.uint8Array({ maxLength: 80 }).map((a) => Buffer.from(a)), // malformed UTF-8 too
+    );
+    const skips = [[], ['Signature'], ['Signature', '_UNIQUE_KEY_QUERY'], ['é']];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(keyBytes, valueBytes), { maxLength: 12 }), (fields) => {
+        const bytes = binaryRequest(fields);
+        const map = decodeCommand(bytes).extFields ?? {};
+        const direct = decodeCommand(bytes);
+        for (const key of [...keys, ...Object.keys(map), 'absent']) assert.equal(direct.getExtField(key), Object.hasOwn(map, key) ? map[key] : undefined, key);
+        assert.equal(direct.hasExtFields(), Object.keys(map).length > 0);
+        for (const skip of skips) assert.deepEqual(direct.extFieldValuesInKeyOrder(skip), Buffer.from(valuesInKeyOrder(map, skip), 'utf8'));
       }),
       { numRuns: 500 },
     );

@@ -9,7 +9,7 @@ import { AuthorizationMetadataManager } from '../../../../src/broker/auth/author
 import { aclFromInfo } from '../../../../src/broker/auth/acl.js';
 import { encodeHeartbeatData } from '../../../../src/protocol/bodies/heartbeat-data.js';
 import { AclClientRPCHook } from '../../../../src/remoting/acl-client-rpc-hook.js';
-import { RemotingCommand, RequestCode } from '../../../../src/index.js';
+import { RemotingCommand, RequestCode, decodeCommand, encodeCommand } from '../../../../src/index.js';
 import { MemoryConfigStore } from '../support.js';
 import { silentLogger } from '../../../../src/common/logger.js';
 
@@ -96,6 +96,27 @@ describe('ACL 2.0 authentication', () => {
     assert.equal(refusal(() => authn.evaluate(old)), 'check signature failed.');
   });
 
+  it('checks a binary (ROCKETMQ) header from its bytes as it checks the string map', async () => {
+    const { authn } = await stores();
+    const wire = (request: RemotingCommand): Buffer => {
+      request.serializeTypeCurrentRPC = 'ROCKETMQ';
+      return encodeCommand(request);
+    };
+    // Non-ASCII values, and fields in no particular order: the content is the values' UTF-8 in key order.
+    const header = { b: 'T', a: 'P', i: 'KEYS\u0001k1\u0002TAGS\u0001é✓', Z: 'z' };
+    const bytes = wire(signed(RequestCode.SEND_MESSAGE_V2, header, ALICE, Buffer.from('payload')));
+    assert.equal(authn.evaluate(decodeCommand(bytes)), 'alice');
+    const wrongSecret = wire(signed(RequestCode.SEND_MESSAGE_V2, header, { accessKey: 'alice', secretKey: 'wrong' }, Buffer.from('payload')));
+    assert.equal(refusal(() => authn.evaluate(decodeCommand(wrongSecret))), 'check signature failed.');
+    const tampered = Buffer.from(bytes);
+    tampered[tampered.indexOf('KEYS')] = 0x6b; // "kEYS": one byte of one value changed after signing
+    assert.equal(refusal(() => authn.evaluate(decodeCommand(tampered))), 'check signature failed.');
+    const old = signed(RequestCode.QUERY_MESSAGE, { topic: 'T' }, ALICE);
+    old.version = 399;
+    old.addExtField('_UNIQUE_KEY_QUERY', 'true');
+    assert.equal(authn.evaluate(decodeCommand(wire(old))), 'alice');
+  });
+
   it('whitelisted codes skip it; without a metadata provider every request is refused', async () => {
     const { users } = await stores();
     const whitelisted = new AuthenticationEvaluator(parseAuthConfig(new Map([...PROVIDERS, ['authenticationWhitelist', ' 34 ,10']])), users);
@@ -108,7 +129,8 @@ describe('ACL 2.0 authentication', () => {
 describe('ACL 2.0 authorization', () => {
   const view = (code: number, fields: Record<string, string>, body?: Buffer): AuthorizationRequest => ({
     code,
-    extFields: fields,
+    field: (key) => (Object.hasOwn(fields, key) ? fields[key] : undefined),
+    hasExtFields: Object.keys(fields).length > 0,
     body,
     sourceIp: '127.0.0.1',
     clusterName: 'DefaultCluster',
