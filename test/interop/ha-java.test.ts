@@ -157,6 +157,11 @@ describe('HA with Java RocketMQ (5.3.3 and 4.9.8, both directions)', { skip, tim
       for (let i = 0; i < 300; i++) assert.equal((await send(client, master.addr, 'HaJavaTopic', Buffer.alloc(8000 + i, 65 + (i % 26)), i % 4)).code, ResponseCode.SUCCESS);
       // Polled: a CI run once read the 4.9.8 master's runtime info below what it had just acknowledged.
       const before = await pollFor(() => runtimeInfo(client, master.addr), (info) => info.max > 2 * SEGMENT, { timeoutMillis: 10_000, intervalMillis: 100, what: 'the master past two segments' });
+      // Our slaves learn the master from their registration's answer: the name server must name it first. Under
+      // load, a slave's first answer once named no master, and it stayed READY until its next registration 10 s
+      // later, past the refusal's 10 s. 45 s: the Java master registers at start, then 10 s later and every 30 s.
+      const masterNamed = (): boolean => namesrv.routeInfoManager.getAllClusterInfo().brokerAddrTable.get(names.broker)?.brokerAddrs.get(0) === master.addr;
+      await pollFor(() => Promise.resolve(masterNamed()), (named) => named, { timeoutMillis: 45_000, intervalMillis: 100, what: 'the name server naming the Java master' });
       if (version === '5.3.3') {
         // P9: a slave with another segment size refuses this master before replicating anything.
         const mismatched = await startTestBroker(join(dir, 'ts-slave-2m'), namesrvAddr, {
