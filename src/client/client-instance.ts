@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../common/logger.js';
 import type { HeartbeatData } from '../protocol/bodies/heartbeat-data.js';
 import type { TopicRouteData } from '../protocol/bodies/topic-route-data.js';
@@ -33,6 +34,11 @@ const ROUTE_INITIAL_DELAY = 10;
 const HEARTBEAT_INITIAL_DELAY = 1000;
 /** RebalanceService: every consumer rebalances every 20 s (rocketmq.client.rebalance.waitInterval), and on demand. */
 const REBALANCE_INTERVAL = 20_000;
+/**
+ * After a heartbeat, the waits (ms) between fetches of subscribed routes still missing: about 6 s in all, for the
+ * broker to register a retry topic the heartbeat made it create (behind any registration already in flight).
+ */
+const MISSING_ROUTE_RETRY_DELAYS = [0, 100, 200, 400, 800, 1600, 3200];
 
 type State = 'created' | 'running' | 'stopped';
 
@@ -78,6 +84,9 @@ export class MQClientInstance {
       await consumer.doRebalance().catch((err: unknown) => this.logger.warn(`rebalance of ${consumer.groupName} failed`, err));
     }
   });
+  private readonly missingRoutes = new CoalescedRun(() => this.fetchMissingSubscribeRoutes());
+  /** Aborted at shutdown: ends the waits of fetchMissingSubscribeRoutes. */
+  private readonly stopping = new AbortController();
   private state: State = 'created';
 
   constructor(
@@ -153,6 +162,7 @@ export class MQClientInstance {
   async shutdown(): Promise<void> {
     if (this.state === 'stopped' || this.producerTable.size > 0 || this.consumerTable.size > 0) return;
     this.state = 'stopped';
+    this.stopping.abort();
     this.onShutdown(this);
     this.requestFutureHolder.failAll(() => new MQClientError(`client instance ${this.clientId} was shut down before the reply came`));
     for (const task of this.tasks) task.stop();
@@ -397,6 +407,38 @@ export class MQClientInstance {
       }
     }
     await Promise.all(calls);
+    if (this.consumerTable.size > 0) void this.missingRoutes.request();
+  }
+
+  /**
+   * A consumer group's heartbeat makes each broker create the group's retry topic, which the broker then registers
+   * with the name servers. Java's client finds that route at its next poll (30 s) and takes its queues at its next
+   * rebalance (20 s), so a new group's first retries come that late. Here every subscribed topic still without a
+   * route is fetched again a few times over a few seconds, and the consumers rebalance as soon as one appears (by
+   * this fetch or any other).
+   */
+  private async fetchMissingSubscribeRoutes(): Promise<boolean> {
+    let missing = this.subscribedTopicsWithoutRoute();
+    for (const delay of MISSING_ROUTE_RETRY_DELAYS) {
+      if (missing.size === 0) return true;
+      if (delay > 0 && !(await sleep(delay, true, { signal: this.stopping.signal, ref: false }).catch(() => false))) return false;
+      if (!this.isRunning) return false;
+      for (const topic of missing) {
+        await this.updateTopicRouteInfoFromNameServer(topic).catch((err: unknown) => this.logger.warn(`updating the route of ${topic} failed`, err));
+      }
+      const still = this.subscribedTopicsWithoutRoute();
+      if ([...missing].some((topic) => !still.has(topic))) this.rebalanceImmediately();
+      missing = still;
+    }
+    return true;
+  }
+
+  private subscribedTopicsWithoutRoute(): Set<string> {
+    const topics = new Set<string>();
+    for (const consumer of this.consumerTable.values()) {
+      for (const { topic } of consumer.subscriptions()) if (consumer.isSubscribeTopicNeedUpdate(topic)) topics.add(topic);
+    }
+    return topics;
   }
 
   /** cleanOfflineBroker: forgets broker addresses no route names any more. */

@@ -514,11 +514,27 @@ export interface StartJavaBrokerOptions {
   rocketmqHomeFiles?: Record<string, string>;
 }
 
+/** startJavaBroker's tries when a port it picked was taken before the JVM bound it. */
+const BROKER_START_ATTEMPTS = 3;
+
 /**
  * Starts Apache RocketMQ's BrokerStartup (a master, ASYNC_FLUSH) on free loopback ports P (clients), P-2 (fast
  * channel) and P+1 (HA), with its store in a temporary directory and small commit log and index files.
  */
 export async function startJavaBroker(options: StartJavaBrokerOptions): Promise<JavaServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startJavaBrokerOnce(options);
+    } catch (error) {
+      // freeBrokerPort checks its ports seconds before the JVM binds them; on a busy machine another process (an
+      // outgoing connection's ephemeral port, often) can take one meanwhile. Other ports then, unless they were given.
+      const portTaken = /java\.net\.BindException: Address already in use/.test(String(error));
+      if (!portTaken || options.config?.['listenPort'] !== undefined || attempt >= BROKER_START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function startJavaBrokerOnce(options: StartJavaBrokerOptions): Promise<JavaServer> {
   const version = options.version ?? '5.3.3';
   const { classpath } = await buildInterop(version);
   const dir = await mkdtemp(path.join(tmpdir(), `rmqts-broker-${version}-`));

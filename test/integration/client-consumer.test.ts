@@ -120,9 +120,8 @@ describe('PushConsumer against our broker', () => {
     });
     await consumer.start();
     try {
-      // A new group's retry topic is made by its first heartbeat; when the consumer's first rebalance comes before
-      // that route exists, the retries start at the next one, 20 s later (Java's RebalanceService does the same).
-      await waitFor(() => seen.length === 3, 45_000, 'two retries');
+      // Two 1-second delay levels: the retry topic, made by the group's first heartbeat, is consumed at once.
+      await waitFor(() => seen.length === 3, 10_000, 'two retries');
       assert.deepEqual(seen.map((m) => m.reconsumeTimes), [0, 1, 2]);
       for (const m of seen) {
         assert.equal(m.topic, topic, 'the original topic, not %RETRY%');
@@ -131,6 +130,34 @@ describe('PushConsumer against our broker', () => {
       }
       await new Promise((resolve) => setTimeout(resolve, 1500));
       assert.equal(seen.length, 3, 'no more deliveries after success');
+    } finally {
+      await consumer.shutdown();
+    }
+  });
+
+  it("a new group takes its retry topic's queue within seconds of its first heartbeat, so its first retry is not a rebalance period late", async () => {
+    // An empty topic: nothing before the group's first heartbeat (which makes the broker create the retry topic)
+    // can find the retry route, and no message is sent back before the retry queue is held.
+    const topic = `ConsumerFreshRetry${++seq}`;
+    await cluster.createTopic(topic, { queues: 1 });
+    const group = `CG_fresh_retry${seq}`;
+    const consumer = new PushConsumer(consumerOptions(group));
+    let retryQueueHeld = false;
+    consumer.on(PushConsumer.events.REBALANCE, (e) => {
+      if (e.payload.topic === `%RETRY%${group}` && e.payload.queues.length > 0) retryQueueHeld = true;
+    });
+    const reconsumeTimes: number[] = [];
+    consumer.subscribe(topic, '*', (msg) => {
+      reconsumeTimes.push(msg.reconsumeTimes);
+      return msg.reconsumeTimes === 0 ? 'RECONSUME_LATER' : 'CONSUME_SUCCESS';
+    });
+    await consumer.start();
+    try {
+      // Java's client would wait for its next route poll (30 s) and then its next rebalance (every 20 s).
+      await waitFor(() => retryQueueHeld, 10_000, 'the retry queue held');
+      await producer.send({ topic, body: 'first' });
+      await waitFor(() => reconsumeTimes.length === 2, 10_000, 'the retry of the first message');
+      assert.deepEqual(reconsumeTimes, [0, 1]);
     } finally {
       await consumer.shutdown();
     }

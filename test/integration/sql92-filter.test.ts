@@ -270,10 +270,6 @@ describe('SQL92 filtering on our broker', () => {
   it("retry topics: the consumer's '*' retry subscription gets every retry; a SQL92 pull of the retry topic uses the original topic's filter only with filterSupportRetry", async () => {
     const topic = await topicWith([{ a: '1' }, { a: '2' }]);
     const group = 'SqlRetryCG';
-    // A group new to the broker gets its retry topic at its first heartbeat, and its consumer's first rebalance can
-    // come before that route exists; the next one is 20 s later (Java's RebalanceService does the same). Created up
-    // front, as a group that existed before would have it, the retry's wait is its delay level alone.
-    await admin.createTopic({ brokerAddr: broker.brokerAddr }, `%RETRY%${group}`, { readQueueNums: 1, writeQueueNums: 1 });
     const consumer = new PushConsumer({ nameServer: namesrvAddr, group, clientIP: '127.0.0.1', clientManager: manager, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
     const seen: string[] = [];
     consumer.subscribe(topic, MessageSelector.bySql('a = 1'), (msg) => {

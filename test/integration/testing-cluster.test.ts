@@ -210,10 +210,6 @@ describe('rocketmq-ts/testing: startDevCluster', () => {
     await using cluster = await startDevCluster({ messageDelayLevel: Array.from({ length: 18 }, () => '200ms').join(' ') });
     // Before the consumer starts: it finds the route at once instead of at its next route poll (30 s).
     await cluster.createTopic('Delay', { queues: 1 });
-    // A group new to the broker gets its retry topic at its first heartbeat, and its consumer's first rebalance can
-    // come before that route exists; the next one is 20 s later (Java's RebalanceService does the same). Created up
-    // front, as a group that existed before would have it, the retry's wait is its delay level alone.
-    await cluster.createTopic('%RETRY%DelayCG', { queues: 1 });
     const manager = new MQClientManager();
     const producer = new Producer({ nameServer: cluster.nameServer, group: 'DelayPG', clientManager: manager });
     const consumer = new PushConsumer({ nameServer: cluster.nameServer, group: 'DelayCG', clientManager: manager, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });

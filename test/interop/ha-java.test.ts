@@ -157,6 +157,11 @@ describe('HA with Java RocketMQ (5.3.3 and 4.9.8, both directions)', { skip, tim
       for (let i = 0; i < 300; i++) assert.equal((await send(client, master.addr, 'HaJavaTopic', Buffer.alloc(8000 + i, 65 + (i % 26)), i % 4)).code, ResponseCode.SUCCESS);
       // Polled: a CI run once read the 4.9.8 master's runtime info below what it had just acknowledged.
       const before = await pollFor(() => runtimeInfo(client, master.addr), (info) => info.max > 2 * SEGMENT, { timeoutMillis: 10_000, intervalMillis: 100, what: 'the master past two segments' });
+      // Our slaves learn the master from their registration's answer: the name server must name it first. Under
+      // load, a slave's first answer once named no master, and it stayed READY until its next registration 10 s
+      // later, past the refusal's 10 s. 45 s: the Java master registers at start, then 10 s later and every 30 s.
+      const masterNamed = (): boolean => namesrv.routeInfoManager.getAllClusterInfo().brokerAddrTable.get(names.broker)?.brokerAddrs.get(0) === master.addr;
+      await pollFor(() => Promise.resolve(masterNamed()), (named) => named, { timeoutMillis: 45_000, intervalMillis: 100, what: 'the name server naming the Java master' });
       if (version === '5.3.3') {
         // P9: a slave with another segment size refuses this master before replicating anything.
         const mismatched = await startTestBroker(join(dir, 'ts-slave-2m'), namesrvAddr, {
@@ -164,7 +169,10 @@ describe('HA with Java RocketMQ (5.3.3 and 4.9.8, both directions)', { skip, tim
           store: { brokerRole: 'SLAVE', mappedFileSizeCommitLog: 2 * SEGMENT },
         });
         try {
-          await pollFor(() => Promise.resolve(mismatched.ha?.client?.currentState), (state) => state === 'REFUSED', { timeoutMillis: 10_000, intervalMillis: 50, what: 'refusal' });
+          // The state with what it depends on, so that a timeout says which step did not happen (a CI run once
+          // ended READY: no master HA address from the registration, or a connection that failed).
+          const client = (): { state?: string; haMasterAddress?: string } => ({ state: mismatched.ha?.client?.currentState, haMasterAddress: mismatched.ha?.client?.haMasterAddress });
+          await pollFor(() => Promise.resolve(client()), ({ state }) => state === 'REFUSED', { timeoutMillis: 10_000, intervalMillis: 50, what: 'refusal' });
           assert.match(mismatched.ha?.runtimeInfo().haClientRuntimeInfo.refusedReason ?? '', /mappedFileSizeCommitLog=1048576, this slave 2097152/);
           assert.equal(mismatched.messageStore.getRuntimeInfo().get('commitLogMaxOffset'), '0');
         } finally {
@@ -267,9 +275,13 @@ describe('HA with Java RocketMQ (5.3.3 and 4.9.8, both directions)', { skip, tim
       await produce(100, 150);
       const { max } = await runtimeInfo(client, master.addr);
       await pollFor(() => runtimeInfo(client, slave.brokerAddr), (info) => info.max === max, { timeoutMillis: 30_000, intervalMillis: 100, what: 'our slave at the Java master end' });
-      const committed = (): number => [0, 1, 2, 3].reduce((sum, q) => sum + Math.max(0, slave.consumerOffsetManager.queryOffset(group, topic, q)), 0);
-      await pollFor(() => Promise.resolve(committed()), (n) => n === 100, { timeoutMillis: 25_000, intervalMillis: 200, what: 'the committed offsets on our slave' });
-      assert.ok(slave.subscriptionGroupManager.findSubscriptionGroupConfig(group) !== undefined, 'the group on our slave');
+      // One sync round copies the offsets, then the delay offsets, then the groups: a poll between those parts sees
+      // the offsets without the group, so both are awaited together.
+      const synced = (): { committed: number; group: boolean } => ({
+        committed: [0, 1, 2, 3].reduce((sum, q) => sum + Math.max(0, slave.consumerOffsetManager.queryOffset(group, topic, q)), 0),
+        group: slave.subscriptionGroupManager.findSubscriptionGroupConfig(group) !== undefined,
+      });
+      await pollFor(() => Promise.resolve(synced()), (s) => s.committed === 100 && s.group, { timeoutMillis: 25_000, intervalMillis: 200, what: 'the committed offsets and the group on our slave' });
       const { min } = await runtimeInfo(client, slave.brokerAddr);
       assert.equal(firstCommitLogDifference(javaStore, join(dir, 'ts-slave', 'broker'), SEGMENT, min, max), undefined, 'byte-equal before the switch');
 
