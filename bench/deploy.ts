@@ -50,6 +50,8 @@ export interface DeployOptions {
   javaHeapMb?: number | undefined;
   /** A super user of ACL 2.0: the topic is created by our Admin signing as it (mqadmin would need a tools.yml). */
   adminCredentials?: SessionCredentials;
+  /** Ours as one `rocketmq-ts dev` process serving gRPC on this port, rather than a name server and a broker. */
+  oursDev?: { grpcPort: number };
 }
 
 // ------------------------------------------------------------------------------------------------------------------
@@ -549,6 +551,46 @@ async function deployOurs(options: DeployOptions): Promise<Deployment> {
   };
 }
 
+/**
+ * Our name server and broker in one process, as `npm start` runs them (`rocketmq-ts dev`, its console off), the
+ * broker serving gRPC on `grpcPort`: what bench:grpc's issue measures against the Java stack. The ready time is
+ * the one process's, from spawn to its banner.
+ */
+async function deployOursDev(options: DeployOptions, grpcPort: number): Promise<Deployment> {
+  const dir = await mkdtemp(path.join(tmpdir(), `rmqts-bench-${benchName}-ours-dev-`));
+  const conf = path.join(dir, 'broker.conf');
+  // dev finds its name server in-process and keeps its store under --data-dir.
+  const common = commonBrokerConfig(options, '', '');
+  delete common['namesrvAddr'];
+  delete common['storePathRootDir'];
+  await writeFile(conf, properties({ ...common, ...options.brokerConfig }));
+  const args = ['dev', '-c', conf, '--data-dir', path.join(dir, 'data'), '--namesrv-port', '0', '--broker-port', '0', '--grpc-port', String(grpcPort), '--console-port', 'off'];
+  const dev = await spawnOurs(
+    [options.oursMain, ...args],
+    ourBrokerNodeArgs(options),
+    /rocketmq-ts dev is ready \(\d+ ms\)\s+name server\s+(\S+)\s+broker\s+(\S+)/,
+    'our dev',
+    options.logPatterns,
+  );
+  const [, namesrvAddr = '?', brokerAddr = '?'] = /name server\s+(\S+)\s+broker\s+(\S+)/.exec(dev.readyLine) ?? [];
+  if (options.keep) progress(`our store: ${dir}`);
+  return {
+    kind: 'ours',
+    version: 'rocketmq-ts',
+    namesrvAddr,
+    brokerAddr,
+    namesrvPid: dev.pid,
+    brokerPid: dev.pid,
+    startupMs: dev.readyMs,
+    namesrvStartupMs: 0,
+    logCounts: () => Promise.resolve({ ...dev.logCounts }),
+    stop: async () => {
+      await dev.stop();
+      if (!options.keep) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Node options of our brokers: --ours-node-args, and --cpu-prof with --profile-ours. */
 function ourBrokerNodeArgs(options: DeployOptions): string[] {
   return [...options.oursNodeArgs, ...(options.profileOurs === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(options.profileOurs)])];
@@ -677,7 +719,7 @@ export async function deployBroker(kind: BrokerKind, options: DeployOptions, cli
   execFileSync('sync');
   const probe = await loopbackRoundTrips();
   progress(`${label}: loopback probe ${probe} round trips/s; starting the name server and the broker`);
-  const deployment = kind === 'ours' ? await deployOurs(options) : await deployJava(options);
+  const deployment = kind === 'java' ? await deployJava(options) : options.oursDev === undefined ? await deployOurs(options) : await deployOursDev(options, options.oursDev.grpcPort);
   try {
     progress(`${label}: broker ${deployment.brokerAddr} (pid ${deployment.brokerPid}) ready in ${Math.round(deployment.startupMs)} ms; name server ${deployment.namesrvAddr}`);
     const rssReady = await readRss(deployment.brokerPid);

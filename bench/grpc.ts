@@ -15,11 +15,11 @@
  * other SDK's backlog, groups and RSS do not carry over.
  *
  * Targets (--brokers): `java` = Apache RocketMQ's name server + broker + rocketmq-proxy 5.3.3 in cluster mode, the
- * reference stack of test/interop/grpc-sdk.test.ts, with the proxy's long polling capped at 3 s. `ours` = our name
- * server and broker (`rocketmq-ts namesrv` / `broker -c`, as bench:broker deploys them), the broker serving gRPC
- * itself (grpcServerPort): one process where Java needs three. Ready time: from spawning the first process to the
- * last one's ready line, one after the other (ours: the name server's and the broker's "boot success" lines, the
- * broker's printed once its remoting and gRPC ports listen and it registered; Java: the name server's and broker's
+ * reference stack of test/interop/grpc-sdk.test.ts, with the proxy's long polling capped at 3 s. `ours` =
+ * `rocketmq-ts dev` as `npm start` runs it (console off): our name server and broker in one process, the broker
+ * serving gRPC itself, where Java needs three processes. Ready time: from spawning the first process to the last
+ * one's ready line, one after the other (ours: dev's banner, printed once its ports listen and the broker
+ * registered; Java: the name server's and broker's
  * boot lines and the proxy's "rocketmq-proxy startup successfully"); the topic's creation comes after.
  * Prints a table and a final JSON line (ratios ours/java per SDK and phase).
  */
@@ -170,7 +170,7 @@ const PROXY_POLLING = {
   grpcClientConsumerMaxLongPollingTimeoutMillis: PROXY_TEST_CONFIG.grpcClientConsumerMaxLongPollingTimeoutMillis,
 };
 
-/** Our name server and broker as bench:broker deploys them, the broker serving gRPC on a free port. */
+/** `rocketmq-ts dev` (name server and broker in one process, as `npm start` runs them) serving gRPC on a free port. */
 async function deployOurs(options: Options): Promise<Target> {
   const { topic, oursMain, oursNodeArgs, profileOurs } = options;
   const grpcPort = await freePort();
@@ -179,13 +179,13 @@ async function deployOurs(options: Options): Promise<Target> {
   try {
     const { deployment } = await deployBroker(
       'ours',
-      { oursMain, oursNodeArgs, profileOurs, keep: false, segmentMib: 256, queues: 8, topic, brokerConfig: { grpcServerPort: grpcPort, ...PROXY_POLLING } },
+      { oursMain, oursNodeArgs, profileOurs, keep: false, segmentMib: 256, queues: 8, topic, brokerConfig: PROXY_POLLING, oursDev: { grpcPort } },
       client,
       false,
     );
     return {
       endpoint: `127.0.0.1:${grpcPort}`,
-      pids: [deployment.namesrvPid, deployment.brokerPid],
+      pids: [...new Set([deployment.namesrvPid, deployment.brokerPid])],
       readyMs: Math.round(deployment.namesrvStartupMs + deployment.startupMs),
       stop: () => deployment.stop(),
     };

@@ -154,7 +154,7 @@ async function grpcOptions(properties: ReadonlyMap<string, string>, config: Brok
   const certPath = properties.get('tlsCertPath');
   if ((keyPath === undefined) !== (certPath === undefined)) throw new Error('tlsKeyPath and tlsCertPath go together');
   const testMode = (properties.get('tlsTestModeEnable') ?? 'true').toLowerCase() === 'true';
-  // The test certificate is made while the broker starts, not before: openssl's RSA key takes a few hundred ms that
+  // The test certificate is made while the broker starts, not before: spawning openssl takes tens of ms that
   // plaintext clients and the broker's readiness do not need (a TLS client's first handshake waits for it).
   const tls =
     keyPath !== undefined && certPath !== undefined

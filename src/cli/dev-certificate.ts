@@ -33,7 +33,9 @@ export async function ensureDevCertificate(dir: string, logger: Logger): Promise
     await mkdir(dir, { recursive: true });
     try {
       await run('openssl', [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '3650',
+        // An EC P-256 key: made in milliseconds where RSA 2048 took half a second of the start-up, and every gRPC
+        // stack the SDKs use (OpenSSL, BoringSSL, the JDK's) takes it.
+        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '3650',
         '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
       ]);
     } catch (err) {

@@ -124,14 +124,17 @@ export async function startDev(options: DevOptions): Promise<DevCluster> {
       ...(options.metricsPort === undefined ? {} : { metricsExporterType: 'PROM', metricsPromExporterPort: options.metricsPort }),
     };
     const storeConfig = applyMessageStoreProperties(storePathRootDir, split.storeProperties);
-    const certificate = options.grpcPort !== undefined && options.grpcTls !== false ? await ensureDevCertificate(join(options.dataDir, 'tls'), logger) : undefined;
+    // The test certificate is made while the broker starts (spawning openssl takes tens of ms): plaintext
+    // is served at once, a TLS client's first handshake waits for it, and so does the banner, which names it.
+    const certificateMaking = options.grpcPort !== undefined && options.grpcTls !== false ? ensureDevCertificate(join(options.dataDir, 'tls'), logger) : Promise.resolve(undefined);
+    certificateMaking.catch(() => undefined);
     const grpc =
       options.grpcPort === undefined
         ? undefined
         : {
             port: options.grpcPort,
             bindAddress,
-            tls: certificate,
+            tls: certificateMaking,
             maxMessageSize: storeConfig.maxMessageSize,
             autoCreateTopics: config.autoCreateTopicEnable,
             consumer: grpcConsumerProperties(split.grpcProperties),
@@ -139,6 +142,7 @@ export async function startDev(options: DevOptions): Promise<DevCluster> {
     const authConfig = options.aclUser === undefined ? split.authConfig : devAuthConfig(options.aclUser);
     broker = createBrokerController(config, storeConfig, logger, { authConfig, ...(grpc === undefined ? {} : { grpc }) });
     await broker.start();
+    const certificate = await certificateMaking;
     const started = broker;
     if (options.consolePort !== undefined) {
       // Its admin and producer need the broker registered: they are clients of the name server like the CLI's.
