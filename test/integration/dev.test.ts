@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -128,6 +130,13 @@ describe('rocketmq-ts dev, as a command', () => {
     assert.match(await (await fetch(consoleUrl)).text(), /<title>rocketmq-ts console<\/title>/);
     // The test certificate (openssl) is made under the data dir and named for the SDKs that verify it.
     assert.ok(out.includes(`GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=${join(dir, 'tls', 'grpc-dev.crt')}`), out);
+    // The gRPC port speaks TLS with it, and a client that trusts only it verifies the server as localhost.
+    const grpcPort = Number(/gRPC {9}127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+    const ca = await readFile(join(dir, 'tls', 'grpc-dev.crt'));
+    const socket = tlsConnect({ host: '127.0.0.1', port: grpcPort, servername: 'localhost', ca, ALPNProtocols: ['h2'] });
+    await once(socket, 'secureConnect');
+    assert.deepEqual([socket.authorized, socket.alpnProtocol], [true, 'h2']);
+    socket.destroy();
     assert.ok(existsSync(join(dir, 'broker', 'abort')));
     child.kill('SIGTERM');
     assert.equal(await exit, 0, out);
