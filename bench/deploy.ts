@@ -532,20 +532,24 @@ async function deployOurs(options: DeployOptions): Promise<Deployment> {
     throw error;
   }
   const brokerAddr = /, ([^\]]+)\] boot success/.exec(broker.readyLine)?.[1] ?? '?';
+  return ourDeployment(options, dir, { namesrvAddr, brokerAddr }, namesrv, broker);
+}
+
+/** A deployment of ours from its processes (one process serving both for dev); its store dir goes with it unless kept. */
+function ourDeployment(options: DeployOptions, dir: string, addrs: { namesrvAddr: string; brokerAddr: string }, namesrv: OurProcess, broker: OurProcess): Deployment {
   if (options.keep) progress(`our store: ${dir}`);
   return {
     kind: 'ours',
     version: 'rocketmq-ts',
-    namesrvAddr,
-    brokerAddr,
+    ...addrs,
     namesrvPid: namesrv.pid,
     brokerPid: broker.pid,
     startupMs: broker.readyMs,
-    namesrvStartupMs: namesrv.readyMs,
+    namesrvStartupMs: namesrv === broker ? 0 : namesrv.readyMs,
     logCounts: () => Promise.resolve({ ...broker.logCounts }),
     stop: async () => {
       await broker.stop();
-      await namesrv.stop();
+      if (namesrv !== broker) await namesrv.stop();
       if (!options.keep) await rm(dir, { recursive: true, force: true });
     },
   };
@@ -573,22 +577,7 @@ async function deployOursDev(options: DeployOptions, grpcPort: number): Promise<
     options.logPatterns,
   );
   const [, namesrvAddr = '?', brokerAddr = '?'] = /name server\s+(\S+)\s+broker\s+(\S+)/.exec(dev.readyLine) ?? [];
-  if (options.keep) progress(`our store: ${dir}`);
-  return {
-    kind: 'ours',
-    version: 'rocketmq-ts',
-    namesrvAddr,
-    brokerAddr,
-    namesrvPid: dev.pid,
-    brokerPid: dev.pid,
-    startupMs: dev.readyMs,
-    namesrvStartupMs: 0,
-    logCounts: () => Promise.resolve({ ...dev.logCounts }),
-    stop: async () => {
-      await dev.stop();
-      if (!options.keep) await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return ourDeployment(options, dir, { namesrvAddr, brokerAddr }, dev, dev);
 }
 
 /** Node options of our brokers: --ours-node-args, and --cpu-prof with --profile-ours. */
