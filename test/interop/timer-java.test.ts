@@ -98,7 +98,9 @@ const timerQueueMax = (namesrvAddr: string, brokerAddr: string, brokerName: stri
 async function startConsumer(classpath: string, namesrvAddr: string, topic: string, expect: number, name: string): Promise<JavaProcess> {
   return startJava({
     mainClass: 'io.rocketmqts.interop.ConsumerDriver',
-    args: ['--namesrv', namesrvAddr, '--topic', topic, '--group', `${topic}_CG`, '--expect', String(expect), '--timeout-ms', '120000'],
+    // READY once its queues are assigned: a slow JVM may miss start()'s rebalance and wait 20 s for the next (a CI
+    // run consumed the matrix 17 s late), which would time the client instead of the broker's timer.
+    args: ['--namesrv', namesrvAddr, '--topic', topic, '--group', `${topic}_CG`, '--expect', String(expect), '--timeout-ms', '120000', '--await-assignment'],
     classpath,
     readyLine: /^READY$/,
     name,

@@ -23,6 +23,9 @@ import org.apache.rocketmq.common.message.MessageExt;
  * properties, ids, queue and offset), and "DONE <n>" once it saw --expect distinct keys (exit 0), or
  * "TIMEOUT <n>" (exit 1).
  *
+ * --await-assignment: "READY" only once the rebalance assigned a queue (within 30 s, else "UNASSIGNED", exit 4), for
+ * tests that time deliveries from a send.
+ *
  * --namesrv ADDR --topic T --expect N [--group CG] [--timeout-ms 60000] [--serialize JSON|ROCKETMQ] [--namespace NS]
  *
  * Retry and orderly tests add: --fail-times N (answer RECONSUME_LATER while a message's reconsumeTimes is below N),
@@ -112,6 +115,12 @@ public final class ConsumerDriver {
             consumer.shutdown();
             System.exit(3);
         }
+        if (args.has("await-assignment") && !awaitAssignment(consumer, 30_000)) {
+            System.out.println("UNASSIGNED");
+            System.out.flush();
+            consumer.shutdown();
+            System.exit(4);
+        }
         System.out.println("READY");
         boolean complete = done.await(args.getInt("timeout-ms", 60_000), TimeUnit.MILLISECONDS);
         sleep(args.getInt("settle-ms", 0));
@@ -119,6 +128,22 @@ public final class ConsumerDriver {
         System.out.flush();
         consumer.shutdown();
         System.exit(complete ? 0 : 1);
+    }
+
+    /**
+     * Waits until the rebalance gave this consumer a queue (its pulls then run). start() rebalances at once only when
+     * its own heartbeat takes the heartbeat lock: on a slow JVM the scheduled heartbeat (1 s after the client
+     * starts) may hold it, and the first rebalance then waits for RebalanceService's 20 s tick.
+     */
+    private static boolean awaitAssignment(DefaultMQPushConsumer consumer, long timeoutMillis) {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (consumer.getDefaultMQPushConsumerImpl().getRebalanceImpl().getProcessQueueTable().isEmpty()) {
+            if (System.currentTimeMillis() >= deadline) {
+                return false;
+            }
+            sleep(20);
+        }
+        return true;
     }
 
     private static void sleep(long millis) {
