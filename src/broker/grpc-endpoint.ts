@@ -79,7 +79,12 @@ export interface GrpcEndpointBroker extends SendContext {
 export class GrpcEndpoint {
   private readonly handlers: MessagingServiceHandlers;
   private readonly serverOptions: GrpcServerOptions;
-  /** Made in start(): the transport (and @grpc/grpc-js with it) is loaded only by a broker that serves gRPC. */
+  /**
+   * The transport (and @grpc/grpc-js with it) is loaded only by a broker that serves gRPC, from its construction on:
+   * the ~70 ms of loading then fill the waits of the broker's own start (its store's and config files' reads).
+   */
+  private readonly transport: Promise<typeof import('../grpc/transport/grpc-server.js')>;
+  /** Made in start(). */
   private server: GrpcServer | undefined;
   private readonly clients: ClientActivity;
   private readonly transactions: TransactionActivity;
@@ -166,6 +171,9 @@ export class GrpcEndpoint {
       refuseAll: options.refuseAll,
       logger,
     });
+    this.transport = import('../grpc/transport/grpc-server.js');
+    // start() reports a failed load; until then it is not an unhandled rejection.
+    this.transport.catch(() => undefined);
     this.serverOptions = {
       port: options.port,
       host: options.bindAddress,
@@ -181,8 +189,7 @@ export class GrpcEndpoint {
   }
 
   async start(): Promise<void> {
-    // A dynamic import: grpc-js costs ~50 ms of start-up, which a broker without grpcServerPort never pays.
-    const { GrpcServer } = await import('../grpc/transport/grpc-server.js');
+    const { GrpcServer } = await this.transport;
     this.server = new GrpcServer(this.handlers, this.serverOptions);
     await this.server.start();
     this.renewals.start();

@@ -12,7 +12,8 @@ import type { GrpcEndpointOptions } from '../broker/grpc-endpoint.js';
 import { ensureDevCertificate, readCertificate } from './dev-certificate.js';
 import type { MessageStoreConfig } from '../store/message-store-config.js';
 import { waitForSignal } from './signals.js';
-import { CONSOLE_CONFIG_KEYS, ConsoleServer, consoleOptionsFromProperties, type ConsoleServerOptions } from '../console/console-server.js';
+import { CONSOLE_CONFIG_KEYS, consoleOptionsFromProperties, type ConsoleServerOptions } from '../console/console-config.js';
+import type { ConsoleServer } from '../console/console-server.js';
 
 export const BROKER_USAGE = `usage: rocketmq-ts broker [-c broker.conf] [-n "host:port;host:port"] [--listen-port 10911] [--data-dir DIR]
 
@@ -85,6 +86,8 @@ export async function runBroker(argv: string[]): Promise<number> {
   try {
     await controller.start();
     if (consoleOptions !== undefined) {
+      // Loaded only when on: the console's admin and producer are the whole client.
+      const { ConsoleServer } = await import('../console/console-server.js');
       consoleServer = new ConsoleServer(consoleOptions);
       await consoleServer.start();
     }

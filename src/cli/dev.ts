@@ -10,7 +10,8 @@ import { parseJavaProperties } from '../common/java-properties.js';
 import { createConsoleLogger, type Logger } from '../common/logger.js';
 import { defaultNamesrvConfig } from '../namesrv/config.js';
 import { NamesrvController } from '../namesrv/name-server.js';
-import { ConsoleServer, DEFAULT_CONSOLE_PORT } from '../console/console-server.js';
+import { DEFAULT_CONSOLE_PORT } from '../console/console-config.js';
+import type { ConsoleServer } from '../console/console-server.js';
 import { ensureDevCertificate, type DevCertificate } from './dev-certificate.js';
 import { envLines, removeReadyFile, writeReadyFile } from './dev-ready.js';
 import { waitForSignal } from './signals.js';
@@ -146,6 +147,8 @@ export async function startDev(options: DevOptions): Promise<DevCluster> {
     const started = broker;
     if (options.consolePort !== undefined) {
       // Its admin and producer need the broker registered: they are clients of the name server like the CLI's.
+      // Loaded only when on (its admin and producer are the whole client): a dev without it is ready sooner.
+      const { ConsoleServer } = await import('../console/console-server.js');
       consoleServer = new ConsoleServer({ namesrvAddr, clusterName: config.brokerClusterName, port: options.consolePort, bindAddress: '127.0.0.1', logger });
       await consoleServer.start();
     }

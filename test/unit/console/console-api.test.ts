@@ -9,7 +9,8 @@ import { startDev, type DevCluster } from '../../../src/cli/dev.js';
 import { silentLogger } from '../../../src/common/logger.js';
 import { MQClientManager, Producer, PushConsumer } from '../../../src/client/index.js';
 import { CONSOLE_ASSETS } from '../../../src/console/console-assets.js';
-import { ConsoleServer, consoleOptionsFromProperties } from '../../../src/console/console-server.js';
+import { consoleOptionsFromProperties } from '../../../src/console/console-config.js';
+import { ConsoleServer } from '../../../src/console/console-server.js';
 import { pollFor } from '../../helpers/wait.js';
 
 interface Reply {
