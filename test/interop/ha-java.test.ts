@@ -6,10 +6,10 @@
  * - A Java 5.3.3 master feeds our slave (H1); `mqadmin haStatus` reads both. The same two then carry the drills:
  *   the Java master killed with SIGKILL under load and restarted (H6), and the migration drill (M3): the Java master
  *   stopped and our slave restarted on its store as the group's master, producers and a consumer group carrying on.
- * - A Java 4.9.8 master (4.9.7 broker) feeds our slave (H1, J4 direction).
- * - Our SYNC_MASTER feeds a Java 5.3.3 and a 4.9.8 slave that then serve a pull (H2); the 5.3.3 slave is killed
- *   with SIGKILL under load and restarted (H5), and `mqadmin haStatus` prints against our master and the Java slave
- *   the fields it printed against the Java master and our slave.
+ * - A Java 4.9.8 master (4.9.7 broker) feeds our slave (H1, J4 direction), and is killed under load likewise (H6).
+ * - Our SYNC_MASTER feeds a Java 5.3.3 and a 4.9.8 slave that then serve a pull (H2); each is killed with SIGKILL
+ *   under load and restarted (H5), and (5.3.3) `mqadmin haStatus` prints against our master and the Java slave the
+ *   fields it printed against the Java master and our slave.
  *
  * Four broker JVMs in all, one at a time (a restart is a new JVM on the same store), and a few mqadmin runs.
  */
@@ -215,14 +215,17 @@ describe('HA with Java RocketMQ (5.3.3 and 4.9.8, both directions)', { skip, tim
   });
 
   it('H6: the Java 5.3.3 master killed with SIGKILL under load and restarted: our slave reconnects, resumes and ends byte-identical', async () => {
-    const master = javaMaster;
-    const slave = ourSlave;
-    assert.ok(master !== undefined && slave !== undefined, 'the case above starts the Java master and our slave');
+    assert.ok(javaMaster !== undefined && ourSlave !== undefined, 'the case above starts the Java master and our slave');
+    await javaMasterKilledUnderLoad('5.3.3', javaMaster, ourSlave, javaStore, join(dir, 'ts-slave'));
+  });
+
+  /** H6: `master` (Java) killed with SIGKILL under load and restarted on its store; our `slave` resumes from its own max. */
+  async function javaMasterKilledUnderLoad(version: RocketMQVersion, master: JavaServer, slave: BrokerController, store: string, slaveDir: string): Promise<void> {
     const { min } = await runtimeInfo(client, slave.brokerAddr);
     const load = steadyLoad(client, () => master.addr, 'HaKillTopic');
     try {
       const restartedIn = await killUnderLoad(load, master, 'sends');
-      console.log(`H6 Java master SIGKILL: restarted in ${restartedIn} ms; ${load.failed()} sends failed while it was down`);
+      console.log(`H6 Java ${version} master SIGKILL: restarted in ${restartedIn} ms; ${load.failed()} sends failed while it was down`);
     } finally {
       await load.stop();
     }
@@ -232,8 +235,8 @@ describe('HA with Java RocketMQ (5.3.3 and 4.9.8, both directions)', { skip, tim
     assert.equal((await runtimeInfo(client, slave.brokerAddr)).min, min, 'the slave kept its log: it resumed from its own max');
     assert.equal(slave.ha?.client?.currentState, 'TRANSFER', 'our slave reconnected');
     assert.equal(slave.ha?.runtimeInfo().haClientRuntimeInfo.refusedReason, undefined);
-    assert.equal(firstCommitLogDifference(javaStore, join(dir, 'ts-slave', 'broker'), SEGMENT, min, max), undefined);
-  });
+    assert.equal(firstCommitLogDifference(store, join(slaveDir, 'broker'), SEGMENT, min, max), undefined);
+  }
 
   it('M3 migration: the Java 5.3.3 master stopped, our slave restarted on its store as the master; producers resume, the group continues from its committed offsets', async () => {
     const master = javaMaster;
@@ -325,15 +328,19 @@ describe('HA with Java RocketMQ (5.3.3 and 4.9.8, both directions)', { skip, tim
     }
   });
 
-  it('a Java 4.9.8 master (4.9.7 broker) feeds our slave: it starts at the master last segment and its log is byte-identical', async () => {
+  it('a Java 4.9.8 master (4.9.7 broker) feeds our slave: it starts at the master last segment and its log is byte-identical; H6: the master killed with SIGKILL under load and restarted, our slave resumes', async () => {
     const store = join(dir, 'java-master-498');
     const { master, slave } = await javaMasterFeedsOurSlave('4.9.8', store, join(dir, 'ts-slave-498'), { cluster: 'HaJ4', broker: 'ha-j4' });
-    await slave.shutdown();
-    await master.stop();
+    try {
+      await javaMasterKilledUnderLoad('4.9.8', master, slave, store, join(dir, 'ts-slave-498'));
+    } finally {
+      await slave.shutdown();
+      await master.stop();
+    }
   });
 
   for (const version of ['5.3.3', '4.9.8'] as const) {
-  it(`our SYNC_MASTER feeds a Java ${version} slave (found through our name server): 11 before it, 0 once it acks; its log is byte-identical and it serves a pull${version === '5.3.3' ? '; H5: it is killed with SIGKILL under load, restarted, and resumes; mqadmin haStatus' : ''}`, async () => {
+  it(`our SYNC_MASTER feeds a Java ${version} slave (found through our name server): 11 before it, 0 once it acks; its log is byte-identical and it serves a pull; H5: it is killed with SIGKILL under load, restarted, and resumes${version === '5.3.3' ? '; mqadmin haStatus' : ''}`, async () => {
     const tag = version.replaceAll('.', '');
     const store = join(dir, `java-slave-${tag}`);
     let master: BrokerController | undefined;
@@ -373,7 +380,8 @@ describe('HA with Java RocketMQ (5.3.3 and 4.9.8, both directions)', { skip, tim
         { timeoutMillis: 10_000, intervalMillis: 200, what: 'a pull from the Java slave' },
       );
       assert.equal(decodeStoredMessages(pull.body as Buffer)[0]?.body.toString(), 'read me from the Java slave');
-      if (version === '5.3.3') await javaSlaveKilledUnderLoad(master, javaSlave, store, min);
+      await javaSlaveKilledUnderLoad(version, master, javaSlave, store, join(dir, `ts-master-${tag}`), min);
+      if (version === '5.3.3') await compareHaStatus(master, javaSlave);
     } finally {
       await slave?.stop();
       await master?.shutdown();
@@ -382,16 +390,15 @@ describe('HA with Java RocketMQ (5.3.3 and 4.9.8, both directions)', { skip, tim
   }
 
   /**
-   * H5 with a Java 5.3.3 slave of our SYNC_MASTER: SIGKILL under load (sends answer SLAVE_NOT_AVAILABLE while it is
-   * away, FLUSH_SLAVE_TIMEOUT if it dies holding one: stored here, not known to be replicated), a restart on its store, and the slave back at our end byte for byte; then
-   * `mqadmin haStatus` against our master and the Java slave prints the fields it printed for the Java master and
-   * our slave.
+   * H5 with a Java slave of our SYNC_MASTER: SIGKILL under load (sends answer SLAVE_NOT_AVAILABLE while it is away,
+   * FLUSH_SLAVE_TIMEOUT if it dies holding one: stored here, not known to be replicated), a restart on its store, and
+   * the slave back at our end byte for byte.
    */
-  async function javaSlaveKilledUnderLoad(master: BrokerController, slave: JavaServer, store: string, min: number): Promise<void> {
+  async function javaSlaveKilledUnderLoad(version: RocketMQVersion, master: BrokerController, slave: JavaServer, store: string, masterDir: string, min: number): Promise<void> {
     const load = steadyLoad(client, () => master.brokerAddr, 'HaKillTopic');
     try {
       const restartedIn = await killUnderLoad(load, slave, 'replicated sends');
-      console.log(`H5 Java slave SIGKILL: restarted in ${restartedIn} ms; answers ${JSON.stringify(Object.fromEntries(load.codes))}`);
+      console.log(`H5 Java ${version} slave SIGKILL: restarted in ${restartedIn} ms; answers ${JSON.stringify(Object.fromEntries(load.codes))}`);
     } finally {
       await load.stop();
     }
@@ -401,8 +408,14 @@ describe('HA with Java RocketMQ (5.3.3 and 4.9.8, both directions)', { skip, tim
     const { max } = await runtimeInfo(client, master.brokerAddr);
     await pollFor(() => runtimeInfo(client, slave.addr), (info) => info.max === max, { timeoutMillis: 30_000, intervalMillis: 100, what: 'the restarted Java slave at our end' });
     assert.equal((await runtimeInfo(client, slave.addr)).min, min, 'the Java slave kept its log: it resumed from its own max');
-    assert.equal(firstCommitLogDifference(join(dir, 'ts-master-533', 'broker'), store, SEGMENT, min, max), undefined);
+    assert.equal(firstCommitLogDifference(join(masterDir, 'broker'), store, SEGMENT, min, max), undefined);
+  }
 
+  /**
+   * `mqadmin haStatus` (5.3.3: 4.9.8 has no GET_BROKER_HA_STATUS) against our master and the Java slave prints the
+   * fields it printed for the Java master and our slave.
+   */
+  async function compareHaStatus(master: BrokerController, slave: JavaServer): Promise<void> {
     const ourMasterStatus = await haStatus(master.brokerAddr);
     assert.match(ourMasterStatus, /#SlaveNum\s+1\b/, ourMasterStatus);
     assert.match(ourMasterStatus, /\sOK\s/, 'the Java slave is in sync');
