@@ -80,8 +80,9 @@ export class GrpcEndpoint {
   private readonly handlers: MessagingServiceHandlers;
   private readonly serverOptions: GrpcServerOptions;
   /**
-   * The transport (and @grpc/grpc-js with it) is loaded only by a broker that serves gRPC, from its construction on:
-   * the ~70 ms of loading then fill the waits of the broker's own start (its store's and config files' reads).
+   * The transport (and @grpc/grpc-js with it, 50-80 ms to load) is loaded only by a broker that serves gRPC. The load
+   * starts at construction rather than in start(), so that it can overlap the broker's own start; a profile of `dev`
+   * found about 30 ms of that start idle, which bounds what this can save.
    */
   private readonly transport: Promise<typeof import('../grpc/transport/grpc-server.js')>;
   /** Made in start(). */
